@@ -1,0 +1,96 @@
+package awsapi
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+const (
+	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+	hexDigits  = "0123456789abcdef"
+)
+
+// RandomString returns n characters drawn from alphabet. Ids need to be
+// unique, not secret, so the runtime's fast per-goroutine generator will do.
+func RandomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// RandomID returns n lowercase alphanumerics, the shape of most AWS ids.
+func RandomID(n int) string { return RandomString(n, lowerAlnum) }
+
+// RandomHex returns n lowercase hex digits (ECS task ids are 32 of them).
+func RandomHex(n int) string { return RandomString(n, hexDigits) }
+
+// NewRequestID returns a request id in the UUID form AWS uses.
+func NewRequestID() string { return NewUUID() }
+
+// NewUUID returns a random (version 4) UUID.
+func NewUUID() string {
+	var b [16]byte
+	for i := 0; i < 16; i += 8 {
+		v := rand.Uint64()
+		for j := 0; j < 8; j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const h = hexDigits
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, h[c>>4], h[c&0xf])
+	}
+	return string(out)
+}
+
+// ARN builds an ARN in the aws partition.
+func ARN(service, region, account, resource string) string {
+	return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource
+}
+
+// Timestamp is a time that travels as epoch seconds with a millisecond
+// fraction (1587081768.334), as the JSON protocols encode timestamps.
+type Timestamp time.Time
+
+// Now returns the current time truncated to what the wire carries, so that a
+// value read back from the store equals the one returned at creation.
+func Now() Timestamp { return Timestamp(time.Now().Truncate(time.Millisecond)) }
+
+// Time returns t as a time.Time.
+func (t Timestamp) Time() time.Time { return time.Time(t) }
+
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+}
+
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	s := string(b)
+	if len(s) > 1 && s[0] == '"' {
+		// Accept an ISO 8601 string too: some clients send them.
+		tt, err := time.Parse(time.RFC3339Nano, s[1:len(s)-1])
+		if err != nil {
+			return Errorf("SerializationException", "invalid timestamp %s", s)
+		}
+		*t = Timestamp(tt)
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return Errorf("SerializationException", "invalid timestamp %s", s)
+	}
+	*t = Timestamp(time.UnixMilli(int64(f * 1000)).UTC())
+	return nil
+}

@@ -1,0 +1,140 @@
+package awsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+)
+
+// maxBodyBytes bounds a control-plane request body; AWS's own JSON APIs
+// refuse far smaller ones, so nothing legitimate comes near it.
+const maxBodyBytes = 16 << 20
+
+// Mux is the single AWS endpoint every service is served from, as one
+// endpoint override serves every service for the AWS CLI. It authenticates,
+// then dispatches awsJson1_1 calls by X-Amz-Target prefix and everything else
+// to the restJson1 services by path.
+type Mux struct {
+	// Authenticate, when set, vets every request before dispatch (SigV4).
+	Authenticate func(r *http.Request, body []byte) error
+	Logger       *slog.Logger
+
+	json map[string]*JSONService
+	rest []*RESTService
+}
+
+// NewMux returns an empty endpoint.
+func NewMux(logger *slog.Logger) *Mux {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Mux{Logger: logger, json: map[string]*JSONService{}}
+}
+
+// AddJSON serves an awsJson1_1 service.
+func (m *Mux) AddJSON(s *JSONService) { m.json[s.TargetPrefix] = s }
+
+// AddREST serves a restJson1 service.
+func (m *Mux) AddREST(s *RESTService) { m.rest = append(m.rest, s) }
+
+type ctxKey struct{}
+
+// RequestID returns the id of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxKey{}).(string)
+	return id
+}
+
+func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := NewRequestID()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	ctx := context.WithValue(r.Context(), ctxKey{}, reqID)
+	r = r.WithContext(ctx)
+
+	// The error shape depends on the service, so find it before anything can fail.
+	var (
+		jsvc   *JSONService
+		opName string
+	)
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		prefix, op, _ := strings.Cut(target, ".")
+		jsvc, opName = m.json[prefix], op
+	}
+	fail := func(e *Error) {
+		if jsvc != nil {
+			jsvc.writeError(w, e)
+		} else {
+			writeRESTError(w, e)
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			m.Logger.Error("panic serving request", "requestId", reqID, "panic", p, "stack", string(debug.Stack()))
+			fail(ErrInternalFailure)
+		}
+	}()
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		fail(StatusErrorf(http.StatusRequestEntityTooLarge, "SerializationException", "request body too large or unreadable"))
+		return
+	}
+	if m.Authenticate != nil {
+		if err := m.Authenticate(r, body); err != nil {
+			fail(AsError(err))
+			return
+		}
+	}
+	if r.Header.Get("X-Amz-Target") != "" {
+		if jsvc == nil || r.Method != http.MethodPost {
+			fail(ErrUnknownOperation)
+			return
+		}
+		jsvc.serve(ctx, w, opName, body, m.Logger)
+		return
+	}
+	for _, s := range m.rest {
+		if s.serve(ctx, w, r, body, m.Logger) {
+			return
+		}
+	}
+	writeRESTError(w, StatusErrorf(http.StatusNotFound, "UnknownOperationException", "no operation matches %s %s", r.Method, r.URL.Path))
+}
+
+// logFailure records server-side failures; client errors are the client's business.
+func logFailure(logger *slog.Logger, ctx context.Context, op string, err error) {
+	var e *Error
+	if !errors.As(err, &e) || e.Status >= 500 {
+		logger.Error("operation failed", "op", op, "requestId", RequestID(ctx), "err", err)
+	}
+}
+
+// JSONAppender is a response that encodes itself, for hot paths whose
+// output was mostly encoded ahead of time: encoding/json would re-scan
+// (and copy) what a json.Marshaler returns.
+type JSONAppender interface {
+	AppendJSON(b []byte) []byte
+}
+
+func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
+	var (
+		b   []byte
+		err error
+	)
+	if a, ok := v.(JSONAppender); ok {
+		b = a.AppendJSON(nil)
+	} else {
+		b, err = json.Marshal(v)
+	}
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"InternalFailure"}`)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	w.Write(b)
+}

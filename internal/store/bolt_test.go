@@ -1,0 +1,90 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/portolan/portolan/internal/store"
+	"github.com/portolan/portolan/internal/store/storetest"
+)
+
+func openBolt(t *testing.T, dir string, opts store.BoltOptions) *store.Bolt {
+	t.Helper()
+	s, err := store.OpenBolt(filepath.Join(dir, "state.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestBoltConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dir string) store.Store { return openBolt(t, dir, store.BoltOptions{}) })
+}
+
+func TestBoltCompaction(t *testing.T) {
+	s := openBolt(t, t.TempDir(), store.BoltOptions{LogRetention: 100})
+	ctx := context.Background()
+	for i := 0; i < 300; i++ {
+		if _, err := s.Commit(ctx, store.Txn{Then: []store.Op{store.Put("k", []byte{byte(i)})}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Watch(ctx, "", 1); !errors.Is(err, store.ErrCompacted) {
+		t.Fatalf("watch from compacted revision: want ErrCompacted, got %v", err)
+	}
+	ch, err := s.Watch(ctx, "", s.Revision()-50)
+	if err != nil {
+		t.Fatalf("watch within retention: %v", err)
+	}
+	if batch := <-ch; batch[0].KV.ModRevision != s.Revision()-49 {
+		t.Fatalf("first event at %d, want %d", batch[0].KV.ModRevision, s.Revision()-49)
+	}
+}
+
+func TestBoltSecondOpenFails(t *testing.T) {
+	dir := t.TempDir()
+	openBolt(t, dir, store.BoltOptions{})
+	if _, err := store.OpenBolt(filepath.Join(dir, "state.db"), store.BoltOptions{}); err == nil {
+		t.Fatal("second open of a held store file succeeded")
+	}
+}
+
+func BenchmarkBoltCommitParallel(b *testing.B) {
+	s, err := store.OpenBolt(filepath.Join(b.TempDir(), "state.db"), store.BoltOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Commit(context.Background(), store.Txn{Then: []store.Op{store.Put("bench", []byte("v"))}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestBoltUnwatchedPrefixesKeepNoHistory(t *testing.T) {
+	s := openBolt(t, t.TempDir(), store.BoltOptions{Unwatched: []string{"bulk/"}})
+	ctx := context.Background()
+	ch, err := s.Watch(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"bulk/1", "bulk/2", "seen"} {
+		if _, err := s.Commit(ctx, store.Txn{Then: []store.Op{store.Put(k, []byte(k))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batch := <-ch
+	if len(batch) != 1 || batch[0].KV.Key != "seen" || batch[0].KV.ModRevision != 3 {
+		t.Fatalf("watch saw %+v, want only seen@3", batch)
+	}
+	if kv, err := s.Get(ctx, "bulk/2"); err != nil || string(kv.Value) != "bulk/2" {
+		t.Fatalf("unwatched key not stored: %v", err)
+	}
+}
