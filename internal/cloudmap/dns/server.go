@@ -1,0 +1,430 @@
+package dns
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/portolan/portolan/internal/cloudmap"
+)
+
+// DefaultAddr is where the server listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8600"
+
+// Tuning. A batch is what one recvmmsg/sendmmsg moves; a busy socket fills
+// it, so the per-query cost of the two system calls shrinks with load.
+const (
+	udpBatch       = 32
+	udpReadBuf     = 4096 // a query larger than this is not a query
+	forwardWorkers = 32
+	forwardQueue   = 1024
+	maxTCPConns    = 512
+	tcpIdleTimeout = 10 * time.Second // RFC 7766 §6.2.3: seconds, not minutes
+)
+
+// Config is what a Server needs.
+type Config struct {
+	// Addrs are the host:port addresses served over both UDP and TCP;
+	// port 0 picks a free port (the same for UDP and TCP). Default
+	// DefaultAddr.
+	Addrs []string
+	// Upstreams are the resolvers ("host" or "host:port") that names
+	// outside our zones are forwarded to. Nil means those of
+	// /etc/resolv.conf.
+	Upstreams []string
+	// RecursionCIDRs are networks, besides loopback, whose clients may
+	// have names outside our zones forwarded (e.g. the docker network the
+	// tasks run on). Everyone gets authoritative answers for our zones.
+	RecursionCIDRs []netip.Prefix
+	// NoLoopbackRecursion refuses forwarding to loopback clients too, so
+	// that tests can play a client from a foreign network.
+	NoLoopbackRecursion bool
+	// View is the Cloud Map read side the zones are built from.
+	View   *cloudmap.View
+	Logger *slog.Logger
+}
+
+// Server is the DNS server. New binds its sockets; Run serves.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	table atomic.Pointer[table]
+	fwd   *forwarder
+	udp   []*net.UDPConn
+	tcp   []net.Listener
+	addrs []string
+	// fwdJobs carries UDP queries to forward from the read loops, which
+	// must not wait on an upstream, to the forwarding workers.
+	fwdJobs chan udpForward
+}
+
+type udpForward struct {
+	f    *forward
+	conn *net.UDPConn
+	addr net.Addr
+}
+
+// New binds the listening sockets, so that a caller knows the server can
+// serve (and which ports it got) before Run starts.
+func New(cfg Config) (*Server, error) {
+	if cfg.View == nil {
+		return nil, errors.New("dns: Config.View is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(cfg.Addrs) == 0 {
+		cfg.Addrs = []string{DefaultAddr}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, fwdJobs: make(chan udpForward, forwardQueue)}
+	for _, addr := range cfg.Addrs {
+		u, t, err := listenPair(addr)
+		if err != nil {
+			s.closeAll()
+			return nil, fmt.Errorf("dns: listen on %s: %w", addr, err)
+		}
+		s.udp = append(s.udp, u)
+		s.tcp = append(s.tcp, t)
+		s.addrs = append(s.addrs, u.LocalAddr().String())
+	}
+	upstreams := cfg.Upstreams
+	if upstreams == nil {
+		var err error
+		if upstreams, err = resolvConfUpstreams("/etc/resolv.conf"); err != nil {
+			s.log.Warn("no upstream resolvers: names outside Cloud Map namespaces will get SERVFAIL", "err", err)
+		}
+	}
+	s.fwd = &forwarder{upstreams: upstreamAddrs(upstreams, s.addrs), log: s.log}
+	if snap := cfg.View.Snapshot(); snap != nil {
+		s.table.Store(buildTable(snap, nil, s.log))
+	}
+	return s, nil
+}
+
+// listenPair binds UDP and TCP on the same address. With port 0 the TCP
+// port may be taken already, so it tries a few UDP ports.
+func listenPair(addr string) (*net.UDPConn, net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		u := pc.(*net.UDPConn)
+		bound := strconv.Itoa(u.LocalAddr().(*net.UDPAddr).Port)
+		t, err := net.Listen("tcp", net.JoinHostPort(host, bound))
+		if err == nil {
+			return u, t, nil
+		}
+		u.Close()
+		if port != "0" || attempt == 10 {
+			return nil, nil, err
+		}
+	}
+}
+
+// Addrs are the bound addresses, one per Config.Addrs entry, each served
+// over UDP and TCP.
+func (s *Server) Addrs() []string { return s.addrs }
+
+// Ready reports whether the server has zone data to answer from (before
+// the view's first snapshot it answers SERVFAIL).
+func (s *Server) Ready() bool { return s.table.Load() != nil }
+
+// Upstreams are the resolvers outside names are forwarded to.
+func (s *Server) Upstreams() []string { return s.fwd.upstreams }
+
+func (s *Server) closeAll() {
+	for _, u := range s.udp {
+		u.Close()
+	}
+	for _, t := range s.tcp {
+		t.Close()
+	}
+}
+
+// Run serves until ctx ends; then it closes the sockets and returns once
+// every goroutine it started has stopped.
+func (s *Server) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.follow(gctx) })
+	g.Go(func() error {
+		<-gctx.Done()
+		s.closeAll()
+		return nil
+	})
+	for range forwardWorkers {
+		g.Go(func() error { return s.forwardUDP(gctx) })
+	}
+	// Several readers per socket: while one is answering its batch,
+	// another is already in recvmmsg.
+	readers := max(runtime.GOMAXPROCS(0), 1)
+	for _, u := range s.udp {
+		var pc batchConn = ipv4.NewPacketConn(u)
+		if a := u.LocalAddr().(*net.UDPAddr); a.IP.To4() == nil {
+			pc = ipv6.NewPacketConn(u)
+		}
+		for range readers {
+			g.Go(func() error { return s.serveUDP(gctx, u, pc) })
+		}
+	}
+	for _, t := range s.tcp {
+		g.Go(func() error { return s.serveTCP(gctx, t) })
+	}
+	s.log.Info("dns serving", "addrs", s.addrs, "upstreams", s.fwd.upstreams)
+	err := g.Wait()
+	if ctx.Err() != nil {
+		err = nil // asked to stop: whatever the goroutines saw on the way out is not a failure
+	}
+	return err
+}
+
+// follow rebuilds the table whenever the view has a newer snapshot. A
+// burst of changes costs one build per snapshot the view publishes, and
+// the view already coalesces bursts.
+func (s *Server) follow(ctx context.Context) error {
+	rev := int64(-1)
+	if t := s.table.Load(); t != nil {
+		rev = t.revision
+	}
+	for {
+		snap, err := s.cfg.View.Next(ctx, rev)
+		if err != nil {
+			return nil // ctx ended
+		}
+		start := time.Now()
+		t := buildTable(snap, s.table.Load(), s.log)
+		s.table.Store(t)
+		rev = snap.Revision
+		s.log.Debug("dns zones rebuilt", "revision", rev, "names", len(t.names), "took", time.Since(start))
+	}
+}
+
+// allowed reports whether a client may have outside names forwarded.
+func (s *Server) allowed(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsLoopback() && !s.cfg.NoLoopbackRecursion {
+		return true
+	}
+	for _, p := range s.cfg.RecursionCIDRs {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// batchConn is the part of ipv4.PacketConn / ipv6.PacketConn we use:
+// recvmmsg and sendmmsg on Linux, one message per call elsewhere.
+type batchConn interface {
+	ReadBatch(ms []ipv4.Message, flags int) (int, error)
+	WriteBatch(ms []ipv4.Message, flags int) (int, error)
+}
+
+// serveUDP is one read loop: read a batch, answer each query into its own
+// preallocated buffer, write the batch. Queries that must be forwarded go
+// to the forwarding workers so the loop never waits on an upstream.
+func (s *Server) serveUDP(ctx context.Context, conn *net.UDPConn, pc batchConn) error {
+	in := make([]ipv4.Message, udpBatch)
+	out := make([]ipv4.Message, udpBatch)
+	outBufs := make([][]byte, udpBatch)
+	for i := range in {
+		in[i].Buffers = [][]byte{make([]byte, udpReadBuf)}
+		outBufs[i] = make([]byte, 0, maxUDPReply)
+		out[i].Buffers = make([][]byte, 1)
+	}
+	sc := newScratch()
+	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	for {
+		n, err := pc.ReadBatch(in, 0)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			s.log.Warn("dns udp read", "err", err)
+			time.Sleep(time.Millisecond) // do not spin on an error that persists
+			continue
+		}
+		t := s.table.Load()
+		k := 0
+		for i := range in[:n] {
+			m := &in[i]
+			if m.N >= udpReadBuf || m.Addr == nil {
+				continue
+			}
+			q := m.Buffers[0][:m.N]
+			ap := m.Addr.(*net.UDPAddr).AddrPort()
+			allowed := s.allowed(ap.Addr())
+			reply, ok := t.answerFast(outBufs[k], q, allowed, false, r, sc)
+			if !ok {
+				msg, f := t.answerFull(q, allowed, false, r, sc)
+				if f != nil {
+					s.enqueueForward(udpForward{f: f, conn: conn, addr: m.Addr})
+					continue
+				}
+				if msg == nil {
+					continue
+				}
+				if reply, err = msg.PackBuffer(outBufs[k]); err != nil {
+					s.log.Debug("dns pack", "err", err)
+					continue
+				}
+			}
+			out[k].Buffers[0] = reply
+			out[k].Addr = m.Addr
+			k++
+		}
+		for sent := 0; sent < k; {
+			n, err := pc.WriteBatch(out[sent:k], 0)
+			if err != nil {
+				if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+					return nil
+				}
+				// One bad destination fails the rest of the batch: skip it.
+				s.log.Debug("dns udp write", "err", err)
+				n++
+			}
+			sent += n
+		}
+	}
+}
+
+func (s *Server) enqueueForward(j udpForward) {
+	select {
+	case s.fwdJobs <- j:
+	default:
+		// Upstreams are too slow for the load: say so at once rather
+		// than queue without bound.
+		m := new(dns.Msg)
+		m.SetRcode(j.f.req, dns.RcodeServerFailure)
+		m.RecursionAvailable = true
+		if b, err := m.Pack(); err == nil {
+			j.conn.WriteTo(b, j.addr)
+		}
+	}
+}
+
+func (s *Server) forwardUDP(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case j := <-s.fwdJobs:
+			m := s.fwd.resolve(ctx, j.f, false)
+			if b, err := m.Pack(); err == nil {
+				j.conn.WriteTo(b, j.addr)
+			}
+		}
+	}
+}
+
+// serveTCP accepts connections until the listener closes, each served by
+// a goroutine it owns and waits for.
+func (s *Server) serveTCP(ctx context.Context, ln net.Listener) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns = map[net.Conn]struct{}{}
+	)
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for c := range conns {
+			c.Close()
+		}
+	})
+	defer stop()
+	defer wg.Wait()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			s.log.Warn("dns tcp accept", "err", err)
+			time.Sleep(10 * time.Millisecond) // e.g. out of file descriptors
+			continue
+		}
+		mu.Lock()
+		if len(conns) >= maxTCPConns || ctx.Err() != nil {
+			mu.Unlock()
+			c.Close()
+			continue
+		}
+		conns[c] = struct{}{}
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.serveTCPConn(ctx, c)
+			mu.Lock()
+			delete(conns, c)
+			mu.Unlock()
+			c.Close()
+		}()
+	}
+}
+
+// serveTCPConn answers length-prefixed queries in order until the client
+// closes, goes idle, or sends garbage.
+func (s *Server) serveTCPConn(ctx context.Context, c net.Conn) {
+	ap, _ := netip.ParseAddrPort(c.RemoteAddr().String())
+	allowed := s.allowed(ap.Addr())
+	sc := newScratch()
+	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	q := make([]byte, maxTCPReply)
+	out := make([]byte, 2, 2+maxTCPReply)
+	for {
+		c.SetReadDeadline(time.Now().Add(tcpIdleTimeout))
+		if _, err := io.ReadFull(c, q[:2]); err != nil {
+			return
+		}
+		n := int(binary.BigEndian.Uint16(q))
+		if n < headerLen {
+			return
+		}
+		if _, err := io.ReadFull(c, q[:n]); err != nil {
+			return
+		}
+		t := s.table.Load()
+		reply, ok := t.answerFast(out[2:], q[:n], allowed, true, r, sc)
+		if !ok {
+			msg, f := t.answerFull(q[:n], allowed, true, r, sc)
+			if f != nil {
+				msg = s.fwd.resolve(ctx, f, true)
+			}
+			if msg == nil {
+				continue
+			}
+			b, err := msg.Pack()
+			if err != nil || len(b) > maxTCPReply {
+				return
+			}
+			reply = append(out[2:2], b...)
+		}
+		binary.BigEndian.PutUint16(out, uint16(len(reply)))
+		c.SetWriteDeadline(time.Now().Add(tcpIdleTimeout))
+		if _, err := c.Write(out[:2+len(reply)]); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package cloudmap
+
+import "github.com/portolan/portolan/internal/awsapi"
+
+// Cloud Map's declared errors. Every one travels with HTTP 400: the model
+// declares no other code.
+
+func invalidInput(format string, args ...any) *awsapi.Error {
+	return awsapi.Errorf("InvalidInput", format, args...)
+}
+
+func namespaceNotFound(id string) *awsapi.Error {
+	return awsapi.Errorf("NamespaceNotFound", "Namespace not found: %s", id)
+}
+
+func serviceNotFound(id string) *awsapi.Error {
+	return awsapi.Errorf("ServiceNotFound", "Service not found: %s", id)
+}
+
+func instanceNotFound(id string) *awsapi.Error {
+	return awsapi.Errorf("InstanceNotFound", "Instance not found: %s", id)
+}
+
+func operationNotFound(id string) *awsapi.Error {
+	return awsapi.Errorf("OperationNotFound", "Operation not found: %s", id)
+}
+
+func resourceInUse(format string, args ...any) *awsapi.Error {
+	return awsapi.Errorf("ResourceInUse", format, args...)
+}
+
+func resourceNotFound(arn string) *awsapi.Error {
+	return awsapi.Errorf("ResourceNotFoundException", "Resource not found: %s", arn)
+}
+
+func tooManyTags(arn string) *awsapi.Error {
+	return awsapi.Errorf("TooManyTagsException", "Resource %s would have more than %d tags", arn, maxTags).With("ResourceName", arn)
+}
+
+func customHealthNotFound(id string) *awsapi.Error {
+	return awsapi.Errorf("CustomHealthNotFound", "Service %s has no custom health check configuration", id)
+}
+
+func limitExceeded(format string, args ...any) *awsapi.Error {
+	return awsapi.Errorf("ResourceLimitExceeded", format, args...)
+}
+
+func duplicateRequest(opID string) *awsapi.Error {
+	return awsapi.Errorf("DuplicateRequest", "The request %s reuses a CreatorRequestId with different parameters", opID).With("DuplicateOperationId", opID)
+}
+
+func awsErrorServiceAttributesLimit() *awsapi.Error {
+	return awsapi.Errorf("ServiceAttributesLimitExceededException", "A service can have at most %d attributes", maxServiceAttributes)
+}

@@ -1,0 +1,408 @@
+package cloudmap
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/store"
+)
+
+type CreateHttpNamespaceInput struct {
+	Name             string
+	CreatorRequestId string
+	Description      string
+	Tags             []Tag
+}
+
+type CreatePrivateDnsNamespaceInput struct {
+	Name             string
+	CreatorRequestId string
+	Description      string
+	Vpc              string
+	Tags             []Tag
+	Properties       *struct{ DnsProperties *struct{ SOA *SOA } }
+}
+
+type CreatePublicDnsNamespaceInput struct {
+	Name             string
+	CreatorRequestId string
+	Description      string
+	Tags             []Tag
+	Properties       *struct{ DnsProperties *struct{ SOA *SOA } }
+}
+
+type OperationOutput struct{ OperationId string }
+
+func (r *Registry) CreateHttpNamespace(ctx context.Context, in *CreateHttpNamespaceInput) (*OperationOutput, error) {
+	return r.createNamespace(ctx, NamespaceHTTP, in.Name, in.CreatorRequestId, in.Description, "", in.Tags, nil)
+}
+
+func (r *Registry) CreatePrivateDnsNamespace(ctx context.Context, in *CreatePrivateDnsNamespaceInput) (*OperationOutput, error) {
+	if in.Vpc == "" {
+		return nil, invalidInput("Vpc is required for a private DNS namespace")
+	}
+	return r.createNamespace(ctx, NamespaceDNSPrivate, in.Name, in.CreatorRequestId, in.Description, in.Vpc, in.Tags, soaOf(in.Properties))
+}
+
+func (r *Registry) CreatePublicDnsNamespace(ctx context.Context, in *CreatePublicDnsNamespaceInput) (*OperationOutput, error) {
+	return r.createNamespace(ctx, NamespaceDNSPublic, in.Name, in.CreatorRequestId, in.Description, "", in.Tags, soaOf(in.Properties))
+}
+
+func soaOf(p *struct{ DnsProperties *struct{ SOA *SOA } }) *SOA {
+	if p == nil || p.DnsProperties == nil {
+		return nil
+	}
+	return p.DnsProperties.SOA
+}
+
+func (r *Registry) createNamespace(ctx context.Context, typ, name, creatorID, desc, vpc string, tags []Tag, soa *SOA) (*OperationOutput, error) {
+	name = strings.TrimSuffix(name, ".")
+	if typ == NamespaceHTTP {
+		name = strings.TrimSpace(name)
+	}
+	for _, err := range []error{validateNamespaceName(typ, name), validateDescription(desc), validateCreatorRequestID(creatorID), validateTags("", tags)} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	ttl := int64(DefaultSOATTL)
+	if soa != nil {
+		if err := validateTTL(soa.TTL, "SOA"); err != nil {
+			return nil, err
+		}
+		ttl = *soa.TTL
+	}
+	var out OperationOutput
+	err := r.commit(ctx, func() (store.Txn, error) {
+		existing, _, err := store.GetJSON[requestRecord](ctx, r.st, nsNameKey(name))
+		switch {
+		case err == nil:
+			ns, _, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(existing.Target))
+			if err != nil {
+				return store.Txn{}, err
+			}
+			// A retry with the same CreatorRequestId is the same request.
+			if creatorID != "" && ns.CreatorRequestId == creatorID && ns.Type == typ {
+				out.OperationId = ns.CreateOperationId
+				return store.Txn{}, nil
+			}
+			return store.Txn{}, awsapi.Errorf("NamespaceAlreadyExists", "Namespace %s already exists", name).
+				With("CreatorRequestId", ns.CreatorRequestId).With("NamespaceId", ns.Id)
+		case !errors.Is(err, store.ErrNotFound):
+			return store.Txn{}, err
+		}
+		all, _, err := r.st.List(ctx, keyPrefix+"ns/")
+		if err != nil {
+			return store.Txn{}, err
+		}
+		if len(all) >= maxNamespaces {
+			return store.Txn{}, limitExceeded("The account has reached the limit of %d namespaces", maxNamespaces)
+		}
+		id := "ns-" + awsapi.RandomID(16)
+		op := r.newOperation(OpCreateNamespace, map[string]string{"NAMESPACE": id})
+		rec := namespaceRecord{
+			Namespace: Namespace{
+				Id:               id,
+				Arn:              r.arn("namespace/" + id),
+				ResourceOwner:    r.cfg.AccountID,
+				Name:             name,
+				Type:             typ,
+				Description:      desc,
+				CreateDate:       op.CreateDate,
+				CreatorRequestId: creatorID,
+				Properties:       &NamespaceProperties{HttpProperties: &HttpProperties{HttpName: name}},
+			},
+			Vpc:               vpc,
+			Tags:              tags,
+			CreateOperationId: op.Id,
+		}
+		if typ == NamespaceHTTP {
+			rec.Properties.DnsProperties = &DnsProperties{}
+		} else {
+			rec.Properties.DnsProperties = &DnsProperties{HostedZoneId: "Z" + strings.ToUpper(awsapi.RandomID(20)), SOA: &SOA{TTL: &ttl}}
+		}
+		out.OperationId = op.Id
+		return store.Txn{
+			If: []store.Cmp{store.Absent(nsNameKey(name))},
+			Then: []store.Op{
+				store.Put(nsKey(id), store.JSON(rec)),
+				store.Put(nsNameKey(name), store.JSON(requestRecord{OperationId: op.Id, Target: id})),
+				store.Put(nsMembersKey(id), nil),
+				store.Put(opKey(op.Id), store.JSON(op)),
+			},
+		}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// NamespaceUpdate is the Namespace member of the Update*Namespace inputs.
+type NamespaceUpdate struct {
+	Description *string
+	Properties  *struct{ DnsProperties *struct{ SOA *SOA } }
+}
+
+type UpdateNamespaceInput struct {
+	Id               string
+	UpdaterRequestId string
+	Namespace        *NamespaceUpdate
+}
+
+func (r *Registry) UpdateHttpNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
+	if in.Namespace == nil || in.Namespace.Description == nil {
+		return nil, invalidInput("Namespace.Description is required")
+	}
+	return r.updateNamespace(ctx, NamespaceHTTP, in)
+}
+
+func (r *Registry) UpdatePrivateDnsNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
+	return r.updateNamespace(ctx, NamespaceDNSPrivate, in)
+}
+
+func (r *Registry) UpdatePublicDnsNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
+	return r.updateNamespace(ctx, NamespaceDNSPublic, in)
+}
+
+// updateNamespace changes what AWS lets change: the description and, for
+// DNS namespaces, the SOA TTL.
+func (r *Registry) updateNamespace(ctx context.Context, typ string, in *UpdateNamespaceInput) (*OperationOutput, error) {
+	id, err := resolveID("namespace", in.Id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Namespace == nil {
+		return nil, invalidInput("Namespace is required")
+	}
+	if err := validateCreatorRequestID(in.UpdaterRequestId); err != nil {
+		return nil, err
+	}
+	if d := in.Namespace.Description; d != nil {
+		if err := validateDescription(*d); err != nil {
+			return nil, err
+		}
+	}
+	soa := soaOf(in.Namespace.Properties)
+	if soa != nil {
+		if typ == NamespaceHTTP {
+			return nil, invalidInput("An HTTP namespace has no SOA record")
+		}
+		if err := validateTTL(soa.TTL, "SOA"); err != nil {
+			return nil, err
+		}
+	}
+	var out OperationOutput
+	err = r.commit(ctx, func() (store.Txn, error) {
+		ns, kv, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(id))
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, namespaceNotFound(id)
+		} else if err != nil {
+			return store.Txn{}, err
+		}
+		if ns.Type != typ {
+			return store.Txn{}, invalidInput("Namespace %s is of type %s", id, ns.Type)
+		}
+		if d := in.Namespace.Description; d != nil {
+			ns.Description = *d
+		}
+		if soa != nil {
+			ttl := *soa.TTL
+			ns.Properties.DnsProperties.SOA = &SOA{TTL: &ttl}
+		}
+		op := r.newOperation(OpUpdateNamespace, map[string]string{"NAMESPACE": id})
+		out.OperationId = op.Id
+		return store.Txn{
+			If:   []store.Cmp{store.Unchanged(kv)},
+			Then: []store.Op{store.Put(nsKey(id), store.JSON(ns)), store.Put(opKey(op.Id), store.JSON(op))},
+		}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+type IdInput struct{ Id string }
+
+func (r *Registry) DeleteNamespace(ctx context.Context, in *IdInput) (*OperationOutput, error) {
+	id, err := resolveID("namespace", in.Id)
+	if err != nil {
+		return nil, err
+	}
+	var out OperationOutput
+	err = r.commit(ctx, func() (store.Txn, error) {
+		ns, kv, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(id))
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, namespaceNotFound(id)
+		} else if err != nil {
+			return store.Txn{}, err
+		}
+		members, err := r.st.Get(ctx, nsMembersKey(id))
+		if err != nil {
+			return store.Txn{}, err
+		}
+		services, _, err := r.st.List(ctx, keyPrefix+"svcname/"+id+"/")
+		if err != nil {
+			return store.Txn{}, err
+		}
+		if len(services) > 0 {
+			return store.Txn{}, resourceInUse("Namespace %s has %d services; delete them first", id, len(services))
+		}
+		op := r.newOperation(OpDeleteNamespace, map[string]string{"NAMESPACE": id})
+		out.OperationId = op.Id
+		return store.Txn{
+			If: []store.Cmp{store.Unchanged(kv), store.Unchanged(members)},
+			Then: []store.Op{
+				store.Delete(nsKey(id)),
+				store.Delete(nsNameKey(ns.Name)),
+				store.Delete(nsMembersKey(id)),
+				store.Put(opKey(op.Id), store.JSON(op)),
+			},
+		}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+type GetNamespaceOutput struct{ Namespace *Namespace }
+
+func (r *Registry) GetNamespace(ctx context.Context, in *IdInput) (*GetNamespaceOutput, error) {
+	id, err := resolveID("namespace", in.Id)
+	if err != nil {
+		return nil, err
+	}
+	ns, _, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, namespaceNotFound(id)
+	} else if err != nil {
+		return nil, err
+	}
+	n := ns.Namespace
+	n.ServiceCount, err = r.count(ctx, keyPrefix+"svcname/"+id+"/")
+	if err != nil {
+		return nil, err
+	}
+	return &GetNamespaceOutput{Namespace: &n}, nil
+}
+
+func (r *Registry) count(ctx context.Context, prefix string) (int, error) {
+	kvs, _, err := r.st.List(ctx, prefix)
+	return len(kvs), err
+}
+
+// Filter is the filter shape shared by the List operations.
+type Filter struct {
+	Name      string
+	Values    []string
+	Condition string
+}
+
+type ListInput struct {
+	Filters    []Filter
+	MaxResults int32
+	NextToken  string
+}
+
+type ListNamespacesOutput struct {
+	Namespaces []Namespace
+	NextToken  *string `json:",omitempty"`
+}
+
+func (r *Registry) ListNamespaces(ctx context.Context, in *ListInput) (*ListNamespacesOutput, error) {
+	kvs, _, err := r.st.List(ctx, keyPrefix+"ns/")
+	if err != nil {
+		return nil, err
+	}
+	var all []Namespace
+	for _, kv := range kvs {
+		rec := store.DecodeJSON[namespaceRecord](kv.Value)
+		if rec == nil {
+			continue
+		}
+		ok, err := namespaceMatches(&rec.Namespace, in.Filters)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			n := rec.Namespace
+			if n.ServiceCount, err = r.count(ctx, keyPrefix+"svcname/"+n.Id+"/"); err != nil {
+				return nil, err
+			}
+			n.CreatorRequestId = ""
+			all = append(all, n)
+		}
+	}
+	pg, next, err := page(all, func(n Namespace) string { return n.Id }, in.NextToken, in.MaxResults, 100)
+	if err != nil {
+		return nil, err
+	}
+	return &ListNamespacesOutput{Namespaces: nonNil(pg), NextToken: next}, nil
+}
+
+func namespaceMatches(n *Namespace, filters []Filter) (bool, error) {
+	for _, f := range filters {
+		var field string
+		switch f.Name {
+		case "TYPE":
+			field = n.Type
+		case "NAME":
+			field = n.Name
+		case "HTTP_NAME":
+			field = n.HttpName()
+		case "RESOURCE_OWNER":
+			field = "SELF"
+		default:
+			return false, invalidInput("Filter name %q is invalid: it must be TYPE, NAME, HTTP_NAME or RESOURCE_OWNER", f.Name)
+		}
+		ok, err := conditionHolds(f, field)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// conditionHolds evaluates one filter's condition (EQ by default) on a value.
+func conditionHolds(f Filter, v string) (bool, error) {
+	if len(f.Values) == 0 {
+		return false, invalidInput("Filter %s needs at least one value", f.Name)
+	}
+	switch f.Condition {
+	case "", "EQ":
+		if len(f.Values) != 1 {
+			return false, invalidInput("Filter %s with condition EQ takes exactly one value", f.Name)
+		}
+		return v == f.Values[0], nil
+	case "IN":
+		for _, x := range f.Values {
+			if v == x {
+				return true, nil
+			}
+		}
+		return false, nil
+	case "BEGINS_WITH":
+		if len(f.Values) != 1 {
+			return false, invalidInput("Filter %s with condition BEGINS_WITH takes exactly one value", f.Name)
+		}
+		return strings.HasPrefix(v, f.Values[0]), nil
+	case "BETWEEN":
+		if len(f.Values) != 2 {
+			return false, invalidInput("Filter %s with condition BETWEEN takes exactly two values", f.Name)
+		}
+		return v >= f.Values[0] && v <= f.Values[1], nil
+	}
+	return false, invalidInput("Filter condition %q is invalid", f.Condition)
+}
+
+// nonNil makes an empty listing encode as [] rather than null, as AWS sends it.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

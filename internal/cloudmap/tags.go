@@ -1,0 +1,230 @@
+package cloudmap
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/portolan/portolan/internal/store"
+)
+
+type TagResourceInput struct {
+	ResourceARN string
+	Tags        []Tag
+}
+
+type UntagResourceInput struct {
+	ResourceARN string
+	TagKeys     []string
+}
+
+type ResourceARNInput struct{ ResourceARN string }
+
+type ListTagsForResourceOutput struct{ Tags []Tag }
+
+// taggable names the store key of the namespace or service an ARN points at.
+func taggable(arn string) (string, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "servicediscovery" {
+		return "", invalidInput("ResourceARN %q is not a Cloud Map ARN", arn)
+	}
+	switch kind, id, _ := strings.Cut(parts[5], "/"); kind {
+	case "namespace":
+		return nsKey(id), nil
+	case "service":
+		return svcKey(id), nil
+	}
+	return "", invalidInput("ResourceARN %q names neither a namespace nor a service", arn)
+}
+
+// editTags rewrites the tag list of the resource behind arn.
+func (r *Registry) editTags(ctx context.Context, arn string, edit func([]Tag) ([]Tag, error)) ([]Tag, error) {
+	key, err := taggable(arn)
+	if err != nil {
+		return nil, err
+	}
+	var result []Tag
+	err = r.commit(ctx, func() (store.Txn, error) {
+		kv, err := r.st.Get(ctx, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, resourceNotFound(arn)
+		} else if err != nil {
+			return store.Txn{}, err
+		}
+		var value []byte
+		if strings.HasPrefix(key, keyPrefix+"ns/") {
+			rec := store.DecodeJSON[namespaceRecord](kv.Value)
+			if rec.Tags, err = edit(rec.Tags); err != nil {
+				return store.Txn{}, err
+			}
+			result, value = rec.Tags, store.JSON(rec)
+		} else {
+			rec := store.DecodeJSON[serviceRecord](kv.Value)
+			if rec.Tags, err = edit(rec.Tags); err != nil {
+				return store.Txn{}, err
+			}
+			result, value = rec.Tags, store.JSON(rec)
+		}
+		if edit == nil {
+			return store.Txn{}, nil
+		}
+		return store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(key, value)}}, nil
+	})
+	return result, err
+}
+
+func (r *Registry) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
+	if err := validateTags(in.ResourceARN, in.Tags); err != nil {
+		return nil, err
+	}
+	_, err := r.editTags(ctx, in.ResourceARN, func(tags []Tag) ([]Tag, error) {
+		for _, t := range in.Tags {
+			replaced := false
+			for i := range tags {
+				if tags[i].Key == t.Key {
+					tags[i].Value, replaced = t.Value, true
+				}
+			}
+			if !replaced {
+				tags = append(tags, t)
+			}
+		}
+		if len(tags) > maxTags {
+			return nil, tooManyTags(in.ResourceARN)
+		}
+		return tags, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
+
+func (r *Registry) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
+	_, err := r.editTags(ctx, in.ResourceARN, func(tags []Tag) ([]Tag, error) {
+		kept := tags[:0]
+		for _, t := range tags {
+			drop := false
+			for _, k := range in.TagKeys {
+				drop = drop || t.Key == k
+			}
+			if !drop {
+				kept = append(kept, t)
+			}
+		}
+		return kept, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
+
+func (r *Registry) ListTagsForResource(ctx context.Context, in *ResourceARNInput) (*ListTagsForResourceOutput, error) {
+	key, err := taggable(in.ResourceARN)
+	if err != nil {
+		return nil, err
+	}
+	kv, err := r.st.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, resourceNotFound(in.ResourceARN)
+	} else if err != nil {
+		return nil, err
+	}
+	var tags []Tag
+	if strings.HasPrefix(key, keyPrefix+"ns/") {
+		tags = store.DecodeJSON[namespaceRecord](kv.Value).Tags
+	} else {
+		tags = store.DecodeJSON[serviceRecord](kv.Value).Tags
+	}
+	return &ListTagsForResourceOutput{Tags: nonNil(tags)}, nil
+}
+
+type ServiceAttributesInput struct {
+	ServiceId  string
+	Attributes map[string]string
+}
+
+type DeleteServiceAttributesInput struct {
+	ServiceId  string
+	Attributes []string
+}
+
+type ServiceAttributes struct {
+	ServiceArn    string
+	ResourceOwner string
+	Attributes    map[string]string
+}
+
+type GetServiceAttributesOutput struct{ ServiceAttributes ServiceAttributes }
+
+type ServiceIdInput struct{ ServiceId string }
+
+func (r *Registry) GetServiceAttributes(ctx context.Context, in *ServiceIdInput) (*GetServiceAttributesOutput, error) {
+	svc, _, err := r.getService(ctx, in.ServiceId)
+	if err != nil {
+		return nil, err
+	}
+	attrs, _, err := store.GetJSON[map[string]string](ctx, r.st, svcAttrKey(svc.Id))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	out := &GetServiceAttributesOutput{ServiceAttributes: ServiceAttributes{ServiceArn: svc.Arn, ResourceOwner: r.cfg.AccountID, Attributes: map[string]string{}}}
+	if attrs != nil {
+		out.ServiceAttributes.Attributes = *attrs
+	}
+	return out, nil
+}
+
+func (r *Registry) UpdateServiceAttributes(ctx context.Context, in *ServiceAttributesInput) (*struct{}, error) {
+	if len(in.Attributes) == 0 {
+		return nil, invalidInput("Attributes must not be empty")
+	}
+	for k, v := range in.Attributes {
+		if len(k) > 255 || !attrKeyPattern.MatchString(k) || len(v) > 1024 || !printableWithSpace(v) {
+			return nil, invalidInput("Service attribute %q is invalid", k)
+		}
+	}
+	return r.editServiceAttributes(ctx, in.ServiceId, func(m map[string]string) {
+		for k, v := range in.Attributes {
+			m[k] = v
+		}
+	})
+}
+
+func (r *Registry) DeleteServiceAttributes(ctx context.Context, in *DeleteServiceAttributesInput) (*struct{}, error) {
+	if len(in.Attributes) == 0 {
+		return nil, invalidInput("Attributes must not be empty")
+	}
+	return r.editServiceAttributes(ctx, in.ServiceId, func(m map[string]string) {
+		for _, k := range in.Attributes {
+			delete(m, k)
+		}
+	})
+}
+
+func (r *Registry) editServiceAttributes(ctx context.Context, serviceID string, edit func(map[string]string)) (*struct{}, error) {
+	err := r.commit(ctx, func() (store.Txn, error) {
+		svc, svcKV, err := r.getService(ctx, serviceID)
+		if err != nil {
+			return store.Txn{}, err
+		}
+		m := map[string]string{}
+		cmp := store.Absent(svcAttrKey(svc.Id))
+		if kv, err := r.st.Get(ctx, svcAttrKey(svc.Id)); err == nil {
+			m = *store.DecodeJSON[map[string]string](kv.Value)
+			cmp = store.Unchanged(kv)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, err
+		}
+		edit(m)
+		if len(m) > maxServiceAttributes {
+			return store.Txn{}, awsErrorServiceAttributesLimit()
+		}
+		return store.Txn{If: []store.Cmp{cmp, store.Unchanged(svcKV)}, Then: []store.Op{store.Put(svcAttrKey(svc.Id), store.JSON(m))}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
