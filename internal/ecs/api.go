@@ -1,0 +1,34 @@
+package ecs
+
+import "github.com/portolan/portolan/internal/awsapi"
+
+// TargetPrefix is ECS's X-Amz-Target prefix.
+const TargetPrefix = "AmazonEC2ContainerServiceV20141113"
+
+// Register serves the ECS operations on mux.
+func (c *Control) Register(mux *awsapi.Mux) {
+	s := awsapi.NewJSONService(TargetPrefix, "message")
+	s.Handle("CreateCluster", awsapi.Op(c.CreateCluster))
+	s.Handle("DescribeClusters", awsapi.Op(c.DescribeClusters))
+	s.Handle("ListClusters", awsapi.Op(c.ListClusters))
+	s.Handle("DeleteCluster", awsapi.Op(c.DeleteCluster))
+	s.Handle("RegisterTaskDefinition", awsapi.Op(c.RegisterTaskDefinition))
+	s.Handle("DescribeTaskDefinition", awsapi.Op(c.DescribeTaskDefinition))
+	s.Handle("DeregisterTaskDefinition", awsapi.Op(c.DeregisterTaskDefinition))
+	s.Handle("ListTaskDefinitions", awsapi.Op(c.ListTaskDefinitions))
+	s.Handle("ListTaskDefinitionFamilies", awsapi.Op(c.ListTaskDefinitionFamilies))
+	s.Handle("RunTask", awsapi.Op(c.RunTask))
+	s.Handle("StopTask", awsapi.Op(c.StopTask))
+	s.Handle("DescribeTasks", awsapi.Op(c.DescribeTasks))
+	s.Handle("ListTasks", awsapi.Op(c.ListTasks))
+	s.Handle("CreateService", awsapi.Op(c.CreateService))
+	s.Handle("UpdateService", awsapi.Op(c.UpdateService))
+	s.Handle("DeleteService", awsapi.Op(c.DeleteService))
+	s.Handle("DescribeServices", awsapi.Op(c.DescribeServices))
+	s.Handle("ListServices", awsapi.Op(c.ListServices))
+	s.Handle("ListServicesByNamespace", awsapi.Op(c.ListServicesByNamespace))
+	s.Handle("TagResource", awsapi.Op(c.TagResource))
+	s.Handle("UntagResource", awsapi.Op(c.UntagResource))
+	s.Handle("ListTagsForResource", awsapi.Op(c.ListTagsForResource))
+	mux.AddJSON(s)
+}

@@ -1,0 +1,215 @@
+package ecs
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"sort"
+
+	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/store"
+)
+
+var clusterNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
+
+type CreateClusterInput struct {
+	ClusterName                     string                         `json:"clusterName"`
+	Tags                            []Tag                          `json:"tags"`
+	Settings                        []ClusterSetting               `json:"settings"`
+	CapacityProviders               []string                       `json:"capacityProviders"`
+	DefaultCapacityProviderStrategy []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy"`
+}
+
+type ClusterOutput struct {
+	Cluster *Cluster `json:"cluster"`
+}
+
+// CreateCluster creates a cluster, or returns the existing one of that name
+// (ECS's CreateCluster is idempotent).
+func (c *Control) CreateCluster(ctx context.Context, in *CreateClusterInput) (*ClusterOutput, error) {
+	name := in.ClusterName
+	if name == "" {
+		name = "default"
+	}
+	if !clusterNamePattern.MatchString(name) {
+		return nil, invalidParameter("Cluster name must be 1 to 255 letters, numbers, hyphens and underscores.")
+	}
+	for _, p := range in.CapacityProviders {
+		if p != "FARGATE" && p != "FARGATE_SPOT" {
+			return nil, invalidParameter("The specified capacity provider %s does not exist.", p)
+		}
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	var out ClusterOutput
+	err := c.commit(ctx, func() (store.Txn, error) {
+		existing, _, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(name))
+		if err == nil && existing.Status == "ACTIVE" {
+			out.Cluster = existing
+			return store.Txn{}, nil
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, err
+		}
+		cl := &Cluster{
+			ClusterArn:                      c.arn("cluster/" + name),
+			ClusterName:                     name,
+			Status:                          "ACTIVE",
+			Statistics:                      []KeyValuePair{},
+			Tags:                            nonNil(in.Tags),
+			Settings:                        in.Settings,
+			CapacityProviders:               nonNil(in.CapacityProviders),
+			DefaultCapacityProviderStrategy: nonNil(in.DefaultCapacityProviderStrategy),
+		}
+		if cl.Settings == nil {
+			cl.Settings = []ClusterSetting{{Name: "containerInsights", Value: "disabled"}}
+		}
+		out.Cluster = cl
+		return store.Txn{Then: []store.Op{store.Put(clusterKey(name), store.JSON(cl))}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, c.fillCounts(ctx, out.Cluster)
+}
+
+// fillCounts derives the task and service counts from the tasks themselves.
+func (c *Control) fillCounts(ctx context.Context, cl *Cluster) error {
+	tasks, err := c.listTasks(ctx, cl.ClusterName)
+	if err != nil {
+		return err
+	}
+	cl.RunningTasksCount, cl.PendingTasksCount = 0, 0
+	for _, t := range tasks {
+		switch {
+		case t.LastStatus == StatusRunning && t.DesiredStatus == StatusRunning:
+			cl.RunningTasksCount++
+		case t.LastStatus != StatusStopped && t.LastStatus != StatusRunning && t.DesiredStatus == StatusRunning:
+			cl.PendingTasksCount++
+		}
+	}
+	cl.ActiveServicesCount, err = c.activeServices(ctx, cl.ClusterName)
+	return err
+}
+
+type DescribeClustersInput struct {
+	Clusters []string `json:"clusters"`
+	Include  []string `json:"include"`
+}
+
+type DescribeClustersOutput struct {
+	Clusters []*Cluster `json:"clusters"`
+	Failures []Failure  `json:"failures"`
+}
+
+func (c *Control) DescribeClusters(ctx context.Context, in *DescribeClustersInput) (*DescribeClustersOutput, error) {
+	refs := in.Clusters
+	if len(refs) == 0 {
+		refs = []string{"default"}
+	}
+	if len(refs) > 100 {
+		return nil, invalidParameter("At most 100 clusters can be described at once.")
+	}
+	out := &DescribeClustersOutput{Clusters: []*Cluster{}, Failures: []Failure{}}
+	for _, ref := range refs {
+		name, err := clusterName(ref)
+		if err != nil {
+			return nil, err
+		}
+		cl, _, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(name))
+		if errors.Is(err, store.ErrNotFound) {
+			out.Failures = append(out.Failures, Failure{Arn: c.arn("cluster/" + name), Reason: "MISSING"})
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if err := c.fillCounts(ctx, cl); err != nil {
+			return nil, err
+		}
+		if !contains(in.Include, "TAGS") {
+			cl.Tags = nil
+		}
+		out.Clusters = append(out.Clusters, cl)
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type ListInput struct {
+	MaxResults *int32 `json:"maxResults"`
+	NextToken  string `json:"nextToken"`
+}
+
+type ListClustersOutput struct {
+	ClusterArns []string `json:"clusterArns"`
+	NextToken   *string  `json:"nextToken,omitempty"`
+}
+
+func (c *Control) ListClusters(ctx context.Context, in *ListInput) (*ListClustersOutput, error) {
+	kvs, _, err := c.st.List(ctx, keyPrefix+"cluster/")
+	if err != nil {
+		return nil, err
+	}
+	var arns []string
+	for _, kv := range kvs {
+		if cl := store.DecodeJSON[Cluster](kv.Value); cl != nil && cl.Status == "ACTIVE" {
+			arns = append(arns, cl.ClusterArn)
+		}
+	}
+	sort.Strings(arns)
+	page, next, err := paginate(arns, in.NextToken, in.MaxResults, 100)
+	if err != nil {
+		return nil, err
+	}
+	return &ListClustersOutput{ClusterArns: page, NextToken: next}, nil
+}
+
+type ClusterRefInput struct {
+	Cluster string `json:"cluster"`
+}
+
+// DeleteCluster refuses while the cluster has active services or tasks.
+func (c *Control) DeleteCluster(ctx context.Context, in *ClusterRefInput) (*ClusterOutput, error) {
+	name, err := clusterName(in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	var out ClusterOutput
+	err = c.commit(ctx, func() (store.Txn, error) {
+		cl, kv, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(name))
+		if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Status != "ACTIVE") {
+			return store.Txn{}, errClusterNotFound
+		} else if err != nil {
+			return store.Txn{}, err
+		}
+		if n, err := c.activeServices(ctx, name); err != nil {
+			return store.Txn{}, err
+		} else if n > 0 {
+			return store.Txn{}, awsapi.Errorf("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.")
+		}
+		tasks, err := c.listTasks(ctx, name)
+		if err != nil {
+			return store.Txn{}, err
+		}
+		for _, t := range tasks {
+			if t.LastStatus != StatusStopped {
+				return store.Txn{}, awsapi.Errorf("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.")
+			}
+		}
+		cl.Status = "INACTIVE"
+		out.Cluster = cl
+		return store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Delete(clusterKey(name))}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,283 @@
+package docker_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/portolan/portolan/internal/ecs/runtime"
+	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/ecs/runtime/runtimetest"
+)
+
+// engine returns a client of the local engine, or skips the test if there
+// is none.
+func engine(t testing.TB) *client.Client {
+	t.Helper()
+	cli, err := client.New(client.FromEnv)
+	if err != nil {
+		t.Skipf("no docker client: %v", err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		t.Skipf("no docker engine: %v", err)
+	}
+	return cli
+}
+
+// appImage builds the test app into a FROM scratch image, removed when the
+// test ends.
+func appImage(t testing.TB, cli *client.Client) string {
+	t.Helper()
+	tag := "portolan-test/app:" + runtimetest.NewTaskID()[:12]
+	if err := docker.BuildScratchImage(runtimetest.Context(t), cli, tag, runtimetest.BuildApp(t)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+	})
+	return tag
+}
+
+// newDriver returns a driver for owner that removes everything of its owner
+// when the test ends, whatever the test left.
+func newDriver(t testing.TB, cli *client.Client, cfg docker.Config) *docker.Driver {
+	t.Helper()
+	cfg.Client = cli
+	d, err := docker.New(runtimetest.Context(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := d.RemoveAll(ctx); err != nil {
+			t.Errorf("RemoveAll: %v", err)
+		}
+	})
+	return d
+}
+
+func testOwner() string { return "portolan-test-" + runtimetest.NewTaskID()[:12] }
+
+func TestConformance(t *testing.T) {
+	cli := engine(t)
+	owner := testOwner()
+	// One driver first, so that the parallel tests do not all build the
+	// pause image at once.
+	newDriver(t, cli, docker.Config{Owner: owner})
+	runtimetest.Run(t, runtimetest.Harness{
+		New: func(t *testing.T, key string) runtime.Driver {
+			return newDriver(t, cli, docker.Config{Owner: owner + "-" + key})
+		},
+		App:          appImage(t, cli),
+		AppPath:      "/app",
+		MissingImage: "portolan-test/no-such-image:latest",
+		// The containers of a task share the pause container's namespace.
+		TaskLocal: func(runtime.Task) string { return "127.0.0.1" },
+	})
+}
+
+// TestNetworkAndDNS checks the cluster network (a subnet of the pool, removed
+// with its last task), the DNS settings tasks get, and the labels.
+func TestNetworkAndDNS(t *testing.T) {
+	cli := engine(t)
+	ctx := runtimetest.Context(t)
+	pool := netip.MustParsePrefix("10.213.0.0/16")
+	d := newDriver(t, cli, docker.Config{
+		Owner:      testOwner(),
+		DNSServers: []netip.Addr{netip.MustParseAddr("192.0.2.53")},
+		DNSSearch:  []string{"svc.portolan.test"},
+		SubnetPool: pool,
+	})
+	h := runtimetest.Harness{App: appImage(t, cli), AppPath: "/app"}
+	task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: runtimetest.NewTaskID(), Cluster: "dns"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pool.Contains(task.Address) {
+		t.Errorf("task address %v is outside the pool %v", task.Address, pool)
+	}
+	st := runtimetest.Start(t, d, task, h.AppSpec("web", 8080, nil))
+	// On a user-defined network the engine's embedded resolver (127.0.0.11)
+	// is the nameserver; it forwards to the servers the pause container has.
+	resolv := string(runtimetest.WaitHTTP(t, runtimetest.URL(task.Address, 8080, "/file?path=/etc/resolv.conf"), 15*time.Second))
+	if !strings.Contains(resolv, "search svc.portolan.test") {
+		t.Errorf("resolv.conf of a task container:\n%s", resolv)
+	}
+	p, err := cli.ContainerInspect(ctx, "portolan-"+task.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dns := p.Container.HostConfig.DNS; len(dns) != 1 || dns[0] != netip.MustParseAddr("192.0.2.53") {
+		t.Errorf("pause container DNS = %v, want [192.0.2.53]", dns)
+	}
+
+	c, err := cli.ContainerInspect(ctx, st.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"portolan.ecs.task-id": task.ID, "portolan.ecs.cluster": "dns", "portolan.ecs.container-name": "web"} {
+		if got := c.Container.Config.Labels[k]; got != v {
+			t.Errorf("label %s = %q, want %q", k, got, v)
+		}
+	}
+	nets, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: make(client.Filters).Add("label", "portolan.ecs.cluster=dns", "portolan.owner="+c.Container.Config.Labels["portolan.owner"])})
+	if err != nil || len(nets.Items) != 1 {
+		t.Fatalf("cluster networks = %+v, %v; want one", nets.Items, err)
+	}
+	if sub := nets.Items[0].IPAM.Config[0].Subnet; !sub.Contains(task.Address) || sub.Bits() != 24 || !pool.Contains(sub.Addr()) {
+		t.Errorf("network subnet %v; want a /24 of %v holding %v", sub, pool, task.Address)
+	}
+
+	if err := d.DeprovisionTask(ctx, task.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.NetworkInspect(ctx, nets.Items[0].ID, client.NetworkInspectOptions{}); err == nil {
+		t.Errorf("the cluster network outlived its last task")
+	}
+}
+
+// TestMemoryLimit checks that the memory limit holds and an OOM kill is
+// reported as ECS reports it.
+func TestMemoryLimit(t *testing.T) {
+	cli := engine(t)
+	ctx := runtimetest.Context(t)
+	d := newDriver(t, cli, docker.Config{Owner: testOwner()})
+	h := runtimetest.Harness{App: appImage(t, cli), AppPath: "/app"}
+	task := runtimetest.Provision(t, d, "oom")
+	spec := h.AppSpec("hog", 8080, map[string]string{"BALLAST_MB": "64"})
+	spec.Memory = 16
+	st := runtimetest.Start(t, d, task, spec)
+	e, err := d.Wait(ctx, st.ID)
+	if err != nil || e.Code != 137 || !strings.HasPrefix(e.Reason, "OutOfMemoryError") {
+		t.Errorf("Wait = %+v, %v; want 137 with an OutOfMemoryError reason", e, err)
+	}
+}
+
+// BenchmarkStartToRunning measures a task container from StartContainer to
+// the app accepting TCP ("container": the task is provisioned untimed) and
+// a whole task from ProvisionTask ("task": pause container included).
+func BenchmarkStartToRunning(b *testing.B) {
+	cli := engine(b)
+	ctx := context.Background() // a benchmark may run for longer than Context allows
+	d := newDriver(b, cli, docker.Config{Owner: testOwner()})
+	h := runtimetest.Harness{App: appImage(b, cli), AppPath: "/app"}
+	spec := h.AppSpec("web", 8080, nil)
+	// A task that keeps the cluster network up, as a running service would.
+	runtimetest.Provision(b, d, "bench")
+
+	for _, withTask := range []bool{false, true} {
+		name := map[bool]string{false: "container", true: "task"}[withTask]
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				id := runtimetest.NewTaskID()
+				if withTask {
+					b.StartTimer()
+				}
+				task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: id, Cluster: "bench"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := d.StartContainer(ctx, id, spec); err != nil {
+					b.Fatal(err)
+				}
+				dialUntilAccepted(b, netip.AddrPortFrom(task.Address, 8080).String())
+				b.StopTimer()
+				if err := d.DeprovisionTask(ctx, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStartToRunningVsDockerRun runs, side by side, a whole task
+// through the driver and a plain `docker run -d` of the same image on the
+// same network, each until the app accepts TCP, and reports both and their
+// ratio.
+func BenchmarkStartToRunningVsDockerRun(b *testing.B) {
+	cli := engine(b)
+	dockerCLI, err := exec.LookPath("docker")
+	if err != nil {
+		b.Skip("no docker CLI")
+	}
+	ctx := context.Background() // a benchmark may run for longer than Context allows
+	owner := testOwner()
+	d := newDriver(b, cli, docker.Config{Owner: owner})
+	h := runtimetest.Harness{App: appImage(b, cli), AppPath: "/app"}
+	spec := h.AppSpec("web", 8080, nil)
+	keep := runtimetest.Provision(b, d, "bench")
+	p, err := cli.ContainerInspect(ctx, "portolan-"+keep.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var network string
+	for n := range p.Container.NetworkSettings.Networks {
+		network = n
+	}
+	// An address of the network no task will get soon: the engine hands
+	// them out from the bottom.
+	fixed := netip.AddrFrom4([4]byte{keep.Address.As4()[0], keep.Address.As4()[1], keep.Address.As4()[2], 250})
+
+	var portolan, plain time.Duration
+	for i := range b.N {
+		id := runtimetest.NewTaskID()
+		start := time.Now()
+		task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: id, Cluster: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.StartContainer(ctx, id, spec); err != nil {
+			b.Fatal(err)
+		}
+		dialUntilAccepted(b, netip.AddrPortFrom(task.Address, 8080).String())
+		portolan += time.Since(start)
+		if err := d.DeprovisionTask(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+
+		name := fmt.Sprintf("portolan-bench-%s-%d", owner, i)
+		start = time.Now()
+		out, err := exec.Command(dockerCLI, "run", "-d", "--name", name, "--label", "portolan.owner="+owner,
+			"--network", network, "--ip", fixed.String(), "-e", "PORT=8080", h.App).CombinedOutput()
+		if err != nil {
+			b.Fatalf("docker run: %v\n%s", err, out)
+		}
+		dialUntilAccepted(b, netip.AddrPortFrom(fixed, 8080).String())
+		plain += time.Since(start)
+		if out, err := exec.Command(dockerCLI, "rm", "-f", name).CombinedOutput(); err != nil {
+			b.Fatalf("docker rm: %v\n%s", err, out)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(portolan.Milliseconds())/n, "portolan-ms/op")
+	b.ReportMetric(float64(plain.Milliseconds())/n, "docker-run-ms/op")
+	b.ReportMetric(float64(portolan)/float64(plain), "ratio")
+}
+
+func dialUntilAccepted(b *testing.B, addr string) {
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s never accepted: %v", addr, err)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}

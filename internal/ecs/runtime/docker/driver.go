@@ -1,0 +1,618 @@
+package docker
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/portolan/portolan/internal/ecs/runtime"
+)
+
+// Labels on everything the driver creates.
+const (
+	labelOwner     = "portolan.owner"
+	labelRole      = "portolan.role" // rolePause, roleContainer or roleNetwork
+	labelCluster   = "portolan.ecs.cluster"
+	labelTask      = "portolan.ecs.task-id"
+	labelContainer = "portolan.ecs.container-name"
+	// labelAddress is the task's address on a task container: joined to the
+	// pause container's namespace, it has no network settings of its own.
+	labelAddress = "portolan.ecs.address"
+
+	rolePause     = "pause"
+	roleContainer = "container"
+	roleNetwork   = "cluster-network"
+)
+
+// oomReason is the container reason ECS gives after an OOM kill.
+const oomReason = "OutOfMemoryError: Container killed due to memory usage"
+
+// Config configures a Driver.
+type Config struct {
+	// Client talks to the engine; nil means client.New(client.FromEnv).
+	Client *client.Client
+	// Owner marks every container and network the driver creates, e.g. the
+	// server's data-dir id; the driver only ever sees what carries its
+	// owner. Required.
+	Owner string
+	// DNSServers and DNSSearch go into every task's resolv.conf (Portolan's
+	// DNS server, reachable from the containers); empty means the engine's
+	// defaults.
+	DNSServers []netip.Addr
+	DNSSearch  []string
+	// SubnetPool is where cluster subnets come from, SubnetBits their size.
+	// Defaults: 10.213.0.0/16 and 24 (253 tasks per cluster).
+	SubnetPool netip.Prefix
+	SubnetBits int
+	Logger     *slog.Logger
+}
+
+// Driver is the docker runtime. Create it with New.
+type Driver struct {
+	cfg   Config
+	cli   *client.Client
+	log   *slog.Logger
+	arch  string // the engine's architecture
+	pause string // the pause image's tag
+
+	// netMu orders creating a pause container in a cluster network against
+	// removing that network when its last task goes.
+	netMu sync.Mutex
+}
+
+var _ runtime.Driver = (*Driver)(nil)
+
+// New connects to the engine, checks it answers, and builds the pause image
+// if the engine lacks it.
+func New(ctx context.Context, cfg Config) (*Driver, error) {
+	if cfg.Owner == "" {
+		return nil, errors.New("docker runtime: Owner is required")
+	}
+	if !cfg.SubnetPool.IsValid() {
+		cfg.SubnetPool = netip.MustParsePrefix("10.213.0.0/16")
+	}
+	if cfg.SubnetBits == 0 {
+		cfg.SubnetBits = 24
+	}
+	if !cfg.SubnetPool.Addr().Is4() || cfg.SubnetBits < cfg.SubnetPool.Bits() || cfg.SubnetBits > 30 {
+		return nil, fmt.Errorf("docker runtime: cannot cut /%d subnets from %s", cfg.SubnetBits, cfg.SubnetPool)
+	}
+	cfg.SubnetPool = cfg.SubnetPool.Masked()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cli := cfg.Client
+	if cli == nil {
+		var err error
+		if cli, err = client.New(client.FromEnv); err != nil {
+			return nil, fmt.Errorf("docker runtime: %w", err)
+		}
+	}
+	if _, err := cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		return nil, fmt.Errorf("docker runtime: %w", err)
+	}
+	v, err := cli.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("docker runtime: %w", err)
+	}
+	pause, err := ensurePauseImage(ctx, cli, v.Arch)
+	if err != nil {
+		return nil, fmt.Errorf("docker runtime: pause image: %w", err)
+	}
+	return &Driver{cfg: cfg, cli: cli, log: cfg.Logger, arch: v.Arch, pause: pause}, nil
+}
+
+// Name implements runtime.Driver.
+func (d *Driver) Name() string { return "docker" }
+
+// Client returns the engine client the driver uses.
+func (d *Driver) Client() *client.Client { return d.cli }
+
+func pauseName(taskID string) string           { return "portolan-" + taskID }
+func containerName(taskID, name string) string { return "portolan-" + taskID + "." + name }
+
+// inspect returns the container id (or name) if this driver's owner owns
+// it, and a *runtime.NotFoundError otherwise.
+func (d *Driver) inspect(ctx context.Context, kind, id string) (container.InspectResponse, error) {
+	res, err := d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if cerrdefs.IsNotFound(err) || (err == nil && (res.Container.Config == nil || res.Container.Config.Labels[labelOwner] != d.cfg.Owner)) {
+		return container.InspectResponse{}, &runtime.NotFoundError{Kind: kind, ID: id}
+	}
+	if err != nil {
+		return container.InspectResponse{}, err
+	}
+	return res.Container, nil
+}
+
+// ProvisionTask implements runtime.Driver: it starts the task's pause
+// container on the cluster's network.
+func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runtime.Task, error) {
+	if err := spec.Validate(); err != nil {
+		return runtime.Task{}, err
+	}
+	p, err := d.inspect(ctx, "task", pauseName(spec.TaskID))
+	var nf *runtime.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		id, err := d.createPause(ctx, spec)
+		if err != nil {
+			return runtime.Task{}, err
+		}
+		if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+			d.remove(ctx, id)
+			return runtime.Task{}, fmt.Errorf("provision task %s: %w", spec.TaskID, err)
+		}
+		if p, err = d.inspect(ctx, "task", id); err != nil {
+			return runtime.Task{}, err
+		}
+	case err != nil:
+		return runtime.Task{}, err
+	case p.Config.Labels[labelCluster] != spec.Cluster:
+		return runtime.Task{}, fmt.Errorf("task %s is already provisioned in cluster %s", spec.TaskID, p.Config.Labels[labelCluster])
+	case p.State == nil || !p.State.Running:
+		// Provisioned before, and stopped since (an engine restart stops
+		// everything): bring the namespace back.
+		if _, err := d.cli.ContainerStart(ctx, p.ID, client.ContainerStartOptions{}); err != nil {
+			return runtime.Task{}, fmt.Errorf("provision task %s: %w", spec.TaskID, err)
+		}
+		if p, err = d.inspect(ctx, "task", p.ID); err != nil {
+			return runtime.Task{}, err
+		}
+	}
+	t := d.taskOf(p.Config.Labels, p.NetworkSettings)
+	if !t.Address.IsValid() {
+		return runtime.Task{}, fmt.Errorf("provision task %s: pause container %s has no address", spec.TaskID, p.ID)
+	}
+	return t, nil
+}
+
+// createPause creates (without starting) the pause container of a task in
+// the cluster's network, creating the network if needed.
+func (d *Driver) createPause(ctx context.Context, spec runtime.TaskSpec) (string, error) {
+	d.netMu.Lock()
+	defer d.netMu.Unlock()
+	network, err := d.clusterNetwork(ctx, spec.Cluster)
+	if err != nil {
+		return "", fmt.Errorf("provision task %s: %w", spec.TaskID, err)
+	}
+	opts := client.ContainerCreateOptions{
+		Name: pauseName(spec.TaskID),
+		Config: &container.Config{
+			Image: d.pause,
+			Labels: map[string]string{
+				labelOwner: d.cfg.Owner, labelRole: rolePause, labelCluster: spec.Cluster, labelTask: spec.TaskID,
+			},
+		},
+		HostConfig: &container.HostConfig{
+			NetworkMode: container.NetworkMode(network),
+			DNS:         d.cfg.DNSServers,
+			DNSSearch:   d.cfg.DNSSearch,
+		},
+	}
+	res, err := d.cli.ContainerCreate(ctx, opts)
+	if cerrdefs.IsNotFound(err) {
+		// Someone removed the pause image (docker image prune) since New
+		// built it: build it again.
+		if _, err = ensurePauseImage(ctx, d.cli, d.arch); err == nil {
+			res, err = d.cli.ContainerCreate(ctx, opts)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("provision task %s: %w", spec.TaskID, err)
+	}
+	return res.ID, nil
+}
+
+// taskOf makes a runtime.Task from a pause container's labels and network.
+func (d *Driver) taskOf(labels map[string]string, ns *container.NetworkSettings) runtime.Task {
+	t := runtime.Task{ID: labels[labelTask], Cluster: labels[labelCluster], Owner: labels[labelOwner]}
+	if ns != nil {
+		for _, ep := range ns.Networks {
+			if ep != nil && ep.IPAddress.IsValid() {
+				t.Address = ep.IPAddress
+			}
+		}
+	}
+	return t
+}
+
+// remove force-removes a container, ignoring that it may be gone already.
+func (d *Driver) remove(ctx context.Context, id string) error {
+	_, err := d.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// DeprovisionTask implements runtime.Driver: it removes the task's
+// containers, then its pause container, then the cluster's network if that
+// was its last task.
+func (d *Driver) DeprovisionTask(ctx context.Context, taskID string) error {
+	if !runtime.ValidName(taskID) {
+		return nil
+	}
+	list, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).
+		Add("label", labelOwner+"="+d.cfg.Owner, labelTask+"="+taskID)})
+	if err != nil {
+		return err
+	}
+	// Task containers before the pause container that holds their network.
+	slices.SortFunc(list.Items, func(a, b container.Summary) int {
+		return cmpBool(a.Labels[labelRole] == rolePause, b.Labels[labelRole] == rolePause)
+	})
+	clusters := map[string]bool{}
+	for _, c := range list.Items {
+		clusters[c.Labels[labelCluster]] = true
+		if err := d.remove(ctx, c.ID); err != nil {
+			return fmt.Errorf("deprovision task %s: %w", taskID, err)
+		}
+	}
+	for cluster := range clusters {
+		if err := d.removeNetworkIfUnused(ctx, cluster); err != nil {
+			d.log.Warn("removing cluster network", "cluster", cluster, "err", err)
+		}
+	}
+	return nil
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// StartContainer implements runtime.Driver: the container joins the network
+// namespace of the task's pause container.
+func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime.ContainerSpec) (runtime.ContainerState, error) {
+	if err := spec.Validate(); err != nil {
+		return runtime.ContainerState{}, err
+	}
+	if !runtime.ValidName(taskID) {
+		return runtime.ContainerState{}, &runtime.NotFoundError{Kind: "task", ID: taskID}
+	}
+	p, err := d.inspect(ctx, "task", pauseName(taskID))
+	if err != nil {
+		return runtime.ContainerState{}, err
+	}
+	task := d.taskOf(p.Config.Labels, p.NetworkSettings)
+	if p.State == nil || !p.State.Running || !task.Address.IsValid() {
+		return runtime.ContainerState{}, fmt.Errorf("task %s: its network (pause container %s) is not running", taskID, p.ID[:12])
+	}
+	if _, err := d.cli.ImageInspect(ctx, spec.Image); err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return runtime.ContainerState{}, &runtime.ImageNotFoundError{Image: spec.Image, Detail: "not in the local Docker engine, and Portolan does not pull"}
+		}
+		return runtime.ContainerState{}, err
+	}
+
+	env := make([]string, 0, len(spec.Environment))
+	for k, v := range spec.Environment {
+		env = append(env, k+"="+v)
+	}
+	slices.Sort(env)
+	cfg := &container.Config{
+		Image:      spec.Image,
+		Env:        env,
+		WorkingDir: spec.WorkingDirectory,
+		Labels: map[string]string{
+			labelOwner: d.cfg.Owner, labelRole: roleContainer, labelCluster: task.Cluster, labelTask: taskID,
+			labelContainer: spec.Name, labelAddress: task.Address.String(),
+		},
+	}
+	// Empty means the image's own, as in ECS.
+	if len(spec.EntryPoint) > 0 {
+		cfg.Entrypoint = spec.EntryPoint
+	}
+	if len(spec.Command) > 0 {
+		cfg.Cmd = spec.Command
+	}
+	host := &container.HostConfig{NetworkMode: container.NetworkMode("container:" + p.ID)}
+	if spec.CPU > 0 {
+		host.CPUShares = int64(max(spec.CPU, 2)) // the kernel's minimum weight is 2
+	}
+	host.Memory = int64(spec.Memory) << 20
+	host.MemoryReservation = int64(spec.MemoryReservation) << 20
+	if host.Memory > 0 {
+		host.MemorySwap = host.Memory // no swap, as on Fargate: the limit is the limit
+	}
+
+	res, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Name: containerName(taskID, spec.Name), Config: cfg, HostConfig: host,
+	})
+	if err != nil {
+		if cerrdefs.IsConflict(err) {
+			return runtime.ContainerState{}, fmt.Errorf("container %s of task %s already exists: %w", spec.Name, taskID, err)
+		}
+		return runtime.ContainerState{}, fmt.Errorf("create container %s: %w", spec.Name, err)
+	}
+	if _, err := d.cli.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
+		if rerr := d.remove(context.WithoutCancel(ctx), res.ID); rerr != nil {
+			d.log.Warn("removing a container that failed to start", "containerId", res.ID, "err", rerr)
+		}
+		return runtime.ContainerState{}, fmt.Errorf("start container %s: %w", spec.Name, err)
+	}
+	return d.Inspect(ctx, res.ID)
+}
+
+// stateOf turns an inspected container into a runtime.ContainerState.
+func stateOf(c container.InspectResponse) runtime.ContainerState {
+	l := c.Config.Labels
+	s := runtime.ContainerState{
+		ID: c.ID, TaskID: l[labelTask], Cluster: l[labelCluster], Name: l[labelContainer], Image: c.Config.Image,
+	}
+	s.Address, _ = netip.ParseAddr(l[labelAddress])
+	st := c.State
+	if st == nil {
+		s.Status = runtime.StatusPending
+		return s
+	}
+	s.StartedAt = parseTime(st.StartedAt)
+	switch st.Status {
+	case container.StateCreated:
+		s.Status = runtime.StatusPending
+	case container.StateRunning, container.StatePaused, container.StateRestarting:
+		s.Status, s.PID = runtime.StatusRunning, st.Pid
+	default:
+		s.Status = runtime.StatusStopped
+		e := runtime.ExitStatus{Code: st.ExitCode, Reason: st.Error, FinishedAt: parseTime(st.FinishedAt)}
+		if st.OOMKilled {
+			e.Reason = oomReason
+		}
+		s.Exit = &e
+	}
+	return s
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() <= 1 {
+		return time.Time{}
+	}
+	return t
+}
+
+// Inspect implements runtime.Driver.
+func (d *Driver) Inspect(ctx context.Context, id string) (runtime.ContainerState, error) {
+	c, err := d.inspectContainer(ctx, id)
+	if err != nil {
+		return runtime.ContainerState{}, err
+	}
+	return stateOf(c), nil
+}
+
+// inspectContainer is inspect for task containers: a pause container is not
+// one.
+func (d *Driver) inspectContainer(ctx context.Context, id string) (container.InspectResponse, error) {
+	c, err := d.inspect(ctx, "container", id)
+	if err == nil && c.Config.Labels[labelRole] != roleContainer {
+		return container.InspectResponse{}, &runtime.NotFoundError{Kind: "container", ID: id}
+	}
+	return c, err
+}
+
+// StopContainer implements runtime.Driver with the engine's stop, whose
+// timeout is in whole seconds: timeout is rounded up.
+func (d *Driver) StopContainer(ctx context.Context, id string, timeout time.Duration) error {
+	c, err := d.inspectContainer(ctx, id)
+	if err != nil {
+		return err
+	}
+	secs := int(math.Ceil(timeout.Seconds()))
+	_, err = d.cli.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &secs})
+	if err != nil && !cerrdefs.IsNotModified(err) {
+		return fmt.Errorf("stop container %s: %w", id, err)
+	}
+	return nil
+}
+
+// Wait implements runtime.Driver.
+func (d *Driver) Wait(ctx context.Context, id string) (runtime.ExitStatus, error) {
+	c, err := d.inspectContainer(ctx, id)
+	if err != nil {
+		return runtime.ExitStatus{}, err
+	}
+	w := d.cli.ContainerWait(ctx, c.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	var exit runtime.ExitStatus
+	select {
+	case r := <-w.Result:
+		exit.Code = int(r.StatusCode)
+		if r.Error != nil {
+			exit.Reason = r.Error.Message
+		}
+	case err := <-w.Error:
+		return runtime.ExitStatus{}, fmt.Errorf("wait for container %s: %w", id, err)
+	case <-ctx.Done():
+		return runtime.ExitStatus{}, ctx.Err()
+	}
+	// The wait result lacks the time and the OOM flag; inspect has them
+	// unless the container is gone already.
+	if c, err := d.inspectContainer(ctx, c.ID); err == nil && c.State != nil {
+		if e := stateOf(c).Exit; e != nil {
+			return *e, nil
+		}
+	}
+	exit.FinishedAt = time.Now()
+	return exit, nil
+}
+
+// Stats implements runtime.Driver with one sample from the engine.
+func (d *Driver) Stats(ctx context.Context, id string) (runtime.Stats, error) {
+	c, err := d.inspectContainer(ctx, id)
+	if err != nil {
+		return runtime.Stats{}, err
+	}
+	if c.State == nil || !c.State.Running {
+		return runtime.Stats{}, fmt.Errorf("container %s is not running", id)
+	}
+	res, err := d.cli.ContainerStats(ctx, c.ID, client.ContainerStatsOptions{})
+	if err != nil {
+		return runtime.Stats{}, err
+	}
+	defer res.Body.Close()
+	var s container.StatsResponse
+	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+		return runtime.Stats{}, fmt.Errorf("stats of container %s: %w", id, err)
+	}
+	m := s.MemoryStats
+	// The working set, as docker stats shows it: usage without the page
+	// cache the kernel can drop (cgroup v2 and v1 name it differently).
+	inactive := cmp.Or(m.Stats["inactive_file"], m.Stats["total_inactive_file"])
+	used := m.Usage
+	if inactive < used {
+		used -= inactive
+	}
+	return runtime.Stats{
+		Time:             cmp.Or(s.Read, time.Now()),
+		CPUTime:          time.Duration(s.CPUStats.CPUUsage.TotalUsage),
+		MemoryBytes:      used,
+		MemoryLimitBytes: m.Limit,
+		Processes:        int(s.PidsStats.Current),
+	}, nil
+}
+
+// Exec implements runtime.Driver with docker exec. When ctx ends first the
+// command keeps running inside the container (the engine cannot kill an
+// exec), but Exec returns.
+func (d *Driver) Exec(ctx context.Context, id string, cmd []string) (runtime.ExecResult, error) {
+	if len(cmd) == 0 {
+		return runtime.ExecResult{}, &runtime.InvalidSpecError{Field: "command", Value: ""}
+	}
+	c, err := d.inspectContainer(ctx, id)
+	if err != nil {
+		return runtime.ExecResult{}, err
+	}
+	ex, err := d.cli.ExecCreate(ctx, c.ID, client.ExecCreateOptions{AttachStdout: true, AttachStderr: true, Cmd: cmd})
+	if err != nil {
+		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
+	}
+	att, err := d.cli.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
+	}
+	stop := context.AfterFunc(ctx, att.Close)
+	defer stop()
+	defer att.Close()
+	var out cappedBuffer
+	if _, err := stdcopy.StdCopy(&out, &out, att.Reader); err != nil && ctx.Err() == nil {
+		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
+	}
+	if ctx.Err() != nil {
+		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, ctx.Err())
+	}
+	// The stream ends when the command does; the engine records its exit
+	// code a moment later.
+	for {
+		in, err := d.cli.ExecInspect(ctx, ex.ID, client.ExecInspectOptions{})
+		if err != nil {
+			return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
+		}
+		if !in.Running {
+			return runtime.ExecResult{ExitCode: in.ExitCode, Output: out.Bytes()}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// cappedBuffer keeps the first runtime.MaxExecOutput bytes written to it.
+type cappedBuffer struct{ b bytes.Buffer }
+
+func (c *cappedBuffer) Write(p []byte) (int, error) {
+	if n := runtime.MaxExecOutput - c.b.Len(); n > 0 {
+		c.b.Write(p[:min(n, len(p))])
+	}
+	return len(p), nil
+}
+
+func (c *cappedBuffer) Bytes() []byte { return c.b.Bytes() }
+
+// List implements runtime.Driver: every container with the driver's owner
+// label, grouped by task. A task container whose pause container is gone
+// is listed under a task made up from its labels.
+func (d *Driver) List(ctx context.Context) ([]runtime.Task, error) {
+	list, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).
+		Add("label", labelOwner+"="+d.cfg.Owner)})
+	if err != nil {
+		return nil, err
+	}
+	tasks := map[string]*runtime.Task{}
+	task := func(labels map[string]string) *runtime.Task {
+		id := labels[labelTask]
+		if tasks[id] == nil {
+			tasks[id] = &runtime.Task{ID: id, Cluster: labels[labelCluster], Owner: labels[labelOwner]}
+			tasks[id].Address, _ = netip.ParseAddr(labels[labelAddress])
+		}
+		return tasks[id]
+	}
+	for _, c := range list.Items {
+		switch c.Labels[labelRole] {
+		case rolePause:
+			t := task(c.Labels)
+			if c.NetworkSettings != nil {
+				tt := d.taskOf(c.Labels, &container.NetworkSettings{Networks: c.NetworkSettings.Networks})
+				if tt.Address.IsValid() {
+					t.Address = tt.Address
+				}
+			}
+		case roleContainer:
+			in, err := d.inspectContainer(ctx, c.ID)
+			var nf *runtime.NotFoundError
+			if errors.As(err, &nf) {
+				continue // removed since the list
+			}
+			if err != nil {
+				return nil, err
+			}
+			t := task(c.Labels)
+			t.Containers = append(t.Containers, stateOf(in))
+		}
+	}
+	return runtime.Sorted(tasks), nil
+}
+
+// RemoveAll removes every container and network of the driver's owner:
+// the cleanup for tests and for resetting a data dir, not part of a task's
+// life.
+func (d *Driver) RemoveAll(ctx context.Context) error {
+	tasks, err := d.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range tasks {
+		errs = append(errs, d.DeprovisionTask(ctx, t.ID))
+	}
+	nets, err := d.ownNetworks(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, n := range nets {
+		if _, err := d.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

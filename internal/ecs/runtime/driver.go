@@ -1,0 +1,310 @@
+package runtime
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// Driver runs the containers of ECS tasks on one node. Implementations are
+// safe for concurrent use.
+//
+// A container is named by the ID StartContainer returns (what ECS shows as a
+// container's runtimeId). IDs stay valid across a restart of the server: a new
+// Driver over the same state finds the same containers under the same IDs.
+type Driver interface {
+	// Name is the runtime's name as the --runtime flag spells it.
+	Name() string
+
+	// ProvisionTask gives a task its network identity: one IPv4 address that
+	// all its containers share, as an awsvpc ENI does. Provisioning a task
+	// that is already provisioned returns it unchanged, so the call is safe to
+	// repeat after a crash.
+	ProvisionTask(ctx context.Context, spec TaskSpec) (Task, error)
+
+	// DeprovisionTask kills and removes whatever containers of the task are
+	// left, with their logs, and frees the task's address. Stop containers
+	// gracefully first; this is the cleanup. Deprovisioning an unknown task is
+	// not an error.
+	DeprovisionTask(ctx context.Context, taskID string) error
+
+	// StartContainer creates and starts one container of a provisioned task
+	// and returns its state. A missing image is an *ImageNotFoundError; an
+	// unknown task a *NotFoundError.
+	StartContainer(ctx context.Context, taskID string, spec ContainerSpec) (ContainerState, error)
+
+	// StopContainer sends SIGTERM to the container and SIGKILL if it has not
+	// exited after timeout, then returns once it has exited. Stopping a
+	// stopped container is not an error.
+	StopContainer(ctx context.Context, id string, timeout time.Duration) error
+
+	// Wait blocks until the container has exited and returns how.
+	Wait(ctx context.Context, id string) (ExitStatus, error)
+
+	// Inspect returns the container's current state.
+	Inspect(ctx context.Context, id string) (ContainerState, error)
+
+	// Stats samples the resource usage of a running container.
+	Stats(ctx context.Context, id string) (Stats, error)
+
+	// Logs calls fn for each line the container wrote to stdout or stderr,
+	// starting after opts.After. With opts.Follow it keeps going until the
+	// container has exited and its output is drained, or ctx ends; without, it
+	// returns at the end of what is there. An error from fn stops Logs and is
+	// returned.
+	Logs(ctx context.Context, id string, opts LogOptions, fn func(LogLine) error) error
+
+	// Exec runs cmd inside the running container (its environment, working
+	// directory and network identity) and returns its exit code and output.
+	// This is how container health checks run; ctx carries their timeout. A
+	// command that cannot be run exits 126 or 127, as with docker exec.
+	Exec(ctx context.Context, id string, cmd []string) (ExecResult, error)
+
+	// List returns every task this driver's owner has provisioned and not yet
+	// deprovisioned, with all their containers, running or not. It is how a
+	// restarted server re-adopts its tasks and finds orphans.
+	List(ctx context.Context) ([]Task, error)
+}
+
+// TaskSpec is what ProvisionTask needs to know about a task.
+type TaskSpec struct {
+	// TaskID is the task ARN's last part (32 hex digits in ECS).
+	TaskID string
+	// Cluster is the cluster's name; the docker driver gives each cluster a
+	// network of its own.
+	Cluster string
+}
+
+// Task is a provisioned task as the driver sees it.
+type Task struct {
+	ID      string
+	Cluster string
+	// Owner is the owner string of the driver that provisioned the task.
+	Owner string
+	// Address is the task's private IPv4 address (the ENI's privateIPv4Address).
+	Address netip.Addr
+	// Containers are filled in by List, ordered by start time.
+	Containers []ContainerState
+}
+
+// ContainerSpec is one container definition of a task, resolved: overrides
+// applied, secrets and environment files already merged into Environment.
+type ContainerSpec struct {
+	Name string
+	// Image is an image reference (docker) or an executable or directory
+	// (process; see that package's doc).
+	Image            string
+	EntryPoint       []string
+	Command          []string
+	Environment      map[string]string
+	WorkingDirectory string
+	PortMappings     []PortMapping
+	// CPU is the container's cpu units (1024 = one vCPU), a relative weight.
+	CPU int
+	// Memory is the hard limit and MemoryReservation the soft one, in MiB;
+	// zero means none.
+	Memory            int
+	MemoryReservation int
+}
+
+// PortMapping is a port the container listens on. Under awsvpc there is no
+// host port: the port is reached at the task's address.
+type PortMapping struct {
+	ContainerPort int
+	// Protocol is "tcp" (the default) or "udp".
+	Protocol string
+}
+
+// Status is a container's lastStatus in ECS terms.
+type Status string
+
+const (
+	// StatusPending: created but not (yet) started.
+	StatusPending Status = "PENDING"
+	StatusRunning Status = "RUNNING"
+	StatusStopped Status = "STOPPED"
+)
+
+// ContainerState is a container as the driver last saw it.
+type ContainerState struct {
+	// ID is the driver's handle for the container (ECS runtimeId).
+	ID      string
+	TaskID  string
+	Cluster string
+	Name    string
+	Image   string
+	Status  Status
+	// PID is the host pid of the container's main process while it runs, as
+	// far as the driver knows it; 0 otherwise.
+	PID int
+	// Address is the task's address, shared by all its containers.
+	Address   netip.Addr
+	StartedAt time.Time
+	// Exit is set once Status is StatusStopped.
+	Exit *ExitStatus
+}
+
+// UnknownExitCode is ExitStatus.Code when the driver cannot know it, e.g. for
+// a process that exited while no server was its parent. ECS shows no exitCode
+// then.
+const UnknownExitCode = -1
+
+// ExitStatus is how a container ended.
+type ExitStatus struct {
+	// Code is the exit code; for a death by signal it is 128+signal, as
+	// Docker and shells report it (137 after SIGKILL, 143 after SIGTERM).
+	Code int
+	// Reason explains an abnormal end in words ECS would show as the
+	// container's reason, e.g. "OutOfMemoryError: Container killed due to
+	// memory usage"; empty for a plain exit.
+	Reason     string
+	FinishedAt time.Time
+}
+
+// Known reports whether Code is a real exit code.
+func (e ExitStatus) Known() bool { return e.Code != UnknownExitCode }
+
+// Stats is one sample of a container's resource usage. CPU utilisation is
+// the difference of CPUTime between two samples over the time between them.
+type Stats struct {
+	Time time.Time
+	// CPUTime is the CPU time the container has used since it started.
+	CPUTime time.Duration
+	// MemoryBytes is the memory the container uses now (its working set).
+	MemoryBytes uint64
+	// MemoryLimitBytes is the limit MemoryBytes counts against; 0 if the
+	// driver enforces none.
+	MemoryLimitBytes uint64
+	// Processes is the number of processes in the container.
+	Processes int
+}
+
+// Stream says which output a log line came from.
+type Stream uint8
+
+const (
+	Stdout Stream = iota + 1
+	Stderr
+)
+
+func (s Stream) String() string {
+	switch s {
+	case Stdout:
+		return "stdout"
+	case Stderr:
+		return "stderr"
+	}
+	return "unknown"
+}
+
+// LogLine is one line of container output.
+type LogLine struct {
+	Stream Stream
+	// Time is when the line was written, as closely as the driver knows it.
+	Time time.Time
+	// Text is the line without its newline.
+	Text string
+	// Cursor marks the position just after this line; pass it as
+	// LogOptions.After to resume there, e.g. after a server restart.
+	Cursor string
+}
+
+// LogOptions say where Logs starts and whether it follows.
+type LogOptions struct {
+	Follow bool
+	// After is a LogLine.Cursor; empty means from the beginning.
+	After string
+}
+
+// ExecResult is the outcome of Exec.
+type ExecResult struct {
+	ExitCode int
+	// Output is stdout and stderr interleaved, cut at MaxExecOutput bytes.
+	Output []byte
+}
+
+// MaxExecOutput bounds ExecResult.Output: a health check's output is for
+// humans, and a misbehaving check must not grow the agent without bound.
+const MaxExecOutput = 64 << 10
+
+// ValidName reports whether s is what ECS allows in a container name: 1-255
+// letters, digits, hyphens and underscores. Task IDs and cluster names fit
+// it too, and the drivers build file and container names from all three.
+func ValidName(s string) bool {
+	if len(s) < 1 || len(s) > 255 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks the fields every driver relies on.
+func (s TaskSpec) Validate() error {
+	if !ValidName(s.TaskID) {
+		return &InvalidSpecError{Field: "taskId", Value: s.TaskID}
+	}
+	if !ValidName(s.Cluster) {
+		return &InvalidSpecError{Field: "cluster", Value: s.Cluster}
+	}
+	return nil
+}
+
+// Validate checks the fields every driver relies on.
+func (s ContainerSpec) Validate() error {
+	if !ValidName(s.Name) {
+		return &InvalidSpecError{Field: "name", Value: s.Name}
+	}
+	for _, p := range s.PortMappings {
+		if p.ContainerPort < 1 || p.ContainerPort > 65535 {
+			return &InvalidSpecError{Field: "portMappings.containerPort", Value: fmt.Sprint(p.ContainerPort)}
+		}
+		if p.Protocol != "" && p.Protocol != "tcp" && p.Protocol != "udp" {
+			return &InvalidSpecError{Field: "portMappings.protocol", Value: p.Protocol}
+		}
+	}
+	return nil
+}
+
+// HealthCheckCommand turns an ECS healthCheck.command into the argv Exec
+// runs: ["CMD", args...] runs args as they are, ["CMD-SHELL", "cmd"] runs
+// cmd with /bin/sh -c, as Docker does for both forms.
+func HealthCheckCommand(command []string) ([]string, error) {
+	if len(command) < 2 {
+		return nil, &InvalidSpecError{Field: "healthCheck.command", Value: fmt.Sprint(command)}
+	}
+	switch command[0] {
+	case "CMD":
+		return command[1:], nil
+	case "CMD-SHELL":
+		// Docker joins the rest with spaces too; ECS documents a single string.
+		s := command[1]
+		for _, a := range command[2:] {
+			s += " " + a
+		}
+		return []string{"/bin/sh", "-c", s}, nil
+	}
+	return nil, &InvalidSpecError{Field: "healthCheck.command", Value: fmt.Sprint(command)}
+}
+
+// Sorted returns tasks in the order List promises: by id, and each task's
+// containers by start time, then name.
+func Sorted(tasks map[string]*Task) []Task {
+	out := make([]Task, 0, len(tasks))
+	for _, t := range tasks {
+		slices.SortFunc(t.Containers, func(a, b ContainerState) int {
+			return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.Name, b.Name))
+		})
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b Task) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}

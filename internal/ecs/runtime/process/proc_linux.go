@@ -1,0 +1,233 @@
+//go:build linux
+
+package process
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// supported reports whether this platform can run the driver.
+func supported() error { return nil }
+
+// newSession makes a started process the leader of a new session (and
+// process group) of its own.
+func newSession() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }
+
+// killGroup sends sig to the process group pgid.
+func killGroup(pgid int, sig syscall.Signal) error { return syscall.Kill(-pgid, sig) }
+
+// closeOnExecInherited marks every descriptor above stderr close-on-exec.
+// The server's own descriptors are already; this catches those it inherited
+// (a pipe of the shell that started it, a socket of a supervisor), which
+// container processes would otherwise inherit in turn and, outliving the
+// server, hold open for ever. Descriptors handed to a child on purpose are
+// unaffected: the child gets dup2'd copies.
+func closeOnExecInherited() error {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 {
+			continue
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			continue // closed since the listing (e.g. the listing's own fd)
+		}
+		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC)
+	}
+	return nil
+}
+
+// procInfo is what the driver reads from /proc/<pid>/stat.
+type procInfo struct {
+	PID        int
+	State      byte
+	Session    int
+	CPUTicks   uint64 // utime+stime+cutime+cstime
+	StartTicks uint64 // field 22: when the process started, in ticks after boot
+	RSSPages   int64
+}
+
+// ticksPerSecond is USER_HZ, the unit of /proc/<pid>/stat times. It is 100 on
+// every Linux architecture Go supports (sysconf(_SC_CLK_TCK) needs cgo).
+const ticksPerSecond = 100
+
+// readStat parses /proc/<pid>/stat (proc(5)).
+func readStat(pid int) (procInfo, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procInfo{}, err
+	}
+	return parseStat(pid, b)
+}
+
+func parseStat(pid int, b []byte) (procInfo, error) {
+	// comm (field 2) is in parentheses and may contain spaces and ')'; the
+	// fields after it start after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 > len(b) {
+		return procInfo{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
+	}
+	f := bytes.Fields(b[i+1:])
+	// f[0] is field 3; field N is f[N-3].
+	if len(f) < 22 {
+		return procInfo{}, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+	}
+	num := func(n int) uint64 {
+		v, _ := strconv.ParseUint(string(f[n-3]), 10, 64)
+		return v
+	}
+	rss, _ := strconv.ParseInt(string(f[24-3]), 10, 64)
+	return procInfo{
+		PID:        pid,
+		State:      f[0][0],
+		Session:    int(num(6)),
+		CPUTicks:   num(14) + num(15) + num(16) + num(17),
+		StartTicks: num(22),
+		RSSPages:   rss,
+	}, nil
+}
+
+// exited reports whether the process state is a dead one (zombie or dead).
+func (p procInfo) exited() bool { return p.State == 'Z' || p.State == 'X' }
+
+// alive reports whether the process pid that started at startTicks is still
+// running. A zombie is not running: it has exited and waits to be reaped.
+func alive(pid int, startTicks uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	p, err := readStat(pid)
+	return err == nil && p.StartTicks == startTicks && !p.exited()
+}
+
+// sessionMembers returns the processes of the session whose leader is pid.
+// Each container runs in its own session, so this is the container's process
+// tree, wherever its members have moved between process groups.
+func sessionMembers(pid int) []procInfo {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []procInfo
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		p, err := readStat(n)
+		if err != nil || p.Session != pid || p.exited() {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// killSession sends sig to the container whose leader is pid, started at
+// startTicks: to its process group, and with SIGKILL to every process of its
+// session. It never signals a stranger: if pid now names another process,
+// the number was reused, which the kernel only does once nothing refers to
+// it as a group or session id any more, so nothing of the container is left.
+func killSession(pid int, startTicks uint64, sig syscall.Signal) {
+	if pid <= 0 {
+		return
+	}
+	p, err := readStat(pid)
+	switch {
+	case err == nil && p.StartTicks != startTicks:
+		return
+	case err == nil:
+		// The leader is alive or a zombie not yet reaped; either way the
+		// group id is still its own.
+		_ = killGroup(pid, sig)
+	}
+	if sig != syscall.SIGKILL {
+		return
+	}
+	// Two passes: a process forked during the first scan is caught by the
+	// second.
+	for range 2 {
+		for _, m := range sessionMembers(pid) {
+			_ = syscall.Kill(m.PID, sig)
+		}
+	}
+}
+
+// waitChildExit blocks until our child pid has exited but leaves it
+// unreaped, so that its pid (and group and session id) cannot be reused
+// while the driver cleans up after it.
+func waitChildExit(pid int) error {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
+
+// waitExit blocks until the process pid that started at startTicks has
+// exited or ctx ends. It works for any process, child or not: it polls a
+// pidfd through the runtime's poller, or /proc where pidfds are missing.
+func waitExit(ctx context.Context, pid int, startTicks uint64) error {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	if err != nil {
+		return pollExit(ctx, pid, startTicks)
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	// The pidfd names whatever process has the pid now; make sure that is
+	// ours before waiting on it.
+	if !alive(pid, startTicks) {
+		return nil
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return pollExit(ctx, pid, startTicks)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	err = rc.Read(func(fd uintptr) bool {
+		// A pidfd is readable once its process has exited.
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, _ := unix.Poll(fds, 0)
+		return n > 0
+	})
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return pollExit(ctx, pid, startTicks)
+}
+
+// pollExit is waitExit for kernels without pidfd_open (before 5.3).
+func pollExit(ctx context.Context, pid int, startTicks uint64) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for alive(pid, startTicks) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}

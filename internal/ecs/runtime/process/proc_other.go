@@ -1,0 +1,33 @@
+//go:build !linux
+
+package process
+
+import (
+	"context"
+	"errors"
+	"syscall"
+)
+
+// The process driver needs /proc, pidfds and a loopback /8; elsewhere New
+// refuses and these are never called.
+
+func supported() error { return errors.New("process runtime: only available on Linux") }
+
+type procInfo struct {
+	PID        int
+	CPUTicks   uint64
+	StartTicks uint64
+	RSSPages   int64
+}
+
+const ticksPerSecond = 100
+
+func closeOnExecInherited() error                 { return supported() }
+func newSession() *syscall.SysProcAttr            { return nil }
+func killGroup(int, syscall.Signal) error         { return supported() }
+func readStat(int) (procInfo, error)              { return procInfo{}, supported() }
+func alive(int, uint64) bool                      { return false }
+func sessionMembers(int) []procInfo               { return nil }
+func killSession(int, uint64, syscall.Signal)     {}
+func waitChildExit(int) error                     { return supported() }
+func waitExit(context.Context, int, uint64) error { return supported() }

@@ -1,0 +1,192 @@
+// Command testapp is the workload the runtime conformance suite runs as a
+// task container, under both drivers: a static binary that needs nothing
+// from its image, so it also runs in a FROM scratch docker image.
+//
+// Without arguments it serves HTTP on $HOST:$PORT (default port 8080):
+//
+//	GET /            JSON: host, port, pid, working directory, environment
+//	GET /peer        the body of GET $PEER_URL (one container reaching another)
+//	GET /log?msg=M   writes M as a line to stdout and "err: M" to stderr
+//	GET /burn?ms=N   spends N ms of CPU
+//	GET /spawn       starts a child that ignores SIGTERM; replies with its pid
+//	GET /exit?code=N exits with code N after replying
+//	GET /file?path=P the content of file P (e.g. /etc/resolv.conf)
+//
+// It writes "listening on ADDR" to stdout and "started pid N" to stderr once
+// it listens. SIGTERM makes it exit with $TERM_EXIT_CODE (default 0) unless
+// $IGNORE_SIGTERM is set; $BALLAST_MB makes it hold that much touched memory.
+//
+// Subcommands: "health URL" exits 0 if GET URL answers 200 (a health check
+// without a shell), "exit N" exits with N at once, "sleep" sleeps ignoring
+// SIGTERM.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 {
+		os.Exit(subcommand(os.Args[1], os.Args[2:]))
+	}
+	if err := serve(); err != nil {
+		fmt.Fprintln(os.Stderr, "testapp:", err)
+		os.Exit(1)
+	}
+}
+
+func subcommand(name string, args []string) int {
+	switch name {
+	case "health":
+		if len(args) != 1 {
+			fmt.Println("usage: health URL")
+			return 2
+		}
+		c := http.Client{Timeout: 5 * time.Second}
+		resp, err := c.Get(args[0])
+		if err != nil {
+			fmt.Println("unhealthy:", err)
+			return 1
+		}
+		resp.Body.Close()
+		fmt.Println("health:", resp.Status)
+		if resp.StatusCode != http.StatusOK {
+			return 1
+		}
+		return 0
+	case "exit":
+		code := 0
+		if len(args) > 0 {
+			code, _ = strconv.Atoi(args[0])
+		}
+		fmt.Println("exiting", code)
+		return code
+	case "sleep":
+		signal.Ignore(syscall.SIGTERM)
+		time.Sleep(time.Hour)
+		return 0
+	}
+	fmt.Println("unknown subcommand", name)
+	return 2
+}
+
+func serve() error {
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	addr := net.JoinHostPort(os.Getenv("HOST"), port)
+
+	if mb, _ := strconv.Atoi(os.Getenv("BALLAST_MB")); mb > 0 {
+		ballast := make([]byte, mb<<20)
+		for i := range ballast {
+			if i%4096 == 0 {
+				ballast[i] = 1
+			}
+		}
+		defer func() { _ = ballast[len(ballast)-1] }()
+	}
+
+	if os.Getenv("IGNORE_SIGTERM") != "" {
+		signal.Ignore(syscall.SIGTERM)
+	} else {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		go func() {
+			<-sig
+			fmt.Println("got SIGTERM")
+			code, _ := strconv.Atoi(os.Getenv("TERM_EXIT_CODE"))
+			os.Exit(code)
+		}()
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	fmt.Println("listening on", ln.Addr())
+	fmt.Fprintln(os.Stderr, "started pid", os.Getpid())
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		wd, _ := os.Getwd()
+		env := map[string]string{}
+		for _, kv := range os.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"host": os.Getenv("HOST"), "port": port, "pid": os.Getpid(), "cwd": wd, "env": env,
+			"local": r.Context().Value(http.LocalAddrContextKey).(net.Addr).String(),
+		})
+	})
+	mux.HandleFunc("GET /peer", func(w http.ResponseWriter, r *http.Request) {
+		c := http.Client{Timeout: 5 * time.Second}
+		resp, err := c.Get(os.Getenv("PEER_URL"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	})
+	mux.HandleFunc("GET /log", func(w http.ResponseWriter, r *http.Request) {
+		msg := r.URL.Query().Get("msg")
+		fmt.Println(msg)
+		fmt.Fprintln(os.Stderr, "err:", msg)
+	})
+	mux.HandleFunc("GET /burn", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		end := time.Now().Add(time.Duration(ms) * time.Millisecond)
+		n := 0
+		for time.Now().Before(end) {
+			n++
+		}
+		fmt.Fprintln(w, n)
+	})
+	mux.HandleFunc("GET /spawn", func(w http.ResponseWriter, r *http.Request) {
+		self, err := os.Executable()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		cmd := exec.Command(self, "sleep")
+		if err := cmd.Start(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		go cmd.Wait() // reap it if it ever exits; the test kills it with the group
+		fmt.Fprintln(w, cmd.Process.Pid)
+	})
+	mux.HandleFunc("GET /file", func(w http.ResponseWriter, r *http.Request) {
+		b, err := os.ReadFile(r.URL.Query().Get("path"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		w.Write(b)
+	})
+	mux.HandleFunc("GET /exit", func(w http.ResponseWriter, r *http.Request) {
+		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
+		fmt.Fprintln(w, "bye")
+		w.(http.Flusher).Flush()
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			fmt.Println("exiting", code)
+			os.Exit(code)
+		}()
+	})
+	return http.Serve(ln, mux)
+}
