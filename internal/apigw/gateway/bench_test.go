@@ -1,0 +1,172 @@
+package gateway_test
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+)
+
+// nullWriter is a ResponseWriter that keeps nothing, so the benchmarks
+// measure the gateway and the upstream exchange, not a recorder.
+type nullWriter struct {
+	h      http.Header
+	status int
+}
+
+func (w *nullWriter) Header() http.Header         { return w.h }
+func (w *nullWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *nullWriter) WriteHeader(s int)           { w.status = s }
+
+// rawBackend answers every request on a connection with the same fixed
+// response, allocating nothing per request, so that allocations measured
+// by the benchmarks are the gateway's.
+func rawBackend(b *testing.B) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() })
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"pet\":\"dog\",\"id\":7}")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					// Requests carry no body: a request ends at its blank line.
+					for {
+						line, err := br.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) <= 2 {
+							break
+						}
+					}
+					if _, err := c.Write(resp); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func benchFixture(b *testing.B) (*fixture, int) {
+	f := newFixture(b)
+	port := rawBackend(b)
+	svc, arn := f.service("a", false)
+	f.register(svc, "a1", port)
+	f.route("GET /pets/{id}", f.cloudMapIntegration(arn, nil))
+	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
+	f.stage("$default", true, nil, nil)
+	f.sync()
+	return f, port
+}
+
+// BenchmarkServeHTTP is the whole request path in process: host and stage
+// selection, route match, Cloud Map pick, the upstream exchange over
+// loopback keep-alive, and relaying the answer.
+func BenchmarkServeHTTP(b *testing.B) {
+	f, _ := benchFixture(b)
+	host := f.apiID + ".execute-api.localhost:" + f.env.GatewayPort
+	newReq := func() *http.Request {
+		r, _ := http.NewRequest("GET", "http://"+host+"/pets/7?x=1", nil)
+		r.RequestURI = "/pets/7?x=1"
+		r.RemoteAddr = "127.0.0.1:40000"
+		r.Header.Set("User-Agent", "bench")
+		r.Header.Set("Accept", "*/*")
+		return r
+	}
+	w := &nullWriter{h: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		r := newReq()
+		clear(w.h)
+		b.StartTimer()
+		f.env.Gateway.ServeHTTP(w, r)
+		if w.status != 200 {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(f.env.Gateway.UpstreamDials()), "dials")
+}
+
+// BenchmarkNotFound is a request no route matches: the gateway's own path.
+func BenchmarkNotFound(b *testing.B) {
+	f, _ := benchFixture(b)
+	host := f.apiID + ".execute-api.localhost:" + f.env.GatewayPort
+	r, _ := http.NewRequest("GET", "http://"+host+"/", nil)
+	r.RequestURI = "/"
+	r.RemoteAddr = "127.0.0.1:40000"
+	w := &nullWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		clear(w.h)
+		f.env.Gateway.ServeHTTP(w, r)
+		if w.status != 404 {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
+
+// BenchmarkRegistration records how long a registered instance takes to
+// receive traffic after RegisterInstance returns, and a deregistered one to
+// stop: p50 and max over b.N rounds, in milliseconds.
+func BenchmarkRegistration(b *testing.B) {
+	f := newFixture(b)
+	a, nb := newBackend(b, "a"), newBackend(b, "b")
+	svc, arn := f.service("a", false)
+	f.register(svc, "a1", a.port)
+	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
+	f.stage("$default", true, nil, nil)
+	f.sync()
+	base := f.env.URL(f.apiID, "")
+	ctx := context.Background()
+	var up, down []time.Duration
+	for i := 0; i < b.N; i++ {
+		if _, err := f.sd.RegisterInstance(ctx, regInput(svc, "b", nb.port, nil)); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for f.doHost("GET", base, "/x", nil).seen.Backend != "b" {
+		}
+		up = append(up, time.Since(start))
+		if _, err := f.sd.DeregisterInstance(ctx, &sd.DeregisterInstanceInput{ServiceId: &svc, InstanceId: aws.String("b")}); err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		// Out of rotation once 20 requests in a row avoid it (p(b) = 1/2 each
+		// while it is still in).
+		for streak := 0; streak < 20; {
+			if f.doHost("GET", base, "/x", nil).seen.Backend == "b" {
+				streak = 0
+			} else {
+				streak++
+			}
+		}
+		down = append(down, time.Since(start))
+	}
+	report := func(name string, d []time.Duration) {
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, name+"-p50-ms")
+		b.ReportMetric(float64(d[len(d)-1].Microseconds())/1000, name+"-max-ms")
+	}
+	report("routable", up)
+	report("gone", down)
+}

@@ -1,0 +1,200 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw"
+)
+
+// ctxVar is a $context variable ("Customizing HTTP API access logs",
+// doc_source/http-api-logging-variables.md, lists them) that the gateway
+// can fill. Access log formats are compiled to these once per stage.
+type ctxVar uint8
+
+const (
+	ctxUnknown ctxVar = iota
+	ctxAccountID
+	ctxAPIID
+	ctxDomainName
+	ctxDomainPrefix
+	ctxErrorMessage
+	ctxErrorMessageString
+	ctxExtendedRequestID
+	ctxHTTPMethod
+	ctxSourceIP
+	ctxUserAgent
+	ctxIntegrationError
+	ctxIntegrationLatency
+	ctxIntegrationStatus
+	ctxPath
+	ctxProtocol
+	ctxRequestID
+	ctxRequestTime
+	ctxRequestTimeEpoch
+	ctxResponseLatency
+	ctxResponseLength
+	ctxRouteKey
+	ctxStage
+	ctxStatus
+)
+
+var ctxVars = map[string]ctxVar{
+	"accountId":                     ctxAccountID,
+	"apiId":                         ctxAPIID,
+	"domainName":                    ctxDomainName,
+	"domainPrefix":                  ctxDomainPrefix,
+	"error.message":                 ctxErrorMessage,
+	"error.messageString":           ctxErrorMessageString,
+	"extendedRequestId":             ctxExtendedRequestID,
+	"httpMethod":                    ctxHTTPMethod,
+	"identity.sourceIp":             ctxSourceIP,
+	"identity.userAgent":            ctxUserAgent,
+	"integrationErrorMessage":       ctxIntegrationError,
+	"integration.error":             ctxIntegrationError,
+	"integrationLatency":            ctxIntegrationLatency,
+	"integration.latency":           ctxIntegrationLatency,
+	"integrationStatus":             ctxIntegrationStatus,
+	"integration.status":            ctxIntegrationStatus,
+	"integration.integrationStatus": ctxIntegrationStatus,
+	"path":                          ctxPath,
+	"protocol":                      ctxProtocol,
+	"requestId":                     ctxRequestID,
+	"requestTime":                   ctxRequestTime,
+	"requestTimeEpoch":              ctxRequestTimeEpoch,
+	"responseLatency":               ctxResponseLatency,
+	"responseLength":                ctxResponseLength,
+	"routeKey":                      ctxRouteKey,
+	"stage":                         ctxStage,
+	"status":                        ctxStatus,
+}
+
+// clfTime is the CLF time $context.requestTime uses (dd/MMM/yyyy:HH:mm:ss +-hhmm).
+const clfTime = "02/Jan/2006:15:04:05 -0700"
+
+// appendCtx appends the variable's value for the request; nothing when it
+// has none (the caller writes "-").
+func appendCtx(dst []byte, v ctxVar, rq *request, r *http.Request, accountID string) []byte {
+	switch v {
+	case ctxAccountID:
+		return append(dst, accountID...)
+	case ctxAPIID:
+		if rq.st != nil {
+			return append(dst, rq.st.apiID...)
+		}
+	case ctxDomainName:
+		return append(dst, r.Host...)
+	case ctxDomainPrefix:
+		host, _, _ := strings.Cut(r.Host, ".")
+		return append(dst, host...)
+	case ctxErrorMessage:
+		return append(dst, rq.errMessage...)
+	case ctxErrorMessageString:
+		if rq.errMessage != "" {
+			return strconv.AppendQuote(dst, rq.errMessage)
+		}
+	case ctxExtendedRequestID, ctxRequestID:
+		// HTTP APIs use one id for both.
+		return append(dst, rq.id...)
+	case ctxHTTPMethod:
+		return append(dst, r.Method...)
+	case ctxSourceIP:
+		return append(dst, clientIP(r.RemoteAddr)...)
+	case ctxUserAgent:
+		return append(dst, r.UserAgent()...)
+	case ctxIntegrationError:
+		return append(dst, rq.integErr...)
+	case ctxIntegrationLatency:
+		if rq.integCalled {
+			return strconv.AppendInt(dst, rq.integLatency.Milliseconds(), 10)
+		}
+	case ctxIntegrationStatus:
+		if rq.integStatus != 0 {
+			return strconv.AppendInt(dst, int64(rq.integStatus), 10)
+		}
+	case ctxPath:
+		return append(dst, rq.rawPath...)
+	case ctxProtocol:
+		return append(dst, r.Proto...)
+	case ctxRequestTime:
+		return rq.start.AppendFormat(dst, clfTime)
+	case ctxRequestTimeEpoch:
+		return strconv.AppendInt(dst, rq.start.UnixMilli(), 10)
+	case ctxResponseLatency:
+		return strconv.AppendInt(dst, time.Since(rq.start).Milliseconds(), 10)
+	case ctxResponseLength:
+		return strconv.AppendInt(dst, rq.respLen, 10)
+	case ctxRouteKey:
+		if rq.route != nil {
+			return append(dst, rq.route.key...)
+		}
+	case ctxStage:
+		if rq.st != nil {
+			return append(dst, rq.st.name...)
+		}
+	case ctxStatus:
+		if rq.status != 0 {
+			return strconv.AppendInt(dst, int64(rq.status), 10)
+		}
+	}
+	return dst
+}
+
+// evalMappings renders each mapping's value against the request as the
+// client sent it, before anything is changed, so that mappings never see
+// each other's effects.
+func (g *Gateway) evalMappings(r *http.Request, rq *request, is *integrationState) {
+	if cap(rq.mapped) < len(is.mappings) {
+		rq.mapped = make([]string, len(is.mappings))
+	}
+	rq.mapped = rq.mapped[:len(is.mappings)]
+	var query url.Values
+	var scratch []byte
+	for i, m := range is.mappings {
+		if m.Action == apigw.ActionRemove {
+			rq.mapped[i] = ""
+			continue
+		}
+		forPath := m.Location == apigw.LocationPath
+		if len(m.Value) == 1 && m.Value[0].Kind == apigw.SourceLiteral {
+			rq.mapped[i] = m.Value[0].Text
+			continue
+		}
+		var b strings.Builder
+		for _, p := range m.Value {
+			var v string
+			switch p.Kind {
+			case apigw.SourceLiteral:
+				b.WriteString(p.Text)
+				continue
+			case apigw.SourcePath:
+				// Already escaped: it is the raw path after the stage.
+				b.WriteString(rq.stagePath)
+				continue
+			case apigw.SourceHeader:
+				// Several values are joined with commas (parameter-mapping guide).
+				v = strings.Join(r.Header[p.Text], ",")
+			case apigw.SourceQueryString:
+				if query == nil {
+					query, _ = url.ParseQuery(rq.rawQuery)
+				}
+				v = strings.Join(query[p.Text], ",")
+			case apigw.SourcePathParameter:
+				v = rq.params.Get(p.Text)
+			case apigw.SourceStageVariable:
+				v = rq.st.vars[p.Text]
+			case apigw.SourceContext:
+				scratch = appendCtx(scratch[:0], ctxVars[p.Text], rq, r, g.cfg.AccountID)
+				v = string(scratch)
+			}
+			if forPath {
+				v = escapePath(v)
+			}
+			b.WriteString(v)
+		}
+		rq.mapped[i] = b.String()
+	}
+}

@@ -1,0 +1,417 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/cloudmap"
+)
+
+// DefaultDomain is the host suffix an API is selected by:
+// <apiId>.execute-api.localhost, with any port. Browsers and curl resolve
+// *.localhost to loopback, so no DNS set-up is needed.
+const DefaultDomain = "execute-api.localhost"
+
+// maxPayload is the HTTP API payload quota (10 MB): a larger request is
+// refused before any backend sees it.
+const maxPayload = 10 << 20
+
+// Config is what a Gateway needs.
+type Config struct {
+	// APIs and CloudMap are the read sides the gateway follows.
+	APIs     *apigw.View
+	CloudMap *cloudmap.View
+	// AccountID feeds $context.accountId.
+	AccountID string
+	// Domain is the host suffix that selects an API (DefaultDomain when empty).
+	Domain string
+	// AccessLog receives every access log line of stages that configure
+	// accessLogSettings (os.Stdout when nil; io.Discard to silence).
+	AccessLog io.Writer
+	// LogSink, when set, receives the same lines for the stage's CloudWatch
+	// Logs group (its destinationArn).
+	LogSink LogSink
+	Logger  *slog.Logger
+	// TLSClientConfig is for https integrations; nil uses the system's
+	// roots (tests pass their own).
+	TLSClientConfig *tls.Config
+}
+
+// Gateway is the HTTP API data plane. Requests read one immutable snapshot
+// (APIs, stages, route tables, integrations, live Cloud Map instance sets),
+// swapped atomically by Run whenever either view changes; a request never
+// reads the store and takes no lock shared with the builder.
+type Gateway struct {
+	cfg       Config
+	log       *slog.Logger
+	domain    string // "." + Domain, lower case
+	snap      atomic.Pointer[snapshot]
+	mu        sync.Mutex
+	changed   chan struct{} // closed when a new snapshot is published
+	ready     chan struct{}
+	readyOnce sync.Once
+	up        *upstream       // plain-http integrations
+	transport *http.Transport // https integrations
+	dials     atomic.Int64
+	logs      *accessLogger
+	reqs      sync.Pool
+	bufs      sync.Pool
+	// targetIDs numbers Cloud Map targets for the life of the gateway, so
+	// compiled integrations keep valid indexes when only instances change.
+	// Only the Run goroutine touches it.
+	targetIDs map[string]int
+	targets   []targetKey
+}
+
+// New returns a Gateway. Run must be running for it to serve.
+func New(cfg Config) *Gateway {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = DefaultDomain
+	}
+	if cfg.AccessLog == nil {
+		cfg.AccessLog = os.Stdout
+	}
+	g := &Gateway{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		domain:    "." + strings.ToLower(cfg.Domain),
+		ready:     make(chan struct{}),
+		changed:   make(chan struct{}),
+		targetIDs: map[string]int{},
+	}
+	g.up = newUpstream(&g.dials)
+	g.transport = g.newTransport()
+	g.logs = newAccessLogger(cfg.AccessLog, cfg.LogSink, cfg.Logger)
+	g.reqs.New = func() any { return new(request) }
+	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
+	return g
+}
+
+// newTransport serves https integrations: connections are kept and reused
+// (a large idle pool per host, so bursts do not close and reopen them),
+// bodies pass through untouched (no transparent gzip), HTTP/1.1 only.
+func (g *Gateway) newTransport() *http.Transport {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			g.dials.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		},
+		MaxIdleConnsPerHost:   1024,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		TLSClientConfig:       g.cfg.TLSClientConfig,
+		ReadBufferSize:        32 << 10,
+		WriteBufferSize:       32 << 10,
+	}
+}
+
+// UpstreamDials is how many connections the gateway has opened to
+// integrations: with keep-alive it stays near the number of concurrent
+// requests, however many requests pass.
+func (g *Gateway) UpstreamDials() int64 { return g.dials.Load() }
+
+// Ready blocks until the gateway has its first snapshot of both views.
+func (g *Gateway) Ready(ctx context.Context) error {
+	select {
+	case <-g.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Run follows the views, rebuilding the snapshot on every change, and
+// flushes access logs, until ctx ends.
+func (g *Gateway) Run(ctx context.Context) error {
+	eg, ctx := errgroup.WithContext(ctx)
+	apis := make(chan *apigw.Snapshot, 1)
+	instances := make(chan *cloudmap.Snapshot, 1)
+	eg.Go(func() error {
+		return follow(ctx, g.cfg.APIs.Next, func(s *apigw.Snapshot) int64 { return s.Revision }, apis)
+	})
+	eg.Go(func() error {
+		return follow(ctx, g.cfg.CloudMap.Next, func(s *cloudmap.Snapshot) int64 { return s.Revision }, instances)
+	})
+	eg.Go(func() error { return g.logs.run(ctx) })
+	eg.Go(func() error {
+		tick := time.NewTicker(idleTimeout / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case now := <-tick.C:
+				g.up.reap(now)
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	})
+	eg.Go(func() error {
+		var a *apigw.Snapshot
+		var c *cloudmap.Snapshot
+		for {
+			select {
+			case a = <-apis:
+			case c = <-instances:
+			case <-ctx.Done():
+				return nil
+			}
+			if a == nil {
+				continue
+			}
+			g.publish(g.build(g.snap.Load(), a, c))
+			if c != nil {
+				g.readyOnce.Do(func() { close(g.ready) })
+			}
+		}
+	})
+	err := eg.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+func (g *Gateway) publish(s *snapshot) {
+	g.snap.Store(s)
+	g.mu.Lock()
+	close(g.changed)
+	g.changed = make(chan struct{})
+	g.mu.Unlock()
+}
+
+// Sync waits until the gateway serves what both views held when Sync was
+// called. The control planes return once their own view has a write, so a
+// caller that changes an API or Cloud Map and then calls Sync can invoke
+// and see the change (tests, and the stack deployer before it reports an
+// API ready).
+func (g *Gateway) Sync(ctx context.Context) error {
+	a, c := g.cfg.APIs.Snapshot(), g.cfg.CloudMap.Snapshot()
+	for {
+		g.mu.Lock()
+		ch := g.changed
+		g.mu.Unlock()
+		if s := g.snap.Load(); s != nil && (a == nil || s.apigwRev >= a.Revision) && (c == nil || s.cloudMapRev >= c.Revision) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// follow sends each new snapshot to out, replacing one not yet taken: the
+// builder only ever needs the latest.
+func follow[S any](ctx context.Context, next func(context.Context, int64) (*S, error), rev func(*S) int64, out chan *S) error {
+	after := int64(-1)
+	for {
+		s, err := next(ctx, after)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		after = rev(s)
+		select {
+		case <-out:
+		default:
+		}
+		out <- s
+	}
+}
+
+// Serve answers requests on ln until ctx ends. The server refuses request
+// heads over the HTTP API quota of 10,240 bytes (request line and headers)
+// with 431 before they reach the gateway.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	var port []string
+	if _, p, err := net.SplitHostPort(ln.Addr().String()); err == nil {
+		port = []string{p}
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, port) }),
+		// net/http allows MaxHeaderBytes plus 4096 bytes of slack.
+		MaxHeaderBytes:    router.MaxPathLength - 4096,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	err := srv.Serve(ln)
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// ServeHTTP serves one request; Serve is the usual way in, this is for
+// callers with their own server.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var port []string
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, p, err := net.SplitHostPort(a.String()); err == nil {
+			port = []string{p}
+		}
+	}
+	g.serve(w, r, port)
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, port []string) {
+	rq := g.reqs.Get().(*request)
+	rq.start = time.Now()
+	rq.id = newRequestID()
+	rq.portHeader = port
+	defer func() {
+		p := recover()
+		if p != nil && p != http.ErrAbortHandler {
+			g.log.Error("panic serving gateway request", "requestId", rq.id, "panic", p, "stack", string(debug.Stack()))
+			if !rq.wroteHeader {
+				rq.fail(w, errInternal)
+			}
+		}
+		if rq.st != nil && rq.st.log != nil {
+			g.logs.record(rq, r, g.cfg.AccountID)
+		}
+		rq.reset()
+		g.reqs.Put(rq)
+		if p == http.ErrAbortHandler {
+			// Let the server cut the connection (a truncated relay).
+			panic(p)
+		}
+	}()
+	// apigw-requestid on every answer (HTTP APIs send it, errors included;
+	// its value is $context.requestId).
+	w.Header()["Apigw-Requestid"] = []string{rq.id}
+	g.handle(w, r, rq)
+}
+
+// handle selects the API (by host), the stage (by first path segment, else
+// $default) and the route, then proxies to the route's integration.
+func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
+	snap := g.snap.Load()
+	if snap == nil {
+		rq.fail(w, errUnavailable)
+		return
+	}
+	api := snap.apis[g.apiID(r.Host)]
+	if api == nil {
+		rq.fail(w, errNotFound)
+		return
+	}
+	if api.disabled {
+		// disableExecuteApiEndpoint: the default endpoint answers 403.
+		rq.fail(w, errForbidden)
+		return
+	}
+	raw, query, ok := requestTarget(r)
+	if !ok {
+		rq.fail(w, errBadRequest)
+		return
+	}
+	rq.rawPath, rq.rawQuery = raw, query
+	st, rest := api.stageFor(raw)
+	if st == nil {
+		rq.fail(w, errNotFound)
+		return
+	}
+	rq.st, rq.stagePath = st, rest
+	if st.table == nil {
+		rq.fail(w, errNotFound)
+		return
+	}
+	p, err := router.ParsePath(rest)
+	if err != nil {
+		// Paths the router refuses (dot segments, '//', bad escapes, control
+		// characters, over-long) never reach a backend (router doc.go).
+		rq.fail(w, errBadRequest)
+		return
+	}
+	rt, ok := st.table.Match(r.Method, p, &rq.params)
+	if !ok {
+		rq.fail(w, errNotFound)
+		return
+	}
+	rq.route = rt
+	if rt.integ == nil {
+		// A route without a target has nothing to call.
+		rq.fail(w, errNotFound)
+		return
+	}
+	if r.ContentLength > maxPayload {
+		rq.fail(w, errTooLarge)
+		return
+	}
+	g.proxy(w, r, rq, snap)
+}
+
+// apiID extracts <apiId> from "<apiId>.execute-api.localhost[:port]".
+func (g *Gateway) apiID(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i]
+	}
+	if len(host) <= len(g.domain) {
+		return ""
+	}
+	suffix := host[len(host)-len(g.domain):]
+	if suffix != g.domain && !strings.EqualFold(suffix, g.domain) {
+		return ""
+	}
+	id := host[:len(host)-len(g.domain)]
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; 'A' <= c && c <= 'Z' {
+			return strings.ToLower(id)
+		}
+	}
+	return id
+}
+
+// requestTarget returns the raw (still escaped) path and query as the client
+// sent them: the request line, not a normalized URL, is what the router
+// must judge and what the backend receives.
+func requestTarget(r *http.Request) (path, query string, ok bool) {
+	uri := r.RequestURI
+	if uri == "" || uri[0] != '/' {
+		// Absolute form ("GET http://host/p HTTP/1.1") or "*".
+		if r.URL == nil || r.URL.Opaque != "" || uri == "*" {
+			return "", "", false
+		}
+		p := r.URL.EscapedPath()
+		if p == "" {
+			p = "/"
+		}
+		return p, r.URL.RawQuery, true
+	}
+	path, query, _ = strings.Cut(uri, "?")
+	return path, query, true
+}

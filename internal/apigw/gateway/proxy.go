@@ -1,0 +1,398 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw"
+)
+
+// Headers the gateway sets on every proxied request. HTTP APIs add
+// Forwarded and "Via: HTTP/1.1 AmazonAPIGateway" (a backend's view quoted in
+// github.com/expressjs/session issue 886, and Via in
+// github.com/openabdev/openab pull 1275 for a Cloud Map integration) and
+// X-Amzn-Trace-Id; X-Forwarded-For/-Proto/-Port are what AWS hands Lambda
+// integrations (github.com/aws/aws-lambda-java-libs pull 230) and what most
+// frameworks read, so Portolan sends them too. The slices are shared and
+// read-only: nothing appends to a header value slice the gateway did not
+// create for the request (see addForwardingHeaders).
+var (
+	viaValue   = []string{"HTTP/1.1 AmazonAPIGateway"}
+	protoValue = []string{"http"}
+)
+
+// hopHeaders are connection-level and never forwarded (RFC 9110 7.6.1).
+var hopHeaders = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+func removeHopHeaders(h http.Header) {
+	if c := h["Connection"]; len(c) > 0 {
+		for _, v := range c {
+			for _, f := range strings.Split(v, ",") {
+				if f = textproto.TrimString(f); f != "" {
+					delete(h, textproto.CanonicalMIMEHeaderKey(f))
+				}
+			}
+		}
+	}
+	for _, k := range hopHeaders {
+		delete(h, k)
+	}
+}
+
+// proxy sends the request to the route's integration and relays the answer.
+// The client's header map becomes the upstream request's (net/http lets a
+// handler change it; the server read what it needs before calling us), so
+// forwarding copies no headers.
+func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, snap *snapshot) {
+	is := rq.route.integ
+	if is.kind == kindFail {
+		rq.integErr = is.reason
+		rq.fail(w, errInternal)
+		return
+	}
+	if len(is.mappings) > 0 {
+		g.evalMappings(r, rq, is)
+	}
+
+	var pool *hostPool // nil: an https URL, sent through the http.Transport
+	var scheme, host, path, query string
+	switch is.kind {
+	case kindCloudMap:
+		var ok bool
+		if pool, ok = snap.targets[is.target].pick(); !ok {
+			rq.integErr = "no healthy instance is registered for the Cloud Map service"
+			rq.fail(w, errUnavailable)
+			return
+		}
+		// The request path goes through whole, stage included: a backend
+		// behind a named stage sees /prod/... (a Cloud Map integration's
+		// backend view in github.com/openabdev/openab pull 1275); map
+		// overwrite:path to $request.path to drop it.
+		scheme, host, path, query = "http", pool.addr, rq.rawPath, rq.rawQuery
+	case kindURL:
+		t := is.uri
+		if t.static {
+			scheme, host, path, query, pool = t.scheme, t.host, t.path, t.query, t.pool
+		} else {
+			u, err := t.render(&rq.params, rq.st.vars)
+			if err != nil {
+				rq.integErr = err.Error()
+				rq.fail(w, errInternal)
+				return
+			}
+			scheme, host, path, query = u.Scheme, u.Host, u.EscapedPath(), u.RawQuery
+			if scheme == "http" {
+				pool = g.up.pool(withPort(host, "80"))
+			}
+		}
+		if path == "" {
+			// A bare-host URI passes the request path through.
+			path = rq.rawPath
+		}
+		query = joinQuery(query, rq.rawQuery)
+	}
+	dialHost := host
+	if is.pathMap >= 0 {
+		if p := rq.mapped[is.pathMap]; p != "" {
+			if p[0] != '/' {
+				p = "/" + p
+			}
+			path = p
+		}
+	}
+	if is.queryMap {
+		query = applyQueryMappings(query, is, rq)
+	}
+	method := r.Method
+	if is.method != "" {
+		method = is.method
+	}
+
+	h := r.Header
+	removeHopHeaders(h)
+	for i, m := range is.mappings {
+		if m.Location != apigw.LocationHeader {
+			continue
+		}
+		switch m.Action {
+		case apigw.ActionRemove:
+			delete(h, m.Name)
+		case apigw.ActionOverwrite:
+			if v := rq.mapped[i]; v != "" {
+				h[m.Name] = []string{v}
+			}
+		case apigw.ActionAppend:
+			if v := rq.mapped[i]; v != "" {
+				h[m.Name] = append(h[m.Name], v)
+			}
+		}
+	}
+	// overwrite:header.Host (the one host-ish header mapping allows) names
+	// the Host the integration sees.
+	if v := h["Host"]; len(v) > 0 {
+		host = v[0]
+		delete(h, "Host")
+	}
+	// The body is sent straight away, so the client's Expect (net/http has
+	// already answered its 100 Continue) means nothing upstream.
+	delete(h, "Expect")
+	g.addForwardingHeaders(h, r, rq)
+
+	var body io.Reader
+	if r.ContentLength != 0 {
+		body = r.Body
+		if r.ContentLength < 0 {
+			// Unknown length (chunked): enforce the 10 MB quota as it streams.
+			body = http.MaxBytesReader(nil, r.Body, maxPayload)
+		}
+	}
+	uri := path
+	if query != "" {
+		uri = path + "?" + query
+	}
+	if pool != nil {
+		g.viaPool(w, rq, is, pool, &outRequest{method: method, uri: uri, host: host, header: h, body: body, contentLength: r.ContentLength})
+		return
+	}
+	g.viaTransport(w, r, rq, is, method, scheme, dialHost, host, uri, h, body)
+}
+
+// withPort adds the default port to a host without one.
+func withPort(host, port string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), port)
+}
+
+// viaPool is the plain-http path: the gateway's own keep-alive client.
+// The integration timeout is the connection's deadline, for the response
+// (head and body) and for sending a request body. A client that goes away does not
+// cancel the integration call, so its connection survives for the next
+// request (as nginx's proxy_ignore_client_abort).
+func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationState, pool *hostPool, out *outRequest) {
+	// The request's arrival stands in for the integration's start: routing
+	// takes microseconds, latencies are logged in milliseconds, and
+	// reading the clock costs.
+	start := rq.start
+	rq.integCalled = true
+	resp, c, err := pool.roundTrip(out, start, start.Add(is.timeout))
+	answered := time.Now()
+	rq.integLatency = answered.Sub(start)
+	if err != nil {
+		g.upstreamFailed(w, rq, is, err)
+		return
+	}
+	complete := false
+	defer func() { pool.release(c, resp, complete, answered) }()
+	g.relay(w, rq, resp)
+	if err := g.copyBody(w, resp.Body, rq); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			rq.integErr = "Endpoint request timed out"
+		} else {
+			rq.integErr = err.Error()
+		}
+		// The status is sent: all that is left is to cut the connection so
+		// the client cannot take a truncated body for a whole one.
+		panic(http.ErrAbortHandler)
+	}
+	complete = rq.copied
+}
+
+// viaTransport sends an https integration request through http.Transport.
+func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, method, scheme, dialHost, host, uri string, h http.Header, body io.Reader) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), is.timeout)
+	defer cancel()
+	rc := io.NopCloser(body)
+	if body == nil {
+		rc = http.NoBody
+	}
+	out := (&http.Request{
+		Method:        method,
+		URL:           &url.URL{Scheme: scheme, Host: dialHost, Opaque: uri},
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          rc,
+		ContentLength: r.ContentLength,
+		Host:          host,
+	}).WithContext(ctx)
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		out.URL.Opaque, out.URL.RawQuery = uri[:i], uri[i+1:]
+	}
+	start := time.Now()
+	rq.integCalled = true
+	resp, err := g.transport.RoundTrip(out)
+	rq.integLatency = time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = os.ErrDeadlineExceeded
+		}
+		g.upstreamFailed(w, rq, is, err)
+		return
+	}
+	defer resp.Body.Close()
+	g.relay(w, rq, resp)
+	if err := g.copyBody(w, resp.Body, rq); err != nil {
+		rq.integErr = err.Error()
+		if ctx.Err() != nil {
+			rq.integErr = "Endpoint request timed out"
+		}
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// relay sends the integration's status and headers.
+func (g *Gateway) relay(w http.ResponseWriter, rq *request, resp *http.Response) {
+	rq.integStatus = resp.StatusCode
+	dst := w.Header()
+	for k, vv := range resp.Header {
+		dst[k] = vv
+	}
+	removeHopHeaders(dst)
+	rq.wroteHeader, rq.status = true, resp.StatusCode
+	w.WriteHeader(resp.StatusCode)
+}
+
+// upstreamFailed answers a request whose integration gave no response.
+func (g *Gateway) upstreamFailed(w http.ResponseWriter, rq *request, is *integrationState, err error) {
+	var tooLarge *http.MaxBytesError
+	var body bodyError
+	switch {
+	case errors.As(err, &tooLarge):
+		rq.integErr = "request body over the 10 MB payload quota"
+		rq.fail(w, errTooLarge)
+	case errors.As(err, &body):
+		// The client's body broke off: nothing the integration did.
+		rq.integErr = err.Error()
+		rq.fail(w, errBadRequest)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		rq.integErr = "Endpoint request timed out"
+		rq.fail(w, errUnavailable)
+	case is.kind == kindCloudMap:
+		rq.integErr = err.Error()
+		rq.fail(w, errUnavailable)
+	default:
+		rq.integErr = err.Error()
+		rq.fail(w, errInternal)
+	}
+}
+
+// copyBody relays the response body with a pooled buffer, flushing nothing
+// early: the server's buffered writer batches small writes. It reports
+// failures to read the integration's body, and sets rq.copied once the
+// body was read to its end; a client that goes away only ends the copy.
+func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) error {
+	bp := g.bufs.Get().(*[]byte)
+	defer g.bufs.Put(bp)
+	buf := *bp
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			rq.respLen += int64(m)
+			if werr != nil {
+				return nil
+			}
+		}
+		if rerr == io.EOF {
+			rq.copied = true
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {
+	ip := clientIP(r.RemoteAddr)
+	// One backing array for the new values; each gets a slice capped at
+	// its length, so a later append copies instead of overwriting a
+	// neighbour.
+	vals := make([]string, 3)
+	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
+		vals[0] = strings.Join(prior, ", ") + ", " + ip
+	} else {
+		vals[0] = ip
+	}
+	h["X-Forwarded-For"] = vals[0:1:1]
+	h["X-Forwarded-Proto"] = protoValue
+	if rq.portHeader != nil {
+		h["X-Forwarded-Port"] = rq.portHeader
+	} else {
+		delete(h, "X-Forwarded-Port")
+	}
+	forIP := ip
+	if strings.IndexByte(ip, ':') >= 0 {
+		forIP = `"[` + ip + `]"`
+	}
+	vals[1] = "for=" + forIP + ";host=" + r.Host + ";proto=http"
+	if prior := h["Forwarded"]; len(prior) > 0 {
+		h["Forwarded"] = append(prior, vals[1])
+	} else {
+		h["Forwarded"] = vals[1:2:2]
+	}
+	if prior := h["Via"]; len(prior) > 0 {
+		h["Via"] = append(prior, viaValue[0])
+	} else {
+		h["Via"] = viaValue
+	}
+	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
+		vals[2] = newTraceID(rq.start)
+		h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	}
+}
+
+func clientIP(remote string) string {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		return remote
+	}
+	return host
+}
+
+func joinQuery(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "&" + b
+}
+
+// applyQueryMappings applies the query string mappings to query.
+func applyQueryMappings(query string, is *integrationState, rq *request) string {
+	values, _ := url.ParseQuery(query)
+	if values == nil {
+		values = url.Values{}
+	}
+	for i, m := range is.mappings {
+		if m.Location != apigw.LocationQueryString {
+			continue
+		}
+		switch m.Action {
+		case apigw.ActionRemove:
+			values.Del(m.Name)
+		case apigw.ActionOverwrite:
+			if v := rq.mapped[i]; v != "" {
+				values.Set(m.Name, v)
+			}
+		case apigw.ActionAppend:
+			if v := rq.mapped[i]; v != "" {
+				values.Add(m.Name, v)
+			}
+		}
+	}
+	return values.Encode()
+}

@@ -1,0 +1,129 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw/gateway/router"
+)
+
+// request is one request's state, pooled: what the proxy, parameter
+// mapping and the access log need to know about it.
+type request struct {
+	start      time.Time
+	id         string
+	portHeader []string // X-Forwarded-Port: the gateway's listening port, shared per listener
+	rawPath    string   // as received, stage included
+	rawQuery   string
+	stagePath  string // rawPath without the stage prefix ($request.path)
+	st         *stageState
+	route      *routeState
+	params     router.Params
+
+	wroteHeader bool
+	status      int
+	respLen     int64
+	errMessage  string // $context.error.message
+
+	integStatus  int
+	integLatency time.Duration
+	integErr     string
+	integCalled  bool
+	copied       bool // the integration's body was relayed to its end
+
+	mapped []string // rendered mapping values, aligned with the integration's mappings
+}
+
+func (rq *request) reset() {
+	mapped := rq.mapped[:0]
+	clear(rq.mapped)
+	params := rq.params
+	params.Reset()
+	*rq = request{mapped: mapped, params: params}
+}
+
+// gatewayError is an answer the gateway gives itself. The bodies are AWS's
+// for HTTP APIs ({"message":"Not Found"} and friends), built once.
+type gatewayError struct {
+	status  int
+	message string
+	body    []byte
+	length  []string
+}
+
+func newGatewayError(status int, message string) *gatewayError {
+	body := []byte(`{"message":"` + message + `"}`)
+	return &gatewayError{status: status, message: message, body: body, length: []string{strconv.Itoa(len(body))}}
+}
+
+var (
+	// No API, stage or route matches: the router guide's {"message":"Not Found"}.
+	errNotFound = newGatewayError(http.StatusNotFound, "Not Found")
+	// A request path the router refuses. AWS does not document these; 400
+	// with the same body shape (docs/compat.md).
+	errBadRequest = newGatewayError(http.StatusBadRequest, "Bad Request")
+	errForbidden  = newGatewayError(http.StatusForbidden, "Forbidden")
+	// Over the 10 MB payload quota.
+	errTooLarge = newGatewayError(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+	// No healthy (or no) instance, a backend that cannot be reached, and an
+	// integration timeout. HTTP APIs answer a timeout with 503
+	// {"message":"Service Unavailable"}, not REST APIs' 504 "Endpoint request
+	// timed out" (an HTTP API response with apigw-requestid quoted in
+	// github.com/cortexlabs/cortex issue 1225); Cloud Map integrations whose
+	// instances are gone answer 503 too (github.com/aws-samples/
+	// aws-apigw-http-api-private--integrations issue 2).
+	errUnavailable = newGatewayError(http.StatusServiceUnavailable, "Service Unavailable")
+	// A public integration that cannot be reached, or one Portolan cannot
+	// call yet (ELB listeners, a deleted VPC link).
+	errInternal = newGatewayError(http.StatusInternalServerError, "Internal Server Error")
+)
+
+var jsonContentType = []string{"application/json"}
+
+// fail answers with a gateway error.
+func (rq *request) fail(w http.ResponseWriter, e *gatewayError) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = e.length
+	rq.wroteHeader, rq.status, rq.errMessage = true, e.status, e.message
+	w.WriteHeader(e.status)
+	n, _ := w.Write(e.body)
+	rq.respLen = int64(n)
+}
+
+// newRequestID returns an id in the form HTTP APIs use for
+// $context.requestId and the apigw-requestid header: 16 characters of
+// base64, such as "WSg1ihmdliAEJXA=" (11 random bytes).
+func newRequestID() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
+	var out [16]byte
+	base64.StdEncoding.Encode(out[:], b[:11])
+	return string(out[:])
+}
+
+// newTraceID returns an X-Ray trace header for a request that has none:
+// Root=1-<8 hex digits of epoch seconds>-<24 random hex digits>.
+func newTraceID(t time.Time) string {
+	const hex = "0123456789abcdef"
+	var b [7 + 8 + 1 + 24]byte
+	copy(b[:], "Root=1-")
+	sec := uint32(t.Unix())
+	for i := 0; i < 8; i++ {
+		b[7+i] = hex[(sec>>(28-4*i))&0xf]
+	}
+	b[15] = '-'
+	r1, r2 := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 16; i++ {
+		b[16+i] = hex[(r1>>(4*i))&0xf]
+	}
+	for i := 0; i < 8; i++ {
+		b[32+i] = hex[(r2>>(4*i))&0xf]
+	}
+	return string(b[:])
+}

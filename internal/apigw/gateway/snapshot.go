@@ -1,0 +1,425 @@
+package gateway
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/cloudmap"
+)
+
+// snapshot is everything a request reads, immutable once published.
+type snapshot struct {
+	apigwRev, cloudMapRev int64
+	apiSrc                *apigw.Snapshot
+	cmSrc                 *cloudmap.Snapshot
+	apis                  map[string]*apiState
+	// targets holds the live instances of each Cloud Map target, indexed
+	// by integrationState.target.
+	targets []*instanceSet
+}
+
+type apiState struct {
+	id       string
+	disabled bool
+	def      *stageState            // $default, or nil
+	named    map[string]*stageState // other stages, by name
+}
+
+// stageFor picks the stage a raw path addresses: a named stage by its first
+// segment, else $default at the root. rest is the path without the stage.
+func (a *apiState) stageFor(raw string) (*stageState, string) {
+	if len(a.named) > 0 && len(raw) > 1 {
+		seg, _, _ := strings.Cut(raw[1:], "/")
+		if st := a.named[seg]; st != nil {
+			return st, raw[1+len(seg):]
+		}
+	}
+	if a.def != nil {
+		return a.def, raw
+	}
+	return nil, ""
+}
+
+type stageState struct {
+	src    *apigw.StageState // reused while this is unchanged
+	apiID  string
+	name   string
+	table  *router.Table[*routeState] // nil: nothing deployed
+	vars   map[string]string
+	log    *logTarget // nil: no access logging
+	domain string
+}
+
+type routeState struct {
+	key   string
+	integ *integrationState // nil: the route has no target
+}
+
+type integrationKind uint8
+
+const (
+	kindURL      integrationKind = iota + 1 // a public URL
+	kindCloudMap                            // a Cloud Map service through a VPC link
+	kindFail                                // something Portolan cannot call: 500
+)
+
+type integrationState struct {
+	kind     integrationKind
+	method   string // "" passes the client's method through
+	timeout  time.Duration
+	mappings []apigw.RequestMapping
+	queryMap bool // some mapping touches the query string
+	pathMap  int  // index of the overwrite:path mapping, or -1
+	// kindURL
+	uri *uriTemplate
+	// kindCloudMap
+	target int
+	// kindFail: why, for $context.integrationErrorMessage
+	reason string
+}
+
+// instanceSet is where one Cloud Map target can send traffic.
+type instanceSet struct {
+	svc   *cloudmap.ServiceState // the state it was built from
+	pools []*hostPool            // one per routable instance ("ip:port")
+}
+
+// pick returns a random instance ("API Gateway distributes requests across
+// healthy resources that are returned from DiscoverInstances").
+func (s *instanceSet) pick() (*hostPool, bool) {
+	switch len(s.pools) {
+	case 0:
+		return nil, false
+	case 1:
+		return s.pools[0], true
+	}
+	return s.pools[rand.IntN(len(s.pools))], true
+}
+
+// targetKey is a Cloud Map service with its attribute filters.
+type targetKey struct {
+	serviceID string
+	filters   map[string]string
+}
+
+// build makes the next snapshot. The routing part is rebuilt only when the
+// API Gateway view changed, and per stage only when that stage or its
+// deployment changed; the instance sets are rebuilt when Cloud Map changed,
+// reusing every set whose service did not.
+func (g *Gateway) build(prev *snapshot, a *apigw.Snapshot, c *cloudmap.Snapshot) *snapshot {
+	s := &snapshot{apiSrc: a, cmSrc: c, apigwRev: a.Revision}
+	if c != nil {
+		s.cloudMapRev = c.Revision
+	}
+	if prev != nil && prev.apiSrc == a {
+		s.apis = prev.apis
+	} else {
+		s.apis = g.compileAPIs(prev, a)
+	}
+	var old []*instanceSet
+	if prev != nil {
+		old = prev.targets
+	}
+	s.targets = make([]*instanceSet, len(g.targets))
+	for i, k := range g.targets {
+		var svc *cloudmap.ServiceState
+		if c != nil {
+			svc = c.Service(k.serviceID)
+		}
+		if i < len(old) && old[i].svc == svc && svc != nil {
+			s.targets[i] = old[i]
+			continue
+		}
+		s.targets[i] = g.resolve(svc, k.filters)
+	}
+	return s
+}
+
+// resolve lists the instances a private integration may use: healthy ones
+// when the service has a health check, any otherwise (DiscoverInstances
+// ignores the health filter for such services), that match the target's
+// attribute filters and carry an IPv4 address and a port, which API Gateway
+// needs ("The registered resources' attributes must include IP addresses
+// and ports").
+func (g *Gateway) resolve(svc *cloudmap.ServiceState, filters map[string]string) *instanceSet {
+	set := &instanceSet{svc: svc}
+	if svc == nil {
+		return set
+	}
+	candidates := svc.Instances
+	if svc.HasHealthCheck() {
+		candidates = svc.Healthy
+	}
+next:
+	for _, in := range candidates {
+		for k, v := range filters {
+			if in.Attributes[k] != v {
+				continue next
+			}
+		}
+		if !in.IPv4.IsValid() || in.Port == 0 {
+			continue
+		}
+		set.pools = append(set.pools, g.up.pool(netip.AddrPortFrom(in.IPv4, in.Port).String()))
+	}
+	return set
+}
+
+func (g *Gateway) compileAPIs(prev *snapshot, a *apigw.Snapshot) map[string]*apiState {
+	cache := map[*apigw.StageState]*stageState{}
+	// A compiled stage depends on its StageState and on which VPC links
+	// exist; reuse it only while both are unchanged.
+	if prev != nil && a.SameVpcLinks(prev.apiSrc) {
+		for _, api := range prev.apis {
+			if api.def != nil {
+				cache[api.def.src] = api.def
+			}
+			for _, st := range api.named {
+				cache[st.src] = st
+			}
+		}
+	}
+	out := make(map[string]*apiState)
+	for _, api := range a.APIs() {
+		as := &apiState{id: api.ApiId, disabled: api.DisableExecuteApiEndpoint, named: map[string]*stageState{}}
+		for name, st := range api.Stages {
+			cs := cache[st]
+			if cs == nil {
+				cs = g.compileStage(a, api, st)
+			}
+			if name == apigw.DefaultStageName {
+				as.def = cs
+			} else {
+				as.named[name] = cs
+			}
+		}
+		out[api.ApiId] = as
+	}
+	return out
+}
+
+func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw.StageState) *stageState {
+	cs := &stageState{src: st, apiID: api.ApiId, name: st.StageName, vars: st.StageVariables, domain: api.ApiId + g.domain}
+	if st.AccessLogSettings != nil && st.AccessLogSettings.Format != "" {
+		group, _ := apigw.LogGroupName(st.AccessLogSettings.DestinationArn)
+		cs.log = &logTarget{format: compileLogFormat(st.AccessLogSettings.Format), group: group, stream: api.ApiId + "_" + streamSafe(st.StageName)}
+	}
+	if st.Config == nil {
+		return cs
+	}
+	integs := map[string]*integrationState{}
+	for i := range st.Config.Integrations {
+		in := &st.Config.Integrations[i]
+		integs[in.IntegrationId] = g.compileIntegration(a, in)
+	}
+	var entries []router.Entry[*routeState]
+	for _, r := range st.Config.Routes {
+		key, err := router.ParseRouteKey(r.RouteKey)
+		if err != nil {
+			g.log.Warn("skipping route with an invalid key", "apiId", api.ApiId, "routeKey", r.RouteKey, "err", err)
+			continue
+		}
+		rs := &routeState{key: key.String()}
+		if id, ok := strings.CutPrefix(r.Target, "integrations/"); ok {
+			rs.integ = integs[id]
+		}
+		entries = append(entries, router.Entry[*routeState]{Key: key, Value: rs})
+	}
+	// A stable order, so a (never expected) duplicate is reported the same
+	// way every time.
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Key.String() < entries[j].Key.String() })
+	table, err := router.Build(entries)
+	if err != nil {
+		g.log.Error("stage route table refused; the stage serves nothing", "apiId", api.ApiId, "stage", st.StageName, "err", err)
+		return cs
+	}
+	cs.table = table
+	return cs
+}
+
+// streamSafe makes a stage name usable in a log stream name ('$' is fine,
+// ':' and '*' are not).
+func streamSafe(s string) string { return strings.NewReplacer(":", "_", "*", "_").Replace(s) }
+
+func (g *Gateway) compileIntegration(a *apigw.Snapshot, in *apigw.Integration) *integrationState {
+	is := &integrationState{timeout: time.Duration(in.TimeoutInMillis) * time.Millisecond, pathMap: -1}
+	if is.timeout <= 0 {
+		is.timeout = 30 * time.Second
+	}
+	if in.IntegrationMethod != "" && in.IntegrationMethod != "ANY" {
+		is.method = in.IntegrationMethod
+	}
+	fail := func(reason string) *integrationState {
+		is.kind, is.reason = kindFail, reason
+		return is
+	}
+	if in.IntegrationType != apigw.IntegrationHTTPProxy {
+		return fail("integration type " + in.IntegrationType + " is not supported")
+	}
+	mappings, err := apigw.ParseRequestParameters(in.RequestParameters)
+	if err != nil {
+		return fail("invalid request parameters: " + err.Error())
+	}
+	is.mappings = mappings
+	for i, m := range mappings {
+		switch m.Location {
+		case apigw.LocationQueryString:
+			is.queryMap = true
+		case apigw.LocationPath:
+			is.pathMap = i
+		}
+	}
+	switch in.ConnectionType {
+	case apigw.ConnectionVpcLink:
+		if a.VpcLink(in.ConnectionId) == nil {
+			return fail("VPC link " + in.ConnectionId + " does not exist")
+		}
+		svc, filters, ok := apigw.CloudMapService(in.IntegrationUri)
+		if !ok {
+			// An ELB listener: accepted by the control plane, callable once
+			// load balancers exist.
+			return fail("load balancer integrations are not supported yet")
+		}
+		is.kind, is.target = kindCloudMap, g.targetID(svc, filters)
+	default:
+		t, err := compileURI(in.IntegrationUri)
+		if err != nil {
+			return fail("invalid integration URI: " + err.Error())
+		}
+		if t.static && t.scheme == "http" {
+			t.pool = g.up.pool(withPort(t.host, "80"))
+		}
+		is.kind, is.uri = kindURL, t
+	}
+	return is
+}
+
+// targetID numbers a Cloud Map target, once per distinct target.
+func (g *Gateway) targetID(svc string, filters map[string]string) int {
+	keys := make([]string, 0, len(filters))
+	for k := range filters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	id := svc
+	for _, k := range keys {
+		id += "\x00" + k + "=" + filters[k]
+	}
+	if n, ok := g.targetIDs[id]; ok {
+		return n
+	}
+	n := len(g.targets)
+	g.targetIDs[id] = n
+	g.targets = append(g.targets, targetKey{serviceID: svc, filters: filters})
+	return n
+}
+
+// uriTemplate is a public integration URI. A static one is split once;
+// one with {path} or ${stageVariables.x} placeholders is rendered per
+// request.
+type uriTemplate struct {
+	static       bool
+	scheme, host string
+	path         string // escaped; "" passes the request path through
+	query        string
+	pool         *hostPool // static http:// URIs: the host's connections
+	parts        []uriPart
+}
+
+type uriPart struct {
+	kind byte // 'l' literal, 'p' path parameter, 's' stage variable
+	text string
+}
+
+func compileURI(raw string) (*uriTemplate, error) {
+	t := &uriTemplate{}
+	for i := 0; i < len(raw); {
+		switch {
+		case strings.HasPrefix(raw[i:], "${stageVariables."):
+			end := strings.IndexByte(raw[i:], '}')
+			if end < 0 {
+				return nil, errString("unterminated ${")
+			}
+			t.parts = append(t.parts, uriPart{'s', raw[i+len("${stageVariables.") : i+end]})
+			i += end + 1
+		case raw[i] == '{':
+			end := strings.IndexByte(raw[i:], '}')
+			if end < 0 {
+				return nil, errString("unterminated {")
+			}
+			name := strings.TrimSuffix(raw[i+1:i+end], "+")
+			t.parts = append(t.parts, uriPart{'p', name})
+			i += end + 1
+		default:
+			j := i + 1
+			for j < len(raw) && raw[j] != '{' && !strings.HasPrefix(raw[j:], "${") {
+				j++
+			}
+			t.parts = append(t.parts, uriPart{'l', raw[i:j]})
+			i = j
+		}
+	}
+	if len(t.parts) <= 1 && (len(t.parts) == 0 || t.parts[0].kind == 'l') {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			return nil, errString("not an http or https URL")
+		}
+		t.static, t.scheme, t.host, t.path, t.query = true, u.Scheme, u.Host, u.EscapedPath(), u.RawQuery
+	}
+	return t, nil
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// render resolves a dynamic URI for one request: path parameters are
+// escaped (a greedy value keeps its slashes), stage variables are taken
+// as written.
+func (t *uriTemplate) render(ps *router.Params, vars map[string]string) (*url.URL, error) {
+	var b strings.Builder
+	for _, p := range t.parts {
+		switch p.kind {
+		case 'l':
+			b.WriteString(p.text)
+		case 's':
+			b.WriteString(vars[p.text])
+		case 'p':
+			b.WriteString(escapePath(ps.Get(p.text)))
+		}
+	}
+	u, err := url.Parse(b.String())
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, errString("integration URI " + strconv.Quote(b.String()) + " is not an http or https URL")
+	}
+	return u, nil
+}
+
+// escapePath escapes a decoded value for a URL path, keeping '/'.
+func escapePath(v string) string {
+	if !strings.ContainsFunc(v, func(r rune) bool { return !isPathSafe(r) }) {
+		return v
+	}
+	parts := strings.Split(v, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+func isPathSafe(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-._~!$&'()*+,;=:@/", r)
+}

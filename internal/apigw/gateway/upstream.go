@@ -1,0 +1,352 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// upstream is the gateway's HTTP/1.1 client for plain-http integrations
+// (every Cloud Map instance, and public http:// URLs). http.Transport hands
+// each request to a write goroutine and a read goroutine per connection and
+// allocates heavily; a proxy in front of a few busy backends does better
+// writing and reading on the request's own goroutine over a pool of
+// kept-alive connections, with the integration timeout as a connection
+// deadline (no timer per request). Responses are parsed by
+// http.ReadResponse, so framing (Content-Length, chunked, HEAD, 204/304) is
+// net/http's. https:// integrations use an http.Transport.
+type upstream struct {
+	dials   *atomic.Int64
+	mu      sync.Mutex
+	pools   map[string]*hostPool
+	maxIdle int
+}
+
+func newUpstream(dials *atomic.Int64) *upstream {
+	return &upstream{dials: dials, pools: map[string]*hostPool{}, maxIdle: 1024}
+}
+
+// pool returns the connection pool of addr ("ip:port" or "host:port").
+func (u *upstream) pool(addr string) *hostPool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	p := u.pools[addr]
+	if p == nil {
+		p = &hostPool{addr: addr, up: u}
+		u.pools[addr] = p
+	}
+	return p
+}
+
+// Idle connections: kept this long, and checked for a peer close before
+// reuse once idle this long (a backend such as Node closes idle
+// connections after 5 s; reusing one that is already closed would fail a
+// request that cannot be retried, one with a body).
+const (
+	idleTimeout   = 90 * time.Second
+	checkIdleOver = time.Second
+)
+
+// reap closes connections idle for longer than idleTimeout.
+func (u *upstream) reap(now time.Time) {
+	u.mu.Lock()
+	pools := make([]*hostPool, 0, len(u.pools))
+	for _, p := range u.pools {
+		pools = append(pools, p)
+	}
+	u.mu.Unlock()
+	for _, p := range pools {
+		p.mu.Lock()
+		keep := p.idle[:0]
+		var stale []*upConn
+		for _, c := range p.idle {
+			if now.Sub(c.idleSince) > idleTimeout {
+				stale = append(stale, c)
+			} else {
+				keep = append(keep, c)
+			}
+		}
+		clear(p.idle[len(keep):])
+		p.idle = keep
+		p.mu.Unlock()
+		for _, c := range stale {
+			c.nc.Close()
+		}
+	}
+}
+
+// hostPool holds the idle connections to one address, newest last.
+type hostPool struct {
+	addr string
+	up   *upstream
+	mu   sync.Mutex
+	idle []*upConn
+}
+
+type upConn struct {
+	nc            net.Conn
+	br            *bufio.Reader
+	bw            *bufio.Writer
+	idleSince     time.Time
+	readDeadline  time.Time // as last set
+	reused        bool
+	writeDeadline bool // a write deadline is set
+}
+
+func (p *hostPool) get(now time.Time) *upConn {
+	for {
+		p.mu.Lock()
+		n := len(p.idle)
+		if n == 0 {
+			p.mu.Unlock()
+			return nil
+		}
+		c := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		if now.Sub(c.idleSince) > checkIdleOver && !alive(c.nc) {
+			c.nc.Close()
+			continue
+		}
+		c.reused = true
+		return c
+	}
+}
+
+func (p *hostPool) put(c *upConn, now time.Time) {
+	c.idleSince = now
+	p.mu.Lock()
+	if len(p.idle) < p.up.maxIdle {
+		p.idle = append(p.idle, c)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	c.nc.Close()
+}
+
+// alive peeks at an idle connection without blocking: a closed peer reads
+// as end of file, a live idle one has nothing to read.
+func alive(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return true
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	ok = true
+	var buf [1]byte
+	raw.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		// Data on an idle connection is a protocol error; EOF is a close.
+		ok = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
+		return true
+	})
+	return ok
+}
+
+func (p *hostPool) dial(deadline time.Time) (*upConn, error) {
+	p.up.dials.Add(1)
+	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
+	nc, err := d.DialContext(context.Background(), "tcp", p.addr)
+	if err != nil {
+		return nil, err
+	}
+	return &upConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}, nil
+}
+
+// outRequest is what the proxy sends.
+type outRequest struct {
+	method        string
+	uri           string // path and query, escaped
+	host          string
+	header        http.Header
+	body          io.Reader // nil: none
+	contentLength int64     // -1: unknown (sent chunked)
+}
+
+// Requests ReadResponse needs only for their method (a HEAD response has
+// no body); shared, never modified.
+var (
+	headRequest  = &http.Request{Method: http.MethodHead}
+	otherRequest = &http.Request{Method: http.MethodGet}
+)
+
+// errProtocol is a backend that switched protocols although Upgrade was
+// never forwarded.
+var errProtocol = errors.New("integration answered 101 Switching Protocols")
+
+// roundTrip sends r over a pooled connection (retrying once on a fresh one
+// when a reused connection turns out closed before answering and r can be
+// replayed) and returns the response with the connection it is read from;
+// release gives the connection back.
+func (p *hostPool) roundTrip(r *outRequest, now, deadline time.Time) (*http.Response, *upConn, error) {
+	for attempt := 0; ; attempt++ {
+		c := p.get(now)
+		if c == nil {
+			var err error
+			if c, err = p.dial(deadline); err != nil {
+				return nil, nil, err
+			}
+		}
+		// The read deadline bounds the response; a write can only stall
+		// on a body larger than the socket buffers, so only then does it
+		// need its own. Each deadline costs a timer update, so a busy
+		// connection keeps its read deadline while it is at most 1/64 of
+		// the timeout early (30 s: by 0.5 s at most).
+		if d := deadline.Sub(c.readDeadline); d < 0 || d > (deadline.Sub(now))/64 {
+			c.nc.SetReadDeadline(deadline)
+			c.readDeadline = deadline
+		}
+		if r.body != nil {
+			c.nc.SetWriteDeadline(deadline)
+		} else if c.writeDeadline {
+			c.nc.SetWriteDeadline(time.Time{})
+		}
+		c.writeDeadline = r.body != nil
+		resp, err := c.exchange(r)
+		if err == nil {
+			return resp, c, nil
+		}
+		c.nc.Close()
+		if attempt == 0 && c.reused && r.replayable() && retryable(err) {
+			continue
+		}
+		return nil, nil, err
+	}
+}
+
+// replayable: sending r twice is harmless, by the rule http.Transport
+// follows (a safe method, or an idempotency key), and it has no body that
+// was consumed by the first attempt.
+func (r *outRequest) replayable() bool {
+	if r.body != nil {
+		return false
+	}
+	switch r.method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return r.header["Idempotency-Key"] != nil || r.header["X-Idempotency-Key"] != nil
+}
+
+// retryable: the peer closed a kept-alive connection before answering.
+func retryable(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func (c *upConn) exchange(r *outRequest) (*http.Response, error) {
+	bw := c.bw
+	bw.WriteString(r.method)
+	bw.WriteByte(' ')
+	bw.WriteString(r.uri)
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(r.host)
+	bw.WriteString("\r\n")
+	for k, vv := range r.header {
+		switch k {
+		case "Host", "Content-Length", "Transfer-Encoding", "Connection":
+			continue
+		}
+		for _, v := range vv {
+			if !validHeaderValue(v) {
+				// A mapped value carrying CR or LF (a decoded query string
+				// parameter) must not split the request.
+				continue
+			}
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			bw.WriteString(v)
+			bw.WriteString("\r\n")
+		}
+	}
+	chunked := false
+	switch {
+	case r.body == nil:
+	case r.contentLength >= 0:
+		var n [20]byte
+		bw.WriteString("Content-Length: ")
+		bw.Write(strconv.AppendInt(n[:0], r.contentLength, 10))
+		bw.WriteString("\r\n")
+	default:
+		chunked = true
+		bw.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	bw.WriteString("\r\n")
+	if r.body != nil {
+		if chunked {
+			cw := httputil.NewChunkedWriter(bw)
+			if _, err := io.Copy(cw, r.body); err != nil {
+				return nil, bodyError{err}
+			}
+			cw.Close()
+			bw.WriteString("\r\n")
+		} else if _, err := io.CopyN(bw, r.body, r.contentLength); err != nil {
+			return nil, bodyError{err}
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	// Wait for the first byte apart: a kept-alive connection the backend
+	// closed reads as EOF with nothing received, which is safe to retry
+	// (ReadResponse would report any EOF as ErrUnexpectedEOF).
+	if _, err := c.br.Peek(1); err != nil {
+		return nil, err
+	}
+	req := otherRequest
+	if r.method == http.MethodHead {
+		req = headRequest
+	}
+	for {
+		resp, err := http.ReadResponse(c.br, req)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case resp.StatusCode == http.StatusSwitchingProtocols:
+			return nil, errProtocol
+		case resp.StatusCode >= 100 && resp.StatusCode < 200:
+			continue // 100 Continue and other interim answers
+		}
+		return resp, nil
+	}
+}
+
+// bodyError is a failure to read the client's request body: the client's
+// fault (or its quota), not the integration's.
+type bodyError struct{ err error }
+
+func (e bodyError) Error() string { return "reading the request body: " + e.err.Error() }
+func (e bodyError) Unwrap() error { return e.err }
+
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\r' || c == '\n' || c == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// release returns c to its pool once resp's body was read to the end and
+// neither side asked to close; otherwise it closes c.
+func (p *hostPool) release(c *upConn, resp *http.Response, complete bool, now time.Time) {
+	if complete && !resp.Close {
+		p.put(c, now)
+		return
+	}
+	c.nc.Close()
+}
