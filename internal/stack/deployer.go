@@ -1,0 +1,449 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/ecs"
+	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/stack/template"
+	"github.com/portolan/portolan/internal/store"
+)
+
+// Config is what a Deployer needs: the services it creates resources in.
+type Config struct {
+	Region    string
+	AccountID string
+	Store     store.Store
+	CloudMap  *cloudmap.Registry
+	ECS       *ecs.Control
+	Logs      *logs.Service
+	APIGW     *apigw.Service
+	// Extra adds handlers for more resource types.
+	Extra  map[string]Handler
+	Logger *slog.Logger
+}
+
+// Deployer deploys and destroys stacks.
+type Deployer struct {
+	cfg      Config
+	handlers map[string]Handler
+	log      *slog.Logger
+}
+
+// New returns a Deployer over the configured services.
+func New(cfg Config) *Deployer {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Deployer{cfg: cfg, log: cfg.Logger, handlers: map[string]Handler{
+		"AWS::ServiceDiscovery::HttpNamespace":          cloudMapNamespace{cfg.CloudMap, cloudmap.NamespaceHTTP},
+		"AWS::ServiceDiscovery::PrivateDnsNamespace":    cloudMapNamespace{cfg.CloudMap, cloudmap.NamespaceDNSPrivate},
+		"AWS::ServiceDiscovery::PublicDnsNamespace":     cloudMapNamespace{cfg.CloudMap, cloudmap.NamespaceDNSPublic},
+		"AWS::ServiceDiscovery::Service":                cloudMapService{cfg.CloudMap},
+		"AWS::ServiceDiscovery::Instance":               cloudMapInstance{cfg.CloudMap},
+		"AWS::ECS::Cluster":                             ecsCluster{cfg.ECS},
+		"AWS::ECS::TaskDefinition":                      ecsTaskDefinition{cfg.ECS},
+		"AWS::ECS::Service":                             ecsService{cfg.ECS},
+		"AWS::ECS::ClusterCapacityProviderAssociations": ecsCapacityProviders{},
+		"AWS::Logs::LogGroup":                           logGroup{cfg.Logs},
+	}}
+	if cfg.APIGW != nil {
+		for t, h := range map[string]Handler{
+			"AWS::ApiGatewayV2::Api":         gwApi{cfg.APIGW},
+			"AWS::ApiGatewayV2::Route":       gwRoute{cfg.APIGW},
+			"AWS::ApiGatewayV2::Integration": gwIntegration{cfg.APIGW},
+			"AWS::ApiGatewayV2::Stage":       gwStage{cfg.APIGW},
+			"AWS::ApiGatewayV2::Deployment":  gwDeployment{cfg.APIGW},
+			"AWS::ApiGatewayV2::VpcLink":     gwVpcLink{cfg.APIGW},
+			"AWS::ApiGatewayV2::Authorizer":  gwAuthorizer{cfg.APIGW},
+		} {
+			d.handlers[t] = h
+		}
+	}
+	for t, h := range cfg.Extra {
+		d.handlers[t] = h
+	}
+	p := placeholder{region: cfg.Region, account: cfg.AccountID}
+	for t := range notEmulated {
+		d.handlers[t] = p
+	}
+	return d
+}
+
+// Stack is a deployed stack as the store keeps it.
+type Stack struct {
+	Name        string                               `json:"name"`
+	StackID     string                               `json:"stackId"`
+	Status      string                               `json:"status"`
+	Reason      string                               `json:"reason,omitempty"`
+	Parameters  map[string]string                    `json:"parameters,omitempty"`
+	Resources   map[string]template.DeployedResource `json:"resources"`
+	Outputs     []template.OutputValue               `json:"outputs,omitempty"`
+	NotEmulated []string                             `json:"notEmulated,omitempty"`
+	CreatedAt   time.Time                            `json:"createdAt"`
+	UpdatedAt   time.Time                            `json:"updatedAt"`
+}
+
+// Event is one line of progress, as `aws cloudformation describe-stack-events` shows it.
+type Event struct {
+	Timestamp          time.Time `json:"timestamp"`
+	StackName          string    `json:"stackName"`
+	LogicalResourceId  string    `json:"logicalResourceId"`
+	PhysicalResourceId string    `json:"physicalResourceId,omitempty"`
+	ResourceType       string    `json:"resourceType"`
+	ResourceStatus     string    `json:"resourceStatus"`
+	Reason             string    `json:"reason,omitempty"`
+}
+
+// DeployInput is a deploy request.
+type DeployInput struct {
+	StackName  string
+	Template   []byte
+	Parameters map[string]string
+	// Images maps image names in the template to something runnable here.
+	Images map[string]string
+}
+
+func stackKey(name string) string { return "stack/" + name }
+
+// Get returns a deployed stack, or nil if there is none.
+func (d *Deployer) Get(ctx context.Context, name string) (*Stack, error) {
+	kv, err := d.cfg.Store.Get(ctx, stackKey(name))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var s Stack
+	return &s, json.Unmarshal(kv.Value, &s)
+}
+
+// List returns every stack, by name.
+func (d *Deployer) List(ctx context.Context) ([]*Stack, error) {
+	kvs, _, err := d.cfg.Store.List(ctx, "stack/")
+	if err != nil {
+		return nil, err
+	}
+	var out []*Stack
+	for _, kv := range kvs {
+		var s Stack
+		if json.Unmarshal(kv.Value, &s) == nil {
+			out = append(out, &s)
+		}
+	}
+	return out, nil
+}
+
+func (d *Deployer) save(ctx context.Context, s *Stack) error {
+	s.UpdatedAt = time.Now()
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = d.cfg.Store.Commit(context.WithoutCancel(ctx), store.Txn{Then: []store.Op{store.Put(stackKey(s.Name), b)}})
+	return err
+}
+
+// validStackName: a letter, then letters, digits and hyphens, at most 128.
+func validStackName(s string) bool {
+	if s == "" || len(s) > 128 || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Deploy creates the stack or updates it to the template. Everything that
+// can be checked without creating anything (syntax, references, cycles,
+// resource types) is checked first; a failure after that rolls back.
+func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event)) (*Stack, error) {
+	if !validStackName(in.StackName) {
+		return nil, fmt.Errorf("stack name %q must start with a letter and hold only letters, digits and hyphens (at most 128)", in.StackName)
+	}
+	tpl, err := template.Parse(in.Template)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := d.Get(ctx, in.StackName)
+	if err != nil {
+		return nil, err
+	}
+	st := &Stack{Name: in.StackName, Resources: map[string]template.DeployedResource{}, CreatedAt: time.Now()}
+	if prev != nil {
+		st.StackID, st.CreatedAt = prev.StackID, prev.CreatedAt
+		for k, v := range prev.Resources {
+			st.Resources[k] = v
+		}
+	} else {
+		st.StackID = template.StackARN(d.cfg.Region, d.cfg.AccountID, in.StackName, awsapi.NewUUID())
+	}
+	plan, err := tpl.Plan(template.Config{Region: d.cfg.Region, AccountID: d.cfg.AccountID, StackName: in.StackName, StackID: st.StackID, Parameters: in.Parameters})
+	if err != nil {
+		return nil, err
+	}
+	var unknown []string
+	for _, r := range plan.Resources {
+		if d.handlers[r.Type] == nil {
+			unknown = append(unknown, fmt.Sprintf("%s (%s)", r.Type, r.LogicalID))
+		}
+		if _, ok := notEmulated[r.Type]; ok {
+			st.NotEmulated = append(st.NotEmulated, r.LogicalID+" "+r.Type)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("unsupported resource types: %s", strings.Join(unknown, ", "))
+	}
+	sort.Strings(st.NotEmulated)
+	st.Parameters = plan.Parameters
+
+	creating := prev == nil || len(prev.Resources) == 0
+	stackStatus := func(status, reason string) {
+		st.Status, st.Reason = status, reason
+		d.save(ctx, st)
+		emit(Event{Timestamp: time.Now(), StackName: st.Name, LogicalResourceId: st.Name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: status, Reason: reason})
+	}
+	verb := "UPDATE"
+	if creating {
+		verb = "CREATE"
+	}
+	stackStatus(verb+"_IN_PROGRESS", "User Initiated")
+
+	a := &apply{d: d, st: st, plan: plan, res: plan.NewResolver(), emit: emit, images: in.Images}
+	err = a.run(ctx, plan.Changes(prevResources(prev)))
+	if err != nil {
+		d.log.Warn("deploy failed; rolling back", "stack", st.Name, "err", err)
+		stackStatus(rollbackStatus(creating, "IN_PROGRESS"), err.Error())
+		a.rollback(ctx, prev)
+		stackStatus(rollbackStatus(creating, "COMPLETE"), "")
+		return st, err
+	}
+	if st.Outputs, err = a.res.Outputs(); err != nil {
+		d.log.Warn("stack outputs", "stack", st.Name, "err", err)
+	}
+	a.cleanup(ctx)
+	stackStatus(verb+"_COMPLETE", "")
+	return st, nil
+}
+
+func rollbackStatus(creating bool, phase string) string {
+	if creating {
+		return "ROLLBACK_" + phase
+	}
+	return "UPDATE_ROLLBACK_" + phase
+}
+
+func prevResources(prev *Stack) map[string]template.DeployedResource {
+	if prev == nil {
+		return map[string]template.DeployedResource{}
+	}
+	return prev.Resources
+}
+
+// apply carries one deploy's progress, so a failure can undo exactly
+// what was done.
+type apply struct {
+	d      *Deployer
+	st     *Stack
+	plan   *template.Plan
+	res    *template.Resolver
+	emit   func(Event)
+	images map[string]string
+
+	created  []string                             // logical ids created in this deploy, in order
+	updated  map[string]template.DeployedResource // previous state of resources updated
+	replaced []template.DeployedResource          // old resources to delete once all succeeded
+	cleanups []template.Change
+}
+
+func (a *apply) event(id, typ, phys, status, reason string) {
+	a.emit(Event{Timestamp: time.Now(), StackName: a.st.Name, LogicalResourceId: id, PhysicalResourceId: phys, ResourceType: typ, ResourceStatus: status, Reason: reason})
+}
+
+func (a *apply) handler(typ string) Handler { return a.d.handlers[typ] }
+
+func (a *apply) run(ctx context.Context, cs *template.ChangeSet) error {
+	a.updated = map[string]template.DeployedResource{}
+	a.cleanups = cs.Cleanup
+	for _, c := range cs.Apply {
+		props, err := a.res.ResolveProperties(c.LogicalID)
+		if err != nil {
+			return err
+		}
+		planned, _ := a.plan.Resource(c.LogicalID)
+		r := &Resource{LogicalID: c.LogicalID, Type: c.Type, Props: props, Stack: a.st.Name, Wanted: planned.Attributes, Images: a.images}
+		h := a.handler(c.Type)
+		switch {
+		case c.Action == template.ActionUpdate && template.PropertiesEqual(c.Previous.Properties, props):
+			if err := a.res.Record(c.LogicalID, c.Previous.PhysicalID, c.Previous.Attributes); err != nil {
+				return err
+			}
+			continue
+		case c.Action == template.ActionUpdate:
+			r.PhysicalID, r.Attrs = c.Previous.PhysicalID, c.Previous.Attributes
+			a.event(c.LogicalID, c.Type, r.PhysicalID, "UPDATE_IN_PROGRESS", "")
+			attrs, err := h.Update(ctx, r, c.Previous.Properties)
+			if errors.Is(err, ErrReplace) {
+				a.event(c.LogicalID, c.Type, r.PhysicalID, "UPDATE_IN_PROGRESS", "Requested update requires the creation of a new physical resource; hence creating one.")
+				a.replaced = append(a.replaced, *c.Previous)
+				if err := a.create(ctx, r, h); err != nil {
+					return err
+				}
+				a.updated[c.LogicalID] = *c.Previous
+				continue
+			}
+			if err != nil {
+				a.event(c.LogicalID, c.Type, r.PhysicalID, "UPDATE_FAILED", err.Error())
+				return fmt.Errorf("%s (%s): %w", c.LogicalID, c.Type, err)
+			}
+			a.updated[c.LogicalID] = *c.Previous
+			if err := a.record(r, attrs); err != nil {
+				return err
+			}
+			a.event(c.LogicalID, c.Type, r.PhysicalID, "UPDATE_COMPLETE", "")
+		default: // Create, Replace
+			if c.Previous != nil {
+				a.replaced = append(a.replaced, *c.Previous)
+			}
+			if err := a.create(ctx, r, h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (a *apply) create(ctx context.Context, r *Resource, h Handler) error {
+	a.event(r.LogicalID, r.Type, "", "CREATE_IN_PROGRESS", "")
+	id, attrs, err := h.Create(ctx, r)
+	if err != nil {
+		a.event(r.LogicalID, r.Type, "", "CREATE_FAILED", err.Error())
+		return fmt.Errorf("%s (%s): %w", r.LogicalID, r.Type, err)
+	}
+	r.PhysicalID = id
+	a.created = append(a.created, r.LogicalID)
+	if err := a.record(r, attrs); err != nil {
+		return err
+	}
+	reason := ""
+	if _, ok := notEmulated[r.Type]; ok {
+		reason = "accepted, not emulated"
+	}
+	a.event(r.LogicalID, r.Type, id, "CREATE_COMPLETE", reason)
+	return nil
+}
+
+// record makes a resource's id and attributes available to later ones and
+// persists it, so that a crash mid-deploy still knows what exists.
+func (a *apply) record(r *Resource, attrs map[string]any) error {
+	if err := a.res.Record(r.LogicalID, r.PhysicalID, attrs); err != nil {
+		return err
+	}
+	dep, err := a.res.Deployed(r.LogicalID, r.Props)
+	if err != nil {
+		return err
+	}
+	a.st.Resources[r.LogicalID] = dep
+	return a.d.save(context.Background(), a.st)
+}
+
+// cleanup deletes what the new template no longer has, and replaced resources.
+func (a *apply) cleanup(ctx context.Context) {
+	for _, c := range a.cleanups {
+		if c.Previous == nil {
+			continue
+		}
+		if c.Action == template.ActionDelete {
+			if _, still := a.plan.Resource(c.LogicalID); !still {
+				delete(a.st.Resources, c.LogicalID)
+			}
+		}
+		a.remove(ctx, c.LogicalID, *c.Previous)
+	}
+	for _, old := range a.replaced {
+		a.remove(ctx, "", old)
+	}
+	a.d.save(ctx, a.st)
+}
+
+func (a *apply) remove(ctx context.Context, id string, dep template.DeployedResource) {
+	if dep.DeletionPolicy == "Retain" {
+		a.event(id, dep.Type, dep.PhysicalID, "DELETE_SKIPPED", "")
+		return
+	}
+	a.event(id, dep.Type, dep.PhysicalID, "DELETE_IN_PROGRESS", "")
+	r := &Resource{LogicalID: id, Type: dep.Type, Props: dep.Properties, PhysicalID: dep.PhysicalID, Attrs: dep.Attributes, Stack: a.st.Name}
+	if err := a.handler(dep.Type).Delete(ctx, r); err != nil {
+		a.event(id, dep.Type, dep.PhysicalID, "DELETE_FAILED", err.Error())
+		return
+	}
+	a.event(id, dep.Type, dep.PhysicalID, "DELETE_COMPLETE", "")
+}
+
+// rollback undoes this deploy: resources it created are deleted in reverse
+// order, resources it updated get their previous properties back.
+func (a *apply) rollback(ctx context.Context, prev *Stack) {
+	for i := len(a.created) - 1; i >= 0; i-- {
+		id := a.created[i]
+		dep := a.st.Resources[id]
+		a.remove(ctx, id, dep)
+		delete(a.st.Resources, id)
+	}
+	for id, old := range a.updated {
+		cur, ok := a.st.Resources[id]
+		if !ok || cur.PhysicalID != old.PhysicalID {
+			a.st.Resources[id] = old // it was replaced: the old one still stands
+			continue
+		}
+		r := &Resource{LogicalID: id, Type: old.Type, Props: old.Properties, PhysicalID: old.PhysicalID, Attrs: old.Attributes, Stack: a.st.Name}
+		a.event(id, old.Type, old.PhysicalID, "UPDATE_IN_PROGRESS", "rollback")
+		if _, err := a.handler(old.Type).Update(ctx, r, cur.Properties); err != nil {
+			a.event(id, old.Type, old.PhysicalID, "UPDATE_FAILED", err.Error())
+		} else {
+			a.event(id, old.Type, old.PhysicalID, "UPDATE_COMPLETE", "")
+		}
+		a.st.Resources[id] = old
+	}
+	if prev == nil {
+		a.st.Resources = map[string]template.DeployedResource{}
+	}
+	a.d.save(ctx, a.st)
+}
+
+// Destroy deletes every resource of the stack in reverse dependency order,
+// then the stack itself.
+func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) error {
+	st, err := d.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return fmt.Errorf("stack %s does not exist", name)
+	}
+	a := &apply{d: d, st: st, emit: emit}
+	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: "DELETE_IN_PROGRESS"})
+	for _, id := range template.DeletionOrder(st.Resources) {
+		dep := st.Resources[id]
+		a.remove(ctx, id, dep)
+		delete(st.Resources, id)
+		d.save(ctx, st)
+	}
+	if _, err := d.cfg.Store.Commit(context.WithoutCancel(ctx), store.Txn{Then: []store.Op{store.Delete(stackKey(name))}}); err != nil {
+		return err
+	}
+	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: "DELETE_COMPLETE"})
+	return nil
+}

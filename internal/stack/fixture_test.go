@@ -1,0 +1,131 @@
+package stack_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/stack"
+)
+
+// fixturePath is the template `cdk synth` wrote for HTTP API + VPC link +
+// Cloud Map + Fargate. The shared copy is the source of truth; the package
+// keeps one for machines without shared/.
+func fixture(t *testing.T) []byte {
+	for _, p := range []string{"../../../shared/fixtures/cloudformation/httpapi-cloudmap-fargate.yaml", "template/testdata/httpapi-cloudmap-fargate.yaml"} {
+		if b, err := os.ReadFile(p); err == nil {
+			return b
+		}
+	}
+	t.Fatal("fixture template not found")
+	return nil
+}
+
+// buildQuickstartApp builds the quickstart's backend, which answers any path.
+func buildQuickstartApp(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "backend")
+	cmd := exec.Command("go", "build", "-o", bin, "../../examples/quickstart/app")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build quickstart app: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// gatewayClient reaches <apiId>.execute-api.localhost on the server's gateway.
+func gatewayClient(env *servertest.Env) *http.Client {
+	addr := env.Server.GatewayAddr()
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+// TestCDKFixture deploys the CDK-synthesized template unchanged (its image
+// mapped to a local binary), calls the API through the gateway, redeploys it
+// with another desiredCount and environment (a rolling deployment of the same
+// service behind the same API), and destroys it.
+func TestCDKFixture(t *testing.T) {
+	app := buildQuickstartApp(t)
+	env := servertest.Start(t)
+	tpl := fixture(t)
+	images := map[string]string{"example/backend:latest": app}
+	ctx := context.Background()
+
+	st, events, err := deploy(t, env, "BackendStack", tpl, nil, images)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	if len(st.NotEmulated) == 0 {
+		t.Fatal("the VPC, subnets, security groups and role should be listed as not emulated")
+	}
+	apiID := st.Resources["BackendApi"].PhysicalID
+	endpoint := st.Resources["BackendApi"].Attributes["ApiEndpoint"].(string)
+	client := gatewayClient(env)
+	call := func() (map[string]any, bool) {
+		resp, err := client.Get(endpoint + "/orders/42?x=1")
+		if err != nil {
+			return nil, false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var info map[string]any
+		return info, resp.StatusCode == 200 && json.Unmarshal(b, &info) == nil
+	}
+	eventually(t, "the API answering through the gateway", func() bool { _, ok := call(); return ok })
+
+	// Redeploy with desiredCount 2 and an environment variable.
+	changed := strings.Replace(string(tpl), "      DesiredCount: 1\n", "      DesiredCount: 2\n", 1)
+	changed = strings.Replace(changed, "          Name: BackendContainer\n", "          Name: BackendContainer\n          Environment:\n            - Name: GREETING\n              Value: blue\n", 1)
+	if changed == string(tpl) {
+		t.Fatal("fixture edit did not apply")
+	}
+	st, events, err = deploy(t, env, "BackendStack", []byte(changed), nil, images)
+	if err != nil {
+		t.Fatalf("update: %v\n%v", err, events)
+	}
+	if st.Status != "UPDATE_COMPLETE" || st.Resources["BackendApi"].PhysicalID != apiID {
+		t.Fatalf("update: status %s, api %s (was %s)", st.Status, st.Resources["BackendApi"].PhysicalID, apiID)
+	}
+	for _, e := range events {
+		if e.LogicalResourceId == "BackendApi" || e.LogicalResourceId == "BackendService7A4224EE" && strings.HasPrefix(e.ResourceStatus, "CREATE") {
+			t.Fatalf("update recreated %s: %+v", e.LogicalResourceId, e)
+		}
+	}
+	ec := ecs.NewFromConfig(env.AWS)
+	cluster, service := st.Resources["EcsCluster97242B84"].PhysicalID, st.Resources["BackendService7A4224EE"].PhysicalID
+	eventually(t, "2 tasks of the new revision, GREETING=blue served through the API", func() bool {
+		out, err := ec.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: &cluster, Services: []string{service}})
+		if err != nil || len(out.Services) != 1 || out.Services[0].RunningCount != 2 || len(out.Services[0].Deployments) != 1 {
+			return false
+		}
+		info, ok := call()
+		return ok && info["message"] == "blue"
+	})
+
+	if err := env.Server.Stacks.Destroy(ctx, "BackendStack", func(stack.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	apis, _ := apigatewayv2.NewFromConfig(env.AWS).GetApis(ctx, &apigatewayv2.GetApisInput{})
+	if len(apis.Items) != 0 {
+		t.Fatalf("APIs left after destroy: %d", len(apis.Items))
+	}
+	tasks, err := ec.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(cluster)})
+	if err == nil && len(tasks.TaskArns) != 0 {
+		t.Fatalf("tasks still running after destroy: %v", tasks.TaskArns)
+	}
+}

@@ -1,0 +1,105 @@
+package stack_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
+	"github.com/portolan/portolan/internal/server/servertest"
+)
+
+// TestRollingDeploymentBehindGateway: a 4-task service behind an HTTP API
+// is redeployed while clients call the API in a loop; every call succeeds,
+// because tasks leave Cloud Map (and so the gateway) before they stop.
+func TestRollingDeploymentBehindGateway(t *testing.T) {
+	app := buildQuickstartApp(t)
+	env := servertest.Start(t)
+	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, events, err := deploy(t, env, "rolling", tpl, map[string]string{"DesiredCount": "4"}, map[string]string{"app": app})
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	endpoint := st.Resources["Api"].Attributes["ApiEndpoint"].(string)
+	client := gatewayClient(env)
+	call := func() bool {
+		resp, err := client.Get(endpoint + "/hello")
+		if err != nil {
+			return false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}
+	ec := ecs.NewFromConfig(env.AWS)
+	ctx := context.Background()
+	stable := func() bool {
+		out, err := ec.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("quickstart"), Services: []string{"hello"}})
+		return err == nil && len(out.Services) == 1 && out.Services[0].RunningCount == 4 && len(out.Services[0].Deployments) == 1
+	}
+	eventually(t, "4 tasks answering", func() bool { return stable() && call() })
+	tasks := func() map[string]bool {
+		out, err := ec.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("quickstart"), ServiceName: aws.String("hello")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]bool{}
+		for _, a := range out.TaskArns {
+			m[a] = true
+		}
+		return m
+	}
+	before := tasks()
+
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if call() {
+					ok.Add(1)
+				} else {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	if _, err := ec.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("quickstart"), Service: aws.String("hello"), ForceNewDeployment: true}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // let the new deployment start before waiting for stability
+	eventually(t, "the rolling deployment to replace every task", func() bool {
+		if !stable() {
+			return false
+		}
+		for a := range tasks() {
+			if before[a] {
+				return false
+			}
+		}
+		return true
+	})
+	close(stop)
+	wg.Wait()
+	t.Logf("%d calls during the deployment, %d failed", ok.Load()+failed.Load(), failed.Load())
+	if failed.Load() != 0 || ok.Load() == 0 {
+		t.Fatalf("%d of %d calls failed during a rolling deployment", failed.Load(), ok.Load()+failed.Load())
+	}
+}

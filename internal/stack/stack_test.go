@@ -1,0 +1,167 @@
+package stack_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+
+	"github.com/portolan/portolan/internal/ecs/runtime/runtimetest"
+	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/stack"
+)
+
+func deploy(t *testing.T, env *servertest.Env, name string, tpl []byte, params, images map[string]string) (*stack.Stack, []stack.Event, error) {
+	t.Helper()
+	var events []stack.Event
+	st, err := env.Server.Stacks.Deploy(context.Background(), stack.DeployInput{StackName: name, Template: tpl, Parameters: params, Images: images},
+		func(e stack.Event) { events = append(events, e) })
+	return st, events, err
+}
+
+// eventually polls cond until it holds or 30 s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not %s after 30s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestDeployUpdateDestroy(t *testing.T) {
+	app := runtimetest.BuildApp(t)
+	env := servertest.Start(t)
+	tpl, _ := os.ReadFile("testdata/backend.yaml")
+	images := map[string]string{"example/backend:latest": app}
+	ctx := context.Background()
+	cm, ec := sd.NewFromConfig(env.AWS), ecs.NewFromConfig(env.AWS)
+
+	st, events, err := deploy(t, env, "shop", tpl, nil, images)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	if st.Status != "CREATE_COMPLETE" || len(st.NotEmulated) != 3 {
+		t.Fatalf("stack %s, not emulated %v", st.Status, st.NotEmulated)
+	}
+	serviceArn, namespaceID := st.Resources["Service"].PhysicalID, st.Resources["Namespace"].PhysicalID
+	healthy := func(n int) func() bool {
+		return func() bool {
+			out, err := cm.DiscoverInstances(ctx, &sd.DiscoverInstancesInput{NamespaceName: aws.String("shop.local"), ServiceName: aws.String("backend"), HealthStatus: "HEALTHY"})
+			return err == nil && len(out.Instances) == n
+		}
+	}
+	eventually(t, "2 healthy instances", healthy(2))
+
+	// Update in place: a new count and a new environment roll out as a
+	// deployment of the same service.
+	st, events, err = deploy(t, env, "shop", tpl, map[string]string{"Count": "3", "Greeting": "bonjour"}, images)
+	if err != nil {
+		t.Fatalf("update: %v\n%v", err, events)
+	}
+	if st.Status != "UPDATE_COMPLETE" || st.Resources["Service"].PhysicalID != serviceArn || st.Resources["Namespace"].PhysicalID != namespaceID {
+		t.Fatalf("update replaced what it should have updated: %s, service %s (was %s), namespace %s (was %s)", st.Status,
+			st.Resources["Service"].PhysicalID, serviceArn, st.Resources["Namespace"].PhysicalID, namespaceID)
+	}
+	newTD := st.Resources["TaskDef"].PhysicalID
+	if !strings.HasSuffix(newTD, ":2") {
+		t.Fatalf("task definition after update %s, want revision 2", newTD)
+	}
+	eventually(t, "3 tasks on the new revision", func() bool {
+		out, err := ec.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(st.Resources["Cluster"].PhysicalID), Services: []string{serviceArn}})
+		if err != nil || len(out.Services) != 1 {
+			return false
+		}
+		s := out.Services[0]
+		return *s.TaskDefinition == newTD && s.RunningCount == 3 && len(s.Deployments) == 1
+	})
+	eventually(t, "3 healthy instances", healthy(3))
+
+	var destroyEvents []stack.Event
+	if err := env.Server.Stacks.Destroy(ctx, "shop", func(e stack.Event) { destroyEvents = append(destroyEvents, e) }); err != nil {
+		t.Fatalf("destroy: %v\n%v", err, destroyEvents)
+	}
+	ns, _ := cm.ListNamespaces(ctx, &sd.ListNamespacesInput{})
+	clusters, _ := ec.ListClusters(ctx, &ecs.ListClustersInput{})
+	if len(ns.Namespaces) != 0 || len(clusters.ClusterArns) != 0 {
+		t.Fatalf("left after destroy: %d namespaces, %v", len(ns.Namespaces), clusters.ClusterArns)
+	}
+	if got, _ := env.Server.Stacks.Get(ctx, "shop"); got != nil {
+		t.Fatal("stack record left after destroy")
+	}
+}
+
+// TestBadTemplatesCreateNothing: every problem found without creating
+// anything is reported before anything is created.
+func TestBadTemplatesCreateNothing(t *testing.T) {
+	env := servertest.Start(t)
+	cases := map[string]string{
+		"unknown type": `Resources: {Queue: {Type: AWS::SQS::Queue}}`,
+		"cycle": `Resources:
+  A: {Type: AWS::ECS::Cluster, Properties: {ClusterName: !Ref B}}
+  B: {Type: AWS::ECS::Cluster, Properties: {ClusterName: !Ref A}}`,
+		"bad Ref":    `Resources: {A: {Type: AWS::ECS::Cluster, Properties: {ClusterName: !Ref Nope}}}`,
+		"bad GetAtt": `Resources: {A: {Type: AWS::ECS::Cluster, Properties: {ClusterName: !GetAtt Nope.Arn}}}`,
+		"not YAML":   "Resources: [",
+	}
+	for name, tpl := range cases {
+		t.Run(name, func(t *testing.T) {
+			before := env.Server.StoreRevision()
+			if _, _, err := deploy(t, env, "bad", []byte(tpl), nil, nil); err == nil {
+				t.Fatal("deploy succeeded")
+			}
+			if env.Server.StoreRevision() != before {
+				t.Fatal("a template rejected up front changed state")
+			}
+		})
+	}
+}
+
+// TestFailedDeployRollsBack: the service's task definition cannot be
+// found, so the deploy fails after the namespace and cluster exist; the
+// rollback deletes them.
+func TestFailedDeployRollsBack(t *testing.T) {
+	env := servertest.Start(t)
+	tpl := []byte(`Resources:
+  Namespace:
+    Type: AWS::ServiceDiscovery::HttpNamespace
+    Properties: {Name: rollback}
+  Cluster:
+    Type: AWS::ECS::Cluster
+    Properties: {ClusterName: rollback}
+  Service:
+    Type: AWS::ECS::Service
+    DependsOn: [Namespace]
+    Properties: {Cluster: !Ref Cluster, TaskDefinition: "missing:1", DesiredCount: 1}
+`)
+	st, events, err := deploy(t, env, "rb", tpl, nil, nil)
+	if err == nil {
+		t.Fatal("deploy with a missing task definition succeeded")
+	}
+	if st.Status != "ROLLBACK_COMPLETE" {
+		t.Fatalf("status %s", st.Status)
+	}
+	failed := false
+	for _, e := range events {
+		failed = failed || (e.LogicalResourceId == "Service" && e.ResourceStatus == "CREATE_FAILED")
+	}
+	if !failed {
+		t.Fatalf("no CREATE_FAILED event for Service: %v", events)
+	}
+	ctx := context.Background()
+	ns, _ := sd.NewFromConfig(env.AWS).ListNamespaces(ctx, &sd.ListNamespacesInput{})
+	clusters, _ := ecs.NewFromConfig(env.AWS).ListClusters(ctx, &ecs.ListClustersInput{})
+	if len(ns.Namespaces) != 0 || len(clusters.ClusterArns) != 0 {
+		t.Fatalf("rollback left %d namespaces and clusters %v", len(ns.Namespaces), clusters.ClusterArns)
+	}
+	if !strings.Contains(err.Error(), "Service (AWS::ECS::Service)") || !strings.Contains(err.Error(), "Unable to describe task definition") {
+		t.Fatalf("error does not name the failing resource and its cause: %v", err)
+	}
+}
