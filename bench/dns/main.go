@@ -1,0 +1,172 @@
+// Command dns is bench/dns.sh's helper.
+//
+//	dns serve -api ADDR -dns ADDR -data DIR
+//	    runs Portolan's Cloud Map API and its DNS server in one process,
+//	    as `portolan server` does once the DNS role is wired in;
+//	dns setup -endpoint URL -zone FILE -queries FILE [-services 10 -instances 5]
+//	    registers the benchmark's services through the AWS SDK (the real
+//	    API), and writes the equivalent zone file for NSD and Knot and the
+//	    dnsperf query file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/portolan/portolan/internal/cloudmap/dns"
+	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/server/servertest"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: dns serve|setup [flags]")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(ctx, os.Args[2:])
+	case "setup":
+		err = setup(ctx, os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dns:", err)
+		os.Exit(1)
+	}
+}
+
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	api := fs.String("api", "127.0.0.1:4566", "AWS API address")
+	dnsAddr := fs.String("dns", dns.DefaultAddr, "DNS address (UDP and TCP)")
+	data := fs.String("data", ".portolan-bench", "data directory")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.Parse(args)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := server.New(server.Config{DataDir: *data, APIAddr: *api}, log)
+	if err != nil {
+		return err
+	}
+	d, err := dns.New(dns.Config{Addrs: []string{*dnsAddr}, Upstreams: []string{}, View: s.CloudMap.View(), Logger: log})
+	if err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.Run(ctx) })
+	g.Go(func() error { return d.Run(ctx) })
+	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+func setup(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("setup", flag.ExitOnError)
+	endpoint := fs.String("endpoint", "http://localhost:4566", "Cloud Map endpoint")
+	zoneName := fs.String("namespace", "bench.local", "private DNS namespace to create")
+	services := fs.Int("services", 10, "services: the first half A records, the second half SRV")
+	instances := fs.Int("instances", 5, "instances per service")
+	zoneFile := fs.String("zone", "bench.zone", "zone file to write for NSD and Knot")
+	queryFile := fs.String("queries", "queries.txt", "dnsperf query file to write")
+	fs.Parse(args)
+
+	c := sd.NewFromConfig(servertest.Config(*endpoint, "test", "test"))
+	const ttl, soaTTL = 60, 60
+	op, err := c.CreatePrivateDnsNamespace(ctx, &sd.CreatePrivateDnsNamespaceInput{Name: zoneName, Vpc: aws.String("vpc-bench"),
+		Properties: &types.PrivateDnsNamespaceProperties{DnsProperties: &types.PrivateDnsPropertiesMutable{SOA: &types.SOA{TTL: aws.Int64(soaTTL)}}}})
+	if err != nil {
+		return err
+	}
+	got, err := c.GetOperation(ctx, &sd.GetOperationInput{OperationId: op.OperationId})
+	if err != nil {
+		return err
+	}
+	nsID := got.Operation.Targets["NAMESPACE"]
+
+	// The same records, as Portolan publishes them, for the peers.
+	var zone strings.Builder
+	fmt.Fprintf(&zone, "$ORIGIN %s.\n@ %d IN SOA ns1.portolan.internal. hostmaster.%s. 1 7200 900 1209600 86400\n@ 172800 IN NS ns1.portolan.internal.\n", *zoneName, soaTTL, *zoneName)
+	var aNames, srvNames, targets []string
+	for s := range *services {
+		name := fmt.Sprintf("svc%d", s)
+		rt := types.RecordTypeA
+		if s >= *services/2 {
+			rt = types.RecordTypeSrv
+		}
+		out, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String(name), NamespaceId: aws.String(nsID),
+			DnsConfig: &types.DnsConfig{RoutingPolicy: types.RoutingPolicyMultivalue, DnsRecords: []types.DnsRecord{{Type: rt, TTL: aws.Int64(ttl)}}}})
+		if err != nil {
+			return err
+		}
+		for i := range *instances {
+			id, ip := fmt.Sprintf("i%d", i), fmt.Sprintf("10.%d.%d.%d", s, i/250, i%250+1)
+			if _, err := c.RegisterInstance(ctx, &sd.RegisterInstanceInput{ServiceId: out.Service.Id, InstanceId: aws.String(id),
+				Attributes: map[string]string{"AWS_INSTANCE_IPV4": ip, "AWS_INSTANCE_PORT": "8080"}}); err != nil {
+				return err
+			}
+			if rt == types.RecordTypeA {
+				fmt.Fprintf(&zone, "%s %d IN A %s\n", name, ttl, ip)
+			} else {
+				fmt.Fprintf(&zone, "%s %d IN SRV 1 1 8080 %s.%s\n%s.%s %d IN A %s\n", name, ttl, id, name, id, name, ttl, ip)
+				targets = append(targets, id+"."+name)
+			}
+		}
+		if rt == types.RecordTypeA {
+			aNames = append(aNames, name)
+		} else {
+			srvNames = append(srvNames, name)
+		}
+	}
+	if err := os.WriteFile(*zoneFile, []byte(zone.String()), 0o644); err != nil {
+		return err
+	}
+
+	// The query mix: 40% A at a service, 30% SRV (with the targets'
+	// addresses in the additional section), 20% A at an SRV target, 10%
+	// names that do not exist.
+	r := rand.New(rand.NewPCG(1, 2))
+	var q strings.Builder
+	for range 10000 {
+		switch n := r.IntN(10); {
+		case n < 4:
+			fmt.Fprintf(&q, "%s.%s A\n", aNames[r.IntN(len(aNames))], *zoneName)
+		case n < 7:
+			fmt.Fprintf(&q, "%s.%s SRV\n", srvNames[r.IntN(len(srvNames))], *zoneName)
+		case n < 9:
+			fmt.Fprintf(&q, "%s.%s A\n", targets[r.IntN(len(targets))], *zoneName)
+		default:
+			fmt.Fprintf(&q, "nx%d.%s A\n", r.IntN(1000), *zoneName)
+		}
+	}
+	return os.WriteFile(*queryFile, []byte(q.String()), 0o644)
+}

@@ -1,0 +1,53 @@
+// Command portolan runs AWS's service-discovery stack — Cloud Map, ECS,
+// API Gateway — on one machine, speaking AWS's own wire protocols.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `portolan runs the API Gateway → Cloud Map → ECS stack locally.
+
+Usage:
+  portolan up [DIR]                                      run a server, deploy DIR (default examples/quickstart), follow its logs
+  portolan server [flags]                                run every role in this process
+  portolan deploy -f TEMPLATE --stack-name NAME [...]    deploy a CloudFormation template
+  portolan destroy NAME                                  delete a stack and what it created
+
+Run 'portolan <command> -h' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "server":
+		err = runServer(ctx, os.Args[2:])
+	case "up":
+		err = runUp(ctx, os.Args[2:])
+	case "deploy":
+		err = runDeploy(ctx, os.Args[2:])
+	case "destroy":
+		err = runDestroy(ctx, os.Args[2:])
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "portolan: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		slog.Error("portolan: " + err.Error())
+		os.Exit(1)
+	}
+}

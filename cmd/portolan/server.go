@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/portolan/portolan/internal/server"
+)
+
+// serverFlags declares the flags of a server process; `server` and `up` share them.
+func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
+	fs.StringVar(&cfg.DataDir, "data-dir", ".portolan", "directory holding the state")
+	fs.StringVar(&cfg.APIAddr, "api", "127.0.0.1:4566", "AWS API endpoint address")
+	fs.StringVar(&cfg.Region, "region", "us-east-1", "AWS region to emulate")
+	fs.StringVar(&cfg.AccountID, "account", "000000000000", "AWS account id to emulate")
+	fs.StringVar(&cfg.AccessKeyID, "access-key-id", "", "require SigV4 signatures with this access key")
+	fs.StringVar(&cfg.SecretAccessKey, "secret-access-key", "", "the secret of --access-key-id")
+	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback listener without credentials")
+	fs.StringVar(&cfg.Runtime, "runtime", "process", "where tasks run: process or docker")
+	fs.StringVar(&cfg.GatewayAddr, "gateway", "127.0.0.1:8080", "HTTP API gateway address")
+	fs.StringVar(&cfg.DNSAddr, "dns", "127.0.0.1:8600", "DNS server address (UDP and TCP)")
+	fs.DurationVar(&cfg.HealthCheckInterval, "health-check-interval", 10*time.Second, "how often HealthCheckConfig probes run")
+	return fs.String("log-level", "info", "debug, info, warn or error")
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, err
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func runServer(ctx context.Context, args []string) error {
+	var cfg server.Config
+	fs := flag.NewFlagSet("portolan server", flag.ExitOnError)
+	level := serverFlags(fs, &cfg)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(*level)
+	if err != nil {
+		return err
+	}
+	s, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx)
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/stack"
+)
+
+// runUp is the quick start: a server in the foreground, the stack in DIR
+// deployed on it, its URLs printed and its task logs streamed; Ctrl-C
+// deletes the stack (stopping every task it started) and stops the server.
+func runUp(ctx context.Context, args []string) error {
+	var cfg server.Config
+	fs := flag.NewFlagSet("portolan up", flag.ExitOnError)
+	level := serverFlags(fs, &cfg)
+	images := pairs{}
+	fs.Var(images, "image", "map an image name in the template to something runnable here, NAME=REF (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dir := "examples/quickstart"
+	if fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	tpl, err := readTemplate(dir)
+	if err != nil {
+		return err
+	}
+	// The server logs warnings only, so the deploy and the task logs stay readable.
+	if *level == "info" {
+		*level = "warn"
+	}
+	log, err := newLogger(*level)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return err
+	}
+	if err := buildApps(ctx, dir, filepath.Join(cfg.DataDir, "bin"), images); err != nil {
+		return err
+	}
+
+	s, err := server.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	serverCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServer()
+	done := make(chan error, 1)
+	go func() { done <- s.Run(serverCtx) }()
+	if err := s.WaitReady(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("Portolan is up: AWS endpoint http://localhost:%s\n\n", port(s.APIAddr()))
+
+	name := stackName(dir)
+	started := time.Now()
+	st, err := s.Stacks.Deploy(ctx, stack.DeployInput{StackName: name, Template: tpl, Images: images}, printEvent)
+	if err != nil {
+		stopServer()
+		<-done
+		return fmt.Errorf("deploy %s: %w", name, err)
+	}
+	printOutputs(os.Stdout, st)
+	for _, o := range st.Outputs {
+		if strings.HasPrefix(o.Value, "http") {
+			fmt.Printf("\nTry it:\n  curl %s/hello\n", o.Value)
+		}
+	}
+	fmt.Printf("\nFollowing task logs; Ctrl-C stops everything.\n\n")
+	for _, r := range st.Resources {
+		if r.Type == "AWS::Logs::LogGroup" {
+			group := r.PhysicalID
+			go s.Logs.Follow(ctx, group, started, func(stream string, t time.Time, msg string) {
+				fmt.Printf("%s %s | %s\n", t.Format(time.TimeOnly), shortStream(stream), msg)
+			})
+		}
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-done:
+		return err
+	}
+	fmt.Printf("\nStopping: deleting stack %s\n", name)
+	cleanup, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.Stacks.Destroy(cleanup, name, printEvent); err != nil {
+		fmt.Fprintf(os.Stderr, "destroy %s: %v\n", name, err)
+	}
+	stopServer()
+	return <-done
+}
+
+func printEvent(ev stack.Event) {
+	fmt.Printf("%s  %-22s %-45s %-34s %s\n", ev.Timestamp.Format(time.TimeOnly), ev.ResourceStatus, ev.ResourceType, ev.LogicalResourceId, ev.Reason)
+}
+
+func readTemplate(dir string) ([]byte, error) {
+	for _, f := range []string{"template.yaml", "template.yml", "template.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("no template.yaml or template.json in %s", dir)
+}
+
+// buildApps compiles every Go main package directly under dir and maps the
+// image named after its directory to the binary: a template's "Image: app"
+// runs ./app on the process runtime. Explicit --image mappings win.
+func buildApps(ctx context.Context, dir, binDir string, images pairs) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		src := filepath.Join(dir, e.Name())
+		if !e.IsDir() || !hasMainPackage(src) {
+			continue
+		}
+		if _, set := images[e.Name()]; set {
+			continue
+		}
+		bin, err := filepath.Abs(filepath.Join(binDir, e.Name()))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Building %s\n", src)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+		cmd.Dir, cmd.Stdout, cmd.Stderr = src, os.Stdout, os.Stderr
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build %s: %w", src, err)
+		}
+		images[e.Name()], images[e.Name()+":latest"] = bin, bin
+	}
+	return nil
+}
+
+func hasMainPackage(dir string) bool {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.Contains(string(b), "\npackage main\n") {
+			return true
+		}
+	}
+	return false
+}
+
+func stackName(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	var b strings.Builder
+	for _, r := range filepath.Base(abs) {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if name == "" || !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
+		name = "stack-" + name
+	}
+	return name
+}
+
+// shortStream trims a stream name prefix/container/taskId to 8 digits of the task id.
+func shortStream(s string) string {
+	if i := strings.LastIndex(s, "/"); i >= 0 && len(s)-i > 9 {
+		return s[:min(len(s), i+9)] // prefix/container/taskid… → short task id
+	}
+	return s
+}
+
+func port(addr string) string {
+	_, p, _ := strings.Cut(addr, ":")
+	return p
+}

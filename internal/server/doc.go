@@ -1,0 +1,5 @@
+// Package server wires Portolan's roles into one process from a Config:
+// the store, the AWS endpoint with every service's API, and the
+// controllers and data-plane listeners. It is the only place that knows
+// every part; the parts know only the store and each other's Go APIs.
+package server

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw/gateway"
+	"github.com/portolan/portolan/internal/ecs/agent"
+	"github.com/portolan/portolan/internal/ecs/runtime"
+	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/ecs/runtime/process"
+	"github.com/portolan/portolan/internal/logs"
+)
+
+// nodeID is this data dir's identity, made once and kept in the data dir:
+// the runtimes label what they start with it, so a restarted server finds
+// its own tasks and never another server's.
+func nodeID(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "node-id")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	id := "portolan-" + hex.EncodeToString(b)
+	return id, os.WriteFile(path, []byte(id+"\n"), 0o644)
+}
+
+func newDriver(cfg Config, log *slog.Logger) (runtime.Driver, error) {
+	owner, err := nodeID(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("node id: %w", err)
+	}
+	switch cfg.Runtime {
+	case "docker":
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return docker.New(ctx, docker.Config{Owner: owner, Logger: log})
+	default:
+		return process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, Logger: log})
+	}
+}
+
+// logSink ships task output to CloudWatch Logs.
+type logSink struct{ s *logs.Service }
+
+func (l logSink) OpenStream(ctx context.Context, group, stream string) (agent.LogStream, error) {
+	w, err := l.s.NewWriter(ctx, group, stream)
+	if err != nil {
+		return nil, err
+	}
+	return closer{w}, nil
+}
+
+type closer struct{ *logs.Writer }
+
+func (c closer) Close() error { return c.Writer.Close(context.Background()) }
+
+// accessLogSink writes gateway access logs to CloudWatch Logs.
+type accessLogSink struct{ s *logs.Service }
+
+func (a accessLogSink) Append(ctx context.Context, group, stream string, lines []gateway.LogLine) error {
+	events := make([]logs.Event, len(lines))
+	for i, l := range lines {
+		events[i] = logs.Event{Time: l.Time, Message: l.Message}
+	}
+	return a.s.Append(ctx, group, stream, events)
+}

@@ -1,0 +1,306 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/gateway"
+	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/cloudmap/dns"
+	"github.com/portolan/portolan/internal/cloudmap/health"
+	"github.com/portolan/portolan/internal/ecs"
+	"github.com/portolan/portolan/internal/ecs/agent"
+	"github.com/portolan/portolan/internal/ecs/discovery"
+	"github.com/portolan/portolan/internal/ecs/runtime"
+	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/stack"
+	"github.com/portolan/portolan/internal/store"
+)
+
+// Config is everything a server process is told.
+type Config struct {
+	DataDir         string
+	APIAddr         string
+	Region          string
+	AccountID       string
+	AccessKeyID     string
+	SecretAccessKey string
+	// Insecure allows listening beyond loopback without credentials.
+	Insecure bool
+	// Runtime runs task containers: "process" (default) or "docker".
+	Runtime string
+	// GatewayAddr serves the HTTP APIs; DNSAddr answers for the DNS namespaces.
+	GatewayAddr string
+	DNSAddr     string
+	// HealthCheckInterval is how often Portolan probes instances of Cloud Map
+	// services with a HealthCheckConfig.
+	HealthCheckInterval time.Duration
+}
+
+// Defaults fills what was left empty.
+func (c *Config) Defaults() {
+	if c.DataDir == "" {
+		c.DataDir = ".portolan"
+	}
+	if c.APIAddr == "" {
+		c.APIAddr = "127.0.0.1:4566"
+	}
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.AccountID == "" {
+		c.AccountID = "000000000000"
+	}
+	if c.Runtime == "" {
+		c.Runtime = "process"
+	}
+	if c.GatewayAddr == "" {
+		c.GatewayAddr = "127.0.0.1:8080"
+	}
+	if c.DNSAddr == "" {
+		c.DNSAddr = "127.0.0.1:8600"
+	}
+}
+
+// Validate refuses configurations that would be unsafe or cannot work.
+func (c *Config) Validate() error {
+	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
+		return errors.New("--access-key-id and --secret-access-key go together")
+	}
+	if c.AccessKeyID == "" && !c.Insecure && !loopbackOnly(c.APIAddr) {
+		return fmt.Errorf("refusing to serve the unauthenticated API on %s: configure --access-key-id/--secret-access-key, listen on loopback, or pass --insecure", c.APIAddr)
+	}
+	if c.Runtime != "process" && c.Runtime != "docker" {
+		return fmt.Errorf("--runtime must be process or docker, got %q", c.Runtime)
+	}
+	if len(c.AccountID) != 12 {
+		return fmt.Errorf("--account must be 12 digits, got %q", c.AccountID)
+	}
+	return nil
+}
+
+func loopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Server is a running Portolan process.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *store.Bolt
+	CloudMap *cloudmap.Registry
+	ECS      *ecs.Control
+	Logs     *logs.Service
+	Stacks   *stack.Deployer
+	APIGW    *apigw.Service
+	Gateway  *gateway.Gateway
+	DNS      *dns.Server
+	checker  *health.Checker
+	gwLn     net.Listener
+	agent    *agent.Agent
+	sched    *ecs.Scheduler
+	driver   runtime.Driver
+	mux      *awsapi.Mux
+	apiLn    net.Listener
+	ready    atomic.Bool
+}
+
+// New opens the state and binds the listeners, so that a caller knows the
+// process can serve before Run starts (and tests can listen on port 0).
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	cfg.Defaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	// Log events are bulk data nobody watches: keep them out of the history.
+	st, err := store.OpenBolt(filepath.Join(cfg.DataDir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, store: st}
+	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
+	s.mux = awsapi.NewMux(log.With("role", "api"))
+	if cfg.AccessKeyID != "" {
+		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil)
+		s.mux.Authenticate = func(r *http.Request, body []byte) error {
+			_, err := v.Verify(r, body)
+			return err
+		}
+	}
+	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, Logger: log.With("role", "ecs")})
+	// One Registrar is both the agent's ACTIVATING/DEACTIVATING hook and the
+	// scheduler's Cloud Map reconciler.
+	registrar := discovery.New(discovery.Config{CloudMap: s.CloudMap, Tasks: s.ECS, Region: cfg.Region, Logger: log.With("role", "discovery")})
+	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: registrar, Logger: log.With("role", "scheduler")})
+	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
+	fail := func(err error) (*Server, error) {
+		for _, ln := range []net.Listener{s.gwLn, s.apiLn} {
+			if ln != nil {
+				ln.Close()
+			}
+		}
+		st.Close()
+		return nil, err
+	}
+	// The gateway's port goes into every API's apiEndpoint, so bind it first.
+	if s.gwLn, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
+		return fail(fmt.Errorf("gateway listener: %w", err))
+	}
+	_, gwPort, _ := net.SplitHostPort(s.gwLn.Addr().String())
+	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
+		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
+	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), AccountID: cfg.AccountID,
+		AccessLog: io.Discard, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway")})
+	if s.DNS, err = dns.New(dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Logger: log.With("role", "dns")}); err != nil {
+		return fail(fmt.Errorf("dns: %w", err))
+	}
+	s.checker = health.New(health.Config{Registry: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
+	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, Logger: log.With("role", "stack")})
+	s.CloudMap.Register(s.mux)
+	s.ECS.Register(s.mux)
+	s.Logs.Register(s.mux)
+	s.APIGW.Register(s.mux)
+	driver, err := newDriver(cfg, log.With("role", "agent"))
+	if err != nil {
+		return fail(err)
+	}
+	s.driver = driver
+	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: logSink{s.Logs}, Lifecycle: registrar, Logger: log.With("role", "agent")})
+	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fail(fmt.Errorf("api listener: %w", err))
+	}
+	return s, nil
+}
+
+// RemoveAllTasks kills and removes every task container this server's
+// runtime owns. Task containers outlive the server by design (a restart
+// re-adopts them); tests call this so that none outlives the test.
+func (s *Server) RemoveAllTasks(ctx context.Context) error {
+	if r, ok := s.driver.(interface{ RemoveAll(context.Context) error }); ok {
+		return r.RemoveAll(ctx)
+	}
+	return nil
+}
+
+// StoreRevision is the state's current revision: tests use it to show that
+// a rejected request changed nothing.
+func (s *Server) StoreRevision() int64 { return s.store.Revision() }
+
+// GatewayAddr is the address the HTTP API gateway listens on.
+func (s *Server) GatewayAddr() string { return s.gwLn.Addr().String() }
+
+// DNSAddr is the first address the DNS server answers on.
+func (s *Server) DNSAddr() string { return s.DNS.Addrs()[0] }
+
+// APIAddr is the address the AWS endpoint listens on.
+func (s *Server) APIAddr() string { return s.apiLn.Addr().String() }
+
+// Run serves until ctx ends, then shuts down cleanly.
+func (s *Server) Run(ctx context.Context) error {
+	defer s.store.Close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.CloudMap.Run(ctx) })
+	g.Go(func() error { return s.Logs.Run(ctx) })
+	g.Go(func() error { return s.agent.Run(ctx) })
+	g.Go(func() error { return s.sched.Run(ctx) })
+	g.Go(func() error { return s.APIGW.Run(ctx) })
+	g.Go(func() error { return s.Gateway.Run(ctx) })
+	g.Go(func() error { return s.Gateway.Serve(ctx, s.gwLn) })
+	g.Go(func() error { return s.DNS.Run(ctx) })
+	g.Go(func() error { return s.checker.Run(ctx) })
+	g.Go(func() error { return s.waitReady(ctx) })
+
+	top := http.NewServeMux()
+	top.HandleFunc("GET /_portolan/health", s.health)
+	top.HandleFunc("PUT /_portolan/stacks/{name}", s.authenticated(s.deployStack))
+	top.HandleFunc("DELETE /_portolan/stacks/{name}", s.authenticated(s.destroyStack))
+	top.HandleFunc("GET /_portolan/stacks", s.authenticated(s.listStacks))
+	top.Handle("/", s.mux)
+	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}
+	g.Go(func() error {
+		err := api.Serve(s.apiLn)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return api.Shutdown(shutdown)
+	})
+	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// WaitReady blocks until every role is ready to serve.
+func (s *Server) WaitReady(ctx context.Context) error {
+	for !s.ready.Load() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// waitReady marks the process ready once every role has its first view.
+func (s *Server) waitReady(ctx context.Context) error {
+	if _, err := s.CloudMap.View().Next(ctx, -1); err != nil {
+		return nil
+	}
+	select {
+	case <-s.agent.Ready():
+	case <-ctx.Done():
+		return nil
+	}
+	if err := s.Gateway.Ready(ctx); err != nil {
+		return nil
+	}
+	s.ready.Store(true)
+	s.log.Info("portolan ready")
+	return nil
+}
+
+func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, `{"status":"starting"}`, http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"status":"ready"}`))
+}
