@@ -2,9 +2,9 @@ package apigw
 
 import (
 	"context"
-	"net/url"
 	"strings"
 
+	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
@@ -92,8 +92,13 @@ func validateAuthorizer(a *Authorizer) error {
 		if a.JwtConfiguration == nil || a.JwtConfiguration.Issuer == "" || len(a.JwtConfiguration.Audience) == 0 {
 			return badRequest("A JWT authorizer needs jwtConfiguration with an issuer and at least one audience")
 		}
-		if u, err := url.Parse(a.JwtConfiguration.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return badRequest("The JWT issuer must be a URL")
+		if err := jwtauth.CheckIssuer(a.JwtConfiguration.Issuer); err != nil {
+			// AWS takes https issuers only; http is allowed on loopback so
+			// identity providers on the developer's machine work.
+			return badRequest("Invalid issuer %s: the issuer must be an https URL (or http on a loopback host)", a.JwtConfiguration.Issuer)
+		}
+		if len(a.JwtConfiguration.Audience) > 50 {
+			return badRequest("A JWT authorizer can have at most 50 audiences")
 		}
 		if len(a.IdentitySource) == 0 {
 			a.IdentitySource = []string{"$request.header.Authorization"}

@@ -141,6 +141,9 @@ func applyRoute(rec *apiRecord, r *Route, in *CreateRouteInput, create bool) err
 	if len(r.AuthorizationScopes) > 0 && r.AuthorizationType != AuthorizationJWT {
 		return badRequest("Authorization scopes are supported only for JWT authorizers")
 	}
+	if len(r.AuthorizationScopes) > 10 {
+		return badRequest("A route can have at most 10 authorization scopes")
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package apigw
 import (
 	"context"
 	"errors"
+	"math"
 
 	"github.com/portolan/portolan/internal/apigw/gateway/router"
 	"github.com/portolan/portolan/internal/store"
@@ -97,11 +98,32 @@ func (s *Service) checkDeployment(ctx context.Context, apiID, id string) error {
 	return nil
 }
 
-func validateRouteSettings(m map[string]RouteSettings) error {
-	for key := range m {
+func validateRouteSettings(def *RouteSettings, m map[string]RouteSettings) error {
+	if err := validateThrottling(def); err != nil {
+		return err
+	}
+	for key, rs := range m {
 		if _, err := router.ParseRouteKey(key); err != nil {
 			return badRequest("Invalid route key %q in routeSettings", key)
 		}
+		if err := validateThrottling(&rs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateThrottling refuses negative limits (0 is allowed: it blocks the
+// route).
+func validateThrottling(rs *RouteSettings) error {
+	if rs == nil {
+		return nil
+	}
+	if r := rs.ThrottlingRateLimit; r != nil && (*r < 0 || math.IsNaN(*r)) {
+		return badRequest("throttlingRateLimit must be a number of requests per second, 0 or more")
+	}
+	if b := rs.ThrottlingBurstLimit; b != nil && *b < 0 {
+		return badRequest("throttlingBurstLimit must be 0 or more")
 	}
 	return nil
 }
@@ -126,7 +148,7 @@ func (s *Service) CreateStage(ctx context.Context, in *CreateStageInput) (*Stage
 	if err := validateStageVariables(in.StageVariables); err != nil {
 		return nil, err
 	}
-	if err := validateRouteSettings(in.RouteSettings); err != nil {
+	if err := validateRouteSettings(in.DefaultRouteSettings, in.RouteSettings); err != nil {
 		return nil, err
 	}
 	if err := validateTags(in.Tags); err != nil {
@@ -234,7 +256,7 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 	if err := validateStageVariables(in.StageVariables); err != nil {
 		return nil, err
 	}
-	if err := validateRouteSettings(in.RouteSettings); err != nil {
+	if err := validateRouteSettings(in.DefaultRouteSettings, in.RouteSettings); err != nil {
 		return nil, err
 	}
 	var out Stage

@@ -35,8 +35,9 @@ type logTarget struct {
 }
 
 type logPart struct {
-	lit string
-	v   ctxVar
+	lit   string
+	v     ctxVar
+	claim string // for ctxAuthorizerClaim
 	// isVar: v is meaningful (a $context variable, possibly unknown).
 	isVar bool
 }
@@ -63,10 +64,17 @@ func compileLogFormat(f string) []logPart {
 		for j < len(f) && isLogNameByte(f[j]) {
 			j++
 		}
+		if strings.HasPrefix(f[i+len(prefix):], claimPrefix) {
+			// Claim names may hold ':' and '-' (cognito:groups).
+			for j < len(f) && (isLogNameByte(f[j]) || f[j] == ':' || f[j] == '-') {
+				j++
+			}
+		}
 		for j > i+len(prefix) && f[j-1] == '.' {
 			j--
 		}
-		parts = append(parts, logPart{v: ctxVars[f[i+len(prefix):j]], isVar: true})
+		v, claim := lookupCtx(f[i+len(prefix) : j])
+		parts = append(parts, logPart{v: v, claim: claim, isVar: true})
 		f = f[j:]
 	}
 }
@@ -117,7 +125,7 @@ func (l *accessLogger) record(rq *request, r *http.Request, accountID string) {
 			continue
 		}
 		n := len(b)
-		b = appendCtx(b, p.v, rq, r, accountID)
+		b = appendCtx(b, p.v, p.claim, rq, r, accountID)
 		if len(b) == n {
 			b = append(b, '-')
 		}

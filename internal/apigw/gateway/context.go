@@ -40,7 +40,21 @@ const (
 	ctxRouteKey
 	ctxStage
 	ctxStatus
+	ctxAuthorizerError
+	ctxAuthorizerClaim // authorizer.claims.<name>: the name travels beside the variable
 )
+
+// claimPrefix introduces a JWT claim: $context.authorizer.claims.<name>.
+const claimPrefix = "authorizer.claims."
+
+// lookupCtx resolves a $context variable name (without "$context."): the
+// variable and, for a claim, the claim's name.
+func lookupCtx(name string) (ctxVar, string) {
+	if claim, ok := strings.CutPrefix(name, claimPrefix); ok && claim != "" {
+		return ctxAuthorizerClaim, claim
+	}
+	return ctxVars[name], ""
+}
 
 var ctxVars = map[string]ctxVar{
 	"accountId":                     ctxAccountID,
@@ -70,15 +84,24 @@ var ctxVars = map[string]ctxVar{
 	"routeKey":                      ctxRouteKey,
 	"stage":                         ctxStage,
 	"status":                        ctxStatus,
+	"authorizer.error":              ctxAuthorizerError,
 }
 
 // clfTime is the CLF time $context.requestTime uses (dd/MMM/yyyy:HH:mm:ss +-hhmm).
 const clfTime = "02/Jan/2006:15:04:05 -0700"
 
 // appendCtx appends the variable's value for the request; nothing when it
-// has none (the caller writes "-").
-func appendCtx(dst []byte, v ctxVar, rq *request, r *http.Request, accountID string) []byte {
+// has none (the caller writes "-"). claim names the claim of
+// ctxAuthorizerClaim.
+func appendCtx(dst []byte, v ctxVar, claim string, rq *request, r *http.Request, accountID string) []byte {
 	switch v {
+	case ctxAuthorizerClaim:
+		if rq.claims != nil {
+			s, _ := rq.claims.Claim(claim)
+			return append(dst, s...)
+		}
+	case ctxAuthorizerError:
+		return append(dst, rq.authErr...)
 	case ctxAccountID:
 		return append(dst, accountID...)
 	case ctxAPIID:
@@ -187,7 +210,8 @@ func (g *Gateway) evalMappings(r *http.Request, rq *request, is *integrationStat
 			case apigw.SourceStageVariable:
 				v = rq.st.vars[p.Text]
 			case apigw.SourceContext:
-				scratch = appendCtx(scratch[:0], ctxVars[p.Text], rq, r, g.cfg.AccountID)
+				cv, claim := lookupCtx(p.Text)
+				scratch = appendCtx(scratch[:0], cv, claim, rq, r, g.cfg.AccountID)
 				v = string(scratch)
 			}
 			if forPath {

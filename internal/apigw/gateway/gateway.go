@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -16,8 +17,11 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
 
 	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/gateway/cors"
+	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/gateway/router"
 	"github.com/portolan/portolan/internal/cloudmap"
 )
@@ -47,9 +51,13 @@ type Config struct {
 	// Logs group (its destinationArn).
 	LogSink LogSink
 	Logger  *slog.Logger
-	// TLSClientConfig is for https integrations; nil uses the system's
-	// roots (tests pass their own).
+	// TLSClientConfig is for https integrations and for fetching JWT
+	// authorizers' keys; nil uses the system's roots (tests pass their own).
 	TLSClientConfig *tls.Config
+	// AccountThrottle is the account-level limit every request counts
+	// against: AWS's 10,000 requests/s with a burst of 5,000 when zero;
+	// a negative Rate turns it off.
+	AccountThrottle Throttle
 }
 
 // Gateway is the HTTP API data plane. Requests read one immutable snapshot
@@ -76,6 +84,10 @@ type Gateway struct {
 	// Only the Run goroutine touches it.
 	targetIDs map[string]int
 	targets   []targetKey
+
+	keys           *jwtauth.Keyring // JWT authorizers' issuer keys, for the gateway's life
+	account        Throttle
+	accountLimiter *rate.Limiter // nil: no account-level limit
 }
 
 // New returns a Gateway. Run must be running for it to serve.
@@ -99,6 +111,21 @@ func New(cfg Config) *Gateway {
 	}
 	g.up = newUpstream(&g.dials)
 	g.transport = g.newTransport()
+	g.keys = jwtauth.NewKeyring(jwtauth.KeyringConfig{Transport: &http.Transport{
+		Proxy:           http.ProxyFromEnvironment,
+		TLSClientConfig: cfg.TLSClientConfig,
+		MaxIdleConns:    16,
+		IdleConnTimeout: 90 * time.Second,
+	}})
+	g.account = cfg.AccountThrottle
+	if g.account == (Throttle{}) {
+		g.account = Throttle{Rate: DefaultAccountRate, Burst: DefaultAccountBurst}
+	}
+	if g.account.Rate >= 0 {
+		g.accountLimiter = newLimiter(g.account)
+	} else {
+		g.account = Throttle{Rate: math.Inf(1)}
+	}
 	g.logs = newAccessLogger(cfg.AccessLog, cfg.LogSink, cfg.Logger)
 	g.reqs.New = func() any { return new(request) }
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
@@ -334,6 +361,11 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		rq.fail(w, errForbidden)
 		return
 	}
+	preflight := false
+	if api.cors != nil {
+		rq.cors, rq.origin = api.cors, cors.Origin(r)
+		preflight = cors.IsPreflight(r)
+	}
 	raw, query, ok := requestTarget(r)
 	if !ok {
 		rq.fail(w, errBadRequest)
@@ -358,11 +390,23 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	rt, ok := st.table.Match(r.Method, p, &rq.params)
+	if preflight && (!ok || !rt.takesPreflight) {
+		// Answered by the gateway: no throttling, authorizer or integration.
+		g.preflight(w, r, rq, api.cors)
+		return
+	}
 	if !ok {
 		rq.fail(w, errNotFound)
 		return
 	}
 	rq.route = rt
+	if (g.accountLimiter != nil && !g.accountLimiter.Allow()) || (rt.limiter != nil && !rt.limiter.Allow()) {
+		rq.fail(w, errThrottled)
+		return
+	}
+	if rt.auth != nil && !g.authorize(w, r, rq, rt.auth) {
+		return
+	}
 	if rt.integ == nil {
 		// A route without a target has nothing to call.
 		rq.fail(w, errNotFound)

@@ -259,6 +259,9 @@ func (g *Gateway) relay(w http.ResponseWriter, rq *request, resp *http.Response)
 		dst[k] = vv
 	}
 	removeHopHeaders(dst)
+	if rq.cors != nil {
+		rq.cors.Actual(dst, rq.origin)
+	}
 	rq.wroteHeader, rq.status = true, resp.StatusCode
 	w.WriteHeader(resp.StatusCode)
 }

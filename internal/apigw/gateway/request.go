@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/portolan/portolan/internal/apigw/gateway/cors"
+	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/gateway/router"
 )
 
@@ -36,6 +38,11 @@ type request struct {
 	copied       bool // the integration's body was relayed to its end
 
 	mapped []string // rendered mapping values, aligned with the integration's mappings
+
+	cors    *cors.Policy // the API's CORS configuration, or nil
+	origin  string       // the request's Origin, when cors is set
+	claims  *jwtauth.Claims
+	authErr string // $context.authorizer.error
 }
 
 func (rq *request) reset() {
@@ -67,6 +74,11 @@ var (
 	// with the same body shape (docs/compat.md).
 	errBadRequest = newGatewayError(http.StatusBadRequest, "Bad Request")
 	errForbidden  = newGatewayError(http.StatusForbidden, "Forbidden")
+	// A JWT authorizer refused the token (none, invalid, expired...); a
+	// valid token without the route's scope gets errForbidden.
+	errUnauthorized = newGatewayError(http.StatusUnauthorized, "Unauthorized")
+	// Over the stage's, route's or account's throttling limits.
+	errThrottled = newGatewayError(http.StatusTooManyRequests, "Too Many Requests")
 	// Over the 10 MB payload quota.
 	errTooLarge = newGatewayError(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 	// No healthy (or no) instance, a backend that cannot be reached, and an
@@ -87,6 +99,10 @@ var jsonContentType = []string{"application/json"}
 // fail answers with a gateway error.
 func (rq *request) fail(w http.ResponseWriter, e *gatewayError) {
 	h := w.Header()
+	if rq.cors != nil {
+		// Browsers only let a page read an error that carries CORS headers.
+		rq.cors.Actual(h, rq.origin)
+	}
 	h["Content-Type"] = jsonContentType
 	h["Content-Length"] = e.length
 	rq.wroteHeader, rq.status, rq.errMessage = true, e.status, e.message

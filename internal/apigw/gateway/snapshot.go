@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/gateway/router"
 	"github.com/portolan/portolan/internal/cloudmap"
 )
@@ -28,6 +31,7 @@ type snapshot struct {
 type apiState struct {
 	id       string
 	disabled bool
+	cors     *cors.Policy           // nil: no corsConfiguration
 	def      *stageState            // $default, or nil
 	named    map[string]*stageState // other stages, by name
 }
@@ -60,6 +64,13 @@ type stageState struct {
 type routeState struct {
 	key   string
 	integ *integrationState // nil: the route has no target
+	// takesPreflight: an explicit OPTIONS route or $default, which receive
+	// CORS preflights themselves; for any other route the gateway answers
+	// them ("The $default route catches requests for all methods and routes
+	// that you haven't explicitly defined, including OPTIONS requests").
+	takesPreflight bool
+	limiter        *rate.Limiter // the stage's throttling for the route, or nil
+	auth           *routeAuth    // nil: authorizationType NONE
 }
 
 type integrationKind uint8
@@ -188,7 +199,7 @@ func (g *Gateway) compileAPIs(prev *snapshot, a *apigw.Snapshot) map[string]*api
 	}
 	out := make(map[string]*apiState)
 	for _, api := range a.APIs() {
-		as := &apiState{id: api.ApiId, disabled: api.DisableExecuteApiEndpoint, named: map[string]*stageState{}}
+		as := &apiState{id: api.ApiId, disabled: api.DisableExecuteApiEndpoint, cors: compileCors(api.CorsConfiguration), named: map[string]*stageState{}}
 		for name, st := range api.Stages {
 			cs := cache[st]
 			if cs == nil {
@@ -219,6 +230,7 @@ func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw
 		in := &st.Config.Integrations[i]
 		integs[in.IntegrationId] = g.compileIntegration(a, in)
 	}
+	auths := g.compileAuthorizers(st.Config)
 	var entries []router.Entry[*routeState]
 	for _, r := range st.Config.Routes {
 		key, err := router.ParseRouteKey(r.RouteKey)
@@ -226,7 +238,12 @@ func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw
 			g.log.Warn("skipping route with an invalid key", "apiId", api.ApiId, "routeKey", r.RouteKey, "err", err)
 			continue
 		}
-		rs := &routeState{key: key.String()}
+		rs := &routeState{
+			key:            key.String(),
+			takesPreflight: r.RouteKey == "$default" || strings.HasPrefix(r.RouteKey, "OPTIONS "),
+			limiter:        routeThrottle(st, r.RouteKey, g.account),
+			auth:           forRoute(auths, r),
+		}
 		if id, ok := strings.CutPrefix(r.Target, "integrations/"); ok {
 			rs.integ = integs[id]
 		}
