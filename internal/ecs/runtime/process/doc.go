@@ -54,6 +54,12 @@
 // environment, working directory, and the exit status once known. A new
 // Driver over the same state directory reads the records: a container is
 // still running if a process with that pid and that start time is alive.
+// The record is first written without a pid, before the process starts; a
+// server killed before it could add the pid would leave a running process
+// no record names, so each container's main process also carries
+// PORTOLAN_CONTAINER_ID and PORTOLAN_OWNER in its environment. New looks
+// for them in /proc/<pid>/environ: a process whose record still says
+// "starting" is adopted, one whose record is gone or says it ended is killed.
 // Tests must deprovision what they start (RemoveAll does it all): their
 // containers outlive them too.
 //

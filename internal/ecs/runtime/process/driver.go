@@ -60,6 +60,10 @@ type Driver struct {
 	// children are the containers this Driver started itself: it is their
 	// parent, so it reaps them and knows their exit codes.
 	children map[string]*child
+
+	// spawned, if set, is called between starting a container's process and
+	// recording its pid: a test hook for a crash in that window.
+	spawned func(pid int)
 }
 
 // child is a container process started by this Driver.
@@ -124,7 +128,68 @@ func New(cfg Config) (*Driver, error) {
 			return nil, err
 		}
 	}
+	d.settleUnrecorded()
 	return d, nil
+}
+
+// The environment variables that mark a container's main process as ours,
+// so that a new Driver can find it without its record. See start.
+const (
+	envContainerID = "PORTOLAN_CONTAINER_ID"
+	envOwner       = "PORTOLAN_OWNER"
+)
+
+// settleUnrecorded finds the container processes an earlier Driver started
+// but did not live to record (killed between spawning a process and writing
+// its pid; see start) by the marker in their environment, and settles each,
+// so that after a restart no container is both running and reported as
+// ended, which would leave it orphaned and let the agent start a duplicate:
+//
+//   - its record still says "starting": the start succeeded, so the process
+//     is adopted (its pid is recorded) and List reports it running; the
+//     agent then re-adopts the task instead of starting it again;
+//   - it has no record (its task was deprovisioned) or its record has
+//     reported it ended already (a Driver without this check did): nobody
+//     owns it any more, and the task may have been replaced, so its
+//     session is killed.
+//
+// A process whose record names a pid already is left alone: it is that
+// container's, or a descendant that made a session of its own.
+func (d *Driver) settleUnrecorded() {
+	for _, p := range markedLeaders(d.cfg.Owner) {
+		id := p.ContainerID
+		if strings.ContainsAny(id, "/\x00") || id == "." || id == ".." {
+			continue
+		}
+		rec, err := d.readContainer(id)
+		var nf *runtime.NotFoundError
+		switch {
+		case errors.As(err, &nf):
+		case err != nil:
+			d.log.Warn("reading the record of an unrecorded container process", "containerId", id, "pid", p.PID, "err", err)
+			continue
+		case rec.PID != 0:
+			continue
+		case rec.Exit == nil:
+			// markedLeaders lists oldest first, so this is the process
+			// start spawned, not a descendant that made a session of its own.
+			rec.PID, rec.StartTicks, rec.StartedAt = p.PID, p.StartTicks, startTime(p.StartTicks)
+			if err := writeJSON(d.containerPath(id), rec); err != nil {
+				d.log.Warn("adopting an unrecorded container process", "containerId", id, "pid", p.PID, "err", err)
+				continue
+			}
+			d.log.Info("adopted a container process started by a server that died before recording it", "containerId", id, "pid", p.PID)
+			continue
+		}
+		d.log.Info("killing a container process nobody owns", "containerId", id, "pid", p.PID)
+		killSession(p.PID, p.StartTicks, syscall.SIGKILL)
+		// Wait, so that its address and ports are free once New returns.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := waitExit(ctx, p.PID, p.StartTicks); err != nil {
+			d.log.Warn("killing a container process nobody owns", "containerId", id, "pid", p.PID, "err", err)
+		}
+		cancel()
+	}
 }
 
 // defaultPool picks a /24 in 127.1.0.0–127.254.255.0 from the owner, so that
@@ -290,6 +355,16 @@ func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime
 // start runs rec's process and records it. The record is written before the
 // process starts (without a pid) and again after, so that a crash in between
 // leaves a record that says so rather than nothing.
+//
+// A "starting" record cannot say whether the process got started: the pid
+// is only known after the spawn, and no order of writes closes that window.
+// So the process also carries its container ID and the owner in its
+// environment, where a new Driver finds it without the pid and adopts or
+// kills it (settleUnrecorded); the record is what decides which. The marker
+// is not in rec.Env, so Exec'd commands (session leaders too) never pass
+// for the container; descendants inherit it but are not session leaders.
+// An app that overwrites its environment area (setproctitle) loses the
+// marker, and with it this protection.
 func (d *Driver) start(rec containerRecord) (*child, error) {
 	if err := writeJSON(d.containerPath(rec.ID), rec); err != nil {
 		return nil, err
@@ -314,12 +389,15 @@ func (d *Driver) start(rec containerRecord) (*child, error) {
 	// and the server's terminal does not reach it.
 	proc, err := os.StartProcess(rec.Argv[0], rec.Argv, &os.ProcAttr{
 		Dir:   rec.Dir,
-		Env:   rec.Env,
+		Env:   markedEnv(rec.Env, rec.ID, d.cfg.Owner),
 		Files: []*os.File{stdin, out[0], out[1]},
 		Sys:   newSession(),
 	})
 	if err != nil {
 		return nil, err
+	}
+	if d.spawned != nil {
+		d.spawned(proc.Pid)
 	}
 	// Not reaped yet, so /proc/<pid> is there even if it has exited already.
 	st, err := readStat(proc.Pid)
@@ -343,6 +421,18 @@ func (d *Driver) start(rec containerRecord) (*child, error) {
 	// The reaper is the parent's duty and ends with the child.
 	go d.reap(c)
 	return c, nil
+}
+
+// markedEnv is env with the variables that mark a process as container id
+// of owner, replacing any the definition set.
+func markedEnv(env []string, id, owner string) []string {
+	out := make([]string, 0, len(env)+2)
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != envContainerID && k != envOwner {
+			out = append(out, kv)
+		}
+	}
+	return append(out, envContainerID+"="+id, envOwner+"="+owner)
 }
 
 // reap waits for a child to exit, cleans up after it and records the exit.

@@ -3,14 +3,17 @@
 package process
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,4 +159,141 @@ func TestWaitExit(t *testing.T) {
 	if el := time.Since(start); el > 2*time.Second {
 		t.Errorf("waitExit took %v", el)
 	}
+}
+
+// TestCrashWhileStarting kills a server (a helper process) between spawning
+// a container's process and recording its pid, then starts a new Driver on
+// the same state directory: the process must be found by its marker and
+// adopted if its record still says "starting", killed otherwise, and never
+// left running unknown to the driver.
+func TestCrashWhileStarting(t *testing.T) {
+	if os.Getenv("PORTOLAN_TEST_CRASH_HELPER") != "" {
+		crashHelper(t)
+		return
+	}
+	tests := []struct {
+		name    string
+		before  func(t *testing.T, d *Driver, id string) // what happened to the record meanwhile
+		adopted bool
+	}{
+		{name: "record says starting: adopted", adopted: true},
+		{
+			name: "record already says exited: killed",
+			before: func(t *testing.T, d *Driver, id string) {
+				// As a driver without the marker scan would have reported it.
+				rec, err := d.readContainer(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec.Exit = &runtime.ExitStatus{Code: runtime.UnknownExitCode, Reason: "the server stopped while starting the container"}
+				if err := writeJSON(d.containerPath(id), rec); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+		{
+			name: "record gone: killed",
+			before: func(t *testing.T, d *Driver, id string) {
+				if err := os.RemoveAll(d.containerDir(id)); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state := t.TempDir()
+			taskID, id, pid := crashWhileStarting(t, state)
+			t.Cleanup(func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
+			st, err := readStat(pid)
+			if err != nil || !alive(pid, st.StartTicks) {
+				t.Fatalf("the container process %d did not outlive its server: %v", pid, err)
+			}
+			d := &Driver{cfg: Config{StateDir: state}} // for its paths
+			if tt.before != nil {
+				tt.before(t, d, id)
+			}
+
+			d, err = New(Config{StateDir: state})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			defer d.RemoveAll(ctx)
+			if got := alive(pid, st.StartTicks); got != tt.adopted {
+				t.Fatalf("after New, process alive = %v, want %v", got, tt.adopted)
+			}
+			tasks, err := d.List(ctx)
+			if err != nil || len(tasks) != 1 || tasks[0].ID != taskID {
+				t.Fatalf("List = %+v, %v; want task %s", tasks, err, taskID)
+			}
+			if !tt.adopted {
+				for _, c := range tasks[0].Containers {
+					if c.Status != runtime.StatusStopped {
+						t.Errorf("container %s is %s, want stopped", c.ID, c.Status)
+					}
+				}
+				return
+			}
+			if cs := tasks[0].Containers; len(cs) != 1 || cs[0].Status != runtime.StatusRunning || cs[0].PID != pid || cs[0].StartedAt.IsZero() {
+				t.Fatalf("containers = %+v; want %s running as pid %d", cs, id, pid)
+			}
+			if err := d.DeprovisionTask(ctx, taskID); err != nil {
+				t.Fatal(err)
+			}
+			if alive(pid, st.StartTicks) {
+				t.Errorf("pid %d still alive after DeprovisionTask", pid)
+			}
+		})
+	}
+}
+
+// crashWhileStarting runs a helper "server" that starts a container in
+// state and is killed with SIGKILL before it can record the pid.
+func crashWhileStarting(t *testing.T, state string) (taskID, containerID string, pid int) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWhileStarting$")
+	cmd.Env = append(os.Environ(), "PORTOLAN_TEST_CRASH_HELPER=1", "HELPER_STATE="+state)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if _, err := fmt.Sscanf(sc.Text(), "SPAWNED %s %s %d", &taskID, &containerID, &pid); err == nil {
+			break
+		}
+	}
+	if pid == 0 {
+		t.Fatalf("helper did not spawn: %v", sc.Err())
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	return taskID, containerID, pid
+}
+
+// crashHelper is the server TestCrashWhileStarting kills.
+func crashHelper(t *testing.T) {
+	d, err := New(Config{StateDir: os.Getenv("HELPER_STATE")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: "crash", Cluster: "crash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.spawned = func(pid int) {
+		fmt.Printf("SPAWNED %s %s %d\n", task.ID, containerID(task.ID, "web"), pid)
+		time.Sleep(time.Minute)
+		os.Exit(3) // never reached: the test kills us first
+	}
+	_, err = d.StartContainer(ctx, task.ID, runtime.ContainerSpec{Name: "web", Command: []string{"sleep", "300"}})
+	t.Fatalf("StartContainer returned (%v) instead of hanging", err)
 }

@@ -4,10 +4,12 @@ package process
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -134,6 +136,70 @@ func sessionMembers(pid int) []procInfo {
 		out = append(out, p)
 	}
 	return out
+}
+
+// markedProcess is a live session leader whose environment marks it as the
+// main process of container ContainerID.
+type markedProcess struct {
+	procInfo
+	ContainerID string
+}
+
+// markedLeaders returns the live session leaders whose environment names
+// owner (see markedEnv), oldest first. Processes of other users, whose
+// environment is not readable, are not ours anyway.
+func markedLeaders(owner string) []markedProcess {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []markedProcess
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil || n == os.Getpid() {
+			continue
+		}
+		p, err := readStat(n)
+		if err != nil || p.Session != n || p.exited() {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		var id, o string
+		for kv := range bytes.SplitSeq(b, []byte{0}) {
+			switch k, v, _ := bytes.Cut(kv, []byte("=")); string(k) {
+			case envContainerID:
+				id = string(v)
+			case envOwner:
+				o = string(v)
+			}
+		}
+		if o == owner && id != "" {
+			out = append(out, markedProcess{procInfo: p, ContainerID: id})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b markedProcess) int { return cmp.Compare(a.StartTicks, b.StartTicks) })
+	return out
+}
+
+// startTime is the wall-clock time of startTicks (field 22 of
+// /proc/<pid>/stat), from the boot time in /proc/stat; now if that is
+// unreadable.
+func startTime(startTicks uint64) time.Time {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Now()
+	}
+	for line := range bytes.Lines(b) {
+		if v, ok := bytes.CutPrefix(line, []byte("btime ")); ok {
+			if boot, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64); err == nil {
+				return time.Unix(boot, 0).Add(time.Duration(startTicks) * (time.Second / ticksPerSecond))
+			}
+		}
+	}
+	return time.Now()
 }
 
 // killSession sends sig to the container whose leader is pid, started at

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"syscall"
+	"time"
 )
 
 // The process driver needs /proc, pidfds and a loopback /8; elsewhere New
@@ -20,6 +21,11 @@ type procInfo struct {
 	RSSPages   int64
 }
 
+type markedProcess struct {
+	procInfo
+	ContainerID string
+}
+
 const ticksPerSecond = 100
 
 func closeOnExecInherited() error                 { return supported() }
@@ -31,3 +37,5 @@ func sessionMembers(int) []procInfo               { return nil }
 func killSession(int, uint64, syscall.Signal)     {}
 func waitChildExit(int) error                     { return supported() }
 func waitExit(context.Context, int, uint64) error { return supported() }
+func markedLeaders(string) []markedProcess        { return nil }
+func startTime(uint64) time.Time                  { return time.Now() }
