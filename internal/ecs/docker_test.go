@@ -127,3 +127,28 @@ func TestDockerKill9ReadoptsTasks(t *testing.T) {
 		t.Fatalf("%d app containers after restart, want exactly 10", n)
 	}
 }
+
+// TestDockerServiceDiscoveryReference is the ECS service-discovery
+// walkthrough (see TestServiceDiscoveryReference) on the docker runtime:
+// the apps in the containers resolve myservice-a and myservice-b by name
+// with nothing but the resolv.conf the engine gives them, which leads to
+// Portolan's DNS server. Then one task's container is killed with docker
+// kill: it is replaced, and it leaves DiscoverInstances and DNS.
+func TestDockerServiceDiscoveryReference(t *testing.T) {
+	f := serviceFixture(dockerFixture(t))
+	regA := f.discoveryReference(nil)
+	f.checkRequests(20)
+
+	victim := f.serviceTasks("myservice-a")[0]
+	cli, err := client.New(client.FromEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	killed := time.Now()
+	if _, err := cli.ContainerKill(context.Background(), *victim.Containers[0].RuntimeId, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+		t.Fatal(err)
+	}
+	f.checkReplaced(regA, victim, killed)
+	f.checkRequests(20)
+}

@@ -22,6 +22,7 @@ import (
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 	"github.com/aws/smithy-go"
+	"github.com/miekg/dns"
 )
 
 // svcFixture is a server with a "dev" cluster and clients for ECS and Cloud Map.
@@ -30,8 +31,10 @@ type svcFixture struct {
 	sd *sd.Client
 }
 
-func newServiceFixture(t *testing.T) *svcFixture {
-	f := newFixture(t)
+func newServiceFixture(t *testing.T) *svcFixture { return serviceFixture(newFixture(t)) }
+
+// serviceFixture adds the Cloud Map client to a fixture (of either runtime).
+func serviceFixture(f *fixture) *svcFixture {
 	cfg := withPlainBodies(f.env.AWS)
 	f.ecs = ecs.NewFromConfig(cfg)
 	return &svcFixture{fixture: f, sd: sd.NewFromConfig(cfg)}
@@ -405,20 +408,57 @@ func TestServiceAPI(t *testing.T) {
 }
 
 // TestServiceDiscoveryReference is the ECS service-discovery walkthrough on
-// the process runtime: namespace ecs-service-discovery.local, services
-// myservice-a and myservice-b with two tasks each, registered in Cloud Map
-// services with A and SRV records, MULTIVALUE routing and custom health.
-// Then a task is killed with SIGKILL: it is replaced, and its address
-// leaves DiscoverInstances.
+// the process runtime (TestDockerServiceDiscoveryReference is the same on
+// docker). The apps resolve the services' names through Portolan's DNS:
+// a process task uses the host's resolver, so the test app is told the
+// server's address ($DNS_SERVER). Then a task is killed with SIGKILL: it
+// is replaced, and it leaves DiscoverInstances and DNS.
 func TestServiceDiscoveryReference(t *testing.T) {
 	f := newServiceFixture(t)
+	regA := f.discoveryReference(map[string]string{"DNS_SERVER": f.env.Server.DNSAddr()})
+	f.checkRequests(20)
+
+	// kill -9 one task's process.
+	victim := f.serviceTasks("myservice-a")[0]
+	var info struct{ PID int }
+	if err := json.Unmarshal([]byte(get(t, "http://"+address(victim)+":8080/")), &info); err != nil || info.PID == 0 {
+		t.Fatalf("pid of %s: %v", address(victim), err)
+	}
+	killed := time.Now()
+	if err := syscall.Kill(info.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	f.checkReplaced(regA, victim, killed)
+	f.checkRequests(20)
+}
+
+const discoveryNS = "ecs-service-discovery.local"
+
+// discoveryReference sets up the ECS service-discovery walkthrough:
+// namespace ecs-service-discovery.local, services myservice-a and
+// myservice-b with two tasks each, registered in Cloud Map services with A
+// and SRV records, MULTIVALUE routing and custom health. Each service's
+// task runs the test app with SERVICE_NAME and env. Once both services are
+// stable it checks their events, tasks, instances and DNS records, and
+// returns the ARN of myservice-a's Cloud Map service.
+func (f *svcFixture) discoveryReference(env map[string]string) (regA string) {
+	t := f.t
+	t.Helper()
 	ctx := context.Background()
-	const ns = "ecs-service-discovery.local"
-	nsID := f.namespace(ns)
-	td := f.register("discovery", f.appContainer(false))
+	nsID := f.namespace(discoveryNS)
 	regA, regB := f.registry(nsID, "myservice-a"), f.registry(nsID, "myservice-b")
-	f.createService("myservice-a", td, serviceOpts{desired: 2, registries: []types.ServiceRegistry{{RegistryArn: &regA, ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)}}})
-	f.createService("myservice-b", td, serviceOpts{desired: 2, registries: []types.ServiceRegistry{{RegistryArn: &regB, Port: aws.Int32(8080)}}})
+	container := func(name string) types.ContainerDefinition {
+		c := f.appContainer(false)
+		c.Environment = []types.KeyValuePair{{Name: aws.String("SERVICE_NAME"), Value: aws.String(name)}}
+		for k, v := range env {
+			c.Environment = append(c.Environment, types.KeyValuePair{Name: aws.String(k), Value: aws.String(v)})
+		}
+		return c
+	}
+	f.createService("myservice-a", f.register("myservice-a", container("myservice-a")), serviceOpts{desired: 2,
+		registries: []types.ServiceRegistry{{RegistryArn: &regA, ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)}}})
+	f.createService("myservice-b", f.register("myservice-b", container("myservice-b")), serviceOpts{desired: 2,
+		registries: []types.ServiceRegistry{{RegistryArn: &regB, Port: aws.Int32(8080)}}})
 	f.waitStable(60*time.Second, "myservice-a", "myservice-b")
 
 	for _, name := range []string{"myservice-a", "myservice-b"} {
@@ -436,44 +476,85 @@ func TestServiceDiscoveryReference(t *testing.T) {
 				t.Fatalf("task group %s startedBy %s", *task.Group, *task.StartedBy)
 			}
 		}
-		insts := f.discover(ns, name)
+		insts := f.discover(discoveryNS, name)
 		if len(insts) != 2 || len(want) != 2 {
 			t.Fatalf("%s: %d healthy instances for %d tasks", name, len(insts), len(want))
 		}
 		for _, inst := range insts {
 			a := inst.Attributes
 			if want[*inst.InstanceId] != a["AWS_INSTANCE_IPV4"] || a["AWS_INSTANCE_PORT"] != "8080" || a["ECS_SERVICE_NAME"] != name ||
-				a["ECS_CLUSTER_NAME"] != "dev" || a["ECS_TASK_DEFINITION_FAMILY"] != "discovery" || a["AVAILABILITY_ZONE"] != "us-east-1a" ||
+				a["ECS_CLUSTER_NAME"] != "dev" || a["ECS_TASK_DEFINITION_FAMILY"] != name || a["AVAILABILITY_ZONE"] != "us-east-1a" ||
 				a["REGION"] != "us-east-1" || inst.HealthStatus != sdtypes.HealthStatusHealthy {
 				t.Fatalf("%s instance %s: %v (%s), tasks %v", name, *inst.InstanceId, a, inst.HealthStatus, want)
 			}
-			get(t, "http://"+a["AWS_INSTANCE_IPV4"]+":"+a["AWS_INSTANCE_PORT"]+"/")
+			if msg := get(t, "http://"+a["AWS_INSTANCE_IPV4"]+":"+a["AWS_INSTANCE_PORT"]+"/message"); strings.TrimSpace(msg) != name {
+				t.Fatalf("%s instance %s says %q", name, *inst.InstanceId, msg)
+			}
 		}
 	}
-	byNS, err := f.ecs.ListServicesByNamespace(ctx, &ecs.ListServicesByNamespaceInput{Namespace: aws.String(ns)})
+	byNS, err := f.ecs.ListServicesByNamespace(ctx, &ecs.ListServicesByNamespaceInput{Namespace: aws.String(discoveryNS)})
 	if err != nil || len(byNS.ServiceArns) != 2 {
 		t.Fatalf("ListServicesByNamespace: %v %v", byNS, err)
 	}
 	// By name, through Portolan's DNS server: A and SRV records.
 	for _, name := range []string{"myservice-a", "myservice-b"} {
-		f.checkDNS(name+"."+ns, f.serviceTasks(name))
+		f.checkDNS(name+"."+discoveryNS, f.serviceTasks(name))
 	}
+	return regA
+}
 
-	// kill -9 one task's process.
-	victim := f.serviceTasks("myservice-a")[0]
-	dead := address(victim)
-	var info struct{ PID int }
-	if err := json.Unmarshal([]byte(get(t, "http://"+dead+":8080/")), &info); err != nil || info.PID == 0 {
-		t.Fatalf("pid of %s: %v", dead, err)
+// checkRequests asks a task of myservice-a n times for /request, where
+// the app calls both services by DNS name: every answer carries both
+// services' messages, and over the calls (MULTIVALUE answers in random
+// order, and the app resolves afresh each time) every task of both
+// services answers.
+func (f *svcFixture) checkRequests(n int) {
+	f.t.Helper()
+	want := map[string]string{} // task address -> service name
+	for _, name := range []string{"myservice-a", "myservice-b"} {
+		for _, task := range f.serviceTasks(name) {
+			want[address(task)] = name
+		}
 	}
-	killed := time.Now()
-	if err := syscall.Kill(info.PID, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+	from := address(f.serviceTasks("myservice-a")[0])
+	seen := map[string]bool{}
+	for range n {
+		body := get(f.t, "http://"+from+":8080/request")
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if len(lines) != 2 {
+			f.t.Fatalf("/request of %s: %q", from, body)
+		}
+		for i, name := range []string{"myservice-a", "myservice-b"} {
+			// "URL ADDR MESSAGE"
+			fields := strings.Fields(lines[i])
+			url := "http://" + name + "." + discoveryNS + ":8080/message"
+			if len(fields) != 3 || fields[0] != url || fields[2] != name {
+				f.t.Fatalf("/request of %s: %q, want a line %q ADDR %q", from, body, url, name)
+			}
+			host, _, _ := net.SplitHostPort(fields[1])
+			if want[host] != name {
+				f.t.Fatalf("/request of %s: %s answered from %s, not a task of %s (tasks %v)", from, name, fields[1], name, want)
+			}
+			seen[host] = true
+		}
 	}
+	if len(seen) != len(want) {
+		f.t.Fatalf("%d calls reached only %v of the tasks %v", n, seen, want)
+	}
+}
+
+// checkReplaced follows a killed task of myservice-a (regA its Cloud Map
+// service): it leaves DiscoverInstances and DNS, a replacement registers,
+// and the service is stable again with exactly one instance per task. It
+// logs how long each step took, without asserting on it.
+func (f *svcFixture) checkReplaced(regA string, victim types.Task, killed time.Time) {
+	t := f.t
+	t.Helper()
+	ctx := context.Background()
 	// By instance id: the replacement may well get the freed address.
 	victimID := taskID(*victim.TaskArn)
 	without := func() bool {
-		for _, inst := range f.discover(ns, "myservice-a") {
+		for _, inst := range f.discover(discoveryNS, "myservice-a") {
 			if *inst.InstanceId == victimID {
 				return false
 			}
@@ -481,15 +562,20 @@ func TestServiceDiscoveryReference(t *testing.T) {
 		return true
 	}
 	eventually(t, 30*time.Second, "the dead task leaves DiscoverInstances", without)
-	t.Logf("killed task left DiscoverInstances %v after SIGKILL", time.Since(killed).Round(time.Millisecond))
-	eventually(t, 30*time.Second, "a replacement registered", func() bool { return len(f.discover(ns, "myservice-a")) == 2 && without() })
-	t.Logf("replacement HEALTHY in Cloud Map %v after SIGKILL", time.Since(killed).Round(time.Millisecond))
+	t.Logf("killed task left DiscoverInstances %v after the kill", time.Since(killed).Round(time.Millisecond))
+	name := "myservice-a." + discoveryNS + "."
+	eventually(t, 30*time.Second, "the dead task leaves DNS", func() bool {
+		return !slices.Contains(f.srvTargets(name), victimID+"."+name)
+	})
+	t.Logf("killed task left DNS %v after the kill", time.Since(killed).Round(time.Millisecond))
+	eventually(t, 30*time.Second, "a replacement registered", func() bool { return len(f.discover(discoveryNS, "myservice-a")) == 2 && without() })
+	t.Logf("replacement HEALTHY in Cloud Map %v after the kill", time.Since(killed).Round(time.Millisecond))
 	f.waitStable(30*time.Second, "myservice-a")
 	stopped := f.waitFor("STOPPED", []string{*victim.TaskArn}, stopped)[0]
 	if stopped.StopCode != types.TaskStopCodeEssentialContainerExited {
 		t.Fatalf("killed task stop code %s", stopped.StopCode)
 	}
-	f.checkDNS("myservice-a."+ns, f.serviceTasks("myservice-a"))
+	f.checkDNS("myservice-a."+discoveryNS, f.serviceTasks("myservice-a"))
 	svc := f.describe("myservice-a")
 	if !hasEvent(svc, "has started 1 tasks") {
 		t.Fatalf("no replacement event: %+v", svc.Events)
@@ -511,6 +597,25 @@ func TestServiceDiscoveryReference(t *testing.T) {
 	if fmt.Sprint(ids) != fmt.Sprint(running) {
 		t.Fatalf("Cloud Map instances %v, running tasks %v", ids, running)
 	}
+}
+
+// srvTargets asks Portolan's DNS server for name's SRV records with
+// miekg/dns, the way a resolver would, and returns their targets.
+func (f *svcFixture) srvTargets(name string) []string {
+	f.t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion(name, dns.TypeSRV)
+	r, err := dns.Exchange(q, f.env.Server.DNSAddr())
+	if err != nil || r.Rcode != dns.RcodeSuccess {
+		f.t.Fatalf("SRV %s: %v %v", name, r, err)
+	}
+	var out []string
+	for _, rr := range r.Answer {
+		if srv, ok := rr.(*dns.SRV); ok {
+			out = append(out, srv.Target)
+		}
+	}
+	return out
 }
 
 // TestUnhealthyTaskReplaced: a service task whose container health check

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/gateway"
+	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
@@ -36,7 +37,10 @@ func nodeID(dataDir string) (string, error) {
 	return id, os.WriteFile(path, []byte(id+"\n"), 0o644)
 }
 
-func newDriver(cfg Config, log *slog.Logger) (runtime.Driver, error) {
+// newDriver makes the configured runtime. The docker runtime also has the
+// DNS server listen on an address the task containers reach, and makes it
+// their nameserver, so that apps resolve Cloud Map names as on ECS.
+func newDriver(cfg Config, dnsServer *dns.Server, log *slog.Logger) (runtime.Driver, error) {
 	owner, err := nodeID(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
@@ -45,7 +49,7 @@ func newDriver(cfg Config, log *slog.Logger) (runtime.Driver, error) {
 	case "docker":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		return docker.New(ctx, docker.Config{Owner: owner, Logger: log})
+		return docker.New(ctx, docker.Config{Owner: owner, DNS: dnsServer, SubnetPool: docker.DefaultSubnetPool, Logger: log})
 	default:
 		return process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, Logger: log})
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -25,6 +26,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/discovery"
 	"github.com/portolan/portolan/internal/ecs/runtime"
+	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
@@ -166,6 +168,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 				ln.Close()
 			}
 		}
+		if s.DNS != nil {
+			s.DNS.Close()
+		}
 		st.Close()
 		return nil, err
 	}
@@ -178,7 +183,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), AccountID: cfg.AccountID,
 		AccessLog: io.Discard, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway")})
-	if s.DNS, err = dns.New(dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Logger: log.With("role", "dns")}); err != nil {
+	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Logger: log.With("role", "dns")}
+	if cfg.Runtime == "docker" {
+		// Task containers resolve through us (see newDriver): names outside
+		// our namespaces are forwarded for them too.
+		dnsCfg.RecursionCIDRs = []netip.Prefix{docker.DefaultSubnetPool}
+	}
+	if s.DNS, err = dns.New(dnsCfg); err != nil {
 		return fail(fmt.Errorf("dns: %w", err))
 	}
 	s.checker = health.New(health.Config{Registry: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
@@ -187,7 +198,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.ECS.Register(s.mux)
 	s.Logs.Register(s.mux)
 	s.APIGW.Register(s.mux)
-	driver, err := newDriver(cfg, log.With("role", "agent"))
+	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
 	if err != nil {
 		return fail(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -66,9 +67,14 @@ type Server struct {
 	log   *slog.Logger
 	table atomic.Pointer[table]
 	fwd   *forwarder
-	udp   []*net.UDPConn
-	tcp   []net.Listener
-	addrs []string
+	// The sockets, bound by New and Listen, served from Run on; mu orders
+	// Listen against Run.
+	mu        sync.Mutex
+	running   bool
+	udp       []*net.UDPConn
+	tcp       []net.Listener
+	addrs     []string
+	upstreams []string // as configured, before leaving out our own addresses
 	// fwdJobs carries UDP queries to forward from the read loops, which
 	// must not wait on an upstream, to the forwarding workers.
 	fwdJobs chan udpForward
@@ -110,6 +116,7 @@ func New(cfg Config) (*Server, error) {
 			s.log.Warn("no upstream resolvers: names outside Cloud Map namespaces will get SERVFAIL", "err", err)
 		}
 	}
+	s.upstreams = upstreams
 	s.fwd = &forwarder{upstreams: upstreamAddrs(upstreams, s.addrs), log: s.log}
 	if snap := cfg.View.Snapshot(); snap != nil {
 		s.table.Store(buildTable(snap, nil, s.log))
@@ -142,9 +149,35 @@ func listenPair(addr string) (*net.UDPConn, net.Listener, error) {
 	}
 }
 
-// Addrs are the bound addresses, one per Config.Addrs entry, each served
-// over UDP and TCP.
-func (s *Server) Addrs() []string { return s.addrs }
+// Listen binds one more address, served like those of Config.Addrs, and
+// returns the address bound. It is for addresses that exist only once
+// something else has set them up (the docker runtime's network for DNS);
+// it must come before Run.
+func (s *Server) Listen(addr string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running {
+		return "", fmt.Errorf("dns: listen on %s: the server is already running", addr)
+	}
+	u, t, err := listenPair(addr)
+	if err != nil {
+		return "", fmt.Errorf("dns: listen on %s: %w", addr, err)
+	}
+	s.udp = append(s.udp, u)
+	s.tcp = append(s.tcp, t)
+	s.addrs = append(s.addrs, u.LocalAddr().String())
+	// Never forward to ourselves.
+	s.fwd.upstreams = upstreamAddrs(s.upstreams, s.addrs)
+	return s.addrs[len(s.addrs)-1], nil
+}
+
+// Addrs are the bound addresses, one per Config.Addrs entry and per
+// Listen, each served over UDP and TCP.
+func (s *Server) Addrs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.addrs)
+}
 
 // Ready reports whether the server has zone data to answer from (before
 // the view's first snapshot it answers SERVFAIL).
@@ -152,6 +185,14 @@ func (s *Server) Ready() bool { return s.table.Load() != nil }
 
 // Upstreams are the resolvers outside names are forwarded to.
 func (s *Server) Upstreams() []string { return s.fwd.upstreams }
+
+// Close closes the sockets of a server that is not going to Run (Run
+// closes them itself when it ends).
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeAll()
+}
 
 func (s *Server) closeAll() {
 	for _, u := range s.udp {
@@ -165,6 +206,9 @@ func (s *Server) closeAll() {
 // Run serves until ctx ends; then it closes the sockets and returns once
 // every goroutine it started has stopped.
 func (s *Server) Run(ctx context.Context) error {
+	s.mu.Lock()
+	s.running = true
+	s.mu.Unlock()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.follow(gctx) })
 	g.Go(func() error {

@@ -1,6 +1,7 @@
 package dns_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -347,5 +348,45 @@ func TestListenAddrs(t *testing.T) {
 				t.Errorf("%s tcp=%v: %v", addr, tcp, m)
 			}
 		}
+	}
+}
+
+// TestListen: an address bound with Listen before Run is served like those
+// of Config.Addrs, over UDP and TCP; once Run has started, Listen is
+// refused.
+func TestListen(t *testing.T) {
+	f := recordsFixture(t)
+	s, err := cmdns.New(cmdns.Config{Addrs: []string{"127.0.0.1:0"}, Upstreams: []string{}, View: f.reg.View(), Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if addrs := s.Addrs(); len(addrs) != 2 || addrs[1] != extra {
+		t.Fatalf("Addrs %v after Listen bound %s", addrs, extra)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dns server: %v", err)
+		}
+	})
+	want := []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"}
+	for _, addr := range s.Addrs() {
+		for _, tcp := range []bool{false, true} {
+			q := query{name: "web.example.local.", qtype: dns.TypeA, tcp: tcp}
+			eventually(t, "an answer from "+addr, func() bool {
+				m, err := exchange(addr, q)
+				return err == nil && m.Rcode == dns.RcodeSuccess && slices.Equal(sortedValues(m.Answer), want)
+			})
+		}
+	}
+	if _, err := s.Listen("127.0.0.1:0"); err == nil {
+		t.Fatal("Listen on a running server succeeded")
 	}
 }

@@ -21,6 +21,18 @@
 // be reachable from the cluster network (Portolan's DNS on 127.0.0.1 of the
 // host is not).
 //
+// That is what the DNS network is for: with Config.DNS, New creates (or,
+// after a restart, finds) a /30 bridge network of the owner's, named
+// portolan-<owner hash>.dns, that no container joins, has Portolan's DNS
+// server listen on port 53 of its gateway, and puts that address first in
+// every task's DNS servers. The gateway is an address of the host, reachable
+// from every cluster network, and unlike a cluster's network it stays while
+// the server runs, so the DNS server binds it once, before it serves. An
+// app in a task then resolves <service>.<namespace> as on ECS, with nothing
+// but the resolv.conf the engine writes. Binding port 53 needs root (or
+// CAP_NET_BIND_SERVICE); without it New logs a warning and tasks get
+// Config.DNSServers alone.
+//
 // The pause image is built on first use, FROM scratch, around a tiny static
 // ELF program generated here (pause(2) in a loop; ppoll(2) on arm64): no
 // registry, no toolchain and no binary blob in the repository are needed.
@@ -39,7 +51,8 @@
 //
 // Names: the pause container is portolan-<taskId>, a task container
 // portolan-<taskId>.<name> (a dot cannot occur in an ECS container name, so
-// the two never clash), a cluster network portolan-<cluster>-<owner hash>.
+// the two never clash), a cluster network portolan-<cluster>-<owner hash>,
+// the DNS network portolan-<owner hash>.dns.
 // A container's ID is its Docker ID, which is also what ECS shows as its
 // runtimeId on EC2.
 package docker

@@ -7,9 +7,11 @@ import (
 	"net/netip"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/moby/moby/client"
 
 	"github.com/portolan/portolan/internal/ecs/runtime"
@@ -145,6 +147,113 @@ func TestNetworkAndDNS(t *testing.T) {
 	if _, err := cli.NetworkInspect(ctx, nets.Items[0].ID, client.NetworkInspectOptions{}); err == nil {
 		t.Errorf("the cluster network outlived its last task")
 	}
+}
+
+// TestDNSNetwork: with Config.DNS the driver has the DNS server listen on
+// port 53 of its DNS network's gateway and makes that the tasks' first
+// nameserver, so that an app in a FROM scratch container resolves names
+// through it; a restarted driver finds the same network, RemoveAll removes
+// it, and a DNS server that cannot listen leaves tasks the configured
+// servers.
+func TestDNSNetwork(t *testing.T) {
+	cli := engine(t)
+	ctx := runtimetest.Context(t)
+	owner := testOwner()
+	pool := netip.MustParsePrefix("10.213.0.0/16")
+	other := netip.MustParseAddr("192.0.2.53")
+	srv := &fakeDNS{t: t}
+	d := newDriver(t, cli, docker.Config{Owner: owner, DNS: srv, DNSServers: []netip.Addr{other}, SubnetPool: pool})
+	servers := d.DNSServers()
+	if len(servers) != 2 || !pool.Contains(servers[0]) || servers[1] != other || len(srv.addrs) != 1 || srv.addrs[0] != netip.AddrPortFrom(servers[0], 53).String() {
+		t.Fatalf("DNSServers %v, listened on %v", servers, srv.addrs)
+	}
+	gw := servers[0]
+
+	// An app in a task calls itself by a name only the fake DNS server
+	// knows, through the engine's resolver in the task.
+	task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: runtimetest.NewTaskID(), Cluster: "dnsnet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.answer.Store(&task.Address)
+	h := runtimetest.Harness{App: appImage(t, cli), AppPath: "/app"}
+	runtimetest.Start(t, d, task, h.AppSpec("web", 8080, map[string]string{
+		"SERVICE_NAME": "web", "REQUEST_URLS": "http://self.portolan.test:8080/message"}))
+	body := string(runtimetest.WaitHTTP(t, runtimetest.URL(task.Address, 8080, "/request"), 15*time.Second))
+	if want := "http://self.portolan.test:8080/message " + netip.AddrPortFrom(task.Address, 8080).String() + " web\n"; body != want {
+		t.Errorf("/request = %q, want %q", body, want)
+	}
+	p, err := cli.ContainerInspect(ctx, "portolan-"+task.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dns := p.Container.HostConfig.DNS; len(dns) != 2 || dns[0] != gw || dns[1] != other {
+		t.Errorf("pause container DNS = %v, want [%v %v]", dns, gw, other)
+	}
+
+	// Restarted, the driver finds the same network.
+	again := &fakeDNS{t: t, record: true}
+	d2 := newDriver(t, cli, docker.Config{Owner: owner, DNS: again, SubnetPool: pool})
+	if got := d2.DNSServers(); len(got) != 1 || got[0] != gw {
+		t.Errorf("restarted driver's DNSServers %v, want [%v]", got, gw)
+	}
+	if err := d2.RemoveAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	nets, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: make(client.Filters).Add("label", "portolan.owner="+owner)})
+	if err != nil || len(nets.Items) != 0 {
+		t.Errorf("networks after RemoveAll: %+v, %v", nets.Items, err)
+	}
+
+	// A DNS server that cannot listen: tasks keep the configured servers.
+	failing := &fakeDNS{t: t, err: fmt.Errorf("listen: permission denied")}
+	d3 := newDriver(t, cli, docker.Config{Owner: testOwner(), DNS: failing, DNSServers: []netip.Addr{other}})
+	if got := d3.DNSServers(); len(got) != 1 || got[0] != other {
+		t.Errorf("DNSServers without Portolan's DNS: %v, want [%v]", got, other)
+	}
+}
+
+// fakeDNS plays Portolan's DNS server: it answers every A query with the
+// address in answer, over UDP and TCP, until the test ends. With record
+// it only notes the addresses; with err it fails.
+type fakeDNS struct {
+	t      *testing.T
+	record bool
+	err    error
+	addrs  []string
+	answer atomic.Pointer[netip.Addr]
+}
+
+func (f *fakeDNS) Listen(addr string) (string, error) {
+	if f.err != nil {
+		return "", f.err
+	}
+	f.addrs = append(f.addrs, addr)
+	if f.record {
+		return addr, nil
+	}
+	handler := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		if a := f.answer.Load(); a != nil && q.Question[0].Qtype == dns.TypeA {
+			m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 1}, A: a.AsSlice()})
+		}
+		w.WriteMsg(m)
+	})
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return "", err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		pc.Close()
+		return "", err
+	}
+	for _, s := range []*dns.Server{{PacketConn: pc, Handler: handler}, {Listener: ln, Handler: handler}} {
+		go s.ActivateAndServe()
+		f.t.Cleanup(func() { s.Shutdown() })
+	}
+	return addr, nil
 }
 
 // TestMemoryLimit checks that the memory limit holds and an OOM kill is

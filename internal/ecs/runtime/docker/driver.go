@@ -33,10 +33,15 @@ const (
 	// pause container's namespace, it has no network settings of its own.
 	labelAddress = "portolan.ecs.address"
 
-	rolePause     = "pause"
-	roleContainer = "container"
-	roleNetwork   = "cluster-network"
+	rolePause      = "pause"
+	roleContainer  = "container"
+	roleNetwork    = "cluster-network"
+	roleDNSNetwork = "dns-network"
 )
+
+// DefaultSubnetPool is where cluster subnets come from unless
+// Config.SubnetPool says otherwise.
+var DefaultSubnetPool = netip.MustParsePrefix("10.213.0.0/16")
 
 // oomReason is the container reason ECS gives after an OOM kill.
 const oomReason = "OutOfMemoryError: Container killed due to memory usage"
@@ -49,16 +54,28 @@ type Config struct {
 	// server's data-dir id; the driver only ever sees what carries its
 	// owner. Required.
 	Owner string
-	// DNSServers and DNSSearch go into every task's resolv.conf (Portolan's
-	// DNS server, reachable from the containers); empty means the engine's
-	// defaults.
+	// DNSServers and DNSSearch go into every task's resolv.conf; empty
+	// means the engine's defaults.
 	DNSServers []netip.Addr
 	DNSSearch  []string
-	// SubnetPool is where cluster subnets come from, SubnetBits their size.
-	// Defaults: 10.213.0.0/16 and 24 (253 tasks per cluster).
+	// DNS, if set, is Portolan's DNS server: New has it listen on port 53
+	// of the gateway of the owner's DNS network, an address of the host
+	// that every cluster network reaches, and puts that address first in
+	// DNSServers. If it cannot listen there (port 53 needs root), New logs
+	// a warning and tasks get DNSServers alone.
+	DNS DNSListener
+	// SubnetPool is where cluster subnets (and the DNS network's /30) come
+	// from, SubnetBits their size. Defaults: DefaultSubnetPool and 24 (253
+	// tasks per cluster).
 	SubnetPool netip.Prefix
 	SubnetBits int
 	Logger     *slog.Logger
+}
+
+// DNSListener is a DNS server that can answer on one more address of the
+// host before it starts serving (*dns.Server of internal/cloudmap/dns).
+type DNSListener interface {
+	Listen(addr string) (string, error)
 }
 
 // Driver is the docker runtime. Create it with New.
@@ -68,6 +85,9 @@ type Driver struct {
 	log   *slog.Logger
 	arch  string // the engine's architecture
 	pause string // the pause image's tag
+	// dns are the tasks' DNS servers: Config.DNSServers, after Portolan's
+	// own when Config.DNS listens on the DNS network.
+	dns []netip.Addr
 
 	// netMu orders creating a pause container in a cluster network against
 	// removing that network when its last task goes.
@@ -83,7 +103,7 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 		return nil, errors.New("docker runtime: Owner is required")
 	}
 	if !cfg.SubnetPool.IsValid() {
-		cfg.SubnetPool = netip.MustParsePrefix("10.213.0.0/16")
+		cfg.SubnetPool = DefaultSubnetPool
 	}
 	if cfg.SubnetBits == 0 {
 		cfg.SubnetBits = 24
@@ -113,8 +133,21 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker runtime: pause image: %w", err)
 	}
-	return &Driver{cfg: cfg, cli: cli, log: cfg.Logger, arch: v.Arch, pause: pause}, nil
+	d := &Driver{cfg: cfg, cli: cli, log: cfg.Logger, arch: v.Arch, pause: pause, dns: cfg.DNSServers}
+	if cfg.DNS != nil {
+		addr, err := d.listenDNS(ctx)
+		if err != nil {
+			d.log.Warn("Portolan's DNS cannot serve task containers, which will not resolve Cloud Map names (binding port 53 needs root)", "err", err)
+		} else {
+			d.dns = append([]netip.Addr{addr}, cfg.DNSServers...)
+			d.log.Info("tasks resolve through Portolan's DNS", "addr", addr)
+		}
+	}
+	return d, nil
 }
+
+// DNSServers are the DNS servers every task's resolv.conf gets.
+func (d *Driver) DNSServers() []netip.Addr { return slices.Clone(d.dns) }
 
 // Name implements runtime.Driver.
 func (d *Driver) Name() string { return "docker" }
@@ -199,7 +232,7 @@ func (d *Driver) createPause(ctx context.Context, spec runtime.TaskSpec) (string
 		},
 		HostConfig: &container.HostConfig{
 			NetworkMode: container.NetworkMode(network),
-			DNS:         d.cfg.DNSServers,
+			DNS:         d.dns,
 			DNSSearch:   d.cfg.DNSSearch,
 		},
 	}
@@ -609,7 +642,11 @@ func (d *Driver) RemoveAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range nets {
+	dnsNets, err := d.dnsNetworks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range append(nets, dnsNets...) {
 		if _, err := d.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, err)
 		}

@@ -47,6 +47,15 @@ func TestSubnets(t *testing.T) {
 	if want := []string{"10.213.0.0/24", "10.213.1.0/24", "10.213.2.0/24", "10.213.3.0/24"}; !slices.Equal(got, want) {
 		t.Errorf("subnets = %v, want %v", got, want)
 	}
+	got = nil
+	for p := range subnetsBackward(netip.MustParsePrefix("10.213.0.0/16"), 30) {
+		if got = append(got, p.String()); len(got) == 2 {
+			break
+		}
+	}
+	if want := []string{"10.213.255.252/30", "10.213.255.248/30"}; !slices.Equal(got, want) {
+		t.Errorf("subnetsBackward = %v, want %v", got, want)
+	}
 	taken := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
 	if !overlapsAny(netip.MustParsePrefix("10.213.1.0/24"), taken) || overlapsAny(netip.MustParsePrefix("172.30.0.0/24"), taken) {
 		t.Error("overlapsAny is wrong")

@@ -11,6 +11,15 @@
 //	GET /spawn       starts a child that ignores SIGTERM; replies with its pid
 //	GET /exit?code=N exits with code N after replying
 //	GET /file?path=P the content of file P (e.g. /etc/resolv.conf)
+//	GET /message     $SERVICE_NAME
+//	GET /request     GET each URL of $REQUEST_URLS (comma-separated; default
+//	                 /message of myservice-a and myservice-b in
+//	                 ecs-service-discovery.local, port 8080) and, per URL, a
+//	                 line "URL ADDR BODY": the address that answered and its
+//	                 body; 502 if any failed
+//
+// Names resolve through $DNS_SERVER (host:port) when it is set, through the
+// system's resolver otherwise, afresh for every request of /request.
 //
 // It writes "listening on ADDR" to stdout and "started pid N" to stderr once
 // it listens. SIGTERM makes it exit with $TERM_EXIT_CODE (default 0) unless
@@ -22,11 +31,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -178,6 +189,28 @@ func serve() error {
 		}
 		w.Write(b)
 	})
+	mux.HandleFunc("GET /message", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, os.Getenv("SERVICE_NAME"))
+	})
+	mux.HandleFunc("GET /request", func(w http.ResponseWriter, r *http.Request) {
+		urls := os.Getenv("REQUEST_URLS")
+		if urls == "" {
+			urls = "http://myservice-a.ecs-service-discovery.local:8080/message,http://myservice-b.ecs-service-discovery.local:8080/message"
+		}
+		var out strings.Builder
+		status := http.StatusOK
+		for _, u := range strings.Split(urls, ",") {
+			addr, body, err := request(r.Context(), u)
+			if err != nil {
+				status = http.StatusBadGateway
+				fmt.Fprintf(&out, "%s error %v\n", u, err)
+				continue
+			}
+			fmt.Fprintf(&out, "%s %s %s\n", u, addr, strings.TrimSpace(body))
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, out.String())
+	})
 	mux.HandleFunc("GET /exit", func(w http.ResponseWriter, r *http.Request) {
 		code, _ := strconv.Atoi(r.URL.Query().Get("code"))
 		fmt.Fprintln(w, "bye")
@@ -189,4 +222,34 @@ func serve() error {
 		}()
 	})
 	return http.Serve(ln, mux)
+}
+
+// request GETs url on a new connection, resolving its host anew (through
+// $DNS_SERVER if set), and returns the address that answered and the body.
+func request(ctx context.Context, url string) (addr, body string, err error) {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	if server := os.Getenv("DNS_SERVER"); server != "" {
+		dialer.Resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, server)
+		}}
+	}
+	c := http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext, DisableKeepAlives: true}}
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+		addr = i.Conn.RemoteAddr().String()
+	}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return addr, string(b), err
 }
