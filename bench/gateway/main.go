@@ -48,6 +48,7 @@ func main() {
 	backend := flag.String("backend", "", "gateway mode: the backend's ip:port")
 	dataDir := flag.String("data", "", "gateway mode: state directory (default: a temp dir)")
 	accessLog := flag.Bool("access-log", false, "gateway mode: configure an access log (written to /dev/null and no log group)")
+	withJWT := flag.Bool("jwt", false, "gateway mode: put GET /pets/{id} behind a JWT authorizer whose issuer runs in-process; prints \"token <jwt>\" before ready")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -67,7 +68,7 @@ func main() {
 	case "backend":
 		err = runBackend(ctx, *addr)
 	case "gateway":
-		err = runGateway(ctx, *addr, *backend, *dataDir, *accessLog)
+		err = runGateway(ctx, *addr, *backend, *dataDir, *accessLog, *withJWT)
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -109,7 +110,7 @@ func runBackend(ctx context.Context, addr string) error {
 	return nil
 }
 
-func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog bool) error {
+func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, withJWT bool) error {
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "portolan-gw-bench")
 		if err != nil {
@@ -139,7 +140,16 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog bo
 	if err != nil {
 		return err
 	}
-	gw := gateway.New(gateway.Config{APIs: api.View(), CloudMap: cm.View(), AccountID: "000000000000", AccessLog: devNull, Logger: logger})
+	// The account-level limit (10,000/s) is off: the benchmark measures the
+	// gateway, not AWS's quota.
+	gw := gateway.New(gateway.Config{APIs: api.View(), CloudMap: cm.View(), AccountID: "000000000000", AccessLog: devNull, Logger: logger,
+		AccountThrottle: gateway.Throttle{Rate: -1}})
+	var idp *issuer
+	if withJWT {
+		if idp, err = startIssuer(ctx); err != nil {
+			return err
+		}
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return cm.Run(ctx) })
@@ -147,7 +157,7 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog bo
 	g.Go(func() error { return gw.Run(ctx) })
 	g.Go(func() error { return gw.Serve(ctx, ln) })
 	g.Go(func() error {
-		id, err := configure(ctx, cm, api, backend, accessLog)
+		id, err := configure(ctx, cm, api, backend, accessLog, idp)
 		if err != nil {
 			return err
 		}
@@ -155,6 +165,9 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog bo
 		defer cancel()
 		if err := gw.Sync(sctx); err != nil {
 			return err
+		}
+		if idp != nil {
+			fmt.Printf("token %s\n", idp.token)
 		}
 		fmt.Printf("ready %s %s.%s\n", ln.Addr(), id, gateway.DefaultDomain)
 		<-ctx.Done()
@@ -169,7 +182,7 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog bo
 }
 
 // configure sets up the API through the services' Go APIs and returns its id.
-func configure(ctx context.Context, cm *cloudmap.Registry, api *apigw.Service, backend string, accessLog bool) (string, error) {
+func configure(ctx context.Context, cm *cloudmap.Registry, api *apigw.Service, backend string, accessLog bool, idp *issuer) (string, error) {
 	host, port, err := net.SplitHostPort(backend)
 	if err != nil {
 		return "", fmt.Errorf("-backend: %w", err)
@@ -205,8 +218,21 @@ func configure(ctx context.Context, cm *cloudmap.Registry, api *apigw.Service, b
 	if err != nil {
 		return "", err
 	}
+	var authorizerID *string
+	if idp != nil {
+		auth, err := api.CreateAuthorizer(ctx, &apigw.CreateAuthorizerInput{ApiId: a.ApiId, Name: s("bench"), AuthorizerType: s(apigw.AuthorizerJWT),
+			IdentitySource: []string{"$request.header.Authorization"}, JwtConfiguration: &apigw.JWTConfiguration{Issuer: idp.url, Audience: []string{"bench"}}})
+		if err != nil {
+			return "", err
+		}
+		authorizerID = &auth.AuthorizerId
+	}
 	for _, key := range []string{"ANY /{proxy+}", "GET /pets/{id}"} {
-		if _, err := api.CreateRoute(ctx, &apigw.CreateRouteInput{ApiId: a.ApiId, RouteKey: s(key), Target: s("integrations/" + integ.IntegrationId)}); err != nil {
+		in := &apigw.CreateRouteInput{ApiId: a.ApiId, RouteKey: s(key), Target: s("integrations/" + integ.IntegrationId)}
+		if authorizerID != nil {
+			in.AuthorizationType, in.AuthorizerId = s(apigw.AuthorizationJWT), authorizerID
+		}
+		if _, err := api.CreateRoute(ctx, in); err != nil {
 			return "", err
 		}
 	}

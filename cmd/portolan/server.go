@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/portolan/portolan/internal/apigw/gateway"
 	"github.com/portolan/portolan/internal/server"
 )
 
@@ -23,6 +24,8 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 	fs.StringVar(&cfg.GatewayAddr, "gateway", "127.0.0.1:8080", "HTTP API gateway address")
 	fs.StringVar(&cfg.DNSAddr, "dns", "127.0.0.1:8600", "DNS server address (UDP and TCP)")
 	fs.DurationVar(&cfg.HealthCheckInterval, "health-check-interval", 10*time.Second, "how often HealthCheckConfig probes run")
+	fs.Float64Var(&cfg.AccountThrottle.Rate, "account-rate-limit", gateway.DefaultAccountRate, "gateway requests per second for the whole account, as AWS's account-level throttling (-1: no limit)")
+	fs.IntVar(&cfg.AccountThrottle.Burst, "account-burst-limit", gateway.DefaultAccountBurst, "burst of the account-level throttling")
 	return fs.String("log-level", "info", "debug, info, warn or error")
 }
 

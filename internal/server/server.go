@@ -50,6 +50,9 @@ type Config struct {
 	// HealthCheckInterval is how often Portolan probes instances of Cloud Map
 	// services with a HealthCheckConfig.
 	HealthCheckInterval time.Duration
+	// AccountThrottle is the gateway's account-level limit (AWS's 10,000
+	// requests/s, burst 5,000, when zero; a negative Rate turns it off).
+	AccountThrottle gateway.Throttle
 }
 
 // Defaults fills what was left empty.
@@ -182,7 +185,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), AccountID: cfg.AccountID,
-		AccessLog: io.Discard, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway")})
+		AccessLog: io.Discard, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside

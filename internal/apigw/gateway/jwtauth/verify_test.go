@@ -53,3 +53,30 @@ func TestCheckIssuer(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVerify: a token seen before (the cache) and a first sight of a
+// token (signature check and claims).
+func BenchmarkVerify(b *testing.B) {
+	a, good := testIssuer(b)
+	ctx := context.Background()
+	if _, err := a.Verify(ctx, good); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.Verify(ctx, good); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("first", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			clear(a.cache)
+			if _, err := a.Verify(ctx, good); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
