@@ -1,0 +1,216 @@
+package jwtcors_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/portolan/portolan/internal/server/servertest"
+)
+
+// TestJWTCORSExample does what the README says, on free ports: start the
+// issuer, `portolan up examples/jwt-cors` pointed at it, then calls the
+// API as curl and a browser would, and reads the access log that up
+// streams. Ctrl-C must delete the stack.
+func TestJWTCORSExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the whole example")
+	}
+	bin := servertest.Binary(t)
+	issuerBin := filepath.Join(t.TempDir(), "issuer")
+	if out, err := exec.Command("go", "build", "-o", issuerBin, "./issuer").CombinedOutput(); err != nil {
+		t.Fatalf("build issuer: %v\n%s", err, out)
+	}
+	issuerURL := fmt.Sprintf("http://127.0.0.1:%d", servertest.FreePort(t))
+	issuer := exec.Command(issuerBin, "-addr", strings.TrimPrefix(issuerURL, "http://"))
+	issuer.Stderr = os.Stderr
+	if err := issuer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { issuer.Process.Kill(); issuer.Wait() })
+	servertest.WaitReady(t, issuerURL+"/.well-known/openid-configuration")
+
+	gateway := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
+	up := exec.Command(bin, "up", "--parameter-overrides", "IssuerUrl="+issuerURL, "--parameter-overrides", "WebOrigin="+issuerURL, "examples/jwt-cors")
+	up.Dir = "../.."
+	up.Env = append(os.Environ(), "PORTOLAN_DATA_DIR="+t.TempDir(), "PORTOLAN_GATEWAY="+gateway,
+		fmt.Sprintf("PORTOLAN_API=127.0.0.1:%d", servertest.FreePort(t)), fmt.Sprintf("PORTOLAN_DNS=127.0.0.1:%d", servertest.FreePort(t)))
+	up.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := up.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Stderr = up.Stdout
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-up.Process.Pid, syscall.SIGKILL) })
+
+	// Read everything up prints; the curl lines and the API URL come first.
+	var mu sync.Mutex
+	var transcript strings.Builder
+	lines := make(chan string, 1024)
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			mu.Lock()
+			transcript.WriteString(s.Text() + "\n")
+			mu.Unlock()
+			select {
+			case lines <- s.Text():
+			default:
+			}
+		}
+		close(lines)
+	}()
+	printed := func() string { mu.Lock(); defer mu.Unlock(); return transcript.String() }
+	var apiURL string
+	var curls []string
+	timeout := time.After(3 * time.Minute)
+	for apiURL == "" || !strings.Contains(printed(), "Following task logs") {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("up exited:\n%s", printed())
+			}
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ApiUrl = "); ok {
+				apiURL = v
+			}
+			if c, ok := strings.CutPrefix(strings.TrimSpace(line), "curl "); ok {
+				curls = append(curls, c)
+			}
+		case <-timeout:
+			t.Fatalf("up did not get ready:\n%s", printed())
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+
+	// Every request goes to the gateway's address, with the API's host.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, gateway)
+		}}}
+	token := func(scope string) string {
+		resp, err := http.Get(issuerURL + "/token?sub=alice&scope=" + scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.TrimSpace(string(b))
+	}
+	call := func(method, path string, header http.Header) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, apiURL+path, nil)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	// The service's tasks may still be registering.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if code, _, _ := call("GET", "/health", nil); code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/health never answered:\n%s", printed())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	if code, _, body := call("GET", "/pets", nil); code != 401 || body != `{"message":"Unauthorized"}` {
+		t.Errorf("no token: %d %s", code, body)
+	}
+	code, _, body := call("GET", "/pets", http.Header{"Authorization": {"Bearer " + token("pets/read")}})
+	var got struct {
+		Pets        []string
+		User, Scope string
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &got) != nil || got.User != "alice" || got.Scope != "pets/read" || len(got.Pets) == 0 {
+		t.Errorf("read with pets/read: %d %s", code, body)
+	}
+	if code, _, body := call("POST", "/pets", http.Header{"Authorization": {"Bearer " + token("pets/read")}}); code != 403 || body != `{"message":"Forbidden"}` {
+		t.Errorf("write with pets/read: %d %s", code, body)
+	}
+	if code, _, body := call("POST", "/pets", http.Header{"Authorization": {"Bearer " + token("pets/write")}}); code != 200 {
+		t.Errorf("write with pets/write: %d %s", code, body)
+	}
+	// CORS for the web page's origin, not for others.
+	code, h, _ := call("OPTIONS", "/pets", http.Header{"Origin": {issuerURL}, "Access-Control-Request-Method": {"GET"}, "Access-Control-Request-Headers": {"authorization"}})
+	if code != 204 || h.Get("Access-Control-Allow-Origin") != issuerURL || h.Get("Access-Control-Allow-Methods") != "GET,POST" || h.Get("Access-Control-Max-Age") != "600" {
+		t.Errorf("preflight: %d %v", code, h)
+	}
+	_, h, _ = call("GET", "/pets", http.Header{"Origin": {issuerURL}, "Authorization": {"Bearer " + token("pets/read")}})
+	if h.Get("Access-Control-Allow-Origin") != issuerURL || h.Get("Access-Control-Expose-Headers") != "apigw-requestid" {
+		t.Errorf("CORS on the answer: %v", h)
+	}
+	if _, h, _ = call("GET", "/pets", http.Header{"Origin": {"http://evil.example"}}); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("refused origin got %q", h.Get("Access-Control-Allow-Origin"))
+	}
+
+	// The curl lines up printed (the README's) work as written, given the
+	// gateway's port: they name the default 8080, so point them at ours.
+	_, port, _ := net.SplitHostPort(gateway)
+	if len(curls) == 0 {
+		t.Errorf("up printed no curl lines:\n%s", printed())
+	}
+	for _, c := range curls {
+		cmd := "curl -sS --max-time 10 " + strings.ReplaceAll(c, ":8080", ":"+port)
+		out, err := exec.Command("sh", "-c", cmd).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: %v %s", cmd, err, out)
+		}
+		if strings.Contains(c, "Bearer") && !strings.Contains(string(out), `"user":"alice"`) {
+			t.Errorf("%s: %s", cmd, out)
+		}
+	}
+
+	// The access log, streamed by up: who called, and why calls failed.
+	deadline = time.Now().Add(15 * time.Second)
+	for !(strings.Contains(printed(), `"user":"alice"`) && regexp.MustCompile(`"status":"401".*"authError":"no token`).MatchString(printed())) {
+		if time.Now().After(deadline) {
+			t.Fatalf("access log lines missing:\n%s", printed())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	syscall.Kill(-up.Process.Pid, syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() {
+		<-scanned // Wait closes the pipe: read it to its end first
+		done <- up.Wait()
+	}()
+	select {
+	case <-done:
+		if !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +jwt-cors`).MatchString(printed()) {
+			t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", printed())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("portolan up did not stop after Ctrl-C")
+	}
+}
