@@ -24,6 +24,8 @@ func runUp(ctx context.Context, args []string) error {
 	level := serverFlags(fs, &cfg)
 	images := pairs{}
 	fs.Var(images, "image", "map an image name in the template to something runnable here, NAME=REF (repeatable)")
+	params := pairs{}
+	fs.Var(params, "parameter-overrides", "template parameter NAME=VALUE (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,18 +67,14 @@ func runUp(ctx context.Context, args []string) error {
 
 	name := stackName(dir)
 	started := time.Now()
-	st, err := s.Stacks.Deploy(ctx, stack.DeployInput{StackName: name, Template: tpl, Images: images}, printEvent)
+	st, err := s.Stacks.Deploy(ctx, stack.DeployInput{StackName: name, Template: tpl, Parameters: params, Images: images}, printEvent)
 	if err != nil {
 		stopServer()
 		<-done
 		return fmt.Errorf("deploy %s: %w", name, err)
 	}
 	printOutputs(os.Stdout, st)
-	for _, o := range st.Outputs {
-		if strings.HasPrefix(o.Value, "http") {
-			fmt.Printf("\nTry it:\n  curl %s/hello\n", o.Value)
-		}
-	}
+	printTryIt(st)
 	fmt.Printf("\nFollowing task logs; Ctrl-C stops everything.\n\n")
 	for _, r := range st.Resources {
 		if r.Type == "AWS::Logs::LogGroup" {
@@ -192,4 +190,25 @@ func shortStream(s string) string {
 func port(addr string) string {
 	_, p, _ := strings.Cut(addr, ":")
 	return p
+}
+
+// printTryIt shows how to call the stack: the outputs that are curl
+// commands (a template's way to say it), else a curl of every URL output.
+func printTryIt(st *stack.Stack) {
+	var lines []string
+	for _, o := range st.Outputs {
+		if strings.HasPrefix(o.Value, "curl ") {
+			lines = append(lines, o.Value)
+		}
+	}
+	if len(lines) == 0 {
+		for _, o := range st.Outputs {
+			if strings.HasPrefix(o.Value, "http") {
+				lines = append(lines, "curl "+o.Value+"/")
+			}
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Printf("\nTry it:\n  %s\n", strings.Join(lines, "\n  "))
+	}
 }

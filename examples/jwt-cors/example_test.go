@@ -41,7 +41,17 @@ func TestJWTCORSExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { issuer.Process.Kill(); issuer.Wait() })
-	servertest.WaitReady(t, issuerURL+"/.well-known/openid-configuration")
+	for i := 0; ; i++ {
+		resp, err := http.Get(issuerURL + "/.well-known/openid-configuration")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 200 {
+			t.Fatalf("issuer not up: %v", err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 
 	gateway := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
 	up := exec.Command(bin, "up", "--parameter-overrides", "IssuerUrl="+issuerURL, "--parameter-overrides", "WebOrigin="+issuerURL, "examples/jwt-cors")
@@ -91,9 +101,6 @@ func TestJWTCORSExample(t *testing.T) {
 			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ApiUrl = "); ok {
 				apiURL = v
 			}
-			if c, ok := strings.CutPrefix(strings.TrimSpace(line), "curl "); ok {
-				curls = append(curls, c)
-			}
 		case <-timeout:
 			t.Fatalf("up did not get ready:\n%s", printed())
 		}
@@ -102,6 +109,11 @@ func TestJWTCORSExample(t *testing.T) {
 		for range lines {
 		}
 	}()
+	for _, line := range strings.Split(printed(), "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "curl "); ok {
+			curls = append(curls, c)
+		}
+	}
 
 	// Every request goes to the gateway's address, with the API's host.
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
