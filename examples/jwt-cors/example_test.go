@@ -202,6 +202,22 @@ func TestJWTCORSExample(t *testing.T) {
 		}
 	}
 
+	// A real browser: the issuer's page calls the API across origins. From
+	// the allowed origin the call goes through; from another origin (the
+	// same page at localhost instead of 127.0.0.1) the browser blocks it.
+	if chromium, err := exec.LookPath("chromium"); err == nil {
+		page := issuerURL + "/?api=" + strings.ReplaceAll(apiURL, ":8080", ":"+port)
+		if dom := browse(t, chromium, page); !strings.Contains(dom, `200 {"pets":`) || !strings.Contains(dom, `"user":"browser-user"`) {
+			t.Errorf("page on the allowed origin:\n%s", dom)
+		}
+		other := strings.Replace(page, "127.0.0.1", "localhost", 1)
+		if dom := browse(t, chromium, other); !strings.Contains(dom, "blocked: TypeError") {
+			t.Errorf("page on another origin:\n%s", dom)
+		}
+	} else {
+		t.Log("no chromium: the browser check is skipped (.ci/run installs it)")
+	}
+
 	// The access log, streamed by up: who called, and why calls failed.
 	deadline = time.Now().Add(15 * time.Second)
 	for !(strings.Contains(printed(), `"user":"alice"`) && regexp.MustCompile(`"status":"401".*"authError":"no token`).MatchString(printed())) {
@@ -225,4 +241,19 @@ func TestJWTCORSExample(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("portolan up did not stop after Ctrl-C")
 	}
+}
+
+// browse loads url in headless Chromium, lets its scripts run, and returns
+// the page's DOM.
+func browse(t *testing.T, chromium, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir="+t.TempDir(),
+		"--virtual-time-budget=10000", "--dump-dom", url)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium %s: %v", url, err)
+	}
+	return string(out)
 }
