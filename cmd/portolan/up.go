@@ -48,8 +48,12 @@ func runUp(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return err
 	}
-	if err := buildApps(ctx, dir, filepath.Join(cfg.DataDir, "bin"), images); err != nil {
-		return err
+	// A host binary is an image only to the process runtime; the docker
+	// runtime runs the engine's images, which the user builds.
+	if cfg.Runtime != "docker" {
+		if err := buildApps(ctx, dir, filepath.Join(cfg.DataDir, "bin"), images); err != nil {
+			return err
+		}
 	}
 
 	s, err := server.New(cfg, log)

@@ -1,0 +1,242 @@
+package servicediscovery_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/server/servertest"
+)
+
+const namespace = "ecs-service-discovery.local"
+
+var services = []string{"myservice-a", "myservice-b"}
+
+// TestServiceDiscoveryExample does what the README says, on free ports and
+// with an image tag of its own: build the image with build.sh, `portolan
+// up --runtime docker examples/service-discovery`, call /request through
+// the gateway (myservice-a asks both services by DNS name, from inside its
+// container), and ask Portolan's DNS for both names. Ctrl-C must delete
+// the stack and stop every container.
+func TestServiceDiscoveryExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds an image and runs the whole example on Docker")
+	}
+	if out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
+		t.Skipf("no Docker engine: %v %s", err, out)
+	}
+	bin := servertest.Binary(t)
+
+	// A tag of this run's own: removing it leaves alone any image the user
+	// built, even one with the same ID (docker rmi without -f only untags).
+	b := make([]byte, 4)
+	rand.Read(b)
+	image := "portolan-example/discovery-app:test-" + hex.EncodeToString(b)
+	if out, err := exec.Command("./build.sh", image).CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("docker", "rmi", image).CombinedOutput(); err != nil {
+			t.Errorf("docker rmi %s: %v %s", image, err, out)
+		}
+	})
+
+	dataDir := t.TempDir()
+	// Runs after up has stopped (cleanups run last-in first-out): remove
+	// whatever this data dir's node still owns, containers and networks,
+	// even if the test failed.
+	t.Cleanup(func() {
+		owner, err := os.ReadFile(filepath.Join(dataDir, "node-id"))
+		if err != nil {
+			return
+		}
+		if d, err := docker.New(context.Background(), docker.Config{Owner: strings.TrimSpace(string(owner))}); err == nil {
+			if err := d.RemoveAll(context.Background()); err != nil {
+				t.Errorf("remove containers and networks: %v", err)
+			}
+		}
+	})
+	gateway := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
+	dnsAddr := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
+	up := exec.Command(bin, "up", "--runtime", "docker", "--parameter-overrides", "AppImage="+image, "examples/service-discovery")
+	up.Dir = "../.."
+	up.Env = append(os.Environ(), "PORTOLAN_DATA_DIR="+dataDir, "PORTOLAN_GATEWAY="+gateway, "PORTOLAN_DNS="+dnsAddr,
+		fmt.Sprintf("PORTOLAN_API=127.0.0.1:%d", servertest.FreePort(t)))
+	up.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := up.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Stderr = up.Stdout
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-up.Process.Pid, syscall.SIGKILL) })
+
+	var mu sync.Mutex
+	var transcript strings.Builder
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			mu.Lock()
+			transcript.WriteString(s.Text() + "\n")
+			mu.Unlock()
+		}
+	}()
+	printed := func() string { mu.Lock(); defer mu.Unlock(); return transcript.String() }
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(printed(), "Following task logs") {
+		select {
+		case <-scanned:
+			t.Fatalf("up exited:\n%s", printed())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("up did not get ready:\n%s", printed())
+		}
+	}
+	// The curl line up prints, from the template's TryIt output.
+	m := regexp.MustCompile(`(?m)^\s+curl (http://\S+/request)$`).FindStringSubmatch(printed())
+	if m == nil {
+		t.Fatalf("up printed no curl line for /request:\n%s", printed())
+	}
+	url := m[1]
+
+	// The gateway's address, whatever the API's host name resolves to here.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, gateway)
+		}}}
+	type reply struct {
+		From    string
+		Answers []struct{ Peer, Address, Message, Error string }
+	}
+	request := func() (int, string, reply) {
+		var r reply
+		resp, err := client.Get(url)
+		if err != nil {
+			return 0, err.Error(), r
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		json.Unmarshal(b, &r)
+		return resp.StatusCode, string(b), r
+	}
+
+	// Portolan's DNS answers each name with its 2 tasks, once they have
+	// started and registered with Cloud Map.
+	records := map[string][]string{} // service -> its tasks' addresses
+	deadline = time.Now().Add(60 * time.Second)
+	for _, svc := range services {
+		for {
+			records[svc] = lookupA(t, dnsAddr, svc+"."+namespace)
+			if len(records[svc]) == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s.%s: A records %v, want 2\n%s", svc, namespace, records[svc], printed())
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	tasks := map[string]bool{}
+	for _, ips := range records {
+		for _, ip := range ips {
+			tasks[ip] = true
+		}
+	}
+	if len(tasks) != 4 {
+		t.Fatalf("A records %v: want 4 tasks", records)
+	}
+
+	// Through the gateway to a task of myservice-a, which asks both names
+	// and gets each answer from a task of the service it named. (The
+	// gateway's view of Cloud Map follows the DNS server's within moments.)
+	deadline = time.Now().Add(10 * time.Second)
+	for code, body, _ := request(); code != http.StatusOK; code, body, _ = request() {
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %d %s\n%s", url, code, body, printed())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	seen := map[string]bool{}
+	for range 10 {
+		code, body, r := request()
+		if code != http.StatusOK || r.From != "myservice-a" || len(r.Answers) != 2 {
+			t.Fatalf("GET %s: %d %s\n%s", url, code, body, printed())
+		}
+		for i, svc := range services {
+			a := r.Answers[i]
+			host, _, _ := net.SplitHostPort(a.Address)
+			if a.Peer != svc+"."+namespace || a.Message != svc || a.Error != "" || !slices.Contains(records[svc], host) {
+				t.Fatalf("answer %+v: want %s from one of %v", a, svc, records[svc])
+			}
+			seen[host] = true
+		}
+	}
+	t.Logf("10 calls reached tasks %v of %v", slices.Sorted(maps.Keys(seen)), records)
+
+	// Ctrl-C: the stack is deleted, its containers with it.
+	syscall.Kill(-up.Process.Pid, syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() {
+		<-scanned // Wait closes the pipe: read it to its end first
+		done <- up.Wait()
+	}()
+	select {
+	case <-done:
+		if !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +service-discovery`).MatchString(printed()) {
+			t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", printed())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("portolan up did not stop after Ctrl-C:\n%s", printed())
+	}
+	owner, _ := os.ReadFile(filepath.Join(dataDir, "node-id"))
+	out, err := exec.Command("docker", "ps", "-aq", "--filter", "label=portolan.owner="+strings.TrimSpace(string(owner))).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := strings.Fields(string(out)); len(left) > 0 {
+		t.Fatalf("containers left after Ctrl-C: %v", left)
+	}
+}
+
+// lookupA asks the DNS server at addr for name's A records.
+func lookupA(t *testing.T, addr, name string) []string {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion(dns.Fqdn(name), dns.TypeA)
+	r, _, err := new(dns.Client).Exchange(q, addr)
+	if err != nil {
+		t.Fatalf("DNS A %s: %v", name, err)
+	}
+	var ips []string
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			ips = append(ips, a.A.String())
+		}
+	}
+	return ips
+}
