@@ -18,6 +18,8 @@ Usage:
   portolan server [flags]                                run every role in this process
   portolan deploy -f TEMPLATE --stack-name NAME [...]    deploy a CloudFormation template
   portolan destroy NAME                                  delete a stack and what it created
+  portolan status [--json]                               what runs: APIs, services, tasks, health
+  portolan logs [--follow] [--since 10m] TARGET          print a log group's, a service's or a task's logs
 
 Run 'portolan <command> -h' for a command's flags.
 `
@@ -39,6 +41,10 @@ func main() {
 		err = runDeploy(ctx, os.Args[2:])
 	case "destroy":
 		err = runDestroy(ctx, os.Args[2:])
+	case "status":
+		err = runStatus(ctx, os.Args[2:])
+	case "logs":
+		err = runLogs(ctx, os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -738,6 +738,9 @@ type filterLogEventsInput struct {
 	Limit               *int32   `json:"limit"`
 	Interleaved         *bool    `json:"interleaved"`
 	StartFromHead       *bool    `json:"startFromHead"`
+
+	// keep, for in-process readers (Tail), selects streams by name.
+	keep func(stream string) bool
 }
 
 type filteredLogEvent struct {
@@ -821,7 +824,7 @@ func (s *Service) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 		if err != nil {
 			return nil, err
 		}
-		if names != nil && !names[st.Name] {
+		if names != nil && !names[st.Name] || in.keep != nil && !in.keep(st.Name) {
 			continue
 		}
 		it := s.newIter(st, lo, hi, cursor, desc)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/store"
 )
 
 // CreateLogGroup creates a group for in-process callers (the stack
@@ -32,21 +33,49 @@ func (s *Service) DeleteLogGroup(ctx context.Context, name string) error {
 // GroupARN is the group's ARN as CloudFormation's Fn::GetAtt Arn gives it.
 func (s *Service) GroupARN(name string) string { return s.groupARN(name) }
 
+// HasLogGroup reports whether the group exists.
+func (s *Service) HasLogGroup(ctx context.Context, name string) (bool, error) {
+	_, err := s.cfg.Store.Get(ctx, groupKey(name))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Follow calls fn for every event of the group from since on, in time
 // order, then for new events as they arrive, until ctx ends — what
 // `aws logs tail --follow` does, for in-process callers (`portolan up`).
 func (s *Service) Follow(ctx context.Context, group string, since time.Time, fn func(stream string, t time.Time, message string)) error {
+	return s.Tail(ctx, TailInput{Group: group, Since: since, Follow: true}, fn)
+}
+
+// TailInput says what Tail reads.
+type TailInput struct {
+	Group string
+	Since time.Time
+	// Streams, when set, keeps only the streams whose names it accepts
+	// (`portolan logs` reads one service's or one task's streams this way).
+	Streams func(stream string) bool
+	// Follow keeps reading new events until ctx ends, waiting for the group
+	// if it does not exist yet. Without it Tail returns once it has read
+	// what is there, and a missing group is an error.
+	Follow bool
+}
+
+// Tail calls fn for every event of in.Group from in.Since on, in time
+// order, and with in.Follow for new events as they arrive.
+func (s *Service) Tail(ctx context.Context, in TailInput, fn func(stream string, t time.Time, message string)) error {
 	seen := map[string]bool{}
-	start := since.UnixMilli()
+	start := in.Since.UnixMilli()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		var token *string
 		for {
-			out, err := s.filterLogEvents(ctx, &filterLogEventsInput{LogGroupName: &group, StartTime: &start, NextToken: token})
+			out, err := s.filterLogEvents(ctx, &filterLogEventsInput{LogGroupName: &in.Group, StartTime: &start, NextToken: token, keep: in.Streams})
 			if err != nil {
 				var e *awsapi.Error
-				if errors.As(err, &e) && e.Code == "ResourceNotFoundException" {
+				if in.Follow && errors.As(err, &e) && e.Code == "ResourceNotFoundException" {
 					break // not created yet, or deleted: keep waiting
 				}
 				return err
@@ -69,6 +98,9 @@ func (s *Service) Follow(ctx context.Context, group string, since time.Time, fn 
 				break
 			}
 			token = &out.NextToken
+		}
+		if !in.Follow {
+			return nil
 		}
 		select {
 		case <-tick.C:

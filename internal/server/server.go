@@ -129,6 +129,9 @@ type Server struct {
 	mux      *awsapi.Mux
 	apiLn    net.Listener
 	ready    atomic.Bool
+	// stopping closes when the api listener shuts down, ending the
+	// requests that would stream forever (`portolan logs --follow`).
+	stopping chan struct{}
 }
 
 // New opens the state and binds the listeners, so that a caller knows the
@@ -149,7 +152,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st}
+	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{})}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.mux = awsapi.NewMux(log.With("role", "api"))
 	if cfg.AccessKeyID != "" {
@@ -257,8 +260,11 @@ func (s *Server) Run(ctx context.Context) error {
 	top.HandleFunc("PUT /_portolan/stacks/{name}", s.authenticated(s.deployStack))
 	top.HandleFunc("DELETE /_portolan/stacks/{name}", s.authenticated(s.destroyStack))
 	top.HandleFunc("GET /_portolan/stacks", s.authenticated(s.listStacks))
+	top.HandleFunc("GET /_portolan/status", s.authenticated(s.status))
+	top.HandleFunc("GET /_portolan/logs", s.authenticated(s.logs))
 	top.Handle("/", s.mux)
 	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}
+	api.RegisterOnShutdown(func() { close(s.stopping) })
 	g.Go(func() error {
 		err := api.Serve(s.apiLn)
 		if errors.Is(err, http.ErrServerClosed) {

@@ -28,20 +28,20 @@ type StackResult struct {
 	Error string       `json:"error,omitempty"`
 }
 
-// stackStream writes NDJSON lines and flushes each, so the client prints
+// lineStream writes NDJSON lines and flushes each, so the client prints
 // progress as it happens.
-type stackStream struct {
+type lineStream struct {
 	mu sync.Mutex
 	w  http.ResponseWriter
 	e  *json.Encoder
 }
 
-func newStackStream(w http.ResponseWriter) *stackStream {
+func newLineStream(w http.ResponseWriter) *lineStream {
 	w.Header().Set("Content-Type", "application/x-ndjson")
-	return &stackStream{w: w, e: json.NewEncoder(w)}
+	return &lineStream{w: w, e: json.NewEncoder(w)}
 }
 
-func (s *stackStream) send(v any) {
+func (s *lineStream) send(v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.e.Encode(v)
@@ -79,7 +79,7 @@ func (s *Server) deployStack(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"malformed request"}`, http.StatusBadRequest)
 		return
 	}
-	out := newStackStream(w)
+	out := newLineStream(w)
 	st, err := s.Stacks.Deploy(r.Context(), stack.DeployInput{StackName: r.PathValue("name"), Template: []byte(req.Template), Parameters: req.Parameters, Images: req.Images},
 		func(ev stack.Event) { out.send(map[string]any{"event": ev}) })
 	res := StackResult{Stack: st}
@@ -90,7 +90,7 @@ func (s *Server) deployStack(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) destroyStack(w http.ResponseWriter, r *http.Request) {
-	out := newStackStream(w)
+	out := newLineStream(w)
 	err := s.Stacks.Destroy(r.Context(), r.PathValue("name"), func(ev stack.Event) { out.send(map[string]any{"event": ev}) })
 	res := StackResult{}
 	if err != nil {
