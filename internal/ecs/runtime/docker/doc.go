@@ -9,17 +9,17 @@
 // Each cluster gets a bridge network of its own, on a private subnet the
 // driver picks from Config.SubnetPool so that it overlaps no other network
 // of the engine and no address of the host. Each task gets one address on
-// it, as an awsvpc task gets one ENI: ProvisionTask starts a pause container
-// (the ECS agent's "~internal~ecs~pause") that owns the task's network
-// namespace, and every container of the task joins it with network mode
-// container:<pause>. The containers of a task therefore share one IP and
-// reach each other on localhost, and a task's address outlives any of its
-// containers. DNS servers and search domains (Config) are set on the pause
-// container, whose resolv.conf the others share; on a user-defined network
-// the engine's embedded resolver (127.0.0.11) is the nameserver there and
-// forwards to those servers, from the task's network namespace, so they must
-// be reachable from the cluster network (Portolan's DNS on 127.0.0.1 of the
-// host is not).
+// it, as an awsvpc task gets one ENI: ProvisionTask gives the task a pause
+// container (the ECS agent's "~internal~ecs~pause") that owns the task's
+// network namespace, and every container of the task joins it with network
+// mode container:<pause>. The containers of a task therefore share one IP
+// and reach each other on localhost, and a task's address outlives any of
+// its containers. DNS servers and search domains (Config) are set on the
+// pause container, whose resolv.conf the others share; on a user-defined
+// network the engine's embedded resolver (127.0.0.11) is the nameserver
+// there and forwards to those servers, from the task's network namespace,
+// so they must be reachable from the cluster network (Portolan's DNS on
+// 127.0.0.1 of the host is not).
 //
 // That is what the DNS network is for: with Config.DNS, New creates (or,
 // after a restart, finds) a /30 bridge network of the owner's, named
@@ -33,6 +33,33 @@
 // CAP_NET_BIND_SERVICE); without it New logs a warning and tasks get
 // Config.DNSServers alone.
 //
+// # Warm pause containers
+//
+// Starting a container on a network costs about what `docker run` does,
+// most of it the engine's network setup, and a task needs two containers
+// started one after the other: its pause container, then its first
+// container in the pause container's namespace. So each cluster network
+// keeps one warm pause container, started ahead of need: ProvisionTask
+// renames it for the task (a few milliseconds) and has a goroutine of the
+// driver's start the next one, off the task's path; only a cluster's first
+// task, or one that comes while the warm one is taken, starts a pause
+// container of its own. A task then costs one container start in a
+// namespace that is already there, which is less than `docker run`
+// (docs/benchmarks.md).
+//
+// Labels cannot change and a name can, atomically, so a pause container
+// belongs to the task its name says, portolan-<taskId>, and a warm one,
+// portolan.warm.<random>, to none: a server killed at any point leaves
+// either a task's pause container or a warm one, never something in
+// between. New removes the warm ones it finds (a previous server's may
+// have other DNS settings, or be half made). A warm container holds one
+// address of its cluster's subnet, and goes with the network when the
+// cluster's last task does. Giving a single-container task no pause
+// container at all would save as much, but the driver does not know at
+// ProvisionTask how many containers a task has, and a task's first
+// container cannot own the namespace: when it exits, the others would
+// lose the task's address.
+//
 // The pause image is built on first use, FROM scratch, around a tiny static
 // ELF program generated here (pause(2) in a loop; ppoll(2) on arm64): no
 // registry, no toolchain and no binary blob in the repository are needed.
@@ -42,17 +69,19 @@
 // # Ownership and re-adoption
 //
 // Every container and network the driver creates carries labels: the owner
-// (Config.Owner, e.g. the server's data-dir id), the cluster, the task ID
-// and the container name. List finds the owner's containers by label, so a
-// restarted server re-adopts its tasks and sees its orphans, and servers
-// with different owners can share one engine without touching each other's
+// (Config.Owner, e.g. the server's data-dir id), the cluster and, on a task
+// container, the task ID and the container name; a pause container's task
+// is its name. List finds the owner's containers by label, so a restarted
+// server re-adopts its tasks and sees its orphans, and servers with
+// different owners can share one engine without touching each other's
 // containers. A cluster's network is removed when its last task is
 // deprovisioned.
 //
 // Names: the pause container is portolan-<taskId>, a task container
 // portolan-<taskId>.<name> (a dot cannot occur in an ECS container name, so
-// the two never clash), a cluster network portolan-<cluster>-<owner hash>,
-// the DNS network portolan-<owner hash>.dns.
+// the two never clash), a warm pause container portolan.warm.<random>, a
+// cluster network portolan-<cluster>-<owner hash>, the DNS network
+// portolan-<owner hash>.dns.
 // A container's ID is its Docker ID, which is also what ECS shows as its
 // runtimeId on EC2.
 package docker

@@ -24,9 +24,11 @@ import (
 
 // Labels on everything the driver creates.
 const (
-	labelOwner     = "portolan.owner"
-	labelRole      = "portolan.role" // rolePause, roleContainer or roleNetwork
-	labelCluster   = "portolan.ecs.cluster"
+	labelOwner   = "portolan.owner"
+	labelRole    = "portolan.role" // rolePause, roleContainer or roleNetwork
+	labelCluster = "portolan.ecs.cluster"
+	// labelTask is on task containers; a pause container's task is in its
+	// name (see pool.go).
 	labelTask      = "portolan.ecs.task-id"
 	labelContainer = "portolan.ecs.container-name"
 	// labelAddress is the task's address on a task container: joined to the
@@ -89,9 +91,15 @@ type Driver struct {
 	// own when Config.DNS listens on the DNS network.
 	dns []netip.Addr
 
-	// netMu orders creating a pause container in a cluster network against
-	// removing that network when its last task goes.
+	// netMu orders creating or claiming a pause container in a cluster
+	// network against removing that network when its last task goes.
 	netMu sync.Mutex
+
+	// filling has the clusters whose warm pool a goroutine is filling,
+	// true if it must fill once more; fills counts those goroutines.
+	fillMu  sync.Mutex
+	filling map[string]bool
+	fills   sync.WaitGroup
 }
 
 var _ runtime.Driver = (*Driver)(nil)
@@ -133,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker runtime: pause image: %w", err)
 	}
-	d := &Driver{cfg: cfg, cli: cli, log: cfg.Logger, arch: v.Arch, pause: pause, dns: cfg.DNSServers}
+	d := &Driver{cfg: cfg, cli: cli, log: cfg.Logger, arch: v.Arch, pause: pause, dns: cfg.DNSServers, filling: map[string]bool{}}
 	if cfg.DNS != nil {
 		addr, err := d.listenDNS(ctx)
 		if err != nil {
@@ -142,6 +150,11 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 			d.dns = append([]netip.Addr{addr}, cfg.DNSServers...)
 			d.log.Info("tasks resolve through Portolan's DNS", "addr", addr)
 		}
+	}
+	// A previous server's warm pause containers may have other DNS
+	// settings, or be half made: start afresh.
+	if err := d.removeWarm(ctx); err != nil {
+		return nil, fmt.Errorf("docker runtime: %w", err)
 	}
 	return d, nil
 }
@@ -171,27 +184,24 @@ func (d *Driver) inspect(ctx context.Context, kind, id string) (container.Inspec
 	return res.Container, nil
 }
 
-// ProvisionTask implements runtime.Driver: it starts the task's pause
-// container on the cluster's network.
+// ProvisionTask implements runtime.Driver: it gives the task a pause
+// container on the cluster's network, a warm one if the cluster has one.
 func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runtime.Task, error) {
 	if err := spec.Validate(); err != nil {
 		return runtime.Task{}, err
 	}
 	p, err := d.inspect(ctx, "task", pauseName(spec.TaskID))
 	var nf *runtime.NotFoundError
-	switch {
-	case errors.As(err, &nf):
-		id, err := d.createPause(ctx, spec)
-		if err != nil {
-			return runtime.Task{}, err
-		}
-		if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
-			d.remove(ctx, id)
+	if errors.As(err, &nf) {
+		var id string
+		if id, err = d.newPause(ctx, spec); err != nil {
 			return runtime.Task{}, fmt.Errorf("provision task %s: %w", spec.TaskID, err)
 		}
-		if p, err = d.inspect(ctx, "task", id); err != nil {
-			return runtime.Task{}, err
-		}
+		// For the next task, off this one's path.
+		d.refill(spec.Cluster)
+		p, err = d.inspect(ctx, "task", id)
+	}
+	switch {
 	case err != nil:
 		return runtime.Task{}, err
 	case p.Config.Labels[labelCluster] != spec.Cluster:
@@ -206,29 +216,67 @@ func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runt
 			return runtime.Task{}, err
 		}
 	}
-	t := d.taskOf(p.Config.Labels, p.NetworkSettings)
+	t := taskOf(spec.TaskID, p.Config.Labels, p.NetworkSettings)
 	if !t.Address.IsValid() {
 		return runtime.Task{}, fmt.Errorf("provision task %s: pause container %s has no address", spec.TaskID, p.ID)
 	}
 	return t, nil
 }
 
-// createPause creates (without starting) the pause container of a task in
-// the cluster's network, creating the network if needed.
-func (d *Driver) createPause(ctx context.Context, spec runtime.TaskSpec) (string, error) {
-	d.netMu.Lock()
-	defer d.netMu.Unlock()
-	network, err := d.clusterNetwork(ctx, spec.Cluster)
-	if err != nil {
-		return "", fmt.Errorf("provision task %s: %w", spec.TaskID, err)
+// newPause gives the task a running pause container: the cluster's warm
+// one, or else one of its own.
+func (d *Driver) newPause(ctx context.Context, spec runtime.TaskSpec) (string, error) {
+	id, running, err := d.claimWarm(ctx, spec)
+	switch {
+	case err != nil:
+		return "", err
+	case id == "":
+		return d.startPause(ctx, spec)
+	case running:
+		return id, nil
 	}
+	// Still starting, which this start waits for (NotModified), or stopped
+	// by an engine restart.
+	if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil && !cerrdefs.IsNotModified(err) {
+		if rerr := d.remove(context.WithoutCancel(ctx), id); rerr != nil {
+			d.log.Warn("removing a pause container that failed to start", "containerId", id, "err", rerr)
+		}
+		return "", err
+	}
+	return id, nil
+}
+
+// startPause starts a pause container for the task when the cluster has
+// no warm one, creating the cluster's network if needed.
+func (d *Driver) startPause(ctx context.Context, spec runtime.TaskSpec) (string, error) {
+	d.netMu.Lock()
+	network, err := d.clusterNetwork(ctx, spec.Cluster)
+	var id string
+	if err == nil {
+		id, err = d.createPause(ctx, spec.Cluster, network, pauseName(spec.TaskID))
+	}
+	d.netMu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		if rerr := d.remove(context.WithoutCancel(ctx), id); rerr != nil {
+			d.log.Warn("removing a pause container that failed to start", "containerId", id, "err", rerr)
+		}
+		return "", err
+	}
+	return id, nil
+}
+
+// createPause creates (without starting) a pause container named name in
+// the cluster's network; callers hold netMu. The same container serves a
+// task started cold and a warm one, so it names no task.
+func (d *Driver) createPause(ctx context.Context, cluster, network, name string) (string, error) {
 	opts := client.ContainerCreateOptions{
-		Name: pauseName(spec.TaskID),
+		Name: name,
 		Config: &container.Config{
-			Image: d.pause,
-			Labels: map[string]string{
-				labelOwner: d.cfg.Owner, labelRole: rolePause, labelCluster: spec.Cluster, labelTask: spec.TaskID,
-			},
+			Image:  d.pause,
+			Labels: map[string]string{labelOwner: d.cfg.Owner, labelRole: rolePause, labelCluster: cluster},
 		},
 		HostConfig: &container.HostConfig{
 			NetworkMode: container.NetworkMode(network),
@@ -245,14 +293,15 @@ func (d *Driver) createPause(ctx context.Context, spec runtime.TaskSpec) (string
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("provision task %s: %w", spec.TaskID, err)
+		return "", err
 	}
 	return res.ID, nil
 }
 
-// taskOf makes a runtime.Task from a pause container's labels and network.
-func (d *Driver) taskOf(labels map[string]string, ns *container.NetworkSettings) runtime.Task {
-	t := runtime.Task{ID: labels[labelTask], Cluster: labels[labelCluster], Owner: labels[labelOwner]}
+// taskOf makes task id's runtime.Task from its pause container's labels and
+// network.
+func taskOf(id string, labels map[string]string, ns *container.NetworkSettings) runtime.Task {
+	t := runtime.Task{ID: id, Cluster: labels[labelCluster], Owner: labels[labelOwner]}
 	if ns != nil {
 		for _, ep := range ns.Networks {
 			if ep != nil && ep.IPAddress.IsValid() {
@@ -284,8 +333,17 @@ func (d *Driver) DeprovisionTask(ctx context.Context, taskID string) error {
 	if err != nil {
 		return err
 	}
-	// Task containers before the pause container that holds their network.
-	slices.SortFunc(list.Items, func(a, b container.Summary) int {
+	// The pause container after the task containers, whose network it holds.
+	p, err := d.inspect(ctx, "task", pauseName(taskID))
+	var nf *runtime.NotFoundError
+	switch {
+	case err == nil:
+		list.Items = append(list.Items, container.Summary{ID: p.ID, Labels: p.Config.Labels})
+	case !errors.As(err, &nf):
+		return fmt.Errorf("deprovision task %s: %w", taskID, err)
+	}
+	// Pause containers made before warm pools carry the task label too.
+	slices.SortStableFunc(list.Items, func(a, b container.Summary) int {
 		return cmpBool(a.Labels[labelRole] == rolePause, b.Labels[labelRole] == rolePause)
 	})
 	clusters := map[string]bool{}
@@ -327,7 +385,7 @@ func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime
 	if err != nil {
 		return runtime.ContainerState{}, err
 	}
-	task := d.taskOf(p.Config.Labels, p.NetworkSettings)
+	task := taskOf(taskID, p.Config.Labels, p.NetworkSettings)
 	if p.State == nil || !p.State.Running || !task.Address.IsValid() {
 		return runtime.ContainerState{}, fmt.Errorf("task %s: its network (pause container %s) is not running", taskID, p.ID[:12])
 	}
@@ -583,8 +641,9 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 func (c *cappedBuffer) Bytes() []byte { return c.b.Bytes() }
 
 // List implements runtime.Driver: every container with the driver's owner
-// label, grouped by task. A task container whose pause container is gone
-// is listed under a task made up from its labels.
+// label, grouped by task; warm pause containers belong to none. A task
+// container whose pause container is gone is listed under a task made up
+// from its labels.
 func (d *Driver) List(ctx context.Context) ([]runtime.Task, error) {
 	list, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).
 		Add("label", labelOwner+"="+d.cfg.Owner)})
@@ -592,8 +651,7 @@ func (d *Driver) List(ctx context.Context) ([]runtime.Task, error) {
 		return nil, err
 	}
 	tasks := map[string]*runtime.Task{}
-	task := func(labels map[string]string) *runtime.Task {
-		id := labels[labelTask]
+	task := func(id string, labels map[string]string) *runtime.Task {
 		if tasks[id] == nil {
 			tasks[id] = &runtime.Task{ID: id, Cluster: labels[labelCluster], Owner: labels[labelOwner]}
 			tasks[id].Address, _ = netip.ParseAddr(labels[labelAddress])
@@ -603,9 +661,13 @@ func (d *Driver) List(ctx context.Context) ([]runtime.Task, error) {
 	for _, c := range list.Items {
 		switch c.Labels[labelRole] {
 		case rolePause:
-			t := task(c.Labels)
+			id, ok := pauseTaskID(c.Names)
+			if !ok {
+				continue
+			}
+			t := task(id, c.Labels)
 			if c.NetworkSettings != nil {
-				tt := d.taskOf(c.Labels, &container.NetworkSettings{Networks: c.NetworkSettings.Networks})
+				tt := taskOf(id, c.Labels, &container.NetworkSettings{Networks: c.NetworkSettings.Networks})
 				if tt.Address.IsValid() {
 					t.Address = tt.Address
 				}
@@ -619,7 +681,7 @@ func (d *Driver) List(ctx context.Context) ([]runtime.Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			t := task(c.Labels)
+			t := task(c.Labels[labelTask], c.Labels)
 			t.Containers = append(t.Containers, stateOf(in))
 		}
 	}
@@ -630,6 +692,7 @@ func (d *Driver) List(ctx context.Context) ([]runtime.Task, error) {
 // the cleanup for tests and for resetting a data dir, not part of a task's
 // life.
 func (d *Driver) RemoveAll(ctx context.Context) error {
+	d.fills.Wait()
 	tasks, err := d.List(ctx)
 	if err != nil {
 		return err
@@ -638,6 +701,7 @@ func (d *Driver) RemoveAll(ctx context.Context) error {
 	for _, t := range tasks {
 		errs = append(errs, d.DeprovisionTask(ctx, t.ID))
 	}
+	errs = append(errs, d.removeWarm(ctx))
 	nets, err := d.ownNetworks(ctx, "")
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,30 @@ func TestSubnets(t *testing.T) {
 	taken := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
 	if !overlapsAny(netip.MustParsePrefix("10.213.1.0/24"), taken) || overlapsAny(netip.MustParsePrefix("172.30.0.0/24"), taken) {
 		t.Error("overlapsAny is wrong")
+	}
+}
+
+func TestPauseTaskID(t *testing.T) {
+	for _, tt := range []struct {
+		names []string
+		id    string
+	}{
+		{[]string{"/portolan-0123abcd"}, "0123abcd"},
+		{[]string{"/portolan.warm.0123abcd"}, ""},
+		{[]string{"/portolan-0123abcd.web"}, ""},
+		{[]string{"/other", "portolan-t1"}, "t1"},
+		{nil, ""},
+	} {
+		id, ok := pauseTaskID(tt.names)
+		if id != tt.id || ok != (tt.id != "") {
+			t.Errorf("pauseTaskID(%q) = %q, %v; want %q", tt.names, id, ok, tt.id)
+		}
+	}
+	if n := warmName(); !strings.HasPrefix(n, warmPrefix) {
+		t.Errorf("warmName() = %q", n)
+	}
+	if _, ok := pauseTaskID([]string{"/" + warmName()}); ok {
+		t.Error("a warm name parses as a task's")
 	}
 }
 

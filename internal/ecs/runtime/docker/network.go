@@ -152,15 +152,26 @@ func overlapsAny(p netip.Prefix, taken []netip.Prefix) bool {
 	return false
 }
 
-// removeNetworkIfUnused removes the cluster's network once no container of
-// the owner in that cluster is left, running or not.
+// removeNetworkIfUnused removes the cluster's network, and its warm pause
+// container, once no other container of the owner in that cluster is left,
+// running or not.
 func (d *Driver) removeNetworkIfUnused(ctx context.Context, cluster string) error {
 	d.netMu.Lock()
 	defer d.netMu.Unlock()
-	list, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Limit: 1, Filters: make(client.Filters).
+	list, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).
 		Add("label", labelOwner+"="+d.cfg.Owner, labelCluster+"="+cluster)})
-	if err != nil || len(list.Items) > 0 {
+	if err != nil {
 		return err
+	}
+	for _, c := range list.Items {
+		if !isWarm(c) {
+			return nil
+		}
+	}
+	for _, c := range list.Items {
+		if err := d.remove(ctx, c.ID); err != nil {
+			return err
+		}
 	}
 	nets, err := d.ownNetworks(ctx, cluster)
 	if err != nil {
