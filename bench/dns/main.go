@@ -1,8 +1,7 @@
 // Command dns is bench/dns.sh's helper.
 //
 //	dns serve -api ADDR -dns ADDR -data DIR
-//	    runs Portolan's Cloud Map API and its DNS server in one process,
-//	    as `portolan server` does once the DNS role is wired in;
+//	    runs a Portolan server (`portolan server`), its DNS server on ADDR;
 //	dns setup -endpoint URL -zone FILE -queries FILE [-services 10 -instances 5]
 //	    registers the benchmark's services through the AWS SDK (the real
 //	    API), and writes the equivalent zone file for NSD and Knot and the
@@ -25,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/server"
@@ -73,18 +71,13 @@ func serve(ctx context.Context, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := server.New(server.Config{DataDir: *data, APIAddr: *api}, log)
+	// The server's own DNS server, on the address asked for; the gateway
+	// on any free port, so that the benchmark runs beside another Portolan.
+	s, err := server.New(server.Config{DataDir: *data, APIAddr: *api, DNSAddr: *dnsAddr, GatewayAddr: "127.0.0.1:0"}, log)
 	if err != nil {
 		return err
 	}
-	d, err := dns.New(dns.Config{Addrs: []string{*dnsAddr}, Upstreams: []string{}, View: s.CloudMap.View(), Logger: log})
-	if err != nil {
-		return err
-	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.Run(ctx) })
-	g.Go(func() error { return d.Run(ctx) })
-	if err := g.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+	if err := s.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil

@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/cloudmap"
@@ -31,7 +29,7 @@ const DefaultAddr = "127.0.0.1:8600"
 // Tuning. A batch is what one recvmmsg/sendmmsg moves; a busy socket fills
 // it, so the per-query cost of the two system calls shrinks with load.
 const (
-	udpBatch       = 32
+	udpBatchSize   = 32
 	udpReadBuf     = 4096 // a query larger than this is not a query
 	forwardWorkers = 32
 	forwardQueue   = 1024
@@ -223,12 +221,8 @@ func (s *Server) Run(ctx context.Context) error {
 	// another is already in recvmmsg.
 	readers := max(runtime.GOMAXPROCS(0), 1)
 	for _, u := range s.udp {
-		var pc batchConn = ipv4.NewPacketConn(u)
-		if a := u.LocalAddr().(*net.UDPAddr); a.IP.To4() == nil {
-			pc = ipv6.NewPacketConn(u)
-		}
 		for range readers {
-			g.Go(func() error { return s.serveUDP(gctx, u, pc) })
+			g.Go(func() error { return s.serveUDP(gctx, u) })
 		}
 	}
 	for _, t := range s.tcp {
@@ -277,29 +271,18 @@ func (s *Server) allowed(a netip.Addr) bool {
 	return false
 }
 
-// batchConn is the part of ipv4.PacketConn / ipv6.PacketConn we use:
-// recvmmsg and sendmmsg on Linux, one message per call elsewhere.
-type batchConn interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
-	WriteBatch(ms []ipv4.Message, flags int) (int, error)
-}
-
 // serveUDP is one read loop: read a batch, answer each query into its own
 // preallocated buffer, write the batch. Queries that must be forwarded go
 // to the forwarding workers so the loop never waits on an upstream.
-func (s *Server) serveUDP(ctx context.Context, conn *net.UDPConn, pc batchConn) error {
-	in := make([]ipv4.Message, udpBatch)
-	out := make([]ipv4.Message, udpBatch)
-	outBufs := make([][]byte, udpBatch)
-	for i := range in {
-		in[i].Buffers = [][]byte{make([]byte, udpReadBuf)}
-		outBufs[i] = make([]byte, 0, maxUDPReply)
-		out[i].Buffers = make([][]byte, 1)
+func (s *Server) serveUDP(ctx context.Context, conn *net.UDPConn) error {
+	b, err := newUDPBatch(conn, s.log)
+	if err != nil {
+		return err
 	}
 	sc := newScratch()
 	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	for {
-		n, err := pc.ReadBatch(in, 0)
+		n, err := b.read()
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
@@ -310,44 +293,35 @@ func (s *Server) serveUDP(ctx context.Context, conn *net.UDPConn, pc batchConn) 
 		}
 		t := s.table.Load()
 		k := 0
-		for i := range in[:n] {
-			m := &in[i]
-			if m.N >= udpReadBuf || m.Addr == nil {
+		for i := range n {
+			q, from := b.query(i)
+			if q == nil {
 				continue
 			}
-			q := m.Buffers[0][:m.N]
-			ap := m.Addr.(*net.UDPAddr).AddrPort()
-			allowed := s.allowed(ap.Addr())
-			reply, ok := t.answerFast(outBufs[k], q, allowed, false, r, sc)
+			allowed := s.allowed(from.Addr())
+			reply, ok := t.answerFast(b.replyBuf(k), q, allowed, false, r, sc)
 			if !ok {
 				msg, f := t.answerFull(q, allowed, false, r, sc)
 				if f != nil {
-					s.enqueueForward(udpForward{f: f, conn: conn, addr: m.Addr})
+					s.enqueueForward(udpForward{f: f, conn: conn, addr: net.UDPAddrFromAddrPort(from)})
 					continue
 				}
 				if msg == nil {
 					continue
 				}
-				if reply, err = msg.PackBuffer(outBufs[k]); err != nil {
+				if reply, err = msg.PackBuffer(b.replyBuf(k)); err != nil {
 					s.log.Debug("dns pack", "err", err)
 					continue
 				}
 			}
-			out[k].Buffers[0] = reply
-			out[k].Addr = m.Addr
+			b.setReply(k, i, reply)
 			k++
 		}
-		for sent := 0; sent < k; {
-			n, err := pc.WriteBatch(out[sent:k], 0)
-			if err != nil {
-				if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-					return nil
-				}
-				// One bad destination fails the rest of the batch: skip it.
-				s.log.Debug("dns udp write", "err", err)
-				n++
+		if err := b.write(k); err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return nil
 			}
-			sent += n
+			s.log.Warn("dns udp write", "err", err)
 		}
 	}
 }

@@ -351,6 +351,63 @@ func TestListenAddrs(t *testing.T) {
 	}
 }
 
+// TestUDPBatches: queries from many clients at once arrive in the same
+// read batches; every reply goes to the client that asked, for its own
+// question, over IPv4 and IPv6.
+func TestUDPBatches(t *testing.T) {
+	addrs := []string{"127.0.0.1:0"}
+	if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		ln.Close()
+		addrs = append(addrs, "[::1]:0")
+	}
+	f := recordsFixture(t, func(c *cmdns.Config) { c.Addrs = addrs })
+	names := []string{"web.example.local.", "api.example.local.", "nothing.example.local."}
+	for _, addr := range f.dns.Addrs() {
+		const clients, each = 16, 8
+		conns := make([]net.Conn, clients)
+		for c := range conns {
+			conn, err := net.Dial("udp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conns[c] = conn
+		}
+		// Everyone's queries first, then the replies.
+		for i := range each {
+			for c, conn := range conns {
+				m := new(dns.Msg)
+				m.SetQuestion(names[(c+i)%len(names)], dns.TypeA)
+				m.Id = uint16(c<<8 | i)
+				pkt, _ := m.Pack()
+				if _, err := conn.Write(pkt); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		buf := make([]byte, 1500)
+		for c, conn := range conns {
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			seen := map[uint16]bool{}
+			for range each {
+				n, err := conn.Read(buf)
+				if err != nil {
+					t.Fatalf("%s client %d: %v after %d replies", addr, c, err, len(seen))
+				}
+				var r dns.Msg
+				if err := r.Unpack(buf[:n]); err != nil {
+					t.Fatal(err)
+				}
+				i := int(r.Id & 0xff)
+				if int(r.Id>>8) != c || i >= each || seen[r.Id] || len(r.Question) != 1 || r.Question[0].Name != names[(c+i)%len(names)] {
+					t.Fatalf("%s client %d got reply %d to %v", addr, c, r.Id, r.Question)
+				}
+				seen[r.Id] = true
+			}
+		}
+	}
+}
+
 // TestListen: an address bound with Listen before Run is served like those
 // of Config.Addrs, over UDP and TCP; once Run has started, Listen is
 // refused.
