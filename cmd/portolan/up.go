@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/client"
+
+	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/stack"
 )
@@ -48,10 +51,14 @@ func runUp(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return err
 	}
-	// A host binary is an image only to the process runtime; the docker
-	// runtime runs the engine's images, which the user builds.
-	if cfg.Runtime != "docker" {
-		if err := buildApps(ctx, dir, filepath.Join(cfg.DataDir, "bin"), images); err != nil {
+	built, err := buildApps(ctx, dir, filepath.Join(cfg.DataDir, "bin"), images)
+	if err != nil {
+		return err
+	}
+	if cfg.Runtime == "docker" {
+		// The docker runtime runs the engine's images: each binary becomes
+		// one, FROM scratch.
+		if err := imageApps(ctx, stackName(dir), built, images); err != nil {
 			return err
 		}
 	}
@@ -123,11 +130,12 @@ func readTemplate(dir string) ([]byte, error) {
 // buildApps compiles every Go main package directly under dir and maps the
 // image named after its directory to the binary: a template's "Image: app"
 // runs ./app on the process runtime. Explicit --image mappings win.
-func buildApps(ctx context.Context, dir, binDir string, images pairs) error {
+func buildApps(ctx context.Context, dir, binDir string, images pairs) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var built []string
 	for _, e := range entries {
 		src := filepath.Join(dir, e.Name())
 		if !e.IsDir() || !hasMainPackage(src) {
@@ -138,16 +146,40 @@ func buildApps(ctx context.Context, dir, binDir string, images pairs) error {
 		}
 		bin, err := filepath.Abs(filepath.Join(binDir, e.Name()))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		fmt.Printf("Building %s\n", src)
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 		cmd.Dir, cmd.Stdout, cmd.Stderr = src, os.Stdout, os.Stderr
+		// Static, so the same binary runs on the host and FROM scratch.
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build %s: %w", src, err)
+			return nil, fmt.Errorf("build %s: %w", src, err)
 		}
 		images[e.Name()], images[e.Name()+":latest"] = bin, bin
+		built = append(built, e.Name())
+	}
+	return built, nil
+}
+
+// imageApps turns the binaries buildApps made into images FROM scratch,
+// tagged portolan-up/<stack>-<app>, and maps the apps' image names to them.
+func imageApps(ctx context.Context, stack string, built []string, images pairs) error {
+	if len(built) == 0 {
+		return nil
+	}
+	cli, err := client.New(client.FromEnv)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	for _, name := range built {
+		tag := strings.ToLower("portolan-up/" + stack + "-" + name + ":latest")
+		fmt.Printf("Building image %s\n", tag)
+		if err := docker.BuildScratchImage(ctx, cli, tag, images[name]); err != nil {
+			return fmt.Errorf("image %s: %w", tag, err)
+		}
+		images[name], images[name+":latest"] = tag, tag
 	}
 	return nil
 }
