@@ -22,31 +22,9 @@ for tool in wrk nginx taskset curl; do
 done
 [[ $(nproc) -ge 2 ]] || { echo "needs two cores" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
 
 go build -o "$work/gw" ./bench/gateway
-
-# start_ready NAME CORE CMD...: run CMD pinned to CORE, wait for its
-# "ready <addr> <host>" line, set $ready_addr, $ready_host and $ready_pid.
-start_ready() {
-  local name=$1 core=$2; shift 2
-  taskset -c "$core" "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  ready_pid=$!
-  pids+=("$ready_pid")
-  for _ in $(seq 200); do
-    if read -r word ready_addr ready_host < <(grep '^ready ' "$work/$name.out" 2>/dev/null); then return 0; fi
-    kill -0 "$ready_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$name did not start:" >&2; cat "$work/$name.err" >&2; exit 1
-}
 
 start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
 backend=$ready_addr
@@ -93,9 +71,6 @@ for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$n_port/pets/7" 
 n_worker=$(cat "/proc/$n_master/task/$n_master/children" | tr -s ' ' '\n' | grep -m1 .)
 [[ -n "$n_worker" ]] || { echo "no nginx worker" >&2; cat "$work/nginx.err" >&2; exit 1; }
 
-ticks() { # utime+stime of a pid, in clock ticks (fields 14 and 15 after the comm)
-  sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
-}
 conns() { curl -fs "http://$backend/__conns"; }
 hz=$(getconf CLK_TCK)
 

@@ -19,29 +19,8 @@ for tool in wrk taskset curl; do
 done
 [[ $(nproc) -ge 2 ]] || { echo "needs two cores" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
 go build -o "$work/gw" ./bench/gateway
-
-# start_ready NAME CORE CMD...: as in bench/gateway.sh.
-start_ready() {
-  local name=$1 core=$2; shift 2
-  taskset -c "$core" "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  ready_pid=$!
-  pids+=("$ready_pid")
-  for _ in $(seq 200); do
-    if read -r word ready_addr ready_host < <(grep '^ready ' "$work/$name.out" 2>/dev/null); then return 0; fi
-    kill -0 "$ready_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "$name did not start:" >&2; cat "$work/$name.err" >&2; exit 1
-}
 
 start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
 backend=$ready_addr
@@ -57,7 +36,6 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $on_host" "http://$on_ad
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $on_host" -H "Authorization: Bearer $token" "http://$on_addr/pets/7")
 [[ $code == 200 ]] || { echo "token refused: $code" >&2; exit 1; }
 
-ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 hz=$(getconf CLK_TCK)
 
 run() { # NAME ADDR HOST PID

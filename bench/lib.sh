@@ -1,0 +1,33 @@
+# Shared by the bench scripts that start their own processes; source it
+# after `cd` to the repository root. It makes $work (removed on exit, with
+# every process in $pids killed) and defines:
+#
+#   start_ready NAME CORE CMD...   run CMD pinned to CORE, wait for its
+#                                  "ready <addr> <host>" line; sets
+#                                  $ready_addr, $ready_host, $ready_pid
+#   ticks PID                      utime+stime of PID, in clock ticks
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_ready() {
+  local name=$1 core=$2; shift 2
+  taskset -c "$core" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  ready_pid=$!
+  pids+=("$ready_pid")
+  for _ in $(seq 200); do
+    if read -r _ ready_addr ready_host < <(grep '^ready ' "$work/$name.out" 2>/dev/null); then return 0; fi
+    kill -0 "$ready_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$name did not start:" >&2; cat "$work/$name.err" >&2; exit 1
+}
+
+# Fields 14 and 15 of /proc/<pid>/stat, counted after the comm.
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
