@@ -1,7 +1,6 @@
 package jwtcors_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,8 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,7 +26,6 @@ func TestJWTCORSExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole example")
 	}
-	bin := servertest.Binary(t)
 	issuerBin := filepath.Join(t.TempDir(), "issuer")
 	if out, err := exec.Command("go", "build", "-o", issuerBin, "./issuer").CombinedOutput(); err != nil {
 		t.Fatalf("build issuer: %v\n%s", err, out)
@@ -53,73 +49,19 @@ func TestJWTCORSExample(t *testing.T) {
 		time.Sleep(25 * time.Millisecond)
 	}
 
-	gateway := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
-	up := exec.Command(bin, "up", "--parameter-overrides", "IssuerUrl="+issuerURL, "--parameter-overrides", "WebOrigin="+issuerURL, "examples/jwt-cors")
-	up.Dir = "../.."
-	up.Env = append(os.Environ(), "PORTOLAN_DATA_DIR="+t.TempDir(), "PORTOLAN_GATEWAY="+gateway,
-		fmt.Sprintf("PORTOLAN_API=127.0.0.1:%d", servertest.FreePort(t)), fmt.Sprintf("PORTOLAN_DNS=127.0.0.1:%d", servertest.FreePort(t)))
-	up.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, err := up.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	up := servertest.StartUp(t, t.TempDir(), "--parameter-overrides", "IssuerUrl="+issuerURL, "--parameter-overrides", "WebOrigin="+issuerURL, "examples/jwt-cors")
+	printed := up.Output
+	apiURL := regexp.MustCompile(`(?m)^\s+ApiUrl = (\S+)$`).FindStringSubmatch(printed())
+	if apiURL == nil {
+		t.Fatalf("no ApiUrl output:\n%s", printed())
 	}
-	up.Stderr = up.Stdout
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(-up.Process.Pid, syscall.SIGKILL) })
-
-	// Read everything up prints; the curl lines and the API URL come first.
-	var mu sync.Mutex
-	var transcript strings.Builder
-	lines := make(chan string, 1024)
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			mu.Lock()
-			transcript.WriteString(s.Text() + "\n")
-			mu.Unlock()
-			select {
-			case lines <- s.Text():
-			default:
-			}
-		}
-		close(lines)
-	}()
-	printed := func() string { mu.Lock(); defer mu.Unlock(); return transcript.String() }
-	var apiURL string
 	var curls []string
-	timeout := time.After(3 * time.Minute)
-	for apiURL == "" || !strings.Contains(printed(), "Following task logs") {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatalf("up exited:\n%s", printed())
-			}
-			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ApiUrl = "); ok {
-				apiURL = v
-			}
-		case <-timeout:
-			t.Fatalf("up did not get ready:\n%s", printed())
-		}
-	}
-	go func() {
-		for range lines {
-		}
-	}()
 	for _, line := range strings.Split(printed(), "\n") {
 		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "curl "); ok {
 			curls = append(curls, c)
 		}
 	}
-
-	// Every request goes to the gateway's address, with the API's host.
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, gateway)
-		}}}
+	client := up.Client()
 	token := func(scope string) string {
 		resp, err := http.Get(issuerURL + "/token?sub=alice&scope=" + scope)
 		if err != nil {
@@ -131,7 +73,7 @@ func TestJWTCORSExample(t *testing.T) {
 	}
 	call := func(method, path string, header http.Header) (int, http.Header, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, apiURL+path, nil)
+		req, _ := http.NewRequest(method, apiURL[1]+path, nil)
 		for k, v := range header {
 			req.Header[k] = v
 		}
@@ -187,7 +129,7 @@ func TestJWTCORSExample(t *testing.T) {
 
 	// The curl lines up printed (the README's) work as written, given the
 	// gateway's port: they name the default 8080, so point them at ours.
-	_, port, _ := net.SplitHostPort(gateway)
+	_, port, _ := net.SplitHostPort(up.Gateway)
 	if len(curls) == 0 {
 		t.Errorf("up printed no curl lines:\n%s", printed())
 	}
@@ -206,7 +148,7 @@ func TestJWTCORSExample(t *testing.T) {
 	// the allowed origin the call goes through; from another origin (the
 	// same page at localhost instead of 127.0.0.1) the browser blocks it.
 	if chromium, err := exec.LookPath("chromium"); err == nil {
-		page := issuerURL + "/?api=" + strings.ReplaceAll(apiURL, ":8080", ":"+port)
+		page := issuerURL + "/?api=" + strings.ReplaceAll(apiURL[1], ":8080", ":"+port)
 		if dom := browse(t, chromium, page); !strings.Contains(dom, `200 {"pets":`) || !strings.Contains(dom, `"user":"browser-user"`) {
 			t.Errorf("page on the allowed origin:\n%s", dom)
 		}
@@ -227,19 +169,8 @@ func TestJWTCORSExample(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	syscall.Kill(-up.Process.Pid, syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() {
-		<-scanned // Wait closes the pipe: read it to its end first
-		done <- up.Wait()
-	}()
-	select {
-	case <-done:
-		if !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +jwt-cors`).MatchString(printed()) {
-			t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", printed())
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatal("portolan up did not stop after Ctrl-C")
+	if out := up.Stop(t); !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +jwt-cors`).MatchString(out) {
+		t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", out)
 	}
 }
 

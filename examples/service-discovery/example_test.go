@@ -1,12 +1,10 @@
 package servicediscovery_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -17,8 +15,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -45,7 +41,6 @@ func TestServiceDiscoveryExample(t *testing.T) {
 	if out, err := exec.Command("docker", "version", "--format", "{{.Server.Version}}").CombinedOutput(); err != nil {
 		t.Skipf("no Docker engine: %v %s", err, out)
 	}
-	bin := servertest.Binary(t)
 
 	// A tag of this run's own: removing it leaves alone any image the user
 	// built, even one with the same ID (docker rmi without -f only untags).
@@ -76,47 +71,8 @@ func TestServiceDiscoveryExample(t *testing.T) {
 			}
 		}
 	})
-	gateway := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
-	dnsAddr := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
-	up := exec.Command(bin, "up", "--runtime", "docker", "--parameter-overrides", "AppImage="+image, "examples/service-discovery")
-	up.Dir = "../.."
-	up.Env = append(os.Environ(), "PORTOLAN_DATA_DIR="+dataDir, "PORTOLAN_GATEWAY="+gateway, "PORTOLAN_DNS="+dnsAddr,
-		fmt.Sprintf("PORTOLAN_API=127.0.0.1:%d", servertest.FreePort(t)))
-	up.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, err := up.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Stderr = up.Stdout
-	if err := up.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(-up.Process.Pid, syscall.SIGKILL) })
-
-	var mu sync.Mutex
-	var transcript strings.Builder
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			mu.Lock()
-			transcript.WriteString(s.Text() + "\n")
-			mu.Unlock()
-		}
-	}()
-	printed := func() string { mu.Lock(); defer mu.Unlock(); return transcript.String() }
-	deadline := time.Now().Add(3 * time.Minute)
-	for !strings.Contains(printed(), "Following task logs") {
-		select {
-		case <-scanned:
-			t.Fatalf("up exited:\n%s", printed())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("up did not get ready:\n%s", printed())
-		}
-	}
+	up := servertest.StartUp(t, dataDir, "--runtime", "docker", "--parameter-overrides", "AppImage="+image, "examples/service-discovery")
+	printed, dnsAddr := up.Output, up.DNS
 	// The curl line up prints, from the template's TryIt output.
 	m := regexp.MustCompile(`(?m)^\s+curl (http://\S+/request)$`).FindStringSubmatch(printed())
 	if m == nil {
@@ -124,11 +80,7 @@ func TestServiceDiscoveryExample(t *testing.T) {
 	}
 	url := m[1]
 
-	// The gateway's address, whatever the API's host name resolves to here.
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, gateway)
-		}}}
+	client := up.Client()
 	type reply struct {
 		From    string
 		Answers []struct{ Peer, Address, Message, Error string }
@@ -148,7 +100,7 @@ func TestServiceDiscoveryExample(t *testing.T) {
 	// Portolan's DNS answers each name with its 2 tasks, once they have
 	// started and registered with Cloud Map.
 	records := map[string][]string{} // service -> its tasks' addresses
-	deadline = time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for _, svc := range services {
 		for {
 			records[svc] = lookupA(t, dnsAddr, svc+"."+namespace)
@@ -199,19 +151,8 @@ func TestServiceDiscoveryExample(t *testing.T) {
 	t.Logf("10 calls reached tasks %v of %v", slices.Sorted(maps.Keys(seen)), records)
 
 	// Ctrl-C: the stack is deleted, its containers with it.
-	syscall.Kill(-up.Process.Pid, syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() {
-		<-scanned // Wait closes the pipe: read it to its end first
-		done <- up.Wait()
-	}()
-	select {
-	case <-done:
-		if !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +service-discovery`).MatchString(printed()) {
-			t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", printed())
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("portolan up did not stop after Ctrl-C:\n%s", printed())
+	if out := up.Stop(t); !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +service-discovery`).MatchString(out) {
+		t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", out)
 	}
 	owner, _ := os.ReadFile(filepath.Join(dataDir, "node-id"))
 	out, err := exec.Command("docker", "ps", "-aq", "--filter", "label=portolan.owner="+strings.TrimSpace(string(owner))).Output()
