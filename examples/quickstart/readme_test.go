@@ -76,7 +76,9 @@ func TestREADMEQuickstart(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		body, err := exec.Command("sh", "-c", curl).Output()
-		if err == nil && json.Unmarshal(body, &answer) == nil && answer.Message != "" {
+		// Until the tasks answer, the gateway may still say 503
+		// {"message":"Service Unavailable"}.
+		if err == nil && json.Unmarshal(body, &answer) == nil && answer.Task != "" {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -344,7 +345,8 @@ func (h ecsService) Create(ctx context.Context, r *Resource) (string, map[string
 	if err != nil {
 		return "", nil, err
 	}
-	return out.Service.ServiceArn, map[string]any{"Name": out.Service.ServiceName, "ServiceArn": out.Service.ServiceArn}, nil
+	attrs := map[string]any{"Name": out.Service.ServiceName, "ServiceArn": out.Service.ServiceArn}
+	return out.Service.ServiceArn, attrs, h.waitDeployment(ctx, in.Cluster, out.Service)
 }
 
 func (h ecsService) Update(ctx context.Context, r *Resource, old map[string]any) (map[string]any, error) {
@@ -357,7 +359,7 @@ func (h ecsService) Update(ctx context.Context, r *Resource, old map[string]any)
 		return nil, ErrReplace
 	}
 	regs := in.ServiceRegistries
-	_, err := h.c.UpdateService(ctx, &ecs.UpdateServiceInput{
+	out, err := h.c.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster:                       in.Cluster,
 		Service:                       r.PhysicalID,
 		DesiredCount:                  in.DesiredCount,
@@ -368,7 +370,70 @@ func (h ecsService) Update(ctx context.Context, r *Resource, old map[string]any)
 		HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds,
 		ServiceRegistries:             &regs,
 	})
-	return r.Attrs, err
+	if err != nil {
+		return nil, err
+	}
+	return r.Attrs, h.waitDeployment(ctx, in.Cluster, out.Service)
+}
+
+// serviceStableTimeout bounds the wait for a service's deployment.
+// CloudFormation waits up to three hours; a local task that has not run
+// within minutes will not.
+const serviceStableTimeout = 10 * time.Minute
+
+// waitDeployment waits, as CloudFormation does before it reports an ECS
+// service created or updated, until the service is stable: the deployment
+// the call made PRIMARY has COMPLETED, it is the only one, and it runs its
+// desired count (running tasks are registered and healthy in Cloud Map, so
+// the stack's API answers at once). A deployment the circuit breaker
+// failed fails the resource, with CloudFormation's message.
+func (h ecsService) waitDeployment(ctx context.Context, cluster string, svc *ecs.Service) error {
+	var id string
+	for _, d := range svc.Deployments {
+		if d.Status == "PRIMARY" {
+			id = d.Id
+		}
+	}
+	if id == "" {
+		return nil
+	}
+	failed := "(deployment " + id + ") deployment failed"
+	deadline := time.Now().Add(serviceStableTimeout)
+	for {
+		out, err := h.c.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: cluster, Services: []string{svc.ServiceArn}})
+		if err != nil {
+			return err
+		}
+		if len(out.Services) == 0 {
+			return fmt.Errorf("service %s disappeared during its deployment", svc.ServiceArn)
+		}
+		s := out.Services[0]
+		for _, ev := range s.Events {
+			if strings.Contains(ev.Message, failed) {
+				return errors.New("Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.")
+			}
+		}
+		mine := slices.IndexFunc(s.Deployments, func(d ecs.Deployment) bool { return d.Id == id })
+		if mine < 0 {
+			// Superseded by a newer deployment, which is not this call's.
+			return nil
+		}
+		d := s.Deployments[mine]
+		if d.RolloutState == ecs.RolloutFailed {
+			return errors.New("Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.")
+		}
+		if len(s.Deployments) == 1 && d.RolloutState == ecs.RolloutCompleted && d.RunningCount == d.DesiredCount {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("service %s did not stabilize within %s: %d of %d tasks running", s.ServiceName, serviceStableTimeout, d.RunningCount, d.DesiredCount)
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Delete waits, as CloudFormation does, until the service has drained to

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/portolan/portolan/internal/apigw/gateway"
 	"github.com/portolan/portolan/internal/server"
 )
 
@@ -37,10 +38,13 @@ type Env struct {
 	stop    func()
 }
 
-// Start runs a server for the duration of the test.
+// Start runs a server for the duration of the test. The gateway's
+// account-level throttling is off: tests that call an API in a tight loop
+// outrun AWS's 10,000 requests/s (the gateway's own tests cover it).
 func Start(t testing.TB, configure ...func(*server.Config)) *Env {
 	t.Helper()
-	cfg := server.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", GatewayAddr: "127.0.0.1:0", DNSAddr: "127.0.0.1:0"}
+	cfg := server.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", GatewayAddr: "127.0.0.1:0", DNSAddr: "127.0.0.1:0",
+		AccountThrottle: gateway.Throttle{Rate: -1}}
 	for _, c := range configure {
 		c(&cfg)
 	}
