@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -101,5 +102,33 @@ func TestRollingDeploymentBehindGateway(t *testing.T) {
 	t.Logf("%d calls during the deployment, %d failed", ok.Load()+failed.Load(), failed.Load())
 	if failed.Load() != 0 || ok.Load() == 0 {
 		t.Fatalf("%d of %d calls failed during a rolling deployment", failed.Load(), ok.Load()+failed.Load())
+	}
+}
+
+// TestDeployCircuitBreaker: a stack whose service's tasks exit at once
+// fails to deploy, as CloudFormation reports it, once the deployment
+// circuit breaker trips; the stack rolls back and nothing is left running.
+func TestDeployCircuitBreaker(t *testing.T) {
+	env := servertest.Start(t)
+	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, events, err := deploy(t, env, "broken", tpl, nil, map[string]string{"app": "/bin/false"})
+	if err == nil || !strings.Contains(err.Error(), "ECS Deployment Circuit Breaker was triggered") {
+		t.Fatalf("deploy of tasks that exit at once: %v", err)
+	}
+	t.Logf("deploy failed after %v: %v", time.Since(start).Round(time.Millisecond), err)
+	var rolledBack bool
+	for _, e := range events {
+		rolledBack = rolledBack || (e.ResourceType == "AWS::CloudFormation::Stack" && e.ResourceStatus == "ROLLBACK_COMPLETE")
+	}
+	if !rolledBack {
+		t.Fatalf("no ROLLBACK_COMPLETE: %v", events)
+	}
+	out, err := ecs.NewFromConfig(env.AWS).ListTasks(context.Background(), &ecs.ListTasksInput{Cluster: aws.String("quickstart")})
+	if err == nil && len(out.TaskArns) > 0 {
+		t.Fatalf("tasks left after rollback: %v", out.TaskArns)
 	}
 }
