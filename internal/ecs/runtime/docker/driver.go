@@ -488,7 +488,42 @@ func (d *Driver) Inspect(ctx context.Context, id string) (runtime.ContainerState
 	if err != nil {
 		return runtime.ContainerState{}, err
 	}
-	return stateOf(c), nil
+	return d.state(ctx, c), nil
+}
+
+// state is stateOf, with an OOM kill the engine's flag missed found in its
+// event log: a memory-limited container killed by SIGKILL.
+func (d *Driver) state(ctx context.Context, c container.InspectResponse) runtime.ContainerState {
+	s := stateOf(c)
+	if e := s.Exit; e != nil && e.Code == 137 && e.Reason == "" && c.HostConfig != nil && c.HostConfig.Memory > 0 && d.oomEvent(ctx, c.ID, s.StartedAt) {
+		e.Reason = oomReason
+	}
+	return s
+}
+
+// oomEvent reports whether the engine logged an OOM kill of the container
+// since it started. The engine (20.10 on cgroup v1, at least) loses the
+// OOMKilled flag when the container's exit reaches it before the OOM
+// notice; the "oom" event is logged either way.
+func (d *Driver) oomEvent(ctx context.Context, id string, since time.Time) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if since.IsZero() {
+		since = time.Now().Add(-time.Hour)
+	}
+	res := d.cli.Events(ctx, client.EventsListOptions{
+		Since:   fmt.Sprint(since.Unix() - 1),
+		Until:   fmt.Sprintf("%.9f", float64(time.Now().UnixNano())/1e9), // a past Until ends the stream at once
+		Filters: make(client.Filters).Add("container", id).Add("event", "oom"),
+	})
+	for {
+		select {
+		case <-res.Messages:
+			return true
+		case <-res.Err:
+			return false
+		}
+	}
 }
 
 // inspectContainer is inspect for task containers: a pause container is not
@@ -538,7 +573,7 @@ func (d *Driver) Wait(ctx context.Context, id string) (runtime.ExitStatus, error
 	// The wait result lacks the time and the OOM flag; inspect has them
 	// unless the container is gone already.
 	if c, err := d.inspectContainer(ctx, c.ID); err == nil && c.State != nil {
-		if e := stateOf(c).Exit; e != nil {
+		if e := d.state(ctx, c).Exit; e != nil {
 			return *e, nil
 		}
 	}
@@ -682,7 +717,7 @@ func (d *Driver) List(ctx context.Context) ([]runtime.Task, error) {
 				return nil, err
 			}
 			t := task(c.Labels[labelTask], c.Labels)
-			t.Containers = append(t.Containers, stateOf(in))
+			t.Containers = append(t.Containers, d.state(ctx, in))
 		}
 	}
 	return runtime.Sorted(tasks), nil
