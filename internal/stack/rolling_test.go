@@ -32,13 +32,18 @@ func TestRollingDeploymentBehindGateway(t *testing.T) {
 	}
 	endpoint := st.Resources["Api"].Attributes["ApiEndpoint"].(string)
 	client := gatewayClient(env)
+	var firstFailure atomic.Value
 	call := func() bool {
 		resp, err := client.Get(endpoint + "/hello")
 		if err != nil {
+			firstFailure.CompareAndSwap(nil, err.Error())
 			return false
 		}
-		io.Copy(io.Discard, resp.Body)
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			firstFailure.CompareAndSwap(nil, resp.Status+" "+string(b))
+		}
 		return resp.StatusCode == 200
 	}
 	ec := ecs.NewFromConfig(env.AWS)
@@ -101,7 +106,7 @@ func TestRollingDeploymentBehindGateway(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d calls during the deployment, %d failed", ok.Load()+failed.Load(), failed.Load())
 	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Fatalf("%d of %d calls failed during a rolling deployment", failed.Load(), ok.Load()+failed.Load())
+		t.Fatalf("%d of %d calls failed during a rolling deployment, the first: %v", failed.Load(), ok.Load()+failed.Load(), firstFailure.Load())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -349,7 +350,45 @@ func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime
 		_ = os.RemoveAll(d.containerDir(id))
 		return runtime.ContainerState{}, fmt.Errorf("start container %s: %w", id, err)
 	}
+	awaitPorts(ctx, c, task.Address, spec.PortMappings)
 	return d.state(&handle{rec: c.rec, child: c}), nil
+}
+
+// portWait bounds how long StartContainer waits for a container to listen.
+const portWait = 2 * time.Second
+
+// awaitPorts waits until the container's TCP ports accept connections on
+// its task's address, it exits, or portWait passes. A process starts in a
+// millisecond and listens a few later; a task is registered in Cloud Map
+// (and so reached by the gateway and DNS) as soon as its containers have
+// started, and without this a client could be sent to a port nobody
+// listens on yet (docs/compat.md).
+func awaitPorts(ctx context.Context, c *child, addr netip.Addr, ports []runtime.PortMapping) {
+	deadline := time.Now().Add(portWait)
+	dialer := net.Dialer{Timeout: 100 * time.Millisecond}
+	for _, p := range ports {
+		if p.Protocol != "" && p.Protocol != "tcp" {
+			continue
+		}
+		target := netip.AddrPortFrom(addr, uint16(p.ContainerPort)).String()
+		for wait := 500 * time.Microsecond; ; wait = min(2*wait, 20*time.Millisecond) {
+			conn, err := dialer.DialContext(ctx, "tcp", target)
+			if err == nil {
+				conn.Close()
+				break
+			}
+			if time.Now().Add(wait).After(deadline) {
+				return
+			}
+			select {
+			case <-c.done:
+				return
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+	}
 }
 
 // start runs rec's process and records it. The record is written before the
