@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/netip"
@@ -90,6 +91,9 @@ type Driver struct {
 	// dns are the tasks' DNS servers: Config.DNSServers, after Portolan's
 	// own when Config.DNS listens on the DNS network.
 	dns []netip.Addr
+
+	// ooms caches oomEvent's answers, by container id.
+	ooms sync.Map
 
 	// netMu orders creating or claiming a pause container in a cluster
 	// network against removing that network when its last task goes.
@@ -495,32 +499,46 @@ func (d *Driver) Inspect(ctx context.Context, id string) (runtime.ContainerState
 // event log: a memory-limited container killed by SIGKILL.
 func (d *Driver) state(ctx context.Context, c container.InspectResponse) runtime.ContainerState {
 	s := stateOf(c)
-	if e := s.Exit; e != nil && e.Code == 137 && e.Reason == "" && c.HostConfig != nil && c.HostConfig.Memory > 0 && d.oomEvent(ctx, c.ID, s.StartedAt) {
+	if e := s.Exit; e != nil && e.Code == 137 && e.Reason == "" && c.HostConfig != nil && c.HostConfig.Memory > 0 && d.oomEvent(ctx, c.ID, s.StartedAt, e.FinishedAt) {
 		e.Reason = oomReason
 	}
 	return s
 }
 
+// oomLag is how long after a container's exit its OOM event may come.
+const oomLag = 250 * time.Millisecond
+
 // oomEvent reports whether the engine logged an OOM kill of the container
-// since it started. The engine (20.10 on cgroup v1, at least) loses the
-// OOMKilled flag when the container's exit reaches it before the OOM
-// notice; the "oom" event is logged either way.
-func (d *Driver) oomEvent(ctx context.Context, id string, since time.Time) bool {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if since.IsZero() {
-		since = time.Now().Add(-time.Hour)
+// between its start and oomLag after its exit. The engine (20.10 on
+// cgroup v1, at least) loses the OOMKilled flag when the container's exit
+// reaches it before the OOM notice; the "oom" event is logged either way,
+// possibly just after the exit, so a call made at once may wait up to
+// oomLag for it (short: a killed task must leave Cloud Map within a
+// second). Answers are kept: a container's past does not change.
+func (d *Driver) oomEvent(ctx context.Context, id string, started, finished time.Time) bool {
+	if v, ok := d.ooms.Load(id); ok {
+		return v.(bool)
 	}
+	if started.IsZero() || finished.IsZero() {
+		return false
+	}
+	until := finished.Add(oomLag)
+	ctx, cancel := context.WithTimeout(ctx, time.Until(until)+5*time.Second)
+	defer cancel()
 	res := d.cli.Events(ctx, client.EventsListOptions{
-		Since:   fmt.Sprint(since.Unix() - 1),
-		Until:   fmt.Sprintf("%.9f", float64(time.Now().UnixNano())/1e9), // a past Until ends the stream at once
+		Since:   fmt.Sprint(started.Unix() - 1),
+		Until:   fmt.Sprintf("%d.%09d", until.Unix(), until.Nanosecond()),
 		Filters: make(client.Filters).Add("container", id).Add("event", "oom"),
 	})
 	for {
 		select {
 		case <-res.Messages:
+			d.ooms.Store(id, true)
 			return true
-		case <-res.Err:
+		case err := <-res.Err:
+			if err == nil || errors.Is(err, io.EOF) {
+				d.ooms.Store(id, false)
+			}
 			return false
 		}
 	}
