@@ -376,6 +376,15 @@ func (h ecsService) Update(ctx context.Context, r *Resource, old map[string]any)
 	return r.Attrs, h.waitDeployment(ctx, in.Cluster, out.Service)
 }
 
+// errCircuitBreaker fails an ECS service whose deployment the circuit
+// breaker stopped, in CloudFormation's words.
+var errCircuitBreaker = cfnError("Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.")
+
+// cfnError is a message CloudFormation shows as it is.
+type cfnError string
+
+func (e cfnError) Error() string { return string(e) }
+
 // serviceStableTimeout bounds the wait for a service's deployment.
 // CloudFormation waits up to three hours; a local task that has not run
 // within minutes will not.
@@ -410,7 +419,7 @@ func (h ecsService) waitDeployment(ctx context.Context, cluster string, svc *ecs
 		s := out.Services[0]
 		for _, ev := range s.Events {
 			if strings.Contains(ev.Message, failed) {
-				return errors.New("Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.")
+				return errCircuitBreaker
 			}
 		}
 		mine := slices.IndexFunc(s.Deployments, func(d ecs.Deployment) bool { return d.Id == id })
@@ -420,7 +429,7 @@ func (h ecsService) waitDeployment(ctx context.Context, cluster string, svc *ecs
 		}
 		d := s.Deployments[mine]
 		if d.RolloutState == ecs.RolloutFailed {
-			return errors.New("Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.")
+			return errCircuitBreaker
 		}
 		if len(s.Deployments) == 1 && d.RolloutState == ecs.RolloutCompleted && d.RunningCount == d.DesiredCount {
 			return nil
