@@ -21,7 +21,8 @@ import (
 	"github.com/portolan/portolan/internal/server/servertest"
 )
 
-// appProcesses counts live processes running the binary at path.
+// appProcesses lists the live container main processes running the binary
+// at path.
 func appProcesses(t *testing.T, path string) []int {
 	t.Helper()
 	var pids []int
@@ -32,7 +33,11 @@ func appProcesses(t *testing.T, path string) []int {
 			continue
 		}
 		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if err == nil && exe == path {
+		// A container's main process carries the driver's marker; health
+		// checks and other commands run in the container (the same
+		// binary, here) do not.
+		env, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && exe == path && strings.Contains("\x00"+string(env), "\x00PORTOLAN_CONTAINER_ID=") {
 			stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
 			if !strings.Contains(string(stat), ") Z ") { // zombies are not running
 				pids = append(pids, pid)
