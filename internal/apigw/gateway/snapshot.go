@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"math/rand/v2"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"sort"
@@ -240,7 +241,7 @@ func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw
 		}
 		rs := &routeState{
 			key:            key.String(),
-			takesPreflight: r.RouteKey == "$default" || strings.HasPrefix(r.RouteKey, "OPTIONS "),
+			takesPreflight: key.Default || key.Method == http.MethodOptions,
 			limiter:        routeThrottle(st, r.RouteKey, g.account),
 			auth:           forRoute(auths, r),
 		}
