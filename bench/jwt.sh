@@ -66,13 +66,7 @@ for r in $(seq "$rounds"); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
-awk '
-  { name = $1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[name, kv[1], ++n[name, kv[1]]] = kv[2] } names[name] = 1 }
-  function median(name, key,   k, a, m, i, j, t) {
-    m = n[name, key]; for (i = 1; i <= m; i++) a[i] = v[name, key, i]
-    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
-  }
+awk "$medians_awk"'
   END {
     for (name in names) printf "median %-4s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_req=%.2f non2xx=%s\n",
       name, median(name, "rps"), median(name, "p50_ms"), median(name, "p99_ms"), median(name, "cpu_us_per_req"), median(name, "non2xx")

@@ -31,3 +31,14 @@ start_ready() {
 
 # Fields 14 and 15 of /proc/<pid>/stat, counted after the comm.
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+# medians_awk reads result lines ("NAME key=value ...", one per run) and
+# defines median(NAME, KEY) for an END block: awk "$medians_awk"'END {...}'.
+medians_awk='
+  { name = $1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[name, kv[1], ++n[name, kv[1]]] = kv[2] } names[name] = 1 }
+  function median(name, key,   k, a, m, i, j, t) {
+    m = n[name, key]; for (i = 1; i <= m; i++) a[i] = v[name, key, i]
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+  }
+'
