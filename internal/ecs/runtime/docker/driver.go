@@ -322,6 +322,7 @@ func (d *Driver) remove(ctx context.Context, id string) error {
 	if err != nil && !cerrdefs.IsNotFound(err) {
 		return err
 	}
+	d.ooms.Delete(id) // a removed container is never inspected again
 	return nil
 }
 
