@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -227,7 +228,10 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 	if err != nil {
 		d.log.Warn("deploy failed; rolling back", "stack", st.Name, "err", err)
 		stackStatus(rollbackStatus(creating, "IN_PROGRESS"), err.Error())
-		a.rollback(ctx, prev)
+		if rbErr := a.rollback(ctx, prev); rbErr != nil {
+			stackStatus(rollbackStatus(creating, "FAILED"), rbErr.Error())
+			return st, fmt.Errorf("%w; the rollback failed too: %v", err, rbErr)
+		}
 		stackStatus(rollbackStatus(creating, "COMPLETE"), "")
 		return st, err
 	}
@@ -328,15 +332,27 @@ func (a *apply) run(ctx context.Context, cs *template.ChangeSet) error {
 
 func (a *apply) create(ctx context.Context, r *Resource, h Handler) error {
 	a.event(r.LogicalID, r.Type, "", "CREATE_IN_PROGRESS", "")
-	id, attrs, err := h.Create(ctx, r)
-	if err != nil {
-		a.event(r.LogicalID, r.Type, "", "CREATE_FAILED", err.Error())
-		return fmt.Errorf("%s (%s): %w", r.LogicalID, r.Type, err)
+	exists := false
+	r.Exists = func(id string, attrs map[string]any) error {
+		if exists {
+			return nil
+		}
+		exists = true
+		r.PhysicalID = id
+		a.created = append(a.created, r.LogicalID)
+		return a.record(r, attrs)
 	}
-	r.PhysicalID = id
-	a.created = append(a.created, r.LogicalID)
-	if err := a.record(r, attrs); err != nil {
-		return err
+	id, attrs, err := h.Create(ctx, r)
+	switch {
+	case err != nil:
+	case exists:
+		err = a.record(r, attrs) // the final attributes
+	default:
+		err = r.Exists(id, attrs)
+	}
+	if err != nil {
+		a.event(r.LogicalID, r.Type, r.PhysicalID, "CREATE_FAILED", err.Error())
+		return fmt.Errorf("%s (%s): %w", r.LogicalID, r.Type, err)
 	}
 	reason := ""
 	if _, ok := notEmulated[r.Type]; ok {
@@ -360,7 +376,9 @@ func (a *apply) record(r *Resource, attrs map[string]any) error {
 	return a.d.save(context.Background(), a.st)
 }
 
-// cleanup deletes what the new template no longer has, and replaced resources.
+// cleanup deletes what the new template no longer has, and replaced
+// resources. As in CloudFormation, a failed cleanup leaves the update
+// complete: its DELETE_FAILED event names what was left behind.
 func (a *apply) cleanup(ctx context.Context) {
 	for _, c := range a.cleanups {
 		if c.Previous == nil {
@@ -379,27 +397,35 @@ func (a *apply) cleanup(ctx context.Context) {
 	a.d.save(ctx, a.st)
 }
 
-func (a *apply) remove(ctx context.Context, id string, dep template.DeployedResource) {
+// remove deletes one resource, reporting it as CloudFormation does. The
+// error names the resource for the stack's status reason.
+func (a *apply) remove(ctx context.Context, id string, dep template.DeployedResource) error {
 	if dep.DeletionPolicy == "Retain" {
 		a.event(id, dep.Type, dep.PhysicalID, "DELETE_SKIPPED", "")
-		return
+		return nil
 	}
 	a.event(id, dep.Type, dep.PhysicalID, "DELETE_IN_PROGRESS", "")
 	r := &Resource{LogicalID: id, Type: dep.Type, Props: dep.Properties, PhysicalID: dep.PhysicalID, Attrs: dep.Attributes, Stack: a.st.Name}
 	if err := a.handler(dep.Type).Delete(ctx, r); err != nil {
 		a.event(id, dep.Type, dep.PhysicalID, "DELETE_FAILED", err.Error())
-		return
+		return fmt.Errorf("%s (%s): %w", id, dep.Type, err)
 	}
 	a.event(id, dep.Type, dep.PhysicalID, "DELETE_COMPLETE", "")
+	return nil
 }
 
 // rollback undoes this deploy: resources it created are deleted in reverse
-// order, resources it updated get their previous properties back.
-func (a *apply) rollback(ctx context.Context, prev *Stack) {
+// order, resources it updated get their previous properties back. A
+// resource it could not delete stays in the stack, so that destroying the
+// stack tries again; the first such failure is returned.
+func (a *apply) rollback(ctx context.Context, prev *Stack) error {
+	var failed error
 	for i := len(a.created) - 1; i >= 0; i-- {
 		id := a.created[i]
-		dep := a.st.Resources[id]
-		a.remove(ctx, id, dep)
+		if err := a.remove(ctx, id, a.st.Resources[id]); err != nil {
+			failed = cmp.Or(failed, err)
+			continue
+		}
 		delete(a.st.Resources, id)
 	}
 	for id, old := range a.updated {
@@ -412,15 +438,14 @@ func (a *apply) rollback(ctx context.Context, prev *Stack) {
 		a.event(id, old.Type, old.PhysicalID, "UPDATE_IN_PROGRESS", "rollback")
 		if _, err := a.handler(old.Type).Update(ctx, r, cur.Properties); err != nil {
 			a.event(id, old.Type, old.PhysicalID, "UPDATE_FAILED", err.Error())
+			failed = cmp.Or(failed, fmt.Errorf("%s (%s): %w", id, old.Type, err))
 		} else {
 			a.event(id, old.Type, old.PhysicalID, "UPDATE_COMPLETE", "")
 		}
 		a.st.Resources[id] = old
 	}
-	if prev == nil {
-		a.st.Resources = map[string]template.DeployedResource{}
-	}
 	a.d.save(ctx, a.st)
+	return failed
 }
 
 // Destroy deletes every resource of the stack in reverse dependency order,
@@ -435,11 +460,22 @@ func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) e
 	}
 	a := &apply{d: d, st: st, emit: emit}
 	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: "DELETE_IN_PROGRESS"})
+	// A resource that cannot be deleted stays in the stack, as does the
+	// stack, so that destroying it again retries what is left.
+	var failed error
 	for _, id := range template.DeletionOrder(st.Resources) {
-		dep := st.Resources[id]
-		a.remove(ctx, id, dep)
+		if err := a.remove(ctx, id, st.Resources[id]); err != nil {
+			failed = cmp.Or(failed, err)
+			continue
+		}
 		delete(st.Resources, id)
 		d.save(ctx, st)
+	}
+	if failed != nil {
+		st.Status, st.Reason = "DELETE_FAILED", failed.Error()
+		d.save(ctx, st)
+		emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: st.Status, Reason: st.Reason})
+		return fmt.Errorf("stack %s: %w", name, failed)
 	}
 	if _, err := d.cfg.Store.Commit(context.WithoutCancel(ctx), store.Txn{Then: []store.Op{store.Delete(stackKey(name))}}); err != nil {
 		return err

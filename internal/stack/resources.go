@@ -38,6 +38,11 @@ type Resource struct {
 	// Images maps image names in the template to something runnable here
 	// (the deploy's --image mappings).
 	Images map[string]string
+	// Exists records that the physical resource now exists. A Create that
+	// goes on to wait for its resource to settle calls it first, so that a
+	// failed wait, or a crash during it, still leaves the resource known to
+	// the stack: rollback and destroy then delete it.
+	Exists func(physicalID string, attrs map[string]any) error
 }
 
 // ErrReplace tells the deployer to create a new resource and delete the old.
@@ -346,6 +351,9 @@ func (h ecsService) Create(ctx context.Context, r *Resource) (string, map[string
 		return "", nil, err
 	}
 	attrs := map[string]any{"Name": out.Service.ServiceName, "ServiceArn": out.Service.ServiceArn}
+	if err := r.Exists(out.Service.ServiceArn, attrs); err != nil {
+		return "", nil, err
+	}
 	return out.Service.ServiceArn, attrs, h.waitDeployment(ctx, in.Cluster, out.Service)
 }
 

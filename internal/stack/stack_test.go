@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
 	"github.com/portolan/portolan/internal/ecs/runtime/runtimetest"
@@ -163,5 +165,72 @@ func TestFailedDeployRollsBack(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "Service (AWS::ECS::Service)") || !strings.Contains(err.Error(), "Unable to describe task definition") {
 		t.Fatalf("error does not name the failing resource and its cause: %v", err)
+	}
+}
+
+// TestDestroyKeepsWhatItCannotDelete: a cluster still running a task that
+// the stack did not start cannot be deleted. As in CloudFormation the
+// stack is then DELETE_FAILED and keeps that resource, and destroying it
+// again, once the task has stopped, finishes the job.
+func TestDestroyKeepsWhatItCannotDelete(t *testing.T) {
+	app := runtimetest.BuildApp(t)
+	env := servertest.Start(t)
+	ctx := context.Background()
+	ec := ecs.NewFromConfig(env.AWS)
+	tpl := []byte(`Resources:
+  Namespace:
+    Type: AWS::ServiceDiscovery::HttpNamespace
+    Properties: {Name: leftover}
+  Cluster:
+    Type: AWS::ECS::Cluster
+    Properties: {ClusterName: leftover}
+`)
+	_, events, err := deploy(t, env, "leftover", tpl, nil, nil)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	// A task started by hand on the stack's cluster.
+	td, err := ec.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String("by-hand"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"), Image: aws.String(app), Essential: aws.Bool(true), Memory: aws.Int32(128)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := ec.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("leftover"), TaskDefinition: td.TaskDefinition.TaskDefinitionArn})
+	if err != nil || len(run.Tasks) != 1 {
+		t.Fatalf("RunTask: %v %v", err, run)
+	}
+
+	var first []stack.Event
+	err = env.Server.Stacks.Destroy(ctx, "leftover", func(e stack.Event) { first = append(first, e) })
+	if err == nil || !strings.Contains(err.Error(), "ClusterContainsTasksException") {
+		t.Fatalf("destroy of a cluster with a running task: %v\n%v", err, first)
+	}
+	st, _ := env.Server.Stacks.Get(ctx, "leftover")
+	if st == nil || st.Status != "DELETE_FAILED" || len(st.Resources) != 1 || st.Resources["Cluster"].PhysicalID != "leftover" {
+		t.Fatalf("after a failed destroy: %+v", st)
+	}
+	if last := first[len(first)-1]; last.ResourceType != "AWS::CloudFormation::Stack" || last.ResourceStatus != "DELETE_FAILED" {
+		t.Fatalf("last event %+v", last)
+	}
+	if out, _ := sd.NewFromConfig(env.AWS).ListNamespaces(ctx, &sd.ListNamespacesInput{}); len(out.Namespaces) != 0 {
+		t.Fatalf("the namespace was not deleted: %v", out.Namespaces)
+	}
+
+	if _, err := ec.StopTask(ctx, &ecs.StopTaskInput{Cluster: aws.String("leftover"), Task: run.Tasks[0].TaskArn}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the task stopped", func() bool {
+		out, err := ec.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("leftover"), Tasks: []string{*run.Tasks[0].TaskArn}})
+		return err == nil && len(out.Tasks) == 1 && *out.Tasks[0].LastStatus == "STOPPED"
+	})
+	if err := env.Server.Stacks.Destroy(ctx, "leftover", func(stack.Event) {}); err != nil {
+		t.Fatalf("second destroy: %v", err)
+	}
+	if got, _ := env.Server.Stacks.Get(ctx, "leftover"); got != nil {
+		t.Fatalf("stack left after the second destroy: %+v", got)
+	}
+	var gone *ecstypes.ClusterNotFoundException
+	if _, err := ec.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("leftover")}); !errors.As(err, &gone) {
+		t.Fatalf("cluster after the second destroy: %v", err)
 	}
 }
