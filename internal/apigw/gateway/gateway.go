@@ -21,6 +21,7 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
+	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/gateway/router"
 	"github.com/portolan/portolan/internal/cloudmap"
@@ -279,7 +280,8 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		port = []string{p}
 	}
 	srv := &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, port) }),
+		Handler:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, port) }),
+		ConnContext: framing.ConnContext,
 		// net/http allows MaxHeaderBytes plus 4096 bytes of slack.
 		MaxHeaderBytes:    router.MaxPathLength - 4096,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -294,7 +296,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	err := srv.Serve(ln)
+	err := srv.Serve(framing.Listener{Listener: ln})
 	<-done
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -340,6 +342,14 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, port []string) {
 	// apigw-requestid on every answer (HTTP APIs send it, errors included;
 	// its value is $context.requestId).
 	w.Header()["Apigw-Requestid"] = []string{rq.id}
+	if c := framing.FromContext(r.Context()); c != nil && r.ProtoMajor == 1 && c.Next() {
+		// Both Content-Length and Transfer-Encoding: a request two parsers
+		// may split differently (smuggling). Refused, and the connection
+		// closed, since where its body ends is in doubt.
+		w.Header()["Connection"] = []string{"close"}
+		rq.fail(w, errBadRequest)
+		return
+	}
 	g.handle(w, r, rq)
 }
 

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +102,9 @@ func TestHostileRequests(t *testing.T) {
 	}{
 		{"huge header", "GET /x HTTP/1.1\r\nHost: " + host + "\r\nX-Big: " + strings.Repeat("a", 11000) + "\r\n\r\n", 0},
 		{"content-length and chunked disagree", "POST /x HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 0},
+		{"content-length and transfer-encoding", "POST /x HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+		{"transfer-encoding and zero content-length", "POST /x HTTP/1.1\r\nHost: " + host + "\r\nTransfer-Encoding: chunked\r\ncontent-length: 0\r\n\r\n0\r\n\r\n", 400},
+		{"both in HTTP/1.0", "POST /x HTTP/1.0\r\nHost: " + host + "\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
 		{"bad chunk", "POST /x HTTP/1.1\r\nHost: " + host + "\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 0},
 		{"unknown transfer coding", "POST /x HTTP/1.1\r\nHost: " + host + "\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
 		{"dot segments", "GET /a/../x HTTP/1.1\r\nHost: " + host + "\r\n\r\n", 0},
@@ -121,6 +126,62 @@ func TestHostileRequests(t *testing.T) {
 				t.Fatal("the backend was called")
 			}
 		})
+	}
+}
+
+// TestSmugglingOnOneConnection: on a keep-alive connection, requests
+// before one that carries both Content-Length and Transfer-Encoding are
+// served, that one is refused, and the connection is closed after it, so
+// nothing its body hides is read as a request. A body that merely contains
+// such a head, framed unambiguously, is just a body.
+func TestSmugglingOnOneConnection(t *testing.T) {
+	f := newFixture(t)
+	a := newBackend(t, "a")
+	svc, arn := f.service("a", false)
+	f.register(svc, "a1", a.port)
+	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
+	f.stage("$default", true, nil, nil)
+	f.sync()
+	host := f.apiID + ".execute-api.localhost"
+	hidden := "GET /hidden HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	chunk := fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(hidden), hidden)
+	stream := "POST /one HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: " + strconv.Itoa(len(hidden)) + "\r\n\r\n" + hidden +
+		"POST /two HTTP/1.1\r\nHost: " + host + "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk +
+		"POST /three HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+		"GET /four HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+
+	c, err := net.Dial("tcp", "127.0.0.1:"+f.env.GatewayPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, stream); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for _, want := range []int{200, 200, 400} {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("reading the answer that should be %d: %v", want, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("status %d, want %d: %s", resp.StatusCode, want, body)
+		}
+		if want == 200 && decodeSeen(t, body).Body != hidden {
+			t.Fatalf("backend saw body %q", decodeSeen(t, body).Body)
+		}
+		if want == 400 && (!resp.Close || string(body) != `{"message":"Bad Request"}`) {
+			t.Fatalf("refusal: close %v, body %s", resp.Close, body)
+		}
+	}
+	if resp, err := http.ReadResponse(br, nil); err == nil {
+		t.Fatalf("an answer after the refusal: %d", resp.StatusCode)
+	}
+	if n := a.hits.Load(); n != 2 {
+		t.Fatalf("the backend got %d requests, want 2", n)
 	}
 }
 
