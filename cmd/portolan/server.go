@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/gateway"
@@ -26,6 +29,8 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 	fs.DurationVar(&cfg.HealthCheckInterval, "health-check-interval", 10*time.Second, "how often HealthCheckConfig probes run")
 	fs.Float64Var(&cfg.AccountThrottle.Rate, "account-rate-limit", gateway.DefaultAccountRate, "gateway requests per second for the whole account, as AWS's account-level throttling (-1: no limit)")
 	fs.IntVar(&cfg.AccountThrottle.Burst, "account-burst-limit", gateway.DefaultAccountBurst, "burst of the account-level throttling")
+	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
+	fs.Var((*boundAPIs)(&cfg.BoundAPIs), "bind-api", "serve one HTTP API on an address of its own, whatever the Host: API=ADDR, API an id or name; repeatable, or comma-separated")
 	return fs.String("log-level", "info", "debug, info, warn or error")
 }
 
@@ -53,4 +58,33 @@ func runServer(ctx context.Context, args []string) error {
 		return err
 	}
 	return s.Run(ctx)
+}
+
+// boundAPIs is the --bind-api flag: API=ADDR pairs, comma-separated or
+// given again.
+type boundAPIs []server.BoundAPI
+
+func (b *boundAPIs) String() string {
+	if b == nil {
+		return ""
+	}
+	var parts []string
+	for _, x := range *b {
+		parts = append(parts, x.API+"="+x.Addr)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (b *boundAPIs) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		api, addr, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || api == "" || addr == "" {
+			return fmt.Errorf("%q: want API=ADDR, such as pets=127.0.0.1:9000", part)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("%q: %w", part, err)
+		}
+		*b = append(*b, server.BoundAPI{API: api, Addr: addr})
+	}
+	return nil
 }

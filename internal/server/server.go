@@ -53,6 +53,18 @@ type Config struct {
 	// AccountThrottle is the gateway's account-level limit (AWS's 10,000
 	// requests/s, burst 5,000, when zero; a negative Rate turns it off).
 	AccountThrottle gateway.Throttle
+	// AccessLogStdout also prints the access log lines of stages that
+	// configure access logging to stdout (they always go to their log group).
+	AccessLogStdout bool
+	// BoundAPIs each serve one API on an address of their own, whatever
+	// the Host, as a custom domain would.
+	BoundAPIs []BoundAPI
+}
+
+// BoundAPI binds an address to one HTTP API.
+type BoundAPI struct {
+	API  string // the API's id or name (of APIs sharing a name, the newest)
+	Addr string
 }
 
 // Defaults fills what was left empty.
@@ -123,6 +135,7 @@ type Server struct {
 	DNS      *dns.Server
 	checker  *health.Checker
 	gwLn     net.Listener
+	boundLns []net.Listener // aligned with cfg.BoundAPIs
 	agent    *agent.Agent
 	sched    *ecs.Scheduler
 	driver   runtime.Driver
@@ -169,7 +182,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: registrar, Logger: log.With("role", "scheduler")})
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
 	fail := func(err error) (*Server, error) {
-		for _, ln := range []net.Listener{s.gwLn, s.apiLn} {
+		for _, ln := range append([]net.Listener{s.gwLn, s.apiLn}, s.boundLns...) {
 			if ln != nil {
 				ln.Close()
 			}
@@ -184,11 +197,22 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if s.gwLn, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return fail(fmt.Errorf("gateway listener: %w", err))
 	}
+	for _, b := range cfg.BoundAPIs {
+		ln, err := net.Listen("tcp", b.Addr)
+		if err != nil {
+			return fail(fmt.Errorf("listener for API %s: %w", b.API, err))
+		}
+		s.boundLns = append(s.boundLns, ln)
+	}
 	_, gwPort, _ := net.SplitHostPort(s.gwLn.Addr().String())
+	accessLogOut := io.Discard
+	if cfg.AccessLogStdout {
+		accessLogOut = os.Stdout
+	}
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), AccountID: cfg.AccountID,
-		AccessLog: io.Discard, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle})
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside
@@ -234,6 +258,9 @@ func (s *Server) StoreRevision() int64 { return s.store.Revision() }
 // GatewayAddr is the address the HTTP API gateway listens on.
 func (s *Server) GatewayAddr() string { return s.gwLn.Addr().String() }
 
+// BoundAPIAddr is the address serving Config.BoundAPIs[i].
+func (s *Server) BoundAPIAddr(i int) string { return s.boundLns[i].Addr().String() }
+
 // DNSAddr is the first address the DNS server answers on.
 func (s *Server) DNSAddr() string { return s.DNS.Addrs()[0] }
 
@@ -251,6 +278,9 @@ func (s *Server) Run(ctx context.Context) error {
 	g.Go(func() error { return s.APIGW.Run(ctx) })
 	g.Go(func() error { return s.Gateway.Run(ctx) })
 	g.Go(func() error { return s.Gateway.Serve(ctx, s.gwLn) })
+	for i, ln := range s.boundLns {
+		g.Go(func() error { return s.Gateway.ServeAPI(ctx, ln, s.cfg.BoundAPIs[i].API) })
+	}
 	g.Go(func() error { return s.DNS.Run(ctx) })
 	g.Go(func() error { return s.checker.Run(ctx) })
 	g.Go(func() error { return s.waitReady(ctx) })
@@ -279,6 +309,9 @@ func (s *Server) Run(ctx context.Context) error {
 		return api.Shutdown(shutdown)
 	})
 	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
+	for i, b := range s.cfg.BoundAPIs {
+		s.log.Info("serving one API on its own address", "apiRef", b.API, "addr", s.BoundAPIAddr(i))
+	}
 	err := g.Wait()
 	if errors.Is(err, context.Canceled) {
 		err = nil

@@ -271,16 +271,32 @@ func follow[S any](ctx context.Context, next func(context.Context, int64) (*S, e
 	}
 }
 
-// Serve answers requests on ln until ctx ends. The server refuses request
-// heads over the HTTP API quota of 10,240 bytes (request line and headers)
-// with 431 before they reach the gateway.
+// Serve answers requests on ln until ctx ends, selecting each request's
+// API by its Host (<apiId>.execute-api.localhost). The server refuses
+// request heads over the HTTP API quota of 10,240 bytes (request line and
+// headers) with 431 before they reach the gateway.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
-	var port []string
+	return g.serveOn(ctx, ln, "")
+}
+
+// ServeAPI answers requests on ln for one API, whatever their Host, as a
+// custom domain does: api is an API id or name (of APIs sharing a name,
+// the newest). Unlike the default endpoint it keeps answering when the
+// API sets disableExecuteApiEndpoint, as custom domains do.
+func (g *Gateway) ServeAPI(ctx context.Context, ln net.Listener, api string) error {
+	if api == "" {
+		return errors.New("gateway: ServeAPI needs an API id or name")
+	}
+	return g.serveOn(ctx, ln, api)
+}
+
+func (g *Gateway) serveOn(ctx context.Context, ln net.Listener, api string) error {
+	l := &listener{api: api}
 	if _, p, err := net.SplitHostPort(ln.Addr().String()); err == nil {
-		port = []string{p}
+		l.port = []string{p}
 	}
 	srv := &http.Server{
-		Handler:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, port) }),
+		Handler:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, l) }),
 		ConnContext: framing.ConnContext,
 		// net/http allows MaxHeaderBytes plus 4096 bytes of slack.
 		MaxHeaderBytes:    router.MaxPathLength - 4096,
@@ -304,23 +320,29 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// listener is what a request learns from the listener it came through.
+type listener struct {
+	port []string // X-Forwarded-Port, shared by its requests
+	api  string   // the API it is bound to, or "" to select by Host
+}
+
 // ServeHTTP serves one request; Serve is the usual way in, this is for
 // callers with their own server.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var port []string
+	l := &listener{}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if _, p, err := net.SplitHostPort(a.String()); err == nil {
-			port = []string{p}
+			l.port = []string{p}
 		}
 	}
-	g.serve(w, r, port)
+	g.serve(w, r, l)
 }
 
-func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, port []string) {
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
 	rq.id = newRequestID()
-	rq.portHeader = port
+	rq.portHeader, rq.boundAPI = l.port, l.api
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
@@ -361,12 +383,17 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		rq.fail(w, errUnavailable)
 		return
 	}
-	api := snap.apis[g.apiID(r.Host)]
+	var api *apiState
+	if rq.boundAPI != "" {
+		api = snap.bound(rq.boundAPI)
+	} else {
+		api = snap.apis[g.apiID(r.Host)]
+	}
 	if api == nil {
 		rq.fail(w, errNotFound)
 		return
 	}
-	if api.disabled {
+	if api.disabled && rq.boundAPI == "" {
 		// disableExecuteApiEndpoint: the default endpoint answers 403.
 		rq.fail(w, errForbidden)
 		return

@@ -19,6 +19,7 @@ type request struct {
 	start      time.Time
 	id         string
 	portHeader []string // X-Forwarded-Port: the gateway's listening port, shared per listener
+	boundAPI   string   // the API id or name the listener serves, or "" to select by Host
 	rawPath    string   // as received, stage included
 	rawQuery   string
 	stagePath  string // rawPath without the stage prefix ($request.path)

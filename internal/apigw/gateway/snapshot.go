@@ -24,6 +24,7 @@ type snapshot struct {
 	apiSrc                *apigw.Snapshot
 	cmSrc                 *cloudmap.Snapshot
 	apis                  map[string]*apiState
+	byName                map[string]*apiState // the newest API of each name
 	// targets holds the live instances of each Cloud Map target, indexed
 	// by integrationState.target.
 	targets []*instanceSet
@@ -31,10 +32,21 @@ type snapshot struct {
 
 type apiState struct {
 	id       string
+	name     string
+	created  int64 // createdDate, which orders APIs of one name
 	disabled bool
 	cors     *cors.Policy           // nil: no corsConfiguration
 	def      *stageState            // $default, or nil
 	named    map[string]*stageState // other stages, by name
+}
+
+// bound returns the API a listener bound to ref serves: the API of that
+// id, else the newest of that name.
+func (s *snapshot) bound(ref string) *apiState {
+	if api := s.apis[ref]; api != nil {
+		return api
+	}
+	return s.byName[ref]
 }
 
 // stageFor picks the stage a raw path addresses: a named stage by its first
@@ -131,9 +143,15 @@ func (g *Gateway) build(prev *snapshot, a *apigw.Snapshot, c *cloudmap.Snapshot)
 		s.cloudMapRev = c.Revision
 	}
 	if prev != nil && prev.apiSrc == a {
-		s.apis = prev.apis
+		s.apis, s.byName = prev.apis, prev.byName
 	} else {
 		s.apis = g.compileAPIs(prev, a)
+		s.byName = make(map[string]*apiState, len(s.apis))
+		for _, api := range s.apis {
+			if o := s.byName[api.name]; o == nil || api.created > o.created || api.created == o.created && api.id > o.id {
+				s.byName[api.name] = api
+			}
+		}
 	}
 	var old []*instanceSet
 	if prev != nil {
@@ -200,7 +218,7 @@ func (g *Gateway) compileAPIs(prev *snapshot, a *apigw.Snapshot) map[string]*api
 	}
 	out := make(map[string]*apiState)
 	for _, api := range a.APIs() {
-		as := &apiState{id: api.ApiId, disabled: api.DisableExecuteApiEndpoint, cors: compileCors(api.CorsConfiguration), named: map[string]*stageState{}}
+		as := &apiState{id: api.ApiId, name: api.Name, created: api.CreatedDate.Time().UnixNano(), disabled: api.DisableExecuteApiEndpoint, cors: compileCors(api.CorsConfiguration), named: map[string]*stageState{}}
 		for name, st := range api.Stages {
 			cs := cache[st]
 			if cs == nil {
