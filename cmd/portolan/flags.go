@@ -19,7 +19,10 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var fromFile map[string]any
+	// The file's values are taken as the literal text of each scalar, not
+	// as YAML's reading of it: account 000000000000 is not the number 0,
+	// nor a secret 0x1F the number 31.
+	var fromFile map[string]yaml.Node
 	if *config != "" {
 		b, err := os.ReadFile(*config)
 		if err != nil {
@@ -28,9 +31,12 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if err := yaml.Unmarshal(b, &fromFile); err != nil {
 			return fmt.Errorf("config %s: %w", *config, err)
 		}
-		for k := range fromFile {
+		for k, v := range fromFile {
 			if fs.Lookup(k) == nil {
 				return fmt.Errorf("config %s: unknown setting %q", *config, k)
+			}
+			if v.Kind != yaml.ScalarNode {
+				return fmt.Errorf("config %s: %s must be a single value (lists are comma-separated)", *config, k)
 			}
 		}
 	}
@@ -42,13 +48,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		env := "PORTOLAN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := os.LookupEnv(env); ok {
 			if e := f.Value.Set(v); e != nil {
-				err = fmt.Errorf("%s: %w", env, e)
+				err = fmt.Errorf("invalid value %q for %s: %w", v, env, e)
 			}
 			return
 		}
 		if v, ok := fromFile[f.Name]; ok {
-			if e := f.Value.Set(fmt.Sprint(v)); e != nil {
-				err = fmt.Errorf("config %s: %w", f.Name, e)
+			if e := f.Value.Set(v.Value); e != nil {
+				err = fmt.Errorf("config %s: invalid value %q for %s: %w", *config, v.Value, f.Name, e)
 			}
 		}
 	})

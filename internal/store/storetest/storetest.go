@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"Revisions", testRevisions},
 		{"CompareFailsChangesNothing", testCompareFails},
 		{"CompareAndPutRace", testCompareAndPutRace},
+		{"CompareAndPutRetry", testCompareAndPutRetry},
 		{"DeleteEvent", testDeleteEvent},
 		{"WatchOrderNoGaps", testWatchOrder},
 		{"WatchConcurrentWriters", testWatchConcurrentWriters},
@@ -158,17 +159,90 @@ func testCompareFails(t *testing.T, open Opener) {
 	}
 }
 
-// testCompareAndPutRace has many writers increment one counter with
-// read-compare-write loops; a lost update would show as a short count.
+// testCompareAndPutRace races writers on one key in rounds. In each round
+// every writer reads the key before any of them commits, so all hold the
+// same revision; then all commit a put conditioned on it at once. Exactly one
+// may win and every other must get ErrConflict and write nothing: a backend
+// that ignored or raced its compares would let several win. The first round
+// races on Absent (create), the others on Unchanged (update).
 func testCompareAndPutRace(t *testing.T, open Opener) {
+	s := open(t, t.TempDir())
+	ctx := ctxT(t)
+	const writers, rounds = 8, 25
+	for round := 0; round < rounds; round++ {
+		before := s.Revision()
+		errs := make([]error, writers)
+		var read, done sync.WaitGroup
+		read.Add(writers)
+		start := make(chan struct{})
+		for w := 0; w < writers; w++ {
+			done.Add(1)
+			go func(w int) {
+				defer done.Done()
+				kv, err := s.Get(ctx, "counter")
+				n, cmp := 0, store.Absent("counter")
+				switch {
+				case err == nil:
+					n, _ = strconv.Atoi(string(kv.Value))
+					cmp = store.Unchanged(kv)
+				case !errors.Is(err, store.ErrNotFound):
+					errs[w] = err
+				}
+				read.Done()
+				if errs[w] != nil {
+					return
+				}
+				<-start
+				_, errs[w] = s.Commit(ctx, store.Txn{If: []store.Cmp{cmp}, Then: []store.Op{
+					store.Put("counter", []byte(strconv.Itoa(n+1))),
+					store.Put(fmt.Sprintf("winner/%d", round), []byte(strconv.Itoa(w))),
+				}})
+			}(w)
+		}
+		read.Wait()
+		close(start)
+		done.Wait()
+		winner, lost := -1, 0
+		for w, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: writers %d and %d both committed against the same revision", round, winner, w)
+			case err == nil:
+				winner = w
+			case errors.Is(err, store.ErrConflict):
+				lost++
+			default:
+				t.Fatalf("round %d: writer %d: %v", round, w, err)
+			}
+		}
+		if winner < 0 || lost != writers-1 {
+			t.Fatalf("round %d: winner %d, %d conflicts; want one winner and %d conflicts", round, winner, lost, writers-1)
+		}
+		// The losers wrote nothing: one new revision, holding the winner's txn.
+		if s.Revision() != before+1 {
+			t.Fatalf("round %d: revision %d after %d, want one commit", round, s.Revision(), before)
+		}
+		if kv, err := s.Get(ctx, fmt.Sprintf("winner/%d", round)); err != nil || string(kv.Value) != strconv.Itoa(winner) {
+			t.Fatalf("round %d: winner key = %q (%v), want %d", round, kv.Value, err, winner)
+		}
+	}
+	kv, err := s.Get(ctx, "counter")
+	if err != nil || string(kv.Value) != strconv.Itoa(rounds) {
+		t.Fatalf("counter = %q (%v), want %d", kv.Value, err, rounds)
+	}
+}
+
+// testCompareAndPutRetry has many writers increment one counter with
+// read-compare-write loops, retrying on conflict, as the services do: a lost
+// update would show as a short count.
+func testCompareAndPutRetry(t *testing.T, open Opener) {
 	s := open(t, t.TempDir())
 	ctx := ctxT(t)
 	const writers, each = 8, 25
 	var wg sync.WaitGroup
-	var conflicts sync.Map
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
 			for i := 0; i < each; {
 				kv, err := s.Get(ctx, "counter")
@@ -185,13 +259,13 @@ func testCompareAndPutRace(t *testing.T, open Opener) {
 				case err == nil:
 					i++
 				case errors.Is(err, store.ErrConflict):
-					conflicts.Store(w, true)
+					// Another writer got there first: read again.
 				default:
 					t.Errorf("commit: %v", err)
 					return
 				}
 			}
-		}(w)
+		}()
 	}
 	wg.Wait()
 	kv, err := s.Get(ctx, "counter")
