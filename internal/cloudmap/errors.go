@@ -45,8 +45,10 @@ func limitExceeded(format string, args ...any) *awsapi.Error {
 	return awsapi.Errorf("ResourceLimitExceeded", format, args...)
 }
 
-func duplicateRequest(opID string) *awsapi.Error {
-	return awsapi.Errorf("DuplicateRequest", "The request %s reuses a CreatorRequestId with different parameters", opID).With("DuplicateOperationId", opID)
+// duplicateRequest answers a request id (field names which) reused for a
+// different resource than the operation opID it first named.
+func duplicateRequest(field, opID string) *awsapi.Error {
+	return awsapi.Errorf("DuplicateRequest", "The %s was already used by operation %s for a different resource", field, opID).With("DuplicateOperationId", opID)
 }
 
 func awsErrorServiceAttributesLimit() *awsapi.Error {

@@ -144,6 +144,22 @@ func TestErrors(t *testing.T) {
 				DnsConfig: &types.DnsConfigChange{DnsRecords: []types.DnsRecord{{Type: types.RecordTypeAaaa, TTL: aws.Int64(5)}}}}})
 			return err
 		}, "InvalidInput"},
+		{"update service in HTTP namespace", func() error {
+			_, err := c.UpdateService(ctx, &sd.UpdateServiceInput{Id: plain.Service.Id, Service: &types.ServiceChange{Description: aws.String("x")}})
+			return err
+		}, "InvalidInput"},
+		{"update unknown namespace", func() error {
+			_, err := c.UpdateHttpNamespace(ctx, &sd.UpdateHttpNamespaceInput{Id: aws.String("ns-doesnotexist0000"), Namespace: &types.HttpNamespaceChange{Description: aws.String("x")}})
+			return err
+		}, "NamespaceNotFound"},
+		{"update namespace of another type", func() error {
+			_, err := c.UpdatePublicDnsNamespace(ctx, &sd.UpdatePublicDnsNamespaceInput{Id: &nsID, Namespace: &types.PublicDnsNamespaceChange{Description: aws.String("x")}})
+			return err
+		}, "InvalidInput"},
+		{"UpdaterRequestId too long", func() error {
+			_, err := c.UpdateHttpNamespace(ctx, &sd.UpdateHttpNamespaceInput{Id: &httpNS, UpdaterRequestId: aws.String(strings.Repeat("u", 65)), Namespace: &types.HttpNamespaceChange{Description: aws.String("x")}})
+			return err
+		}, "InvalidInput"},
 		{"register in unknown service", func() error {
 			_, err := c.RegisterInstance(ctx, &sd.RegisterInstanceInput{ServiceId: aws.String("srv-doesnotexist000"), InstanceId: aws.String("i"), Attributes: map[string]string{"AWS_INSTANCE_IPV4": "10.0.0.1"}})
 			return err

@@ -39,7 +39,7 @@ func (r *Registry) RegisterInstance(ctx context.Context, in *RegisterInstanceInp
 				out.OperationId = prev.OperationId // a retry of the same request
 				return store.Txn{}, nil
 			case err == nil:
-				return store.Txn{}, duplicateRequest(prev.OperationId)
+				return store.Txn{}, duplicateRequest("CreatorRequestId", prev.OperationId)
 			case !errors.Is(err, store.ErrNotFound):
 				return store.Txn{}, err
 			}

@@ -177,8 +177,8 @@ func (r *Registry) updateNamespace(ctx context.Context, typ string, in *UpdateNa
 	if in.Namespace == nil {
 		return nil, invalidInput("Namespace is required")
 	}
-	if err := validateCreatorRequestID(in.UpdaterRequestId); err != nil {
-		return nil, err
+	if len(in.UpdaterRequestId) > maxCreatorRequestID {
+		return nil, invalidInput("UpdaterRequestId must be at most %d characters", maxCreatorRequestID)
 	}
 	if d := in.Namespace.Description; d != nil {
 		if err := validateDescription(*d); err != nil {
@@ -205,6 +205,25 @@ func (r *Registry) updateNamespace(ctx context.Context, typ string, in *UpdateNa
 		if ns.Type != typ {
 			return store.Txn{}, invalidInput("Namespace %s is of type %s", id, ns.Type)
 		}
+		// The UpdaterRequestId is remembered in the store, as RegisterInstance's
+		// CreatorRequestId is, so a retry after a lost answer (or a restart)
+		// returns the first operation instead of applying the update again.
+		cmps := []store.Cmp{store.Unchanged(kv)}
+		var reqKey string
+		if in.UpdaterRequestId != "" {
+			reqKey = requestKey("nsupdate", in.UpdaterRequestId)
+			prev, _, err := store.GetJSON[requestRecord](ctx, r.st, reqKey)
+			switch {
+			case err == nil && prev.Target == id:
+				out.OperationId = prev.OperationId
+				return store.Txn{}, nil
+			case err == nil:
+				return store.Txn{}, duplicateRequest("UpdaterRequestId", prev.OperationId)
+			case !errors.Is(err, store.ErrNotFound):
+				return store.Txn{}, err
+			}
+			cmps = append(cmps, store.Absent(reqKey))
+		}
 		if d := in.Namespace.Description; d != nil {
 			ns.Description = *d
 		}
@@ -214,10 +233,11 @@ func (r *Registry) updateNamespace(ctx context.Context, typ string, in *UpdateNa
 		}
 		op := r.newOperation(OpUpdateNamespace, map[string]string{"NAMESPACE": id})
 		out.OperationId = op.Id
-		return store.Txn{
-			If:   []store.Cmp{store.Unchanged(kv)},
-			Then: []store.Op{store.Put(nsKey(id), store.JSON(ns)), store.Put(opKey(op.Id), store.JSON(op))},
-		}, nil
+		ops := []store.Op{store.Put(nsKey(id), store.JSON(ns)), store.Put(opKey(op.Id), store.JSON(op))}
+		if reqKey != "" {
+			ops = append(ops, store.Put(reqKey, store.JSON(requestRecord{OperationId: op.Id, Target: id})))
+		}
+		return store.Txn{If: cmps, Then: ops}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -227,7 +227,8 @@ type UpdateServiceInput struct {
 }
 
 // UpdateService replaces the description, the record TTLs and the health
-// check. As on AWS, omitting the DnsRecords or the HealthCheckConfig removes them.
+// check. As on AWS, omitting the DnsRecords or the HealthCheckConfig removes
+// them, and services in HTTP namespaces cannot be updated at all.
 func (r *Registry) UpdateService(ctx context.Context, in *UpdateServiceInput) (*OperationOutput, error) {
 	if in.Service == nil {
 		return nil, invalidInput("Service is required")
@@ -247,6 +248,15 @@ func (r *Registry) UpdateService(ctx context.Context, in *UpdateServiceInput) (*
 		rec, kv, err := r.getService(ctx, in.Id)
 		if err != nil {
 			return store.Txn{}, err
+		}
+		ns, _, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(rec.NamespaceId))
+		if err != nil {
+			return store.Txn{}, err
+		}
+		// AWS refuses UpdateService for services in HTTP namespaces; its
+		// model declares no error for it but InvalidInput (docs/compat.md).
+		if ns.Type == NamespaceHTTP {
+			return store.Txn{}, invalidInput("UpdateService is not supported for service %s: it is in HTTP namespace %s", rec.Id, rec.NamespaceId)
 		}
 		up := in.Service
 		if d := up.Description; d != nil {
@@ -276,14 +286,8 @@ func (r *Registry) UpdateService(ctx context.Context, in *UpdateServiceInput) (*
 			}
 			rec.DnsConfig = &c
 		}
-		if up.HealthCheckConfig != nil {
-			ns, _, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(rec.NamespaceId))
-			if err != nil {
-				return store.Txn{}, err
-			}
-			if ns.Type == NamespaceDNSPrivate {
-				return store.Txn{}, invalidInput("HealthCheckConfig is not supported for services in a private DNS namespace")
-			}
+		if up.HealthCheckConfig != nil && ns.Type == NamespaceDNSPrivate {
+			return store.Txn{}, invalidInput("HealthCheckConfig is not supported for services in a private DNS namespace")
 		}
 		rec.HealthCheckConfig = up.HealthCheckConfig
 		op := r.newOperation(OpUpdateService, map[string]string{"SERVICE": rec.Id})
