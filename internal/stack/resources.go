@@ -2,6 +2,8 @@ package stack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,6 +79,16 @@ func generatedName(r *Resource, max int) string {
 	return name + "-" + strings.ToUpper(awsapi.RandomID(12))
 }
 
+// creatorRequestID makes a Cloud Map create idempotent across a retry of
+// the same deploy (after a crash, say) but not across a replacement, whose
+// properties differ: it hashes the stack, the resource and its properties,
+// within Cloud Map's 64 characters.
+func creatorRequestID(r *Resource) string {
+	props, _ := json.Marshal(r.Props) // map keys come out sorted
+	sum := sha256.Sum256(append([]byte(r.Stack+"\x00"+r.LogicalID+"\x00"), props...))
+	return "cfn-" + hex.EncodeToString(sum[:16])
+}
+
 // ---- Cloud Map ----
 
 type cloudMapNamespace struct {
@@ -91,19 +103,19 @@ func (h cloudMapNamespace) Create(ctx context.Context, r *Resource) (string, map
 	case cloudmap.NamespaceHTTP:
 		var in cloudmap.CreateHttpNamespaceInput
 		if err = decodeProps(r.Props, &in); err == nil {
-			in.CreatorRequestId = r.Stack + "-" + r.LogicalID
+			in.CreatorRequestId = creatorRequestID(r)
 			op, err = h.reg.CreateHttpNamespace(ctx, &in)
 		}
 	case cloudmap.NamespaceDNSPrivate:
 		var in cloudmap.CreatePrivateDnsNamespaceInput
 		if err = decodeProps(r.Props, &in); err == nil {
-			in.CreatorRequestId = r.Stack + "-" + r.LogicalID
+			in.CreatorRequestId = creatorRequestID(r)
 			op, err = h.reg.CreatePrivateDnsNamespace(ctx, &in)
 		}
 	default:
 		var in cloudmap.CreatePublicDnsNamespaceInput
 		if err = decodeProps(r.Props, &in); err == nil {
-			in.CreatorRequestId = r.Stack + "-" + r.LogicalID
+			in.CreatorRequestId = creatorRequestID(r)
 			op, err = h.reg.CreatePublicDnsNamespace(ctx, &in)
 		}
 	}
@@ -163,7 +175,7 @@ func (h cloudMapService) Create(ctx context.Context, r *Resource) (string, map[s
 	if in.Name == "" {
 		in.Name = strings.ToLower(generatedName(r, 63))
 	}
-	in.CreatorRequestId = r.Stack + "-" + r.LogicalID
+	in.CreatorRequestId = creatorRequestID(r)
 	out, err := h.reg.CreateService(ctx, &in)
 	if err != nil {
 		return "", nil, err
@@ -178,6 +190,15 @@ func (h cloudMapService) Update(ctx context.Context, r *Resource, old map[string
 	}
 	decodeProps(old, &was)
 	if in.Name != was.Name || in.NamespaceId != was.NamespaceId || (in.HealthCheckCustomConfig == nil) != (was.HealthCheckCustomConfig == nil) {
+		return nil, ErrReplace
+	}
+	// Cloud Map cannot update a service in an HTTP namespace: a change to
+	// one is a new service.
+	ns, err := h.reg.GetNamespace(ctx, &cloudmap.IdInput{Id: in.NamespaceId})
+	if err != nil {
+		return nil, err
+	}
+	if ns.Namespace.Type == cloudmap.NamespaceHTTP {
 		return nil, ErrReplace
 	}
 	up := &cloudmap.UpdateServiceInput{Id: r.PhysicalID}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 
 	"github.com/portolan/portolan/internal/ecs/runtime/runtimetest"
 	"github.com/portolan/portolan/internal/server/servertest"
@@ -232,5 +233,65 @@ func TestDestroyKeepsWhatItCannotDelete(t *testing.T) {
 	var gone *ecstypes.ClusterNotFoundException
 	if _, err := ec.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("leftover")}); !errors.As(err, &gone) {
 		t.Fatalf("cluster after the second destroy: %v", err)
+	}
+}
+
+// TestUpdateHTTPNamespaceService: Cloud Map cannot update a service in an
+// HTTP namespace, so a changed one is replaced: without a fixed name the
+// update succeeds with a new service carrying the change, and the old one
+// is gone. With a fixed name the new one cannot be created beside the old
+// (as CloudFormation cannot replace a custom-named resource): the update
+// fails and rolls back, and the service is left as it was.
+func TestUpdateHTTPNamespaceService(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	cm := sd.NewFromConfig(env.AWS)
+	tpl := func(name, description string) []byte {
+		return []byte(`Resources:
+  Namespace:
+    Type: AWS::ServiceDiscovery::HttpNamespace
+    Properties: {Name: !Sub "${AWS::StackName}-ns"}
+  Discovery:
+    Type: AWS::ServiceDiscovery::Service
+    Properties: {` + name + ` NamespaceId: !GetAtt Namespace.Id, Description: ` + description + `}
+`)
+	}
+	description := func(id string) string {
+		t.Helper()
+		got, err := cm.GetService(ctx, &sd.GetServiceInput{Id: aws.String(id)})
+		if err != nil {
+			t.Fatalf("service %s: %v", id, err)
+		}
+		return aws.ToString(got.Service.Description)
+	}
+
+	st, events, err := deploy(t, env, "unnamed", tpl("", "v1"), nil, nil)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	old := st.Resources["Discovery"].PhysicalID
+	st, events, err = deploy(t, env, "unnamed", tpl("", "v2"), nil, nil)
+	if err != nil || st.Status != "UPDATE_COMPLETE" {
+		t.Fatalf("update: %v %v\n%v", err, st, events)
+	}
+	if now := st.Resources["Discovery"].PhysicalID; now == old || description(now) != "v2" {
+		t.Fatalf("service %s (was %s) after the update", now, old)
+	}
+	var gone *sdtypes.ServiceNotFound
+	if _, err := cm.GetService(ctx, &sd.GetServiceInput{Id: aws.String(old)}); !errors.As(err, &gone) {
+		t.Fatalf("old service after the update: %v", err)
+	}
+
+	st, events, err = deploy(t, env, "named", tpl("Name: api,", "v1"), nil, nil)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	named := st.Resources["Discovery"].PhysicalID
+	st, _, err = deploy(t, env, "named", tpl("Name: api,", "v2"), nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "ServiceAlreadyExists") || st.Status != "UPDATE_ROLLBACK_COMPLETE" {
+		t.Fatalf("update of a named service: %v, %s", err, st.Status)
+	}
+	if st.Resources["Discovery"].PhysicalID != named || description(named) != "v1" {
+		t.Fatalf("after the rollback: %s, %q", st.Resources["Discovery"].PhysicalID, description(named))
 	}
 }
