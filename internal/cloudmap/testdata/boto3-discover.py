@@ -47,12 +47,16 @@ for i, health in ((1, "HEALTHY"), (2, "UNHEALTHY")):
     )
 
 found = sd.discover_instances(NamespaceName="boto3-ns", ServiceName="web", HealthStatus="HEALTHY", QueryParameters={"lang": "python"})
-revision = sd.discover_instances_revision(NamespaceName="boto3-ns", ServiceName="web")["InstancesRevision"]
+# DiscoverInstancesRevision came in botocore 1.31: Debian's boto3 lacks it,
+# and its model drops InstancesRevision from DiscoverInstances' answer.
+revision = None
+if hasattr(sd, "discover_instances_revision"):
+    revision = sd.discover_instances_revision(NamespaceName="boto3-ns", ServiceName="web")["InstancesRevision"]
 json.dump(
     {
         "urls": urls,
         "instances": found["Instances"],
-        "instancesRevision": found["InstancesRevision"],
+        "instancesRevision": found.get("InstancesRevision"),  # in botocore 1.31's model on
         "revision": revision,
     },
     sys.stdout,
