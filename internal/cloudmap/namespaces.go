@@ -93,6 +93,11 @@ func (r *Registry) createNamespace(ctx context.Context, typ, name, creatorID, de
 		case !errors.Is(err, store.ErrNotFound):
 			return store.Txn{}, err
 		}
+		guard, err := r.st.Get(ctx, nsCreateKey)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, err
+		}
+		guard.Key = nsCreateKey // ModRevision 0 when absent: Unchanged is then Absent
 		all, _, err := r.st.List(ctx, keyPrefix+"ns/")
 		if err != nil {
 			return store.Txn{}, err
@@ -125,8 +130,9 @@ func (r *Registry) createNamespace(ctx context.Context, typ, name, creatorID, de
 		}
 		out.OperationId = op.Id
 		return store.Txn{
-			If: []store.Cmp{store.Absent(nsNameKey(name))},
+			If: []store.Cmp{store.Absent(nsNameKey(name)), store.Unchanged(guard)},
 			Then: []store.Op{
+				store.Put(nsCreateKey, nil),
 				store.Put(nsKey(id), store.JSON(rec)),
 				store.Put(nsNameKey(name), store.JSON(requestRecord{OperationId: op.Id, Target: id})),
 				store.Put(nsMembersKey(id), nil),

@@ -52,6 +52,10 @@ func nsNameKey(name string) string {
 	return keyPrefix + "nsname/" + strings.ToLower(strings.TrimSuffix(name, "."))
 }
 
+// nsCreateKey is rewritten by every CreateNamespace, which compares on it:
+// concurrent creates are serialized, so none slips past the namespace limit.
+const nsCreateKey = keyPrefix + "nscreate"
+
 // nsMembersKey is rewritten whenever a service joins or leaves the namespace,
 // so DeleteNamespace can compare on it and never race a CreateService.
 func nsMembersKey(id string) string { return keyPrefix + "nsmembers/" + id }

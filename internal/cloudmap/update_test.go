@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -506,6 +508,34 @@ func TestNamespaceLimit(t *testing.T) {
 		t.Fatalf("create after freeing one: %v", err)
 	}
 	mustOp(t, c, out.OperationId)
+}
+
+// TestNamespaceLimitUnderConcurrency: 60 creates at once, with different
+// names, still leave exactly 50 namespaces; the other 10 are refused.
+func TestNamespaceLimitUnderConcurrency(t *testing.T) {
+	c, _ := client(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var created, refused atomic.Int32
+	for i := range 60 {
+		wg.Go(func() {
+			_, err := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String(fmt.Sprintf("race-%02d", i))})
+			var limit *types.ResourceLimitExceeded
+			switch {
+			case err == nil:
+				created.Add(1)
+			case errors.As(err, &limit):
+				refused.Add(1)
+			default:
+				t.Errorf("namespace %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	list, err := c.ListNamespaces(ctx, &sd.ListNamespacesInput{})
+	if err != nil || created.Load() != 50 || refused.Load() != 10 || len(list.Namespaces) != 50 {
+		t.Fatalf("%d created, %d refused, %d listed (%v)", created.Load(), refused.Load(), len(list.Namespaces), err)
+	}
 }
 
 // TestDiscoverInstancesRandomOrder checks that DiscoverInstances answers in
