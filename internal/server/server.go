@@ -27,6 +27,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/discovery"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/graceful"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
@@ -295,19 +296,7 @@ func (s *Server) Run(ctx context.Context) error {
 	top.Handle("/", s.mux)
 	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}
 	api.RegisterOnShutdown(func() { close(s.stopping) })
-	g.Go(func() error {
-		err := api.Serve(s.apiLn)
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
-		return err
-	})
-	g.Go(func() error {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return api.Shutdown(shutdown)
-	})
+	g.Go(func() error { return graceful.Serve(ctx, api, s.apiLn, 5*time.Second) })
 	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
 	for i, b := range s.cfg.BoundAPIs {
 		s.log.Info("serving one API on its own address", "apiRef", b.API, "addr", s.BoundAPIAddr(i))

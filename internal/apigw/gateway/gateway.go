@@ -25,6 +25,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/gateway/router"
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/graceful"
 )
 
 // DefaultDomain is the host suffix an API is selected by:
@@ -304,20 +305,7 @@ func (g *Gateway) serveOn(ctx context.Context, ln net.Listener, api string) erro
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(shutdown)
-	}()
-	err := srv.Serve(framing.Listener{Listener: ln})
-	<-done
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
-	}
-	return err
+	return graceful.Serve(ctx, srv, framing.Listener{Listener: ln}, 5*time.Second)
 }
 
 // listener is what a request learns from the listener it came through.
