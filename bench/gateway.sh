@@ -12,6 +12,9 @@
 # average before and after (the machine may be shared).
 #
 #   bench/gateway.sh [seconds=10] [connections=64] [rounds=3] [--access-log]
+#
+# GW=path uses a bench/gateway binary built elsewhere (another commit, to
+# compare two builds against the same peer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10} conns=${2:-64} rounds=${3:-3}
@@ -24,7 +27,7 @@ done
 
 source bench/lib.sh
 
-go build -o "$work/gw" ./bench/gateway
+if [[ -n "${GW:-}" ]]; then cp "$GW" "$work/gw"; else go build -o "$work/gw" ./bench/gateway; fi
 
 start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
 backend=$ready_addr
