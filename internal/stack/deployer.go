@@ -302,11 +302,10 @@ func (a *apply) run(ctx context.Context, cs *template.ChangeSet) error {
 			attrs, err := h.Update(ctx, r, c.Previous.Properties)
 			if errors.Is(err, ErrReplace) {
 				a.event(c.LogicalID, c.Type, r.PhysicalID, "UPDATE_IN_PROGRESS", "Requested update requires the creation of a new physical resource; hence creating one.")
-				a.replaced = append(a.replaced, *c.Previous)
+				a.replace(c.LogicalID, *c.Previous)
 				if err := a.create(ctx, r, h); err != nil {
 					return err
 				}
-				a.updated[c.LogicalID] = *c.Previous
 				continue
 			}
 			if err != nil {
@@ -320,7 +319,7 @@ func (a *apply) run(ctx context.Context, cs *template.ChangeSet) error {
 			a.event(c.LogicalID, c.Type, r.PhysicalID, "UPDATE_COMPLETE", "")
 		default: // Create, Replace
 			if c.Previous != nil {
-				a.replaced = append(a.replaced, *c.Previous)
+				a.replace(c.LogicalID, *c.Previous)
 			}
 			if err := a.create(ctx, r, h); err != nil {
 				return err
@@ -328,6 +327,15 @@ func (a *apply) run(ctx context.Context, cs *template.ChangeSet) error {
 		}
 	}
 	return nil
+}
+
+// replace notes a resource about to be replaced: deleted once the deploy
+// succeeds, the stack's resource again if it rolls back. It is noted before
+// its replacement exists, since the replacement is recorded in its place
+// as soon as it does.
+func (a *apply) replace(id string, prev template.DeployedResource) {
+	a.replaced = append(a.replaced, prev)
+	a.updated[id] = prev
 }
 
 func (a *apply) create(ctx context.Context, r *Resource, h Handler) error {
@@ -430,8 +438,9 @@ func (a *apply) rollback(ctx context.Context, prev *Stack) error {
 	}
 	for id, old := range a.updated {
 		cur, ok := a.st.Resources[id]
-		if !ok || cur.PhysicalID != old.PhysicalID {
-			a.st.Resources[id] = old // it was replaced: the old one still stands
+		if !ok || cur.PhysicalID != old.PhysicalID || template.PropertiesEqual(cur.Properties, old.Properties) {
+			// Replaced (the old one still stands), or never changed.
+			a.st.Resources[id] = old
 			continue
 		}
 		r := &Resource{LogicalID: id, Type: old.Type, Props: old.Properties, PhysicalID: old.PhysicalID, Attrs: old.Attributes, Stack: a.st.Name}

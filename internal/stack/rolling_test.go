@@ -141,3 +141,46 @@ func TestDeployCircuitBreaker(t *testing.T) {
 		t.Fatalf("cluster after rollback: %v, tasks %v; events %+v", err, out, events)
 	}
 }
+
+// TestFailedReplacementKeepsTheOld: an update that replaces the ECS
+// service (a new name) with one whose tasks exit at once fails on the
+// circuit breaker and rolls back: the new service is deleted, and the old
+// one, still running, is again the stack's resource.
+func TestFailedReplacementKeepsTheOld(t *testing.T) {
+	app := buildQuickstartApp(t)
+	env := servertest.Start(t)
+	ctx := context.Background()
+	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := map[string]string{"app": app, "broken": "/bin/false"}
+	st, events, err := deploy(t, env, "replace", tpl, nil, images)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	old := st.Resources["Service"].PhysicalID
+
+	broken := strings.Replace(strings.Replace(string(tpl), "ServiceName: hello", "ServiceName: hello2", 1), "Image: app", "Image: broken", 1)
+	st, _, err = deploy(t, env, "replace", []byte(broken), nil, images)
+	if err == nil || !strings.Contains(err.Error(), "ECS Deployment Circuit Breaker was triggered") || st.Status != "UPDATE_ROLLBACK_COMPLETE" {
+		t.Fatalf("replacement by a broken service: %v, %s", err, st.Status)
+	}
+	if got := st.Resources["Service"].PhysicalID; got != old {
+		t.Fatalf("the stack's service after the rollback is %s, want the old %s", got, old)
+	}
+	if got, _ := env.Server.Stacks.Get(ctx, "replace"); got == nil || got.Resources["Service"].PhysicalID != old {
+		t.Fatalf("the stored stack lost the old service: %+v", got)
+	}
+	out, err := ecs.NewFromConfig(env.AWS).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("quickstart"), Services: []string{"hello", "hello2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, s := range out.Services {
+		status[*s.ServiceName] = *s.Status
+	}
+	if status["hello"] != "ACTIVE" || status["hello2"] == "ACTIVE" || status["hello2"] == "DRAINING" {
+		t.Fatalf("services after the rollback: %v", status)
+	}
+}
