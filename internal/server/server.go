@@ -225,6 +225,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.checker = health.New(health.Config{Registry: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, Logger: log.With("role", "stack")})
+	if err := s.Stacks.Recover(context.Background()); err != nil {
+		return fail(fmt.Errorf("stacks: %w", err))
+	}
 	s.CloudMap.Register(s.mux)
 	s.ECS.Register(s.mux)
 	s.Logs.Register(s.mux)

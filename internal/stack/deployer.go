@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw"
@@ -39,6 +40,9 @@ type Deployer struct {
 	cfg      Config
 	handlers map[string]Handler
 	log      *slog.Logger
+
+	mu   sync.Mutex
+	busy map[string]bool // stacks with an operation under way
 }
 
 // New returns a Deployer over the configured services.
@@ -168,13 +172,64 @@ func validStackName(s string) bool {
 	return true
 }
 
+// begin claims a stack for one operation: as in CloudFormation, a stack
+// with an operation under way refuses another.
+func (d *Deployer) begin(ctx context.Context, name string) (done func(), err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.busy[name] {
+		status := "an operation's"
+		if st, _ := d.Get(ctx, name); st != nil {
+			status = st.Status
+		}
+		return nil, fmt.Errorf("stack %s is in %s state and can not be updated", name, status)
+	}
+	if d.busy == nil {
+		d.busy = map[string]bool{}
+	}
+	d.busy[name] = true
+	return func() {
+		d.mu.Lock()
+		delete(d.busy, name)
+		d.mu.Unlock()
+	}, nil
+}
+
+// Recover marks the operations a stopped server left under way as failed
+// (CREATE_IN_PROGRESS becomes CREATE_FAILED, and so on). Every resource
+// they created is recorded, so deploying the stack again, or destroying
+// it, picks up from there.
+func (d *Deployer) Recover(ctx context.Context) error {
+	stacks, err := d.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range stacks {
+		if op, ok := strings.CutSuffix(st.Status, "_IN_PROGRESS"); ok {
+			d.log.Warn("stack operation interrupted by a restart", "stack", st.Name, "status", st.Status)
+			st.Status, st.Reason = op+"_FAILED", "The server stopped during "+st.Status+"; deploy the stack again or destroy it."
+			if err := d.save(ctx, st); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Deploy creates the stack or updates it to the template. Everything that
 // can be checked without creating anything (syntax, references, cycles,
 // resource types) is checked first; a failure after that rolls back.
+// Cancelling ctx cancels the deploy, as CancelUpdateStack does: it rolls
+// back, and the rollback itself runs to its end.
 func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event)) (*Stack, error) {
 	if !validStackName(in.StackName) {
 		return nil, fmt.Errorf("stack name %q must start with a letter and hold only letters, digits and hyphens (at most 128)", in.StackName)
 	}
+	done, err := d.begin(ctx, in.StackName)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	tpl, err := template.Parse(in.Template)
 	if err != nil {
 		return nil, err
@@ -214,7 +269,7 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 	creating := prev == nil || len(prev.Resources) == 0
 	stackStatus := func(status, reason string) {
 		st.Status, st.Reason = status, reason
-		d.save(ctx, st)
+		d.save(context.WithoutCancel(ctx), st)
 		emit(Event{Timestamp: time.Now(), StackName: st.Name, LogicalResourceId: st.Name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: status, Reason: reason})
 	}
 	verb := "UPDATE"
@@ -228,7 +283,7 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 	if err != nil {
 		d.log.Warn("deploy failed; rolling back", "stack", st.Name, "err", err)
 		stackStatus(rollbackStatus(creating, "IN_PROGRESS"), err.Error())
-		if rbErr := a.rollback(ctx, prev); rbErr != nil {
+		if rbErr := a.rollback(context.WithoutCancel(ctx), prev); rbErr != nil {
 			stackStatus(rollbackStatus(creating, "FAILED"), rbErr.Error())
 			return st, fmt.Errorf("%w; the rollback failed too: %v", err, rbErr)
 		}
@@ -460,6 +515,11 @@ func (a *apply) rollback(ctx context.Context, prev *Stack) error {
 // Destroy deletes every resource of the stack in reverse dependency order,
 // then the stack itself.
 func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) error {
+	done, err := d.begin(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer done()
 	st, err := d.Get(ctx, name)
 	if err != nil {
 		return err
@@ -468,7 +528,14 @@ func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) e
 		return fmt.Errorf("stack %s does not exist", name)
 	}
 	a := &apply{d: d, st: st, emit: emit}
-	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: "DELETE_IN_PROGRESS"})
+	// Records are written even once ctx is cancelled: what was deleted
+	// must not stay listed.
+	keep := context.WithoutCancel(ctx)
+	st.Status, st.Reason = "DELETE_IN_PROGRESS", "User Initiated"
+	if err := d.save(keep, st); err != nil {
+		return err
+	}
+	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: st.Status, Reason: st.Reason})
 	// A resource that cannot be deleted stays in the stack, as does the
 	// stack, so that destroying it again retries what is left.
 	var failed error
@@ -478,15 +545,15 @@ func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) e
 			continue
 		}
 		delete(st.Resources, id)
-		d.save(ctx, st)
+		d.save(keep, st)
 	}
 	if failed != nil {
 		st.Status, st.Reason = "DELETE_FAILED", failed.Error()
-		d.save(ctx, st)
+		d.save(keep, st)
 		emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: st.Status, Reason: st.Reason})
 		return fmt.Errorf("stack %s: %w", name, failed)
 	}
-	if _, err := d.cfg.Store.Commit(context.WithoutCancel(ctx), store.Txn{Then: []store.Op{store.Delete(stackKey(name))}}); err != nil {
+	if _, err := d.cfg.Store.Commit(keep, store.Txn{Then: []store.Op{store.Delete(stackKey(name))}}); err != nil {
 		return err
 	}
 	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: "DELETE_COMPLETE"})

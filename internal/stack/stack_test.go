@@ -295,3 +295,45 @@ func TestUpdateHTTPNamespaceService(t *testing.T) {
 		t.Fatalf("after the rollback: %s, %q", st.Resources["Discovery"].PhysicalID, description(named))
 	}
 }
+
+// TestOneOperationAtATime: while a deploy waits for its ECS service,
+// another deploy or a destroy of the same stack is refused, as
+// CloudFormation refuses them; other stacks are not
+// held up. Once the first finishes, the stack takes operations again.
+func TestOneOperationAtATime(t *testing.T) {
+	app := buildQuickstartApp(t)
+	env := servertest.Start(t)
+	ctx := context.Background()
+	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := map[string]string{"app": app}
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := deploy(t, env, "busy", tpl, map[string]string{"DesiredCount": "4"}, images)
+		first <- err
+	}()
+	eventually(t, "the first deploy under way", func() bool {
+		st, _ := env.Server.Stacks.Get(ctx, "busy")
+		return st != nil && st.Status == "CREATE_IN_PROGRESS"
+	})
+	if _, _, err := deploy(t, env, "busy", tpl, nil, images); err == nil || !strings.Contains(err.Error(), "is in CREATE_IN_PROGRESS state and can not be updated") {
+		t.Fatalf("second deploy: %v", err)
+	}
+	if err := env.Server.Stacks.Destroy(ctx, "busy", func(stack.Event) {}); err == nil || !strings.Contains(err.Error(), "can not be updated") {
+		t.Fatalf("destroy during the deploy: %v", err)
+	}
+	if _, _, err := deploy(t, env, "other", []byte("Resources:\n  Ns:\n    Type: AWS::ServiceDiscovery::HttpNamespace\n    Properties: {Name: other}\n"), nil, nil); err != nil {
+		t.Fatalf("another stack: %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatalf("first deploy: %v", err)
+	}
+	if st, _ := env.Server.Stacks.Get(ctx, "busy"); st.Status != "CREATE_COMPLETE" || st.Parameters["DesiredCount"] != "4" {
+		t.Fatalf("after the first deploy: %s", st.Status)
+	}
+	if err := env.Server.Stacks.Destroy(ctx, "busy", func(stack.Event) {}); err != nil {
+		t.Fatalf("destroy after: %v", err)
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+
+	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/stack"
+)
+
+// TestDeployInterruptedByKill9: a server killed (SIGKILL) while a deploy
+// waits for its ECS service comes back with the stack CREATE_FAILED, not
+// forever in progress; deploying again completes it with the resources the
+// first run created (one namespace, one service, no duplicates), and
+// destroying it leaves nothing.
+func TestDeployInterruptedByKill9(t *testing.T) {
+	app := filepath.Join(t.TempDir(), "app")
+	build := exec.Command("go", "build", "-o", app, "../../examples/quickstart/app")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build app: %v\n%s", err, out)
+	}
+	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir, port := t.TempDir(), servertest.FreePort(t)
+	api := fmt.Sprintf("127.0.0.1:%d", port)
+	req := server.StackRequest{Template: string(tpl), Parameters: map[string]string{"DesiredCount": "6"}, Images: map[string]string{"app": app}}
+	ctx := context.Background()
+	awsCfg := servertest.Config("http://"+api, "test", "test")
+	ec, cm := ecs.NewFromConfig(awsCfg), sd.NewFromConfig(awsCfg)
+
+	srv := servertest.StartProcess(t, dataDir, port)
+	go deploy(ctx, api, "interrupted", req, io.Discard)
+	// Kill once the service exists: the deploy is then waiting for it.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		out, err := ec.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("quickstart"), Services: []string{"hello"}})
+		if err == nil && len(out.Services) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the deploy never created its service")
+		}
+	}
+	srv.Process.Signal(syscall.SIGKILL)
+	srv.Wait()
+
+	servertest.StartProcess(t, dataDir, port)
+	if st := getStack(t, api, "interrupted"); st == nil || st.Status != "CREATE_FAILED" || st.Resources["Service"].PhysicalID == "" {
+		t.Fatalf("stack after the restart: %+v", st)
+	}
+	st, err := deploy(ctx, api, "interrupted", req, io.Discard)
+	if err != nil || st.Status != "UPDATE_COMPLETE" {
+		t.Fatalf("deploying again: %v %+v", err, st)
+	}
+	services, err := ec.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String("quickstart")})
+	if err != nil || len(services.ServiceArns) != 1 {
+		t.Fatalf("services: %v %v", err, services)
+	}
+	namespaces, err := cm.ListNamespaces(ctx, &sd.ListNamespacesInput{})
+	if err != nil || len(namespaces.Namespaces) != 1 {
+		t.Fatalf("namespaces: %v %v", err, namespaces)
+	}
+	if _, err := stackCall(ctx, http.MethodDelete, api, "interrupted", nil, io.Discard); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	namespaces, _ = cm.ListNamespaces(ctx, &sd.ListNamespacesInput{})
+	clusters, _ := ec.ListClusters(ctx, &ecs.ListClustersInput{})
+	if len(namespaces.Namespaces) != 0 || len(clusters.ClusterArns) != 0 || getStack(t, api, "interrupted") != nil {
+		t.Fatalf("left after destroy: %v %v", namespaces.Namespaces, clusters.ClusterArns)
+	}
+}
+
+// getStack reads one stack from the server's stack list, or nil.
+func getStack(t *testing.T, api, name string) *stack.Stack {
+	t.Helper()
+	resp, err := http.Get("http://" + api + "/_portolan/stacks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var stacks []*stack.Stack
+	if err := json.NewDecoder(resp.Body).Decode(&stacks); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stacks {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
