@@ -337,3 +337,38 @@ func TestOneOperationAtATime(t *testing.T) {
 		t.Fatalf("destroy after: %v", err)
 	}
 }
+
+// TestCancelledDeployRollsBack: cancelling a deploy while it waits for its
+// ECS service rolls it back, and the rollback, which no longer has a live
+// context to work with, still deletes everything.
+func TestCancelledDeployRollsBack(t *testing.T) {
+	app := buildQuickstartApp(t)
+	env := servertest.Start(t)
+	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ec := ecs.NewFromConfig(env.AWS)
+	go func() {
+		for ctx.Err() == nil {
+			out, err := ec.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("quickstart"), Services: []string{"hello"}})
+			if err == nil && len(out.Services) == 1 {
+				cancel() // the deploy now waits for the service
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	st, err := env.Server.Stacks.Deploy(ctx, stack.DeployInput{StackName: "cancelled", Template: tpl, Images: map[string]string{"app": app}}, func(stack.Event) {})
+	if !errors.Is(err, context.Canceled) || st.Status != "ROLLBACK_COMPLETE" {
+		t.Fatalf("cancelled deploy: %v, %s", err, st.Status)
+	}
+	var gone *ecstypes.ClusterNotFoundException
+	if _, err := ec.ListTasks(context.Background(), &ecs.ListTasksInput{Cluster: aws.String("quickstart")}); !errors.As(err, &gone) {
+		t.Fatalf("cluster after the rollback: %v", err)
+	}
+	if out, _ := sd.NewFromConfig(env.AWS).ListNamespaces(context.Background(), &sd.ListNamespacesInput{}); len(out.Namespaces) != 0 {
+		t.Fatalf("namespaces after the rollback: %v", out.Namespaces)
+	}
+}
