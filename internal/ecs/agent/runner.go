@@ -19,6 +19,10 @@ const defaultStopTimeout = 30 * time.Second
 // runner owns one task on this node from start (or re-adoption) to STOPPED.
 type runner struct {
 	a *Agent
+	// id and cluster name the task. They never change, so they are read
+	// without mu; rec is replaced under mu by every update (a StopTask may
+	// arrive while the task is provisioned or its containers start).
+	id, cluster string
 
 	mu         sync.Mutex
 	rec        *ecs.TaskRecord
@@ -40,9 +44,18 @@ type container struct {
 }
 
 func newRunner(a *Agent, rec *ecs.TaskRecord, st *ecs.TaskStatus) *runner {
-	r := &runner{a: a, rec: rec, st: st, wake: make(chan struct{}, 1)}
+	r := &runner{a: a, id: rec.TaskID, cluster: rec.Cluster, rec: rec, st: st, wake: make(chan struct{}, 1)}
 	for _, def := range rec.Definition.ContainerDefinitions {
 		r.containers = append(r.containers, &container{def: def, health: ecs.HealthUnknown})
+	}
+	// A status with a stop code is a task that had begun to stop by itself
+	// (an essential container exited, a container failed to start) when an
+	// earlier server died. It goes on stopping: started again, it would run
+	// while showing STOPPED as desired, so the scheduler would neither count
+	// nor stop it. Its containers may be gone already (a crash inside
+	// DeprovisionTask), so re-adoption alone cannot tell.
+	if !st.Stopped() && st.StopCode != "" {
+		r.stopCode, r.stopReason = st.StopCode, st.StoppedReason
 	}
 	return r
 }
@@ -151,7 +164,7 @@ func (r *runner) run(ctx context.Context, adopted *runtime.Task) {
 // provision gives the task its address; false means it failed and is STOPPED.
 func (r *runner) provision(ctx context.Context) bool {
 	r.setStatus(ctx, ecs.StatusProvisioning, nil)
-	task, err := r.a.drv.ProvisionTask(ctx, runtime.TaskSpec{TaskID: r.rec.TaskID, Cluster: r.rec.Cluster})
+	task, err := r.a.drv.ProvisionTask(ctx, runtime.TaskSpec{TaskID: r.id, Cluster: r.cluster})
 	if err != nil {
 		if ctx.Err() != nil {
 			return false
@@ -210,7 +223,7 @@ func (r *runner) startReady(ctx context.Context) {
 		if !ready {
 			continue
 		}
-		state, err := r.a.drv.StartContainer(ctx, r.rec.TaskID, containerSpec(c.def))
+		state, err := r.a.drv.StartContainer(ctx, r.id, containerSpec(c.def))
 		if ctx.Err() != nil {
 			return
 		}
@@ -423,9 +436,9 @@ func (r *runner) shipLogs(ctx context.Context, c *container, opts map[string]str
 	if group == "" {
 		return
 	}
-	stream := r.rec.TaskID
+	stream := r.id
 	if p := opts["awslogs-stream-prefix"]; p != "" {
-		stream = p + "/" + c.def.Name + "/" + r.rec.TaskID
+		stream = p + "/" + c.def.Name + "/" + r.id
 	}
 	out, err := r.a.cfg.Logs.OpenStream(ctx, group, stream)
 	if err != nil {
