@@ -1,15 +1,20 @@
 // Command cloudmapload drives one Cloud Map endpoint with a fixed load
-// through aws-sdk-go-v2, the same client for every server it is pointed at,
+// through aws-sdk-go-v2 (and, for DiscoverInstances, also a plain HTTP
+// client), the same client for every server it is pointed at,
 // and prints one line of results per phase. bench/cloudmap.sh runs it
 // against moto and Portolan side by side.
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,7 +101,43 @@ func run(endpoint, name string, register, large, conc int, dur time.Duration) er
 		}
 		report(name, "DiscoverInstances/"+svc, lat, elapsed)
 	}
+
+	// Phase 3: the same calls from a plain keep-alive HTTP client that reads
+	// each answer without decoding it. With the SDK decoding 100 instances
+	// per answer on one core, phase 2 can measure the client more than a
+	// fast server; this measures the servers.
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	for _, svc := range []string{"small", "big"} {
+		body := fmt.Sprintf(`{"NamespaceName":%q,"ServiceName":%q,"HealthStatus":"HEALTHY"}`, nsName, svc)
+		lat, elapsed, err := timed(conc, dur, func() error { return rawDiscover(hc, endpoint, body) })
+		if err != nil {
+			return fmt.Errorf("raw discover %s: %w", svc, err)
+		}
+		report(name, "DiscoverRaw/"+svc, lat, elapsed)
+	}
 	return nil
+}
+
+// rawDiscover sends one DiscoverInstances call as the awsJson1_1 protocol
+// frames it and reads the whole answer.
+func rawDiscover(hc *http.Client, endpoint, body string) error {
+	req, err := http.NewRequest("POST", endpoint+"/", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "Route53AutoNaming_v20170314.DiscoverInstances")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/servicediscovery/aws4_request, SignedHeaders=host, Signature=00")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil && (resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"InstanceId"`))) {
+		err = fmt.Errorf("status %d: %.200s", resp.StatusCode, b)
+	}
+	return err
 }
 
 func ip(i int) string { return fmt.Sprintf("10.%d.%d.%d", i/65536%256, i/256%256, i%256) }
