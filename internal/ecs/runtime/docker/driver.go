@@ -99,6 +99,14 @@ type Driver struct {
 	// network against removing that network when its last task goes.
 	netMu sync.Mutex
 
+	// renameMu keeps a rename of a container attached to a network from
+	// overlapping a container joining or leaving a network (a start or a
+	// removal): Docker 20.10's libnetwork takes two of its locks in
+	// opposite orders for the two, and when they meet on one network the
+	// engine's networking deadlocks for every client. Renames hold it;
+	// starts and removals hold it shared, so they never wait on each other.
+	renameMu sync.RWMutex
+
 	// filling has the clusters whose warm pool a goroutine is filling,
 	// true if it must fill once more; fills counts those goroutines.
 	fillMu  sync.Mutex
@@ -213,7 +221,7 @@ func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runt
 	case p.State == nil || !p.State.Running:
 		// Provisioned before, and stopped since (an engine restart stops
 		// everything): bring the namespace back.
-		if _, err := d.cli.ContainerStart(ctx, p.ID, client.ContainerStartOptions{}); err != nil {
+		if err := d.start(ctx, p.ID); err != nil {
 			return runtime.Task{}, fmt.Errorf("provision task %s: %w", spec.TaskID, err)
 		}
 		if p, err = d.inspect(ctx, "task", p.ID); err != nil {
@@ -241,7 +249,7 @@ func (d *Driver) newPause(ctx context.Context, spec runtime.TaskSpec) (string, e
 	}
 	// Still starting, which this start waits for (NotModified), or stopped
 	// by an engine restart.
-	if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil && !cerrdefs.IsNotModified(err) {
+	if err := d.start(ctx, id); err != nil && !cerrdefs.IsNotModified(err) {
 		if rerr := d.remove(context.WithoutCancel(ctx), id); rerr != nil {
 			d.log.Warn("removing a pause container that failed to start", "containerId", id, "err", rerr)
 		}
@@ -263,7 +271,7 @@ func (d *Driver) startPause(ctx context.Context, spec runtime.TaskSpec) (string,
 	if err != nil {
 		return "", err
 	}
-	if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+	if err := d.start(ctx, id); err != nil {
 		if rerr := d.remove(context.WithoutCancel(ctx), id); rerr != nil {
 			d.log.Warn("removing a pause container that failed to start", "containerId", id, "err", rerr)
 		}
@@ -316,9 +324,19 @@ func taskOf(id string, labels map[string]string, ns *container.NetworkSettings) 
 	return t
 }
 
+// start starts a container that joins a network (a pause container).
+func (d *Driver) start(ctx context.Context, id string) error {
+	d.renameMu.RLock()
+	defer d.renameMu.RUnlock()
+	_, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{})
+	return err
+}
+
 // remove force-removes a container, ignoring that it may be gone already.
 func (d *Driver) remove(ctx context.Context, id string) error {
+	d.renameMu.RLock()
 	_, err := d.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	d.renameMu.RUnlock()
 	if err != nil && !cerrdefs.IsNotFound(err) {
 		return err
 	}

@@ -121,7 +121,9 @@ func (d *Driver) claimWarm(ctx context.Context, spec runtime.TaskSpec) (string, 
 		// By its warm name: if another server of this owner renamed it
 		// since the list, the old name is gone and the rename fails.
 		name, _ := warmNameOf(c)
+		d.renameMu.Lock()
 		_, err := d.cli.ContainerRename(ctx, name, client.ContainerRenameOptions{NewName: pauseName(spec.TaskID)})
+		d.renameMu.Unlock()
 		switch {
 		case err == nil:
 			return c.ID, c.State == container.StateRunning, nil
@@ -181,7 +183,7 @@ func (d *Driver) fillPool(ctx context.Context, cluster string) error {
 	}
 	// By name, as a claim may have renamed it meanwhile, and then started
 	// it too (NotModified) or be starting it.
-	_, err = d.cli.ContainerStart(ctx, name, client.ContainerStartOptions{})
+	err = d.start(ctx, name)
 	if err == nil || cerrdefs.IsNotModified(err) {
 		return nil
 	}
