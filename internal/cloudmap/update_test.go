@@ -328,15 +328,7 @@ func TestUpdateService(t *testing.T) {
 func TestServiceAttributes(t *testing.T) {
 	c, env := client(t)
 	ctx := context.Background()
-	op, err := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("attrs")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nsID := mustOp(t, c, op.OperationId).Targets["NAMESPACE"]
-	svc, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String("s"), NamespaceId: &nsID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := httpService(t, c, "attrs")
 	read := func() map[string]string {
 		t.Helper()
 		out, err := c.GetServiceAttributes(ctx, &sd.GetServiceAttributesInput{ServiceId: svc.Service.Id})
@@ -376,7 +368,7 @@ func TestServiceAttributes(t *testing.T) {
 		many[fmt.Sprintf("k%02d", i)] = "v"
 	}
 	before := env.Server.StoreRevision()
-	_, err = c.UpdateServiceAttributes(ctx, &sd.UpdateServiceAttributesInput{ServiceId: svc.Service.Id, Attributes: many})
+	_, err := c.UpdateServiceAttributes(ctx, &sd.UpdateServiceAttributesInput{ServiceId: svc.Service.Id, Attributes: many})
 	wantCode(t, err, "ServiceAttributesLimitExceededException")
 	if after := env.Server.StoreRevision(); after != before {
 		t.Fatalf("refused update moved the store from revision %d to %d", before, after)
@@ -545,15 +537,7 @@ func TestNamespaceLimitUnderConcurrency(t *testing.T) {
 func TestDiscoverInstancesRandomOrder(t *testing.T) {
 	c, _ := client(t)
 	ctx := context.Background()
-	op, err := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("random")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nsID := mustOp(t, c, op.OperationId).Targets["NAMESPACE"]
-	svc, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String("s"), NamespaceId: &nsID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := httpService(t, c, "random")
 	const n = 10
 	for i := 0; i < n; i++ {
 		if _, err := c.RegisterInstance(ctx, &sd.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String(fmt.Sprintf("i-%d", i)), Attributes: map[string]string{"n": fmt.Sprint(i)}}); err != nil {
@@ -594,4 +578,20 @@ func TestDiscoverInstancesRandomOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// httpService creates an HTTP namespace named ns with one service, "s".
+func httpService(t *testing.T, c *sd.Client, ns string) *sd.CreateServiceOutput {
+	t.Helper()
+	ctx := context.Background()
+	op, err := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String(ns)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nsID := mustOp(t, c, op.OperationId).Targets["NAMESPACE"]
+	svc, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String("s"), NamespaceId: &nsID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

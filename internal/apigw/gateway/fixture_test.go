@@ -271,3 +271,13 @@ func decodeSeen(t testing.TB, body []byte) *seen {
 	}
 	return &s
 }
+
+// proxyAll sends every request on the $default stage to one Cloud Map
+// instance listening on port, and waits until the gateway serves it.
+func (f *fixture) proxyAll(port int) {
+	svc, arn := f.service("a", false)
+	f.register(svc, "a1", port)
+	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
+	f.stage("$default", true, nil, nil)
+	f.sync()
+}

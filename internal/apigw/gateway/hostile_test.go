@@ -23,11 +23,7 @@ import (
 func TestBodies(t *testing.T) {
 	f := newFixture(t)
 	a := newBackend(t, "a")
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
-	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
-	f.stage("$default", true, nil, nil)
-	f.sync()
+	f.proxyAll(a.port)
 	url := f.env.URL(f.apiID, "/up")
 
 	for _, tc := range []struct {
@@ -89,11 +85,7 @@ func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 func TestHostileRequests(t *testing.T) {
 	f := newFixture(t)
 	a := newBackend(t, "a")
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
-	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
-	f.stage("$default", true, nil, nil)
-	f.sync()
+	f.proxyAll(a.port)
 	host := f.apiID + ".execute-api.localhost"
 	for _, tc := range []struct {
 		name string
@@ -137,11 +129,7 @@ func TestHostileRequests(t *testing.T) {
 func TestSmugglingOnOneConnection(t *testing.T) {
 	f := newFixture(t)
 	a := newBackend(t, "a")
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
-	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
-	f.stage("$default", true, nil, nil)
-	f.sync()
+	f.proxyAll(a.port)
 	host := f.apiID + ".execute-api.localhost"
 	hidden := "GET /hidden HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
 	chunk := fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(hidden), hidden)
@@ -212,10 +200,7 @@ func rawRequest(t *testing.T, addr, raw string) int {
 func TestStaleConnections(t *testing.T) {
 	f := newFixture(t)
 	a := newBackend(t, "a", func(s *http.Server) { s.IdleTimeout = 50 * time.Millisecond })
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
-	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
-	f.stage("$default", true, nil, nil)
+	f.proxyAll(a.port)
 	for _, pause := range []time.Duration{0, 200 * time.Millisecond, 1500 * time.Millisecond} {
 		time.Sleep(pause)
 		if r := f.do("GET", "/x", nil); r.status != 200 {
