@@ -16,6 +16,7 @@ package framing
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -56,6 +57,20 @@ func (c *Conn) Read(p []byte) (int, error) {
 		c.mu.Unlock()
 	}
 	return n, err
+}
+
+// ReadFrom lets net/http hand a response body to the connection's own
+// ReadFrom (splice or sendfile on a TCP connection), as it does for an
+// unwrapped one.
+func (c *Conn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
+
+// CloseWrite half-closes the connection where it can, so that net/http
+// can let a client read an error answer before the connection goes.
+func (c *Conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
 }
 
 // Next reports whether the next request on the connection, in order,
