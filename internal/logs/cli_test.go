@@ -49,6 +49,10 @@ func runAWS(ctx context.Context, t *testing.T, env *testEnv, args ...string) str
 
 func TestAWSCLI(t *testing.T) {
 	if _, err := os.Stat(awsCLI); err != nil {
+		// .ci/run installs it: in CI a missing CLI is a failure.
+		if os.Getenv("CI") != "" {
+			t.Fatal("AWS CLI not installed at " + awsCLI)
+		}
 		t.Skip("AWS CLI not installed at " + awsCLI)
 	}
 	env := newTestEnv(t, Config{FlushInterval: 50 * time.Millisecond})
