@@ -34,6 +34,16 @@ func fixture(t *testing.T) []byte {
 	return nil
 }
 
+// quickstartTemplate is the quickstart stack, as `portolan up` deploys it.
+func quickstartTemplate(t *testing.T) []byte {
+	t.Helper()
+	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
 // buildQuickstartApp builds the quickstart's backend, which answers any path.
 func buildQuickstartApp(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "backend")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,10 +23,7 @@ import (
 func TestRollingDeploymentBehindGateway(t *testing.T) {
 	app := buildQuickstartApp(t)
 	env := servertest.Start(t)
-	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := quickstartTemplate(t)
 	st, events, err := deploy(t, env, "rolling", tpl, map[string]string{"DesiredCount": "4"}, map[string]string{"app": app})
 	if err != nil {
 		t.Fatalf("deploy: %v\n%v", err, events)
@@ -117,10 +113,7 @@ func TestRollingDeploymentBehindGateway(t *testing.T) {
 // circuit breaker trips; the stack rolls back and nothing is left running.
 func TestDeployCircuitBreaker(t *testing.T) {
 	env := servertest.Start(t)
-	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := quickstartTemplate(t)
 	start := time.Now()
 	_, events, err := deploy(t, env, "broken", tpl, nil, map[string]string{"app": "/bin/false"})
 	if err == nil || !strings.Contains(err.Error(), "ECS Deployment Circuit Breaker was triggered") {
@@ -150,10 +143,7 @@ func TestFailedReplacementKeepsTheOld(t *testing.T) {
 	app := buildQuickstartApp(t)
 	env := servertest.Start(t)
 	ctx := context.Background()
-	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := quickstartTemplate(t)
 	images := map[string]string{"app": app, "broken": "/bin/false"}
 	st, events, err := deploy(t, env, "replace", tpl, nil, images)
 	if err != nil {

@@ -304,10 +304,7 @@ func TestOneOperationAtATime(t *testing.T) {
 	app := buildQuickstartApp(t)
 	env := servertest.Start(t)
 	ctx := context.Background()
-	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := quickstartTemplate(t)
 	images := map[string]string{"app": app}
 	first := make(chan error, 1)
 	go func() {
@@ -344,10 +341,7 @@ func TestOneOperationAtATime(t *testing.T) {
 func TestCancelledDeployRollsBack(t *testing.T) {
 	app := buildQuickstartApp(t)
 	env := servertest.Start(t)
-	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := quickstartTemplate(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	ec := ecs.NewFromConfig(env.AWS)
 	go func() {

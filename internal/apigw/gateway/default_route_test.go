@@ -17,11 +17,8 @@ import (
 // original path and query untouched.
 func TestDefaultRoute(t *testing.T) {
 	f := newFixture(t)
-	a, b := newBackend(t, "a"), newBackend(t, "b")
-	svcA, arnA := f.service("a", false)
-	svcB, arnB := f.service("b", false)
-	f.register(svcA, "a1", a.port)
-	f.register(svcB, "b1", b.port)
+	a, arnA := f.cloudMapBackend("a")
+	b, arnB := f.cloudMapBackend("b")
 	// Each route tells the backend which route key matched.
 	routeKey := map[string]string{"overwrite:header.X-Route-Key": "$context.routeKey"}
 	f.route("$default", f.cloudMapIntegration(arnA, routeKey))

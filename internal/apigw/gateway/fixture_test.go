@@ -272,6 +272,17 @@ func decodeSeen(t testing.TB, body []byte) *seen {
 	return &s
 }
 
+// cloudMapBackend starts a backend registered as instance <name>1 of a
+// Cloud Map service <name> without health checks, and returns it with the
+// service's ARN for integrations.
+func (f *fixture) cloudMapBackend(name string) (*backend, string) {
+	f.t.Helper()
+	b := newBackend(f.t, name)
+	svc, arn := f.service(name, false)
+	f.register(svc, name+"1", b.port)
+	return b, arn
+}
+
 // proxyAll sends every request on the $default stage to one Cloud Map
 // instance listening on port, and waits until the gateway serves it.
 func (f *fixture) proxyAll(port int) {

@@ -27,11 +27,8 @@ var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9+/]{15}=$`)
 // then AWS's precedence cases, each route tagging requests with its name.
 func TestRouting(t *testing.T) {
 	f := newFixture(t)
-	a, b := newBackend(t, "a"), newBackend(t, "b")
-	svcA, arnA := f.service("a", false)
-	svcB, arnB := f.service("b", false)
-	f.register(svcA, "a1", a.port)
-	f.register(svcB, "b1", b.port)
+	a, arnA := f.cloudMapBackend("a")
+	b, arnB := f.cloudMapBackend("b")
 	tag := func(name string) map[string]string { return map[string]string{"overwrite:header.X-Route": name} }
 	f.route("ANY /{proxy+}", f.cloudMapIntegration(arnA, tag("proxy")))
 	f.route("GET /pets/{id}", f.cloudMapIntegration(arnB, tag("pets-id")))
