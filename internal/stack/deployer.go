@@ -395,6 +395,9 @@ func (a *apply) replace(id string, prev template.DeployedResource) {
 
 func (a *apply) create(ctx context.Context, r *Resource, h Handler) error {
 	a.event(r.LogicalID, r.Type, "", "CREATE_IN_PROGRESS", "")
+	// A replacement starts from the resource it replaces: forget its id, so
+	// that a failure names only what this create made.
+	r.PhysicalID = ""
 	exists := false
 	r.Exists = func(id string, attrs map[string]any) error {
 		if exists {
