@@ -52,11 +52,6 @@ func NewUUID() string {
 	return string(out)
 }
 
-// ARN builds an ARN in the aws partition.
-func ARN(service, region, account, resource string) string {
-	return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource
-}
-
 // Timestamp is a time that travels as epoch seconds with a millisecond
 // fraction (1587081768.334), as the JSON protocols encode timestamps.
 type Timestamp time.Time
