@@ -100,6 +100,10 @@ func (v *View) Next(ctx context.Context, after int64) (*Snapshot, error) {
 
 // waitRevision waits, briefly, until the view has caught up with a write at
 // rev, so that a client that writes and then discovers sees its write.
+// Changed returns a channel closed when the view next publishes: a
+// store.Source for the snapshots derived from it (DNS zones, the gateway's).
+func (v *View) Changed() <-chan struct{} { return v.v.Changed() }
+
 func (v *View) waitRevision(ctx context.Context, rev int64) { v.v.WaitRevision(ctx, rev) }
 
 func (v *View) run(ctx context.Context) error { return v.v.Run(ctx) }

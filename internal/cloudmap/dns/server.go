@@ -14,13 +14,13 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/store"
 )
 
 // DefaultAddr is where the server listens unless told otherwise.
@@ -61,10 +61,12 @@ type Config struct {
 
 // Server is the DNS server. New binds its sockets; Run serves.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	table atomic.Pointer[table]
-	fwd   *forwarder
+	cfg Config
+	log *slog.Logger
+	// tables is the compiled zone data, rebuilt off the query path from
+	// the Cloud Map view; a query reads the latest with one atomic load.
+	tables store.Feed[*table]
+	fwd    *forwarder
 	// The sockets, bound by New and Listen, served from Run on; mu orders
 	// Listen against Run.
 	mu        sync.Mutex
@@ -117,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	s.upstreams = upstreams
 	s.fwd = &forwarder{upstreams: upstreamAddrs(upstreams, s.addrs), log: s.log}
 	if snap := cfg.View.Snapshot(); snap != nil {
-		s.table.Store(buildTable(snap, nil, s.log))
+		s.tables.Publish(buildTable(snap, nil, s.log), snap.Revision)
 	}
 	return s, nil
 }
@@ -179,7 +181,13 @@ func (s *Server) Addrs() []string {
 
 // Ready reports whether the server has zone data to answer from (before
 // the view's first snapshot it answers SERVFAIL).
-func (s *Server) Ready() bool { return s.table.Load() != nil }
+func (s *Server) Ready() bool { return s.current() != nil }
+
+// current is the table queries are answered from (nil before the first).
+func (s *Server) current() *table {
+	t, _, _ := s.tables.Load()
+	return t
+}
 
 // Upstreams are the resolvers outside names are forwarded to.
 func (s *Server) Upstreams() []string { return s.fwd.upstreams }
@@ -236,25 +244,21 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// follow rebuilds the table whenever the view has a newer snapshot. A
-// burst of changes costs one build per snapshot the view publishes, and
+// follow rebuilds the table whenever the view publishes a newer snapshot.
+// A burst of changes costs one build per snapshot the view publishes, and
 // the view already coalesces bursts.
 func (s *Server) follow(ctx context.Context) error {
-	rev := int64(-1)
-	if t := s.table.Load(); t != nil {
-		rev = t.revision
-	}
-	for {
-		snap, err := s.cfg.View.Next(ctx, rev)
-		if err != nil {
-			return nil // ctx ended
+	return store.Join(ctx, &s.tables, func() (*table, int64, bool) {
+		snap := s.cfg.View.Snapshot()
+		prev := s.current()
+		if snap == nil || (prev != nil && prev.revision >= snap.Revision) {
+			return nil, 0, false
 		}
 		start := time.Now()
-		t := buildTable(snap, s.table.Load(), s.log)
-		s.table.Store(t)
-		rev = snap.Revision
-		s.log.Debug("dns zones rebuilt", "revision", rev, "names", len(t.names), "took", time.Since(start))
-	}
+		t := buildTable(snap, prev, s.log)
+		s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "names", len(t.names), "took", time.Since(start))
+		return t, snap.Revision, true
+	}, s.cfg.View)
 }
 
 // allowed reports whether a client may have outside names forwarded.
@@ -291,7 +295,7 @@ func (s *Server) serveUDP(ctx context.Context, conn *net.UDPConn) error {
 			time.Sleep(time.Millisecond) // do not spin on an error that persists
 			continue
 		}
-		t := s.table.Load()
+		t := s.current()
 		k := 0
 		for i := range n {
 			q, from := b.query(i)
@@ -423,7 +427,7 @@ func (s *Server) serveTCPConn(ctx context.Context, c net.Conn) {
 		if _, err := io.ReadFull(c, q[:n]); err != nil {
 			return
 		}
-		t := s.table.Load()
+		t := s.current()
 		reply, ok := t.answerFast(out[2:], q[:n], allowed, true, r, sc)
 		if !ok {
 			msg, f := t.answerFull(q[:n], allowed, true, r, sc)
