@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
