@@ -200,20 +200,6 @@ func (s *Service) GetRoutes(ctx context.Context, in *GetRoutesInput) (*Page[*Rou
 	return pageOf(rec.Routes, in.PageInput)
 }
 
-// pageOf pages through one of an API record's maps in id order.
-func pageOf[T any](m map[string]*T, in PageInput) (*Page[*T], error) {
-	ids := sortedKeys(m)
-	ids, next, err := page(ids, func(id string) string { return id }, in)
-	if err != nil {
-		return nil, err
-	}
-	out := &Page[*T]{Items: make([]*T, 0, len(ids)), NextToken: next}
-	for _, id := range ids {
-		out.Items = append(out.Items, m[id])
-	}
-	return out, nil
-}
-
 // UpdateRoute changes a route.
 func (s *Service) UpdateRoute(ctx context.Context, in *UpdateRouteInput) (*Route, error) {
 	var out Route
