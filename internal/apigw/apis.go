@@ -1,11 +1,13 @@
 package apigw
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -187,7 +189,7 @@ func (s *Service) GetApi(ctx context.Context, in *ApiRef) (*Api, error) {
 
 // GetApis lists APIs in id order.
 func (s *Service) GetApis(ctx context.Context, in *PageInput) (*Page[*Api], error) {
-	recs, _, err := listJSON[apiRecord](ctx, s.st, keyPrefix+"api/")
+	recs, _, err := listJSON[apiRecord](ctx, s.st, apiPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -311,6 +313,88 @@ func (s *Service) DeleteApi(ctx context.Context, in *ApiRef) error {
 			for _, kv := range kvs {
 				txn.Then = append(txn.Then, store.Delete(kv.Key))
 			}
+		}
+		return txn, nil
+	})
+}
+
+func apiEndpoint(tmpl, apiID string) string  { return strings.ReplaceAll(tmpl, "{apiId}", apiID) }
+func (s *Service) endpoint(id string) string { return apiEndpoint(s.cfg.Endpoint, id) }
+
+// apiRecord is what the store holds for an API.
+type apiRecord struct {
+	Api
+	Routes       map[string]*Route       `json:",omitempty"`
+	Integrations map[string]*Integration `json:",omitempty"`
+	Authorizers  map[string]*Authorizer  `json:",omitempty"`
+}
+
+// config is the record's deployable part, in id order so that two
+// deployments of the same config are byte-identical.
+func (r *apiRecord) config() *DeploymentConfig {
+	c := &DeploymentConfig{}
+	for _, id := range sortedKeys(r.Routes) {
+		c.Routes = append(c.Routes, *r.Routes[id])
+	}
+	for _, id := range sortedKeys(r.Integrations) {
+		c.Integrations = append(c.Integrations, *r.Integrations[id])
+	}
+	for _, id := range sortedKeys(r.Authorizers) {
+		c.Authorizers = append(c.Authorizers, *r.Authorizers[id])
+	}
+	return c
+}
+
+// getAPI reads an API's record, or NotFoundException.
+func (s *Service) getAPI(ctx context.Context, id string) (*apiRecord, store.KV, error) {
+	if id == "" {
+		return nil, store.KV{}, badRequest("ApiId is required")
+	}
+	rec, kv, err := store.GetJSON[apiRecord](ctx, s.st, apiKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, kv, s.notFound("Api", id)
+	}
+	return rec, kv, err
+}
+
+// changeAPI is the one way an API's routes, integrations and authorizers
+// change: edit gets the current record and returns what it produced (the
+// operation's output, for the caller); the record is written back with a
+// compare on its revision, and every stage with autoDeploy gets a new
+// deployment of the result in the same transaction, as AWS redeploys such
+// stages on every change.
+func (s *Service) changeAPI(ctx context.Context, apiID string, edit func(rec *apiRecord) error) error {
+	return s.commit(ctx, func() (store.Txn, error) {
+		rec, kv, err := s.getAPI(ctx, apiID)
+		if err != nil {
+			return store.Txn{}, err
+		}
+		before := store.JSON(rec.config())
+		if err := edit(rec); err != nil {
+			return store.Txn{}, err
+		}
+		txn := store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(kv.Key, store.JSON(rec))}}
+		if bytes.Equal(before, store.JSON(rec.config())) {
+			// Nothing deployable changed (a rename, CORS): no new deployment.
+			return txn, nil
+		}
+		stages, stageKVs, err := listJSON[Stage](ctx, s.st, stagePrefix(apiID))
+		if err != nil {
+			return store.Txn{}, err
+		}
+		var auto []*Stage
+		for i, st := range stages {
+			if st.AutoDeploy {
+				auto = append(auto, st)
+				txn.If = append(txn.If, store.Unchanged(stageKVs[i]))
+			}
+		}
+		if len(auto) > 0 {
+			ops, err := s.autoDeploy(ctx, rec, stages, auto)
+			if err != nil {
+				return store.Txn{}, err
+			}
+			txn.Then = append(txn.Then, ops...)
 		}
 		return txn, nil
 	})

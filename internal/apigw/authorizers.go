@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
+	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/awsapi"
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -155,4 +156,81 @@ func (s *Service) DeleteDeployment(ctx context.Context, in *DeploymentRef) error
 			Then: []store.Op{store.Delete(kv.Key), store.Delete(deployCfgKey(in.ApiId, in.DeploymentId))},
 		}, nil
 	})
+}
+
+// deploymentRecord is a deployment's metadata; HasConfig says whether its
+// config is still kept (see pruneAutoDeployments).
+type deploymentRecord struct {
+	Deployment
+	HasConfig bool
+}
+
+// autoDeploy returns the ops that deploy rec's config to the auto-deploying
+// stages (one deployment shared by all of them) and prune what that
+// supersedes. all is every stage of the API, auto the ones to move; the
+// stages in auto are updated in place.
+func (s *Service) autoDeploy(ctx context.Context, rec *apiRecord, all, auto []*Stage) ([]store.Op, error) {
+	d := newDeployment(true, "")
+	ops := []store.Op{
+		store.Put(deployKey(rec.ApiId, d.DeploymentId), store.JSON(deploymentRecord{Deployment: *d, HasConfig: true})),
+		store.Put(deployCfgKey(rec.ApiId, d.DeploymentId), store.JSON(rec.config())),
+	}
+	var old []string
+	t := now()
+	for _, st := range auto {
+		if st.DeploymentId != "" {
+			old = append(old, st.DeploymentId)
+		}
+		st.DeploymentId = d.DeploymentId
+		st.LastUpdatedDate = t
+		st.LastDeploymentStatusMessage = "Successfully deployed stage with deployment ID '" + d.DeploymentId + "'"
+		ops = append(ops, store.Put(stageKey(rec.ApiId, st.StageName), store.JSON(st)))
+	}
+	prune, err := s.pruneAutoDeployments(ctx, rec.ApiId, old, all)
+	return append(ops, prune...), err
+}
+
+// pruneAutoDeployments drops the config of automatic deployments that no
+// stage uses any more. AWS keeps every deployment; keeping every automatic
+// one's config would grow the store with the square of the number of
+// changes (each snapshot holds the whole API), so only their metadata
+// stays listed (docs/compat.md). stages is every stage after the change.
+func (s *Service) pruneAutoDeployments(ctx context.Context, apiID string, candidates []string, stages []*Stage) ([]store.Op, error) {
+	var ops []store.Op
+	seen := map[string]bool{}
+next:
+	for _, id := range candidates {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		for _, st := range stages {
+			if st.DeploymentId == id {
+				continue next
+			}
+		}
+		d, _, err := store.GetJSON[deploymentRecord](ctx, s.st, deployKey(apiID, id))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !d.AutoDeployed || !d.HasConfig {
+			continue
+		}
+		d.HasConfig = false
+		ops = append(ops, store.Put(deployKey(apiID, id), store.JSON(d)), store.Delete(deployCfgKey(apiID, id)))
+	}
+	return ops, nil
+}
+
+func newDeployment(auto bool, description string) *Deployment {
+	return &Deployment{
+		AutoDeployed:     auto,
+		CreatedDate:      now(),
+		DeploymentId:     awsapi.RandomID(6),
+		DeploymentStatus: DeploymentDeployed,
+		Description:      description,
+	}
 }

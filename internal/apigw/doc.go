@@ -20,13 +20,13 @@
 //   - timeoutInMillis: "between 50 and 30,000 milliseconds for HTTP APIs",
 //     default 30 seconds (the SDK's CreateIntegrationInput doc).
 //   - requestParameters keys, values and reserved headers: "Transform API
-//     requests and responses for HTTP APIs" (see mapping.go).
+//     requests and responses for HTTP APIs" (package mapping).
 //   - Private integrations: "API Gateway uses DiscoverInstances", the
 //     integration URI is a Cloud Map service ARN (with optional attribute
 //     filters as a query) or an ELB listener ARN ("Working with private
 //     integrations for HTTP APIs"); AWS's refusal text for anything else is
 //     quoted in validate.go.
-//   - Route keys and precedence: package gateway/router (its doc.go).
+//   - Route keys and precedence: package router (its doc.go).
 //
 // Assumed (not documented; chosen and tested): error messages other than
 // the VPC link one; ConflictException for a duplicate route key and for

@@ -51,3 +51,17 @@ type Page[T any] struct {
 	Items     []T    `json:"items"`
 	NextToken string `json:"nextToken,omitempty"`
 }
+
+// pageOf pages through one of an API record's maps in id order.
+func pageOf[T any](m map[string]*T, in PageInput) (*Page[*T], error) {
+	ids := sortedKeys(m)
+	ids, next, err := page(ids, func(id string) string { return id }, in)
+	if err != nil {
+		return nil, err
+	}
+	out := &Page[*T]{Items: make([]*T, 0, len(ids)), NextToken: next}
+	for _, id := range ids {
+		out.Items = append(out.Items, m[id])
+	}
+	return out, nil
+}

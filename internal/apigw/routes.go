@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
@@ -198,20 +198,6 @@ func (s *Service) GetRoutes(ctx context.Context, in *GetRoutesInput) (*Page[*Rou
 		return nil, err
 	}
 	return pageOf(rec.Routes, in.PageInput)
-}
-
-// pageOf pages through one of an API record's maps in id order.
-func pageOf[T any](m map[string]*T, in PageInput) (*Page[*T], error) {
-	ids := sortedKeys(m)
-	ids, next, err := page(ids, func(id string) string { return id }, in)
-	if err != nil {
-		return nil, err
-	}
-	out := &Page[*T]{Items: make([]*T, 0, len(ids)), NextToken: next}
-	for _, id := range ids {
-		out.Items = append(out.Items, m[id])
-	}
-	return out, nil
 }
 
 // UpdateRoute changes a route.

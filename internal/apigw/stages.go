@@ -5,7 +5,7 @@ import (
 	"errors"
 	"math"
 
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/store"
 )
 

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/portolan/portolan/internal/apigw/mapping"
 )
 
 var (
@@ -125,7 +127,7 @@ func validateIntegration(in *Integration) error {
 	if in.TimeoutInMillis < 50 || in.TimeoutInMillis > 30000 {
 		return badRequest("Timeout must be between 50 ms and 30000 ms for HTTP APIs")
 	}
-	if _, err := ParseRequestParameters(in.RequestParameters); err != nil {
+	if _, err := mapping.ParseRequestParameters(in.RequestParameters); err != nil {
 		return err
 	}
 	if len(in.RequestTemplates) > 0 || in.TemplateSelectionExpression != "" || in.PassthroughBehavior != "" || in.ContentHandlingStrategy != "" {

@@ -79,7 +79,7 @@ func (s *Service) GetVpcLink(ctx context.Context, in *VpcLinkRef) (*VpcLink, err
 
 // GetVpcLinks lists VPC links in id order.
 func (s *Service) GetVpcLinks(ctx context.Context, in *PageInput) (*Page[*VpcLink], error) {
-	links, _, err := listJSON[VpcLink](ctx, s.st, keyPrefix+"vpclink/")
+	links, _, err := listJSON[VpcLink](ctx, s.st, vpcLinkPrefix)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
-	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
+	"github.com/portolan/portolan/internal/apigw/jwtauth"
 )
 
 // What stands between a matched route and its integration: the stage's

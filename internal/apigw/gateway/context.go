@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/mapping"
 )
 
 // ctxVar is a $context variable ("Customizing HTTP API access logs",
@@ -177,12 +177,12 @@ func (g *Gateway) evalMappings(r *http.Request, rq *request, is *integrationStat
 	var query url.Values
 	var scratch []byte
 	for i, m := range is.mappings {
-		if m.Action == apigw.ActionRemove {
+		if m.Action == mapping.ActionRemove {
 			rq.mapped[i] = ""
 			continue
 		}
-		forPath := m.Location == apigw.LocationPath
-		if len(m.Value) == 1 && m.Value[0].Kind == apigw.SourceLiteral {
+		forPath := m.Location == mapping.LocationPath
+		if len(m.Value) == 1 && m.Value[0].Kind == mapping.SourceLiteral {
 			rq.mapped[i] = m.Value[0].Text
 			continue
 		}
@@ -190,26 +190,26 @@ func (g *Gateway) evalMappings(r *http.Request, rq *request, is *integrationStat
 		for _, p := range m.Value {
 			var v string
 			switch p.Kind {
-			case apigw.SourceLiteral:
+			case mapping.SourceLiteral:
 				b.WriteString(p.Text)
 				continue
-			case apigw.SourcePath:
+			case mapping.SourcePath:
 				// Already escaped: it is the raw path after the stage.
 				b.WriteString(rq.stagePath)
 				continue
-			case apigw.SourceHeader:
+			case mapping.SourceHeader:
 				// Several values are joined with commas (parameter-mapping guide).
 				v = strings.Join(r.Header[p.Text], ",")
-			case apigw.SourceQueryString:
+			case mapping.SourceQueryString:
 				if query == nil {
 					query, _ = url.ParseQuery(rq.rawQuery)
 				}
 				v = strings.Join(query[p.Text], ",")
-			case apigw.SourcePathParameter:
+			case mapping.SourcePathParameter:
 				v = rq.params.Get(p.Text)
-			case apigw.SourceStageVariable:
+			case mapping.SourceStageVariable:
 				v = rq.st.vars[p.Text]
-			case apigw.SourceContext:
+			case mapping.SourceContext:
 				cv, claim := lookupCtx(p.Text)
 				scratch = appendCtx(scratch[:0], cv, claim, rq, r, g.cfg.AccountID)
 				v = string(scratch)

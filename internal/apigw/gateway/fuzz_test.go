@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/router"
 )
 
 // FuzzGatewayRequest drives the whole request path with arbitrary methods,

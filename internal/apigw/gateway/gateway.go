@@ -22,8 +22,8 @@ import (
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
-	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/jwtauth"
+	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/graceful"
 )

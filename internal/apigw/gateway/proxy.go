@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/mapping"
 )
 
 // Headers the gateway sets on every proxied request. HTTP APIs add
@@ -119,17 +119,17 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 	h := r.Header
 	removeHopHeaders(h)
 	for i, m := range is.mappings {
-		if m.Location != apigw.LocationHeader {
+		if m.Location != mapping.LocationHeader {
 			continue
 		}
 		switch m.Action {
-		case apigw.ActionRemove:
+		case mapping.ActionRemove:
 			delete(h, m.Name)
-		case apigw.ActionOverwrite:
+		case mapping.ActionOverwrite:
 			if v := rq.mapped[i]; v != "" {
 				h[m.Name] = []string{v}
 			}
-		case apigw.ActionAppend:
+		case mapping.ActionAppend:
 			if v := rq.mapped[i]; v != "" {
 				h[m.Name] = append(h[m.Name], v)
 			}
@@ -381,17 +381,17 @@ func applyQueryMappings(query string, is *integrationState, rq *request) string 
 		values = url.Values{}
 	}
 	for i, m := range is.mappings {
-		if m.Location != apigw.LocationQueryString {
+		if m.Location != mapping.LocationQueryString {
 			continue
 		}
 		switch m.Action {
-		case apigw.ActionRemove:
+		case mapping.ActionRemove:
 			values.Del(m.Name)
-		case apigw.ActionOverwrite:
+		case mapping.ActionOverwrite:
 			if v := rq.mapped[i]; v != "" {
 				values.Set(m.Name, v)
 			}
-		case apigw.ActionAppend:
+		case mapping.ActionAppend:
 			if v := rq.mapped[i]; v != "" {
 				values.Add(m.Name, v)
 			}

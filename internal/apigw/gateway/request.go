@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
-	"github.com/portolan/portolan/internal/apigw/gateway/jwtauth"
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/jwtauth"
+	"github.com/portolan/portolan/internal/apigw/router"
 )
 
 // request is one request's state, pooled: what the proxy, parameter

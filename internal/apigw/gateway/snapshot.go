@@ -14,7 +14,8 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
-	"github.com/portolan/portolan/internal/apigw/gateway/router"
+	"github.com/portolan/portolan/internal/apigw/mapping"
+	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/cloudmap"
 )
 
@@ -98,7 +99,7 @@ type integrationState struct {
 	kind     integrationKind
 	method   string // "" passes the client's method through
 	timeout  time.Duration
-	mappings []apigw.RequestMapping
+	mappings []mapping.RequestMapping
 	queryMap bool // some mapping touches the query string
 	pathMap  int  // index of the overwrite:path mapping, or -1
 	// kindURL
@@ -299,16 +300,16 @@ func (g *Gateway) compileIntegration(a *apigw.Snapshot, in *apigw.Integration) *
 	if in.IntegrationType != apigw.IntegrationHTTPProxy {
 		return fail("integration type " + in.IntegrationType + " is not supported")
 	}
-	mappings, err := apigw.ParseRequestParameters(in.RequestParameters)
+	mappings, err := mapping.ParseRequestParameters(in.RequestParameters)
 	if err != nil {
 		return fail("invalid request parameters: " + err.Error())
 	}
 	is.mappings = mappings
 	for i, m := range mappings {
 		switch m.Location {
-		case apigw.LocationQueryString:
+		case mapping.LocationQueryString:
 			is.queryMap = true
-		case apigw.LocationPath:
+		case mapping.LocationPath:
 			is.pathMap = i
 		}
 	}

@@ -1,8 +1,9 @@
 // Package router selects the route of an API Gateway HTTP API for a request,
 // the way AWS does, and normalises request paths for that purpose.
 //
-// It sits in the gateway data plane (internal/apigw/gateway) between stage
-// selection and the authorizer: the gateway finds the API (by host or port)
+// It sits beside the control plane and the data plane and imports neither.
+// In the gateway (internal/apigw/gateway) it runs between stage selection
+// and the authorizer: the gateway finds the API (by host or port)
 // and the stage, strips the stage prefix, calls ParsePath on the rest of the
 // raw path, then Table.Match with the request method. The matched value (the
 // caller's, per route) names the integration and authorizer; the Params feed

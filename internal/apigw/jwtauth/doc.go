@@ -13,6 +13,10 @@
 // algorithms and keys are acceptable and applies API Gateway's claim rules,
 // which differ from the libraries' (client_id standing in for aud).
 //
+// It sits beside the control plane and the data plane and imports neither:
+// the control plane (internal/apigw) validates authorizer configurations
+// with it, the gateway (internal/apigw/gateway) verifies tokens with it.
+//
 // Issuers must be https, as on AWS, or http on a loopback host so that an
 // identity provider on the developer's machine works.
 package jwtauth

@@ -1,28 +1,13 @@
-package apigw
+package mapping
 
 import (
+	"net/http"
 	"net/textproto"
 	"sort"
 	"strings"
-)
 
-// Parameter mapping for HTTP_PROXY integrations (requestParameters), as
-// "Transform API requests and responses for HTTP APIs"
-// (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html,
-// source: github.com/awsdocs/amazon-api-gateway-developer-guide,
-// doc_source/http-api-parameter-mapping.md) defines it:
-//   - keys: append|overwrite|remove:header.<name>,
-//     append|overwrite|remove:querystring.<name>, overwrite:path;
-//   - values: $request.header.<name> (case-insensitive; several values are
-//     joined with commas), $request.querystring.<name> (case-sensitive;
-//     joined with commas), $request.path (without the stage),
-//     $request.path.<name>, $context.<name>, $stageVariables.<name>, or a
-//     static string; ${...} braces let several variables share one value
-//     ("${request.path.a} ${request.path.b}");
-//   - reserved headers cannot be mapped (reservedHeader);
-//   - UpdateIntegration with a key's value "" removes that mapping.
-// The control plane validates with ParseRequestParameters; the gateway
-// compiles the same parse once per deployment.
+	"github.com/portolan/portolan/internal/awsapi"
+)
 
 // MappingAction is what a mapping does to its target.
 type MappingAction uint8
@@ -176,6 +161,12 @@ func parseMapping(key, value string) (RequestMapping, error) {
 	}
 	m.Value = t
 	return m, nil
+}
+
+// badRequest is the error the control plane returns as is: apigatewayv2
+// (and apigateway v1) refuse a bad mapping with BadRequestException.
+func badRequest(format string, args ...any) *awsapi.Error {
+	return awsapi.StatusErrorf(http.StatusBadRequest, "BadRequestException", format, args...)
 }
 
 type templateError string
