@@ -90,6 +90,10 @@ func (v *View) Next(ctx context.Context, after int64) (*Snapshot, error) {
 	return s, err
 }
 
+// Changed returns a channel closed when the view next publishes (a
+// store.Source for the gateway's routing snapshot).
+func (v *View) Changed() <-chan struct{} { return v.v.Changed() }
+
 // waitRevision waits, briefly, until the view has caught up with a write at
 // rev, so that a caller that writes and then invokes sees its write.
 func (v *View) waitRevision(ctx context.Context, rev int64) { v.v.WaitRevision(ctx, rev) }

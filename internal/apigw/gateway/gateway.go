@@ -26,6 +26,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/graceful"
+	"github.com/portolan/portolan/internal/store"
 )
 
 // DefaultDomain is the host suffix an API is selected by:
@@ -69,10 +70,8 @@ type Config struct {
 type Gateway struct {
 	cfg       Config
 	log       *slog.Logger
-	domain    string // "." + Domain, lower case
-	snap      atomic.Pointer[snapshot]
-	mu        sync.Mutex
-	changed   chan struct{} // closed when a new snapshot is published
+	domain    string                // "." + Domain, lower case
+	snaps     store.Feed[*snapshot] // what requests are routed by
 	ready     chan struct{}
 	readyOnce sync.Once
 	up        *upstream       // plain-http integrations
@@ -108,7 +107,6 @@ func New(cfg Config) *Gateway {
 		log:       cfg.Logger,
 		domain:    "." + strings.ToLower(cfg.Domain),
 		ready:     make(chan struct{}),
-		changed:   make(chan struct{}),
 		targetIDs: map[string]int{},
 	}
 	g.up = newUpstream(&g.dials)
@@ -174,14 +172,7 @@ func (g *Gateway) Ready(ctx context.Context) error {
 // flushes access logs, until ctx ends.
 func (g *Gateway) Run(ctx context.Context) error {
 	eg, ctx := errgroup.WithContext(ctx)
-	apis := make(chan *apigw.Snapshot, 1)
-	instances := make(chan *cloudmap.Snapshot, 1)
-	eg.Go(func() error {
-		return follow(ctx, g.cfg.APIs.Next, func(s *apigw.Snapshot) int64 { return s.Revision }, apis)
-	})
-	eg.Go(func() error {
-		return follow(ctx, g.cfg.CloudMap.Next, func(s *cloudmap.Snapshot) int64 { return s.Revision }, instances)
-	})
+	eg.Go(func() error { return store.Join(ctx, &g.snaps, g.rebuild, g.cfg.APIs, g.cfg.CloudMap) })
 	eg.Go(func() error { return g.logs.run(ctx) })
 	eg.Go(func() error {
 		tick := time.NewTicker(idleTimeout / 3)
@@ -195,25 +186,6 @@ func (g *Gateway) Run(ctx context.Context) error {
 			}
 		}
 	})
-	eg.Go(func() error {
-		var a *apigw.Snapshot
-		var c *cloudmap.Snapshot
-		for {
-			select {
-			case a = <-apis:
-			case c = <-instances:
-			case <-ctx.Done():
-				return nil
-			}
-			if a == nil {
-				continue
-			}
-			g.publish(g.build(g.snap.Load(), a, c))
-			if c != nil {
-				g.readyOnce.Do(func() { close(g.ready) })
-			}
-		}
-	})
 	err := eg.Wait()
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -221,12 +193,25 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return err
 }
 
-func (g *Gateway) publish(s *snapshot) {
-	g.snap.Store(s)
-	g.mu.Lock()
-	close(g.changed)
-	g.changed = make(chan struct{})
-	g.mu.Unlock()
+// rebuild compiles a new snapshot when either view has published since
+// the last one (store.Join calls it on every publish).
+func (g *Gateway) rebuild() (*snapshot, int64, bool) {
+	a, c := g.cfg.APIs.Snapshot(), g.cfg.CloudMap.Snapshot()
+	prev := g.current()
+	if a == nil || (prev != nil && prev.apiSrc == a && prev.cmSrc == c) {
+		return nil, 0, false
+	}
+	s := g.build(prev, a, c)
+	if c != nil {
+		g.readyOnce.Do(func() { close(g.ready) })
+	}
+	return s, max(s.apigwRev, s.cloudMapRev), true
+}
+
+// current is the snapshot requests read (nil before the first).
+func (g *Gateway) current() *snapshot {
+	s, _, _ := g.snaps.Load()
+	return s
 }
 
 // Sync waits until the gateway serves what both views held when Sync was
@@ -236,40 +221,10 @@ func (g *Gateway) publish(s *snapshot) {
 // API ready).
 func (g *Gateway) Sync(ctx context.Context) error {
 	a, c := g.cfg.APIs.Snapshot(), g.cfg.CloudMap.Snapshot()
-	for {
-		g.mu.Lock()
-		ch := g.changed
-		g.mu.Unlock()
-		if s := g.snap.Load(); s != nil && (a == nil || s.apigwRev >= a.Revision) && (c == nil || s.cloudMapRev >= c.Revision) {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// follow sends each new snapshot to out, replacing one not yet taken: the
-// builder only ever needs the latest.
-func follow[S any](ctx context.Context, next func(context.Context, int64) (*S, error), rev func(*S) int64, out chan *S) error {
-	after := int64(-1)
-	for {
-		s, err := next(ctx, after)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		after = rev(s)
-		select {
-		case <-out:
-		default:
-		}
-		out <- s
-	}
+	_, _, err := g.snaps.Await(ctx, func(s *snapshot, _ int64) bool {
+		return (a == nil || s.apigwRev >= a.Revision) && (c == nil || s.cloudMapRev >= c.Revision)
+	})
+	return err
 }
 
 // Serve answers requests on ln until ctx ends, selecting each request's
@@ -366,7 +321,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 // handle selects the API (by host), the stage (by first path segment, else
 // $default) and the route, then proxies to the route's integration.
 func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
-	snap := g.snap.Load()
+	snap := g.current()
 	if snap == nil {
 		rq.fail(w, errUnavailable)
 		return
