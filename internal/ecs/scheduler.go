@@ -70,57 +70,13 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 // every Resync, until ctx ends. Errors of a pass are logged; the next pass
 // tries again.
 func (s *Scheduler) Run(ctx context.Context) error {
-	timer := time.NewTimer(s.cfg.Resync)
-	defer timer.Stop()
-	for {
-		watch, err := s.c.st.Watch(ctx, keyPrefix, s.c.st.Revision())
-		if ctx.Err() != nil {
-			return nil
-		} else if err != nil && !errors.Is(err, store.ErrCompacted) {
-			return err
+	var wake time.Time // when the last pass asked to look again
+	return store.Follow(ctx, s.c.st, keyPrefix, s.cfg.Resync, s.log, func(ctx context.Context, u store.Update) time.Time {
+		if u.Events == nil || u.Listed || concerns(u.Events) {
+			wake = s.pass(ctx)
 		}
-		timer.Reset(s.delay(s.pass(ctx)))
-		if err != nil {
-			continue // compacted: watch again from now
-		}
-	follow:
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-timer.C:
-			case batch, ok := <-watch:
-				if !ok {
-					break follow
-				}
-				relevant := concerns(batch)
-				// Coalesce a burst (a hundred tasks starting) into one pass.
-				for more := true; more; {
-					select {
-					case b, ok := <-watch:
-						if !ok {
-							break follow
-						}
-						relevant = relevant || concerns(b)
-					default:
-						more = false
-					}
-				}
-				if !relevant {
-					continue
-				}
-			}
-			timer.Reset(s.delay(s.pass(ctx)))
-		}
-	}
-}
-
-// delay is how long to wait for a pass that asked to run again at wake.
-func (s *Scheduler) delay(wake time.Time) time.Duration {
-	if wake.IsZero() {
-		return s.cfg.Resync
-	}
-	return min(s.cfg.Resync, max(time.Until(wake), time.Millisecond))
+		return wake
+	})
 }
 
 // concerns says whether a change can call for scheduling.

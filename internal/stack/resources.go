@@ -348,8 +348,7 @@ func (h logGroup) Delete(ctx context.Context, r *Resource) error {
 
 // ignoreNotFound treats a resource already gone as deleted.
 func ignoreNotFound(err error) error {
-	var e *awsapi.Error
-	if errors.As(err, &e) && (strings.HasSuffix(e.Code, "NotFound") || strings.HasSuffix(e.Code, "NotFoundException")) {
+	if errors.Is(err, awsapi.ErrNotFound) {
 		return nil
 	}
 	return err

@@ -137,6 +137,6 @@ func (f *follow) deliver(ctx context.Context, u Update) {
 	wake := f.fn(ctx, u)
 	f.wake.Stop()
 	if !wake.IsZero() {
-		f.wake.Reset(max(time.Until(wake), 0))
+		f.wake.Reset(max(time.Until(wake), time.Millisecond)) // never a busy loop
 	}
 }

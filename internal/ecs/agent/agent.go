@@ -2,10 +2,7 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,10 +46,10 @@ type Config struct {
 
 // Agent runs the tasks of this node.
 type Agent struct {
-	cfg Config
-	st  store.Store
-	drv runtime.Driver
-	log *slog.Logger
+	cfg   Config
+	tasks *ecs.TaskStates
+	drv   runtime.Driver
+	log   *slog.Logger
 
 	mu      sync.Mutex
 	runners map[string]*runner // by cluster/taskId
@@ -71,7 +68,7 @@ func New(cfg Config) *Agent {
 	if cfg.StoppedRetention == 0 {
 		cfg.StoppedRetention = time.Hour
 	}
-	return &Agent{cfg: cfg, st: cfg.Store, drv: cfg.Driver, log: cfg.Logger, runners: map[string]*runner{}, ready: make(chan struct{})}
+	return &Agent{cfg: cfg, tasks: ecs.NewTaskStates(cfg.Store), drv: cfg.Driver, log: cfg.Logger, runners: map[string]*runner{}, ready: make(chan struct{})}
 }
 
 // Ready is closed once the agent has re-adopted what it found at start.
@@ -88,72 +85,29 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	close(a.ready)
-	tick := time.NewTicker(a.cfg.Resync)
-	defer tick.Stop()
-	for {
-		kvs, rev, err := a.st.List(runCtx, ecs.TaskPrefix)
-		if err != nil {
-			return ctxErr(ctx, err)
+	return a.tasks.Follow(runCtx, a.cfg.Resync, a.log, func(ctx context.Context, recs []*ecs.TaskRecord, listed bool) {
+		if listed {
+			a.collectStopped(ctx)
 		}
-		for _, kv := range kvs {
-			a.reconcile(runCtx, kv.Value)
+		for _, rec := range recs {
+			a.reconcile(ctx, rec)
 		}
-		watch, err := a.st.Watch(runCtx, ecs.TaskPrefix, rev)
-		if errors.Is(err, store.ErrCompacted) {
-			continue
-		} else if err != nil {
-			return ctxErr(ctx, err)
-		}
-	follow:
-		for {
-			select {
-			case batch, ok := <-watch:
-				if !ok {
-					break follow
-				}
-				for _, ev := range batch {
-					if ev.Type == store.EventPut {
-						a.reconcile(runCtx, ev.KV.Value)
-					}
-				}
-			case <-tick.C:
-				break follow // a full resync: list again
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		a.collectStopped(runCtx)
-	}
-}
-
-func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
+	})
 }
 
 func taskName(cluster, id string) string { return cluster + "/" + id }
 
 // reconcile takes one step toward a task's desired state.
-func (a *Agent) reconcile(ctx context.Context, value []byte) {
-	var rec ecs.TaskRecord
-	if err := json.Unmarshal(value, &rec); err != nil {
-		a.log.Error("undecodable task record", "err", err)
-		return
-	}
+func (a *Agent) reconcile(ctx context.Context, rec *ecs.TaskRecord) {
 	name := taskName(rec.Cluster, rec.TaskID)
 	a.mu.Lock()
 	r := a.runners[name]
 	a.mu.Unlock()
 	if r != nil {
-		r.update(&rec)
+		r.update(rec)
 		return
 	}
-	st, err := a.status(ctx, rec.Cluster, rec.TaskID)
+	st, err := a.tasks.Status(ctx, rec.Cluster, rec.TaskID)
 	if err != nil {
 		a.log.Error("read task status", "taskArn", rec.TaskArn, "err", err)
 		return
@@ -166,10 +120,10 @@ func (a *Agent) reconcile(ctx context.Context, value []byte) {
 		now := awsapi.Now()
 		st.LastStatus, st.StoppedAt, st.ExecutionStoppedAt = ecs.StatusStopped, &now, &now
 		st.Version++
-		a.writeStatus(ctx, &rec, st)
+		a.writeStatus(ctx, rec, st)
 		return
 	}
-	a.start(ctx, &rec, st, nil)
+	a.start(ctx, rec, st, nil)
 }
 
 func (a *Agent) start(ctx context.Context, rec *ecs.TaskRecord, st *ecs.TaskStatus, adopted *runtime.Task) {
@@ -187,27 +141,11 @@ func (a *Agent) start(ctx context.Context, rec *ecs.TaskRecord, st *ecs.TaskStat
 	}()
 }
 
-func (a *Agent) status(ctx context.Context, cluster, id string) (*ecs.TaskStatus, error) {
-	kv, err := a.st.Get(ctx, ecs.TaskStatusPrefix+cluster+"/"+id)
-	if errors.Is(err, store.ErrNotFound) {
-		return &ecs.TaskStatus{}, nil
-	} else if err != nil {
-		return nil, err
-	}
-	var st ecs.TaskStatus
-	return &st, json.Unmarshal(kv.Value, &st)
-}
-
 // writeStatus records a task's observed state; the agent is its only writer.
 func (a *Agent) writeStatus(ctx context.Context, rec *ecs.TaskRecord, st *ecs.TaskStatus) {
-	b, err := json.Marshal(st)
-	if err == nil {
-		// A status write must land even while the agent shuts down, or a
-		// restart would find a stale state.
-		wctx := context.WithoutCancel(ctx)
-		_, err = a.st.Commit(wctx, store.Txn{Then: []store.Op{store.Put(ecs.TaskStatusPrefix+rec.Cluster+"/"+rec.TaskID, b)}})
-	}
-	if err != nil {
+	// A status write must land even while the agent shuts down, or a
+	// restart would find a stale state.
+	if err := a.tasks.PutStatus(context.WithoutCancel(ctx), rec, st); err != nil {
 		a.log.Error("write task status", "taskArn", rec.TaskArn, "err", err)
 	}
 }
@@ -224,13 +162,13 @@ func (a *Agent) adopt(ctx context.Context) error {
 	for i := range running {
 		t := &running[i]
 		onNode[taskName(t.Cluster, t.ID)] = true
-		rec, err := a.record(ctx, t.Cluster, t.ID)
+		rec, err := a.tasks.Record(ctx, t.Cluster, t.ID)
 		if err != nil {
 			return err
 		}
 		var st *ecs.TaskStatus
 		if rec != nil {
-			if st, err = a.status(ctx, t.Cluster, t.ID); err != nil {
+			if st, err = a.tasks.Status(ctx, t.Cluster, t.ID); err != nil {
 				return err
 			}
 		}
@@ -245,13 +183,13 @@ func (a *Agent) adopt(ctx context.Context) error {
 		a.start(ctx, rec, st, t)
 	}
 	// Tasks that had started but whose containers are gone.
-	kvs, _, err := a.st.List(ctx, ecs.TaskStatusPrefix)
+	observed, err := a.tasks.Observed(ctx)
 	if err != nil {
 		return err
 	}
-	for _, kv := range kvs {
-		var st ecs.TaskStatus
-		if json.Unmarshal(kv.Value, &st) != nil || st.Stopped() || onNode[strings.TrimPrefix(kv.Key, ecs.TaskStatusPrefix)] {
+	for _, o := range observed {
+		st := o.Status
+		if st.Stopped() || onNode[taskName(o.Cluster, o.TaskID)] {
 			continue
 		}
 		started := false
@@ -261,8 +199,7 @@ func (a *Agent) adopt(ctx context.Context) error {
 		if !started {
 			continue // never got going: the normal path starts it
 		}
-		cluster, id, _ := strings.Cut(strings.TrimPrefix(kv.Key, ecs.TaskStatusPrefix), "/")
-		rec, err := a.record(ctx, cluster, id)
+		rec, err := a.tasks.Record(ctx, o.Cluster, o.TaskID)
 		if err != nil || rec == nil {
 			continue
 		}
@@ -281,36 +218,10 @@ func (a *Agent) adopt(ctx context.Context) error {
 	return nil
 }
 
-func (a *Agent) record(ctx context.Context, cluster, id string) (*ecs.TaskRecord, error) {
-	kv, err := a.st.Get(ctx, ecs.TaskPrefix+cluster+"/"+id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	var rec ecs.TaskRecord
-	return &rec, json.Unmarshal(kv.Value, &rec)
-}
-
 // collectStopped forgets tasks that have been STOPPED for longer than the
 // retention, as ECS stops showing them after about an hour.
 func (a *Agent) collectStopped(ctx context.Context) {
-	kvs, _, err := a.st.List(ctx, ecs.TaskStatusPrefix)
-	if err != nil {
-		return
-	}
-	cutoff := time.Now().Add(-a.cfg.StoppedRetention)
-	var ops []store.Op
-	for _, kv := range kvs {
-		var st ecs.TaskStatus
-		if json.Unmarshal(kv.Value, &st) == nil && st.Stopped() && st.StoppedAt != nil && st.StoppedAt.Time().Before(cutoff) {
-			rest := strings.TrimPrefix(kv.Key, ecs.TaskStatusPrefix)
-			ops = append(ops, store.Delete(kv.Key), store.Delete(ecs.TaskPrefix+rest))
-		}
-	}
-	if len(ops) > 0 {
-		if _, err := a.st.Commit(ctx, store.Txn{Then: ops}); err != nil {
-			a.log.Error("collect stopped tasks", "err", err)
-		}
+	if err := a.tasks.ForgetStopped(ctx, time.Now().Add(-a.cfg.StoppedRetention)); err != nil && ctx.Err() == nil {
+		a.log.Error("collect stopped tasks", "err", err)
 	}
 }
