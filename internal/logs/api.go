@@ -42,14 +42,14 @@ func invalidParam(format string, args ...any) error {
 
 // Log groups.
 
-type createLogGroupInput struct {
+type CreateLogGroupInput struct {
 	LogGroupName  string            `json:"logGroupName"`
 	KmsKeyID      string            `json:"kmsKeyId"`
 	Tags          map[string]string `json:"tags"`
 	LogGroupClass string            `json:"logGroupClass"`
 }
 
-func (s *Service) createLogGroup(ctx context.Context, in *createLogGroupInput) (*struct{}, error) {
+func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -75,11 +75,11 @@ func (s *Service) createLogGroup(ctx context.Context, in *createLogGroupInput) (
 	return nil, err
 }
 
-type logGroupNameInput struct {
+type LogGroupRef struct {
 	LogGroupName string `json:"logGroupName"`
 }
 
-func (s *Service) deleteLogGroup(ctx context.Context, in *logGroupNameInput) (*struct{}, error) {
+func (s *Service) DeleteLogGroup(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (s *Service) dropStreams(ctx context.Context, group string) (store.Txn, err
 	return txn, nil
 }
 
-type describeLogGroupsInput struct {
+type DescribeLogGroupsInput struct {
 	LogGroupNamePrefix  *string  `json:"logGroupNamePrefix"`
 	LogGroupNamePattern *string  `json:"logGroupNamePattern"`
 	LogGroupIdentifiers []string `json:"logGroupIdentifiers"`
@@ -151,7 +151,7 @@ type describeLogGroupsInput struct {
 	Limit               *int32   `json:"limit"`
 }
 
-type logGroupOut struct {
+type LogGroup struct {
 	LogGroupName      string `json:"logGroupName"`
 	CreationTime      int64  `json:"creationTime"`
 	RetentionInDays   *int32 `json:"retentionInDays,omitempty"`
@@ -163,12 +163,12 @@ type logGroupOut struct {
 	LogGroupClass     string `json:"logGroupClass,omitempty"`
 }
 
-type describeLogGroupsOutput struct {
-	LogGroups []logGroupOut `json:"logGroups"`
-	NextToken string        `json:"nextToken,omitempty"`
+type DescribeLogGroupsOutput struct {
+	LogGroups []LogGroup `json:"logGroups"`
+	NextToken string     `json:"nextToken,omitempty"`
 }
 
-func (s *Service) describeLogGroups(ctx context.Context, in *describeLogGroupsInput) (*describeLogGroupsOutput, error) {
+func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsInput) (*DescribeLogGroupsOutput, error) {
 	if in.LogGroupNamePrefix != nil && in.LogGroupNamePattern != nil {
 		return nil, invalidParam("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
 	}
@@ -200,7 +200,7 @@ func (s *Service) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 	if err != nil {
 		return nil, err
 	}
-	out := &describeLogGroupsOutput{LogGroups: []logGroupOut{}}
+	out := &DescribeLogGroupsOutput{LogGroups: []LogGroup{}}
 	for _, kv := range kvs {
 		g, err := decodeGroup(kv.Value)
 		if err != nil {
@@ -222,7 +222,7 @@ func (s *Service) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 			out.NextToken = encodeNameToken(out.LogGroups[limit-1].LogGroupName)
 			break
 		}
-		o := logGroupOut{LogGroupName: g.Name, CreationTime: g.CreationTime, Arn: s.groupARN(g.Name) + ":*"}
+		o := LogGroup{LogGroupName: g.Name, CreationTime: g.CreationTime, Arn: s.GroupARN(g.Name) + ":*"}
 		if in.LogGroupNamePattern == nil {
 			// With a pattern AWS returns only arn, creationTime and logGroupName.
 			stored, err := s.groupStoredBytes(ctx, g.Name)
@@ -230,7 +230,7 @@ func (s *Service) describeLogGroups(ctx context.Context, in *describeLogGroupsIn
 				return nil, err
 			}
 			zero := int32(0)
-			o.LogGroupArn, o.StoredBytes, o.MetricFilterCount = s.groupARN(g.Name), &stored, &zero
+			o.LogGroupArn, o.StoredBytes, o.MetricFilterCount = s.GroupARN(g.Name), &stored, &zero
 			o.KmsKeyID, o.LogGroupClass = g.KmsKeyID, g.class()
 			if g.RetentionInDays > 0 {
 				o.RetentionInDays = &g.RetentionInDays
@@ -288,12 +288,12 @@ func checkLimit(limit *int32, max int) (int, error) {
 
 // Log streams.
 
-type createLogStreamInput struct {
+type LogStreamRef struct {
 	LogGroupName  string `json:"logGroupName"`
 	LogStreamName string `json:"logStreamName"`
 }
 
-func (s *Service) createLogStream(ctx context.Context, in *createLogStreamInput) (*struct{}, error) {
+func (s *Service) CreateLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -321,7 +321,7 @@ func (s *Service) createLogStream(ctx context.Context, in *createLogStreamInput)
 	}
 }
 
-func (s *Service) deleteLogStream(ctx context.Context, in *createLogStreamInput) (*struct{}, error) {
+func (s *Service) DeleteLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -359,7 +359,7 @@ func (s *Service) deleteLogStream(ctx context.Context, in *createLogStreamInput)
 	}
 }
 
-type describeLogStreamsInput struct {
+type DescribeLogStreamsInput struct {
 	LogGroupName        *string `json:"logGroupName"`
 	LogGroupIdentifier  *string `json:"logGroupIdentifier"`
 	LogStreamNamePrefix *string `json:"logStreamNamePrefix"`
@@ -369,7 +369,7 @@ type describeLogStreamsInput struct {
 	Limit               *int32  `json:"limit"`
 }
 
-type logStreamOut struct {
+type LogStream struct {
 	LogStreamName       string `json:"logStreamName"`
 	CreationTime        int64  `json:"creationTime"`
 	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitempty"`
@@ -381,12 +381,12 @@ type logStreamOut struct {
 	StoredBytes int64 `json:"storedBytes"`
 }
 
-type describeLogStreamsOutput struct {
-	LogStreams []logStreamOut `json:"logStreams"`
-	NextToken  string         `json:"nextToken,omitempty"`
+type DescribeLogStreamsOutput struct {
+	LogStreams []LogStream `json:"logStreams"`
+	NextToken  string      `json:"nextToken,omitempty"`
 }
 
-func (s *Service) describeLogStreams(ctx context.Context, in *describeLogStreamsInput) (*describeLogStreamsOutput, error) {
+func (s *Service) DescribeLogStreams(ctx context.Context, in *DescribeLogStreamsInput) (*DescribeLogStreamsOutput, error) {
 	group, err := s.resolveGroup(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -442,7 +442,7 @@ func (s *Service) describeLogStreams(ctx context.Context, in *describeLogStreams
 			return nil, err
 		}
 	}
-	out := &describeLogStreamsOutput{LogStreams: []logStreamOut{}}
+	out := &DescribeLogStreamsOutput{LogStreams: []LogStream{}}
 	lastKey := ""
 	for _, st := range streams {
 		k := sortKey(st)
@@ -459,8 +459,8 @@ func (s *Service) describeLogStreams(ctx context.Context, in *describeLogStreams
 	return out, nil
 }
 
-func (s *Service) streamOut(group string, st streamRecord) logStreamOut {
-	o := logStreamOut{LogStreamName: st.Name, CreationTime: st.CreationTime, Arn: s.streamARN(group, st.Name)}
+func (s *Service) streamOut(group string, st streamRecord) LogStream {
+	o := LogStream{LogStreamName: st.Name, CreationTime: st.CreationTime, Arn: s.streamARN(group, st.Name)}
 	if st.Seq > 0 {
 		o.FirstEventTimestamp = &st.FirstEventTimestamp
 		o.LastEventTimestamp = &st.LastEventTimestamp
@@ -476,30 +476,30 @@ func sequenceToken(seq uint64) string { return string(appendPadded(nil, seq, 56)
 
 // Events in.
 
-type inputLogEvent struct {
+type InputLogEvent struct {
 	Timestamp *int64  `json:"timestamp"`
 	Message   *string `json:"message"`
 }
 
-type putLogEventsInput struct {
+type PutLogEventsInput struct {
 	LogGroupName  string          `json:"logGroupName"`
 	LogStreamName string          `json:"logStreamName"`
-	LogEvents     []inputLogEvent `json:"logEvents"`
+	LogEvents     []InputLogEvent `json:"logEvents"`
 	SequenceToken *string         `json:"sequenceToken"`
 }
 
-type rejectedLogEventsInfo struct {
+type RejectedLogEventsInfo struct {
 	TooNewLogEventStartIndex *int `json:"tooNewLogEventStartIndex,omitempty"`
 	TooOldLogEventEndIndex   *int `json:"tooOldLogEventEndIndex,omitempty"`
 	ExpiredLogEventEndIndex  *int `json:"expiredLogEventEndIndex,omitempty"`
 }
 
-type putLogEventsOutput struct {
+type PutLogEventsOutput struct {
 	NextSequenceToken     string                 `json:"nextSequenceToken,omitempty"`
-	RejectedLogEventsInfo *rejectedLogEventsInfo `json:"rejectedLogEventsInfo,omitempty"`
+	RejectedLogEventsInfo *RejectedLogEventsInfo `json:"rejectedLogEventsInfo,omitempty"`
 }
 
-func (s *Service) putLogEvents(ctx context.Context, in *putLogEventsInput) (*putLogEventsOutput, error) {
+func (s *Service) PutLogEvents(ctx context.Context, in *PutLogEventsInput) (*PutLogEventsOutput, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -555,7 +555,7 @@ func (s *Service) putLogEvents(ctx context.Context, in *putLogEventsInput) (*put
 	if g.RetentionInDays > 0 {
 		expired = now.Add(-time.Duration(g.RetentionInDays) * 24 * time.Hour).UnixMilli()
 	}
-	var rej rejectedLogEventsInfo
+	var rej RejectedLogEventsInfo
 	first, end := 0, n
 	for i, e := range events {
 		if e.ts < tooOld {
@@ -579,8 +579,8 @@ func (s *Service) putLogEvents(ctx context.Context, in *putLogEventsInput) (*put
 	if err != nil {
 		return nil, err
 	}
-	out := &putLogEventsOutput{NextSequenceToken: sequenceToken(st.Seq + 1)}
-	if rej != (rejectedLogEventsInfo{}) {
+	out := &PutLogEventsOutput{NextSequenceToken: sequenceToken(st.Seq + 1)}
+	if rej != (RejectedLogEventsInfo{}) {
 		out.RejectedLogEventsInfo = &rej
 	}
 	return out, nil
@@ -590,7 +590,7 @@ func ptr[T any](v T) *T { return &v }
 
 // Events out.
 
-type getLogEventsInput struct {
+type GetLogEventsInput struct {
 	LogGroupName       *string `json:"logGroupName"`
 	LogGroupIdentifier *string `json:"logGroupIdentifier"`
 	LogStreamName      string  `json:"logStreamName"`
@@ -601,14 +601,14 @@ type getLogEventsInput struct {
 	StartFromHead      *bool   `json:"startFromHead"`
 }
 
-type outputLogEvent struct {
+type OutputLogEvent struct {
 	Timestamp     int64  `json:"timestamp"`
 	Message       string `json:"message"`
 	IngestionTime int64  `json:"ingestionTime"`
 }
 
-type getLogEventsOutput struct {
-	Events            []outputLogEvent `json:"events"`
+type GetLogEventsOutput struct {
+	Events            []OutputLogEvent `json:"events"`
 	NextForwardToken  string           `json:"nextForwardToken"`
 	NextBackwardToken string           `json:"nextBackwardToken"`
 }
@@ -620,7 +620,7 @@ var errBadToken = awsapi.Errorf("InvalidParameterException", "The specified next
 // first. At either end of the stream the token passed in comes back
 // unchanged, which is how clients (and the SDK paginator's
 // StopOnDuplicateToken) know to stop.
-func (s *Service) getLogEvents(ctx context.Context, in *getLogEventsInput) (*getLogEventsOutput, error) {
+func (s *Service) GetLogEvents(ctx context.Context, in *GetLogEventsInput) (*GetLogEventsOutput, error) {
 	group, err := s.resolveGroup(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -655,7 +655,7 @@ func (s *Service) getLogEvents(ctx context.Context, in *getLogEventsInput) (*get
 		hi = min(*in.EndTime-1, maxTS) // endTime is exclusive here
 	}
 	it := s.newIter(st, lo, hi, cursor, !forward)
-	out := &getLogEventsOutput{Events: []outputLogEvent{}}
+	out := &GetLogEventsOutput{Events: []OutputLogEvent{}}
 	var seen []pos
 	bytes := 0
 	for len(out.Events) < limit {
@@ -669,7 +669,7 @@ func (s *Service) getLogEvents(ctx context.Context, in *getLogEventsInput) (*get
 		if bytes += len(e.msg) + eventOverhead; bytes > maxPageBytes && len(out.Events) > 0 {
 			break
 		}
-		out.Events = append(out.Events, outputLogEvent{Timestamp: e.pos.ts, Message: e.msg, IngestionTime: e.ingestion})
+		out.Events = append(out.Events, OutputLogEvent{Timestamp: e.pos.ts, Message: e.msg, IngestionTime: e.ingestion})
 		seen = append(seen, e.pos)
 	}
 	if !forward {
@@ -726,7 +726,7 @@ func (s *Service) readStream(ctx context.Context, group, stream string) (streamR
 	return decodeStream(kv.Value)
 }
 
-type filterLogEventsInput struct {
+type FilterLogEventsInput struct {
 	LogGroupName        *string  `json:"logGroupName"`
 	LogGroupIdentifier  *string  `json:"logGroupIdentifier"`
 	LogStreamNames      []string `json:"logStreamNames"`
@@ -743,7 +743,7 @@ type filterLogEventsInput struct {
 	keep func(stream string) bool
 }
 
-type filteredLogEvent struct {
+type FilteredLogEvent struct {
 	LogStreamName string `json:"logStreamName"`
 	Timestamp     int64  `json:"timestamp"`
 	Message       string `json:"message"`
@@ -751,14 +751,14 @@ type filteredLogEvent struct {
 	EventID       string `json:"eventId"`
 }
 
-type searchedLogStream struct {
+type SearchedLogStream struct {
 	LogStreamName      string `json:"logStreamName"`
 	SearchedCompletely bool   `json:"searchedCompletely"`
 }
 
-type filterLogEventsOutput struct {
-	Events             []filteredLogEvent  `json:"events"`
-	SearchedLogStreams []searchedLogStream `json:"searchedLogStreams"`
+type FilterLogEventsOutput struct {
+	Events             []FilteredLogEvent  `json:"events"`
+	SearchedLogStreams []SearchedLogStream `json:"searchedLogStreams"`
 	NextToken          string              `json:"nextToken,omitempty"`
 }
 
@@ -767,7 +767,7 @@ type filterLogEventsOutput struct {
 // 1 MB, or when the scan budget is spent; nextToken then resumes after the
 // last event examined, and is absent once everything has been searched —
 // `aws logs tail` and the SDK paginators stop on that.
-func (s *Service) filterLogEvents(ctx context.Context, in *filterLogEventsInput) (*filterLogEventsOutput, error) {
+func (s *Service) FilterLogEvents(ctx context.Context, in *FilterLogEventsInput) (*FilterLogEventsOutput, error) {
 	group, err := s.resolveGroup(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -841,7 +841,7 @@ func (s *Service) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 	if err != nil {
 		return nil, err
 	}
-	out := &filterLogEventsOutput{Events: []filteredLogEvent{}, SearchedLogStreams: []searchedLogStream{}}
+	out := &FilterLogEventsOutput{Events: []FilteredLogEvent{}, SearchedLogStreams: []SearchedLogStream{}}
 	var (
 		last    *pos
 		bytes   int
@@ -866,7 +866,7 @@ func (s *Service) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 				break
 			}
 			bytes += len(head.ev.msg) + eventOverhead
-			out.Events = append(out.Events, filteredLogEvent{
+			out.Events = append(out.Events, FilteredLogEvent{
 				LogStreamName: head.it.name, Timestamp: head.ev.pos.ts, Message: head.ev.msg,
 				IngestionTime: head.ev.ingestion, EventID: head.ev.pos.eventID(),
 			})
@@ -878,7 +878,7 @@ func (s *Service) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 		}
 	}
 	for _, it := range iters {
-		out.SearchedLogStreams = append(out.SearchedLogStreams, searchedLogStream{LogStreamName: it.name, SearchedCompletely: !more || it.done})
+		out.SearchedLogStreams = append(out.SearchedLogStreams, SearchedLogStream{LogStreamName: it.name, SearchedCompletely: !more || it.done})
 	}
 	if more {
 		out.NextToken = last.token(!desc)
@@ -888,12 +888,12 @@ func (s *Service) filterLogEvents(ctx context.Context, in *filterLogEventsInput)
 
 // Retention.
 
-type putRetentionPolicyInput struct {
+type PutRetentionPolicyInput struct {
 	LogGroupName    string `json:"logGroupName"`
 	RetentionInDays *int32 `json:"retentionInDays"`
 }
 
-func (s *Service) putRetentionPolicy(ctx context.Context, in *putRetentionPolicyInput) (*struct{}, error) {
+func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -915,7 +915,7 @@ func (s *Service) putRetentionPolicy(ctx context.Context, in *putRetentionPolicy
 	})
 }
 
-func (s *Service) deleteRetentionPolicy(ctx context.Context, in *logGroupNameInput) (*struct{}, error) {
+func (s *Service) DeleteRetentionPolicy(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -953,31 +953,31 @@ func (s *Service) updateGroup(ctx context.Context, name string, fn func(*groupRe
 
 // Tags.
 
-type tagLogGroupInput struct {
+type TagLogGroupInput struct {
 	LogGroupName string            `json:"logGroupName"`
 	Tags         map[string]string `json:"tags"`
 }
 
-type untagLogGroupInput struct {
+type UntagLogGroupInput struct {
 	LogGroupName string   `json:"logGroupName"`
 	Tags         []string `json:"tags"`
 }
 
-type tagsOutput struct {
+type TagsOutput struct {
 	Tags map[string]string `json:"tags"`
 }
 
-type tagResourceInput struct {
+type TagResourceInput struct {
 	ResourceArn string            `json:"resourceArn"`
 	Tags        map[string]string `json:"tags"`
 }
 
-type untagResourceInput struct {
+type UntagResourceInput struct {
 	ResourceArn string   `json:"resourceArn"`
 	TagKeys     []string `json:"tagKeys"`
 }
 
-type resourceInput struct {
+type ResourceARNInput struct {
 	ResourceArn string `json:"resourceArn"`
 }
 
@@ -1022,7 +1022,7 @@ func (s *Service) removeTags(ctx context.Context, group string, keys []string) e
 	})
 }
 
-func (s *Service) groupTags(ctx context.Context, group string) (*tagsOutput, error) {
+func (s *Service) groupTags(ctx context.Context, group string) (*TagsOutput, error) {
 	kv, err := s.cfg.Store.Get(ctx, groupKey(group))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errGroupNotFound
@@ -1036,24 +1036,24 @@ func (s *Service) groupTags(ctx context.Context, group string) (*tagsOutput, err
 	if g.Tags == nil {
 		g.Tags = map[string]string{}
 	}
-	return &tagsOutput{Tags: g.Tags}, nil
+	return &TagsOutput{Tags: g.Tags}, nil
 }
 
-func (s *Service) tagLogGroup(ctx context.Context, in *tagLogGroupInput) (*struct{}, error) {
+func (s *Service) TagLogGroup(ctx context.Context, in *TagLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
 	return nil, s.addTags(ctx, in.LogGroupName, in.Tags, invalidParam("A log group can have no more than %d tags.", maxTags))
 }
 
-func (s *Service) untagLogGroup(ctx context.Context, in *untagLogGroupInput) (*struct{}, error) {
+func (s *Service) UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
 	return nil, s.removeTags(ctx, in.LogGroupName, in.Tags)
 }
 
-func (s *Service) listTagsLogGroup(ctx context.Context, in *logGroupNameInput) (*tagsOutput, error) {
+func (s *Service) ListTagsLogGroup(ctx context.Context, in *LogGroupRef) (*TagsOutput, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -1072,7 +1072,7 @@ func (s *Service) arnGroup(arn string) (string, error) {
 	return "", invalidParam("Invalid resource ARN: %s", arn)
 }
 
-func (s *Service) tagResource(ctx context.Context, in *tagResourceInput) (*struct{}, error) {
+func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -1080,7 +1080,7 @@ func (s *Service) tagResource(ctx context.Context, in *tagResourceInput) (*struc
 	return nil, s.addTags(ctx, g, in.Tags, awsapi.Errorf("TooManyTagsException", "A resource can have no more than %d tags.", maxTags).With("resourceName", in.ResourceArn))
 }
 
-func (s *Service) untagResource(ctx context.Context, in *untagResourceInput) (*struct{}, error) {
+func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -1088,7 +1088,7 @@ func (s *Service) untagResource(ctx context.Context, in *untagResourceInput) (*s
 	return nil, s.removeTags(ctx, g, in.TagKeys)
 }
 
-func (s *Service) listTagsForResource(ctx context.Context, in *resourceInput) (*tagsOutput, error) {
+func (s *Service) ListTagsForResource(ctx context.Context, in *ResourceARNInput) (*TagsOutput, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
 		return nil, err

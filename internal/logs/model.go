@@ -167,19 +167,19 @@ func checkStreamName(field, name string) error {
 	return nil
 }
 
-// groupARN is the log group ARN without the trailing ":*" (logGroupArn,
+// GroupARN is the log group ARN without the trailing ":*" (logGroupArn,
 // and what the tagging APIs take); the "arn" member of a LogGroup adds ":*".
-func (s *Service) groupARN(group string) string {
+func (s *Service) GroupARN(group string) string {
 	return awsapi.ARN("logs", s.cfg.Region, s.cfg.AccountID, "log-group:"+group)
 }
 
 func (s *Service) streamARN(group, stream string) string {
-	return s.groupARN(group) + ":log-stream:" + stream
+	return s.GroupARN(group) + ":log-stream:" + stream
 }
 
 // groupFromARN accepts a log group ARN with or without the trailing ":*".
 func (s *Service) groupFromARN(arn string) (string, bool) {
-	prefix := s.groupARN("")
+	prefix := s.GroupARN("")
 	if !strings.HasPrefix(arn, prefix) {
 		return "", false
 	}
