@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -68,32 +67,6 @@ func New(cfg Config) *Service {
 		collect:    make(chan struct{}, 1),
 		scanBudget: filterScanBudget,
 	}
-}
-
-// TargetPrefix is the X-Amz-Target prefix of the CloudWatch Logs API.
-const TargetPrefix = "Logs_20140328"
-
-// Register serves the CloudWatch Logs API (awsJson1_1) on mux.
-func (s *Service) Register(mux *awsapi.Mux) {
-	api := awsapi.NewJSONService(TargetPrefix, "message")
-	api.Handle("CreateLogGroup", awsapi.Op(s.CreateLogGroup))
-	api.Handle("DeleteLogGroup", awsapi.Op(s.DeleteLogGroup))
-	api.Handle("DescribeLogGroups", awsapi.Op(s.DescribeLogGroups))
-	api.Handle("CreateLogStream", awsapi.Op(s.CreateLogStream))
-	api.Handle("DeleteLogStream", awsapi.Op(s.DeleteLogStream))
-	api.Handle("DescribeLogStreams", awsapi.Op(s.DescribeLogStreams))
-	api.Handle("PutLogEvents", awsapi.Op(s.PutLogEvents))
-	api.Handle("GetLogEvents", awsapi.Op(s.GetLogEvents))
-	api.Handle("FilterLogEvents", awsapi.Op(s.FilterLogEvents))
-	api.Handle("PutRetentionPolicy", awsapi.Op(s.PutRetentionPolicy))
-	api.Handle("DeleteRetentionPolicy", awsapi.Op(s.DeleteRetentionPolicy))
-	api.Handle("TagLogGroup", awsapi.Op(s.TagLogGroup))
-	api.Handle("UntagLogGroup", awsapi.Op(s.UntagLogGroup))
-	api.Handle("ListTagsLogGroup", awsapi.Op(s.ListTagsLogGroup))
-	api.Handle("TagResource", awsapi.Op(s.TagResource))
-	api.Handle("UntagResource", awsapi.Op(s.UntagResource))
-	api.Handle("ListTagsForResource", awsapi.Op(s.ListTagsForResource))
-	mux.AddJSON(api)
 }
 
 // Run flushes Writers every FlushInterval (or sooner when one fills up),

@@ -6,32 +6,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/awsapi"
-	"github.com/portolan/portolan/internal/store"
 )
-
-// EnsureLogGroup creates a group for in-process callers (the stack
-// deployer); a group that already exists is not an error. A non-zero
-// retention sets its retention policy.
-func (s *Service) EnsureLogGroup(ctx context.Context, name string, retentionDays int32) error {
-	_, err := s.CreateLogGroup(ctx, &CreateLogGroupInput{LogGroupName: name})
-	var e *awsapi.Error
-	if err != nil && !(errors.As(err, &e) && e.Code == "ResourceAlreadyExistsException") {
-		return err
-	}
-	if retentionDays > 0 {
-		_, err = s.PutRetentionPolicy(ctx, &PutRetentionPolicyInput{LogGroupName: name, RetentionInDays: &retentionDays})
-	}
-	return err
-}
-
-// HasLogGroup reports whether the group exists.
-func (s *Service) HasLogGroup(ctx context.Context, name string) (bool, error) {
-	_, err := s.cfg.Store.Get(ctx, groupKey(name))
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
 
 // Follow calls fn for every event of the group from since on, in time
 // order, then for new events as they arrive, until ctx ends — what
