@@ -9,6 +9,8 @@ import (
 	"github.com/portolan/portolan/internal/store"
 )
 
+// PutLogEvents stores a batch of events in an existing stream (AWS
+// PutLogEvents).
 func (s *Service) PutLogEvents(ctx context.Context, in *PutLogEventsInput) (*PutLogEventsOutput, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/portolan/portolan/internal/store"
 )
 
+// CreateLogGroup creates a log group (AWS CreateLogGroup).
 func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
@@ -35,6 +36,8 @@ func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupInput) (
 	return nil, err
 }
 
+// DeleteLogGroup deletes a log group; its streams' events are removed in
+// the background (AWS DeleteLogGroup).
 func (s *Service) DeleteLogGroup(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
@@ -98,6 +101,7 @@ func (s *Service) dropStreams(ctx context.Context, group string) (store.Txn, err
 	return txn, nil
 }
 
+// DescribeLogGroups lists log groups in name order (AWS DescribeLogGroups).
 func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsInput) (*DescribeLogGroupsOutput, error) {
 	if in.LogGroupNamePrefix != nil && in.LogGroupNamePattern != nil {
 		return nil, errPrefixAndPattern

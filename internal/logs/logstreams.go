@@ -10,6 +10,7 @@ import (
 	"github.com/portolan/portolan/internal/store"
 )
 
+// CreateLogStream creates a stream in an existing group (AWS CreateLogStream).
 func (s *Service) CreateLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
@@ -38,6 +39,7 @@ func (s *Service) CreateLogStream(ctx context.Context, in *LogStreamRef) (*struc
 	}
 }
 
+// DeleteLogStream deletes a stream (AWS DeleteLogStream).
 func (s *Service) DeleteLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
@@ -76,6 +78,8 @@ func (s *Service) DeleteLogStream(ctx context.Context, in *LogStreamRef) (*struc
 	}
 }
 
+// DescribeLogStreams lists a group's streams by name or by last event
+// time (AWS DescribeLogStreams).
 func (s *Service) DescribeLogStreams(ctx context.Context, in *DescribeLogStreamsInput) (*DescribeLogStreamsOutput, error) {
 	group, err := s.resolveGroup(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {

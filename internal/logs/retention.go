@@ -12,6 +12,47 @@ import (
 	"github.com/portolan/portolan/internal/store"
 )
 
+// retentionDays is the set PutRetentionPolicy accepts.
+func retentionDays() []int32 {
+	return []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+}
+
+// PutRetentionPolicy sets how many days a group keeps its events (AWS
+// PutRetentionPolicy).
+func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyInput) (*struct{}, error) {
+	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	allowed := retentionDays()
+	if in.RetentionInDays == nil || !slices.Contains(allowed, *in.RetentionInDays) {
+		days := "null"
+		if in.RetentionInDays != nil {
+			days = strconv.Itoa(int(*in.RetentionInDays))
+		}
+		set := make([]string, len(allowed))
+		for i, d := range allowed {
+			set[i] = strconv.Itoa(int(d))
+		}
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [%s]", days, strings.Join(set, ", "))
+	}
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
+		g.RetentionInDays = *in.RetentionInDays
+		return nil
+	})
+}
+
+// DeleteRetentionPolicy makes a group keep its events forever (AWS
+// DeleteRetentionPolicy).
+func (s *Service) DeleteRetentionPolicy(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
+	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
+		g.RetentionInDays = 0
+		return nil
+	})
+}
+
 // maxDeleteBatch bounds how many keys one deleting transaction removes, so
 // expiring a big backlog never builds one giant commit.
 const maxDeleteBatch = 5000
@@ -162,41 +203,4 @@ func (s *Service) expireStream(ctx context.Context, key string, cutoff int64) er
 		}
 	}
 	return nil
-}
-
-// retentionDays is the set PutRetentionPolicy accepts.
-func retentionDays() []int32 {
-	return []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-}
-
-func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyInput) (*struct{}, error) {
-	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
-		return nil, err
-	}
-	allowed := retentionDays()
-	if in.RetentionInDays == nil || !slices.Contains(allowed, *in.RetentionInDays) {
-		days := "null"
-		if in.RetentionInDays != nil {
-			days = strconv.Itoa(int(*in.RetentionInDays))
-		}
-		set := make([]string, len(allowed))
-		for i, d := range allowed {
-			set[i] = strconv.Itoa(int(d))
-		}
-		return nil, invalidParam("1 validation error detected: Value '%s' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [%s]", days, strings.Join(set, ", "))
-	}
-	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
-		g.RetentionInDays = *in.RetentionInDays
-		return nil
-	})
-}
-
-func (s *Service) DeleteRetentionPolicy(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
-	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
-		return nil, err
-	}
-	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
-		g.RetentionInDays = 0
-		return nil
-	})
 }

@@ -66,6 +66,8 @@ func (s *Service) groupTags(ctx context.Context, group string) (*TagsOutput, err
 	return &TagsOutput{Tags: g.Tags}, nil
 }
 
+// TagLogGroup adds tags to a group (AWS TagLogGroup, deprecated but still
+// used by older clients).
 func (s *Service) TagLogGroup(ctx context.Context, in *TagLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
@@ -73,6 +75,7 @@ func (s *Service) TagLogGroup(ctx context.Context, in *TagLogGroupInput) (*struc
 	return nil, s.addTags(ctx, in.LogGroupName, in.Tags, errGroupTooManyTags)
 }
 
+// UntagLogGroup removes tags from a group (AWS UntagLogGroup).
 func (s *Service) UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
@@ -80,6 +83,7 @@ func (s *Service) UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*s
 	return nil, s.removeTags(ctx, in.LogGroupName, in.Tags)
 }
 
+// ListTagsLogGroup returns a group's tags (AWS ListTagsLogGroup).
 func (s *Service) ListTagsLogGroup(ctx context.Context, in *LogGroupRef) (*TagsOutput, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
@@ -99,6 +103,7 @@ func (s *Service) arnGroup(arn string) (string, error) {
 	return "", invalidParam("Invalid resource ARN: %s", arn)
 }
 
+// TagResource adds tags to the log group an ARN names (AWS TagResource).
 func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
@@ -107,6 +112,8 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struc
 	return nil, s.addTags(ctx, g, in.Tags, tooManyTags(in.ResourceArn))
 }
 
+// UntagResource removes tags from the log group an ARN names (AWS
+// UntagResource).
 func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
@@ -115,6 +122,8 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*s
 	return nil, s.removeTags(ctx, g, in.TagKeys)
 }
 
+// ListTagsForResource returns the tags of the log group an ARN names
+// (AWS ListTagsForResource).
 func (s *Service) ListTagsForResource(ctx context.Context, in *ResourceARNInput) (*TagsOutput, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
