@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -97,22 +98,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("retention not deleted: %+v", groups.LogGroups[0])
 	}
 
-	// Tags, through both generations of the API.
-	must[*cwl.TagResourceOutput](t)(c.TagResource(ctx, &cwl.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"env": "dev"}}))
-	//lint:ignore SA1019 the deprecated tagging API is still served, and clients still call it
-	must[*cwl.TagLogGroupOutput](t)(c.TagLogGroup(ctx, &cwl.TagLogGroupInput{LogGroupName: aws.String(group), Tags: map[string]string{"owner": "me"}}))
-	must[*cwl.UntagResourceOutput](t)(c.UntagResource(ctx, &cwl.UntagResourceInput{ResourceArn: aws.String(arn + ":*"), TagKeys: []string{"team"}}))
-	tags := must[*cwl.ListTagsForResourceOutput](t)(c.ListTagsForResource(ctx, &cwl.ListTagsForResourceInput{ResourceArn: aws.String(arn)}))
-	if fmt.Sprint(tags.Tags) != "map[env:dev owner:me]" {
-		t.Fatalf("tags: %v", tags.Tags)
-	}
-	//lint:ignore SA1019 as above
-	must[*cwl.UntagLogGroupOutput](t)(c.UntagLogGroup(ctx, &cwl.UntagLogGroupInput{LogGroupName: aws.String(group), Tags: []string{"env"}}))
-	//lint:ignore SA1019 as above
-	old := must[*cwl.ListTagsLogGroupOutput](t)(c.ListTagsLogGroup(ctx, &cwl.ListTagsLogGroupInput{LogGroupName: aws.String(group)}))
-	if fmt.Sprint(old.Tags) != "map[owner:me]" {
-		t.Fatalf("tags: %v", old.Tags)
-	}
+	checkTagsBothAPIs(ctx, t, c, group, arn)
 
 	// Deletion takes the events with it.
 	must[*cwl.DeleteLogStreamOutput](t)(c.DeleteLogStream(ctx, &cwl.DeleteLogStreamInput{LogGroupName: aws.String(group), LogStreamName: aws.String("web/app/0123")}))
@@ -133,4 +119,25 @@ func TestLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertNoKeys(t, env.db, "logs/")
+}
+
+// checkTagsBothAPIs tags a group through both generations of the tagging
+// API and checks each sees the other's tags.
+func checkTagsBothAPIs(ctx context.Context, t *testing.T, c *cwl.Client, group, arn string) {
+	t.Helper()
+	must[*cwl.TagResourceOutput](t)(c.TagResource(ctx, &cwl.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"env": "dev"}}))
+	//lint:ignore SA1019 the deprecated tagging API is still served, and clients still call it
+	must[*cwl.TagLogGroupOutput](t)(c.TagLogGroup(ctx, &cwl.TagLogGroupInput{LogGroupName: aws.String(group), Tags: map[string]string{"owner": "me"}}))
+	must[*cwl.UntagResourceOutput](t)(c.UntagResource(ctx, &cwl.UntagResourceInput{ResourceArn: aws.String(arn + ":*"), TagKeys: []string{"team"}}))
+	tags := must[*cwl.ListTagsForResourceOutput](t)(c.ListTagsForResource(ctx, &cwl.ListTagsForResourceInput{ResourceArn: aws.String(arn)}))
+	if fmt.Sprint(tags.Tags) != "map[env:dev owner:me]" {
+		t.Fatalf("tags: %v", tags.Tags)
+	}
+	//lint:ignore SA1019 as above
+	must[*cwl.UntagLogGroupOutput](t)(c.UntagLogGroup(ctx, &cwl.UntagLogGroupInput{LogGroupName: aws.String(group), Tags: []string{"env"}}))
+	//lint:ignore SA1019 as above
+	old := must[*cwl.ListTagsLogGroupOutput](t)(c.ListTagsLogGroup(ctx, &cwl.ListTagsLogGroupInput{LogGroupName: aws.String(group)}))
+	if fmt.Sprint(old.Tags) != "map[owner:me]" {
+		t.Fatalf("tags: %v", old.Tags)
+	}
 }

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,15 +17,29 @@ func TestErrors(t *testing.T) {
 	ctx, c := ctxT(t), env.client
 	must[*cwl.CreateLogGroupOutput](t)(c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("g")}))
 	must[*cwl.CreateLogStreamOutput](t)(c.CreateLogStream(ctx, &cwl.CreateLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("s")}))
+	for _, tc := range errorCases(ctx, c) {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := errCode(tc.call()); got != tc.code {
+				t.Fatalf("got %q, want %s", got, tc.code)
+			}
+		})
+	}
+}
+
+type errorCase struct {
+	name string
+	call func() error
+	code string
+}
+
+// errorCases are TestErrors' table: one bad call per case and the code it
+// must fail with, against a group "g" holding a stream "s".
+func errorCases(ctx context.Context, c *cwl.Client) []errorCase {
 	now := time.Now().UnixMilli()
 	ev := func(ts int64, msg string) types.InputLogEvent {
 		return types.InputLogEvent{Timestamp: aws.Int64(ts), Message: aws.String(msg)}
 	}
-	tests := []struct {
-		name string
-		call func() error
-		code string
-	}{
+	return []errorCase{
 		{"group name with space", func() error {
 			_, err := c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("a b")})
 			return err
@@ -137,12 +152,5 @@ func TestErrors(t *testing.T) {
 			_, err := c.DeleteLogStream(ctx, &cwl.DeleteLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("nope")})
 			return err
 		}, "ResourceNotFoundException"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := errCode(tc.call()); got != tc.code {
-				t.Fatalf("got %q, want %s", got, tc.code)
-			}
-		})
 	}
 }
