@@ -14,7 +14,7 @@
 // costs a few fsyncs a second, not one per line. Append writes a batch
 // synchronously.
 //
-// Storage (keys under logs/, see model.go). Events are stored in chunks,
+// Storage (keys under logs/, see keys.go). Events are stored in chunks,
 // one key per batch per 256 ms slot, keyed by stream and timestamp, so a
 // time range is a key range. A small index of per-window stats (windows of
 // ~50 days, ~4.7 hours and ~65 seconds) lets a reader skip empty stretches
@@ -22,6 +22,17 @@
 // loads a few hundred kilobytes, not its history. Run expires chunks past
 // their group's retention and finishes deleting removed streams, which
 // keeps the store bounded.
+//
+// Files: api.go is the operation table; each operation is an exported
+// method (CreateLogGroup, PutLogEvents…) that the table and in-process
+// callers share, in the file of its resource: loggroups.go, logstreams.go,
+// events.go (Put/Get/FilterLogEvents), retention.go (the policy and its
+// enforcement), tags.go. service.go holds Service, New and Run (flushing
+// and housekeeping), model.go the wire types and stored records,
+// keys.go the store layout, errors.go the AWS errors. Underneath: write.go
+// commits events, writer.go batches them, chunk.go encodes them, read.go
+// and merge.go read them back in time order, filter.go matches filter
+// patterns, trash.go purges deleted streams, tail.go follows a group.
 //
 // Deliberate differences from AWS: term filter patterns match substrings;
 // space-delimited filter patterns are rejected; log group classes are

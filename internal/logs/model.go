@@ -3,57 +3,251 @@ package logs
 import (
 	"encoding/binary"
 	"encoding/json"
-	"strconv"
-	"strings"
-
-	"github.com/portolan/portolan/internal/awsapi"
+	"time"
 )
 
-// Keys this package owns in the store (everything is under "logs/"):
-//
-//	logs/groups/{group}                      groupRecord (JSON)
-//	logs/streams/{group}:{stream}            streamRecord (JSON)
-//	logs/events/{id}/{slot}/{seq}            one chunk: a batch of events (binary)
-//	logs/index/{id}/{level}/{prefix}         windowStats of a time window (binary)
-//	logs/trash/{id}                          a deleted stream whose events still need removing
-//
-// {id} is the stream's incarnation id (16 hex digits), so that a stream
-// deleted and created again never sees its predecessor's events. Time is
-// the event timestamp in epoch milliseconds written as 12 hex digits; {slot}
-// is its first 10 digits (a 256 ms window) and {prefix} its first {level}
-// digits. A group name cannot contain ':', so "{group}:" lists exactly one
-// group's streams.
+// The CloudWatch Logs wire types (awsJson1_1: members in lowerCamel, as the
+// API model names them), the limits the model sets, and the records this
+// package stores (see keys.go for where).
+
+// Limits from the CloudWatch Logs API reference and model.
 const (
-	groupsPrefix  = "logs/groups/"
-	streamsPrefix = "logs/streams/"
-	// EventsPrefix holds the event chunks; nothing watches it, so a store
-	// may keep no history for it.
-	EventsPrefix = "logs/events/"
-	indexPrefix  = "logs/index/"
-	trashPrefix  = "logs/trash/"
+	describeLimit     = 50        // DescribeLogGroups/DescribeLogStreams limit: 1-50, default 50
+	eventsLimit       = 10_000    // GetLogEvents/FilterLogEvents limit: 1-10000, default 10000
+	maxPageBytes      = 1 << 20   // a page of events holds at most 1 MB
+	maxBatchBytes     = 1_048_576 // PutLogEvents: sum of messages + 26 bytes per event
+	maxTags           = 50
+	maxNameLen        = 512 // log group and log stream names
+	maxStreamNames    = 100
+	tooNewAfter       = 2 * time.Hour
+	tooOldBefore      = 14 * 24 * time.Hour
+	maxBatchSpan      = 24 * time.Hour
+	filterScanBudget  = 64 << 20      // stored bytes one FilterLogEvents call reads before returning a partial page
+	descendingEpochMS = 1704067200000 // 2024-01-01T00:00:00Z: startFromHead=false needs startTime on or after it
 )
 
-func groupKey(group string) string          { return groupsPrefix + group }
-func streamsOf(group string) string         { return streamsPrefix + group + ":" }
-func streamKey(group, stream string) string { return streamsOf(group) + stream }
-func trashKey(id uint64) string             { return trashPrefix + hex16(id) }
-func eventsOf(id uint64) string             { return EventsPrefix + hex16(id) + "/" }
-func chunkKey(id uint64, slot string, seq uint64) string {
-	return eventsOf(id) + slot + "/" + hex16(seq)
-}
-func indexOf(id uint64, level int) string {
-	return indexPrefix + hex16(id) + "/" + strconv.Itoa(level) + "/"
+// Log groups.
+
+// CreateLogGroupInput is CreateLogGroup's request.
+type CreateLogGroupInput struct {
+	LogGroupName  string            `json:"logGroupName"`
+	KmsKeyID      string            `json:"kmsKeyId"`
+	Tags          map[string]string `json:"tags"`
+	LogGroupClass string            `json:"logGroupClass"`
 }
 
-func hex16(v uint64) string {
-	var b [16]byte
-	const digits = "0123456789abcdef"
-	for i := 15; i >= 0; i-- {
-		b[i] = digits[v&0xf]
-		v >>= 4
-	}
-	return string(b[:])
+// LogGroupRef names a log group: the request of DeleteLogGroup,
+// DeleteRetentionPolicy and ListTagsLogGroup.
+type LogGroupRef struct {
+	LogGroupName string `json:"logGroupName"`
 }
+
+// DescribeLogGroupsInput is DescribeLogGroups' request.
+type DescribeLogGroupsInput struct {
+	LogGroupNamePrefix  *string  `json:"logGroupNamePrefix"`
+	LogGroupNamePattern *string  `json:"logGroupNamePattern"`
+	LogGroupIdentifiers []string `json:"logGroupIdentifiers"`
+	LogGroupClass       string   `json:"logGroupClass"`
+	NextToken           *string  `json:"nextToken"`
+	Limit               *int32   `json:"limit"`
+}
+
+// LogGroup is a log group as the Describe operations report it.
+type LogGroup struct {
+	LogGroupName      string `json:"logGroupName"`
+	CreationTime      int64  `json:"creationTime"`
+	RetentionInDays   *int32 `json:"retentionInDays,omitempty"`
+	MetricFilterCount *int32 `json:"metricFilterCount,omitempty"`
+	Arn               string `json:"arn"`
+	LogGroupArn       string `json:"logGroupArn,omitempty"`
+	StoredBytes       *int64 `json:"storedBytes,omitempty"`
+	KmsKeyID          string `json:"kmsKeyId,omitempty"`
+	LogGroupClass     string `json:"logGroupClass,omitempty"`
+}
+
+// DescribeLogGroupsOutput is a page of DescribeLogGroups.
+type DescribeLogGroupsOutput struct {
+	LogGroups []LogGroup `json:"logGroups"`
+	NextToken string     `json:"nextToken,omitempty"`
+}
+
+// Log streams.
+
+// LogStreamRef names a log stream: the request of CreateLogStream and
+// DeleteLogStream.
+type LogStreamRef struct {
+	LogGroupName  string `json:"logGroupName"`
+	LogStreamName string `json:"logStreamName"`
+}
+
+// DescribeLogStreamsInput is DescribeLogStreams' request.
+type DescribeLogStreamsInput struct {
+	LogGroupName        *string `json:"logGroupName"`
+	LogGroupIdentifier  *string `json:"logGroupIdentifier"`
+	LogStreamNamePrefix *string `json:"logStreamNamePrefix"`
+	OrderBy             *string `json:"orderBy"`
+	Descending          *bool   `json:"descending"`
+	NextToken           *string `json:"nextToken"`
+	Limit               *int32  `json:"limit"`
+}
+
+// LogStream is a log stream as DescribeLogStreams reports it.
+type LogStream struct {
+	LogStreamName       string `json:"logStreamName"`
+	CreationTime        int64  `json:"creationTime"`
+	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitempty"`
+	LastEventTimestamp  *int64 `json:"lastEventTimestamp,omitempty"`
+	LastIngestionTime   *int64 `json:"lastIngestionTime,omitempty"`
+	UploadSequenceToken string `json:"uploadSequenceToken,omitempty"`
+	Arn                 string `json:"arn"`
+	// StoredBytes is always 0: AWS stopped reporting it for streams in 2019.
+	StoredBytes int64 `json:"storedBytes"`
+}
+
+// DescribeLogStreamsOutput is a page of DescribeLogStreams.
+type DescribeLogStreamsOutput struct {
+	LogStreams []LogStream `json:"logStreams"`
+	NextToken  string      `json:"nextToken,omitempty"`
+}
+
+// Events.
+
+// InputLogEvent is one event of a PutLogEvents batch.
+type InputLogEvent struct {
+	Timestamp *int64  `json:"timestamp"`
+	Message   *string `json:"message"`
+}
+
+// PutLogEventsInput is PutLogEvents' request.
+type PutLogEventsInput struct {
+	LogGroupName  string          `json:"logGroupName"`
+	LogStreamName string          `json:"logStreamName"`
+	LogEvents     []InputLogEvent `json:"logEvents"`
+	SequenceToken *string         `json:"sequenceToken"`
+}
+
+// RejectedLogEventsInfo says which events of a batch were not stored.
+type RejectedLogEventsInfo struct {
+	TooNewLogEventStartIndex *int `json:"tooNewLogEventStartIndex,omitempty"`
+	TooOldLogEventEndIndex   *int `json:"tooOldLogEventEndIndex,omitempty"`
+	ExpiredLogEventEndIndex  *int `json:"expiredLogEventEndIndex,omitempty"`
+}
+
+// PutLogEventsOutput is PutLogEvents' answer.
+type PutLogEventsOutput struct {
+	NextSequenceToken     string                 `json:"nextSequenceToken,omitempty"`
+	RejectedLogEventsInfo *RejectedLogEventsInfo `json:"rejectedLogEventsInfo,omitempty"`
+}
+
+// GetLogEventsInput is GetLogEvents' request.
+type GetLogEventsInput struct {
+	LogGroupName       *string `json:"logGroupName"`
+	LogGroupIdentifier *string `json:"logGroupIdentifier"`
+	LogStreamName      string  `json:"logStreamName"`
+	StartTime          *int64  `json:"startTime"`
+	EndTime            *int64  `json:"endTime"`
+	NextToken          *string `json:"nextToken"`
+	Limit              *int32  `json:"limit"`
+	StartFromHead      *bool   `json:"startFromHead"`
+}
+
+// OutputLogEvent is one event GetLogEvents returns.
+type OutputLogEvent struct {
+	Timestamp     int64  `json:"timestamp"`
+	Message       string `json:"message"`
+	IngestionTime int64  `json:"ingestionTime"`
+}
+
+// GetLogEventsOutput is a page of GetLogEvents.
+type GetLogEventsOutput struct {
+	Events            []OutputLogEvent `json:"events"`
+	NextForwardToken  string           `json:"nextForwardToken"`
+	NextBackwardToken string           `json:"nextBackwardToken"`
+}
+
+// FilterLogEventsInput is FilterLogEvents' request.
+type FilterLogEventsInput struct {
+	LogGroupName        *string  `json:"logGroupName"`
+	LogGroupIdentifier  *string  `json:"logGroupIdentifier"`
+	LogStreamNames      []string `json:"logStreamNames"`
+	LogStreamNamePrefix *string  `json:"logStreamNamePrefix"`
+	StartTime           *int64   `json:"startTime"`
+	EndTime             *int64   `json:"endTime"`
+	FilterPattern       *string  `json:"filterPattern"`
+	NextToken           *string  `json:"nextToken"`
+	Limit               *int32   `json:"limit"`
+	Interleaved         *bool    `json:"interleaved"`
+	StartFromHead       *bool    `json:"startFromHead"`
+
+	// keep, for in-process readers (Tail), selects streams by name.
+	keep func(stream string) bool
+}
+
+// FilteredLogEvent is one event FilterLogEvents returns.
+type FilteredLogEvent struct {
+	LogStreamName string `json:"logStreamName"`
+	Timestamp     int64  `json:"timestamp"`
+	Message       string `json:"message"`
+	IngestionTime int64  `json:"ingestionTime"`
+	EventID       string `json:"eventId"`
+}
+
+// SearchedLogStream says whether FilterLogEvents searched a stream to its end.
+type SearchedLogStream struct {
+	LogStreamName      string `json:"logStreamName"`
+	SearchedCompletely bool   `json:"searchedCompletely"`
+}
+
+// FilterLogEventsOutput is a page of FilterLogEvents.
+type FilterLogEventsOutput struct {
+	Events             []FilteredLogEvent  `json:"events"`
+	SearchedLogStreams []SearchedLogStream `json:"searchedLogStreams"`
+	NextToken          string              `json:"nextToken,omitempty"`
+}
+
+// Retention and tags.
+
+// PutRetentionPolicyInput is PutRetentionPolicy's request.
+type PutRetentionPolicyInput struct {
+	LogGroupName    string `json:"logGroupName"`
+	RetentionInDays *int32 `json:"retentionInDays"`
+}
+
+// TagLogGroupInput is TagLogGroup's request.
+type TagLogGroupInput struct {
+	LogGroupName string            `json:"logGroupName"`
+	Tags         map[string]string `json:"tags"`
+}
+
+// UntagLogGroupInput is UntagLogGroup's request.
+type UntagLogGroupInput struct {
+	LogGroupName string   `json:"logGroupName"`
+	Tags         []string `json:"tags"`
+}
+
+// TagsOutput is the answer of ListTagsLogGroup and ListTagsForResource.
+type TagsOutput struct {
+	Tags map[string]string `json:"tags"`
+}
+
+// TagResourceInput is TagResource's request.
+type TagResourceInput struct {
+	ResourceArn string            `json:"resourceArn"`
+	Tags        map[string]string `json:"tags"`
+}
+
+// UntagResourceInput is UntagResource's request.
+type UntagResourceInput struct {
+	ResourceArn string   `json:"resourceArn"`
+	TagKeys     []string `json:"tagKeys"`
+}
+
+// ResourceARNInput names a resource by ARN: ListTagsForResource's request.
+type ResourceARNInput struct {
+	ResourceArn string `json:"resourceArn"`
+}
+
+// Stored records.
 
 // groupRecord is a log group as stored.
 type groupRecord struct {
@@ -121,96 +315,4 @@ func decodeStats(b []byte) windowStats {
 		return windowStats{}
 	}
 	return windowStats{Bytes: binary.BigEndian.Uint64(b[:8]), Events: binary.BigEndian.Uint64(b[8:])}
-}
-
-// Names and ARNs.
-
-const maxNameLen = 512
-
-func validGroupName(name string) bool {
-	if name == "" || len(name) > maxNameLen {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.', c == '-', c == '_', c == '/', c == '#':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func validStreamName(name string) bool {
-	return name != "" && len(name) <= maxNameLen && !strings.ContainsAny(name, ":*")
-}
-
-func checkGroupName(field, name string) error {
-	if name == "" {
-		return awsapi.Errorf("InvalidParameterException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
-	}
-	if !validGroupName(name) {
-		return awsapi.Errorf("InvalidParameterException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+ and have length between 1 and 512", name, field)
-	}
-	return nil
-}
-
-func checkStreamName(field, name string) error {
-	if name == "" {
-		return awsapi.Errorf("InvalidParameterException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
-	}
-	if !validStreamName(name) {
-		return awsapi.Errorf("InvalidParameterException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]* and have length between 1 and 512", name, field)
-	}
-	return nil
-}
-
-// groupARN is the log group ARN without the trailing ":*" (logGroupArn,
-// and what the tagging APIs take); the "arn" member of a LogGroup adds ":*".
-func (s *Service) groupARN(group string) string {
-	return awsapi.ARN("logs", s.cfg.Region, s.cfg.AccountID, "log-group:"+group)
-}
-
-func (s *Service) streamARN(group, stream string) string {
-	return s.groupARN(group) + ":log-stream:" + stream
-}
-
-// groupFromARN accepts a log group ARN with or without the trailing ":*".
-func (s *Service) groupFromARN(arn string) (string, bool) {
-	prefix := s.groupARN("")
-	if !strings.HasPrefix(arn, prefix) {
-		return "", false
-	}
-	name := strings.TrimSuffix(arn[len(prefix):], ":*")
-	if !validGroupName(name) {
-		return "", false
-	}
-	return name, true
-}
-
-var errGroupNotFound = awsapi.Errorf("ResourceNotFoundException", "The specified log group does not exist.")
-
-// resolveGroup turns the logGroupName / logGroupIdentifier pair most read
-// operations take into a group name: exactly one of them must be given, and
-// the identifier may be a name or an ARN.
-func (s *Service) resolveGroup(name, identifier *string) (string, error) {
-	switch {
-	case name != nil && identifier != nil:
-		return "", awsapi.Errorf("InvalidParameterException", "LogGroup name and LogGroup ARN are mutually exclusive parameters.")
-	case name != nil:
-		return *name, checkGroupName("logGroupName", *name)
-	case identifier != nil:
-		id := *identifier
-		if strings.HasPrefix(id, "arn:") {
-			g, ok := s.groupFromARN(id)
-			if !ok {
-				return "", errGroupNotFound
-			}
-			return g, nil
-		}
-		return id, checkGroupName("logGroupIdentifier", id)
-	}
-	return "", awsapi.Errorf("InvalidParameterException", "Should provide either name or ARN of the log group.")
 }

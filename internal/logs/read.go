@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 )
 
 // listThreshold is how many stored bytes a time window may hold for a
@@ -197,13 +195,4 @@ func (it *streamIter) load(ctx context.Context, prefix string) error {
 		return a.pos.cmp(b.pos)
 	})
 	return nil
-}
-
-func chunkSeq(key string) (uint64, error) {
-	i := strings.LastIndexByte(key, '/')
-	seq, err := strconv.ParseUint(key[i+1:], 16, 64)
-	if err != nil {
-		return 0, fmt.Errorf("logs: bad chunk key %q", key)
-	}
-	return seq, nil
 }

@@ -4,13 +4,54 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portolan/portolan/internal/store"
 )
+
+// retentionDays is the set PutRetentionPolicy accepts.
+func retentionDays() []int32 {
+	return []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+}
+
+// PutRetentionPolicy sets how many days a group keeps its events (AWS
+// PutRetentionPolicy).
+func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyInput) (*struct{}, error) {
+	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	allowed := retentionDays()
+	if in.RetentionInDays == nil || !slices.Contains(allowed, *in.RetentionInDays) {
+		days := "null"
+		if in.RetentionInDays != nil {
+			days = strconv.Itoa(int(*in.RetentionInDays))
+		}
+		set := make([]string, len(allowed))
+		for i, d := range allowed {
+			set[i] = strconv.Itoa(int(d))
+		}
+		return nil, invalidParam("1 validation error detected: Value '%s' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [%s]", days, strings.Join(set, ", "))
+	}
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
+		g.RetentionInDays = *in.RetentionInDays
+		return nil
+	})
+}
+
+// DeleteRetentionPolicy makes a group keep its events forever (AWS
+// DeleteRetentionPolicy).
+func (s *Service) DeleteRetentionPolicy(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
+	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
+		return nil, err
+	}
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
+		g.RetentionInDays = 0
+		return nil
+	})
+}
 
 // maxDeleteBatch bounds how many keys one deleting transaction removes, so
 // expiring a big backlog never builds one giant commit.
@@ -162,73 +203,4 @@ func (s *Service) expireStream(ctx context.Context, key string, cutoff int64) er
 		}
 	}
 	return nil
-}
-
-// collectSoon asks Run to remove deleted streams' events now rather than
-// at the next RetentionInterval; the delete itself has already answered.
-func (s *Service) collectSoon() {
-	select {
-	case s.collect <- struct{}{}:
-	default:
-	}
-}
-
-// collectTrash removes the events and index of every deleted stream.
-func (s *Service) collectTrash(ctx context.Context) error {
-	kvs, _, err := s.cfg.Store.List(ctx, trashPrefix)
-	if err != nil {
-		return err
-	}
-	for _, kv := range kvs {
-		id, err := strconv.ParseUint(strings.TrimPrefix(kv.Key, trashPrefix), 16, 64)
-		if err != nil {
-			return fmt.Errorf("logs: bad trash key %q", kv.Key)
-		}
-		if err := s.purgeStream(ctx, id); err != nil {
-			return err
-		}
-		if _, err := s.cfg.Store.Commit(ctx, store.Txn{Then: []store.Op{store.Delete(kv.Key)}}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// purgeStream deletes every key of a stream incarnation nobody can write to
-// any more: chunks first, the index that finds them last, so an interrupted
-// purge can resume.
-func (s *Service) purgeStream(ctx context.Context, id uint64) error {
-	var batch []store.Op
-	commit := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		_, err := s.cfg.Store.Commit(ctx, store.Txn{Then: batch})
-		batch = batch[:0]
-		return err
-	}
-	var cerr error
-	err := s.eachChunk(ctx, id, math.MaxUint64, maxTS, func(kv store.KV) bool {
-		batch = append(batch, store.Delete(kv.Key))
-		if len(batch) >= maxDeleteBatch {
-			cerr = commit()
-		}
-		return cerr == nil
-	})
-	if err = errors.Join(err, cerr, commit()); err != nil {
-		return err
-	}
-	markers, _, err := s.cfg.Store.List(ctx, indexPrefix+hex16(id)+"/")
-	if err != nil {
-		return err
-	}
-	for _, kv := range markers {
-		batch = append(batch, store.Delete(kv.Key))
-		if len(batch) >= maxDeleteBatch {
-			if err := commit(); err != nil {
-				return err
-			}
-		}
-	}
-	return commit()
 }

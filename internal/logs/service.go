@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -68,32 +67,6 @@ func New(cfg Config) *Service {
 		collect:    make(chan struct{}, 1),
 		scanBudget: filterScanBudget,
 	}
-}
-
-// TargetPrefix is the X-Amz-Target prefix of the CloudWatch Logs API.
-const TargetPrefix = "Logs_20140328"
-
-// Register serves the CloudWatch Logs API (awsJson1_1) on mux.
-func (s *Service) Register(mux *awsapi.Mux) {
-	api := awsapi.NewJSONService(TargetPrefix, "message")
-	api.Handle("CreateLogGroup", awsapi.Op(s.createLogGroup))
-	api.Handle("DeleteLogGroup", awsapi.Op(s.deleteLogGroup))
-	api.Handle("DescribeLogGroups", awsapi.Op(s.describeLogGroups))
-	api.Handle("CreateLogStream", awsapi.Op(s.createLogStream))
-	api.Handle("DeleteLogStream", awsapi.Op(s.deleteLogStream))
-	api.Handle("DescribeLogStreams", awsapi.Op(s.describeLogStreams))
-	api.Handle("PutLogEvents", awsapi.Op(s.putLogEvents))
-	api.Handle("GetLogEvents", awsapi.Op(s.getLogEvents))
-	api.Handle("FilterLogEvents", awsapi.Op(s.filterLogEvents))
-	api.Handle("PutRetentionPolicy", awsapi.Op(s.putRetentionPolicy))
-	api.Handle("DeleteRetentionPolicy", awsapi.Op(s.deleteRetentionPolicy))
-	api.Handle("TagLogGroup", awsapi.Op(s.tagLogGroup))
-	api.Handle("UntagLogGroup", awsapi.Op(s.untagLogGroup))
-	api.Handle("ListTagsLogGroup", awsapi.Op(s.listTagsLogGroup))
-	api.Handle("TagResource", awsapi.Op(s.tagResource))
-	api.Handle("UntagResource", awsapi.Op(s.untagResource))
-	api.Handle("ListTagsForResource", awsapi.Op(s.listTagsForResource))
-	mux.AddJSON(api)
 }
 
 // Run flushes Writers every FlushInterval (or sooner when one fills up),

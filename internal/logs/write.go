@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -24,8 +23,6 @@ const (
 	// stream commits between our read and our write.
 	maxCommitAttempts = 100
 )
-
-var errStreamNotFound = awsapi.Errorf("ResourceNotFoundException", "The specified log stream does not exist.")
 
 // writeEvents commits events to one stream in one transaction and returns
 // the stream as written. Events need not be sorted. With create, a missing
@@ -155,12 +152,6 @@ func (s *Service) tryWrite(ctx context.Context, group, stream string, chunks [][
 		return streamRecord{}, err
 	}
 	return st, nil
-}
-
-func newStream(name string, now int64) streamRecord {
-	// A random incarnation id names the stream's keys; zero is avoided only
-	// to keep "no stream" distinguishable in debugging output.
-	return streamRecord{Name: name, ID: rand.Uint64() | 1, CreationTime: now}
 }
 
 // Event is one log event for the in-process API.

@@ -329,7 +329,7 @@ func (h logGroup) Create(ctx context.Context, r *Resource) (string, map[string]a
 		name = generatedName(r, 512)
 	}
 	days, _ := r.Props["RetentionInDays"].(int64)
-	if err := h.l.CreateLogGroup(ctx, name, int32(days)); err != nil {
+	if err := h.l.EnsureLogGroup(ctx, name, int32(days)); err != nil {
 		return "", nil, err
 	}
 	return name, map[string]any{"Arn": h.l.GroupARN(name)}, nil
@@ -343,7 +343,8 @@ func (h logGroup) Update(ctx context.Context, r *Resource, old map[string]any) (
 }
 
 func (h logGroup) Delete(ctx context.Context, r *Resource) error {
-	return ignoreNotFound(h.l.DeleteLogGroup(ctx, r.PhysicalID))
+	_, err := h.l.DeleteLogGroup(ctx, &logs.LogGroupRef{LogGroupName: r.PhysicalID})
+	return ignoreNotFound(err)
 }
 
 // ignoreNotFound treats a resource already gone as deleted.

@@ -6,41 +6,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/awsapi"
-	"github.com/portolan/portolan/internal/store"
 )
-
-// CreateLogGroup creates a group for in-process callers (the stack
-// deployer); a group that already exists is not an error. A non-zero
-// retention sets its retention policy.
-func (s *Service) CreateLogGroup(ctx context.Context, name string, retentionDays int32) error {
-	_, err := s.createLogGroup(ctx, &createLogGroupInput{LogGroupName: name})
-	var e *awsapi.Error
-	if err != nil && !(errors.As(err, &e) && e.Code == "ResourceAlreadyExistsException") {
-		return err
-	}
-	if retentionDays > 0 {
-		_, err = s.putRetentionPolicy(ctx, &putRetentionPolicyInput{LogGroupName: name, RetentionInDays: &retentionDays})
-	}
-	return err
-}
-
-// DeleteLogGroup deletes a group and its events.
-func (s *Service) DeleteLogGroup(ctx context.Context, name string) error {
-	_, err := s.deleteLogGroup(ctx, &logGroupNameInput{LogGroupName: name})
-	return err
-}
-
-// GroupARN is the group's ARN as CloudFormation's Fn::GetAtt Arn gives it.
-func (s *Service) GroupARN(name string) string { return s.groupARN(name) }
-
-// HasLogGroup reports whether the group exists.
-func (s *Service) HasLogGroup(ctx context.Context, name string) (bool, error) {
-	_, err := s.cfg.Store.Get(ctx, groupKey(name))
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
 
 // Follow calls fn for every event of the group from since on, in time
 // order, then for new events as they arrive, until ctx ends — what
@@ -72,7 +38,7 @@ func (s *Service) Tail(ctx context.Context, in TailInput, fn func(stream string,
 	for {
 		var token *string
 		for {
-			out, err := s.filterLogEvents(ctx, &filterLogEventsInput{LogGroupName: &in.Group, StartTime: &start, NextToken: token, keep: in.Streams})
+			out, err := s.FilterLogEvents(ctx, &FilterLogEventsInput{LogGroupName: &in.Group, StartTime: &start, NextToken: token, keep: in.Streams})
 			if err != nil {
 				var e *awsapi.Error
 				if in.Follow && errors.As(err, &e) && e.Code == "ResourceNotFoundException" {
