@@ -54,3 +54,5 @@ func duplicateRequest(field, opID string) *awsapi.Error {
 func awsErrorServiceAttributesLimit() *awsapi.Error {
 	return awsapi.Errorf("ServiceAttributesLimitExceededException", "A service can have at most %d attributes", maxServiceAttributes)
 }
+
+var errBusy = awsapi.Errorf("ThrottlingException", "Too many concurrent changes to the same resource; retry")

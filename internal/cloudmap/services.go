@@ -193,7 +193,7 @@ func (r *Registry) ListServices(ctx context.Context, in *ListInput) (*ListServic
 			return nil, invalidInput("Filter name %q is invalid: it must be NAMESPACE_ID or RESOURCE_OWNER", f.Name)
 		}
 	}
-	kvs, _, err := r.st.List(ctx, keyPrefix+"svc/")
+	kvs, _, err := r.st.List(ctx, svcPrefix)
 	if err != nil {
 		return nil, err
 	}
