@@ -255,9 +255,9 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := env.Server.StoreRevision()
+			before := env.Store.Revision()
 			wantCode(t, tc.call(), tc.code)
-			if after := env.Server.StoreRevision(); after != before {
+			if after := env.Store.Revision(); after != before {
 				t.Fatalf("rejected request moved the store from revision %d to %d", before, after)
 			}
 		})

@@ -12,16 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
-func benchClient(b *testing.B) (*sd.Client, *servertest.Env) {
-	env := servertest.Start(b)
+func benchClient(b *testing.B) (*sd.Client, *cloudmaptest.Env) {
+	env := cloudmaptest.Start(b)
 	return sd.NewFromConfig(env.AWS), env
 }
 
-func client(t *testing.T) (*sd.Client, *servertest.Env) {
-	env := servertest.Start(t)
+func client(t *testing.T) (*sd.Client, *cloudmaptest.Env) {
+	env := cloudmaptest.Start(t)
 	return sd.NewFromConfig(env.AWS), env
 }
 

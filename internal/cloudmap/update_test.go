@@ -14,8 +14,7 @@ import (
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 
-	"github.com/portolan/portolan/internal/server"
-	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
 // TestUpdateNamespaces updates each kind of namespace, then reads back what
@@ -132,7 +131,7 @@ func TestUpdateNamespaces(t *testing.T) {
 // retried with the same UpdaterRequestId is the same request, even after a
 // restart; the id reused for another namespace is a DuplicateRequest.
 func TestUpdaterRequestIdIsIdempotent(t *testing.T) {
-	env := servertest.Start(t)
+	env := cloudmaptest.Start(t)
 	c := sd.NewFromConfig(env.AWS)
 	ctx := context.Background()
 	mkNS := func(name string) string {
@@ -168,7 +167,7 @@ func TestUpdaterRequestIdIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustOp(t, c, first.OperationId)
-	before := env.Server.StoreRevision()
+	before := env.Store.Revision()
 	again, err := update(c, nsA, "upd-1", "one")
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +175,7 @@ func TestUpdaterRequestIdIsIdempotent(t *testing.T) {
 	if *again.OperationId != *first.OperationId {
 		t.Fatalf("retry gave operation %s, want %s", *again.OperationId, *first.OperationId)
 	}
-	if after := env.Server.StoreRevision(); after != before {
+	if after := env.Store.Revision(); after != before {
 		t.Fatalf("retry wrote to the store (revision %d -> %d)", before, after)
 	}
 	if ops := updateOps(c, nsA); len(ops) != 1 || ops[0] != *first.OperationId {
@@ -191,7 +190,7 @@ func TestUpdaterRequestIdIsIdempotent(t *testing.T) {
 	if !errors.As(err, &dup) || aws.ToString(dup.DuplicateOperationId) != *first.OperationId {
 		t.Fatalf("DuplicateRequest = %v, want DuplicateOperationId %s", err, *first.OperationId)
 	}
-	if after := env.Server.StoreRevision(); after != before {
+	if after := env.Store.Revision(); after != before {
 		t.Fatalf("refused update wrote to the store (revision %d -> %d)", before, after)
 	}
 	if got, _ := c.GetNamespace(ctx, &sd.GetNamespaceInput{Id: &nsB}); got.Namespace.Description != nil {
@@ -209,9 +208,9 @@ func TestUpdaterRequestIdIsIdempotent(t *testing.T) {
 
 	// The ids are state, not memory: they survive a restart.
 	env.Stop()
-	env2 := servertest.Start(t, func(cfg *server.Config) { cfg.DataDir = env.DataDir })
+	env2 := cloudmaptest.Start(t, cloudmaptest.InDir(env.Dir))
 	c2 := sd.NewFromConfig(env2.AWS)
-	before = env2.Server.StoreRevision()
+	before = env2.Store.Revision()
 	retried, err := update(c2, nsA, "upd-1", "one")
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +218,7 @@ func TestUpdaterRequestIdIsIdempotent(t *testing.T) {
 	if *retried.OperationId != *first.OperationId {
 		t.Fatalf("retry after restart gave operation %s, want %s", *retried.OperationId, *first.OperationId)
 	}
-	if after := env2.Server.StoreRevision(); after != before {
+	if after := env2.Store.Revision(); after != before {
 		t.Fatalf("retry after restart wrote to the store (revision %d -> %d)", before, after)
 	}
 	want := []string{*first.OperationId, *second.OperationId}
@@ -311,10 +310,10 @@ func TestUpdateService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := env.Server.StoreRevision()
+	before := env.Store.Revision()
 	_, err = c.UpdateService(ctx, &sd.UpdateServiceInput{Id: plain.Service.Id, Service: &types.ServiceChange{Description: aws.String("v2")}})
 	wantCode(t, err, "InvalidInput")
-	if after := env.Server.StoreRevision(); after != before {
+	if after := env.Store.Revision(); after != before {
 		t.Fatalf("refused UpdateService moved the store from revision %d to %d", before, after)
 	}
 	got, _ = c.GetService(ctx, &sd.GetServiceInput{Id: plain.Service.Id})
@@ -367,10 +366,10 @@ func TestServiceAttributes(t *testing.T) {
 	for i := 0; i < 29; i++ {
 		many[fmt.Sprintf("k%02d", i)] = "v"
 	}
-	before := env.Server.StoreRevision()
+	before := env.Store.Revision()
 	_, err := c.UpdateServiceAttributes(ctx, &sd.UpdateServiceAttributesInput{ServiceId: svc.Service.Id, Attributes: many})
 	wantCode(t, err, "ServiceAttributesLimitExceededException")
-	if after := env.Server.StoreRevision(); after != before {
+	if after := env.Store.Revision(); after != before {
 		t.Fatalf("refused update moved the store from revision %d to %d", before, after)
 	}
 	if got := fmt.Sprint(read()); got != "map[b:3 c:4]" {
@@ -481,10 +480,10 @@ func TestNamespaceLimit(t *testing.T) {
 		}
 		last = mustOp(t, c, out.OperationId).Targets["NAMESPACE"]
 	}
-	before := env.Server.StoreRevision()
+	before := env.Store.Revision()
 	_, err := c.CreatePrivateDnsNamespace(ctx, &sd.CreatePrivateDnsNamespaceInput{Name: aws.String("one-too-many.local"), Vpc: aws.String("vpc-1")})
 	wantCode(t, err, "ResourceLimitExceeded")
-	if after := env.Server.StoreRevision(); after != before {
+	if after := env.Store.Revision(); after != before {
 		t.Fatalf("refused create moved the store from revision %d to %d", before, after)
 	}
 	list, err := c.ListNamespaces(ctx, &sd.ListNamespacesInput{})
