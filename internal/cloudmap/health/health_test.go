@@ -14,8 +14,8 @@ import (
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 
-	"github.com/portolan/portolan/internal/cloudmap/health"
 	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
+	"github.com/portolan/portolan/internal/cloudmap/health"
 )
 
 const interval = 50 * time.Millisecond
