@@ -86,8 +86,7 @@ func (r *Registry) createNamespace(ctx context.Context, typ, name, creatorID, de
 				out.OperationId = ns.CreateOperationId
 				return store.Txn{}, nil
 			}
-			return store.Txn{}, awsapi.Errorf("NamespaceAlreadyExists", "Namespace %s already exists", name).
-				With("CreatorRequestId", ns.CreatorRequestId).With("NamespaceId", ns.Id)
+			return store.Txn{}, namespaceAlreadyExists(name, ns)
 		case !errors.Is(err, store.ErrNotFound):
 			return store.Txn{}, err
 		}
