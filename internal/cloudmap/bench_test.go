@@ -56,7 +56,7 @@ func BenchmarkDiscoverInstances10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := env.Server.CloudMap
+	reg := env.CloudMap
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
 	for w := 0; w < 64; w++ {
@@ -73,7 +73,7 @@ func BenchmarkDiscoverInstances10k(b *testing.B) {
 		}()
 	}
 	wg.Wait()
-	url := strings.Replace(env.URL, "localhost", "127.0.0.1", 1) + "/"
+	url := strings.Replace(env.Endpoint, "localhost", "127.0.0.1", 1) + "/"
 	body := []byte(`{"NamespaceName":"big","ServiceName":"s","HealthStatus":"HEALTHY"}`)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	var mu sync.Mutex

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
-	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
 // TestBoto3DataHost runs testdata/boto3-discover.py: boto3, the other
@@ -27,7 +27,7 @@ func TestBoto3DataHost(t *testing.T) {
 	if _, err := net.LookupHost("data-localhost"); err != nil {
 		requireInCI(t, "data-localhost does not resolve: add '127.0.0.1 data-localhost' to /etc/hosts (see README)")
 	}
-	env := servertest.Start(t)
+	env := cloudmaptest.Start(t)
 	cmd := exec.Command(python, "testdata/boto3-discover.py")
 	// A developer's own AWS settings (a profile, AWS_ENDPOINT_URL…) must not
 	// redirect or re-sign the calls: keep none of them.
@@ -36,7 +36,7 @@ func TestBoto3DataHost(t *testing.T) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "ENDPOINT="+env.URL, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	cmd.Env = append(cmd.Env, "ENDPOINT="+env.Endpoint, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -57,7 +57,7 @@ func TestBoto3DataHost(t *testing.T) {
 		t.Fatalf("script output %q: %v", out, err)
 	}
 
-	dataHost := strings.Replace(env.URL, "http://", "http://data-", 1)
+	dataHost := strings.Replace(env.Endpoint, "http://", "http://data-", 1)
 	ops := []string{"DiscoverInstances"}
 	if got.Revision != nil {
 		ops = append(ops, "DiscoverInstancesRevision")

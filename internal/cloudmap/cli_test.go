@@ -6,7 +6,7 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
 // TestAWSCLIFlow runs testdata/cli-flow.sh: the whole lifecycle through the
@@ -19,9 +19,9 @@ func TestAWSCLIFlow(t *testing.T) {
 	if _, err := net.LookupHost("data-localhost"); err != nil {
 		requireInCI(t, "data-localhost does not resolve: add '127.0.0.1 data-localhost' to /etc/hosts (see README)")
 	}
-	env := servertest.Start(t)
+	env := cloudmaptest.Start(t)
 	cmd := exec.Command("bash", "testdata/cli-flow.sh")
-	cmd.Env = append(os.Environ(), "ENDPOINT="+env.URL, "AWS_CLI="+cli)
+	cmd.Env = append(os.Environ(), "ENDPOINT="+env.Endpoint, "AWS_CLI="+cli)
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {

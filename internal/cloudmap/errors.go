@@ -13,6 +13,20 @@ func namespaceNotFound(id string) *awsapi.Error {
 	return awsapi.Errorf("NamespaceNotFound", "Namespace not found: %s", id)
 }
 
+// namespaceAlreadyExists names the namespace that holds name, and the
+// request that created it, as AWS's error does.
+func namespaceAlreadyExists(name string, ns *namespaceRecord) *awsapi.Error {
+	return awsapi.Errorf("NamespaceAlreadyExists", "Namespace %s already exists", name).
+		With("CreatorRequestId", ns.CreatorRequestId).With("NamespaceId", ns.Id)
+}
+
+// serviceAlreadyExists names the service that holds name in namespace
+// nsID, and the request that created it, as AWS's error does.
+func serviceAlreadyExists(name, nsID string, svc *serviceRecord) *awsapi.Error {
+	return awsapi.Errorf("ServiceAlreadyExists", "Service %s already exists in namespace %s", name, nsID).
+		With("CreatorRequestId", svc.CreatorRequestId).With("ServiceId", svc.Id).With("ServiceArn", svc.Arn)
+}
+
 func serviceNotFound(id string) *awsapi.Error {
 	return awsapi.Errorf("ServiceNotFound", "Service not found: %s", id)
 }
@@ -54,3 +68,5 @@ func duplicateRequest(field, opID string) *awsapi.Error {
 func awsErrorServiceAttributesLimit() *awsapi.Error {
 	return awsapi.Errorf("ServiceAttributesLimitExceededException", "A service can have at most %d attributes", maxServiceAttributes)
 }
+
+var errBusy = awsapi.Errorf("ThrottlingException", "Too many concurrent changes to the same resource; retry")

@@ -255,9 +255,9 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := env.Server.StoreRevision()
+			before := env.Store.Revision()
 			wantCode(t, tc.call(), tc.code)
-			if after := env.Server.StoreRevision(); after != before {
+			if after := env.Store.Revision(); after != before {
 				t.Fatalf("rejected request moved the store from revision %d to %d", before, after)
 			}
 		})
@@ -283,40 +283,4 @@ func TestErrors(t *testing.T) {
 	}
 	_, err = c.RegisterInstance(ctx, &sd.RegisterInstanceInput{ServiceId: &srvID, InstanceId: aws.String("i-10"), CreatorRequestId: aws.String("req-i-9"), Attributes: map[string]string{"AWS_INSTANCE_IPV4": "10.9.9.10"}})
 	wantCode(t, err, "DuplicateRequest")
-}
-
-// TestPagination walks ListInstances page by page.
-func TestPagination(t *testing.T) {
-	c, _ := client(t)
-	ctx := context.Background()
-	op, _ := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("pages")})
-	nsID := mustOp(t, c, op.OperationId).Targets["NAMESPACE"]
-	svc, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String("s"), NamespaceId: &nsID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 25; i++ {
-		if _, err := c.RegisterInstance(ctx, &sd.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String(string(rune('a' + i))), Attributes: map[string]string{"n": "1"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seen := map[string]bool{}
-	pages := 0
-	p := sd.NewListInstancesPaginator(c, &sd.ListInstancesInput{ServiceId: svc.Service.Id, MaxResults: aws.Int32(10)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, in := range out.Instances {
-			if seen[*in.Id] {
-				t.Fatalf("instance %s on two pages", *in.Id)
-			}
-			seen[*in.Id] = true
-		}
-	}
-	if pages != 3 || len(seen) != 25 {
-		t.Fatalf("%d pages, %d instances; want 3 and 25", pages, len(seen))
-	}
 }

@@ -189,3 +189,10 @@ const (
 
 	OpSuccess = "SUCCESS"
 )
+
+// OperationOutput is the output of every operation AWS runs asynchronously.
+type OperationOutput struct{ OperationId string }
+
+// IdInput is the input of the operations that name one namespace or
+// service by Id (an id or an ARN).
+type IdInput struct{ Id string }

@@ -33,8 +33,6 @@ type CreatePublicDnsNamespaceInput struct {
 	Properties       *struct{ DnsProperties *struct{ SOA *SOA } }
 }
 
-type OperationOutput struct{ OperationId string }
-
 func (r *Registry) CreateHttpNamespace(ctx context.Context, in *CreateHttpNamespaceInput) (*OperationOutput, error) {
 	return r.createNamespace(ctx, NamespaceHTTP, in.Name, in.CreatorRequestId, in.Description, "", in.Tags, nil)
 }
@@ -88,8 +86,7 @@ func (r *Registry) createNamespace(ctx context.Context, typ, name, creatorID, de
 				out.OperationId = ns.CreateOperationId
 				return store.Txn{}, nil
 			}
-			return store.Txn{}, awsapi.Errorf("NamespaceAlreadyExists", "Namespace %s already exists", name).
-				With("CreatorRequestId", ns.CreatorRequestId).With("NamespaceId", ns.Id)
+			return store.Txn{}, namespaceAlreadyExists(name, ns)
 		case !errors.Is(err, store.ErrNotFound):
 			return store.Txn{}, err
 		}
@@ -98,7 +95,7 @@ func (r *Registry) createNamespace(ctx context.Context, typ, name, creatorID, de
 			return store.Txn{}, err
 		}
 		guard.Key = nsCreateKey // ModRevision 0 when absent: Unchanged is then Absent
-		all, _, err := r.st.List(ctx, keyPrefix+"ns/")
+		all, _, err := r.st.List(ctx, nsPrefix)
 		if err != nil {
 			return store.Txn{}, err
 		}
@@ -251,8 +248,6 @@ func (r *Registry) updateNamespace(ctx context.Context, typ string, in *UpdateNa
 	return &out, nil
 }
 
-type IdInput struct{ Id string }
-
 func (r *Registry) DeleteNamespace(ctx context.Context, in *IdInput) (*OperationOutput, error) {
 	id, err := resolveID("namespace", in.Id)
 	if err != nil {
@@ -270,7 +265,7 @@ func (r *Registry) DeleteNamespace(ctx context.Context, in *IdInput) (*Operation
 		if err != nil {
 			return store.Txn{}, err
 		}
-		services, _, err := r.st.List(ctx, keyPrefix+"svcname/"+id+"/")
+		services, _, err := r.st.List(ctx, svcNamePrefix(id))
 		if err != nil {
 			return store.Txn{}, err
 		}
@@ -309,29 +304,11 @@ func (r *Registry) GetNamespace(ctx context.Context, in *IdInput) (*GetNamespace
 		return nil, err
 	}
 	n := ns.Namespace
-	n.ServiceCount, err = r.count(ctx, keyPrefix+"svcname/"+id+"/")
+	n.ServiceCount, err = r.count(ctx, svcNamePrefix(id))
 	if err != nil {
 		return nil, err
 	}
 	return &GetNamespaceOutput{Namespace: &n}, nil
-}
-
-func (r *Registry) count(ctx context.Context, prefix string) (int, error) {
-	kvs, _, err := r.st.List(ctx, prefix)
-	return len(kvs), err
-}
-
-// Filter is the filter shape shared by the List operations.
-type Filter struct {
-	Name      string
-	Values    []string
-	Condition string
-}
-
-type ListInput struct {
-	Filters    []Filter
-	MaxResults int32
-	NextToken  string
 }
 
 type ListNamespacesOutput struct {
@@ -340,7 +317,7 @@ type ListNamespacesOutput struct {
 }
 
 func (r *Registry) ListNamespaces(ctx context.Context, in *ListInput) (*ListNamespacesOutput, error) {
-	kvs, _, err := r.st.List(ctx, keyPrefix+"ns/")
+	kvs, _, err := r.st.List(ctx, nsPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +333,7 @@ func (r *Registry) ListNamespaces(ctx context.Context, in *ListInput) (*ListName
 		}
 		if ok {
 			n := rec.Namespace
-			if n.ServiceCount, err = r.count(ctx, keyPrefix+"svcname/"+n.Id+"/"); err != nil {
+			if n.ServiceCount, err = r.count(ctx, svcNamePrefix(n.Id)); err != nil {
 				return nil, err
 			}
 			n.CreatorRequestId = ""
@@ -391,44 +368,4 @@ func namespaceMatches(n *Namespace, filters []Filter) (bool, error) {
 		}
 	}
 	return true, nil
-}
-
-// conditionHolds evaluates one filter's condition (EQ by default) on a value.
-func conditionHolds(f Filter, v string) (bool, error) {
-	if len(f.Values) == 0 {
-		return false, invalidInput("Filter %s needs at least one value", f.Name)
-	}
-	switch f.Condition {
-	case "", "EQ":
-		if len(f.Values) != 1 {
-			return false, invalidInput("Filter %s with condition EQ takes exactly one value", f.Name)
-		}
-		return v == f.Values[0], nil
-	case "IN":
-		for _, x := range f.Values {
-			if v == x {
-				return true, nil
-			}
-		}
-		return false, nil
-	case "BEGINS_WITH":
-		if len(f.Values) != 1 {
-			return false, invalidInput("Filter %s with condition BEGINS_WITH takes exactly one value", f.Name)
-		}
-		return strings.HasPrefix(v, f.Values[0]), nil
-	case "BETWEEN":
-		if len(f.Values) != 2 {
-			return false, invalidInput("Filter %s with condition BETWEEN takes exactly two values", f.Name)
-		}
-		return v >= f.Values[0] && v <= f.Values[1], nil
-	}
-	return false, invalidInput("Filter condition %q is invalid", f.Condition)
-}
-
-// nonNil makes an empty listing encode as [] rather than null, as AWS sends it.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -42,7 +43,7 @@ func (r *Registry) ListOperations(ctx context.Context, in *ListInput) (*ListOper
 			return nil, invalidInput("Filter name %q is invalid: it must be NAMESPACE_ID, SERVICE_ID, STATUS, TYPE or UPDATE_DATE", f.Name)
 		}
 	}
-	kvs, _, err := r.st.List(ctx, keyPrefix+"op/")
+	kvs, _, err := r.st.List(ctx, opPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -108,4 +109,17 @@ func operationMatches(op *Operation, filters []Filter) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+func (r *Registry) newOperation(typ string, targets map[string]string) *Operation {
+	now := awsapi.Now()
+	return &Operation{
+		Id:           awsapi.RandomID(32) + "-" + awsapi.RandomID(8),
+		OwnerAccount: r.cfg.AccountID,
+		Type:         typ,
+		Status:       OpSuccess,
+		CreateDate:   now,
+		UpdateDate:   now,
+		Targets:      targets,
+	}
 }

@@ -85,8 +85,7 @@ func (r *Registry) CreateService(ctx context.Context, in *CreateServiceInput) (*
 				out.Service = &old.Service
 				return store.Txn{}, nil
 			}
-			return store.Txn{}, awsapi.Errorf("ServiceAlreadyExists", "Service %s already exists in namespace %s", in.Name, nsID).
-				With("CreatorRequestId", old.CreatorRequestId).With("ServiceId", old.Id).With("ServiceArn", old.Arn)
+			return store.Txn{}, serviceAlreadyExists(in.Name, nsID, old)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return store.Txn{}, err
 		}
@@ -193,7 +192,7 @@ func (r *Registry) ListServices(ctx context.Context, in *ListInput) (*ListServic
 			return nil, invalidInput("Filter name %q is invalid: it must be NAMESPACE_ID or RESOURCE_OWNER", f.Name)
 		}
 	}
-	kvs, _, err := r.st.List(ctx, keyPrefix+"svc/")
+	kvs, _, err := r.st.List(ctx, svcPrefix)
 	if err != nil {
 		return nil, err
 	}

@@ -301,3 +301,21 @@ func validateInstanceID(id string) error {
 	}
 	return nil
 }
+
+// resolveID accepts an id or an ARN of the given kind ("namespace", "service").
+func resolveID(kind, idOrARN string) (string, error) {
+	if idOrARN == "" {
+		return "", invalidInput("%sId is required", strings.ToUpper(kind[:1])+kind[1:])
+	}
+	if len(idOrARN) > 255 {
+		return "", invalidInput("%s id %q is too long", kind, idOrARN)
+	}
+	if !strings.HasPrefix(idOrARN, "arn:") {
+		return idOrARN, nil
+	}
+	parts := strings.SplitN(idOrARN, ":", 6)
+	if len(parts) != 6 || parts[2] != "servicediscovery" || !strings.HasPrefix(parts[5], kind+"/") {
+		return "", invalidInput("%q is not a valid %s ARN", idOrARN, kind)
+	}
+	return strings.TrimPrefix(parts[5], kind+"/"), nil
+}

@@ -1,8 +1,8 @@
 package dns
 
-// The tests live in package dns_test, because they run a whole server
-// through servertest, which imports internal/server, which imports this
-// package. This file lends them the internals they check.
+// The tests live in package dns_test, because they run Cloud Map through
+// cloudmaptest, which imports this package. This file lends them the
+// internals they check.
 
 import (
 	"log/slog"

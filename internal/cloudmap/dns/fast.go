@@ -116,30 +116,7 @@ func (t *table) answerFast(dst, q []byte, allowed, tcp bool, r rng, sc *scratch)
 	rcode := dns.RcodeSuccess
 	switch {
 	case s != nil:
-		c, idx := s.pick(r, sc.idx)
-		sc.idx = idx
-		sc.targets = sc.targets[:0]
-		for _, i := range idx {
-			// Where this value's SRV target name lands, so that its
-			// additional records can point there rather than repeat the
-			// name (with 32-character ECS task ids that saves a third of
-			// an SRV reply).
-			target := 0
-			if a := &c[i].answer; a.srvTarget && !e.truncated && len(e.b)+a.wireLen() <= e.limit {
-				target = len(e.b) + len(a.prefix) + 2 + 10 + 6
-			}
-			sc.targets = append(sc.targets, target)
-			e.add(&c[i].answer, headerLen, &e.an)
-		}
-		for k, i := range idx {
-			for j := range c[i].extra {
-				if x := &c[i].extra[j]; sc.targets[k] > 0 {
-					e.addOwnedAt(x, sc.targets[k], &e.ar)
-				} else {
-					e.add(x, headerLen, &e.ar)
-				}
-			}
-		}
+		e.addPicked(s, r, sc)
 	case n == nil:
 		rcode = dns.RcodeNameError
 		fallthrough
@@ -168,6 +145,35 @@ func (t *table) answerFast(dst, q []byte, allowed, tcp bool, r rng, sc *scratch)
 	binary.BigEndian.PutUint16(b[8:], uint16(e.ns))
 	binary.BigEndian.PutUint16(b[10:], uint16(ar))
 	return b, true
+}
+
+// addPicked appends the values the routing policy picks from s as answers,
+// then their additional records.
+func (e *encoder) addPicked(s *rrset, r rng, sc *scratch) {
+	c, idx := s.pick(r, sc.idx)
+	sc.idx = idx
+	sc.targets = sc.targets[:0]
+	for _, i := range idx {
+		// Where this value's SRV target name lands, so that its
+		// additional records can point there rather than repeat the
+		// name (with 32-character ECS task ids that saves a third of
+		// an SRV reply).
+		target := 0
+		if a := &c[i].answer; a.srvTarget && !e.truncated && len(e.b)+a.wireLen() <= e.limit {
+			target = len(e.b) + len(a.prefix) + 2 + 10 + 6
+		}
+		sc.targets = append(sc.targets, target)
+		e.add(&c[i].answer, headerLen, &e.an)
+	}
+	for k, i := range idx {
+		for j := range c[i].extra {
+			if x := &c[i].extra[j]; sc.targets[k] > 0 {
+				e.addOwnedAt(x, sc.targets[k], &e.ar)
+			} else {
+				e.add(x, headerLen, &e.ar)
+			}
+		}
+	}
 }
 
 // encoder appends records while they fit. Truncation follows miekg/dns's

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -21,34 +20,27 @@ import (
 	cmdns "github.com/portolan/portolan/internal/cloudmap/dns"
 
 	"github.com/portolan/portolan/internal/cloudmap"
-	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
-// fixture is a real Portolan server (store, Cloud Map API on loopback) with
-// a DNS server following its view, and an SDK client to drive it.
+// fixture is Cloud Map (store, API on loopback) with a DNS server
+// following its view, and an SDK client to drive it.
 type fixture struct {
-	env  *servertest.Env
+	env  *cloudmaptest.Env
 	reg  *cloudmap.Registry
 	sd   *sd.Client
 	dns  *cmdns.Server
 	addr string // the DNS server's host:port
 }
 
-func testLogger() *slog.Logger {
-	level := slog.LevelWarn
-	if os.Getenv("PORTOLAN_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-}
+func testLogger() *slog.Logger { return cloudmaptest.Logger() }
 
-// start runs a server and a DNS server; configure adjusts the DNS Config
+// start runs Cloud Map and a DNS server; configure adjusts the DNS Config
 // (by default: loopback only, port 0, no upstreams).
 func start(t testing.TB, configure ...func(*cmdns.Config)) *fixture {
 	t.Helper()
-	env := servertest.Start(t)
-	f := &fixture{env: env, reg: env.Server.CloudMap, sd: sd.NewFromConfig(env.AWS)}
-	f.dns = f.serveDNS(t, configure...)
+	env := cloudmaptest.Start(t, cloudmaptest.WithDNS(configure...))
+	f := &fixture{env: env, reg: env.CloudMap, sd: env.Client(), dns: env.DNS}
 	f.addr = f.dns.Addrs()[0]
 	return f
 }

@@ -14,21 +14,21 @@ import (
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 	"github.com/portolan/portolan/internal/cloudmap/health"
-	"github.com/portolan/portolan/internal/server/servertest"
 )
 
 const interval = 50 * time.Millisecond
 
 type env struct {
-	*servertest.Env
+	*cloudmaptest.Env
 	sd *sd.Client
 	ns string
 }
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	e := &env{Env: servertest.Start(t)}
+	e := &env{Env: cloudmaptest.Start(t)}
 	e.sd = sd.NewFromConfig(e.AWS)
 	ctx := context.Background()
 	op, err := e.sd.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("checks")})
@@ -47,7 +47,7 @@ func setup(t *testing.T) *env {
 func (e *env) run(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	c := health.New(health.Config{Registry: e.Server.CloudMap, Interval: interval})
+	c := health.New(health.Config{Registry: e.CloudMap, Interval: interval})
 	go func() { done <- c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
@@ -182,9 +182,9 @@ func TestProbes(t *testing.T) {
 
 	// Settled: further rounds write nothing.
 	time.Sleep(3 * interval)
-	rev := e.Server.StoreRevision()
+	rev := e.Store.Revision()
 	time.Sleep(6 * interval)
-	if got := e.Server.StoreRevision(); got != rev {
+	if got := e.Store.Revision(); got != rev {
 		t.Errorf("store revision moved from %d to %d with no health change", rev, got)
 	}
 }
