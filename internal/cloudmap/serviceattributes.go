@@ -86,7 +86,7 @@ func (r *Registry) editServiceAttributes(ctx context.Context, serviceID string, 
 		}
 		edit(m)
 		if len(m) > maxServiceAttributes {
-			return store.Txn{}, awsErrorServiceAttributesLimit()
+			return store.Txn{}, serviceAttributesLimit()
 		}
 		return store.Txn{If: []store.Cmp{cmp, store.Unchanged(svcKV)}, Then: []store.Op{store.Put(svcAttrKey(svc.Id), store.JSON(m))}}, nil
 	})

@@ -38,8 +38,7 @@ func (c *Control) validateRegistries(ctx context.Context, td *TaskDefinition, re
 		return invalidParameter("registryArn must be the ARN of an AWS Cloud Map service, got %q.", r.RegistryArn)
 	}
 	out, err := c.cfg.CloudMap.GetService(ctx, &cloudmap.IdInput{Id: r.RegistryArn})
-	var apiErr *awsapi.Error
-	if errors.As(err, &apiErr) && (apiErr.Code == "ServiceNotFound" || apiErr.Code == "InvalidInput") {
+	if errors.Is(err, cloudmap.ErrServiceNotFound) || errors.Is(err, cloudmap.ErrInvalidInput) {
 		return invalidParameter("The service registry %s does not exist.", r.RegistryArn)
 	} else if err != nil {
 		return err

@@ -1,23 +1,33 @@
 package logs
 
-import "github.com/portolan/portolan/internal/awsapi"
+import (
+	"net/http"
+
+	"github.com/portolan/portolan/internal/awsapi"
+)
 
 // The errors CloudWatch Logs answers with, codes and messages as AWS sends
 // them. Every one is a client error (HTTP 400). Validation messages that
 // quote the offending value are built where the value is checked, with
-// invalidParam.
+// invalidParam. Other packages test for a code with errors.Is and the kinds.
+var (
+	ErrInvalidParameter      = awsapi.Kind("InvalidParameterException", http.StatusBadRequest)
+	ErrResourceAlreadyExists = awsapi.Kind("ResourceAlreadyExistsException", http.StatusBadRequest)
+	ErrResourceNotFound      = awsapi.Kind("ResourceNotFoundException", http.StatusBadRequest)
+	ErrTooManyTags           = awsapi.Kind("TooManyTagsException", http.StatusBadRequest)
+)
 
 // invalidParam is an InvalidParameterException with a formatted message.
 func invalidParam(format string, args ...any) *awsapi.Error {
-	return awsapi.Errorf("InvalidParameterException", format, args...)
+	return ErrInvalidParameter.Newf(format, args...)
 }
 
 var (
-	errGroupExists      = awsapi.Errorf("ResourceAlreadyExistsException", "The specified log group already exists")
-	errStreamExists     = awsapi.Errorf("ResourceAlreadyExistsException", "The specified log stream already exists")
-	errGroupNotFound    = awsapi.Errorf("ResourceNotFoundException", "The specified log group does not exist.")
-	errStreamNotFound   = awsapi.Errorf("ResourceNotFoundException", "The specified log stream does not exist.")
-	errResourceNotFound = awsapi.Errorf("ResourceNotFoundException", "The specified resource does not exist.")
+	errGroupExists      = ErrResourceAlreadyExists.Newf("The specified log group already exists")
+	errStreamExists     = ErrResourceAlreadyExists.Newf("The specified log stream already exists")
+	errGroupNotFound    = ErrResourceNotFound.Newf("The specified log group does not exist.")
+	errStreamNotFound   = ErrResourceNotFound.Newf("The specified log stream does not exist.")
+	errResourceNotFound = ErrResourceNotFound.Newf("The specified resource does not exist.")
 
 	errBadToken         = invalidParam("The specified nextToken is invalid.")
 	errNameAndARN       = invalidParam("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
@@ -35,5 +45,5 @@ var (
 
 // tooManyTags answers TagResource when the resource would pass maxTags.
 func tooManyTags(arn string) *awsapi.Error {
-	return awsapi.Errorf("TooManyTagsException", "A resource can have no more than %d tags.", maxTags).With("resourceName", arn)
+	return ErrTooManyTags.Newf("A resource can have no more than %d tags.", maxTags).With("resourceName", arn)
 }

@@ -297,8 +297,7 @@ func (s *Service) resolveGroup(name, identifier *string) (string, error) {
 // retention sets its retention policy.
 func (s *Service) EnsureLogGroup(ctx context.Context, name string, retentionDays int32) error {
 	_, err := s.CreateLogGroup(ctx, &CreateLogGroupInput{LogGroupName: name})
-	var e *awsapi.Error
-	if err != nil && !(errors.As(err, &e) && e.Code == "ResourceAlreadyExistsException") {
+	if err != nil && !errors.Is(err, ErrResourceAlreadyExists) {
 		return err
 	}
 	if retentionDays > 0 {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // Follow calls fn for every event of the group from since on, in time
@@ -40,8 +38,7 @@ func (s *Service) Tail(ctx context.Context, in TailInput, fn func(stream string,
 		for {
 			out, err := s.FilterLogEvents(ctx, &FilterLogEventsInput{LogGroupName: &in.Group, StartTime: &start, NextToken: token, keep: in.Streams})
 			if err != nil {
-				var e *awsapi.Error
-				if in.Follow && errors.As(err, &e) && e.Code == "ResourceNotFoundException" {
+				if in.Follow && errors.Is(err, ErrResourceNotFound) {
 					break // not created yet, or deleted: keep waiting
 				}
 				return err

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/store"
@@ -185,23 +184,10 @@ func (r *Registrar) attributes(rec *ecs.TaskRecord, st *ecs.TaskStatus, reg ecs.
 // deregister removes an instance; one already gone is no error.
 func (r *Registrar) deregister(ctx context.Context, service, id string) error {
 	_, err := r.cm.DeregisterInstance(ctx, &cloudmap.InstanceRef{ServiceId: service, InstanceId: id})
-	if hasCode(err, "InstanceNotFound", "ServiceNotFound") {
+	if errors.Is(err, cloudmap.ErrInstanceNotFound) || errors.Is(err, cloudmap.ErrServiceNotFound) {
 		return nil
 	}
 	return err
-}
-
-func hasCode(err error, codes ...string) bool {
-	var e *awsapi.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	for _, c := range codes {
-		if e.Code == c {
-			return true
-		}
-	}
-	return false
 }
 
 // Reconcile brings Cloud Map in line with the tasks, which must be every
@@ -258,7 +244,7 @@ func (r *Registrar) Reconcile(ctx context.Context, tasks []ecs.TaskState) error 
 			}
 			if want := healthOf(t); inst.Health != want {
 				_, err := r.cm.UpdateInstanceCustomHealthStatus(ctx, &cloudmap.UpdateInstanceCustomHealthStatusInput{ServiceId: svc.Id, InstanceId: inst.Id, Status: want})
-				if !hasCode(err, "InstanceNotFound") {
+				if !errors.Is(err, cloudmap.ErrInstanceNotFound) {
 					errs = append(errs, err)
 				}
 			}
