@@ -663,7 +663,7 @@ func (c *Control) ListTasks(ctx context.Context, in *ListTasksInput) (*ListTasks
 
 // activeServices counts a cluster's ACTIVE services (services.go writes them).
 func (c *Control) activeServices(ctx context.Context, cluster string) (int, error) {
-	kvs, _, err := c.st.List(ctx, keyPrefix+"service/"+cluster+"/")
+	kvs, _, err := c.st.List(ctx, clusterServicesPrefix(cluster))
 	if err != nil {
 		return 0, err
 	}
