@@ -15,37 +15,6 @@ import (
 
 var serviceNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
 
-// launchSpec is what a deployment launches tasks with. Changing any of it
-// (bar the capacity provider strategy) makes a new deployment.
-type launchSpec struct {
-	TaskDefinition           string                         `json:"taskDefinition"`
-	LaunchType               string                         `json:"launchType,omitempty"`
-	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
-	// PlatformVersion is as asked ("LATEST"); deployments show it resolved.
-	PlatformVersion      string                `json:"platformVersion,omitempty"`
-	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
-	ServiceRegistries    []ServiceRegistry     `json:"serviceRegistries,omitempty"`
-}
-
-func (l *launchSpec) fargate() bool {
-	return l.LaunchType == "FARGATE" || len(l.CapacityProviderStrategy) > 0
-}
-
-// deploymentRecord is a stored deployment. Its counts are never stored:
-// they are derived from its tasks whenever it is shown or reconciled.
-type deploymentRecord struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	launchSpec
-	CreatedAt          awsapi.Timestamp `json:"createdAt"`
-	UpdatedAt          awsapi.Timestamp `json:"updatedAt"`
-	RolloutState       string           `json:"rolloutState"`
-	RolloutStateReason string           `json:"rolloutStateReason"`
-	// ResetAt is the last time one of its tasks became healthy: the
-	// circuit breaker only counts failures after it (resetOnHealthyTask).
-	ResetAt awsapi.Timestamp `json:"resetAt"`
-}
-
 // serviceSettings are the service's parameters that start no deployment.
 type serviceSettings struct {
 	SchedulingStrategy            string                   `json:"schedulingStrategy"`
@@ -293,144 +262,6 @@ func (s *serviceSettings) normalize() error {
 	return nil
 }
 
-func defaultDeploymentConfiguration() *DeploymentConfiguration {
-	maxP, minP := 200, 100
-	return &DeploymentConfiguration{
-		DeploymentCircuitBreaker: &DeploymentCircuitBreaker{},
-		MaximumPercent:           &maxP,
-		MinimumHealthyPercent:    &minP,
-	}
-}
-
-// mergeDeploymentConfiguration lays what a request gives over what is
-// there (the defaults, at creation) and validates the result.
-func mergeDeploymentConfiguration(base, in *DeploymentConfiguration) (*DeploymentConfiguration, error) {
-	out := *base
-	if in == nil {
-		return &out, nil
-	}
-	if in.Strategy != "" && in.Strategy != "ROLLING" {
-		return nil, invalidParameter("Deployment strategy %s is not supported by Portolan: only ROLLING is.", in.Strategy)
-	}
-	if !unset(in.CanaryConfiguration) || !unset(in.LinearConfiguration) || !unset(in.LifecycleHooks) {
-		return nil, notSupported("Canary, linear and lifecycle-hook deployment configuration")
-	}
-	if in.Alarms != nil && in.Alarms.Enable {
-		return nil, notSupported("Alarm-based deployment failure detection (CloudWatch alarms)")
-	}
-	if in.MaximumPercent != nil {
-		out.MaximumPercent = in.MaximumPercent
-	}
-	if in.MinimumHealthyPercent != nil {
-		out.MinimumHealthyPercent = in.MinimumHealthyPercent
-	}
-	if in.DeploymentCircuitBreaker != nil {
-		out.DeploymentCircuitBreaker = in.DeploymentCircuitBreaker
-	}
-	if in.Alarms != nil {
-		out.Alarms = in.Alarms
-	}
-	if in.Strategy != "" {
-		out.Strategy = in.Strategy
-	}
-	if in.BakeTimeInMinutes != nil {
-		out.BakeTimeInMinutes = in.BakeTimeInMinutes
-	}
-	if p := *out.MinimumHealthyPercent; p < 0 || p > 100 {
-		return nil, invalidParameter("minimumHealthyPercent must be between 0 and 100.")
-	}
-	// Below 100 a REPLICA service could never run its desired count.
-	if *out.MaximumPercent < 100 {
-		return nil, invalidParameter("maximumPercent must be at least 100.")
-	}
-	if cb := out.DeploymentCircuitBreaker; cb != nil && cb.ThresholdConfiguration != nil {
-		tc := cb.ThresholdConfiguration
-		switch tc.Type {
-		case "", "COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT":
-		default:
-			return nil, invalidParameter("Invalid thresholdConfiguration type %q: it must be COUNT, BOUNDED_PERCENT or UNBOUNDED_PERCENT.", tc.Type)
-		}
-		if tc.Value != nil && *tc.Value < 1 {
-			return nil, invalidParameter("thresholdConfiguration value must be at least 1.")
-		}
-	}
-	return &out, nil
-}
-
-// launchRequest is the part of a Create/UpdateService request that decides
-// how tasks are launched.
-type launchRequest struct {
-	taskDefinition  string
-	launchType      string
-	strategy        []CapacityProviderStrategyItem
-	platformVersion string
-	network         *NetworkConfiguration
-	registries      []ServiceRegistry
-}
-
-// launchSpecFor validates a launch request against the cluster and the
-// task definition. requireActive refuses an INACTIVE revision: a service
-// may keep one it already runs, but not move to one.
-func (c *Control) launchSpecFor(ctx context.Context, cl *Cluster, req launchRequest, requireActive bool) (launchSpec, *taskDefRecord, error) {
-	if req.taskDefinition == "" {
-		return launchSpec{}, nil, invalidParameter("taskDefinition is required.")
-	}
-	td, _, err := c.resolveTaskDefinition(ctx, req.taskDefinition)
-	if err != nil {
-		return launchSpec{}, nil, err
-	}
-	if requireActive && td.Status != "ACTIVE" {
-		return launchSpec{}, nil, invalidParameter("TaskDefinition is inactive")
-	}
-	launchType, provider, err := resolveLaunch(cl, &td.TaskDefinition, req.launchType, req.strategy, req.network)
-	if err != nil {
-		return launchSpec{}, nil, err
-	}
-	spec := launchSpec{
-		TaskDefinition:       td.TaskDefinitionArn,
-		LaunchType:           launchType,
-		PlatformVersion:      req.platformVersion,
-		NetworkConfiguration: req.network,
-		ServiceRegistries:    req.registries,
-	}
-	if provider != "" {
-		spec.CapacityProviderStrategy = req.strategy
-		if len(spec.CapacityProviderStrategy) == 0 {
-			spec.CapacityProviderStrategy = cl.DefaultCapacityProviderStrategy
-		}
-	}
-	if spec.fargate() {
-		if spec.PlatformVersion == "" {
-			spec.PlatformVersion = "LATEST"
-		}
-	} else if spec.PlatformVersion != "" {
-		return launchSpec{}, nil, invalidParameter("The platform version can only be specified for tasks using the Fargate launch type.")
-	}
-	if err := c.validateRegistries(ctx, &td.TaskDefinition, req.registries); err != nil {
-		return launchSpec{}, nil, err
-	}
-	return spec, td, nil
-}
-
-// newDeploymentID makes an id of AWS's shape: ecs-svc/ and 19 digits.
-func newDeploymentID() string {
-	return "ecs-svc/" + awsapi.RandomString(1, "123456789") + awsapi.RandomString(18, "0123456789")
-}
-
-func newDeployment(spec launchSpec, now awsapi.Timestamp) *deploymentRecord {
-	id := newDeploymentID()
-	return &deploymentRecord{
-		ID:                 id,
-		Status:             DeploymentPrimary,
-		launchSpec:         spec,
-		CreatedAt:          now,
-		UpdatedAt:          now,
-		RolloutState:       RolloutInProgress,
-		RolloutStateReason: "ECS deployment " + id + " in progress.",
-		ResetAt:            now,
-	}
-}
-
 // render builds the API's Service, deriving every count from the tasks.
 func (c *Control) render(rec *serviceRecord, views []taskView) *Service {
 	p := rec.primary()
@@ -510,13 +341,6 @@ func (c *Control) render(rec *serviceRecord, views []taskView) *Service {
 		svc.Deployments = append(svc.Deployments, out)
 	}
 	return svc
-}
-
-func (d *deploymentRecord) resolvedPlatform() string {
-	if d.PlatformVersion == "LATEST" {
-		return "1.4.0"
-	}
-	return d.PlatformVersion
 }
 
 type UpdateServiceInput struct {
