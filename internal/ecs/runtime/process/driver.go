@@ -60,7 +60,10 @@ type Driver struct {
 	spawned func(pid int)
 }
 
-var _ runtime.Driver = (*Driver)(nil)
+var (
+	_ runtime.Driver  = (*Driver)(nil)
+	_ runtime.Remover = (*Driver)(nil)
+)
 
 // New returns a Driver over cfg.StateDir, ready to re-adopt the containers
 // an earlier Driver left there.
