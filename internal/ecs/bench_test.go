@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/portolan/portolan/internal/ecs/ecstest"
 	"github.com/portolan/portolan/internal/ecs/runtime/runtimetest"
-	"github.com/portolan/portolan/internal/server/servertest"
 )
 
 // BenchmarkRunTaskToRunning measures, on the process runtime, the time from
@@ -20,7 +20,7 @@ import (
 // so the figure is not a polling artefact), and reports p50 and p99.
 func BenchmarkRunTaskToRunning(b *testing.B) {
 	app := runtimetest.BuildApp(b)
-	env := servertest.Start(b)
+	env := ecstest.Start(b)
 	c := ecs.NewFromConfig(env.AWS)
 	ctx := context.Background()
 	c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("bench")})
@@ -41,7 +41,7 @@ func BenchmarkRunTaskToRunning(b *testing.B) {
 		arn := *out.Tasks[0].TaskArn
 		id := arn[strings.LastIndex(arn, "/")+1:]
 		for {
-			task, err := env.Server.ECS.Task(ctx, "bench", id)
+			task, err := env.ECS.Task(ctx, "bench", id)
 			if err == nil && task.LastStatus == "RUNNING" {
 				break
 			}

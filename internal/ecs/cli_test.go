@@ -5,8 +5,8 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/portolan/portolan/internal/ecs/ecstest"
 	"github.com/portolan/portolan/internal/ecs/runtime/runtimetest"
-	"github.com/portolan/portolan/internal/server/servertest"
 )
 
 // TestAWSCLIFlow runs testdata/cli-flow.sh: a task's life through the real
@@ -20,7 +20,7 @@ func TestAWSCLIFlow(t *testing.T) {
 		t.Skip("AWS CLI v2 not installed at " + cli)
 	}
 	app := runtimetest.BuildApp(t)
-	env := servertest.Start(t)
+	env := ecstest.Start(t)
 	cmd := exec.Command("bash", "testdata/cli-flow.sh")
 	cmd.Env = append(os.Environ(), "ENDPOINT="+env.URL, "AWS_CLI="+cli, "APP="+app)
 	out, err := cmd.CombinedOutput()

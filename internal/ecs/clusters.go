@@ -5,8 +5,8 @@ import (
 	"errors"
 	"regexp"
 	"sort"
+	"strings"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -154,7 +154,7 @@ type ListClustersOutput struct {
 }
 
 func (c *Control) ListClusters(ctx context.Context, in *ListInput) (*ListClustersOutput, error) {
-	kvs, _, err := c.st.List(ctx, keyPrefix+"cluster/")
+	kvs, _, err := c.st.List(ctx, clusterPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (c *Control) DeleteCluster(ctx context.Context, in *ClusterRefInput) (*Clus
 		if n, err := c.activeServices(ctx, name); err != nil {
 			return store.Txn{}, err
 		} else if n > 0 {
-			return store.Txn{}, awsapi.Errorf("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.")
+			return store.Txn{}, errClusterContainsServices
 		}
 		tasks, err := c.listTasks(ctx, name)
 		if err != nil {
@@ -201,7 +201,7 @@ func (c *Control) DeleteCluster(ctx context.Context, in *ClusterRefInput) (*Clus
 		}
 		for _, t := range tasks {
 			if t.LastStatus != StatusStopped {
-				return store.Txn{}, awsapi.Errorf("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.")
+				return store.Txn{}, errClusterContainsTasks
 			}
 		}
 		cl.Status = "INACTIVE"
@@ -212,4 +212,39 @@ func (c *Control) DeleteCluster(ctx context.Context, in *ClusterRefInput) (*Clus
 		return nil, err
 	}
 	return &out, nil
+}
+
+// requireCluster fails with ClusterNotFoundException unless the cluster
+// exists.
+func (c *Control) requireCluster(ctx context.Context, name string) error {
+	_, err := c.st.Get(ctx, clusterKey(name))
+	if errors.Is(err, store.ErrNotFound) {
+		return errClusterNotFound
+	}
+	return err
+}
+
+// existingCluster resolves a cluster reference (name, ARN or empty for
+// "default") and checks that the cluster exists.
+func (c *Control) existingCluster(ctx context.Context, ref string) (string, error) {
+	name, err := clusterName(ref)
+	if err != nil {
+		return "", err
+	}
+	return name, c.requireCluster(ctx, name)
+}
+
+// clusterName accepts a short name or an ARN and defaults to "default".
+func clusterName(ref string) (string, error) {
+	if ref == "" {
+		return "default", nil
+	}
+	if strings.HasPrefix(ref, "arn:") {
+		_, name, ok := strings.Cut(ref, ":cluster/")
+		if !ok || name == "" {
+			return "", invalidParameter("Invalid cluster ARN: %s", ref)
+		}
+		return name, nil
+	}
+	return ref, nil
 }

@@ -263,3 +263,108 @@ func taskList(ids []string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// deploymentRecord is a stored deployment. Its counts are never stored:
+// they are derived from its tasks whenever it is shown or reconciled.
+type deploymentRecord struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	launchSpec
+	CreatedAt          awsapi.Timestamp `json:"createdAt"`
+	UpdatedAt          awsapi.Timestamp `json:"updatedAt"`
+	RolloutState       string           `json:"rolloutState"`
+	RolloutStateReason string           `json:"rolloutStateReason"`
+	// ResetAt is the last time one of its tasks became healthy: the
+	// circuit breaker only counts failures after it (resetOnHealthyTask).
+	ResetAt awsapi.Timestamp `json:"resetAt"`
+}
+
+func defaultDeploymentConfiguration() *DeploymentConfiguration {
+	maxP, minP := 200, 100
+	return &DeploymentConfiguration{
+		DeploymentCircuitBreaker: &DeploymentCircuitBreaker{},
+		MaximumPercent:           &maxP,
+		MinimumHealthyPercent:    &minP,
+	}
+}
+
+// mergeDeploymentConfiguration lays what a request gives over what is
+// there (the defaults, at creation) and validates the result.
+func mergeDeploymentConfiguration(base, in *DeploymentConfiguration) (*DeploymentConfiguration, error) {
+	out := *base
+	if in == nil {
+		return &out, nil
+	}
+	if in.Strategy != "" && in.Strategy != "ROLLING" {
+		return nil, invalidParameter("Deployment strategy %s is not supported by Portolan: only ROLLING is.", in.Strategy)
+	}
+	if !unset(in.CanaryConfiguration) || !unset(in.LinearConfiguration) || !unset(in.LifecycleHooks) {
+		return nil, notSupported("Canary, linear and lifecycle-hook deployment configuration")
+	}
+	if in.Alarms != nil && in.Alarms.Enable {
+		return nil, notSupported("Alarm-based deployment failure detection (CloudWatch alarms)")
+	}
+	if in.MaximumPercent != nil {
+		out.MaximumPercent = in.MaximumPercent
+	}
+	if in.MinimumHealthyPercent != nil {
+		out.MinimumHealthyPercent = in.MinimumHealthyPercent
+	}
+	if in.DeploymentCircuitBreaker != nil {
+		out.DeploymentCircuitBreaker = in.DeploymentCircuitBreaker
+	}
+	if in.Alarms != nil {
+		out.Alarms = in.Alarms
+	}
+	if in.Strategy != "" {
+		out.Strategy = in.Strategy
+	}
+	if in.BakeTimeInMinutes != nil {
+		out.BakeTimeInMinutes = in.BakeTimeInMinutes
+	}
+	if p := *out.MinimumHealthyPercent; p < 0 || p > 100 {
+		return nil, invalidParameter("minimumHealthyPercent must be between 0 and 100.")
+	}
+	// Below 100 a REPLICA service could never run its desired count.
+	if *out.MaximumPercent < 100 {
+		return nil, invalidParameter("maximumPercent must be at least 100.")
+	}
+	if cb := out.DeploymentCircuitBreaker; cb != nil && cb.ThresholdConfiguration != nil {
+		tc := cb.ThresholdConfiguration
+		switch tc.Type {
+		case "", "COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT":
+		default:
+			return nil, invalidParameter("Invalid thresholdConfiguration type %q: it must be COUNT, BOUNDED_PERCENT or UNBOUNDED_PERCENT.", tc.Type)
+		}
+		if tc.Value != nil && *tc.Value < 1 {
+			return nil, invalidParameter("thresholdConfiguration value must be at least 1.")
+		}
+	}
+	return &out, nil
+}
+
+// newDeploymentID makes an id of AWS's shape: ecs-svc/ and 19 digits.
+func newDeploymentID() string {
+	return "ecs-svc/" + awsapi.RandomString(1, "123456789") + awsapi.RandomString(18, "0123456789")
+}
+
+func newDeployment(spec launchSpec, now awsapi.Timestamp) *deploymentRecord {
+	id := newDeploymentID()
+	return &deploymentRecord{
+		ID:                 id,
+		Status:             DeploymentPrimary,
+		launchSpec:         spec,
+		CreatedAt:          now,
+		UpdatedAt:          now,
+		RolloutState:       RolloutInProgress,
+		RolloutStateReason: "ECS deployment " + id + " in progress.",
+		ResetAt:            now,
+	}
+}
+
+func (d *deploymentRecord) resolvedPlatform() string {
+	if d.PlatformVersion == "LATEST" {
+		return "1.4.0"
+	}
+	return d.PlatformVersion
+}

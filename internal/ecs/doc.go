@@ -14,4 +14,10 @@
 // ecs/discovery keeps each service task's Cloud Map instance: registered
 // while the task is ACTIVATING, deregistered while it is DEACTIVATING,
 // before any container is signalled.
+//
+// Files follow the skeleton every service shares: service.go (Control, the
+// façade), keys.go (the store layout), errors.go, model.go (wire types),
+// api.go (the operation table), then one file per resource: clusters.go,
+// taskdefs.go, tasks.go, services.go, deployments.go, registries.go,
+// tags.go; scheduler*.go is the service controller.
 package ecs

@@ -48,11 +48,7 @@ func dockerImage(t *testing.T) string {
 func dockerFixture(t *testing.T) *fixture {
 	image := dockerImage(t)
 	env := servertest.Start(t, func(c *server.Config) { c.Runtime = "docker" })
-	f := &fixture{t: t, ecs: ecs.NewFromConfig(env.AWS), env: env, app: image}
-	if _, err := f.ecs.CreateCluster(context.Background(), &ecs.CreateClusterInput{ClusterName: aws.String("dev")}); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return withCluster(&fixture{t: t, aws: env.AWS, storeRevision: env.Server.StoreRevision, dnsAddr: env.Server.DNSAddr(), app: image})
 }
 
 // TestDockerTaskLifecycle runs tasks as containers, each with its own IP

@@ -18,23 +18,45 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/portolan/portolan/internal/ecs/ecstest"
 	"github.com/portolan/portolan/internal/ecs/runtime/runtimetest"
 	"github.com/portolan/portolan/internal/server/servertest"
 )
 
+// fixture is ECS with a "dev" cluster and an ECS client, on ecstest or,
+// for the tests that need more of Portolan, on a whole server.
 type fixture struct {
 	t   *testing.T
 	ecs *ecs.Client
-	env *servertest.Env
-	app string
+	aws aws.Config
+	// storeRevision is the state's current revision.
+	storeRevision func() int64
+	// dnsAddr is the server's DNS address; empty on ecstest, which runs no
+	// DNS server.
+	dnsAddr string
+	app     string
 }
 
+// newFixture runs ECS alone (ecstest), on the process runtime.
 func newFixture(t *testing.T) *fixture {
 	app := runtimetest.BuildApp(t)
+	env := ecstest.Start(t)
+	return withCluster(&fixture{t: t, aws: env.AWS, storeRevision: env.StoreRevision, app: app})
+}
+
+// newServerFixture runs a whole server, on the process runtime, for the
+// tests that resolve names through its DNS server.
+func newServerFixture(t *testing.T) *fixture {
+	app := runtimetest.BuildApp(t)
 	env := servertest.Start(t)
-	f := &fixture{t: t, ecs: ecs.NewFromConfig(env.AWS), env: env, app: app}
+	return withCluster(&fixture{t: t, aws: env.AWS, storeRevision: env.Server.StoreRevision, dnsAddr: env.Server.DNSAddr(), app: app})
+}
+
+// withCluster adds the ECS client and the "dev" cluster.
+func withCluster(f *fixture) *fixture {
+	f.ecs = ecs.NewFromConfig(f.aws)
 	if _, err := f.ecs.CreateCluster(context.Background(), &ecs.CreateClusterInput{ClusterName: aws.String("dev")}); err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	return f
 }
@@ -166,7 +188,7 @@ func TestTaskLifecycle(t *testing.T) {
 	// Output reaches CloudWatch Logs as the awslogs driver names it.
 	get(t, "http://"+address(tasks[0])+":8080/log?msg=hello-from-task")
 	taskID := (*tasks[0].TaskArn)[strings.LastIndex(*tasks[0].TaskArn, "/")+1:]
-	logsClient := cwl.NewFromConfig(f.env.AWS)
+	logsClient := cwl.NewFromConfig(f.aws)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		out, err := logsClient.GetLogEvents(ctx, &cwl.GetLogEventsInput{LogGroupName: aws.String("/ecs/test"), LogStreamName: aws.String("ecs/web/" + taskID), StartFromHead: aws.Bool(true)})
@@ -293,13 +315,13 @@ func TestBadTaskDefinitions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := f.env.Server.StoreRevision()
+			before := f.storeRevision()
 			_, err := f.ecs.RegisterTaskDefinition(ctx, &tc.in)
 			var api smithy.APIError
 			if !errors.As(err, &api) || api.ErrorCode() != tc.code || !strings.Contains(api.ErrorMessage(), tc.msg) {
 				t.Fatalf("want %s %q, got %v", tc.code, tc.msg, err)
 			}
-			if f.env.Server.StoreRevision() != before {
+			if f.storeRevision() != before {
 				t.Fatal("rejected definition changed state")
 			}
 		})

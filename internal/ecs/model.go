@@ -1,6 +1,10 @@
 package ecs
 
-import "github.com/portolan/portolan/internal/awsapi"
+import (
+	"encoding/json"
+
+	"github.com/portolan/portolan/internal/awsapi"
+)
 
 type Tag struct {
 	Key   string `json:"key"`
@@ -278,4 +282,139 @@ const (
 	HealthHealthy   = "HEALTHY"
 	HealthUnhealthy = "UNHEALTHY"
 	HealthUnknown   = "UNKNOWN"
+)
+
+// The API's service shapes (spec §C.7, §C.8, §C.9).
+
+type ServiceRegistry struct {
+	RegistryArn   string `json:"registryArn,omitempty"`
+	Port          *int   `json:"port,omitempty"`
+	ContainerName string `json:"containerName,omitempty"`
+	ContainerPort *int   `json:"containerPort,omitempty"`
+}
+
+type LoadBalancer struct {
+	TargetGroupArn   string `json:"targetGroupArn,omitempty"`
+	LoadBalancerName string `json:"loadBalancerName,omitempty"`
+	ContainerName    string `json:"containerName,omitempty"`
+	ContainerPort    *int   `json:"containerPort,omitempty"`
+}
+
+type ThresholdConfiguration struct {
+	Type  string `json:"type,omitempty"`
+	Value *int   `json:"value,omitempty"`
+}
+
+type DeploymentCircuitBreaker struct {
+	Enable                 bool                    `json:"enable"`
+	Rollback               bool                    `json:"rollback"`
+	ResetOnHealthyTask     *bool                   `json:"resetOnHealthyTask,omitempty"`
+	ThresholdConfiguration *ThresholdConfiguration `json:"thresholdConfiguration,omitempty"`
+}
+
+type DeploymentAlarms struct {
+	AlarmNames []string `json:"alarmNames"`
+	Enable     bool     `json:"enable"`
+	Rollback   bool     `json:"rollback"`
+}
+
+type DeploymentConfiguration struct {
+	DeploymentCircuitBreaker *DeploymentCircuitBreaker `json:"deploymentCircuitBreaker,omitempty"`
+	MaximumPercent           *int                      `json:"maximumPercent,omitempty"`
+	MinimumHealthyPercent    *int                      `json:"minimumHealthyPercent,omitempty"`
+	Alarms                   *DeploymentAlarms         `json:"alarms,omitempty"`
+	Strategy                 string                    `json:"strategy,omitempty"`
+	BakeTimeInMinutes        *int                      `json:"bakeTimeInMinutes,omitempty"`
+	// Blue/green, linear and canary deployments are refused: these fields
+	// exist so that the refusal can name them.
+	CanaryConfiguration json.RawMessage `json:"canaryConfiguration,omitempty"`
+	LinearConfiguration json.RawMessage `json:"linearConfiguration,omitempty"`
+	LifecycleHooks      json.RawMessage `json:"lifecycleHooks,omitempty"`
+}
+
+type DeploymentController struct {
+	Type string `json:"type"`
+}
+
+type PlacementConstraint struct {
+	Type       string `json:"type,omitempty"`
+	Expression string `json:"expression,omitempty"`
+}
+
+type PlacementStrategy struct {
+	Type  string `json:"type,omitempty"`
+	Field string `json:"field,omitempty"`
+}
+
+type ServiceEvent struct {
+	Id        string           `json:"id"`
+	CreatedAt awsapi.Timestamp `json:"createdAt"`
+	Message   string           `json:"message"`
+}
+
+type Deployment struct {
+	Id                       string                         `json:"id"`
+	Status                   string                         `json:"status"`
+	TaskDefinition           string                         `json:"taskDefinition"`
+	DesiredCount             int                            `json:"desiredCount"`
+	PendingCount             int                            `json:"pendingCount"`
+	RunningCount             int                            `json:"runningCount"`
+	FailedTasks              int                            `json:"failedTasks"`
+	CreatedAt                awsapi.Timestamp               `json:"createdAt"`
+	UpdatedAt                awsapi.Timestamp               `json:"updatedAt"`
+	CapacityProviderStrategy []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	LaunchType               string                         `json:"launchType,omitempty"`
+	PlatformVersion          string                         `json:"platformVersion,omitempty"`
+	PlatformFamily           string                         `json:"platformFamily,omitempty"`
+	NetworkConfiguration     *NetworkConfiguration          `json:"networkConfiguration,omitempty"`
+	RolloutState             string                         `json:"rolloutState,omitempty"`
+	RolloutStateReason       string                         `json:"rolloutStateReason,omitempty"`
+}
+
+type Service struct {
+	ServiceArn                    string                         `json:"serviceArn"`
+	ServiceName                   string                         `json:"serviceName"`
+	ClusterArn                    string                         `json:"clusterArn"`
+	LoadBalancers                 []LoadBalancer                 `json:"loadBalancers"`
+	ServiceRegistries             []ServiceRegistry              `json:"serviceRegistries"`
+	Status                        string                         `json:"status"`
+	DesiredCount                  int                            `json:"desiredCount"`
+	RunningCount                  int                            `json:"runningCount"`
+	PendingCount                  int                            `json:"pendingCount"`
+	LaunchType                    string                         `json:"launchType,omitempty"`
+	CapacityProviderStrategy      []CapacityProviderStrategyItem `json:"capacityProviderStrategy,omitempty"`
+	PlatformVersion               string                         `json:"platformVersion,omitempty"`
+	PlatformFamily                string                         `json:"platformFamily,omitempty"`
+	TaskDefinition                string                         `json:"taskDefinition"`
+	DeploymentConfiguration       *DeploymentConfiguration       `json:"deploymentConfiguration"`
+	Deployments                   []Deployment                   `json:"deployments"`
+	RoleArn                       string                         `json:"roleArn,omitempty"`
+	Events                        []ServiceEvent                 `json:"events"`
+	CreatedAt                     awsapi.Timestamp               `json:"createdAt"`
+	PlacementConstraints          []PlacementConstraint          `json:"placementConstraints"`
+	PlacementStrategy             []PlacementStrategy            `json:"placementStrategy"`
+	NetworkConfiguration          *NetworkConfiguration          `json:"networkConfiguration,omitempty"`
+	HealthCheckGracePeriodSeconds int                            `json:"healthCheckGracePeriodSeconds"`
+	SchedulingStrategy            string                         `json:"schedulingStrategy"`
+	DeploymentController          *DeploymentController          `json:"deploymentController"`
+	Tags                          []Tag                          `json:"tags,omitempty"`
+	CreatedBy                     string                         `json:"createdBy"`
+	EnableECSManagedTags          bool                           `json:"enableECSManagedTags"`
+	PropagateTags                 string                         `json:"propagateTags"`
+	EnableExecuteCommand          bool                           `json:"enableExecuteCommand"`
+	AvailabilityZoneRebalancing   string                         `json:"availabilityZoneRebalancing,omitempty"`
+}
+
+// Service and deployment statuses.
+const (
+	ServiceActive   = "ACTIVE"
+	ServiceDraining = "DRAINING"
+	ServiceInactive = "INACTIVE"
+
+	DeploymentPrimary = "PRIMARY"
+	DeploymentActive  = "ACTIVE"
+
+	RolloutInProgress = "IN_PROGRESS"
+	RolloutCompleted  = "COMPLETED"
+	RolloutFailed     = "FAILED"
 )

@@ -111,13 +111,12 @@ func (c *Control) ListServicesByNamespace(ctx context.Context, in *ListServicesB
 	if in.Namespace == "" {
 		return nil, invalidParameter("namespace is required.")
 	}
-	notFound := awsapi.Errorf("NamespaceNotFoundException", "Namespace not found.")
 	if c.cfg.CloudMap == nil {
-		return nil, notFound
+		return nil, errNamespaceNotFound
 	}
 	snap := c.cfg.CloudMap.View().Snapshot()
 	if snap == nil {
-		return nil, awsapi.StatusErrorf(500, "ServerException", "Cloud Map is starting; retry")
+		return nil, errCloudMapStarting
 	}
 	var ns *cloudmap.NamespaceState
 	for _, n := range snap.Namespaces() {
@@ -127,7 +126,7 @@ func (c *Control) ListServicesByNamespace(ctx context.Context, in *ListServicesB
 		}
 	}
 	if ns == nil {
-		return nil, notFound
+		return nil, errNamespaceNotFound
 	}
 	kvs, _, err := c.st.List(ctx, ServicePrefix)
 	if err != nil {

@@ -25,7 +25,7 @@ import (
 	"github.com/miekg/dns"
 )
 
-// svcFixture is a server with a "dev" cluster and clients for ECS and Cloud Map.
+// svcFixture is a fixture with clients for ECS and Cloud Map.
 type svcFixture struct {
 	*fixture
 	sd *sd.Client
@@ -35,7 +35,7 @@ func newServiceFixture(t *testing.T) *svcFixture { return serviceFixture(newFixt
 
 // serviceFixture adds the Cloud Map client to a fixture (of either runtime).
 func serviceFixture(f *fixture) *svcFixture {
-	cfg := withPlainBodies(f.env.AWS)
+	cfg := withPlainBodies(f.aws)
 	f.ecs = ecs.NewFromConfig(cfg)
 	return &svcFixture{fixture: f, sd: sd.NewFromConfig(cfg)}
 }
@@ -285,51 +285,7 @@ func TestServiceAPI(t *testing.T) {
 		DesiredCount: aws.Int32(3), NetworkConfiguration: awsvpc})
 	wantECSError(t, err, "InvalidParameterException", "Creation of service was not idempotent.")
 
-	nsID := f.namespace("api.local")
-	srv := f.registry(nsID, "srv")
-	bad := []struct {
-		name string
-		in   ecs.CreateServiceInput
-		code string
-		msg  string
-	}{
-		{"no desiredCount", ecs.CreateServiceInput{TaskDefinition: &td, NetworkConfiguration: awsvpc}, "InvalidParameterException", "desiredCount is required"},
-		{"no network configuration", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1)}, "InvalidParameterException",
-			"Network Configuration must be provided when networkMode 'awsvpc' is specified."},
-		{"service connect", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
-			ServiceConnectConfiguration: &types.ServiceConnectConfiguration{Enabled: true, Namespace: aws.String("api.local")}}, "InvalidParameterException", "not supported by Portolan"},
-		{"load balancer", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
-			LoadBalancers: []types.LoadBalancer{{TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/x/1")}}}, "InvalidParameterException", "not supported by Portolan"},
-		{"missing registry", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
-			ServiceRegistries: []types.ServiceRegistry{{RegistryArn: aws.String("arn:aws:servicediscovery:us-east-1:000000000000:service/srv-doesnotexist")}}},
-			"InvalidParameterException", "does not exist"},
-		{"SRV without a port", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
-			ServiceRegistries: []types.ServiceRegistry{{RegistryArn: &srv}}}, "InvalidParameterException", "SRV record"},
-		{"unmapped container port", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
-			ServiceRegistries: []types.ServiceRegistry{{RegistryArn: &srv, ContainerName: aws.String("app"), ContainerPort: aws.Int32(9999)}}},
-			"InvalidParameterException", "does not have a port mapping for port 9999"},
-		{"unknown cluster", ecs.CreateServiceInput{Cluster: aws.String("nope"), TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc},
-			"ClusterNotFoundException", "Cluster not found."},
-		{"code deploy", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
-			DeploymentController: &types.DeploymentController{Type: types.DeploymentControllerTypeCodeDeploy}}, "InvalidParameterException", "not supported by Portolan"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			in := tc.in
-			in.ServiceName = aws.String("bad")
-			if in.Cluster == nil {
-				in.Cluster = aws.String("dev")
-			}
-			before := f.env.Server.StoreRevision()
-			_, err := f.ecs.CreateService(ctx, &in)
-			if code, msg := apiError(err); code != tc.code || !strings.Contains(msg, tc.msg) {
-				t.Fatalf("want %s %q, got %s %q", tc.code, tc.msg, code, msg)
-			}
-			if f.env.Server.StoreRevision() != before {
-				t.Fatal("a refused CreateService changed state")
-			}
-		})
-	}
+	srv := f.refuseBadCreateServices(t, td)
 
 	// Registered services and listings.
 	withPort := f.createService("discovered", td, serviceOpts{registries: []types.ServiceRegistry{{RegistryArn: &srv, Port: aws.Int32(8080)}}})
@@ -373,8 +329,68 @@ func TestServiceAPI(t *testing.T) {
 	wantECSError(t, err, "ServiceNotFoundException", "Service not found.")
 	f.waitStable(30*time.Second, "web")
 
+	f.checkDeleteService(t, td, svc, *d.Id)
+}
+
+// refuseBadCreateServices checks that CreateService refuses what ECS
+// refuses, changing nothing, and returns the Cloud Map service it made.
+func (f *svcFixture) refuseBadCreateServices(t *testing.T, td string) (srv string) {
+	ctx := context.Background()
+	nsID := f.namespace("api.local")
+	srv = f.registry(nsID, "srv")
+	bad := []struct {
+		name string
+		in   ecs.CreateServiceInput
+		code string
+		msg  string
+	}{
+		{"no desiredCount", ecs.CreateServiceInput{TaskDefinition: &td, NetworkConfiguration: awsvpc}, "InvalidParameterException", "desiredCount is required"},
+		{"no network configuration", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1)}, "InvalidParameterException",
+			"Network Configuration must be provided when networkMode 'awsvpc' is specified."},
+		{"service connect", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
+			ServiceConnectConfiguration: &types.ServiceConnectConfiguration{Enabled: true, Namespace: aws.String("api.local")}}, "InvalidParameterException", "not supported by Portolan"},
+		{"load balancer", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
+			LoadBalancers: []types.LoadBalancer{{TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/x/1")}}}, "InvalidParameterException", "not supported by Portolan"},
+		{"missing registry", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
+			ServiceRegistries: []types.ServiceRegistry{{RegistryArn: aws.String("arn:aws:servicediscovery:us-east-1:000000000000:service/srv-doesnotexist")}}},
+			"InvalidParameterException", "does not exist"},
+		{"SRV without a port", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
+			ServiceRegistries: []types.ServiceRegistry{{RegistryArn: &srv}}}, "InvalidParameterException", "SRV record"},
+		{"unmapped container port", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
+			ServiceRegistries: []types.ServiceRegistry{{RegistryArn: &srv, ContainerName: aws.String("app"), ContainerPort: aws.Int32(9999)}}},
+			"InvalidParameterException", "does not have a port mapping for port 9999"},
+		{"unknown cluster", ecs.CreateServiceInput{Cluster: aws.String("nope"), TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc},
+			"ClusterNotFoundException", "Cluster not found."},
+		{"code deploy", ecs.CreateServiceInput{TaskDefinition: &td, DesiredCount: aws.Int32(1), NetworkConfiguration: awsvpc,
+			DeploymentController: &types.DeploymentController{Type: types.DeploymentControllerTypeCodeDeploy}}, "InvalidParameterException", "not supported by Portolan"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.ServiceName = aws.String("bad")
+			if in.Cluster == nil {
+				in.Cluster = aws.String("dev")
+			}
+			before := f.storeRevision()
+			_, err := f.ecs.CreateService(ctx, &in)
+			if code, msg := apiError(err); code != tc.code || !strings.Contains(msg, tc.msg) {
+				t.Fatalf("want %s %q, got %s %q", tc.code, tc.msg, code, msg)
+			}
+			if f.storeRevision() != before {
+				t.Fatal("a refused CreateService changed state")
+			}
+		})
+	}
+	return srv
+}
+
+// checkDeleteService checks that DeleteService is refused while svc is
+// scaled up and, forced, drains it to INACTIVE; then that it can be
+// created again, with a new deployment (not firstDeployment).
+func (f *svcFixture) checkDeleteService(t *testing.T, td string, svc *types.Service, firstDeployment string) {
+	ctx := context.Background()
 	// DeleteService: refused while scaled up; forced, it drains to INACTIVE.
-	_, err = f.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String("dev"), Service: aws.String("web")})
+	_, err := f.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String("dev"), Service: aws.String("web")})
 	wantECSError(t, err, "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.")
 	del, err := f.ecs.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String("dev"), Service: svc.ServiceArn, Force: aws.Bool(true)})
 	if err != nil || *del.Service.Status != "DRAINING" || del.Service.DesiredCount != 0 {
@@ -395,7 +411,7 @@ func TestServiceAPI(t *testing.T) {
 	}
 	_, err = f.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("dev"), Service: aws.String("web"), DesiredCount: aws.Int32(1)})
 	wantECSError(t, err, "ServiceNotActiveException", "Service was not ACTIVE.")
-	if again := f.createService("web", td, serviceOpts{}); *again.Status != "ACTIVE" || *again.Deployments[0].Id == *d.Id {
+	if again := f.createService("web", td, serviceOpts{}); *again.Status != "ACTIVE" || *again.Deployments[0].Id == firstDeployment {
 		t.Fatalf("re-creating an INACTIVE service: %+v", again)
 	}
 	if _, err := f.ecs.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: svc.ServiceArn, Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}}}); err != nil {
@@ -414,8 +430,8 @@ func TestServiceAPI(t *testing.T) {
 // server's address ($DNS_SERVER). Then a task is killed with SIGKILL: it
 // is replaced, and it leaves DiscoverInstances and DNS.
 func TestServiceDiscoveryReference(t *testing.T) {
-	f := newServiceFixture(t)
-	regA := f.discoveryReference(map[string]string{"DNS_SERVER": f.env.Server.DNSAddr()})
+	f := serviceFixture(newServerFixture(t))
+	regA := f.discoveryReference(map[string]string{"DNS_SERVER": f.dnsAddr})
 	f.checkRequests(20)
 
 	// kill -9 one task's process.
@@ -605,7 +621,7 @@ func (f *svcFixture) srvTargets(name string) []string {
 	f.t.Helper()
 	q := new(dns.Msg)
 	q.SetQuestion(name, dns.TypeSRV)
-	r, err := dns.Exchange(q, f.env.Server.DNSAddr())
+	r, err := dns.Exchange(q, f.dnsAddr)
 	if err != nil || r.Rcode != dns.RcodeSuccess {
 		f.t.Fatalf("SRV %s: %v %v", name, r, err)
 	}
@@ -659,7 +675,7 @@ func TestUnhealthyTaskReplaced(t *testing.T) {
 // targets named <task id>.<name>.
 func (f *svcFixture) checkDNS(name string, tasks []types.Task) {
 	f.t.Helper()
-	addr := f.env.Server.DNSAddr()
+	addr := f.dnsAddr
 	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, addr)

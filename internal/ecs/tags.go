@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -59,7 +58,7 @@ func (c *Control) taggedKey(arn string) (string, error) {
 		}
 		return taskDefKey(fam, n), nil
 	case "service":
-		return keyPrefix + "service/" + rest, nil
+		return ServicePrefix + rest, nil
 	}
 	return "", invalidParameter("Unsupported resource type in ARN: %s", arn)
 }
@@ -74,7 +73,7 @@ func (c *Control) editTags(ctx context.Context, arn string, edit func([]Tag) []T
 	err = c.commit(ctx, func() (store.Txn, error) {
 		kv, err := c.st.Get(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
-			return store.Txn{}, awsapi.Errorf("ResourceNotFoundException", "The specified resource could not be found.")
+			return store.Txn{}, errResourceNotFound
 		} else if err != nil {
 			return store.Txn{}, err
 		}

@@ -515,7 +515,7 @@ func (c *Control) ListTaskDefinitions(ctx context.Context, in *ListTaskDefinitio
 	if status != "ACTIVE" && status != "INACTIVE" && status != "DELETE_IN_PROGRESS" {
 		return nil, invalidParameter("Invalid status %q.", in.Status)
 	}
-	kvs, _, err := c.st.List(ctx, keyPrefix+"taskdef/"+in.FamilyPrefix)
+	kvs, _, err := c.st.List(ctx, taskDefsPrefix+in.FamilyPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +557,7 @@ type ListTaskDefinitionFamiliesOutput struct {
 // ListTaskDefinitionFamilies lists families; status ACTIVE (the default)
 // keeps families with at least one ACTIVE revision, INACTIVE those with none.
 func (c *Control) ListTaskDefinitionFamilies(ctx context.Context, in *ListTaskDefinitionFamiliesInput) (*ListTaskDefinitionFamiliesOutput, error) {
-	kvs, _, err := c.st.List(ctx, keyPrefix+"taskdef/"+in.FamilyPrefix)
+	kvs, _, err := c.st.List(ctx, taskDefsPrefix+in.FamilyPrefix)
 	if err != nil {
 		return nil, err
 	}

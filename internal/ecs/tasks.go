@@ -222,50 +222,6 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 	return records, nil
 }
 
-// resolveLaunch picks a launch type or capacity provider as ECS does (the
-// request's, else the cluster's default strategy, else FARGATE when the
-// definition supports it, else EC2) and checks the network configuration
-// against the definition's network mode. RunTask and CreateService share it.
-func resolveLaunch(cl *Cluster, td *TaskDefinition, launchType string, strategy []CapacityProviderStrategyItem, nc *NetworkConfiguration) (string, string, error) {
-	if launchType != "" && len(strategy) > 0 {
-		return "", "", invalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
-	}
-	provider := ""
-	if launchType == "" && len(strategy) == 0 {
-		strategy = cl.DefaultCapacityProviderStrategy
-	}
-	switch {
-	case len(strategy) > 0:
-		provider = strategy[0].CapacityProvider
-		if provider != "FARGATE" && provider != "FARGATE_SPOT" {
-			return "", "", invalidParameter("The specified capacity provider %s does not exist.", provider)
-		}
-		launchType = ""
-	case launchType == "" && contains(td.Compatibilities, "FARGATE"):
-		launchType = "FARGATE"
-	case launchType == "":
-		launchType = "EC2"
-	}
-	fargate := launchType == "FARGATE" || provider != ""
-	if fargate && !contains(td.Compatibilities, "FARGATE") {
-		return "", "", invalidParameter("Task definition does not support launch_type FARGATE.")
-	}
-	if launchType != "" && launchType != "FARGATE" && launchType != "EC2" && launchType != "EXTERNAL" {
-		return "", "", invalidParameter("Invalid launchType %q.", launchType)
-	}
-	if td.NetworkMode == "awsvpc" {
-		if nc == nil || nc.AwsvpcConfiguration == nil {
-			return "", "", invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
-		}
-		if len(nc.AwsvpcConfiguration.Subnets) == 0 {
-			return "", "", invalidParameter("subnets can not be empty.")
-		}
-	} else if nc != nil {
-		return "", "", invalidParameter("Network Configuration is not valid for the given networkMode of this task definition.")
-	}
-	return launchType, provider, nil
-}
-
 func applyOverrides(td TaskDefinition, o *TaskOverride) (TaskDefinition, TaskOverride, error) {
 	td.ContainerDefinitions = append([]ContainerDefinition(nil), td.ContainerDefinitions...)
 	if o == nil {
@@ -663,7 +619,7 @@ func (c *Control) ListTasks(ctx context.Context, in *ListTasksInput) (*ListTasks
 
 // activeServices counts a cluster's ACTIVE services (services.go writes them).
 func (c *Control) activeServices(ctx context.Context, cluster string) (int, error) {
-	kvs, _, err := c.st.List(ctx, keyPrefix+"service/"+cluster+"/")
+	kvs, _, err := c.st.List(ctx, clusterServicesPrefix(cluster))
 	if err != nil {
 		return 0, err
 	}

@@ -249,7 +249,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 // runtime owns. Task containers outlive the server by design (a restart
 // re-adopts them); tests call this so that none outlives the test.
 func (s *Server) RemoveAllTasks(ctx context.Context) error {
-	if r, ok := s.driver.(interface{ RemoveAll(context.Context) error }); ok {
+	if r, ok := s.driver.(runtime.Remover); ok {
 		return r.RemoveAll(ctx)
 	}
 	return nil

@@ -69,6 +69,16 @@ type Driver interface {
 	List(ctx context.Context) ([]Task, error)
 }
 
+// Remover is the optional capability to remove everything a driver's owner
+// has on the node: every task with its containers, logs and networks. It
+// is not part of a task's life (tasks outlive the server by design, so a
+// restart can re-adopt them): the server's RemoveAllTasks calls it to clean
+// up after tests and to reset a data dir. Both drivers, process and docker,
+// implement it.
+type Remover interface {
+	RemoveAll(ctx context.Context) error
+}
+
 // TaskSpec is what ProvisionTask needs to know about a task.
 type TaskSpec struct {
 	// TaskID is the task ARN's last part (32 hex digits in ECS).

@@ -272,19 +272,7 @@ func TestWarmPool(t *testing.T) {
 	h := runtimetest.Harness{App: appImage(t, cli), AppPath: "/app"}
 	owned := func(all bool, name string) []string {
 		t.Helper()
-		f := make(client.Filters).Add("label", "portolan.owner="+owner)
-		if name != "" {
-			f.Add("name", name)
-		}
-		list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: all, Filters: f})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []string
-		for _, c := range list.Items {
-			ids = append(ids, c.ID)
-		}
-		return ids
+		return ownedContainers(ctx, t, cli, owner, all, name)
 	}
 	// waitWarm waits for one running warm container other than not.
 	waitWarm := func(not string) string {
@@ -329,25 +317,8 @@ func TestWarmPool(t *testing.T) {
 
 	// Tasks provisioned at once get one address each, the warm one at most
 	// once.
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		addrs = map[netip.Addr]bool{first.Address: true, second.Address: true}
-	)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: runtimetest.NewTaskID(), Cluster: "warm"})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil || addrs[task.Address] {
-				t.Errorf("concurrent ProvisionTask = %v, %v; taken: %v", task.Address, err, addrs)
-			}
-			addrs[task.Address] = true
-		}()
-	}
-	wg.Wait()
+	addrs := map[netip.Addr]bool{first.Address: true, second.Address: true}
+	provisionConcurrently(ctx, t, d, 4, addrs)
 	waitWarm("")
 	d.WaitFills()
 
@@ -403,6 +374,48 @@ func TestWarmPool(t *testing.T) {
 	if err != nil || len(nets.Items) != 0 {
 		t.Errorf("networks after the last task went: %+v, %v", nets.Items, err)
 	}
+}
+
+// ownedContainers lists the containers of owner (stopped ones too if all),
+// by name if name is set.
+func ownedContainers(ctx context.Context, t *testing.T, cli *client.Client, owner string, all bool, name string) []string {
+	t.Helper()
+	f := make(client.Filters).Add("label", "portolan.owner="+owner)
+	if name != "" {
+		f.Add("name", name)
+	}
+	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: all, Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range list.Items {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+// provisionConcurrently provisions n tasks at once and checks that each
+// gets an address not yet in taken, and adds it there.
+func provisionConcurrently(ctx context.Context, t *testing.T, d *docker.Driver, n int, taken map[netip.Addr]bool) {
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: runtimetest.NewTaskID(), Cluster: "warm"})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || taken[task.Address] {
+				t.Errorf("concurrent ProvisionTask = %v, %v; taken: %v", task.Address, err, taken)
+			}
+			taken[task.Address] = true
+		}()
+	}
+	wg.Wait()
 }
 
 // TestMemoryLimit checks that the memory limit holds and an OOM kill is

@@ -114,7 +114,10 @@ type Driver struct {
 	fills   sync.WaitGroup
 }
 
-var _ runtime.Driver = (*Driver)(nil)
+var (
+	_ runtime.Driver  = (*Driver)(nil)
+	_ runtime.Remover = (*Driver)(nil)
+)
 
 // New connects to the engine, checks it answers, and builds the pause image
 // if the engine lacks it.

@@ -204,47 +204,9 @@ func testLifecycle(t *testing.T, h Harness) {
 		t.Errorf("Inspect = %+v, %v; want RUNNING with a pid at %v", in, err, task.Address)
 	}
 
-	t.Run("Exec", func(t *testing.T) {
-		local := "http://" + h.TaskLocal(task) + ":8080"
-		for _, tt := range []struct {
-			cmd  []string
-			code int
-		}{
-			{[]string{h.AppPath, "health", local + "/"}, 0},
-			{[]string{h.AppPath, "health", local + "/no-such-page"}, 1},
-			{[]string{h.AppPath, "exit", "42"}, 42},
-		} {
-			r, err := d.Exec(ctx, st.ID, tt.cmd)
-			if err != nil || r.ExitCode != tt.code {
-				t.Errorf("Exec(%q) = %d %q, %v; want exit code %d", tt.cmd, r.ExitCode, r.Output, err, tt.code)
-			}
-		}
-		r, err := d.Exec(ctx, st.ID, []string{h.AppPath, "health", local + "/"})
-		if err == nil && !strings.Contains(string(r.Output), "200") {
-			t.Errorf("Exec health output = %q, want the status line", r.Output)
-		}
-		r, err = d.Exec(ctx, st.ID, []string{"/no/such/executable"})
-		if err != nil || (r.ExitCode != 126 && r.ExitCode != 127) {
-			t.Errorf("Exec(missing) = %d %q, %v; want exit code 126 or 127", r.ExitCode, r.Output, err)
-		}
-	})
+	t.Run("Exec", func(t *testing.T) { lifecycleExec(ctx, t, h, d, task, st) })
 
-	t.Run("Stats", func(t *testing.T) {
-		WaitHTTP(t, URL(task.Address, 8080, "/burn?ms=300"), 10*time.Second)
-		s, err := d.Stats(ctx, st.ID)
-		if err != nil {
-			t.Fatalf("Stats: %v", err)
-		}
-		if s.CPUTime < 100*time.Millisecond {
-			t.Errorf("Stats CPUTime = %v after burning 300ms, want >= 100ms", s.CPUTime)
-		}
-		if s.MemoryBytes < 32<<20 {
-			t.Errorf("Stats MemoryBytes = %d with a 32 MiB ballast, want >= 32 MiB", s.MemoryBytes)
-		}
-		if s.Processes < 1 || s.Time.IsZero() {
-			t.Errorf("Stats = %+v, want processes and a time", s)
-		}
-	})
+	t.Run("Stats", func(t *testing.T) { lifecycleStats(ctx, t, h, d, task, st) })
 
 	t.Run("Logs", func(t *testing.T) {
 		first := WaitLog(t, d, st.ID, runtime.Stdout, "listening on")
@@ -323,6 +285,52 @@ func testLifecycle(t *testing.T, h Harness) {
 	}
 	if err := d.DeprovisionTask(ctx, task.ID); err != nil {
 		t.Errorf("DeprovisionTask again: %v", err)
+	}
+}
+
+// lifecycleExec checks Exec in the running container: exit codes, output,
+// and 126/127 for a command that cannot run.
+func lifecycleExec(ctx context.Context, t *testing.T, h Harness, d runtime.Driver, task runtime.Task, st runtime.ContainerState) {
+	local := "http://" + h.TaskLocal(task) + ":8080"
+	for _, tt := range []struct {
+		cmd  []string
+		code int
+	}{
+		{[]string{h.AppPath, "health", local + "/"}, 0},
+		{[]string{h.AppPath, "health", local + "/no-such-page"}, 1},
+		{[]string{h.AppPath, "exit", "42"}, 42},
+	} {
+		r, err := d.Exec(ctx, st.ID, tt.cmd)
+		if err != nil || r.ExitCode != tt.code {
+			t.Errorf("Exec(%q) = %d %q, %v; want exit code %d", tt.cmd, r.ExitCode, r.Output, err, tt.code)
+		}
+	}
+	r, err := d.Exec(ctx, st.ID, []string{h.AppPath, "health", local + "/"})
+	if err == nil && !strings.Contains(string(r.Output), "200") {
+		t.Errorf("Exec health output = %q, want the status line", r.Output)
+	}
+	r, err = d.Exec(ctx, st.ID, []string{"/no/such/executable"})
+	if err != nil || (r.ExitCode != 126 && r.ExitCode != 127) {
+		t.Errorf("Exec(missing) = %d %q, %v; want exit code 126 or 127", r.ExitCode, r.Output, err)
+	}
+}
+
+// lifecycleStats checks that Stats sees the CPU the app burns and the
+// memory its ballast holds.
+func lifecycleStats(ctx context.Context, t *testing.T, h Harness, d runtime.Driver, task runtime.Task, st runtime.ContainerState) {
+	WaitHTTP(t, URL(task.Address, 8080, "/burn?ms=300"), 10*time.Second)
+	s, err := d.Stats(ctx, st.ID)
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	if s.CPUTime < 100*time.Millisecond {
+		t.Errorf("Stats CPUTime = %v after burning 300ms, want >= 100ms", s.CPUTime)
+	}
+	if s.MemoryBytes < 32<<20 {
+		t.Errorf("Stats MemoryBytes = %d with a 32 MiB ballast, want >= 32 MiB", s.MemoryBytes)
+	}
+	if s.Processes < 1 || s.Time.IsZero() {
+		t.Errorf("Stats = %+v, want processes and a time", s)
 	}
 }
 

@@ -92,6 +92,23 @@ func subcommand(name string, args []string) int {
 	return 2
 }
 
+// handleSIGTERM ignores SIGTERM if $IGNORE_SIGTERM is set, else says so
+// on stdout and exits with $TERM_EXIT_CODE when it comes.
+func handleSIGTERM() {
+	if os.Getenv("IGNORE_SIGTERM") != "" {
+		signal.Ignore(syscall.SIGTERM)
+	} else {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		go func() {
+			<-sig
+			fmt.Println("got SIGTERM")
+			code, _ := strconv.Atoi(os.Getenv("TERM_EXIT_CODE"))
+			os.Exit(code)
+		}()
+	}
+}
+
 func serve() error {
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -109,18 +126,7 @@ func serve() error {
 		defer func() { _ = ballast[len(ballast)-1] }()
 	}
 
-	if os.Getenv("IGNORE_SIGTERM") != "" {
-		signal.Ignore(syscall.SIGTERM)
-	} else {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGTERM)
-		go func() {
-			<-sig
-			fmt.Println("got SIGTERM")
-			code, _ := strconv.Atoi(os.Getenv("TERM_EXIT_CODE"))
-			os.Exit(code)
-		}()
-	}
+	handleSIGTERM()
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

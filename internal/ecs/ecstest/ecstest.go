@@ -1,0 +1,147 @@
+package ecstest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/ecs"
+	"github.com/portolan/portolan/internal/ecs/agent"
+	"github.com/portolan/portolan/internal/ecs/discovery"
+	"github.com/portolan/portolan/internal/ecs/runtime/process"
+	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/store"
+)
+
+// Env is a running ECS with Cloud Map and CloudWatch Logs.
+type Env struct {
+	Store    *store.Bolt
+	CloudMap *cloudmap.Registry
+	ECS      *ecs.Control
+	Logs     *logs.Service
+	Driver   *process.Driver
+	// URL is the AWS endpoint: http://localhost:PORT, as a user would
+	// configure it.
+	URL string
+	AWS aws.Config
+}
+
+// Start runs ECS for the duration of the test and returns once the agent
+// has re-adopted what it found (nothing, in a fresh temp dir).
+func Start(t testing.TB) *Env {
+	t.Helper()
+	dir := t.TempDir()
+	// Log events are bulk data nobody watches: keep them out of the
+	// history, as the server does.
+	st, err := store.OpenBolt(filepath.Join(dir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := slog.LevelWarn
+	if os.Getenv("PORTOLAN_TEST_LOG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	const region, account = "us-east-1", "000000000000"
+
+	e := &Env{Store: st}
+	e.CloudMap = cloudmap.New(cloudmap.Config{Region: region, AccountID: account, Store: st, Logger: log.With("role", "cloudmap")})
+	e.ECS = ecs.New(ecs.Config{Region: region, AccountID: account, Store: st, CloudMap: e.CloudMap, Logger: log.With("role", "ecs")})
+	e.Logs = logs.New(logs.Config{Region: region, AccountID: account, Store: st, Logger: log.With("role", "logs")})
+	registrar := discovery.New(discovery.Config{CloudMap: e.CloudMap, Tasks: e.ECS, Region: region, Logger: log.With("role", "discovery")})
+	sched := ecs.NewScheduler(ecs.SchedulerConfig{Control: e.ECS, Discovery: registrar, Logger: log.With("role", "scheduler")})
+	e.Driver, err = process.New(process.Config{StateDir: filepath.Join(dir, "runtime", "process"), Owner: owner(), Logger: log.With("role", "agent")})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	ag := agent.New(agent.Config{Store: st, Driver: e.Driver, Logs: logSink{e.Logs}, Lifecycle: registrar, Logger: log.With("role", "agent")})
+
+	mux := awsapi.NewMux(log.With("role", "api"))
+	e.CloudMap.Register(mux)
+	e.ECS.Register(mux)
+	e.Logs.Register(mux)
+	api := httptest.NewServer(mux)
+	_, port, _ := net.SplitHostPort(api.Listener.Addr().String())
+	e.URL = "http://localhost:" + port
+	e.AWS = sdkConfig(e.URL)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}()
+	}
+	run("cloudmap", e.CloudMap.Run)
+	run("logs", e.Logs.Run)
+	run("agent", ag.Run)
+	run("scheduler", sched.Run)
+	// Cleanups run last-in first-out: the task processes go after
+	// everything else stopped, as servertest removes them after its server.
+	t.Cleanup(func() {
+		if err := e.Driver.RemoveAll(context.Background()); err != nil {
+			t.Errorf("remove task processes: %v", err)
+		}
+	})
+	t.Cleanup(func() {
+		api.Close()
+		cancel()
+		wg.Wait()
+		st.Close()
+	})
+	readyCtx, readyCancel := context.WithTimeout(ctx, 15*time.Second)
+	defer readyCancel()
+	if _, err := e.CloudMap.View().Next(readyCtx, -1); err != nil {
+		t.Fatalf("cloud map not ready: %v", err)
+	}
+	select {
+	case <-ag.Ready():
+	case <-readyCtx.Done():
+		t.Fatal("agent not ready after 15s")
+	}
+	return e
+}
+
+// StoreRevision is the state's current revision: tests use it to show
+// that a rejected request changed nothing.
+func (e *Env) StoreRevision() int64 { return e.Store.Revision() }
+
+// owner is a fresh runtime owner, so that no two tests' drivers claim each
+// other's processes.
+func owner() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "portolan-" + hex.EncodeToString(b)
+}
+
+// logSink ships task output to CloudWatch Logs, as the server's does.
+type logSink struct{ s *logs.Service }
+
+func (l logSink) OpenStream(ctx context.Context, group, stream string) (agent.LogStream, error) {
+	w, err := l.s.NewWriter(ctx, group, stream)
+	if err != nil {
+		return nil, err
+	}
+	return closer{w}, nil
+}
+
+type closer struct{ *logs.Writer }
+
+func (c closer) Close() error { return c.Writer.Close(context.Background()) }

@@ -1,0 +1,41 @@
+package ecs
+
+import "fmt"
+
+// Store layout: every key ECS reads or writes is built here.
+//
+// A task's desired state (TaskPrefix, written by the API and the Scheduler)
+// and its observed state (TaskStatusPrefix, written by the agent) live on
+// separate keys, so neither writer ever overwrites the other.
+const keyPrefix = "ecs/"
+
+const (
+	clusterPrefix  = keyPrefix + "cluster/"
+	familyPrefix   = keyPrefix + "family/"
+	taskDefsPrefix = keyPrefix + "taskdef/"
+)
+
+// TaskPrefix and TaskStatusPrefix are where tasks' desired and observed
+// states live; the agent watches the first and writes the second.
+const (
+	TaskPrefix       = keyPrefix + "task/"
+	TaskStatusPrefix = keyPrefix + "taskstatus/"
+)
+
+// ServicePrefix is where services live, one key per cluster and name.
+const ServicePrefix = keyPrefix + "service/"
+
+func clusterKey(name string) string      { return clusterPrefix + name }
+func familyKey(family string) string     { return familyPrefix + family }
+func taskDefPrefix(family string) string { return taskDefsPrefix + family + "/" }
+func taskDefKey(family string, rev int) string {
+	// Zero-padded, so revisions list in numeric order.
+	return taskDefPrefix(family) + fmt.Sprintf("%010d", rev)
+}
+
+func taskKey(cluster, id string) string       { return TaskPrefix + cluster + "/" + id }
+func taskStatusKey(cluster, id string) string { return TaskStatusPrefix + cluster + "/" + id }
+
+// clusterServicesPrefix lists one cluster's services.
+func clusterServicesPrefix(cluster string) string { return ServicePrefix + cluster + "/" }
+func serviceKey(cluster, name string) string      { return clusterServicesPrefix(cluster) + name }

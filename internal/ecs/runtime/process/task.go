@@ -1,0 +1,133 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/portolan/portolan/internal/ecs/runtime"
+)
+
+// defaultPool picks a /24 in 127.1.0.0–127.254.255.0 from the owner, so that
+// servers and test binaries with different owners rarely collide, and none
+// uses 127.0.x.x, where 127.0.0.1 and resolvers (127.0.0.53) live.
+func defaultPool(owner string) netip.Prefix {
+	h := fnv.New32a()
+	h.Write([]byte(owner))
+	s := h.Sum32()
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{127, byte(1 + s%254), byte(s >> 8), 0}), 24)
+}
+
+// ProvisionTask implements runtime.Driver: it takes the lowest free address
+// of the pool and records it.
+func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runtime.Task, error) {
+	if err := spec.Validate(); err != nil {
+		return runtime.Task{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, err := d.readTask(spec.TaskID)
+	var nf *runtime.NotFoundError
+	switch {
+	case err == nil && t.Cluster != spec.Cluster:
+		return runtime.Task{}, fmt.Errorf("task %s is already provisioned in cluster %s", spec.TaskID, t.Cluster)
+	case err == nil:
+		return t.task(), nil
+	case !errors.As(err, &nf):
+		return runtime.Task{}, err
+	}
+	tasks, err := d.readTasks()
+	if err != nil {
+		return runtime.Task{}, err
+	}
+	used := make(map[netip.Addr]bool, len(tasks))
+	for _, t := range tasks {
+		used[t.Address] = true
+	}
+	addr, err := allocate(d.cfg.AddressPool, used)
+	if err != nil {
+		return runtime.Task{}, err
+	}
+	t = taskRecord{ID: spec.TaskID, Cluster: spec.Cluster, Owner: d.cfg.Owner, Address: addr, CreatedAt: time.Now()}
+	if err := writeJSON(d.taskPath(t.ID), t); err != nil {
+		return runtime.Task{}, err
+	}
+	return t.task(), nil
+}
+
+func (t taskRecord) task() runtime.Task {
+	return runtime.Task{ID: t.ID, Cluster: t.Cluster, Owner: t.Owner, Address: t.Address}
+}
+
+// allocate returns the lowest address of pool not in used, skipping .0 and
+// .255 (valid on lo, but they read like network and broadcast addresses).
+func allocate(pool netip.Prefix, used map[netip.Addr]bool) (netip.Addr, error) {
+	for a := pool.Addr(); pool.Contains(a); a = a.Next() {
+		if b := a.As4(); b[3] == 0 || b[3] == 255 {
+			continue
+		}
+		if !used[a] {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("process runtime: address pool %s is exhausted", pool)
+}
+
+// removeDir removes a container's directory. The container's waiter may be
+// writing its exit record (a temp file, then a rename) at that moment, and
+// RemoveAll then meets a file it had not listed; trying again clears it.
+func removeDir(dir string) error {
+	for i := 0; ; i++ {
+		err := os.RemoveAll(dir)
+		if err == nil || i == 10 || !errors.Is(err, syscall.ENOTEMPTY) {
+			return err
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// DeprovisionTask implements runtime.Driver.
+func (d *Driver) DeprovisionTask(ctx context.Context, taskID string) error {
+	if !runtime.ValidName(taskID) {
+		return nil
+	}
+	recs, err := d.readContainers()
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if rec.TaskID != taskID {
+			continue
+		}
+		h := d.handleOf(rec)
+		if d.exitOf(h) == nil {
+			killSession(rec.PID, rec.StartTicks, syscall.SIGKILL)
+			if err := d.waitGone(ctx, h); err != nil {
+				return fmt.Errorf("deprovision task %s: %w", taskID, err)
+			}
+		}
+		// Whatever the entrypoint left behind goes too; for a child the
+		// reaper has done this already.
+		if h.child == nil {
+			killSession(rec.PID, rec.StartTicks, syscall.SIGKILL)
+		}
+		if err := removeDir(d.containerDir(rec.ID)); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		delete(d.children, rec.ID)
+		d.mu.Unlock()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := os.Remove(d.taskPath(taskID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return syncDir(d.tasksDir())
+}
