@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
 
 	"github.com/portolan/portolan/internal/store"
