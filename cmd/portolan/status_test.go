@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/server/servertest"
 )
@@ -70,20 +71,20 @@ func TestStatusAndLogs(t *testing.T) {
 
 	// --json parses; wait on it until both tasks run, both instances are
 	// healthy and the deployment is complete.
-	var st server.Status
-	var svc server.StatusService
-	var instances []server.StatusInstance
+	var st admin.Status
+	var svc admin.StatusService
+	var instances []admin.StatusInstance
 	deadline := time.Now().Add(time.Minute)
 	for {
 		out, err := portolan("status", "--json")
 		if err != nil {
 			t.Fatalf("status --json: %v", err)
 		}
-		st = server.Status{}
+		st = admin.Status{}
 		if err := json.Unmarshal([]byte(out), &st); err != nil {
 			t.Fatalf("status --json does not parse: %v\n%s", err, out)
 		}
-		svc, instances = server.StatusService{}, nil
+		svc, instances = admin.StatusService{}, nil
 		for _, c := range st.Clusters {
 			for _, s := range c.Services {
 				if c.Name == "quickstart" && s.Name == "hello" {
