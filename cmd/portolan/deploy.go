@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/stack"
 )
 
@@ -67,7 +67,7 @@ func runDeploy(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := deploy(ctx, *api, *name, server.StackRequest{Template: string(body), Parameters: params, Images: images}, os.Stdout)
+	st, err := deploy(ctx, *api, *name, admin.StackRequest{Template: string(body), Parameters: params, Images: images}, os.Stdout)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func runDestroy(ctx context.Context, args []string) error {
 	return err
 }
 
-func deploy(ctx context.Context, api, name string, req server.StackRequest, out io.Writer) (*stack.Stack, error) {
+func deploy(ctx context.Context, api, name string, req admin.StackRequest, out io.Writer) (*stack.Stack, error) {
 	body, _ := json.Marshal(req)
 	return stackCall(ctx, http.MethodPut, api, name, body, out)
 }
@@ -116,7 +116,7 @@ func stackCall(ctx context.Context, method, api, name string, body []byte, out i
 	for sc.Scan() {
 		var line struct {
 			Event *stack.Event `json:"event"`
-			server.StackResult
+			admin.StackResult
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			return nil, fmt.Errorf("bad answer from server: %w", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/server/servertest"
 )
@@ -15,7 +16,7 @@ import (
 func TestDeploySignsRequests(t *testing.T) {
 	env := servertest.Start(t, func(c *server.Config) { c.AccessKeyID, c.SecretAccessKey = "AKIDSTACKS", "s3cret" })
 	api := env.Server.APIAddr()
-	req := server.StackRequest{Template: "Resources:\n  Ns:\n    Type: AWS::ServiceDiscovery::HttpNamespace\n    Properties: {Name: signed}\n"}
+	req := admin.StackRequest{Template: "Resources:\n  Ns:\n    Type: AWS::ServiceDiscovery::HttpNamespace\n    Properties: {Name: signed}\n"}
 	ctx := context.Background()
 
 	t.Setenv("AWS_ACCESS_KEY_ID", "")

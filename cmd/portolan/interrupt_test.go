@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
-	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/server/servertest"
 	"github.com/portolan/portolan/internal/stack"
 )
@@ -40,7 +40,7 @@ func TestDeployInterruptedByKill9(t *testing.T) {
 	}
 	dataDir, port := t.TempDir(), servertest.FreePort(t)
 	api := fmt.Sprintf("127.0.0.1:%d", port)
-	req := server.StackRequest{Template: string(tpl), Parameters: map[string]string{"DesiredCount": "6"}, Images: map[string]string{"app": app}}
+	req := admin.StackRequest{Template: string(tpl), Parameters: map[string]string{"DesiredCount": "6"}, Images: map[string]string{"app": app}}
 	ctx := context.Background()
 	awsCfg := servertest.Config("http://"+api, "test", "test")
 	ec, cm := ecs.NewFromConfig(awsCfg), sd.NewFromConfig(awsCfg)

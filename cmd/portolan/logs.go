@@ -12,7 +12,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/admin"
 )
 
 const logsUsage = "usage: portolan logs [--follow] [--since DURATION] TARGET   (a log group, an ECS service or a task id)"
@@ -72,7 +72,7 @@ func printLogs(out io.Writer, body io.Reader) error {
 	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
-		var l server.LogLine
+		var l admin.LogLine
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return fmt.Errorf("bad answer from server: %w", err)
 		}

@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/admin"
 )
 
 // runStatus prints what the server at --api runs: its APIs and routes, VPC
@@ -47,7 +47,7 @@ func runStatus(ctx context.Context, args []string) error {
 		_, err := out.WriteTo(os.Stdout)
 		return err
 	}
-	var st server.Status
+	var st admin.Status
 	if err := json.Unmarshal(body, &st); err != nil {
 		return fmt.Errorf("bad answer from server: %w", err)
 	}
@@ -89,7 +89,7 @@ func apiGet(ctx context.Context, api, path string) (*http.Response, error) {
 
 // printStatus writes one table per kind of thing, as `kubectl get` does,
 // leaving out the kinds there are none of.
-func printStatus(out io.Writer, st *server.Status, now time.Time) {
+func printStatus(out io.Writer, st *admin.Status, now time.Time) {
 	var sections []func(*tabwriter.Writer)
 	if len(st.APIs) > 0 {
 		sections = append(sections, func(w *tabwriter.Writer) {
@@ -161,7 +161,7 @@ func printStatus(out io.Writer, st *server.Status, now time.Time) {
 	if tasks {
 		sections = append(sections, func(w *tabwriter.Writer) {
 			fmt.Fprintln(w, "CLUSTER\tSERVICE\tTASK\tSTATUS\tHEALTH\tADDRESS\tAGE")
-			row := func(cluster, service string, t server.StatusTask) {
+			row := func(cluster, service string, t admin.StatusTask) {
 				status := t.LastStatus
 				if t.DesiredStatus != "" && t.DesiredStatus != t.LastStatus {
 					status += "→" + t.DesiredStatus

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/server/servertest"
 )
@@ -68,50 +69,7 @@ func TestStatusAndLogs(t *testing.T) {
 		}
 	}
 
-	// --json parses; wait on it until both tasks run, both instances are
-	// healthy and the deployment is complete.
-	var st server.Status
-	var svc server.StatusService
-	var instances []server.StatusInstance
-	deadline := time.Now().Add(time.Minute)
-	for {
-		out, err := portolan("status", "--json")
-		if err != nil {
-			t.Fatalf("status --json: %v", err)
-		}
-		st = server.Status{}
-		if err := json.Unmarshal([]byte(out), &st); err != nil {
-			t.Fatalf("status --json does not parse: %v\n%s", err, out)
-		}
-		svc, instances = server.StatusService{}, nil
-		for _, c := range st.Clusters {
-			for _, s := range c.Services {
-				if c.Name == "quickstart" && s.Name == "hello" {
-					svc = s
-				}
-			}
-		}
-		for _, ns := range st.Namespaces {
-			for _, s := range ns.Services {
-				if ns.Name == "quickstart.local" && s.Name == "hello" {
-					instances = s.Instances
-				}
-			}
-		}
-		healthy := 0
-		for _, in := range instances {
-			if in.Health == "HEALTHY" {
-				healthy++
-			}
-		}
-		if svc.Running == 2 && svc.Desired == 2 && len(svc.Tasks) == 2 && healthy == 2 && svc.Rollout == "COMPLETED" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("service not at 2/2, COMPLETED, with 2 healthy instances after a minute:\n%s", out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	st, svc, instances := waitStatus(t, portolan)
 	if len(st.APIs) != 1 || st.APIs[0].Name != "quickstart" || len(st.APIs[0].Routes) != 1 ||
 		st.APIs[0].Routes[0].Key != "ANY /{proxy+}" || st.APIs[0].Routes[0].AuthorizationType != "NONE" {
 		t.Fatalf("status APIs: %+v", st.APIs)
@@ -178,6 +136,61 @@ func TestStatusAndLogs(t *testing.T) {
 		t.Errorf("logs of an unknown target: %v\n%s", err, out)
 	}
 
+	checkFollow(t, bin, cliEnv, env.Server.GatewayAddr(), apiID)
+}
+
+// waitStatus runs `portolan status --json` until the quick start's service
+// is at 2/2, its rollout COMPLETED, with 2 healthy Cloud Map instances.
+func waitStatus(t *testing.T, portolan func(args ...string) (string, error)) (st admin.Status, svc admin.StatusService, instances []admin.StatusInstance) {
+	t.Helper()
+	// --json parses; wait on it until both tasks run, both instances are
+	// healthy and the deployment is complete.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		out, err := portolan("status", "--json")
+		if err != nil {
+			t.Fatalf("status --json: %v", err)
+		}
+		st = admin.Status{}
+		if err := json.Unmarshal([]byte(out), &st); err != nil {
+			t.Fatalf("status --json does not parse: %v\n%s", err, out)
+		}
+		svc, instances = admin.StatusService{}, nil
+		for _, c := range st.Clusters {
+			for _, s := range c.Services {
+				if c.Name == "quickstart" && s.Name == "hello" {
+					svc = s
+				}
+			}
+		}
+		for _, ns := range st.Namespaces {
+			for _, s := range ns.Services {
+				if ns.Name == "quickstart.local" && s.Name == "hello" {
+					instances = s.Instances
+				}
+			}
+		}
+		healthy := 0
+		for _, in := range instances {
+			if in.Health == "HEALTHY" {
+				healthy++
+			}
+		}
+		if svc.Running == 2 && svc.Desired == 2 && len(svc.Tasks) == 2 && healthy == 2 && svc.Rollout == "COMPLETED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("service not at 2/2, COMPLETED, with 2 healthy instances after a minute:\n%s", out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return st, svc, instances
+}
+
+// checkFollow runs `portolan logs hello --follow` and checks that it prints
+// the log line of a request made to the API after it started.
+func checkFollow(t *testing.T, bin string, cliEnv []string, gateway, apiID string) {
+	t.Helper()
 	// --follow prints the log line of a request made after it started.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -219,7 +232,7 @@ func TestStatusAndLogs(t *testing.T) {
 		}
 		if seen == 2 && !called {
 			called = true
-			req, _ := http.NewRequest(http.MethodGet, "http://"+env.Server.GatewayAddr()+"/followed", nil)
+			req, _ := http.NewRequest(http.MethodGet, "http://"+gateway+"/followed", nil)
 			req.Host = apiID + ".execute-api.localhost"
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil || resp.StatusCode != http.StatusOK {

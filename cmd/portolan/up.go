@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/stack"
 )
@@ -87,12 +89,15 @@ func runUp(ctx context.Context, args []string) error {
 	printOutputs(os.Stdout, st)
 	printTryIt(st)
 	fmt.Printf("\nFollowing task logs; Ctrl-C stops everything.\n\n")
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	var followers errgroup.Group
+	defer func() {
+		stopFollowing()
+		followers.Wait() // each reported its own error
+	}()
 	for _, r := range st.Resources {
 		if r.Type == "AWS::Logs::LogGroup" {
-			group := r.PhysicalID
-			go s.Logs.Follow(ctx, group, started, func(stream string, t time.Time, msg string) {
-				fmt.Printf("%s %s | %s\n", t.Format(time.TimeOnly), shortStream(stream), msg)
-			})
+			followers.Go(func() error { return followLogs(followCtx, s.Logs, r.PhysicalID, started) })
 		}
 	}
 	select {
@@ -108,6 +113,20 @@ func runUp(ctx context.Context, args []string) error {
 	}
 	stopServer()
 	return <-done
+}
+
+// followLogs prints a log group's events as they arrive until ctx ends.
+// A follower that fails says so on stderr; up goes on serving the stack,
+// and the other groups' logs, without it.
+func followLogs(ctx context.Context, l *logs.Service, group string, since time.Time) error {
+	err := l.Follow(ctx, group, since, func(stream string, t time.Time, msg string) {
+		fmt.Printf("%s %s | %s\n", t.Format(time.TimeOnly), shortStream(stream), msg)
+	})
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(os.Stderr, "follow log group %s: %v\n", group, err)
+		return err
+	}
+	return nil
 }
 
 func printEvent(ev stack.Event) {

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway"
 	"github.com/portolan/portolan/internal/awsapi"
@@ -27,7 +28,6 @@ import (
 	"github.com/portolan/portolan/internal/ecs/discovery"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
-	"github.com/portolan/portolan/internal/graceful"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
@@ -141,6 +141,7 @@ type Server struct {
 	sched    *ecs.Scheduler
 	driver   runtime.Driver
 	mux      *awsapi.Mux
+	admin    *admin.Admin
 	apiLn    net.Listener
 	ready    atomic.Bool
 	// stopping closes when the api listener shuts down, ending the
@@ -232,6 +233,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.ECS.Register(s.mux)
 	s.Logs.Register(s.mux)
 	s.APIGW.Register(s.mux)
+	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
+		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
 	if err != nil {
 		return fail(err)
@@ -271,35 +274,16 @@ func (s *Server) DNSAddr() string { return s.DNS.Addrs()[0] }
 // APIAddr is the address the AWS endpoint listens on.
 func (s *Server) APIAddr() string { return s.apiLn.Addr().String() }
 
-// Run serves until ctx ends, then shuts down cleanly.
+// Run starts every role (see lifecycle.go) and serves until ctx ends,
+// then shuts down cleanly.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.store.Close()
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.CloudMap.Run(ctx) })
-	g.Go(func() error { return s.Logs.Run(ctx) })
-	g.Go(func() error { return s.agent.Run(ctx) })
-	g.Go(func() error { return s.sched.Run(ctx) })
-	g.Go(func() error { return s.APIGW.Run(ctx) })
-	g.Go(func() error { return s.Gateway.Run(ctx) })
-	g.Go(func() error { return s.Gateway.Serve(ctx, s.gwLn) })
-	for i, ln := range s.boundLns {
-		g.Go(func() error { return s.Gateway.ServeAPI(ctx, ln, s.cfg.BoundAPIs[i].API) })
+	roles := s.roles()
+	for _, r := range roles {
+		g.Go(func() error { return r.Run(ctx) })
 	}
-	g.Go(func() error { return s.DNS.Run(ctx) })
-	g.Go(func() error { return s.checker.Run(ctx) })
-	g.Go(func() error { return s.waitReady(ctx) })
-
-	top := http.NewServeMux()
-	top.HandleFunc("GET /_portolan/health", s.health)
-	top.HandleFunc("PUT /_portolan/stacks/{name}", s.authenticated(s.deployStack))
-	top.HandleFunc("DELETE /_portolan/stacks/{name}", s.authenticated(s.destroyStack))
-	top.HandleFunc("GET /_portolan/stacks", s.authenticated(s.listStacks))
-	top.HandleFunc("GET /_portolan/status", s.authenticated(s.status))
-	top.HandleFunc("GET /_portolan/logs", s.authenticated(s.logs))
-	top.Handle("/", s.mux)
-	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}
-	api.RegisterOnShutdown(func() { close(s.stopping) })
-	g.Go(func() error { return graceful.Serve(ctx, api, s.apiLn, 5*time.Second) })
+	g.Go(func() error { return s.waitReady(ctx, roles) })
 	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
 	for i, b := range s.cfg.BoundAPIs {
 		s.log.Info("serving one API on its own address", "apiRef", b.API, "addr", s.BoundAPIAddr(i))
@@ -309,43 +293,4 @@ func (s *Server) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
-}
-
-// WaitReady blocks until every role is ready to serve.
-func (s *Server) WaitReady(ctx context.Context) error {
-	for !s.ready.Load() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return nil
-}
-
-// waitReady marks the process ready once every role has its first view.
-func (s *Server) waitReady(ctx context.Context) error {
-	if _, err := s.CloudMap.View().Next(ctx, -1); err != nil {
-		return nil
-	}
-	select {
-	case <-s.agent.Ready():
-	case <-ctx.Done():
-		return nil
-	}
-	if err := s.Gateway.Ready(ctx); err != nil {
-		return nil
-	}
-	s.ready.Store(true)
-	s.log.Info("portolan ready")
-	return nil
-}
-
-func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
-	if !s.ready.Load() {
-		http.Error(w, `{"status":"starting"}`, http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write([]byte(`{"status":"ready"}`))
 }

@@ -1,4 +1,4 @@
-package server
+package admin
 
 import (
 	"context"
@@ -116,10 +116,10 @@ type StatusTask struct {
 	StartedAt      *time.Time `json:"startedAt,omitempty"`
 }
 
-func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	st, err := s.Status(r.Context())
+func (a *Admin) serveStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := a.Status(r.Context())
 	if err != nil {
-		s.log.Error("status", "err", err)
+		a.log.Error("status", "err", err)
 		jsonError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
@@ -127,25 +127,18 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(st)
 }
 
-// jsonError answers an internal endpoint's request with {"message": msg}.
-func jsonError(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(map[string]string{"message": msg})
-}
-
 // Status collects what runs.
-func (s *Server) Status(ctx context.Context) (*Status, error) {
+func (a *Admin) Status(ctx context.Context) (*Status, error) {
 	out := &Status{APIs: []StatusAPI{}, VpcLinks: []StatusVpcLink{}, Namespaces: []StatusNamespace{}, Clusters: []StatusCluster{}}
 	// Cloud Map first: routes name the discovery services they reach.
-	discoveryName, err := s.cloudMapStatus(ctx, out)
+	discoveryName, err := a.cloudMapStatus(ctx, out)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.apiStatus(ctx, out, discoveryName); err != nil {
+	if err := a.apiStatus(ctx, out, discoveryName); err != nil {
 		return nil, err
 	}
-	if err := s.ecsStatus(ctx, out); err != nil {
+	if err := a.ecsStatus(ctx, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -153,10 +146,10 @@ func (s *Server) Status(ctx context.Context) (*Status, error) {
 
 // cloudMapStatus fills the namespaces and returns the services' DNS-style
 // names (service.namespace) by ARN.
-func (s *Server) cloudMapStatus(ctx context.Context, out *Status) (map[string]string, error) {
+func (a *Admin) cloudMapStatus(ctx context.Context, out *Status) (map[string]string, error) {
 	var namespaces []cloudmap.Namespace
 	for token := ""; ; {
-		page, err := s.CloudMap.ListNamespaces(ctx, &cloudmap.ListInput{NextToken: token})
+		page, err := a.cloudMap.ListNamespaces(ctx, &cloudmap.ListInput{NextToken: token})
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +161,7 @@ func (s *Server) cloudMapStatus(ctx context.Context, out *Status) (map[string]st
 	}
 	var services []cloudmap.Service
 	for token := ""; ; {
-		page, err := s.CloudMap.ListServices(ctx, &cloudmap.ListInput{NextToken: token})
+		page, err := a.cloudMap.ListServices(ctx, &cloudmap.ListInput{NextToken: token})
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +181,7 @@ func (s *Server) cloudMapStatus(ctx context.Context, out *Status) (map[string]st
 				continue
 			}
 			names[svc.Arn] = svc.Name + "." + ns.Name
-			ds, err := s.discoveryService(ctx, svc)
+			ds, err := a.discoveryService(ctx, svc)
 			if err != nil {
 				return nil, err
 			}
@@ -199,11 +192,11 @@ func (s *Server) cloudMapStatus(ctx context.Context, out *Status) (map[string]st
 	return names, nil
 }
 
-func (s *Server) discoveryService(ctx context.Context, svc cloudmap.Service) (StatusDiscoveryService, error) {
+func (a *Admin) discoveryService(ctx context.Context, svc cloudmap.Service) (StatusDiscoveryService, error) {
 	ds := StatusDiscoveryService{ID: svc.Id, Name: svc.Name, Instances: []StatusInstance{}}
 	health := map[string]string{}
 	for token := ""; ; {
-		page, err := s.CloudMap.GetInstancesHealthStatus(ctx, &cloudmap.GetInstancesHealthStatusInput{ServiceId: svc.Id, NextToken: token})
+		page, err := a.cloudMap.GetInstancesHealthStatus(ctx, &cloudmap.GetInstancesHealthStatusInput{ServiceId: svc.Id, NextToken: token})
 		if err != nil {
 			return ds, err
 		}
@@ -216,7 +209,7 @@ func (s *Server) discoveryService(ctx context.Context, svc cloudmap.Service) (St
 		token = *page.NextToken
 	}
 	for token := ""; ; {
-		page, err := s.CloudMap.ListInstances(ctx, &cloudmap.ListInstancesInput{ServiceId: svc.Id, NextToken: token})
+		page, err := a.cloudMap.ListInstances(ctx, &cloudmap.ListInstancesInput{ServiceId: svc.Id, NextToken: token})
 		if err != nil {
 			return ds, err
 		}
@@ -241,8 +234,8 @@ func (s *Server) discoveryService(ctx context.Context, svc cloudmap.Service) (St
 	return ds, nil
 }
 
-func (s *Server) apiStatus(ctx context.Context, out *Status, discoveryName map[string]string) error {
-	links, err := s.APIGW.GetVpcLinks(ctx, &apigw.PageInput{})
+func (a *Admin) apiStatus(ctx context.Context, out *Status, discoveryName map[string]string) error {
+	links, err := a.apigw.GetVpcLinks(ctx, &apigw.PageInput{})
 	if err != nil {
 		return err
 	}
@@ -251,20 +244,20 @@ func (s *Server) apiStatus(ctx context.Context, out *Status, discoveryName map[s
 		linkName[l.VpcLinkId] = l.Name
 		out.VpcLinks = append(out.VpcLinks, StatusVpcLink{ID: l.VpcLinkId, Name: l.Name, Status: l.VpcLinkStatus})
 	}
-	apis, err := s.APIGW.GetApis(ctx, &apigw.PageInput{})
+	apis, err := a.apigw.GetApis(ctx, &apigw.PageInput{})
 	if err != nil {
 		return err
 	}
 	for _, api := range apis.Items {
 		sa := StatusAPI{ID: api.ApiId, Name: api.Name, Protocol: api.ProtocolType, Endpoint: api.ApiEndpoint, Stages: []StatusStage{}, Routes: []StatusRoute{}}
-		stages, err := s.APIGW.GetStages(ctx, &apigw.GetStagesInput{ApiId: api.ApiId})
+		stages, err := a.apigw.GetStages(ctx, &apigw.GetStagesInput{ApiId: api.ApiId})
 		if err != nil {
 			return err
 		}
 		for _, st := range stages.Items {
 			sa.Stages = append(sa.Stages, StatusStage{Name: st.StageName, AutoDeploy: st.AutoDeploy, DeploymentID: st.DeploymentId})
 		}
-		integrations, err := s.APIGW.GetIntegrations(ctx, &apigw.GetIntegrationsInput{ApiId: api.ApiId})
+		integrations, err := a.apigw.GetIntegrations(ctx, &apigw.GetIntegrationsInput{ApiId: api.ApiId})
 		if err != nil {
 			return err
 		}
@@ -272,7 +265,7 @@ func (s *Server) apiStatus(ctx context.Context, out *Status, discoveryName map[s
 		for _, in := range integrations.Items {
 			byID[in.IntegrationId] = in
 		}
-		routes, err := s.APIGW.GetRoutes(ctx, &apigw.GetRoutesInput{ApiId: api.ApiId})
+		routes, err := a.apigw.GetRoutes(ctx, &apigw.GetRoutesInput{ApiId: api.ApiId})
 		if err != nil {
 			return err
 		}
@@ -310,14 +303,14 @@ func describeIntegration(in *apigw.Integration, linkName, discoveryName map[stri
 	return target
 }
 
-func (s *Server) ecsStatus(ctx context.Context, out *Status) error {
-	clusters, err := s.clusterNames(ctx)
+func (a *Admin) ecsStatus(ctx context.Context, out *Status) error {
+	clusters, err := a.clusterNames(ctx)
 	if err != nil {
 		return err
 	}
 	for _, cluster := range clusters {
 		sc := StatusCluster{Name: cluster, Services: []StatusService{}, Tasks: []StatusTask{}}
-		tasks, err := s.liveTasks(ctx, cluster)
+		tasks, err := a.liveTasks(ctx, cluster)
 		if err != nil {
 			return err
 		}
@@ -330,7 +323,7 @@ func (s *Server) ecsStatus(ctx context.Context, out *Status) error {
 				sc.Tasks = append(sc.Tasks, st)
 			}
 		}
-		services, err := s.ecsServices(ctx, cluster)
+		services, err := a.ecsServices(ctx, cluster)
 		if err != nil {
 			return err
 		}
@@ -354,10 +347,10 @@ func (s *Server) ecsStatus(ctx context.Context, out *Status) error {
 }
 
 // clusterNames lists the ACTIVE clusters by name.
-func (s *Server) clusterNames(ctx context.Context) ([]string, error) {
+func (a *Admin) clusterNames(ctx context.Context) ([]string, error) {
 	var names []string
 	for token := ""; ; {
-		page, err := s.ECS.ListClusters(ctx, &ecs.ListInput{NextToken: token})
+		page, err := a.ecs.ListClusters(ctx, &ecs.ListInput{NextToken: token})
 		if err != nil {
 			return nil, err
 		}
@@ -372,10 +365,10 @@ func (s *Server) clusterNames(ctx context.Context) ([]string, error) {
 }
 
 // ecsServices describes a cluster's ACTIVE services, in name order.
-func (s *Server) ecsServices(ctx context.Context, cluster string) ([]*ecs.Service, error) {
+func (a *Admin) ecsServices(ctx context.Context, cluster string) ([]*ecs.Service, error) {
 	var arns []string
 	for token := ""; ; {
-		page, err := s.ECS.ListServices(ctx, &ecs.ListServicesInput{Cluster: cluster, NextToken: token})
+		page, err := a.ecs.ListServices(ctx, &ecs.ListServicesInput{Cluster: cluster, NextToken: token})
 		if err != nil {
 			return nil, err
 		}
@@ -388,7 +381,7 @@ func (s *Server) ecsServices(ctx context.Context, cluster string) ([]*ecs.Servic
 	var out []*ecs.Service
 	for len(arns) > 0 {
 		n := min(len(arns), 10) // DescribeServices takes 10 at a time
-		d, err := s.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: cluster, Services: arns[:n]})
+		d, err := a.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: cluster, Services: arns[:n]})
 		if err != nil {
 			return nil, err
 		}
@@ -401,11 +394,11 @@ func (s *Server) ecsServices(ctx context.Context, cluster string) ([]*ecs.Servic
 
 // liveTasks returns a cluster's tasks that are not STOPPED yet: those
 // desired RUNNING and those still on their way down.
-func (s *Server) liveTasks(ctx context.Context, cluster string) ([]*ecs.Task, error) {
+func (a *Admin) liveTasks(ctx context.Context, cluster string) ([]*ecs.Task, error) {
 	var arns []string
 	for _, desired := range []string{ecs.StatusRunning, ecs.StatusStopped} {
 		for token := ""; ; {
-			page, err := s.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: cluster, DesiredStatus: desired, NextToken: token})
+			page, err := a.ecs.ListTasks(ctx, &ecs.ListTasksInput{Cluster: cluster, DesiredStatus: desired, NextToken: token})
 			if err != nil {
 				return nil, err
 			}
@@ -418,7 +411,7 @@ func (s *Server) liveTasks(ctx context.Context, cluster string) ([]*ecs.Task, er
 	}
 	var out []*ecs.Task
 	for _, arn := range arns {
-		t, err := s.ECS.Task(ctx, cluster, arn[strings.LastIndex(arn, "/")+1:])
+		t, err := a.ecs.Task(ctx, cluster, arn[strings.LastIndex(arn, "/")+1:])
 		if err != nil {
 			continue // gone since the listing
 		}

@@ -1,4 +1,4 @@
-package server
+package admin
 
 import (
 	"context"
@@ -47,7 +47,7 @@ type targetError struct{ msg string }
 
 func (e *targetError) Error() string { return e.msg }
 
-func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
+func (a *Admin) serveLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	target := q.Get("target")
 	if target == "" {
@@ -74,20 +74,20 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	go func() {
 		select {
-		case <-s.stopping:
+		case <-a.stopping:
 			cancel()
 		case <-ctx.Done():
 		}
 	}()
 
-	sources, err := s.logSources(ctx, target)
+	sources, err := a.logSources(ctx, target)
 	var te *targetError
 	switch {
 	case errors.As(err, &te):
 		jsonError(w, http.StatusNotFound, te.msg)
 		return
 	case err != nil:
-		s.log.Error("resolve logs target", "target", target, "err", err)
+		a.log.Error("resolve logs target", "target", target, "err", err)
 		jsonError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
@@ -96,7 +96,7 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush() // the target exists: tell the client before any event does
 	}
-	err = s.tailSources(ctx, sources, since, follow, func(l LogLine) { out.send(l) })
+	err = a.tailSources(ctx, sources, since, follow, func(l LogLine) { out.send(l) })
 	if err != nil && ctx.Err() == nil {
 		out.send(LogLine{Error: err.Error()})
 	}
@@ -104,13 +104,13 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 
 // tailSources reads the sources' events. Without follow they come out in
 // time order across groups; following, each group's in its own order.
-func (s *Server) tailSources(ctx context.Context, sources []logSource, since time.Time, follow bool, send func(LogLine)) error {
+func (a *Admin) tailSources(ctx context.Context, sources []logSource, since time.Time, follow bool, send func(LogLine)) error {
 	if len(sources) == 1 || follow {
 		var mu sync.Mutex
 		g, ctx := errgroup.WithContext(ctx)
 		for _, src := range sources {
 			g.Go(func() error {
-				return s.Logs.Tail(ctx, logs.TailInput{Group: src.group, Since: since, Streams: src.keep, Follow: follow},
+				return a.logs.Tail(ctx, logs.TailInput{Group: src.group, Since: since, Streams: src.keep, Follow: follow},
 					func(stream string, t time.Time, msg string) {
 						mu.Lock()
 						defer mu.Unlock()
@@ -122,7 +122,7 @@ func (s *Server) tailSources(ctx context.Context, sources []logSource, since tim
 	}
 	var lines []LogLine
 	for _, src := range sources {
-		err := s.Logs.Tail(ctx, logs.TailInput{Group: src.group, Since: since, Streams: src.keep},
+		err := a.logs.Tail(ctx, logs.TailInput{Group: src.group, Since: since, Streams: src.keep},
 			func(stream string, t time.Time, msg string) {
 				lines = append(lines, LogLine{Group: src.group, Stream: stream, Time: t, Message: msg})
 			})
@@ -139,27 +139,27 @@ func (s *Server) tailSources(ctx context.Context, sources []logSource, since tim
 
 // logSources resolves a target: a log group by that name first, then an
 // ECS service, then a task.
-func (s *Server) logSources(ctx context.Context, target string) ([]logSource, error) {
-	if ok, err := s.Logs.HasLogGroup(ctx, target); err != nil {
+func (a *Admin) logSources(ctx context.Context, target string) ([]logSource, error) {
+	if ok, err := a.logs.HasLogGroup(ctx, target); err != nil {
 		return nil, err
 	} else if ok {
 		return []logSource{{group: target}}, nil
 	}
-	clusters, err := s.clusterNames(ctx)
+	clusters, err := a.clusterNames(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if src, err := s.serviceLogSources(ctx, clusters, target); src != nil || err != nil {
+	if src, err := a.serviceLogSources(ctx, clusters, target); src != nil || err != nil {
 		return src, err
 	}
-	if src, err := s.taskLogSources(ctx, clusters, target); src != nil || err != nil {
+	if src, err := a.taskLogSources(ctx, clusters, target); src != nil || err != nil {
 		return src, err
 	}
 	return nil, &targetError{fmt.Sprintf("%q is not a log group, an ECS service or a task id (`portolan status` lists them)", target)}
 }
 
 // serviceLogSources resolves "name", "cluster/name" or a service ARN.
-func (s *Server) serviceLogSources(ctx context.Context, clusters []string, target string) ([]logSource, error) {
+func (a *Admin) serviceLogSources(ctx context.Context, clusters []string, target string) ([]logSource, error) {
 	ref := target
 	if _, rest, ok := strings.Cut(target, ":service/"); ok && strings.HasPrefix(target, "arn:") {
 		ref = rest
@@ -175,7 +175,7 @@ func (s *Server) serviceLogSources(ctx context.Context, clusters []string, targe
 	var found []*ecs.Service
 	var foundIn []string
 	for _, cluster := range in {
-		d, err := s.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: cluster, Services: []string{name}})
+		d, err := a.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: cluster, Services: []string{name}})
 		if err != nil {
 			continue // not a name ECS accepts
 		}
@@ -202,7 +202,7 @@ func (s *Server) serviceLogSources(ctx context.Context, clusters []string, targe
 	pairs := map[string]map[string]bool{} // group → "prefix/container/"
 	var groups []string
 	for _, arn := range defs {
-		td, err := s.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: arn})
+		td, err := a.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: arn})
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +227,7 @@ func (s *Server) serviceLogSources(ctx context.Context, clusters []string, targe
 		if yes, known = member[id]; known {
 			return yes, true
 		}
-		t, err := s.ECS.Task(ctx, cluster, id)
+		t, err := a.ecs.Task(ctx, cluster, id)
 		if err != nil {
 			return false, false // a task ECS no longer knows
 		}
@@ -267,7 +267,7 @@ func awslogsStreams(td *ecs.TaskDefinition) map[string][]string {
 }
 
 // taskLogSources resolves a task id or ARN.
-func (s *Server) taskLogSources(ctx context.Context, clusters []string, target string) ([]logSource, error) {
+func (a *Admin) taskLogSources(ctx context.Context, clusters []string, target string) ([]logSource, error) {
 	id, in := target, clusters
 	if _, rest, ok := strings.Cut(target, ":task/"); ok && strings.HasPrefix(target, "arn:") {
 		cl, tid, ok := strings.Cut(rest, "/")
@@ -280,13 +280,13 @@ func (s *Server) taskLogSources(ctx context.Context, clusters []string, target s
 		return nil, nil
 	}
 	for _, cluster := range in {
-		t, err := s.ECS.Task(ctx, cluster, id)
+		t, err := a.ecs.Task(ctx, cluster, id)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		} else if err != nil {
 			return nil, err
 		}
-		td, err := s.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: t.TaskDefinitionArn})
+		td, err := a.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: t.TaskDefinitionArn})
 		if err != nil {
 			return nil, err
 		}

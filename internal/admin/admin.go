@@ -1,0 +1,159 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/ecs"
+	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/stack"
+)
+
+// CloudMap is the Cloud Map read API the status view lists.
+type CloudMap interface {
+	ListNamespaces(ctx context.Context, in *cloudmap.ListInput) (*cloudmap.ListNamespacesOutput, error)
+	ListServices(ctx context.Context, in *cloudmap.ListInput) (*cloudmap.ListServicesOutput, error)
+	ListInstances(ctx context.Context, in *cloudmap.ListInstancesInput) (*cloudmap.ListInstancesOutput, error)
+	GetInstancesHealthStatus(ctx context.Context, in *cloudmap.GetInstancesHealthStatusInput) (*cloudmap.GetInstancesHealthStatusOutput, error)
+}
+
+// ECS is the ECS read API the status view lists and log targets resolve through.
+type ECS interface {
+	ListClusters(ctx context.Context, in *ecs.ListInput) (*ecs.ListClustersOutput, error)
+	ListServices(ctx context.Context, in *ecs.ListServicesInput) (*ecs.ListServicesOutput, error)
+	DescribeServices(ctx context.Context, in *ecs.DescribeServicesInput) (*ecs.DescribeServicesOutput, error)
+	ListTasks(ctx context.Context, in *ecs.ListTasksInput) (*ecs.ListTasksOutput, error)
+	Task(ctx context.Context, cluster, id string) (*ecs.Task, error)
+	DescribeTaskDefinition(ctx context.Context, in *ecs.DescribeTaskDefinitionInput) (*ecs.TaskDefinitionOutput, error)
+}
+
+// APIGW is the API Gateway read API the status view lists.
+type APIGW interface {
+	GetApis(ctx context.Context, in *apigw.PageInput) (*apigw.Page[*apigw.Api], error)
+	GetVpcLinks(ctx context.Context, in *apigw.PageInput) (*apigw.Page[*apigw.VpcLink], error)
+	GetStages(ctx context.Context, in *apigw.GetStagesInput) (*apigw.Page[*apigw.Stage], error)
+	GetIntegrations(ctx context.Context, in *apigw.GetIntegrationsInput) (*apigw.Page[*apigw.Integration], error)
+	GetRoutes(ctx context.Context, in *apigw.GetRoutesInput) (*apigw.Page[*apigw.Route], error)
+}
+
+// Logs is the CloudWatch Logs read API the log stream tails.
+type Logs interface {
+	HasLogGroup(ctx context.Context, name string) (bool, error)
+	Tail(ctx context.Context, in logs.TailInput, fn func(stream string, t time.Time, message string)) error
+}
+
+// Stacks is the CloudFormation engine the stack endpoints drive.
+type Stacks interface {
+	Deploy(ctx context.Context, in stack.DeployInput, emit func(stack.Event)) (*stack.Stack, error)
+	Destroy(ctx context.Context, name string, emit func(stack.Event)) error
+	List(ctx context.Context) ([]*stack.Stack, error)
+}
+
+// Config is what the admin endpoints read from and how they are guarded.
+type Config struct {
+	CloudMap CloudMap
+	ECS      ECS
+	APIGW    APIGW
+	Logs     Logs
+	Stacks   Stacks
+	// Authenticate, when set, holds every endpoint to the AWS APIs' SigV4
+	// rule (awsapi.Mux.Authenticate): an unsigned request is refused.
+	Authenticate func(r *http.Request, body []byte) error
+	// Stopping closes when the api listener shuts down: a log follower
+	// would otherwise stream forever, and Shutdown waits for handlers.
+	Stopping <-chan struct{}
+	Logger   *slog.Logger
+}
+
+// Admin serves the /_portolan endpoints.
+type Admin struct {
+	cloudMap     CloudMap
+	ecs          ECS
+	apigw        APIGW
+	logs         Logs
+	stacks       Stacks
+	authenticate func(r *http.Request, body []byte) error
+	stopping     <-chan struct{}
+	log          *slog.Logger
+}
+
+// New makes the endpoints over cfg's services.
+func New(cfg Config) *Admin {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs, stacks: cfg.Stacks,
+		authenticate: cfg.Authenticate, stopping: cfg.Stopping, log: log}
+}
+
+// Register mounts the endpoints on mux, beside whatever else it serves
+// (the AWS APIs at "/" take every other request, these paths' other
+// methods included).
+func (a *Admin) Register(mux *http.ServeMux) {
+	mux.HandleFunc("PUT /_portolan/stacks/{name}", a.authenticated(a.deployStack))
+	mux.HandleFunc("DELETE /_portolan/stacks/{name}", a.authenticated(a.destroyStack))
+	mux.HandleFunc("GET /_portolan/stacks", a.authenticated(a.listStacks))
+	mux.HandleFunc("GET /_portolan/status", a.authenticated(a.serveStatus))
+	mux.HandleFunc("GET /_portolan/logs", a.authenticated(a.serveLogs))
+}
+
+// authenticated holds the admin endpoints to the same SigV4 rule as the
+// AWS APIs: with credentials configured, a request must be signed.
+func (a *Admin) authenticated(h http.HandlerFunc) http.HandlerFunc {
+	if a.authenticate == nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
+		if err != nil {
+			http.Error(w, `{"message":"request body too large"}`, http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err := a.authenticate(r, body); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		h(w, r)
+	}
+}
+
+// jsonError answers an admin endpoint's request with {"message": msg}.
+func jsonError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(map[string]string{"message": msg})
+}
+
+// lineStream writes NDJSON lines and flushes each, so the client prints
+// progress as it happens.
+type lineStream struct {
+	mu sync.Mutex
+	w  http.ResponseWriter
+	e  *json.Encoder
+}
+
+func newLineStream(w http.ResponseWriter) *lineStream {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	return &lineStream{w: w, e: json.NewEncoder(w)}
+}
+
+func (s *lineStream) send(v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.e.Encode(v)
+	if f, ok := s.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
