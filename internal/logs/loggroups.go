@@ -153,7 +153,7 @@ func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsIn
 			continue
 		}
 		if len(out.LogGroups) == limit {
-			out.NextToken = encodeNameToken(out.LogGroups[limit-1].LogGroupName)
+			out.NextToken = awsapi.PageToken(out.LogGroups[limit-1].LogGroupName)
 			break
 		}
 		o := LogGroup{LogGroupName: g.Name, CreationTime: g.CreationTime, Arn: s.GroupARN(g.Name) + ":*"}

@@ -6,10 +6,8 @@ import "github.com/portolan/portolan/internal/awsapi"
 // store lists (and streams may run in descending order), so they do not fit
 // awsapi.Paginate's one sorted slice; they share its token format: the last
 // name returned, so resuming "after it" stays right when groups or streams
-// come and go.
-func encodeNameToken(s string) string { return awsapi.PageToken(s) }
-
-// decodeNameToken refuses an empty token too: NextToken "" names no item.
+// come and go. decodeNameToken refuses an empty token too: NextToken ""
+// names no item.
 func decodeNameToken(tok string) (string, error) {
 	name, ok := awsapi.PageTokenKey(tok)
 	if !ok || name == "" {
