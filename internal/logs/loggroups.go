@@ -280,7 +280,7 @@ func (s *Service) resolveGroup(name, identifier *string) (string, error) {
 		return *name, checkGroupName("logGroupName", *name)
 	case identifier != nil:
 		id := *identifier
-		if strings.HasPrefix(id, "arn:") {
+		if awsapi.IsARN(id) {
 			g, ok := s.groupFromARN(id)
 			if !ok {
 				return "", errGroupNotFound
