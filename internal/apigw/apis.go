@@ -140,7 +140,7 @@ func (s *Service) quickCreate(rec *apiRecord, in *CreateApiInput) (*Stage, error
 	if in.CredentialsArn != nil {
 		return nil, badRequest("CredentialsArn is not supported by Portolan: quick create targets are HTTP URLs")
 	}
-	if strings.HasPrefix(target, "arn:") {
+	if awsapi.IsARN(target) {
 		return nil, badRequest("Quick create with a Lambda function target is not supported by Portolan; use an HTTP URL")
 	}
 	integ := &Integration{IntegrationId: awsapi.RandomID(7), IntegrationType: IntegrationHTTPProxy, IntegrationUri: target, IntegrationMethod: "ANY"}

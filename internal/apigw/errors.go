@@ -6,17 +6,23 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
-// apigatewayv2's declared errors (restJson1: the code travels in
-// x-amzn-ErrorType, the text in "message"): NotFoundException 404,
-// BadRequestException 400, ConflictException 409, TooManyRequestsException
-// 429. NotFoundException also declares "resourceType".
+// apigatewayv2's declared errors, one kind per code (restJson1: the code
+// travels in x-amzn-ErrorType, the text in "message"); callers in other
+// packages test for them with errors.Is. NotFoundException also declares
+// "resourceType".
+var (
+	ErrBadRequest      = awsapi.Kind("BadRequestException", http.StatusBadRequest)
+	ErrNotFound        = awsapi.Kind("NotFoundException", http.StatusNotFound)
+	ErrConflict        = awsapi.Kind("ConflictException", http.StatusConflict)
+	ErrTooManyRequests = awsapi.Kind("TooManyRequestsException", http.StatusTooManyRequests)
+)
 
 func badRequest(format string, args ...any) *awsapi.Error {
-	return awsapi.StatusErrorf(http.StatusBadRequest, "BadRequestException", format, args...)
+	return ErrBadRequest.Newf(format, args...)
 }
 
 func conflict(format string, args ...any) *awsapi.Error {
-	return awsapi.StatusErrorf(http.StatusConflict, "ConflictException", format, args...)
+	return ErrConflict.Newf(format, args...)
 }
 
 // notFound follows the text AWS uses, "Invalid API identifier specified
@@ -26,8 +32,8 @@ func (s *Service) notFound(resourceType, id string) *awsapi.Error {
 	if resourceType == "Api" {
 		label = "API"
 	}
-	return awsapi.StatusErrorf(http.StatusNotFound, "NotFoundException", "Invalid %s identifier specified %s:%s", label, s.cfg.AccountID, id).
+	return ErrNotFound.Newf("Invalid %s identifier specified %s:%s", label, s.cfg.AccountID, id).
 		With("resourceType", resourceType)
 }
 
-var errBusy = awsapi.StatusErrorf(http.StatusTooManyRequests, "TooManyRequestsException", "Too many concurrent changes to the same API; retry")
+var errBusy = ErrTooManyRequests.Newf("Too many concurrent changes to the same API; retry")

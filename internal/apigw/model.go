@@ -1,10 +1,6 @@
 package apigw
 
-import (
-	"time"
-
-	"github.com/portolan/portolan/internal/awsapi"
-)
+import "time"
 
 // Wire shapes of apigatewayv2 (restJson1). Member names are AWS's,
 // lowerCamelCase on the wire, checked against the field names that
@@ -56,11 +52,11 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(s) < 2 || s[0] != '"' {
-		return awsapi.StatusErrorf(400, "BadRequestException", "invalid timestamp %s", s)
+		return ErrBadRequest.Newf("invalid timestamp %s", s)
 	}
 	tt, err := time.Parse(time.RFC3339Nano, s[1:len(s)-1])
 	if err != nil {
-		return awsapi.StatusErrorf(400, "BadRequestException", "invalid timestamp %s", s)
+		return ErrBadRequest.Newf("invalid timestamp %s", s)
 	}
 	*t = Timestamp(tt)
 	return nil

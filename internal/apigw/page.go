@@ -1,8 +1,9 @@
 package apigw
 
 import (
-	"encoding/base64"
 	"strconv"
+
+	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // maxPageSize caps maxResults. The API reference types maxResults as a
@@ -16,34 +17,27 @@ type PageInput struct {
 	NextToken  string `json:"-"`
 }
 
-// page cuts an id-ordered listing after the id the token names. Tokens are
-// opaque to clients: the base64 of the last id returned. Without maxResults
-// the whole remainder is one page (AWS's default page size is undocumented).
+// pager is apigatewayv2's paging. Without maxResults the whole remainder
+// is one page (AWS's default page size is undocumented).
+var pager = awsapi.Pager{
+	Max:      maxPageSize,
+	BadSize:  badRequest("maxResults must be a number between 1 and %d", maxPageSize),
+	BadToken: badRequest("The nextToken is invalid"),
+}
+
+// page cuts an id-ordered listing after the id the token names. maxResults
+// travels as a string: one that is not a number is refused as one out of
+// range.
 func page[T any](items []T, id func(T) string, in PageInput) ([]T, string, error) {
-	limit := len(items)
+	var size *int
 	if in.MaxResults != "" {
 		n, err := strconv.Atoi(in.MaxResults)
-		if err != nil || n < 1 || n > maxPageSize {
-			return nil, "", badRequest("maxResults must be a number between 1 and %d", maxPageSize)
-		}
-		limit = n
-	}
-	start := 0
-	if in.NextToken != "" {
-		after, err := base64.RawURLEncoding.DecodeString(in.NextToken)
 		if err != nil {
-			return nil, "", badRequest("The nextToken is invalid")
+			return nil, "", pager.BadSize
 		}
-		for start < len(items) && id(items[start]) <= string(after) {
-			start++
-		}
+		size = &n
 	}
-	end := min(start+limit, len(items))
-	next := ""
-	if end < len(items) {
-		next = base64.RawURLEncoding.EncodeToString([]byte(id(items[end-1])))
-	}
-	return items[start:end], next, nil
+	return awsapi.Paginate(pager, items, id, in.NextToken, size)
 }
 
 // Page is a listing's envelope: {"items":[...],"nextToken":"..."}.

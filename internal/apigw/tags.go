@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -39,11 +41,11 @@ type taggable struct {
 // .../apis/{id}/stages/{name} and .../vpclinks/{id} (the resources
 // apigatewayv2 tags) to their records.
 func (s *Service) resolveARN(arn string) (taggable, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "apigateway" {
+	a, ok := awsapi.ParseARN(arn)
+	if !ok || a.Service != "apigateway" {
 		return taggable{}, badRequest("Invalid resource ARN %s", arn)
 	}
-	path := strings.Split(strings.TrimPrefix(parts[5], "/"), "/")
+	path := strings.Split(strings.TrimPrefix(a.Resource, "/"), "/")
 	switch {
 	case len(path) == 2 && path[0] == "apis":
 		return taggable{key: apiKey(path[1]), kind: "Api", id: path[1]}, nil
@@ -106,9 +108,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) error {
 		if tags == nil {
 			tags = map[string]string{}
 		}
-		for k, v := range in.Tags {
-			tags[k] = v
-		}
+		maps.Copy(tags, in.Tags)
 		return tags, validateTags(tags)
 	})
 	return err

@@ -1,11 +1,13 @@
 package apigw
 
 import (
+	"maps"
 	"net/url"
 	"regexp"
 	"strings"
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
+	"github.com/portolan/portolan/internal/awsapi"
 )
 
 var (
@@ -186,16 +188,23 @@ func validateAccessLog(a *AccessLogSettings) error {
 }
 
 func validateTags(tags map[string]string) error {
-	if len(tags) > 50 {
-		return badRequest("A resource can have at most 50 tags")
+	fault, key := awsapi.CheckTags(len(tags), maps.All(tags))
+	if fault == awsapi.TooManyTags {
+		return badRequest("A resource can have at most %d tags", awsapi.MaxTags)
 	}
-	for k, v := range tags {
-		if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return badRequest("Invalid tag key %q", k)
+	// apigatewayv2 also reserves the "aws:" prefix; a tag's key is judged
+	// before its value.
+	for k := range tags {
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			fault, key = awsapi.BadTagKey, k
+			break
 		}
-		if len(v) > 256 {
-			return badRequest("Tag value for %q is longer than 256 characters", k)
-		}
+	}
+	switch fault {
+	case awsapi.BadTagKey:
+		return badRequest("Invalid tag key %q", key)
+	case awsapi.BadTagValue:
+		return badRequest("Tag value for %q is longer than 256 characters", key)
 	}
 	return nil
 }

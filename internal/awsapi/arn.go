@@ -57,3 +57,9 @@ func IAMRoleARN(account, name string) string { return ARN("iam", "", account, "r
 // AccountRootARN is the principal AWS reports for calls made by an account
 // itself (ECS's createdBy, registeredBy).
 func AccountRootARN(account string) string { return ARN("iam", "", account, "root") }
+
+// IsServiceARN reports whether s starts as an ARN of service in the aws
+// partition (the one ARN builds), whatever follows: the test a service
+// makes to tell "an ARN of mine that names nothing" (a not-found error)
+// from "not my ARN at all" (a validation error), even for a truncated one.
+func IsServiceARN(s, service string) bool { return strings.HasPrefix(s, "arn:aws:"+service+":") }

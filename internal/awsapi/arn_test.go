@@ -63,3 +63,23 @@ func FuzzParseARN(f *testing.F) {
 		}
 	})
 }
+
+func TestIsServiceARN(t *testing.T) {
+	for _, tc := range []struct {
+		in, service string
+		want        bool
+	}{
+		{"arn:aws:logs:us-east-1:0:log-group:/ecs/x:*", "logs", true},
+		{"arn:aws:logs:us-east-1", "logs", true},
+		{"arn:aws:logs:", "logs", true},
+		{"arn:aws:logs", "logs", false},
+		{"arn:aws:logsx:us-east-1:0:x", "logs", false},
+		{"arn:aws-cn:logs:cn-north-1:0:log-group:x", "logs", false},
+		{"arn:aws:ecs:us-east-1:0:cluster/default", "logs", false},
+		{"/ecs/x", "logs", false},
+	} {
+		if got := IsServiceARN(tc.in, tc.service); got != tc.want {
+			t.Errorf("IsServiceARN(%q, %q) = %v", tc.in, tc.service, got)
+		}
+	}
+}

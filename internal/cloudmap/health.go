@@ -52,7 +52,7 @@ func (r *Registry) GetInstancesHealthStatus(ctx context.Context, in *GetInstance
 		}
 		ids = append([]string(nil), in.Instances...)
 	}
-	pg, next, err := page(ids, func(s string) string { return s }, in.NextToken, in.MaxResults, 100)
+	pg, next, err := page(ids, func(s string) string { return s }, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

@@ -165,7 +165,7 @@ func (r *Registry) ListInstances(ctx context.Context, in *ListInstancesInput) (*
 			all = append(all, InstanceSummary{Id: inst.Id, Attributes: inst.Attributes, CreatedByAccount: inst.CreatedByAccount})
 		}
 	}
-	pg, next, err := page(all, func(s InstanceSummary) string { return s.Id }, in.NextToken, in.MaxResults, 100)
+	pg, next, err := page(all, func(s InstanceSummary) string { return s.Id }, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

@@ -340,7 +340,7 @@ func (r *Registry) ListNamespaces(ctx context.Context, in *ListInput) (*ListName
 			all = append(all, n)
 		}
 	}
-	pg, next, err := page(all, func(n Namespace) string { return n.Id }, in.NextToken, in.MaxResults, 100)
+	pg, next, err := page(all, func(n Namespace) string { return n.Id }, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func (r *Registry) ListOperations(ctx context.Context, in *ListInput) (*ListOper
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].key < all[j].key })
-	pg, next, err := page(all, func(e entry) string { return e.key }, in.NextToken, in.MaxResults, 100)
+	pg, next, err := page(all, func(e entry) string { return e.key }, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

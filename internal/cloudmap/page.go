@@ -1,8 +1,9 @@
 package cloudmap
 
 import (
-	"encoding/base64"
 	"strings"
+
+	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // ListInput is the input of ListNamespaces, ListServices and ListOperations.
@@ -51,32 +52,30 @@ func conditionHolds(f Filter, v string) (bool, error) {
 	return false, invalidInput("Filter condition %q is invalid", f.Condition)
 }
 
-// page cuts a key-ordered listing after the key a NextToken names. Tokens
-// are opaque to clients: the base64 of the last key returned.
-func page[T any](items []T, key func(T) string, token string, max int32, limit int32) ([]T, *string, error) {
-	if max == 0 {
-		max = limit
+// maxPageSize is the largest MaxResults of every List operation, and the
+// page size when MaxResults is absent (0).
+const maxPageSize = 100
+
+var pager = awsapi.Pager{
+	Max:      maxPageSize,
+	Default:  maxPageSize,
+	BadSize:  invalidInput("MaxResults must be between 1 and %d", maxPageSize),
+	BadToken: invalidInput("NextToken is invalid"),
+}
+
+// page cuts a key-ordered listing after the key a NextToken names.
+// MaxResults 0 is the member left out.
+func page[T any](items []T, key func(T) string, token string, maxResults int32) ([]T, *string, error) {
+	var size *int
+	if maxResults != 0 {
+		n := int(maxResults)
+		size = &n
 	}
-	if max < 1 || max > limit {
-		return nil, nil, invalidInput("MaxResults must be between 1 and %d", limit)
+	pg, next, err := awsapi.Paginate(pager, items, key, token, size)
+	if err != nil {
+		return nil, nil, err
 	}
-	start := 0
-	if token != "" {
-		after, err := base64.RawURLEncoding.DecodeString(token)
-		if err != nil {
-			return nil, nil, invalidInput("NextToken is invalid")
-		}
-		for start < len(items) && key(items[start]) <= string(after) {
-			start++
-		}
-	}
-	end := min(start+int(max), len(items))
-	var next *string
-	if end < len(items) {
-		t := base64.RawURLEncoding.EncodeToString([]byte(key(items[end-1])))
-		next = &t
-	}
-	return items[start:end], next, nil
+	return pg, awsapi.StringPtr(next), nil
 }
 
 // nonNil makes an empty listing encode as [] rather than null, as AWS sends it.

@@ -209,7 +209,7 @@ func (r *Registry) ListServices(ctx context.Context, in *ListInput) (*ListServic
 		}
 		all = append(all, s)
 	}
-	pg, next, err := page(all, func(s Service) string { return s.Id }, in.NextToken, in.MaxResults, 100)
+	pg, next, err := page(all, func(s Service) string { return s.Id }, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -24,11 +25,11 @@ type ListTagsForResourceOutput struct{ Tags []Tag }
 
 // taggable names the store key of the namespace or service an ARN points at.
 func taggable(arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "servicediscovery" {
+	a, ok := awsapi.ParseARN(arn)
+	if !ok || a.Service != "servicediscovery" {
 		return "", invalidInput("ResourceARN %q is not a Cloud Map ARN", arn)
 	}
-	switch kind, id, _ := strings.Cut(parts[5], "/"); kind {
+	switch kind, id, _ := a.Typed(); kind {
 	case "namespace":
 		return nsKey(id), nil
 	case "service":
@@ -78,17 +79,7 @@ func (r *Registry) TagResource(ctx context.Context, in *TagResourceInput) (*stru
 		return nil, err
 	}
 	_, err := r.editTags(ctx, in.ResourceARN, func(tags []Tag) ([]Tag, error) {
-		for _, t := range in.Tags {
-			replaced := false
-			for i := range tags {
-				if tags[i].Key == t.Key {
-					tags[i].Value, replaced = t.Value, true
-				}
-			}
-			if !replaced {
-				tags = append(tags, t)
-			}
-		}
+		tags = awsapi.MergeTags(tags, in.Tags, tagKey)
 		if len(tags) > maxTags {
 			return nil, tooManyTags(in.ResourceARN)
 		}
@@ -102,17 +93,7 @@ func (r *Registry) TagResource(ctx context.Context, in *TagResourceInput) (*stru
 
 func (r *Registry) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
 	_, err := r.editTags(ctx, in.ResourceARN, func(tags []Tag) ([]Tag, error) {
-		kept := tags[:0]
-		for _, t := range tags {
-			drop := false
-			for _, k := range in.TagKeys {
-				drop = drop || t.Key == k
-			}
-			if !drop {
-				kept = append(kept, t)
-			}
-		}
-		return kept, nil
+		return awsapi.RemoveTags(tags, in.TagKeys, tagKey), nil
 	})
 	if err != nil {
 		return nil, err
@@ -139,3 +120,5 @@ func (r *Registry) ListTagsForResource(ctx context.Context, in *ResourceARNInput
 	}
 	return &ListTagsForResourceOutput{Tags: nonNil(tags)}, nil
 }
+
+func tagKey(t Tag) string { return t.Key }

@@ -5,11 +5,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // Limits from the Cloud Map API model and developer guide (spec §A).
 const (
-	maxTags                = 50
+	maxTags                = awsapi.MaxTags
 	maxNamespaces          = 50
 	maxInstancesPerService = 1000
 	maxCustomAttributes    = 30
@@ -40,7 +42,7 @@ func printableASCII(s string) bool {
 func validateNamespaceName(typ, name string) error {
 	switch typ {
 	case NamespaceHTTP:
-		if name == "" || len(name) > 1024 || !printableASCII(name) || strings.HasPrefix(name, "arn:") {
+		if name == "" || len(name) > 1024 || !printableASCII(name) || awsapi.IsARN(name) {
 			return invalidInput("Namespace name %q is invalid: it must be 1 to 1024 printable ASCII characters and must not start with arn:", name)
 		}
 	case NamespaceDNSPrivate:
@@ -90,16 +92,13 @@ func validateTTL(ttl *int64, what string) error {
 }
 
 func validateTags(arn string, tags []Tag) error {
-	if len(tags) > maxTags {
+	switch fault, key := awsapi.CheckTags(len(tags), awsapi.TagList(tags, func(t Tag) (string, string) { return t.Key, t.Value })); fault {
+	case awsapi.TooManyTags:
 		return tooManyTags(arn)
-	}
-	for _, t := range tags {
-		if len(t.Key) < 1 || len(t.Key) > 128 {
-			return invalidInput("Tag key %q must be 1 to 128 characters", t.Key)
-		}
-		if len(t.Value) > 256 {
-			return invalidInput("Tag value for key %q must be at most 256 characters", t.Key)
-		}
+	case awsapi.BadTagKey:
+		return invalidInput("Tag key %q must be 1 to 128 characters", key)
+	case awsapi.BadTagValue:
+		return invalidInput("Tag value for key %q must be at most 256 characters", key)
 	}
 	return nil
 }
@@ -310,12 +309,12 @@ func resolveID(kind, idOrARN string) (string, error) {
 	if len(idOrARN) > 255 {
 		return "", invalidInput("%s id %q is too long", kind, idOrARN)
 	}
-	if !strings.HasPrefix(idOrARN, "arn:") {
+	if !awsapi.IsARN(idOrARN) {
 		return idOrARN, nil
 	}
-	parts := strings.SplitN(idOrARN, ":", 6)
-	if len(parts) != 6 || parts[2] != "servicediscovery" || !strings.HasPrefix(parts[5], kind+"/") {
+	id, ok := awsapi.ResourceOf(idOrARN, "servicediscovery", kind)
+	if !ok {
 		return "", invalidInput("%q is not a valid %s ARN", idOrARN, kind)
 	}
-	return strings.TrimPrefix(parts[5], kind+"/"), nil
+	return id, nil
 }

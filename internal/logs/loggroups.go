@@ -153,7 +153,7 @@ func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsIn
 			continue
 		}
 		if len(out.LogGroups) == limit {
-			out.NextToken = encodeNameToken(out.LogGroups[limit-1].LogGroupName)
+			out.NextToken = awsapi.PageToken(out.LogGroups[limit-1].LogGroupName)
 			break
 		}
 		o := LogGroup{LogGroupName: g.Name, CreationTime: g.CreationTime, Arn: s.GroupARN(g.Name) + ":*"}
@@ -280,7 +280,7 @@ func (s *Service) resolveGroup(name, identifier *string) (string, error) {
 		return *name, checkGroupName("logGroupName", *name)
 	case identifier != nil:
 		id := *identifier
-		if strings.HasPrefix(id, "arn:") {
+		if awsapi.IsARN(id) {
 			g, ok := s.groupFromARN(id)
 			if !ok {
 				return "", errGroupNotFound

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -144,7 +145,7 @@ func (s *Service) DescribeLogStreams(ctx context.Context, in *DescribeLogStreams
 			continue
 		}
 		if len(out.LogStreams) == limit {
-			out.NextToken = encodeNameToken(lastKey)
+			out.NextToken = awsapi.PageToken(lastKey)
 			break
 		}
 		out.LogStreams = append(out.LogStreams, s.streamOut(group, st))

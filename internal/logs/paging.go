@@ -1,19 +1,23 @@
 package logs
 
-import "encoding/base64"
+import "github.com/portolan/portolan/internal/awsapi"
 
-// Paging tokens for the Describe operations carry the last name returned:
-// resuming "after it" stays right when groups or streams come and go.
-func encodeNameToken(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
-
+// DescribeLogGroups and DescribeLogStreams page while they filter what the
+// store lists (and streams may run in descending order), so they do not fit
+// awsapi.Paginate's one sorted slice; they share its token format: the last
+// name returned, so resuming "after it" stays right when groups or streams
+// come and go. decodeNameToken refuses an empty token too: NextToken ""
+// names no item.
 func decodeNameToken(tok string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) == 0 {
+	name, ok := awsapi.PageTokenKey(tok)
+	if !ok || name == "" {
 		return "", errBadToken
 	}
-	return string(b), nil
+	return name, nil
 }
 
+// checkLimit answers with the limit it was given in the message, as AWS's
+// validation errors do, which a Pager's fixed BadSize cannot.
 func checkLimit(limit *int32, max int) (int, error) {
 	if limit == nil {
 		return max, nil

@@ -3,16 +3,18 @@ package logs
 import (
 	"context"
 	"errors"
-	"strings"
+	"maps"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
+// checkTags checks the length of every key and value; it leaves the count
+// to its callers (n is 0), which check it after the lengths and, for
+// TagResource, on the merged set.
 func checkTags(tags map[string]string) error {
-	for k, v := range tags {
-		if k == "" || len(k) > 128 || len(v) > 256 {
-			return errTagLength
-		}
+	if fault, _ := awsapi.CheckTags(0, maps.All(tags)); fault != awsapi.TagsValid {
+		return errTagLength
 	}
 	return nil
 }
@@ -26,12 +28,8 @@ func (s *Service) addTags(ctx context.Context, group string, tags map[string]str
 	}
 	return s.updateGroup(ctx, group, func(g *groupRecord) error {
 		merged := make(map[string]string, len(g.Tags)+len(tags))
-		for k, v := range g.Tags {
-			merged[k] = v
-		}
-		for k, v := range tags {
-			merged[k] = v
-		}
+		maps.Copy(merged, g.Tags)
+		maps.Copy(merged, tags)
 		if len(merged) > maxTags {
 			return tooMany
 		}
@@ -97,7 +95,7 @@ func (s *Service) arnGroup(arn string) (string, error) {
 	if g, ok := s.groupFromARN(arn); ok {
 		return g, nil
 	}
-	if strings.HasPrefix(arn, "arn:aws:logs:") {
+	if awsapi.IsServiceARN(arn, "logs") {
 		return "", errResourceNotFound
 	}
 	return "", invalidParam("Invalid resource ARN: %s", arn)

@@ -1,12 +1,9 @@
 package mapping
 
 import (
-	"net/http"
 	"net/textproto"
 	"sort"
 	"strings"
-
-	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // MappingAction is what a mapping does to its target.
@@ -161,12 +158,6 @@ func parseMapping(key, value string) (RequestMapping, error) {
 	}
 	m.Value = t
 	return m, nil
-}
-
-// badRequest is the error the control plane returns as is: apigatewayv2
-// (and apigateway v1) refuse a bad mapping with BadRequestException.
-func badRequest(format string, args ...any) *awsapi.Error {
-	return awsapi.StatusErrorf(http.StatusBadRequest, "BadRequestException", format, args...)
 }
 
 type templateError string
