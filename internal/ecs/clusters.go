@@ -39,7 +39,7 @@ func (c *Control) CreateCluster(ctx context.Context, in *CreateClusterInput) (*C
 			return nil, invalidParameter("The specified capacity provider %s does not exist.", p)
 		}
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	var out ClusterOutput
@@ -165,7 +165,7 @@ func (c *Control) ListClusters(ctx context.Context, in *ListInput) (*ListCluster
 		}
 	}
 	sort.Strings(arns)
-	page, next, err := paginate(arns, in.NextToken, in.MaxResults, 100)
+	page, next, err := paginate(listPager, arns, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

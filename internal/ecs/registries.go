@@ -142,7 +142,7 @@ func (c *Control) ListServicesByNamespace(ctx context.Context, in *ListServicesB
 		}
 	}
 	sort.Strings(arns)
-	page, next, err := paginate(arns, in.NextToken, listMax(in.MaxResults), 100)
+	page, next, err := paginate(servicePager, arns, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

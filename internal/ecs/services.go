@@ -135,7 +135,7 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 	if *in.DesiredCount < 0 {
 		return nil, invalidParameter("desiredCount must be at least 0.")
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	cluster, err := clusterName(in.Cluster)
@@ -637,21 +637,11 @@ func (c *Control) ListServices(ctx context.Context, in *ListServicesInput) (*Lis
 		arns = append(arns, rec.ServiceArn)
 	}
 	sort.Strings(arns)
-	page, next, err := paginate(arns, in.NextToken, listMax(in.MaxResults), 100)
+	page, next, err := paginate(servicePager, arns, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
 	return &ListServicesOutput{ServiceArns: page, NextToken: next}, nil
-}
-
-// listMax applies the service listings' default page of 10 (their maximum
-// is 100).
-func listMax(max *int32) *int32 {
-	if max != nil {
-		return max
-	}
-	ten := int32(10)
-	return &ten
 }
 
 // serviceTaskViews returns a cluster's service tasks by service name.
