@@ -5,7 +5,6 @@ import (
 	"errors"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/portolan/portolan/internal/store"
 )
@@ -239,8 +238,7 @@ func clusterName(ref string) (string, error) {
 	if ref == "" {
 		return "default", nil
 	}
-	if strings.HasPrefix(ref, "arn:") {
-		_, name, ok := strings.Cut(ref, ":cluster/")
+	if name, isARN, ok := arnResource(ref, "cluster"); isARN {
 		if !ok || name == "" {
 			return "", invalidParameter("Invalid cluster ARN: %s", ref)
 		}

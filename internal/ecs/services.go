@@ -176,14 +176,14 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 		if err != nil {
 			return store.Txn{}, err
 		}
-		roleArn := "arn:aws:iam::" + c.cfg.AccountID + ":role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
+		roleArn := awsapi.IAMRoleARN(c.cfg.AccountID, "aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
 		if in.Role != "" {
 			if td.NetworkMode == "awsvpc" {
 				return store.Txn{}, invalidParameter("You cannot specify an IAM role for services that require a service linked role.")
 			}
 			roleArn = in.Role
-			if !strings.HasPrefix(roleArn, "arn:") {
-				roleArn = "arn:aws:iam::" + c.cfg.AccountID + ":role/" + in.Role
+			if !awsapi.IsARN(roleArn) {
+				roleArn = awsapi.IAMRoleARN(c.cfg.AccountID, in.Role)
 			}
 		}
 		key := serviceKey(cluster, in.ServiceName)
@@ -212,7 +212,7 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 			serviceSettings: settings,
 			RoleArn:         roleArn,
 			CreatedAt:       now,
-			CreatedBy:       "arn:aws:iam::" + c.cfg.AccountID + ":root",
+			CreatedBy:       awsapi.AccountRootARN(c.cfg.AccountID),
 			Tags:            in.Tags,
 			Deployments:     []*deploymentRecord{newDeployment(spec, now)},
 			Events:          []ServiceEvent{},
@@ -496,8 +496,7 @@ func (c *Control) serviceRef(clusterRef, ref string) (string, string, error) {
 	if ref == "" {
 		return "", "", invalidParameter("service is required.")
 	}
-	if strings.HasPrefix(ref, "arn:") {
-		_, rest, ok := strings.Cut(ref, ":service/")
+	if rest, isARN, ok := arnResource(ref, "service"); isARN {
 		if !ok || rest == "" {
 			return "", "", invalidParameter("Invalid service ARN: %s", ref)
 		}

@@ -165,7 +165,7 @@ func (c *Control) validateTaskDefinition(in *RegisterTaskDefinitionInput) (*Task
 		IpcMode:                 in.IpcMode,
 		EphemeralStorage:        in.EphemeralStorage,
 		RequiresAttributes:      []Attribute{},
-		RegisteredBy:            "arn:aws:iam::" + c.cfg.AccountID + ":root",
+		RegisteredBy:            awsapi.AccountRootARN(c.cfg.AccountID),
 	}
 	var cpu, mem int
 	if in.Cpu != "" {
@@ -409,8 +409,7 @@ func (c *Control) resolveTaskDefinition(ctx context.Context, ref string) (*taskD
 	if ref == "" {
 		return nil, store.KV{}, invalidParameter("taskDefinition is required.")
 	}
-	if strings.HasPrefix(ref, "arn:") {
-		_, r, ok := strings.Cut(ref, ":task-definition/")
+	if r, isARN, ok := arnResource(ref, "task-definition"); isARN {
 		if !ok {
 			return nil, store.KV{}, invalidParameter("Invalid task definition ARN: %s", ref)
 		}
@@ -468,7 +467,7 @@ type DeregisterTaskDefinitionInput struct {
 // already using it keep running.
 func (c *Control) DeregisterTaskDefinition(ctx context.Context, in *DeregisterTaskDefinitionInput) (*TaskDefinitionOutput, error) {
 	ref := in.TaskDefinition
-	if i := strings.LastIndex(ref, "/"); strings.HasPrefix(ref, "arn:") && i >= 0 {
+	if i := strings.LastIndex(ref, "/"); awsapi.IsARN(ref) && i >= 0 {
 		ref = ref[i+1:]
 	}
 	if !strings.Contains(ref, ":") {

@@ -344,8 +344,7 @@ func (c *Control) taskRef(clusterRef, task string) (string, string, error) {
 	if task == "" {
 		return "", "", invalidParameter("task is required.")
 	}
-	if strings.HasPrefix(task, "arn:") {
-		_, rest, ok := strings.Cut(task, ":task/")
+	if rest, isARN, ok := arnResource(task, "task"); isARN {
 		if !ok {
 			return "", "", invalidParameter("Invalid task ARN: %s", task)
 		}
