@@ -28,7 +28,11 @@ type ListTagsForResourceOutput struct {
 	Tags []Tag `json:"tags"`
 }
 
-// taggedKey finds the store key of the resource an ARN names.
+// taggedKey finds the store key of the resource an ARN names. It keeps
+// its own reading rather than awsapi.ParseARN: it has always taken
+// region:account:resource from after the first ":ecs:", with or without
+// a well-formed "arn:partition:" before it, and ParseARN would refuse
+// some of what it accepts.
 func (c *Control) taggedKey(arn string) (string, error) {
 	_, resource, ok := strings.Cut(arn, ":ecs:")
 	if !ok {
