@@ -1,6 +1,9 @@
 package awsapi
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+	"strconv"
+)
 
 // Pager is one service's way of paging its listings: the page sizes it
 // allows and the errors it answers bad input with. The listing itself is
@@ -43,6 +46,35 @@ func Paginate[T any](p Pager, items []T, key func(T) string, token string, maxRe
 	end := min(start+size, len(items))
 	if end < len(items) {
 		next = base64.RawURLEncoding.EncodeToString([]byte(key(items[end-1])))
+	}
+	return items[start:end], next, nil
+}
+
+// PaginateByPosition pages a listing in an order no key sorts by (ECS's
+// ListTaskDefinitions with sort DESC): the token is the decimal position
+// reached, so a listing that changes between two calls may repeat or
+// skip an item. A token past the end of items is bad.
+func PaginateByPosition[T any](p Pager, items []T, token string, maxResults *int) (page []T, next string, err error) {
+	size := p.Default
+	if maxResults != nil {
+		size = *maxResults
+		if size < 1 || size > p.Max {
+			return nil, "", p.BadSize
+		}
+	}
+	if size == 0 {
+		size = len(items)
+	}
+	start := 0
+	if token != "" {
+		start, err = strconv.Atoi(token)
+		if err != nil || start < 0 || start > len(items) {
+			return nil, "", p.BadToken
+		}
+	}
+	end := min(start+size, len(items))
+	if end < len(items) {
+		next = strconv.Itoa(end)
 	}
 	return items[start:end], next, nil
 }

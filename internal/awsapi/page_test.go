@@ -54,6 +54,48 @@ func TestPaginate(t *testing.T) {
 	}
 }
 
+func TestPaginateByPosition(t *testing.T) {
+	badSize, badToken := Kind("InvalidInput", 400).Newf("size"), Kind("InvalidInput", 400).Newf("token")
+	p := Pager{Max: 3, Default: 2, BadSize: badSize, BadToken: badToken}
+	items := []string{"e", "d", "c", "b", "a"} // descending: no key order
+	n := func(i int) *int { return &i }
+
+	for _, size := range []*int{nil, n(1), n(2), n(3)} {
+		var got []string
+		token := ""
+		for pages := 0; ; pages++ {
+			page, next, err := PaginateByPosition(p, items, token, size)
+			if err != nil || pages > len(items) {
+				t.Fatalf("size %v: page %d: %v", size, pages, err)
+			}
+			got = append(got, page...)
+			if next == "" {
+				break
+			}
+			token = next
+		}
+		if !slices.Equal(got, items) {
+			t.Errorf("size %v: walked %v", size, got)
+		}
+	}
+	if page, next, err := PaginateByPosition(p, items, "", n(2)); err != nil || next != "2" || !slices.Equal(page, []string{"e", "d"}) {
+		t.Errorf("first page: %v %q %v", page, next, err)
+	}
+	if page, next, err := PaginateByPosition(p, items, "5", nil); err != nil || next != "" || len(page) != 0 {
+		t.Errorf("token at the end: %v %q %v", page, next, err)
+	}
+	for _, bad := range []int{0, -1, 4} {
+		if _, _, err := PaginateByPosition(p, items, "", n(bad)); err != badSize {
+			t.Errorf("maxResults %d: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"x", "-1", "6"} {
+		if _, _, err := PaginateByPosition(p, items, bad, nil); err != badToken {
+			t.Errorf("token %q: %v", bad, err)
+		}
+	}
+}
+
 func TestStringPtr(t *testing.T) {
 	if StringPtr("") != nil || *StringPtr("x") != "x" {
 		t.Fatal("StringPtr")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/portolan/portolan/internal/store"
 )
@@ -39,7 +38,7 @@ func (c *Control) CreateCluster(ctx context.Context, in *CreateClusterInput) (*C
 			return nil, invalidParameter("The specified capacity provider %s does not exist.", p)
 		}
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	var out ClusterOutput
@@ -165,7 +164,7 @@ func (c *Control) ListClusters(ctx context.Context, in *ListInput) (*ListCluster
 		}
 	}
 	sort.Strings(arns)
-	page, next, err := paginate(arns, in.NextToken, in.MaxResults, 100)
+	page, next, err := paginate(listPager, arns, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
@@ -239,8 +238,7 @@ func clusterName(ref string) (string, error) {
 	if ref == "" {
 		return "default", nil
 	}
-	if strings.HasPrefix(ref, "arn:") {
-		_, name, ok := strings.Cut(ref, ":cluster/")
+	if name, isARN, ok := arnResource(ref, "cluster"); isARN {
 		if !ok || name == "" {
 			return "", invalidParameter("Invalid cluster ARN: %s", ref)
 		}

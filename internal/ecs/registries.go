@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
-
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -33,7 +33,7 @@ func (c *Control) validateRegistries(ctx context.Context, td *TaskDefinition, re
 		return invalidParameter("serviceRegistries cannot be used: Cloud Map is not running in this server.")
 	}
 	r := regs[0]
-	if !strings.HasPrefix(r.RegistryArn, "arn:") || !strings.Contains(r.RegistryArn, ":servicediscovery:") {
+	if !awsapi.IsARN(r.RegistryArn) || !strings.Contains(r.RegistryArn, ":servicediscovery:") {
 		return invalidParameter("registryArn must be the ARN of an AWS Cloud Map service, got %q.", r.RegistryArn)
 	}
 	out, err := c.cfg.CloudMap.GetService(ctx, &cloudmap.IdInput{Id: r.RegistryArn})
@@ -142,7 +142,7 @@ func (c *Control) ListServicesByNamespace(ctx context.Context, in *ListServicesB
 		}
 	}
 	sort.Strings(arns)
-	page, next, err := paginate(arns, in.NextToken, listMax(in.MaxResults), 100)
+	page, next, err := paginate(servicePager, arns, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (c *Control) ListServicesByNamespace(ctx context.Context, in *ListServicesB
 func inNamespace(rec *serviceRecord, snap *cloudmap.Snapshot, nsID string) bool {
 	for _, d := range rec.Deployments {
 		for _, r := range d.ServiceRegistries {
-			if svc := snap.Service(cloudMapServiceID(r.RegistryArn)); svc != nil && svc.NamespaceId == nsID {
+			if svc := snap.Service(CloudMapServiceID(r.RegistryArn)); svc != nil && svc.NamespaceId == nsID {
 				return true
 			}
 		}
@@ -160,8 +160,11 @@ func inNamespace(rec *serviceRecord, snap *cloudmap.Snapshot, nsID string) bool 
 	return false
 }
 
-// cloudMapServiceID is the id at the end of a Cloud Map service ARN.
-func cloudMapServiceID(arn string) string {
+// CloudMapServiceID is the id at the end of a Cloud Map service ARN (a
+// serviceRegistries registryArn), as Cloud Map's snapshot indexes it.
+// Cloud Map accepts some ARNs awsapi.ResourceOf refuses (an empty
+// partition), so this keeps its own rule: the text after the last "service/".
+func CloudMapServiceID(arn string) string {
 	if i := strings.LastIndex(arn, "service/"); i >= 0 {
 		return arn[i+len("service/"):]
 	}

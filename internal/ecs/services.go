@@ -135,7 +135,7 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 	if *in.DesiredCount < 0 {
 		return nil, invalidParameter("desiredCount must be at least 0.")
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	cluster, err := clusterName(in.Cluster)
@@ -176,14 +176,14 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 		if err != nil {
 			return store.Txn{}, err
 		}
-		roleArn := "arn:aws:iam::" + c.cfg.AccountID + ":role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"
+		roleArn := awsapi.IAMRoleARN(c.cfg.AccountID, "aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS")
 		if in.Role != "" {
 			if td.NetworkMode == "awsvpc" {
 				return store.Txn{}, invalidParameter("You cannot specify an IAM role for services that require a service linked role.")
 			}
 			roleArn = in.Role
-			if !strings.HasPrefix(roleArn, "arn:") {
-				roleArn = "arn:aws:iam::" + c.cfg.AccountID + ":role/" + in.Role
+			if !awsapi.IsARN(roleArn) {
+				roleArn = awsapi.IAMRoleARN(c.cfg.AccountID, in.Role)
 			}
 		}
 		key := serviceKey(cluster, in.ServiceName)
@@ -212,7 +212,7 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 			serviceSettings: settings,
 			RoleArn:         roleArn,
 			CreatedAt:       now,
-			CreatedBy:       "arn:aws:iam::" + c.cfg.AccountID + ":root",
+			CreatedBy:       awsapi.AccountRootARN(c.cfg.AccountID),
 			Tags:            in.Tags,
 			Deployments:     []*deploymentRecord{newDeployment(spec, now)},
 			Events:          []ServiceEvent{},
@@ -496,8 +496,7 @@ func (c *Control) serviceRef(clusterRef, ref string) (string, string, error) {
 	if ref == "" {
 		return "", "", invalidParameter("service is required.")
 	}
-	if strings.HasPrefix(ref, "arn:") {
-		_, rest, ok := strings.Cut(ref, ":service/")
+	if rest, isARN, ok := arnResource(ref, "service"); isARN {
 		if !ok || rest == "" {
 			return "", "", invalidParameter("Invalid service ARN: %s", ref)
 		}
@@ -637,21 +636,11 @@ func (c *Control) ListServices(ctx context.Context, in *ListServicesInput) (*Lis
 		arns = append(arns, rec.ServiceArn)
 	}
 	sort.Strings(arns)
-	page, next, err := paginate(arns, in.NextToken, listMax(in.MaxResults), 100)
+	page, next, err := paginate(servicePager, arns, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
 	return &ListServicesOutput{ServiceArns: page, NextToken: next}, nil
-}
-
-// listMax applies the service listings' default page of 10 (their maximum
-// is 100).
-func listMax(max *int32) *int32 {
-	if max != nil {
-		return max
-	}
-	ten := int32(10)
-	return &ten
 }
 
 // serviceTaskViews returns a cluster's service tasks by service name.

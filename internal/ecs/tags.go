@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -27,7 +28,11 @@ type ListTagsForResourceOutput struct {
 	Tags []Tag `json:"tags"`
 }
 
-// taggedKey finds the store key of the resource an ARN names.
+// taggedKey finds the store key of the resource an ARN names. It keeps
+// its own reading rather than awsapi.ParseARN: it has always taken
+// region:account:resource from after the first ":ecs:", with or without
+// a well-formed "arn:partition:" before it, and ParseARN would refuse
+// some of what it accepts.
 func (c *Control) taggedKey(arn string) (string, error) {
 	_, resource, ok := strings.Cut(arn, ":ecs:")
 	if !ok {
@@ -86,8 +91,8 @@ func (c *Control) editTags(ctx context.Context, arn string, edit func([]Tag) []T
 			return store.Txn{}, nil
 		}
 		tags = edit(tags)
-		if len(tags) > 50 {
-			return store.Txn{}, invalidParameter("A resource can have at most 50 tags.")
+		if len(tags) > awsapi.MaxTags {
+			return store.Txn{}, errTooManyTags
 		}
 		(*rec)["tags"] = tags
 		return store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(key, store.JSON(rec))}}, nil
@@ -107,23 +112,25 @@ func tagsOf(v any) []Tag {
 	return out
 }
 
+// checkTags applies the tag limits every service shares, in ECS's words.
+func checkTags(tags []Tag) error {
+	switch fault, _ := awsapi.CheckTags(len(tags), awsapi.TagList(tags, func(t Tag) (string, string) { return t.Key, t.Value })); fault {
+	case awsapi.TooManyTags:
+		return errTooManyTags
+	case awsapi.BadTagKey, awsapi.BadTagValue:
+		return errBadTag
+	}
+	return nil
+}
+
+func tagKey(t Tag) string { return t.Key }
+
 func (c *Control) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
-	if err := validateTags(in.Tags); err != nil {
+	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	_, err := c.editTags(ctx, in.ResourceArn, func(tags []Tag) []Tag {
-		for _, t := range in.Tags {
-			replaced := false
-			for i := range tags {
-				if tags[i].Key == t.Key {
-					tags[i].Value, replaced = t.Value, true
-				}
-			}
-			if !replaced {
-				tags = append(tags, t)
-			}
-		}
-		return tags
+		return awsapi.MergeTags(tags, in.Tags, tagKey)
 	})
 	if err != nil {
 		return nil, err
@@ -133,13 +140,7 @@ func (c *Control) TagResource(ctx context.Context, in *TagResourceInput) (*struc
 
 func (c *Control) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
 	_, err := c.editTags(ctx, in.ResourceArn, func(tags []Tag) []Tag {
-		var kept []Tag
-		for _, t := range tags {
-			if !contains(in.TagKeys, t.Key) {
-				kept = append(kept, t)
-			}
-		}
-		return nonNil(kept)
+		return nonNil(awsapi.RemoveTags(tags, in.TagKeys, tagKey))
 	})
 	if err != nil {
 		return nil, err

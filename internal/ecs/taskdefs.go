@@ -56,7 +56,7 @@ func (c *Control) RegisterTaskDefinition(ctx context.Context, in *RegisterTaskDe
 	if err != nil {
 		return nil, err
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	err = c.commit(ctx, func() (store.Txn, error) {
@@ -165,7 +165,7 @@ func (c *Control) validateTaskDefinition(in *RegisterTaskDefinitionInput) (*Task
 		IpcMode:                 in.IpcMode,
 		EphemeralStorage:        in.EphemeralStorage,
 		RequiresAttributes:      []Attribute{},
-		RegisteredBy:            "arn:aws:iam::" + c.cfg.AccountID + ":root",
+		RegisteredBy:            awsapi.AccountRootARN(c.cfg.AccountID),
 	}
 	var cpu, mem int
 	if in.Cpu != "" {
@@ -409,8 +409,7 @@ func (c *Control) resolveTaskDefinition(ctx context.Context, ref string) (*taskD
 	if ref == "" {
 		return nil, store.KV{}, invalidParameter("taskDefinition is required.")
 	}
-	if strings.HasPrefix(ref, "arn:") {
-		_, r, ok := strings.Cut(ref, ":task-definition/")
+	if r, isARN, ok := arnResource(ref, "task-definition"); isARN {
 		if !ok {
 			return nil, store.KV{}, invalidParameter("Invalid task definition ARN: %s", ref)
 		}
@@ -468,7 +467,7 @@ type DeregisterTaskDefinitionInput struct {
 // already using it keep running.
 func (c *Control) DeregisterTaskDefinition(ctx context.Context, in *DeregisterTaskDefinitionInput) (*TaskDefinitionOutput, error) {
 	ref := in.TaskDefinition
-	if i := strings.LastIndex(ref, "/"); strings.HasPrefix(ref, "arn:") && i >= 0 {
+	if i := strings.LastIndex(ref, "/"); awsapi.IsARN(ref) && i >= 0 {
 		ref = ref[i+1:]
 	}
 	if !strings.Contains(ref, ":") {
@@ -531,7 +530,7 @@ func (c *Control) ListTaskDefinitions(ctx context.Context, in *ListTaskDefinitio
 	if strings.EqualFold(in.Sort, "DESC") {
 		sort.Sort(sort.Reverse(sort.StringSlice(keys)))
 	}
-	page, next, err := paginateOrdered(keys, in.NextToken, in.MaxResults, 100)
+	page, next, err := paginateByPosition(listPager, keys, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
@@ -574,36 +573,9 @@ func (c *Control) ListTaskDefinitionFamilies(ctx context.Context, in *ListTaskDe
 		}
 	}
 	sort.Strings(families)
-	page, next, err := paginate(families, in.NextToken, in.MaxResults, 100)
+	page, next, err := paginate(listPager, families, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}
 	return &ListTaskDefinitionFamiliesOutput{Families: page, NextToken: next}, nil
-}
-
-// paginateOrdered is paginate for a listing in an order other than
-// ascending: the token is the index reached.
-func paginateOrdered(items []string, token string, max *int32, limit int32) ([]string, *string, error) {
-	n := limit
-	if max != nil {
-		n = *max
-	}
-	if n < 1 || n > limit {
-		return nil, nil, invalidParameter("maxResults must be between 1 and %d.", limit)
-	}
-	start := 0
-	if token != "" {
-		i, err := strconv.Atoi(token)
-		if err != nil || i < 0 || i > len(items) {
-			return nil, nil, invalidParameter("Invalid nextToken.")
-		}
-		start = i
-	}
-	end := min(start+int(n), len(items))
-	var next *string
-	if end < len(items) {
-		t := strconv.Itoa(end)
-		next = &t
-	}
-	return items[start:end], next, nil
 }

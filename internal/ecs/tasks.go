@@ -142,7 +142,7 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 	if in.LaunchType != "" && len(in.CapacityProviderStrategy) > 0 {
 		return nil, invalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
 	}
-	if err := validateTags(in.Tags); err != nil {
+	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
 	var records []*TaskRecord
@@ -344,8 +344,7 @@ func (c *Control) taskRef(clusterRef, task string) (string, string, error) {
 	if task == "" {
 		return "", "", invalidParameter("task is required.")
 	}
-	if strings.HasPrefix(task, "arn:") {
-		_, rest, ok := strings.Cut(task, ":task/")
+	if rest, isARN, ok := arnResource(task, "task"); isARN {
 		if !ok {
 			return "", "", invalidParameter("Invalid task ARN: %s", task)
 		}
@@ -610,7 +609,7 @@ func (c *Control) ListTasks(ctx context.Context, in *ListTasksInput) (*ListTasks
 		arns = append(arns, t.TaskArn)
 	}
 	sort.Strings(arns)
-	page, next, err := paginate(arns, in.NextToken, in.MaxResults, 100)
+	page, next, err := paginate(listPager, arns, in.NextToken, in.MaxResults)
 	if err != nil {
 		return nil, err
 	}

@@ -228,7 +228,7 @@ func (r *Registrar) Reconcile(ctx context.Context, tasks []ecs.TaskState) error 
 			continue
 		}
 		for _, reg := range t.Record.ServiceRegistries {
-			svc := snap.Service(serviceIDOf(reg.RegistryArn))
+			svc := snap.Service(ecs.CloudMapServiceID(reg.RegistryArn))
 			if svc == nil {
 				continue
 			}
@@ -275,7 +275,7 @@ func (r *Registrar) owned(ctx context.Context, byKey map[string]*ecs.TaskState, 
 		return false
 	}
 	for _, reg := range t.Record.ServiceRegistries {
-		if serviceIDOf(reg.RegistryArn) == svcID {
+		if ecs.CloudMapServiceID(reg.RegistryArn) == svcID {
 			return true
 		}
 	}
@@ -350,12 +350,4 @@ func find(svc *cloudmap.ServiceState, id string) *cloudmap.InstanceState {
 		return svc.Instances[i]
 	}
 	return nil
-}
-
-// serviceIDOf is the id at the end of a Cloud Map service ARN.
-func serviceIDOf(arn string) string {
-	if i := strings.LastIndex(arn, "service/"); i >= 0 {
-		return arn[i+len("service/"):]
-	}
-	return arn
 }
