@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/store"
@@ -161,7 +162,7 @@ func (a *Admin) logSources(ctx context.Context, target string) ([]logSource, err
 // serviceLogSources resolves "name", "cluster/name" or a service ARN.
 func (a *Admin) serviceLogSources(ctx context.Context, clusters []string, target string) ([]logSource, error) {
 	ref := target
-	if _, rest, ok := strings.Cut(target, ":service/"); ok && strings.HasPrefix(target, "arn:") {
+	if rest, ok := awsapi.ResourceOf(target, "ecs", "service"); ok {
 		ref = rest
 	}
 	in := clusters
@@ -269,7 +270,7 @@ func awslogsStreams(td *ecs.TaskDefinition) map[string][]string {
 // taskLogSources resolves a task id or ARN.
 func (a *Admin) taskLogSources(ctx context.Context, clusters []string, target string) ([]logSource, error) {
 	id, in := target, clusters
-	if _, rest, ok := strings.Cut(target, ":task/"); ok && strings.HasPrefix(target, "arn:") {
+	if rest, ok := awsapi.ResourceOf(target, "ecs", "task"); ok {
 		cl, tid, ok := strings.Cut(rest, "/")
 		if !ok {
 			return nil, nil

@@ -59,9 +59,9 @@ func (h placeholder) attrs(r *Resource, id string) map[string]any {
 	for _, name := range r.Wanted {
 		switch {
 		case name == "Arn" && r.Type == "AWS::IAM::Role":
-			attrs[name] = "arn:aws:iam::" + h.account + ":role/" + id
+			attrs[name] = awsapi.IAMRoleARN(h.account, id)
 		case name == "Arn" && strings.HasPrefix(r.Type, "AWS::IAM::"):
-			attrs[name] = "arn:aws:iam::" + h.account + ":policy/" + id
+			attrs[name] = awsapi.ARN("iam", "", h.account, "policy/"+id)
 		case name == "Arn":
 			attrs[name] = awsapi.ARN(service, h.region, h.account, strings.ToLower(strings.Split(r.Type, "::")[2])+"/"+id)
 		case name == "RoleId":
