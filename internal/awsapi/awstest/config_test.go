@@ -10,18 +10,16 @@ import (
 )
 
 func TestLoopbackAddr(t *testing.T) {
-	for addr, want := range map[string]string{
-		"localhost:4566":                    "127.0.0.1:4566",
-		"data-localhost:4566":               "127.0.0.1:4566",
-		"abc123.execute-api.localhost:8080": "127.0.0.1:8080",
-		"127.0.0.1:4566":                    "127.0.0.1:4566",
-		"example.com:443":                   "example.com:443",
-		"notlocalhost:80":                   "notlocalhost:80",
-		"localhost.example.com:80":          "localhost.example.com:80",
-		"no-port-localhost":                 "no-port-localhost",
-	} {
-		if got := loopbackAddr(addr); got != want {
-			t.Errorf("loopbackAddr(%q) = %q, want %q", addr, got, want)
+	// The names browsers, curl and the SDKs send to loopback.
+	for _, host := range []string{"localhost", "data-localhost", "abc123.execute-api.localhost"} {
+		if got := loopbackAddr(host + ":4566"); got != "127.0.0.1:4566" {
+			t.Errorf("loopbackAddr(%q) = %q, want 127.0.0.1:4566", host+":4566", got)
+		}
+	}
+	// Anything else is dialled as given.
+	for _, addr := range []string{"127.0.0.1:4566", "example.com:443", "notlocalhost:80", "localhost.example.com:80", "no-port-localhost"} {
+		if got := loopbackAddr(addr); got != addr {
+			t.Errorf("loopbackAddr(%q) = %q, want it unchanged", addr, got)
 		}
 	}
 }
