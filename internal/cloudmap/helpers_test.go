@@ -2,15 +2,14 @@ package cloudmap_test
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
-	"github.com/aws/smithy-go"
 
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
@@ -27,13 +26,7 @@ func benchClient(b *testing.B) (*sd.Client, *cloudmaptest.Env) {
 // wantCode asserts that err is the AWS error code.
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
-	var api smithy.APIError
-	if !errors.As(err, &api) {
-		t.Fatalf("want %s, got %v", code, err)
-	}
-	if api.ErrorCode() != code {
-		t.Fatalf("want %s, got %s: %s", code, api.ErrorCode(), api.ErrorMessage())
-	}
+	awstest.WantCode(t, err, code)
 }
 
 func mustOp(t *testing.T, c *sd.Client, opID *string) *types.Operation {

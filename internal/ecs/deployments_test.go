@@ -203,7 +203,7 @@ func newProcessFixture(t *testing.T) (*svcFixture, *processServer) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	cfg := withPlainBodies(servertest.Config(fmt.Sprintf("http://localhost:%d", p.port), "test", "test"))
+	cfg := servertest.Config(fmt.Sprintf("http://localhost:%d", p.port), "test", "test")
 	f := &svcFixture{fixture: &fixture{t: t, ecs: ecs.NewFromConfig(cfg), app: app}, sd: sd.NewFromConfig(cfg)}
 	if _, err := f.ecs.CreateCluster(context.Background(), &ecs.CreateClusterInput{ClusterName: aws.String("dev")}); err != nil {
 		t.Fatal(err)

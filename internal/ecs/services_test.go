@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"regexp"
 	"slices"
 	"sort"
@@ -34,30 +32,11 @@ type svcFixture struct {
 func newServiceFixture(t *testing.T) *svcFixture { return serviceFixture(newFixture(t)) }
 
 // serviceFixture adds the Cloud Map client to a fixture (of either runtime).
+// Its configuration already carries the request-body workaround these
+// tests' thousands of polling calls need (awstest.Config).
 func serviceFixture(f *fixture) *svcFixture {
-	cfg := withPlainBodies(f.aws)
-	f.ecs = ecs.NewFromConfig(cfg)
-	return &svcFixture{fixture: f, sd: sd.NewFromConfig(cfg)}
-}
-
-// withPlainBodies installs the workaround servertest.plainBody documents
-// (aws-sdk-go-v2 issues 1825 and 2737: the SDK's request body makes
-// net/http close a connection under a response still being read), which
-// these tests' thousands of polling calls otherwise hit.
-func withPlainBodies(cfg aws.Config) aws.Config {
-	hc := cfg.HTTPClient.(*http.Client)
-	cfg.HTTPClient = &http.Client{Transport: plainBody{hc.Transport}, Timeout: hc.Timeout}
-	return cfg
-}
-
-type plainBody struct{ rt http.RoundTripper }
-
-func (p plainBody) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Body != http.NoBody {
-		req = req.Clone(req.Context())
-		req.Body = struct{ io.ReadCloser }{req.Body}
-	}
-	return p.rt.RoundTrip(req)
+	f.ecs = ecs.NewFromConfig(f.aws)
+	return &svcFixture{fixture: f, sd: sd.NewFromConfig(f.aws)}
 }
 
 // namespace creates a private DNS namespace and returns its id.

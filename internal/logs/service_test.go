@@ -4,18 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/smithy-go"
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -30,10 +27,7 @@ type testEnv struct {
 // returns an SDK client pointed at it.
 func newTestEnv(t testing.TB, cfg Config) *testEnv {
 	t.Helper()
-	db, err := store.OpenBolt(filepath.Join(t.TempDir(), "state.db"), store.BoltOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := awstest.OpenStore(t, "", store.BoltOptions{})
 	t.Cleanup(func() { db.Close() })
 	cfg.Region, cfg.AccountID, cfg.Store = "us-east-1", "123456789012", db
 	svc := New(cfg)
@@ -41,30 +35,8 @@ func newTestEnv(t testing.TB, cfg Config) *testEnv {
 	svc.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	client := cwl.New(cwl.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Transport: plainBodyTransport{http.DefaultTransport}},
-	})
+	client := cwl.NewFromConfig(awstest.Config(srv.URL, "test", "test"))
 	return &testEnv{svc: svc, db: db, client: client, url: srv.URL}
-}
-
-// plainBodyTransport hides the io.WriterTo of the SDK's request body. The SDK
-// closes that body as soon as response headers arrive, and its WriteTo then
-// reports io.EOF as an error to net/http's final "nothing more to send?"
-// check, which closes the connection under a response still being read:
-// "use of closed network connection" on big (1 MB) pages, a few times a
-// hundred on loopback (aws-sdk-go-v2 issues 1825 and 2737).
-type plainBodyTransport struct{ rt http.RoundTripper }
-
-func (p plainBodyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Body != http.NoBody {
-		req = req.Clone(req.Context())
-		req.Body = struct{ io.ReadCloser }{req.Body}
-	}
-	return p.rt.RoundTrip(req)
 }
 
 func ctxT(t testing.TB) context.Context {

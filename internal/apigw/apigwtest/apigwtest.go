@@ -4,25 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway"
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -48,23 +44,16 @@ type Env struct {
 // the gateway's Config (its views and sinks are set already).
 func Start(t testing.TB, configure ...func(*gateway.Config)) *Env {
 	t.Helper()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "state.db"), store.BoltOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	level := slog.LevelWarn
-	if os.Getenv("PORTOLAN_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	st := awstest.OpenStore(t, "", store.BoltOptions{})
+	log := awstest.Logger()
 	gwLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, port, _ := net.SplitHostPort(gwLn.Addr().String())
 	e := &Env{Store: st, GatewayPort: port, AccessLog: &Buffer{}, Sink: &Sink{}}
-	e.CloudMap = cloudmap.New(cloudmap.Config{Region: "us-east-1", AccountID: "000000000000", Store: st, Logger: log})
-	e.APIGW = apigw.New(apigw.Config{Region: "us-east-1", AccountID: "000000000000", Store: st, Logger: log,
+	e.CloudMap = cloudmap.New(cloudmap.Config{Region: awstest.Region, AccountID: "000000000000", Store: st, Logger: log})
+	e.APIGW = apigw.New(apigw.Config{Region: awstest.Region, AccountID: "000000000000", Store: st, Logger: log,
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + port})
 	gwCfg := gateway.Config{APIs: e.APIGW.View(), CloudMap: e.CloudMap.View(), AccountID: "000000000000",
 		AccessLog: e.AccessLog, LogSink: e.Sink, Logger: log}
@@ -76,39 +65,23 @@ func Start(t testing.TB, configure ...func(*gateway.Config)) *Env {
 	mux := awsapi.NewMux(log)
 	e.CloudMap.Register(mux)
 	e.APIGW.Register(mux)
-	api := httptest.NewServer(mux)
-	_, apiPort, _ := net.SplitHostPort(api.Listener.Addr().String())
-	e.Endpoint = "http://localhost:" + apiPort
-	e.AWS = aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		HTTPClient:       e.HTTPClient(),
-		BaseEndpoint:     aws.String(e.Endpoint),
-		RetryMaxAttempts: 1,
-	}
+	srv := awstest.Serve(t, mux)
+	e.Endpoint = srv.Endpoint
+	e.AWS = awstest.Config(e.Endpoint, "test", "test")
+	// The SDK clients share the tests' HTTP client, whose 30s timeout
+	// bounds a hung call; they ran without awstest's request-body
+	// workaround before awstest existed and still do.
+	e.AWS.HTTPClient = e.HTTPClient()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil && ctx.Err() == nil {
-				t.Errorf("%s: %v", name, err)
-			}
-		}()
-	}
-	run("cloudmap", e.CloudMap.Run)
-	run("apigw", e.APIGW.Run)
-	run("gateway", e.Gateway.Run)
-	run("gateway listener", func(ctx context.Context) error { return e.Gateway.Serve(ctx, gwLn) })
+	srv.Go("cloudmap", e.CloudMap.Run)
+	srv.Go("apigw", e.APIGW.Run)
+	srv.Go("gateway", e.Gateway.Run)
+	srv.Go("gateway listener", func(ctx context.Context) error { return e.Gateway.Serve(ctx, gwLn) })
 	t.Cleanup(func() {
-		api.Close()
-		cancel()
-		wg.Wait()
+		srv.Stop()
 		st.Close()
 	})
-	readyCtx, readyCancel := context.WithTimeout(ctx, 10*time.Second)
+	readyCtx, readyCancel := context.WithTimeout(srv.Context(), 10*time.Second)
 	defer readyCancel()
 	if err := e.Gateway.Ready(readyCtx); err != nil {
 		t.Fatalf("gateway not ready: %v", err)
@@ -131,18 +104,8 @@ func (e *Env) URL(apiID, path string) string {
 // browsers and curl do; the SDK's "data-" host for DiscoverInstances is one)
 // and never follows redirects, so tests see the gateway's answers.
 func (e *Env) HTTPClient() *http.Client {
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	return &http.Client{
-		Transport: &http.Transport{
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				host, port, err := net.SplitHostPort(addr)
-				if err == nil && (host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, "-localhost")) {
-					addr = net.JoinHostPort("127.0.0.1", port)
-				}
-				return dialer.DialContext(ctx, network, addr)
-			},
-			MaxIdleConnsPerHost: 64,
-		},
+		Transport:     awstest.Transport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       30 * time.Second,
 	}

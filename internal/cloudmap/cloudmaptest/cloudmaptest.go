@@ -1,25 +1,17 @@
 package cloudmaptest
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/store"
@@ -73,18 +65,16 @@ func Start(t testing.TB, opts ...Option) *Env {
 	if o.dir == "" {
 		o.dir = t.TempDir()
 	}
-	st, err := store.OpenBolt(filepath.Join(o.dir, "state.db"), store.BoltOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := Logger()
+	st := awstest.OpenStore(t, o.dir, store.BoltOptions{})
+	log := awstest.Logger()
 	e := &Env{Store: st, Dir: o.dir, Logger: log}
-	e.CloudMap = cloudmap.New(cloudmap.Config{Region: "us-east-1", AccountID: "000000000000", Store: st, Logger: log})
+	e.CloudMap = cloudmap.New(cloudmap.Config{Region: awstest.Region, AccountID: "000000000000", Store: st, Logger: log})
 	if o.withDNS {
 		cfg := dns.Config{Addrs: []string{"127.0.0.1:0"}, Upstreams: []string{}, View: e.CloudMap.View(), Logger: log}
 		for _, c := range o.dns {
 			c(&cfg)
 		}
+		var err error
 		if e.DNS, err = dns.New(cfg); err != nil {
 			st.Close()
 			t.Fatal(err)
@@ -92,45 +82,25 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 	mux := awsapi.NewMux(log)
 	e.CloudMap.Register(mux)
-	api := httptest.NewServer(mux)
-	_, port, _ := net.SplitHostPort(api.Listener.Addr().String())
-	e.Endpoint = "http://localhost:" + port
-	e.AWS = Config(e.Endpoint)
+	srv := awstest.Serve(t, mux)
+	e.Endpoint = srv.Endpoint
+	e.AWS = awstest.Config(e.Endpoint, "test", "test")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil && ctx.Err() == nil {
-				t.Errorf("%s: %v", name, err)
-			}
-		}()
-	}
-	run("cloudmap", e.CloudMap.Run)
+	srv.Go("cloudmap", e.CloudMap.Run)
 	if e.DNS != nil {
 		// The DNS server reports its own errors even at shutdown: a test
 		// that sees one has found a bug.
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := e.DNS.Run(ctx); err != nil {
-				t.Errorf("dns server: %v", err)
-			}
-		}()
+		srv.GoStrict("dns server", e.DNS.Run)
 	}
 	var once sync.Once
 	e.stop = func() {
 		once.Do(func() {
-			api.Close()
-			cancel()
-			wg.Wait()
+			srv.Stop()
 			st.Close()
 		})
 	}
 	t.Cleanup(e.stop)
-	readyCtx, readyCancel := context.WithTimeout(ctx, 15*time.Second)
+	readyCtx, readyCancel := context.WithTimeout(srv.Context(), 15*time.Second)
 	defer readyCancel()
 	if _, err := e.CloudMap.View().Next(readyCtx, -1); err != nil {
 		t.Fatalf("cloudmap view not ready: %v", err)
@@ -143,63 +113,3 @@ func (e *Env) Stop() { e.stop() }
 
 // Client is a servicediscovery client for the endpoint.
 func (e *Env) Client() *servicediscovery.Client { return servicediscovery.NewFromConfig(e.AWS) }
-
-// Logger logs at warn, or at debug when PORTOLAN_TEST_LOG is set.
-func Logger() *slog.Logger {
-	level := slog.LevelWarn
-	if os.Getenv("PORTOLAN_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-}
-
-// Config is an SDK configuration for a Cloud Map endpoint. Its HTTP client
-// resolves the "data-" host the SDKs prepend for DiscoverInstances to
-// loopback, so tests need no /etc/hosts entry; the Host header the server
-// sees is still the one a real client sends.
-func Config(endpoint string) aws.Config {
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	transport := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, port, err := net.SplitHostPort(addr)
-			if err == nil && (host == "localhost" || strings.HasSuffix(host, "-localhost")) {
-				addr = net.JoinHostPort("127.0.0.1", port)
-			}
-			return dialer.DialContext(ctx, network, addr)
-		},
-		MaxIdleConnsPerHost: 64,
-		DisableKeepAlives:   os.Getenv("PORTOLAN_TEST_NOKEEPALIVE") != "",
-	}
-	return aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		HTTPClient:       &http.Client{Transport: plainBody{transport}},
-		BaseEndpoint:     aws.String(endpoint),
-		RetryMaxAttempts: 1,
-	}
-}
-
-// plainBody hides the SDK's request body type from net/http. The SDK's
-// body closes itself once response headers arrive, and its WriteTo then
-// reports io.EOF to net/http's final "anything more to send?" check, which
-// closes the connection under a response still being read: "use of closed
-// network connection", a few times in a thousand on loopback
-// (aws-sdk-go-v2 issues 1825 and 2737); with large responses, every time.
-// Handing net/http a buffered copy of the body avoids it (servertest does
-// the same).
-type plainBody struct{ rt http.RoundTripper }
-
-func (p plainBody) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Body != http.NoBody {
-		b, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(bytes.NewReader(b))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-		req.ContentLength = int64(len(b))
-	}
-	return p.rt.RoundTrip(req)
-}

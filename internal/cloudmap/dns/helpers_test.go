@@ -19,6 +19,7 @@ import (
 
 	cmdns "github.com/portolan/portolan/internal/cloudmap/dns"
 
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
@@ -33,7 +34,7 @@ type fixture struct {
 	addr string // the DNS server's host:port
 }
 
-func testLogger() *slog.Logger { return cloudmaptest.Logger() }
+func testLogger() *slog.Logger { return awstest.Logger() }
 
 // start runs Cloud Map and a DNS server; configure adjusts the DNS Config
 // (by default: loopback only, port 0, no upstreams).

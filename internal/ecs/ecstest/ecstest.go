@@ -4,18 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
-	"net"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/ecs/agent"
@@ -45,16 +41,9 @@ func Start(t testing.TB) *Env {
 	dir := t.TempDir()
 	// Log events are bulk data nobody watches: keep them out of the
 	// history, as the server does.
-	st, err := store.OpenBolt(filepath.Join(dir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	level := slog.LevelWarn
-	if os.Getenv("PORTOLAN_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	const region, account = "us-east-1", "000000000000"
+	st := awstest.OpenStore(t, dir, store.BoltOptions{Unwatched: []string{logs.EventsPrefix}})
+	log := awstest.Logger()
+	const region, account = awstest.Region, "000000000000"
 
 	e := &Env{Store: st}
 	e.CloudMap = cloudmap.New(cloudmap.Config{Region: region, AccountID: account, Store: st, Logger: log.With("role", "cloudmap")})
@@ -62,6 +51,7 @@ func Start(t testing.TB) *Env {
 	e.Logs = logs.New(logs.Config{Region: region, AccountID: account, Store: st, Logger: log.With("role", "logs")})
 	registrar := discovery.New(discovery.Config{CloudMap: e.CloudMap, Tasks: e.ECS, Region: region, Logger: log.With("role", "discovery")})
 	sched := ecs.NewScheduler(ecs.SchedulerConfig{Control: e.ECS, Discovery: registrar, Logger: log.With("role", "scheduler")})
+	var err error
 	e.Driver, err = process.New(process.Config{StateDir: filepath.Join(dir, "runtime", "process"), Owner: owner(), Logger: log.With("role", "agent")})
 	if err != nil {
 		st.Close()
@@ -73,26 +63,14 @@ func Start(t testing.TB) *Env {
 	e.CloudMap.Register(mux)
 	e.ECS.Register(mux)
 	e.Logs.Register(mux)
-	api := httptest.NewServer(mux)
-	_, port, _ := net.SplitHostPort(api.Listener.Addr().String())
-	e.URL = "http://localhost:" + port
-	e.AWS = sdkConfig(e.URL)
+	srv := awstest.Serve(t, mux)
+	e.URL = srv.Endpoint
+	e.AWS = awstest.Config(e.URL, "test", "test")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil && ctx.Err() == nil {
-				t.Errorf("%s: %v", name, err)
-			}
-		}()
-	}
-	run("cloudmap", e.CloudMap.Run)
-	run("logs", e.Logs.Run)
-	run("agent", ag.Run)
-	run("scheduler", sched.Run)
+	srv.Go("cloudmap", e.CloudMap.Run)
+	srv.Go("logs", e.Logs.Run)
+	srv.Go("agent", ag.Run)
+	srv.Go("scheduler", sched.Run)
 	// Cleanups run last-in first-out: the task processes go after
 	// everything else stopped, as servertest removes them after its server.
 	t.Cleanup(func() {
@@ -101,12 +79,10 @@ func Start(t testing.TB) *Env {
 		}
 	})
 	t.Cleanup(func() {
-		api.Close()
-		cancel()
-		wg.Wait()
+		srv.Stop()
 		st.Close()
 	})
-	readyCtx, readyCancel := context.WithTimeout(ctx, 15*time.Second)
+	readyCtx, readyCancel := context.WithTimeout(srv.Context(), 15*time.Second)
 	defer readyCancel()
 	if _, err := e.CloudMap.View().Next(readyCtx, -1); err != nil {
 		t.Fatalf("cloud map not ready: %v", err)

@@ -5,11 +5,8 @@
 package servertest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -23,9 +20,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/portolan/portolan/internal/apigw/gateway"
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/server"
 )
 
@@ -48,12 +45,7 @@ func Start(t testing.TB, configure ...func(*server.Config)) *Env {
 	for _, c := range configure {
 		c(&cfg)
 	}
-	level := slog.LevelWarn
-	if os.Getenv("PORTOLAN_TEST_LOG") != "" {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	s, err := server.New(cfg, log)
+	s, err := server.New(cfg, awstest.Logger())
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -91,55 +83,9 @@ func Start(t testing.TB, configure ...func(*server.Config)) *Env {
 // Stop shuts the server down (Cleanup does it too).
 func (e *Env) Stop() { e.stop() }
 
-// Config is an SDK configuration for a Portolan endpoint. Its HTTP client
-// resolves the "data-" host the SDKs prepend for DiscoverInstances to
-// loopback, so tests need no /etc/hosts entry; the Host header the server
-// sees is still the one a real client sends.
-func Config(endpoint, key, secret string) aws.Config {
-	dialer := &net.Dialer{Timeout: 5 * time.Second}
-	transport := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, port, err := net.SplitHostPort(addr)
-			if err == nil && (host == "localhost" || strings.HasSuffix(host, "-localhost")) {
-				addr = net.JoinHostPort("127.0.0.1", port)
-			}
-			return dialer.DialContext(ctx, network, addr)
-		},
-		MaxIdleConnsPerHost: 64,
-		DisableKeepAlives:   os.Getenv("PORTOLAN_TEST_NOKEEPALIVE") != "",
-	}
-	return aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
-		HTTPClient:       &http.Client{Transport: plainBody{transport}},
-		BaseEndpoint:     aws.String(endpoint),
-		RetryMaxAttempts: 1,
-	}
-}
-
-// plainBody hides the SDK's request body type from net/http. The SDK's
-// body closes itself once response headers arrive, and its WriteTo then
-// reports io.EOF to net/http's final "anything more to send?" check, which
-// closes the connection under a response still being read: "use of closed
-// network connection", a few times in a thousand on loopback
-// (aws-sdk-go-v2 issues 1825 and 2737); with large responses, every time.
-// Handing net/http a buffered copy of the body avoids it.
-type plainBody struct{ rt http.RoundTripper }
-
-func (p plainBody) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Body != http.NoBody {
-		b, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(bytes.NewReader(b))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-		req.ContentLength = int64(len(b))
-	}
-	return p.rt.RoundTrip(req)
-}
+// Config is an SDK configuration for a Portolan endpoint with these
+// credentials (awstest.Config: it reaches the "data-" host on loopback).
+func Config(endpoint, key, secret string) aws.Config { return awstest.Config(endpoint, key, secret) }
 
 // WaitReady polls the health endpoint until the server is ready.
 func WaitReady(t testing.TB, url string) {
