@@ -182,7 +182,7 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, w
 }
 
 // configure sets up the API through the services' Go APIs and returns its id.
-func configure(ctx context.Context, cm *cloudmap.Registry, api *apigw.Service, backend string, accessLog bool, idp *issuer) (string, error) {
+func configure(ctx context.Context, cm *cloudmap.Control, api *apigw.Control, backend string, accessLog bool, idp *issuer) (string, error) {
 	host, port, err := net.SplitHostPort(backend)
 	if err != nil {
 		return "", fmt.Errorf("-backend: %w", err)

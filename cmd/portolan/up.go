@@ -118,7 +118,7 @@ func runUp(ctx context.Context, args []string) error {
 // followLogs prints a log group's events as they arrive until ctx ends.
 // A follower that fails says so on stderr; up goes on serving the stack,
 // and the other groups' logs, without it.
-func followLogs(ctx context.Context, l *logs.Service, group string, since time.Time) error {
+func followLogs(ctx context.Context, l *logs.Control, group string, since time.Time) error {
 	err := l.Follow(ctx, group, since, func(stream string, t time.Time, msg string) {
 		fmt.Printf("%s %s | %s\n", t.Format(time.TimeOnly), shortStream(stream), msg)
 	})

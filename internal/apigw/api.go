@@ -10,7 +10,7 @@ import (
 // Register serves apigatewayv2's HTTP API operations on mux (restJson1,
 // paths under /v2/ as aws-sdk-go-v2/service/apigatewayv2 builds them).
 // Creates answer 201 and deletes 204, as the API reference documents.
-func (s *Service) Register(mux *awsapi.Mux) {
+func (s *Control) Register(mux *awsapi.Mux) {
 	rs := &awsapi.RESTService{}
 	apiID := func(r *awsapi.RESTRequest) string { return r.Params["apiId"] }
 	pg := func(r *awsapi.RESTRequest) PageInput {

@@ -58,7 +58,7 @@ const (
 // CreateApi creates an HTTP API. With target (quick create) it also creates
 // an HTTP_PROXY integration to that URL, a route (routeKey, default
 // $default) and an auto-deploying $default stage, as AWS does.
-func (s *Service) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, error) {
+func (s *Control) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, error) {
 	name := strOr(in.Name, "")
 	if name == "" {
 		return nil, badRequest("Name is required")
@@ -132,7 +132,7 @@ func (s *Service) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, erro
 
 // quickCreate fills rec with quick create's integration and route and
 // returns its $default stage.
-func (s *Service) quickCreate(rec *apiRecord, in *CreateApiInput) (*Stage, error) {
+func (s *Control) quickCreate(rec *apiRecord, in *CreateApiInput) (*Stage, error) {
 	target := strOr(in.Target, "")
 	if target == "" {
 		return nil, badRequest("RouteKey and CredentialsArn are only valid with Target (quick create)")
@@ -172,14 +172,14 @@ func validateCors(c *Cors) error {
 	return nil
 }
 
-func (s *Service) apiOut(rec *apiRecord) *Api {
+func (s *Control) apiOut(rec *apiRecord) *Api {
 	a := rec.Api
 	a.ApiEndpoint = s.endpoint(a.ApiId)
 	return &a
 }
 
 // GetApi returns an API.
-func (s *Service) GetApi(ctx context.Context, in *ApiRef) (*Api, error) {
+func (s *Control) GetApi(ctx context.Context, in *ApiRef) (*Api, error) {
 	rec, _, err := s.getAPI(ctx, in.ApiId)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func (s *Service) GetApi(ctx context.Context, in *ApiRef) (*Api, error) {
 }
 
 // GetApis lists APIs in id order.
-func (s *Service) GetApis(ctx context.Context, in *PageInput) (*Page[*Api], error) {
+func (s *Control) GetApis(ctx context.Context, in *PageInput) (*Page[*Api], error) {
 	recs, _, err := listJSON[apiRecord](ctx, s.st, apiPrefix)
 	if err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func (s *Service) GetApis(ctx context.Context, in *PageInput) (*Page[*Api], erro
 
 // UpdateApi changes an API's settings. Quick-create members (target,
 // routeKey) update the quick-created integration and route.
-func (s *Service) UpdateApi(ctx context.Context, in *UpdateApiInput) (*Api, error) {
+func (s *Control) UpdateApi(ctx context.Context, in *UpdateApiInput) (*Api, error) {
 	if err := validateCors(in.CorsConfiguration); err != nil {
 		return nil, err
 	}
@@ -264,7 +264,7 @@ func (s *Service) UpdateApi(ctx context.Context, in *UpdateApiInput) (*Api, erro
 
 // updateQuickCreate applies target/routeKey to an API made by quick create:
 // its single integration and single route.
-func (s *Service) updateQuickCreate(rec *apiRecord, in *UpdateApiInput) error {
+func (s *Control) updateQuickCreate(rec *apiRecord, in *UpdateApiInput) error {
 	if len(rec.Routes) != 1 || len(rec.Integrations) != 1 {
 		return badRequest("Target and RouteKey can only be updated on an API created with quick create")
 	}
@@ -290,7 +290,7 @@ func (s *Service) updateQuickCreate(rec *apiRecord, in *UpdateApiInput) error {
 }
 
 // DeleteCorsConfiguration removes an API's CORS configuration.
-func (s *Service) DeleteCorsConfiguration(ctx context.Context, in *ApiRef) error {
+func (s *Control) DeleteCorsConfiguration(ctx context.Context, in *ApiRef) error {
 	return s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		rec.CorsConfiguration = nil
 		return nil
@@ -298,7 +298,7 @@ func (s *Service) DeleteCorsConfiguration(ctx context.Context, in *ApiRef) error
 }
 
 // DeleteApi deletes an API with its stages and deployments.
-func (s *Service) DeleteApi(ctx context.Context, in *ApiRef) error {
+func (s *Control) DeleteApi(ctx context.Context, in *ApiRef) error {
 	return s.commit(ctx, func() (store.Txn, error) {
 		_, kv, err := s.getAPI(ctx, in.ApiId)
 		if err != nil {
@@ -319,7 +319,7 @@ func (s *Service) DeleteApi(ctx context.Context, in *ApiRef) error {
 }
 
 func apiEndpoint(tmpl, apiID string) string  { return strings.ReplaceAll(tmpl, "{apiId}", apiID) }
-func (s *Service) endpoint(id string) string { return apiEndpoint(s.cfg.Endpoint, id) }
+func (s *Control) endpoint(id string) string { return apiEndpoint(s.cfg.Endpoint, id) }
 
 // apiRecord is what the store holds for an API.
 type apiRecord struct {
@@ -346,7 +346,7 @@ func (r *apiRecord) config() *DeploymentConfig {
 }
 
 // getAPI reads an API's record, or NotFoundException.
-func (s *Service) getAPI(ctx context.Context, id string) (*apiRecord, store.KV, error) {
+func (s *Control) getAPI(ctx context.Context, id string) (*apiRecord, store.KV, error) {
 	if id == "" {
 		return nil, store.KV{}, badRequest("ApiId is required")
 	}
@@ -363,7 +363,7 @@ func (s *Service) getAPI(ctx context.Context, id string) (*apiRecord, store.KV, 
 // compare on its revision, and every stage with autoDeploy gets a new
 // deployment of the result in the same transaction, as AWS redeploys such
 // stages on every change.
-func (s *Service) changeAPI(ctx context.Context, apiID string, edit func(rec *apiRecord) error) error {
+func (s *Control) changeAPI(ctx context.Context, apiID string, edit func(rec *apiRecord) error) error {
 	return s.commit(ctx, func() (store.Txn, error) {
 		rec, kv, err := s.getAPI(ctx, apiID)
 		if err != nil {

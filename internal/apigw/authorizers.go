@@ -36,7 +36,7 @@ type AuthorizerRef struct {
 
 // CreateAuthorizer stores an authorizer; routes may name it. Enforcing JWT
 // authorizers is the gateway's authorizer work.
-func (s *Service) CreateAuthorizer(ctx context.Context, in *CreateAuthorizerInput) (*Authorizer, error) {
+func (s *Control) CreateAuthorizer(ctx context.Context, in *CreateAuthorizerInput) (*Authorizer, error) {
 	var out Authorizer
 	err := s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		a := &Authorizer{AuthorizerId: awsapi.RandomID(6)}
@@ -130,7 +130,7 @@ func validateAuthorizer(a *Authorizer) error {
 }
 
 // GetAuthorizer returns an authorizer.
-func (s *Service) GetAuthorizer(ctx context.Context, in *AuthorizerRef) (*Authorizer, error) {
+func (s *Control) GetAuthorizer(ctx context.Context, in *AuthorizerRef) (*Authorizer, error) {
 	rec, _, err := s.getAPI(ctx, in.ApiId)
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ type GetAuthorizersInput struct {
 }
 
 // GetAuthorizers lists an API's authorizers in id order.
-func (s *Service) GetAuthorizers(ctx context.Context, in *GetAuthorizersInput) (*Page[*Authorizer], error) {
+func (s *Control) GetAuthorizers(ctx context.Context, in *GetAuthorizersInput) (*Page[*Authorizer], error) {
 	rec, _, err := s.getAPI(ctx, in.ApiId)
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func (s *Service) GetAuthorizers(ctx context.Context, in *GetAuthorizersInput) (
 }
 
 // UpdateAuthorizer changes an authorizer.
-func (s *Service) UpdateAuthorizer(ctx context.Context, in *UpdateAuthorizerInput) (*Authorizer, error) {
+func (s *Control) UpdateAuthorizer(ctx context.Context, in *UpdateAuthorizerInput) (*Authorizer, error) {
 	var out Authorizer
 	err := s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		cur := rec.Authorizers[in.AuthorizerId]
@@ -183,7 +183,7 @@ func (s *Service) UpdateAuthorizer(ctx context.Context, in *UpdateAuthorizerInpu
 }
 
 // DeleteAuthorizer deletes an authorizer no route uses.
-func (s *Service) DeleteAuthorizer(ctx context.Context, in *AuthorizerRef) error {
+func (s *Control) DeleteAuthorizer(ctx context.Context, in *AuthorizerRef) error {
 	return s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		if rec.Authorizers[in.AuthorizerId] == nil {
 			return s.notFound("Authorizer", in.AuthorizerId)

@@ -30,7 +30,7 @@ type DeploymentRef struct {
 // With stageName, the stage (which must not auto-deploy) starts serving it
 // in the same transaction; otherwise a stage serves it once UpdateStage
 // points the stage's deploymentId at it.
-func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInput) (*Deployment, error) {
+func (s *Control) CreateDeployment(ctx context.Context, in *CreateDeploymentInput) (*Deployment, error) {
 	var out Deployment
 	err := s.commit(ctx, func() (store.Txn, error) {
 		name := strOr(in.StageName, "")
@@ -72,7 +72,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *CreateDeploymentInpu
 	return &out, err
 }
 
-func (s *Service) getDeployment(ctx context.Context, apiID, id string) (*deploymentRecord, store.KV, error) {
+func (s *Control) getDeployment(ctx context.Context, apiID, id string) (*deploymentRecord, store.KV, error) {
 	if _, _, err := s.getAPI(ctx, apiID); err != nil {
 		return nil, store.KV{}, err
 	}
@@ -84,7 +84,7 @@ func (s *Service) getDeployment(ctx context.Context, apiID, id string) (*deploym
 }
 
 // GetDeployment returns a deployment.
-func (s *Service) GetDeployment(ctx context.Context, in *DeploymentRef) (*Deployment, error) {
+func (s *Control) GetDeployment(ctx context.Context, in *DeploymentRef) (*Deployment, error) {
 	d, _, err := s.getDeployment(ctx, in.ApiId, in.DeploymentId)
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ type GetDeploymentsInput struct {
 }
 
 // GetDeployments lists an API's deployments in id order.
-func (s *Service) GetDeployments(ctx context.Context, in *GetDeploymentsInput) (*Page[*Deployment], error) {
+func (s *Control) GetDeployments(ctx context.Context, in *GetDeploymentsInput) (*Page[*Deployment], error) {
 	if _, _, err := s.getAPI(ctx, in.ApiId); err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Service) GetDeployments(ctx context.Context, in *GetDeploymentsInput) (
 }
 
 // UpdateDeployment changes a deployment's description, the only mutable member.
-func (s *Service) UpdateDeployment(ctx context.Context, in *UpdateDeploymentInput) (*Deployment, error) {
+func (s *Control) UpdateDeployment(ctx context.Context, in *UpdateDeploymentInput) (*Deployment, error) {
 	var out Deployment
 	err := s.commit(ctx, func() (store.Txn, error) {
 		d, kv, err := s.getDeployment(ctx, in.ApiId, in.DeploymentId)
@@ -136,7 +136,7 @@ func (s *Service) UpdateDeployment(ctx context.Context, in *UpdateDeploymentInpu
 }
 
 // DeleteDeployment deletes a deployment no stage uses.
-func (s *Service) DeleteDeployment(ctx context.Context, in *DeploymentRef) error {
+func (s *Control) DeleteDeployment(ctx context.Context, in *DeploymentRef) error {
 	return s.commit(ctx, func() (store.Txn, error) {
 		_, kv, err := s.getDeployment(ctx, in.ApiId, in.DeploymentId)
 		if err != nil {
@@ -169,7 +169,7 @@ type deploymentRecord struct {
 // stages (one deployment shared by all of them) and prune what that
 // supersedes. all is every stage of the API, auto the ones to move; the
 // stages in auto are updated in place.
-func (s *Service) autoDeploy(ctx context.Context, rec *apiRecord, all, auto []*Stage) ([]store.Op, error) {
+func (s *Control) autoDeploy(ctx context.Context, rec *apiRecord, all, auto []*Stage) ([]store.Op, error) {
 	d := newDeployment(true, "")
 	ops := []store.Op{
 		store.Put(deployKey(rec.ApiId, d.DeploymentId), store.JSON(deploymentRecord{Deployment: *d, HasConfig: true})),
@@ -195,7 +195,7 @@ func (s *Service) autoDeploy(ctx context.Context, rec *apiRecord, all, auto []*S
 // one's config would grow the store with the square of the number of
 // changes (each snapshot holds the whole API), so only their metadata
 // stays listed (docs/compat.md). stages is every stage after the change.
-func (s *Service) pruneAutoDeployments(ctx context.Context, apiID string, candidates []string, stages []*Stage) ([]store.Op, error) {
+func (s *Control) pruneAutoDeployments(ctx context.Context, apiID string, candidates []string, stages []*Stage) ([]store.Op, error) {
 	var ops []store.Op
 	seen := map[string]bool{}
 next:

@@ -27,7 +27,7 @@ func conflict(format string, args ...any) *awsapi.Error {
 
 // notFound follows the text AWS uses, "Invalid API identifier specified
 // 123456789012:abcdef1234"; the account prefix is AWS's too.
-func (s *Service) notFound(resourceType, id string) *awsapi.Error {
+func (s *Control) notFound(resourceType, id string) *awsapi.Error {
 	label := resourceType
 	if resourceType == "Api" {
 		label = "API"

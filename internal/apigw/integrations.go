@@ -45,7 +45,7 @@ type IntegrationRef struct {
 // (payload format 1.0) to public URLs and, through a VPC link, to Cloud Map
 // services; an ELB listener ARN is accepted and stored, and invoking it
 // answers 500 until load balancers exist.
-func (s *Service) CreateIntegration(ctx context.Context, in *CreateIntegrationInput) (*Integration, error) {
+func (s *Control) CreateIntegration(ctx context.Context, in *CreateIntegrationInput) (*Integration, error) {
 	var out Integration
 	err := s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		integ := &Integration{IntegrationId: awsapi.RandomID(7)}
@@ -140,7 +140,7 @@ func nilIfEmpty(m map[string]string) map[string]string {
 
 // checkIntegration validates integ (filling defaults) and checks that its
 // VPC link exists.
-func (s *Service) checkIntegration(ctx context.Context, rec *apiRecord, integ *Integration) error {
+func (s *Control) checkIntegration(ctx context.Context, rec *apiRecord, integ *Integration) error {
 	if err := validateIntegration(integ); err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s *Service) checkIntegration(ctx context.Context, rec *apiRecord, integ *I
 }
 
 // GetIntegration returns an integration.
-func (s *Service) GetIntegration(ctx context.Context, in *IntegrationRef) (*Integration, error) {
+func (s *Control) GetIntegration(ctx context.Context, in *IntegrationRef) (*Integration, error) {
 	rec, _, err := s.getAPI(ctx, in.ApiId)
 	if err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ type GetIntegrationsInput struct {
 }
 
 // GetIntegrations lists an API's integrations in id order.
-func (s *Service) GetIntegrations(ctx context.Context, in *GetIntegrationsInput) (*Page[*Integration], error) {
+func (s *Control) GetIntegrations(ctx context.Context, in *GetIntegrationsInput) (*Page[*Integration], error) {
 	rec, _, err := s.getAPI(ctx, in.ApiId)
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func (s *Service) GetIntegrations(ctx context.Context, in *GetIntegrationsInput)
 }
 
 // UpdateIntegration changes an integration.
-func (s *Service) UpdateIntegration(ctx context.Context, in *UpdateIntegrationInput) (*Integration, error) {
+func (s *Control) UpdateIntegration(ctx context.Context, in *UpdateIntegrationInput) (*Integration, error) {
 	var out Integration
 	err := s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		cur := rec.Integrations[in.IntegrationId]
@@ -205,7 +205,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, in *UpdateIntegrationIn
 }
 
 // DeleteIntegration removes an integration no route targets.
-func (s *Service) DeleteIntegration(ctx context.Context, in *IntegrationRef) error {
+func (s *Control) DeleteIntegration(ctx context.Context, in *IntegrationRef) error {
 	return s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		if rec.Integrations[in.IntegrationId] == nil {
 			return s.notFound("Integration", in.IntegrationId)

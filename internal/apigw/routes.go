@@ -38,7 +38,7 @@ type RouteRef struct {
 
 // CreateRoute adds a route. The route key is validated and its precedence
 // decided by the router package (its doc.go lists the AWS rules).
-func (s *Service) CreateRoute(ctx context.Context, in *CreateRouteInput) (*Route, error) {
+func (s *Control) CreateRoute(ctx context.Context, in *CreateRouteInput) (*Route, error) {
 	var out Route
 	err := s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		r := &Route{RouteId: awsapi.RandomID(7), AuthorizationType: AuthorizationNone}
@@ -173,7 +173,7 @@ func duplicateRoute(rec *apiRecord, self string, key router.RouteKey) error {
 }
 
 // GetRoute returns a route.
-func (s *Service) GetRoute(ctx context.Context, in *RouteRef) (*Route, error) {
+func (s *Control) GetRoute(ctx context.Context, in *RouteRef) (*Route, error) {
 	rec, _, err := s.getAPI(ctx, in.ApiId)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ type GetRoutesInput struct {
 }
 
 // GetRoutes lists an API's routes in id order.
-func (s *Service) GetRoutes(ctx context.Context, in *GetRoutesInput) (*Page[*Route], error) {
+func (s *Control) GetRoutes(ctx context.Context, in *GetRoutesInput) (*Page[*Route], error) {
 	rec, _, err := s.getAPI(ctx, in.ApiId)
 	if err != nil {
 		return nil, err
@@ -201,7 +201,7 @@ func (s *Service) GetRoutes(ctx context.Context, in *GetRoutesInput) (*Page[*Rou
 }
 
 // UpdateRoute changes a route.
-func (s *Service) UpdateRoute(ctx context.Context, in *UpdateRouteInput) (*Route, error) {
+func (s *Control) UpdateRoute(ctx context.Context, in *UpdateRouteInput) (*Route, error) {
 	var out Route
 	err := s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		cur := rec.Routes[in.RouteId]
@@ -220,7 +220,7 @@ func (s *Service) UpdateRoute(ctx context.Context, in *UpdateRouteInput) (*Route
 }
 
 // DeleteRoute removes a route.
-func (s *Service) DeleteRoute(ctx context.Context, in *RouteRef) error {
+func (s *Control) DeleteRoute(ctx context.Context, in *RouteRef) error {
 	return s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {
 		if rec.Routes[in.RouteId] == nil {
 			return s.notFound("Route", in.RouteId)

@@ -15,7 +15,7 @@ import (
 // {apiId}.execute-api.{region}.amazonaws.com is.
 const DefaultEndpoint = "http://{apiId}.execute-api.localhost:8080"
 
-// Config is what a Service needs.
+// Config is what Control needs.
 type Config struct {
 	Region    string
 	AccountID string
@@ -26,32 +26,32 @@ type Config struct {
 	Endpoint string
 }
 
-// Service is API Gateway's HTTP API control plane. Its exported methods are
+// Control is API Gateway's HTTP API control plane. Its exported methods are
 // the apigatewayv2 operations with the wire's inputs and outputs, so
 // in-process callers use exactly what SDK clients use.
-type Service struct {
+type Control struct {
 	cfg  Config
 	st   store.Store
 	view *View
 	log  *slog.Logger
 }
 
-// New returns a Service. Run keeps its View current.
-func New(cfg Config) *Service {
+// New returns the control plane. Run keeps its View current.
+func New(cfg Config) *Control {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint
 	}
-	return &Service{cfg: cfg, st: cfg.Store, view: newView(cfg.Store, cfg.Logger), log: cfg.Logger}
+	return &Control{cfg: cfg, st: cfg.Store, view: newView(cfg.Store, cfg.Logger), log: cfg.Logger}
 }
 
 // View is the read side the gateway follows.
-func (s *Service) View() *View { return s.view }
+func (s *Control) View() *View { return s.view }
 
 // Run keeps the View current until ctx ends.
-func (s *Service) Run(ctx context.Context) error { return s.view.run(ctx) }
+func (s *Control) Run(ctx context.Context) error { return s.view.run(ctx) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -82,7 +82,7 @@ func listJSON[T any](ctx context.Context, st store.Store, prefix string) ([]*T, 
 // precondition fails because another writer got there first, then waits
 // until the View has the write, so a client that writes and then invokes
 // (through a gateway following the View) sees its write.
-func (s *Service) commit(ctx context.Context, build func() (store.Txn, error)) error {
+func (s *Control) commit(ctx context.Context, build func() (store.Txn, error)) error {
 	rev, err := store.Retry(ctx, s.st, func() (store.Txn, error) {
 		txn, err := build()
 		txn.Then = lastWriteWins(txn.Then)

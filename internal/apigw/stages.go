@@ -65,7 +65,7 @@ type stageChange struct {
 	current int // index of the stage being changed, or -1
 }
 
-func (s *Service) readStages(ctx context.Context, apiID, name string) (*stageChange, error) {
+func (s *Control) readStages(ctx context.Context, apiID, name string) (*stageChange, error) {
 	rec, kv, err := s.getAPI(ctx, apiID)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func (s *Service) readStages(ctx context.Context, apiID, name string) (*stageCha
 }
 
 // checkDeployment makes sure a stage can point at deployment id.
-func (s *Service) checkDeployment(ctx context.Context, apiID, id string) error {
+func (s *Control) checkDeployment(ctx context.Context, apiID, id string) error {
 	d, _, err := store.GetJSON[deploymentRecord](ctx, s.st, deployKey(apiID, id))
 	if errors.Is(err, store.ErrNotFound) {
 		return s.notFound("Deployment", id)
@@ -130,7 +130,7 @@ func validateThrottling(rs *RouteSettings) error {
 
 // CreateStage creates a stage. With autoDeploy the API's current routes and
 // integrations are deployed to it at once.
-func (s *Service) CreateStage(ctx context.Context, in *CreateStageInput) (*Stage, error) {
+func (s *Control) CreateStage(ctx context.Context, in *CreateStageInput) (*Stage, error) {
 	name := strOr(in.StageName, "")
 	if name == "" {
 		return nil, badRequest("StageName is required")
@@ -212,7 +212,7 @@ func emptyAccessLog(a *AccessLogSettings) *AccessLogSettings {
 }
 
 // GetStage returns a stage.
-func (s *Service) GetStage(ctx context.Context, in *StageRef) (*Stage, error) {
+func (s *Control) GetStage(ctx context.Context, in *StageRef) (*Stage, error) {
 	if _, _, err := s.getAPI(ctx, in.ApiId); err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ type GetStagesInput struct {
 }
 
 // GetStages lists an API's stages in name order.
-func (s *Service) GetStages(ctx context.Context, in *GetStagesInput) (*Page[*Stage], error) {
+func (s *Control) GetStages(ctx context.Context, in *GetStagesInput) (*Page[*Stage], error) {
 	if _, _, err := s.getAPI(ctx, in.ApiId); err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (s *Service) GetStages(ctx context.Context, in *GetStagesInput) (*Page[*Sta
 // the stage's (a variable set to "" is removed); turning autoDeploy on
 // deploys the current config at once; deploymentId points a stage without
 // autoDeploy at an existing deployment.
-func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage, error) {
+func (s *Control) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage, error) {
 	if err := validateAccessLog(in.AccessLogSettings); err != nil {
 		return nil, err
 	}
@@ -332,7 +332,7 @@ func (s *Service) UpdateStage(ctx context.Context, in *UpdateStageInput) (*Stage
 // change it in place, and writes it back with any ops edit returns (which
 // may rewrite the stage themselves; the later write wins in a txn only if
 // it comes later, so the stage is written first).
-func (s *Service) stageUpdate(ctx context.Context, apiID, name string, edit func(c *stageChange, st *Stage) ([]store.Op, error)) error {
+func (s *Control) stageUpdate(ctx context.Context, apiID, name string, edit func(c *stageChange, st *Stage) ([]store.Op, error)) error {
 	return s.commit(ctx, func() (store.Txn, error) {
 		c, err := s.readStages(ctx, apiID, name)
 		if err != nil {
@@ -355,7 +355,7 @@ func (s *Service) stageUpdate(ctx context.Context, apiID, name string, edit func
 }
 
 // DeleteStage deletes a stage.
-func (s *Service) DeleteStage(ctx context.Context, in *StageRef) error {
+func (s *Control) DeleteStage(ctx context.Context, in *StageRef) error {
 	return s.commit(ctx, func() (store.Txn, error) {
 		c, err := s.readStages(ctx, in.ApiId, in.StageName)
 		if err != nil {
@@ -378,7 +378,7 @@ func (s *Service) DeleteStage(ctx context.Context, in *StageRef) error {
 }
 
 // DeleteAccessLogSettings turns a stage's access logging off.
-func (s *Service) DeleteAccessLogSettings(ctx context.Context, in *StageRef) error {
+func (s *Control) DeleteAccessLogSettings(ctx context.Context, in *StageRef) error {
 	return s.stageUpdate(ctx, in.ApiId, in.StageName, func(_ *stageChange, st *Stage) ([]store.Op, error) {
 		st.AccessLogSettings = nil
 		return nil, nil
@@ -386,7 +386,7 @@ func (s *Service) DeleteAccessLogSettings(ctx context.Context, in *StageRef) err
 }
 
 // DeleteRouteSettings removes a stage's settings for one route key.
-func (s *Service) DeleteRouteSettings(ctx context.Context, in *RouteSettingsRef) error {
+func (s *Control) DeleteRouteSettings(ctx context.Context, in *RouteSettingsRef) error {
 	return s.stageUpdate(ctx, in.ApiId, in.StageName, func(_ *stageChange, st *Stage) ([]store.Op, error) {
 		if _, ok := st.RouteSettings[in.RouteKey]; !ok {
 			return nil, s.notFound("RouteSettings", in.RouteKey)

@@ -40,7 +40,7 @@ type taggable struct {
 // resolveARN maps arn:aws:apigateway:{region}::/apis/{id},
 // .../apis/{id}/stages/{name} and .../vpclinks/{id} (the resources
 // apigatewayv2 tags) to their records.
-func (s *Service) resolveARN(arn string) (taggable, error) {
+func (s *Control) resolveARN(arn string) (taggable, error) {
 	a, ok := awsapi.ParseARN(arn)
 	if !ok || a.Service != "apigateway" {
 		return taggable{}, badRequest("Invalid resource ARN %s", arn)
@@ -58,7 +58,7 @@ func (s *Service) resolveARN(arn string) (taggable, error) {
 }
 
 // editTags rewrites the tag map of the resource behind arn.
-func (s *Service) editTags(ctx context.Context, arn string, edit func(map[string]string) (map[string]string, error)) (map[string]string, error) {
+func (s *Control) editTags(ctx context.Context, arn string, edit func(map[string]string) (map[string]string, error)) (map[string]string, error) {
 	t, err := s.resolveARN(arn)
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (s *Service) editTags(ctx context.Context, arn string, edit func(map[string
 }
 
 // TagResource adds or replaces tags.
-func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) error {
+func (s *Control) TagResource(ctx context.Context, in *TagResourceInput) error {
 	if err := validateTags(in.Tags); err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) error {
 }
 
 // UntagResource removes tags.
-func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) error {
+func (s *Control) UntagResource(ctx context.Context, in *UntagResourceInput) error {
 	if len(in.TagKeys) == 0 {
 		return badRequest("TagKeys is required")
 	}
@@ -129,7 +129,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) err
 }
 
 // GetTags returns a resource's tags.
-func (s *Service) GetTags(ctx context.Context, in *GetTagsInput) (*GetTagsOutput, error) {
+func (s *Control) GetTags(ctx context.Context, in *GetTagsInput) (*GetTagsOutput, error) {
 	t, err := s.resolveARN(in.ResourceArn)
 	if err != nil {
 		return nil, err

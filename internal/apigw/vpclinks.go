@@ -28,7 +28,7 @@ type VpcLinkRef struct {
 // CreateVpcLink creates a VPC link. There is one network here, so a link is
 // AVAILABLE at once (AWS takes minutes, PENDING first); subnets and
 // security groups are recorded, not used.
-func (s *Service) CreateVpcLink(ctx context.Context, in *CreateVpcLinkInput) (*VpcLink, error) {
+func (s *Control) CreateVpcLink(ctx context.Context, in *CreateVpcLinkInput) (*VpcLink, error) {
 	name := strOr(in.Name, "")
 	if name == "" || len(name) > 128 {
 		return nil, badRequest("Name is required and must be at most 128 characters")
@@ -63,7 +63,7 @@ func (s *Service) CreateVpcLink(ctx context.Context, in *CreateVpcLinkInput) (*V
 	return l, nil
 }
 
-func (s *Service) getVpcLink(ctx context.Context, id string) (*VpcLink, store.KV, error) {
+func (s *Control) getVpcLink(ctx context.Context, id string) (*VpcLink, store.KV, error) {
 	l, kv, err := store.GetJSON[VpcLink](ctx, s.st, vpcLinkKey(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, kv, s.notFound("VpcLink", id)
@@ -72,13 +72,13 @@ func (s *Service) getVpcLink(ctx context.Context, id string) (*VpcLink, store.KV
 }
 
 // GetVpcLink returns a VPC link.
-func (s *Service) GetVpcLink(ctx context.Context, in *VpcLinkRef) (*VpcLink, error) {
+func (s *Control) GetVpcLink(ctx context.Context, in *VpcLinkRef) (*VpcLink, error) {
 	l, _, err := s.getVpcLink(ctx, in.VpcLinkId)
 	return l, err
 }
 
 // GetVpcLinks lists VPC links in id order.
-func (s *Service) GetVpcLinks(ctx context.Context, in *PageInput) (*Page[*VpcLink], error) {
+func (s *Control) GetVpcLinks(ctx context.Context, in *PageInput) (*Page[*VpcLink], error) {
 	links, _, err := listJSON[VpcLink](ctx, s.st, vpcLinkPrefix)
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func (s *Service) GetVpcLinks(ctx context.Context, in *PageInput) (*Page[*VpcLin
 }
 
 // UpdateVpcLink renames a VPC link.
-func (s *Service) UpdateVpcLink(ctx context.Context, in *UpdateVpcLinkInput) (*VpcLink, error) {
+func (s *Control) UpdateVpcLink(ctx context.Context, in *UpdateVpcLinkInput) (*VpcLink, error) {
 	var out VpcLink
 	err := s.commit(ctx, func() (store.Txn, error) {
 		l, kv, err := s.getVpcLink(ctx, in.VpcLinkId)
@@ -112,7 +112,7 @@ func (s *Service) UpdateVpcLink(ctx context.Context, in *UpdateVpcLinkInput) (*V
 
 // DeleteVpcLink deletes a VPC link. Integrations that still name it answer
 // 500 when invoked, as a private integration without a working link does.
-func (s *Service) DeleteVpcLink(ctx context.Context, in *VpcLinkRef) error {
+func (s *Control) DeleteVpcLink(ctx context.Context, in *VpcLinkRef) error {
 	return s.commit(ctx, func() (store.Txn, error) {
 		_, kv, err := s.getVpcLink(ctx, in.VpcLinkId)
 		if err != nil {

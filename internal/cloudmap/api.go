@@ -6,7 +6,7 @@ import "github.com/portolan/portolan/internal/awsapi"
 const TargetPrefix = "Route53AutoNaming_v20170314"
 
 // Register serves every Cloud Map operation on mux.
-func (r *Registry) Register(mux *awsapi.Mux) {
+func (r *Control) Register(mux *awsapi.Mux) {
 	s := awsapi.NewJSONService(TargetPrefix, "Message")
 	s.Handle("CreateHttpNamespace", awsapi.Op(r.CreateHttpNamespace))
 	s.Handle("CreatePrivateDnsNamespace", awsapi.Op(r.CreatePrivateDnsNamespace))

@@ -43,7 +43,7 @@ func (o *DiscoverInstancesOutput) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (r *Registry) discoverTarget(ns, svc string, owner string) (*ServiceState, error) {
+func (r *Control) discoverTarget(ns, svc string, owner string) (*ServiceState, error) {
 	if ns == "" {
 		return nil, invalidInput("NamespaceName is required")
 	}
@@ -68,7 +68,7 @@ func (r *Registry) discoverTarget(ns, svc string, owner string) (*ServiceState, 
 }
 
 // DiscoverInstances answers from the View: no store read on this path.
-func (r *Registry) DiscoverInstances(_ context.Context, in *DiscoverInstancesInput) (*DiscoverInstancesOutput, error) {
+func (r *Control) DiscoverInstances(_ context.Context, in *DiscoverInstancesInput) (*DiscoverInstancesOutput, error) {
 	max := 100
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > 1000 {
@@ -102,7 +102,7 @@ type DiscoverInstancesRevisionInput struct {
 
 type DiscoverInstancesRevisionOutput struct{ InstancesRevision int64 }
 
-func (r *Registry) DiscoverInstancesRevision(_ context.Context, in *DiscoverInstancesRevisionInput) (*DiscoverInstancesRevisionOutput, error) {
+func (r *Control) DiscoverInstancesRevision(_ context.Context, in *DiscoverInstancesRevisionInput) (*DiscoverInstancesRevisionOutput, error) {
 	st, err := r.discoverTarget(in.NamespaceName, in.ServiceName, in.OwnerAccount)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@
 // DiscoverInstances, the DNS server and the API gateway read without ever
 // touching the store.
 //
-// The files follow every service's skeleton: service.go (the Registry and
+// The files follow every service's skeleton: service.go (Control and
 // how it commits), keys.go (the store layout), errors.go, model.go (the
 // resource shapes), api.go (the operation table), and one file per
 // resource: namespaces.go, services.go, serviceattributes.go,

@@ -19,7 +19,7 @@ type GetInstancesHealthStatusOutput struct {
 	NextToken *string `json:",omitempty"`
 }
 
-func (r *Registry) GetInstancesHealthStatus(ctx context.Context, in *GetInstancesHealthStatusInput) (*GetInstancesHealthStatusOutput, error) {
+func (r *Control) GetInstancesHealthStatus(ctx context.Context, in *GetInstancesHealthStatusInput) (*GetInstancesHealthStatusOutput, error) {
 	svc, _, err := r.getService(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ type UpdateInstanceCustomHealthStatusInput struct {
 
 // UpdateInstanceCustomHealthStatus records a custom health status. AWS
 // applies it after about 30 s; Portolan applies it at once (docs/compat.md).
-func (r *Registry) UpdateInstanceCustomHealthStatus(ctx context.Context, in *UpdateInstanceCustomHealthStatusInput) (*struct{}, error) {
+func (r *Control) UpdateInstanceCustomHealthStatus(ctx context.Context, in *UpdateInstanceCustomHealthStatusInput) (*struct{}, error) {
 	if in.Status != Healthy && in.Status != Unhealthy {
 		return nil, invalidInput("Status %q is invalid: it must be HEALTHY or UNHEALTHY", in.Status)
 	}
@@ -97,11 +97,11 @@ func (r *Registry) UpdateInstanceCustomHealthStatus(ctx context.Context, in *Upd
 
 // SetHealth records the outcome of a health check Portolan ran itself for
 // a service with a HealthCheckConfig.
-func (r *Registry) SetHealth(ctx context.Context, serviceID, instanceID, status string) error {
+func (r *Control) SetHealth(ctx context.Context, serviceID, instanceID, status string) error {
 	return r.setHealth(ctx, serviceID, instanceID, status)
 }
 
-func (r *Registry) setHealth(ctx context.Context, serviceID, instanceID, status string) error {
+func (r *Control) setHealth(ctx context.Context, serviceID, instanceID, status string) error {
 	return r.commit(ctx, func() (store.Txn, error) {
 		inst, err := r.st.Get(ctx, instKey(serviceID, instanceID))
 		if errors.Is(err, store.ErrNotFound) {

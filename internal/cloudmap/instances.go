@@ -16,7 +16,7 @@ type RegisterInstanceInput struct {
 
 // RegisterInstance creates or replaces an instance (an upsert, as on AWS:
 // re-registering updates its records and restarts its health).
-func (r *Registry) RegisterInstance(ctx context.Context, in *RegisterInstanceInput) (*OperationOutput, error) {
+func (r *Control) RegisterInstance(ctx context.Context, in *RegisterInstanceInput) (*OperationOutput, error) {
 	if err := validateInstanceID(in.InstanceId); err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ type InstanceRef struct {
 	InstanceId string
 }
 
-func (r *Registry) DeregisterInstance(ctx context.Context, in *InstanceRef) (*OperationOutput, error) {
+func (r *Control) DeregisterInstance(ctx context.Context, in *InstanceRef) (*OperationOutput, error) {
 	var out OperationOutput
 	err := r.commit(ctx, func() (store.Txn, error) {
 		svc, _, err := r.getService(ctx, in.ServiceId)
@@ -118,7 +118,7 @@ type GetInstanceOutput struct {
 	Instance      *Instance
 }
 
-func (r *Registry) GetInstance(ctx context.Context, in *InstanceRef) (*GetInstanceOutput, error) {
+func (r *Control) GetInstance(ctx context.Context, in *InstanceRef) (*GetInstanceOutput, error) {
 	svc, _, err := r.getService(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ type ListInstancesOutput struct {
 	NextToken     *string `json:",omitempty"`
 }
 
-func (r *Registry) ListInstances(ctx context.Context, in *ListInstancesInput) (*ListInstancesOutput, error) {
+func (r *Control) ListInstances(ctx context.Context, in *ListInstancesInput) (*ListInstancesOutput, error) {
 	svc, _, err := r.getService(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err

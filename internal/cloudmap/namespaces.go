@@ -33,18 +33,18 @@ type CreatePublicDnsNamespaceInput struct {
 	Properties       *struct{ DnsProperties *struct{ SOA *SOA } }
 }
 
-func (r *Registry) CreateHttpNamespace(ctx context.Context, in *CreateHttpNamespaceInput) (*OperationOutput, error) {
+func (r *Control) CreateHttpNamespace(ctx context.Context, in *CreateHttpNamespaceInput) (*OperationOutput, error) {
 	return r.createNamespace(ctx, NamespaceHTTP, in.Name, in.CreatorRequestId, in.Description, "", in.Tags, nil)
 }
 
-func (r *Registry) CreatePrivateDnsNamespace(ctx context.Context, in *CreatePrivateDnsNamespaceInput) (*OperationOutput, error) {
+func (r *Control) CreatePrivateDnsNamespace(ctx context.Context, in *CreatePrivateDnsNamespaceInput) (*OperationOutput, error) {
 	if in.Vpc == "" {
 		return nil, invalidInput("Vpc is required for a private DNS namespace")
 	}
 	return r.createNamespace(ctx, NamespaceDNSPrivate, in.Name, in.CreatorRequestId, in.Description, in.Vpc, in.Tags, soaOf(in.Properties))
 }
 
-func (r *Registry) CreatePublicDnsNamespace(ctx context.Context, in *CreatePublicDnsNamespaceInput) (*OperationOutput, error) {
+func (r *Control) CreatePublicDnsNamespace(ctx context.Context, in *CreatePublicDnsNamespaceInput) (*OperationOutput, error) {
 	return r.createNamespace(ctx, NamespaceDNSPublic, in.Name, in.CreatorRequestId, in.Description, "", in.Tags, soaOf(in.Properties))
 }
 
@@ -55,7 +55,7 @@ func soaOf(p *struct{ DnsProperties *struct{ SOA *SOA } }) *SOA {
 	return p.DnsProperties.SOA
 }
 
-func (r *Registry) createNamespace(ctx context.Context, typ, name, creatorID, desc, vpc string, tags []Tag, soa *SOA) (*OperationOutput, error) {
+func (r *Control) createNamespace(ctx context.Context, typ, name, creatorID, desc, vpc string, tags []Tag, soa *SOA) (*OperationOutput, error) {
 	name = strings.TrimSuffix(name, ".")
 	if typ == NamespaceHTTP {
 		name = strings.TrimSpace(name)
@@ -155,24 +155,24 @@ type UpdateNamespaceInput struct {
 	Namespace        *NamespaceUpdate
 }
 
-func (r *Registry) UpdateHttpNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
+func (r *Control) UpdateHttpNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
 	if in.Namespace == nil || in.Namespace.Description == nil {
 		return nil, invalidInput("Namespace.Description is required")
 	}
 	return r.updateNamespace(ctx, NamespaceHTTP, in)
 }
 
-func (r *Registry) UpdatePrivateDnsNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
+func (r *Control) UpdatePrivateDnsNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
 	return r.updateNamespace(ctx, NamespaceDNSPrivate, in)
 }
 
-func (r *Registry) UpdatePublicDnsNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
+func (r *Control) UpdatePublicDnsNamespace(ctx context.Context, in *UpdateNamespaceInput) (*OperationOutput, error) {
 	return r.updateNamespace(ctx, NamespaceDNSPublic, in)
 }
 
 // updateNamespace changes what AWS lets change: the description and, for
 // DNS namespaces, the SOA TTL.
-func (r *Registry) updateNamespace(ctx context.Context, typ string, in *UpdateNamespaceInput) (*OperationOutput, error) {
+func (r *Control) updateNamespace(ctx context.Context, typ string, in *UpdateNamespaceInput) (*OperationOutput, error) {
 	id, err := resolveID("namespace", in.Id)
 	if err != nil {
 		return nil, err
@@ -248,7 +248,7 @@ func (r *Registry) updateNamespace(ctx context.Context, typ string, in *UpdateNa
 	return &out, nil
 }
 
-func (r *Registry) DeleteNamespace(ctx context.Context, in *IdInput) (*OperationOutput, error) {
+func (r *Control) DeleteNamespace(ctx context.Context, in *IdInput) (*OperationOutput, error) {
 	id, err := resolveID("namespace", in.Id)
 	if err != nil {
 		return nil, err
@@ -292,7 +292,7 @@ func (r *Registry) DeleteNamespace(ctx context.Context, in *IdInput) (*Operation
 
 type GetNamespaceOutput struct{ Namespace *Namespace }
 
-func (r *Registry) GetNamespace(ctx context.Context, in *IdInput) (*GetNamespaceOutput, error) {
+func (r *Control) GetNamespace(ctx context.Context, in *IdInput) (*GetNamespaceOutput, error) {
 	id, err := resolveID("namespace", in.Id)
 	if err != nil {
 		return nil, err
@@ -316,7 +316,7 @@ type ListNamespacesOutput struct {
 	NextToken  *string `json:",omitempty"`
 }
 
-func (r *Registry) ListNamespaces(ctx context.Context, in *ListInput) (*ListNamespacesOutput, error) {
+func (r *Control) ListNamespaces(ctx context.Context, in *ListInput) (*ListNamespacesOutput, error) {
 	kvs, _, err := r.st.List(ctx, nsPrefix)
 	if err != nil {
 		return nil, err

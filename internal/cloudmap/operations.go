@@ -14,7 +14,7 @@ type GetOperationInput struct{ OperationId string }
 
 type GetOperationOutput struct{ Operation *Operation }
 
-func (r *Registry) GetOperation(ctx context.Context, in *GetOperationInput) (*GetOperationOutput, error) {
+func (r *Control) GetOperation(ctx context.Context, in *GetOperationInput) (*GetOperationOutput, error) {
 	if in.OperationId == "" || len(in.OperationId) > 255 {
 		return nil, invalidInput("OperationId is required and must be at most 255 characters")
 	}
@@ -35,7 +35,7 @@ type ListOperationsOutput struct {
 }
 
 // ListOperations lists operations oldest first, filtered as spec §A.7 says.
-func (r *Registry) ListOperations(ctx context.Context, in *ListInput) (*ListOperationsOutput, error) {
+func (r *Control) ListOperations(ctx context.Context, in *ListInput) (*ListOperationsOutput, error) {
 	for _, f := range in.Filters {
 		switch f.Name {
 		case "NAMESPACE_ID", "SERVICE_ID", "STATUS", "TYPE", "UPDATE_DATE":
@@ -111,7 +111,7 @@ func operationMatches(op *Operation, filters []Filter) (bool, error) {
 	return true, nil
 }
 
-func (r *Registry) newOperation(typ string, targets map[string]string) *Operation {
+func (r *Control) newOperation(typ string, targets map[string]string) *Operation {
 	now := awsapi.Now()
 	return &Operation{
 		Id:           awsapi.RandomID(32) + "-" + awsapi.RandomID(8),

@@ -27,7 +27,7 @@ type GetServiceAttributesOutput struct{ ServiceAttributes ServiceAttributes }
 
 type ServiceIdInput struct{ ServiceId string }
 
-func (r *Registry) GetServiceAttributes(ctx context.Context, in *ServiceIdInput) (*GetServiceAttributesOutput, error) {
+func (r *Control) GetServiceAttributes(ctx context.Context, in *ServiceIdInput) (*GetServiceAttributesOutput, error) {
 	svc, _, err := r.getService(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (r *Registry) GetServiceAttributes(ctx context.Context, in *ServiceIdInput)
 	return out, nil
 }
 
-func (r *Registry) UpdateServiceAttributes(ctx context.Context, in *ServiceAttributesInput) (*struct{}, error) {
+func (r *Control) UpdateServiceAttributes(ctx context.Context, in *ServiceAttributesInput) (*struct{}, error) {
 	if len(in.Attributes) == 0 {
 		return nil, invalidInput("Attributes must not be empty")
 	}
@@ -59,7 +59,7 @@ func (r *Registry) UpdateServiceAttributes(ctx context.Context, in *ServiceAttri
 	})
 }
 
-func (r *Registry) DeleteServiceAttributes(ctx context.Context, in *DeleteServiceAttributesInput) (*struct{}, error) {
+func (r *Control) DeleteServiceAttributes(ctx context.Context, in *DeleteServiceAttributesInput) (*struct{}, error) {
 	if len(in.Attributes) == 0 {
 		return nil, invalidInput("Attributes must not be empty")
 	}
@@ -70,7 +70,7 @@ func (r *Registry) DeleteServiceAttributes(ctx context.Context, in *DeleteServic
 	})
 }
 
-func (r *Registry) editServiceAttributes(ctx context.Context, serviceID string, edit func(map[string]string)) (*struct{}, error) {
+func (r *Control) editServiceAttributes(ctx context.Context, serviceID string, edit func(map[string]string)) (*struct{}, error) {
 	err := r.commit(ctx, func() (store.Txn, error) {
 		svc, svcKV, err := r.getService(ctx, serviceID)
 		if err != nil {

@@ -22,7 +22,7 @@ type CreateServiceInput struct {
 
 type ServiceOutput struct{ Service *Service }
 
-func (r *Registry) CreateService(ctx context.Context, in *CreateServiceInput) (*ServiceOutput, error) {
+func (r *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*ServiceOutput, error) {
 	if err := validateServiceName(in.Name); err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func shapeService(svc *Service, nsType, wantType string, dns *DnsConfig) error {
 	return nil
 }
 
-func (r *Registry) getService(ctx context.Context, idOrARN string) (*serviceRecord, store.KV, error) {
+func (r *Control) getService(ctx context.Context, idOrARN string) (*serviceRecord, store.KV, error) {
 	id, err := resolveID("service", idOrARN)
 	if err != nil {
 		return nil, store.KV{}, err
@@ -154,7 +154,7 @@ func (r *Registry) getService(ctx context.Context, idOrARN string) (*serviceReco
 	return svc, kv, err
 }
 
-func (r *Registry) GetService(ctx context.Context, in *IdInput) (*ServiceOutput, error) {
+func (r *Control) GetService(ctx context.Context, in *IdInput) (*ServiceOutput, error) {
 	rec, _, err := r.getService(ctx, in.Id)
 	if err != nil {
 		return nil, err
@@ -171,7 +171,7 @@ type ListServicesOutput struct {
 	NextToken *string `json:",omitempty"`
 }
 
-func (r *Registry) ListServices(ctx context.Context, in *ListInput) (*ListServicesOutput, error) {
+func (r *Control) ListServices(ctx context.Context, in *ListInput) (*ListServicesOutput, error) {
 	var nsFilter string
 	for _, f := range in.Filters {
 		switch f.Name {
@@ -228,7 +228,7 @@ type UpdateServiceInput struct {
 // UpdateService replaces the description, the record TTLs and the health
 // check. As on AWS, omitting the DnsRecords or the HealthCheckConfig removes
 // them, and services in HTTP namespaces cannot be updated at all.
-func (r *Registry) UpdateService(ctx context.Context, in *UpdateServiceInput) (*OperationOutput, error) {
+func (r *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*OperationOutput, error) {
 	if in.Service == nil {
 		return nil, invalidInput("Service is required")
 	}
@@ -322,7 +322,7 @@ func sameRecordTypes(old, updated []DnsRecord) error {
 	return nil
 }
 
-func (r *Registry) DeleteService(ctx context.Context, in *IdInput) (*struct{}, error) {
+func (r *Control) DeleteService(ctx context.Context, in *IdInput) (*struct{}, error) {
 	err := r.commit(ctx, func() (store.Txn, error) {
 		rec, kv, err := r.getService(ctx, in.Id)
 		if err != nil {

@@ -39,7 +39,7 @@ func taggable(arn string) (string, error) {
 }
 
 // editTags rewrites the tag list of the resource behind arn.
-func (r *Registry) editTags(ctx context.Context, arn string, edit func([]Tag) ([]Tag, error)) ([]Tag, error) {
+func (r *Control) editTags(ctx context.Context, arn string, edit func([]Tag) ([]Tag, error)) ([]Tag, error) {
 	key, err := taggable(arn)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (r *Registry) editTags(ctx context.Context, arn string, edit func([]Tag) ([
 	return result, err
 }
 
-func (r *Registry) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
+func (r *Control) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
 	if err := validateTags(in.ResourceARN, in.Tags); err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (r *Registry) TagResource(ctx context.Context, in *TagResourceInput) (*stru
 	return &struct{}{}, nil
 }
 
-func (r *Registry) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
+func (r *Control) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
 	_, err := r.editTags(ctx, in.ResourceARN, func(tags []Tag) ([]Tag, error) {
 		return awsapi.RemoveTags(tags, in.TagKeys, tagKey), nil
 	})
@@ -101,7 +101,7 @@ func (r *Registry) UntagResource(ctx context.Context, in *UntagResourceInput) (*
 	return &struct{}{}, nil
 }
 
-func (r *Registry) ListTagsForResource(ctx context.Context, in *ResourceARNInput) (*ListTagsForResourceOutput, error) {
+func (r *Control) ListTagsForResource(ctx context.Context, in *ResourceARNInput) (*ListTagsForResourceOutput, error) {
 	key, err := taggable(in.ResourceARN)
 	if err != nil {
 		return nil, err

@@ -23,10 +23,8 @@ type Config struct {
 // Control is the ECS control plane. Its exported methods are the API
 // operations, with the wire's inputs and outputs, so in-process callers
 // (the stack deployer, tests) use exactly what AWS clients use.
-//
-// It is not called Service, as other services' façades are: in ECS that
-// is the name of a resource (the Service this package describes and
-// schedules), and AWS's names win.
+// Every service's façade has this name (docs/architecture.md); Service is
+// ECS's own resource.
 type Control struct {
 	cfg Config
 	st  store.Store

@@ -6,7 +6,7 @@ import "github.com/portolan/portolan/internal/awsapi"
 const TargetPrefix = "Logs_20140328"
 
 // Register serves the CloudWatch Logs API (awsJson1_1) on mux.
-func (s *Service) Register(mux *awsapi.Mux) {
+func (s *Control) Register(mux *awsapi.Mux) {
 	api := awsapi.NewJSONService(TargetPrefix, "message")
 	api.Handle("CreateLogGroup", awsapi.Op(s.CreateLogGroup))
 	api.Handle("DeleteLogGroup", awsapi.Op(s.DeleteLogGroup))

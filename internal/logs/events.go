@@ -11,7 +11,7 @@ import (
 
 // PutLogEvents stores a batch of events in an existing stream (AWS
 // PutLogEvents).
-func (s *Service) PutLogEvents(ctx context.Context, in *PutLogEventsInput) (*PutLogEventsOutput, error) {
+func (s *Control) PutLogEvents(ctx context.Context, in *PutLogEventsInput) (*PutLogEventsOutput, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func ptr[T any](v T) *T { return &v }
 // first. At either end of the stream the token passed in comes back
 // unchanged, which is how clients (and the SDK paginator's
 // StopOnDuplicateToken) know to stop.
-func (s *Service) GetLogEvents(ctx context.Context, in *GetLogEventsInput) (*GetLogEventsOutput, error) {
+func (s *Control) GetLogEvents(ctx context.Context, in *GetLogEventsInput) (*GetLogEventsOutput, error) {
 	group, err := s.resolveGroup(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -187,7 +187,7 @@ func (s *Service) GetLogEvents(ctx context.Context, in *GetLogEventsInput) (*Get
 // 1 MB, or when the scan budget is spent; nextToken then resumes after the
 // last event examined, and is absent once everything has been searched —
 // `aws logs tail` and the SDK paginators stop on that.
-func (s *Service) FilterLogEvents(ctx context.Context, in *FilterLogEventsInput) (*FilterLogEventsOutput, error) {
+func (s *Control) FilterLogEvents(ctx context.Context, in *FilterLogEventsInput) (*FilterLogEventsOutput, error) {
 	group, err := s.resolveGroup(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err

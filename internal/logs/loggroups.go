@@ -10,7 +10,7 @@ import (
 )
 
 // CreateLogGroup creates a log group (AWS CreateLogGroup).
-func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupInput) (*struct{}, error) {
+func (s *Control) CreateLogGroup(ctx context.Context, in *CreateLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupInput) (
 
 // DeleteLogGroup deletes a log group; its streams' events are removed in
 // the background (AWS DeleteLogGroup).
-func (s *Service) DeleteLogGroup(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
+func (s *Control) DeleteLogGroup(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Service) DeleteLogGroup(ctx context.Context, in *LogGroupRef) (*struct{
 
 // dropStreams returns the ops that delete every stream of a group and
 // leave their events to the trash collector.
-func (s *Service) dropStreams(ctx context.Context, group string) (store.Txn, error) {
+func (s *Control) dropStreams(ctx context.Context, group string) (store.Txn, error) {
 	var txn store.Txn
 	kvs, _, err := s.cfg.Store.List(ctx, streamsOf(group))
 	if err != nil {
@@ -102,7 +102,7 @@ func (s *Service) dropStreams(ctx context.Context, group string) (store.Txn, err
 }
 
 // DescribeLogGroups lists log groups in name order (AWS DescribeLogGroups).
-func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsInput) (*DescribeLogGroupsOutput, error) {
+func (s *Control) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsInput) (*DescribeLogGroupsOutput, error) {
 	if in.LogGroupNamePrefix != nil && in.LogGroupNamePattern != nil {
 		return nil, errPrefixAndPattern
 	}
@@ -182,7 +182,7 @@ func classMatches(filter, class string) bool {
 	return filter == "" || filter == class || lowCost(filter) && lowCost(class)
 }
 
-func (s *Service) groupStoredBytes(ctx context.Context, group string) (int64, error) {
+func (s *Control) groupStoredBytes(ctx context.Context, group string) (int64, error) {
 	kvs, _, err := s.cfg.Store.List(ctx, streamsOf(group))
 	if err != nil {
 		return 0, err
@@ -199,7 +199,7 @@ func (s *Service) groupStoredBytes(ctx context.Context, group string) (int64, er
 }
 
 // updateGroup applies fn to a group record with compare-and-swap.
-func (s *Service) updateGroup(ctx context.Context, name string, fn func(*groupRecord) error) error {
+func (s *Control) updateGroup(ctx context.Context, name string, fn func(*groupRecord) error) error {
 	for {
 		kv, err := s.cfg.Store.Get(ctx, groupKey(name))
 		if errors.Is(err, store.ErrNotFound) {
@@ -252,12 +252,12 @@ func checkGroupName(field, name string) error {
 
 // GroupARN is the log group ARN without the trailing ":*" (logGroupArn,
 // and what the tagging APIs take); the "arn" member of a LogGroup adds ":*".
-func (s *Service) GroupARN(group string) string {
+func (s *Control) GroupARN(group string) string {
 	return awsapi.ARN("logs", s.cfg.Region, s.cfg.AccountID, "log-group:"+group)
 }
 
 // groupFromARN accepts a log group ARN with or without the trailing ":*".
-func (s *Service) groupFromARN(arn string) (string, bool) {
+func (s *Control) groupFromARN(arn string) (string, bool) {
 	prefix := s.GroupARN("")
 	if !strings.HasPrefix(arn, prefix) {
 		return "", false
@@ -272,7 +272,7 @@ func (s *Service) groupFromARN(arn string) (string, bool) {
 // resolveGroup turns the logGroupName / logGroupIdentifier pair most read
 // operations take into a group name: exactly one of them must be given, and
 // the identifier may be a name or an ARN.
-func (s *Service) resolveGroup(name, identifier *string) (string, error) {
+func (s *Control) resolveGroup(name, identifier *string) (string, error) {
 	switch {
 	case name != nil && identifier != nil:
 		return "", errNameAndARN
@@ -295,7 +295,7 @@ func (s *Service) resolveGroup(name, identifier *string) (string, error) {
 // EnsureLogGroup creates a group for in-process callers (the stack
 // deployer); a group that already exists is not an error. A non-zero
 // retention sets its retention policy.
-func (s *Service) EnsureLogGroup(ctx context.Context, name string, retentionDays int32) error {
+func (s *Control) EnsureLogGroup(ctx context.Context, name string, retentionDays int32) error {
 	_, err := s.CreateLogGroup(ctx, &CreateLogGroupInput{LogGroupName: name})
 	if err != nil && !errors.Is(err, ErrResourceAlreadyExists) {
 		return err
@@ -307,7 +307,7 @@ func (s *Service) EnsureLogGroup(ctx context.Context, name string, retentionDays
 }
 
 // HasLogGroup reports whether the group exists.
-func (s *Service) HasLogGroup(ctx context.Context, name string) (bool, error) {
+func (s *Control) HasLogGroup(ctx context.Context, name string) (bool, error) {
 	_, err := s.cfg.Store.Get(ctx, groupKey(name))
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil

@@ -12,7 +12,7 @@ import (
 )
 
 // CreateLogStream creates a stream in an existing group (AWS CreateLogStream).
-func (s *Service) CreateLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
+func (s *Control) CreateLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Service) CreateLogStream(ctx context.Context, in *LogStreamRef) (*struc
 }
 
 // DeleteLogStream deletes a stream (AWS DeleteLogStream).
-func (s *Service) DeleteLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
+func (s *Control) DeleteLogStream(ctx context.Context, in *LogStreamRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) DeleteLogStream(ctx context.Context, in *LogStreamRef) (*struc
 
 // DescribeLogStreams lists a group's streams by name or by last event
 // time (AWS DescribeLogStreams).
-func (s *Service) DescribeLogStreams(ctx context.Context, in *DescribeLogStreamsInput) (*DescribeLogStreamsOutput, error) {
+func (s *Control) DescribeLogStreams(ctx context.Context, in *DescribeLogStreamsInput) (*DescribeLogStreamsOutput, error) {
 	group, err := s.resolveGroup(in.LogGroupName, in.LogGroupIdentifier)
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func (s *Service) DescribeLogStreams(ctx context.Context, in *DescribeLogStreams
 	return out, nil
 }
 
-func (s *Service) streamOut(group string, st streamRecord) LogStream {
+func (s *Control) streamOut(group string, st streamRecord) LogStream {
 	o := LogStream{LogStreamName: st.Name, CreationTime: st.CreationTime, Arn: s.streamARN(group, st.Name)}
 	if st.Seq > 0 {
 		o.FirstEventTimestamp = &st.FirstEventTimestamp
@@ -171,7 +171,7 @@ func sequenceToken(seq uint64) string { return string(appendPadded(nil, seq, 56)
 
 // listStreams returns the stream records of an existing group whose names
 // start with prefix (nil: all of them).
-func (s *Service) listStreams(ctx context.Context, group string, prefix *string) ([]store.KV, error) {
+func (s *Control) listStreams(ctx context.Context, group string, prefix *string) ([]store.KV, error) {
 	if _, err := s.cfg.Store.Get(ctx, groupKey(group)); errors.Is(err, store.ErrNotFound) {
 		return nil, errGroupNotFound
 	} else if err != nil {
@@ -185,7 +185,7 @@ func (s *Service) listStreams(ctx context.Context, group string, prefix *string)
 	return kvs, err
 }
 
-func (s *Service) readStream(ctx context.Context, group, stream string) (streamRecord, error) {
+func (s *Control) readStream(ctx context.Context, group, stream string) (streamRecord, error) {
 	kv, err := s.cfg.Store.Get(ctx, streamKey(group, stream))
 	if errors.Is(err, store.ErrNotFound) {
 		if _, gerr := s.cfg.Store.Get(ctx, groupKey(group)); errors.Is(gerr, store.ErrNotFound) {
@@ -212,7 +212,7 @@ func checkStreamName(field, name string) error {
 	return nil
 }
 
-func (s *Service) streamARN(group, stream string) string {
+func (s *Control) streamARN(group, stream string) string {
 	return s.GroupARN(group) + ":log-stream:" + stream
 }
 

@@ -24,7 +24,7 @@ type storedEvent struct {
 // time window at a time: the index tells it which windows hold anything
 // and how much, so empty stretches cost nothing and big ones are split.
 type streamIter struct {
-	s      *Service
+	s      *Control
 	id     uint64
 	name   string
 	lo, hi int64
@@ -48,7 +48,7 @@ type iterNode struct {
 	list   bool // list the prefix's events without consulting the index
 }
 
-func (s *Service) newIter(st streamRecord, lo, hi int64, cursor *pos, desc bool) *streamIter {
+func (s *Control) newIter(st streamRecord, lo, hi int64, cursor *pos, desc bool) *streamIter {
 	return &streamIter{s: s, id: st.ID, name: st.Name, lo: lo, hi: hi, cursor: cursor, desc: desc,
 		stack: []iterNode{{stats: windowStats{Bytes: uint64(max(st.StoredBytes, 0))}}}}
 }

@@ -19,7 +19,7 @@ func retentionDays() []int32 {
 
 // PutRetentionPolicy sets how many days a group keeps its events (AWS
 // PutRetentionPolicy).
-func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyInput) (*struct{}, error) {
+func (s *Control) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicy
 
 // DeleteRetentionPolicy makes a group keep its events forever (AWS
 // DeleteRetentionPolicy).
-func (s *Service) DeleteRetentionPolicy(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
+func (s *Control) DeleteRetentionPolicy(ctx context.Context, in *LogGroupRef) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ const maxDeleteBatch = 5000
 // windows that start at or before until; it stops when fn returns false.
 // stored is the stream's size, which decides whether even the whole stream
 // is small enough to list at once.
-func (s *Service) eachChunk(ctx context.Context, id uint64, stored uint64, until int64, fn func(store.KV) bool) error {
+func (s *Control) eachChunk(ctx context.Context, id uint64, stored uint64, until int64, fn func(store.KV) bool) error {
 	it := &streamIter{s: s, id: id, lo: 0, hi: until, stack: []iterNode{{stats: windowStats{Bytes: stored}}}}
 	for len(it.stack) > 0 {
 		n := it.stack[len(it.stack)-1]
@@ -96,7 +96,7 @@ func (s *Service) eachChunk(ctx context.Context, id uint64, stored uint64, until
 // goes once its whole slot is past the cutoff, so events outlive their
 // retention by at most a slot (256 ms) plus the RetentionInterval; AWS
 // itself allows up to 72 hours.
-func (s *Service) enforceRetention(ctx context.Context, now time.Time) error {
+func (s *Control) enforceRetention(ctx context.Context, now time.Time) error {
 	kvs, _, err := s.cfg.Store.List(ctx, groupsPrefix)
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func (s *Service) enforceRetention(ctx context.Context, now time.Time) error {
 // batches. Each batch also lowers the index stats and the stream's size,
 // and commits only if the stream record is unchanged: a concurrent write
 // makes it start over rather than subtract from stale numbers.
-func (s *Service) expireStream(ctx context.Context, key string, cutoff int64) error {
+func (s *Control) expireStream(ctx context.Context, key string, cutoff int64) error {
 	for attempt := 0; attempt < maxCommitAttempts; {
 		kv, err := s.cfg.Store.Get(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {

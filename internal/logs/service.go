@@ -26,9 +26,9 @@ type Config struct {
 	DefaultRetention time.Duration
 }
 
-// Service is the CloudWatch Logs subset: its API handlers, the in-process
+// Control is the CloudWatch Logs subset: its API handlers, the in-process
 // writers, and the background work that flushes and expires events.
-type Service struct {
+type Control struct {
 	cfg Config
 	log *slog.Logger
 
@@ -42,8 +42,8 @@ type Service struct {
 	scanBudget int64
 }
 
-// New returns a Service over cfg.Store.
-func New(cfg Config) *Service {
+// New returns the control plane over cfg.Store.
+func New(cfg Config) *Control {
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
@@ -59,7 +59,7 @@ func New(cfg Config) *Service {
 	if cfg.RetentionInterval <= 0 {
 		cfg.RetentionInterval = time.Minute
 	}
-	return &Service{
+	return &Control{
 		cfg:        cfg,
 		log:        cfg.Logger.With("service", "logs"),
 		writers:    map[*Writer]struct{}{},
@@ -72,7 +72,7 @@ func New(cfg Config) *Service {
 // Run flushes Writers every FlushInterval (or sooner when one fills up),
 // deletes expired events every RetentionInterval, and finishes deleting
 // removed streams. When ctx ends it flushes once more and returns nil.
-func (s *Service) Run(ctx context.Context) error {
+func (s *Control) Run(ctx context.Context) error {
 	// Housekeeping can take a while (a big backlog of expired events), so
 	// it has its own goroutine and never holds up flushing.
 	var wg sync.WaitGroup
@@ -102,7 +102,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
-func (s *Service) housekeepLoop(ctx context.Context) {
+func (s *Control) housekeepLoop(ctx context.Context) {
 	expire := time.NewTicker(s.cfg.RetentionInterval)
 	defer expire.Stop()
 	s.housekeep(ctx)
@@ -121,7 +121,7 @@ func (s *Service) housekeepLoop(ctx context.Context) {
 }
 
 // housekeep is Run's periodic pass: expire, then collect deleted streams.
-func (s *Service) housekeep(ctx context.Context) {
+func (s *Control) housekeep(ctx context.Context) {
 	if err := s.enforceRetention(ctx, time.Now()); err != nil && ctx.Err() == nil {
 		s.log.Error("enforce retention", "err", err)
 	}
@@ -132,7 +132,7 @@ func (s *Service) housekeep(ctx context.Context) {
 
 // flushAll commits every Writer's buffered events. The commits run
 // concurrently so the store's group commit folds them into one fsync.
-func (s *Service) flushAll(ctx context.Context) {
+func (s *Control) flushAll(ctx context.Context) {
 	s.mu.Lock()
 	dirty := make([]*Writer, 0, len(s.writers))
 	for w := range s.writers {

@@ -17,7 +17,7 @@ import (
 )
 
 type testEnv struct {
-	svc    *Service
+	svc    *Control
 	db     *store.Bolt
 	client *cwl.Client
 	url    string
@@ -80,7 +80,7 @@ func assertNoKeys(t *testing.T, db store.Store, prefixes ...string) {
 }
 
 // appendN writes n events, one every step, ending at end, messages "<prefix><i>".
-func appendN(t testing.TB, svc *Service, group, stream, prefix string, n int, end time.Time, step time.Duration) {
+func appendN(t testing.TB, svc *Control, group, stream, prefix string, n int, end time.Time, step time.Duration) {
 	t.Helper()
 	events := make([]Event, n)
 	for i := range events {

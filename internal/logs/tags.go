@@ -19,7 +19,7 @@ func checkTags(tags map[string]string) error {
 	return nil
 }
 
-func (s *Service) addTags(ctx context.Context, group string, tags map[string]string, tooMany error) error {
+func (s *Control) addTags(ctx context.Context, group string, tags map[string]string, tooMany error) error {
 	if len(tags) == 0 {
 		return errTagsNull
 	}
@@ -38,7 +38,7 @@ func (s *Service) addTags(ctx context.Context, group string, tags map[string]str
 	})
 }
 
-func (s *Service) removeTags(ctx context.Context, group string, keys []string) error {
+func (s *Control) removeTags(ctx context.Context, group string, keys []string) error {
 	return s.updateGroup(ctx, group, func(g *groupRecord) error {
 		for _, k := range keys {
 			delete(g.Tags, k)
@@ -47,7 +47,7 @@ func (s *Service) removeTags(ctx context.Context, group string, keys []string) e
 	})
 }
 
-func (s *Service) groupTags(ctx context.Context, group string) (*TagsOutput, error) {
+func (s *Control) groupTags(ctx context.Context, group string) (*TagsOutput, error) {
 	kv, err := s.cfg.Store.Get(ctx, groupKey(group))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errGroupNotFound
@@ -66,7 +66,7 @@ func (s *Service) groupTags(ctx context.Context, group string) (*TagsOutput, err
 
 // TagLogGroup adds tags to a group (AWS TagLogGroup, deprecated but still
 // used by older clients).
-func (s *Service) TagLogGroup(ctx context.Context, in *TagLogGroupInput) (*struct{}, error) {
+func (s *Control) TagLogGroup(ctx context.Context, in *TagLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) TagLogGroup(ctx context.Context, in *TagLogGroupInput) (*struc
 }
 
 // UntagLogGroup removes tags from a group (AWS UntagLogGroup).
-func (s *Service) UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*struct{}, error) {
+func (s *Control) UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*struct{}, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*s
 }
 
 // ListTagsLogGroup returns a group's tags (AWS ListTagsLogGroup).
-func (s *Service) ListTagsLogGroup(ctx context.Context, in *LogGroupRef) (*TagsOutput, error) {
+func (s *Control) ListTagsLogGroup(ctx context.Context, in *LogGroupRef) (*TagsOutput, error) {
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *Service) ListTagsLogGroup(ctx context.Context, in *LogGroupRef) (*TagsO
 
 // arnGroup maps a tagging API's resourceArn to a log group: only log groups
 // are taggable here (destinations, the other taggable kind, do not exist).
-func (s *Service) arnGroup(arn string) (string, error) {
+func (s *Control) arnGroup(arn string) (string, error) {
 	if g, ok := s.groupFromARN(arn); ok {
 		return g, nil
 	}
@@ -102,7 +102,7 @@ func (s *Service) arnGroup(arn string) (string, error) {
 }
 
 // TagResource adds tags to the log group an ARN names (AWS TagResource).
-func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
+func (s *Control) TagResource(ctx context.Context, in *TagResourceInput) (*struct{}, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) (*struc
 
 // UntagResource removes tags from the log group an ARN names (AWS
 // UntagResource).
-func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
+func (s *Control) UntagResource(ctx context.Context, in *UntagResourceInput) (*struct{}, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) (*s
 
 // ListTagsForResource returns the tags of the log group an ARN names
 // (AWS ListTagsForResource).
-func (s *Service) ListTagsForResource(ctx context.Context, in *ResourceARNInput) (*TagsOutput, error) {
+func (s *Control) ListTagsForResource(ctx context.Context, in *ResourceARNInput) (*TagsOutput, error) {
 	g, err := s.arnGroup(in.ResourceArn)
 	if err != nil {
 		return nil, err

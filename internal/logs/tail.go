@@ -9,7 +9,7 @@ import (
 // Follow calls fn for every event of the group from since on, in time
 // order, then for new events as they arrive, until ctx ends — what
 // `aws logs tail --follow` does, for in-process callers (`portolan up`).
-func (s *Service) Follow(ctx context.Context, group string, since time.Time, fn func(stream string, t time.Time, message string)) error {
+func (s *Control) Follow(ctx context.Context, group string, since time.Time, fn func(stream string, t time.Time, message string)) error {
 	return s.Tail(ctx, TailInput{Group: group, Since: since, Follow: true}, fn)
 }
 
@@ -28,7 +28,7 @@ type TailInput struct {
 
 // Tail calls fn for every event of in.Group from in.Since on, in time
 // order, and with in.Follow for new events as they arrive.
-func (s *Service) Tail(ctx context.Context, in TailInput, fn func(stream string, t time.Time, message string)) error {
+func (s *Control) Tail(ctx context.Context, in TailInput, fn func(stream string, t time.Time, message string)) error {
 	seen := map[string]bool{}
 	start := in.Since.UnixMilli()
 	tick := time.NewTicker(250 * time.Millisecond)

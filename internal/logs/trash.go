@@ -10,7 +10,7 @@ import (
 
 // collectSoon asks Run to remove deleted streams' events now rather than
 // at the next RetentionInterval; the delete itself has already answered.
-func (s *Service) collectSoon() {
+func (s *Control) collectSoon() {
 	select {
 	case s.collect <- struct{}{}:
 	default:
@@ -18,7 +18,7 @@ func (s *Service) collectSoon() {
 }
 
 // collectTrash removes the events and index of every deleted stream.
-func (s *Service) collectTrash(ctx context.Context) error {
+func (s *Control) collectTrash(ctx context.Context) error {
 	kvs, _, err := s.cfg.Store.List(ctx, trashPrefix)
 	if err != nil {
 		return err
@@ -41,7 +41,7 @@ func (s *Service) collectTrash(ctx context.Context) error {
 // purgeStream deletes every key of a stream incarnation nobody can write to
 // any more: chunks first, the index that finds them last, so an interrupted
 // purge can resume.
-func (s *Service) purgeStream(ctx context.Context, id uint64) error {
+func (s *Control) purgeStream(ctx context.Context, id uint64) error {
 	var batch []store.Op
 	commit := func() error {
 		if len(batch) == 0 {

@@ -28,7 +28,7 @@ const (
 // the stream as written. Events need not be sorted. With create, a missing
 // group or stream is created in the same transaction (what the awslogs
 // driver's awslogs-create-group does); without it, they must exist.
-func (s *Service) writeEvents(ctx context.Context, group, stream string, events []rawEvent, create bool) (streamRecord, error) {
+func (s *Control) writeEvents(ctx context.Context, group, stream string, events []rawEvent, create bool) (streamRecord, error) {
 	if !slices.IsSortedFunc(events, byTS) {
 		events = slices.Clone(events)
 		slices.SortStableFunc(events, byTS)
@@ -70,7 +70,7 @@ func splitChunks(events []rawEvent) [][]rawEvent {
 	return out
 }
 
-func (s *Service) tryWrite(ctx context.Context, group, stream string, chunks [][]rawEvent, create bool) (streamRecord, error) {
+func (s *Control) tryWrite(ctx context.Context, group, stream string, chunks [][]rawEvent, create bool) (streamRecord, error) {
 	db := s.cfg.Store
 	now := nowMillis()
 	var txn store.Txn
@@ -169,7 +169,7 @@ type Event struct {
 // Append with no events just makes sure the stream exists.
 //
 // For a steady flow of lines, a Writer batches better.
-func (s *Service) Append(ctx context.Context, group, stream string, events []Event) error {
+func (s *Control) Append(ctx context.Context, group, stream string, events []Event) error {
 	if err := checkGroupName("logGroupName", group); err != nil {
 		return err
 	}

@@ -29,11 +29,11 @@ var ErrWriterClosed = errors.New("logs: writer closed")
 
 // Writer appends events to one log stream in batches. Its methods are safe
 // for concurrent use. Events become readable once flushed: within
-// FlushInterval while the Service's Run is running, or on Flush and Close.
+// FlushInterval while Control's Run is running, or on Flush and Close.
 // Give each output (stdout, stderr) its own Writer, even when they share a
 // stream: Write keeps one unterminated line per Writer.
 type Writer struct {
-	s             *Service
+	s             *Control
 	group, stream string
 
 	mu      sync.Mutex
@@ -51,7 +51,7 @@ type Writer struct {
 // stream now if they do not exist, as the awslogs driver does when a
 // container starts. If the group is deleted while the Writer is in use, the
 // next flush creates it again.
-func (s *Service) NewWriter(ctx context.Context, group, stream string) (*Writer, error) {
+func (s *Control) NewWriter(ctx context.Context, group, stream string) (*Writer, error) {
 	if err := s.Append(ctx, group, stream, nil); err != nil {
 		return nil, err
 	}

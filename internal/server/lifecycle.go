@@ -51,7 +51,7 @@ func (f runFunc) Run(ctx context.Context) error { return f(ctx) }
 
 // cloudMapRole is ready once the Cloud Map view has its first snapshot:
 // the gateway and DNS serve from it.
-type cloudMapRole struct{ *cloudmap.Registry }
+type cloudMapRole struct{ *cloudmap.Control }
 
 func (r cloudMapRole) Ready(ctx context.Context) error {
 	_, err := r.View().Next(ctx, -1)

@@ -56,7 +56,7 @@ func newDriver(cfg Config, dnsServer *dns.Server, log *slog.Logger) (runtime.Dri
 }
 
 // logSink ships task output to CloudWatch Logs.
-type logSink struct{ s *logs.Service }
+type logSink struct{ s *logs.Control }
 
 func (l logSink) OpenStream(ctx context.Context, group, stream string) (agent.LogStream, error) {
 	w, err := l.s.NewWriter(ctx, group, stream)
@@ -71,7 +71,7 @@ type closer struct{ *logs.Writer }
 func (c closer) Close() error { return c.Writer.Close(context.Background()) }
 
 // accessLogSink writes gateway access logs to CloudWatch Logs.
-type accessLogSink struct{ s *logs.Service }
+type accessLogSink struct{ s *logs.Control }
 
 func (a accessLogSink) Append(ctx context.Context, group, stream string, lines []gateway.LogLine) error {
 	events := make([]logs.Event, len(lines))

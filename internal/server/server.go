@@ -127,11 +127,11 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	store    *store.Bolt
-	CloudMap *cloudmap.Registry
+	CloudMap *cloudmap.Control
 	ECS      *ecs.Control
-	Logs     *logs.Service
+	Logs     *logs.Control
 	Stacks   *stack.Deployer
-	APIGW    *apigw.Service
+	APIGW    *apigw.Control
 	Gateway  *gateway.Gateway
 	DNS      *dns.Server
 	checker  *health.Checker
@@ -224,7 +224,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if s.DNS, err = dns.New(dnsCfg); err != nil {
 		return fail(fmt.Errorf("dns: %w", err))
 	}
-	s.checker = health.New(health.Config{Registry: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
+	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))

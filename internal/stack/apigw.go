@@ -9,7 +9,7 @@ import (
 // API Gateway v2 resources. Their ids live in the path on the wire (json
 // "-" in the inputs), so the deployer sets them from the properties.
 
-type gwApi struct{ s *apigw.Service }
+type gwApi struct{ s *apigw.Control }
 
 func (h gwApi) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in apigw.CreateApiInput
@@ -37,7 +37,7 @@ func (h gwApi) Delete(ctx context.Context, r *Resource) error {
 	return ignoreNotFound(h.s.DeleteApi(ctx, &apigw.ApiRef{ApiId: r.PhysicalID}))
 }
 
-type gwRoute struct{ s *apigw.Service }
+type gwRoute struct{ s *apigw.Control }
 
 func (h gwRoute) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in apigw.CreateRouteInput
@@ -69,7 +69,7 @@ func (h gwRoute) Delete(ctx context.Context, r *Resource) error {
 	return ignoreNotFound(h.s.DeleteRoute(ctx, &apigw.RouteRef{ApiId: str(r.Props, "ApiId"), RouteId: r.PhysicalID}))
 }
 
-type gwIntegration struct{ s *apigw.Service }
+type gwIntegration struct{ s *apigw.Control }
 
 func (h gwIntegration) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in apigw.CreateIntegrationInput
@@ -101,7 +101,7 @@ func (h gwIntegration) Delete(ctx context.Context, r *Resource) error {
 	return ignoreNotFound(h.s.DeleteIntegration(ctx, &apigw.IntegrationRef{ApiId: str(r.Props, "ApiId"), IntegrationId: r.PhysicalID}))
 }
 
-type gwStage struct{ s *apigw.Service }
+type gwStage struct{ s *apigw.Control }
 
 func (h gwStage) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in apigw.CreateStageInput
@@ -134,7 +134,7 @@ func (h gwStage) Delete(ctx context.Context, r *Resource) error {
 }
 
 // gwDeployment: a deployment is a snapshot; any change makes a new one.
-type gwDeployment struct{ s *apigw.Service }
+type gwDeployment struct{ s *apigw.Control }
 
 func (h gwDeployment) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in apigw.CreateDeploymentInput
@@ -157,7 +157,7 @@ func (h gwDeployment) Delete(ctx context.Context, r *Resource) error {
 	return ignoreNotFound(h.s.DeleteDeployment(ctx, &apigw.DeploymentRef{ApiId: str(r.Props, "ApiId"), DeploymentId: r.PhysicalID}))
 }
 
-type gwVpcLink struct{ s *apigw.Service }
+type gwVpcLink struct{ s *apigw.Control }
 
 func (h gwVpcLink) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in apigw.CreateVpcLinkInput
@@ -179,7 +179,7 @@ func (h gwVpcLink) Delete(ctx context.Context, r *Resource) error {
 	return ignoreNotFound(h.s.DeleteVpcLink(ctx, &apigw.VpcLinkRef{VpcLinkId: r.PhysicalID}))
 }
 
-type gwAuthorizer struct{ s *apigw.Service }
+type gwAuthorizer struct{ s *apigw.Control }
 
 func (h gwAuthorizer) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in apigw.CreateAuthorizerInput

@@ -26,10 +26,10 @@ type Config struct {
 	Region    string
 	AccountID string
 	Store     store.Store
-	CloudMap  *cloudmap.Registry
+	CloudMap  *cloudmap.Control
 	ECS       *ecs.Control
-	Logs      *logs.Service
-	APIGW     *apigw.Service
+	Logs      *logs.Control
+	APIGW     *apigw.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger

@@ -92,7 +92,7 @@ func creatorRequestID(r *Resource) string {
 // ---- Cloud Map ----
 
 type cloudMapNamespace struct {
-	reg *cloudmap.Registry
+	reg *cloudmap.Control
 	typ string
 }
 
@@ -165,7 +165,7 @@ func (h cloudMapNamespace) Delete(ctx context.Context, r *Resource) error {
 	return ignoreNotFound(err)
 }
 
-type cloudMapService struct{ reg *cloudmap.Registry }
+type cloudMapService struct{ reg *cloudmap.Control }
 
 func (h cloudMapService) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in cloudmap.CreateServiceInput
@@ -228,7 +228,7 @@ func (h cloudMapService) Delete(ctx context.Context, r *Resource) error {
 	return ignoreNotFound(err)
 }
 
-type cloudMapInstance struct{ reg *cloudmap.Registry }
+type cloudMapInstance struct{ reg *cloudmap.Control }
 
 func (h cloudMapInstance) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	in := cloudmap.RegisterInstanceInput{ServiceId: str(r.Props, "ServiceId"), InstanceId: str(r.Props, "InstanceId")}
@@ -321,7 +321,7 @@ func (h ecsTaskDefinition) Delete(ctx context.Context, r *Resource) error {
 
 // ---- Logs ----
 
-type logGroup struct{ l *logs.Service }
+type logGroup struct{ l *logs.Control }
 
 func (h logGroup) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	name := str(r.Props, "LogGroupName")

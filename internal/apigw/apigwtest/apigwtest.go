@@ -26,8 +26,8 @@ import (
 // Env is a running API Gateway with Cloud Map.
 type Env struct {
 	Store    store.Store
-	CloudMap *cloudmap.Registry
-	APIGW    *apigw.Service
+	CloudMap *cloudmap.Control
+	APIGW    *apigw.Control
 	Gateway  *gateway.Gateway
 	// Endpoint is the AWS endpoint (control plane) URL.
 	Endpoint string

@@ -20,7 +20,7 @@ import (
 // Env is a running Cloud Map.
 type Env struct {
 	Store    store.Store
-	CloudMap *cloudmap.Registry
+	CloudMap *cloudmap.Control
 	// DNS is the DNS server following CloudMap's View, when Start was given
 	// WithDNS; nil otherwise.
 	DNS *dns.Server

@@ -1,6 +1,6 @@
 // Package cloudmaptest runs Cloud Map alone for tests: a bolt store in a
 // temp dir, the servicediscovery API on a real loopback listener
-// (httptest), optionally the DNS server following the Registry's View, and
+// (httptest), optionally the DNS server following Control's View, and
 // SDK clients whose dialer reaches localhost and the "data-" host the SDKs
 // prepend for DiscoverInstances without /etc/hosts.
 //

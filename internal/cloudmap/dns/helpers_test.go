@@ -28,7 +28,7 @@ import (
 // following its view, and an SDK client to drive it.
 type fixture struct {
 	env  *cloudmaptest.Env
-	reg  *cloudmap.Registry
+	reg  *cloudmap.Control
 	sd   *sd.Client
 	dns  *cmdns.Server
 	addr string // the DNS server's host:port

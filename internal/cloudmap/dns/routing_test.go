@@ -309,7 +309,7 @@ func TestHealthCheckProbes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- health.New(health.Config{Registry: f.reg, Interval: 50 * time.Millisecond, Logger: testLogger()}).Run(ctx)
+		done <- health.New(health.Config{CloudMap: f.reg, Interval: 50 * time.Millisecond, Logger: testLogger()}).Run(ctx)
 	}()
 	defer func() { cancel(); <-done }()
 

@@ -5,7 +5,7 @@
 //
 // Where it sits: a Checker is a controller. Every interval it reads the
 // latest cloudmap.Snapshot, probes every instance of every checked
-// service, and writes a status through cloudmap.Registry.SetHealth only when
+// service, and writes a status through cloudmap.Control.SetHealth only when
 // the status the snapshot shows is no longer right. From there the change
 // flows like any other: store, view, DNS and DiscoverInstances.
 //

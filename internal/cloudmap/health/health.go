@@ -30,7 +30,7 @@ const (
 
 // Config is what a Checker needs.
 type Config struct {
-	Registry *cloudmap.Registry
+	CloudMap *cloudmap.Control
 	// Interval between rounds of probes; default DefaultInterval.
 	Interval time.Duration
 	// Timeout of one probe; default 2 s, and never longer than Interval.
@@ -40,7 +40,7 @@ type Config struct {
 
 // Checker probes the instances of services with a HealthCheckConfig.
 type Checker struct {
-	reg      *cloudmap.Registry
+	reg      *cloudmap.Control
 	interval time.Duration
 	timeout  time.Duration
 	log      *slog.Logger
@@ -72,7 +72,7 @@ func New(cfg Config) *Checker {
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 	}
 	return &Checker{
-		reg:      cfg.Registry,
+		reg:      cfg.CloudMap,
 		interval: cfg.Interval,
 		timeout:  cfg.Timeout,
 		log:      cfg.Logger,

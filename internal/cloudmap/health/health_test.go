@@ -47,7 +47,7 @@ func setup(t *testing.T) *env {
 func (e *env) run(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	c := health.New(health.Config{Registry: e.CloudMap, Interval: interval})
+	c := health.New(health.Config{CloudMap: e.CloudMap, Interval: interval})
 	go func() { done <- c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()

@@ -26,7 +26,7 @@ var (
 type env struct {
 	t     *testing.T
 	st    store.Store
-	cm    *cloudmap.Registry
+	cm    *cloudmap.Control
 	r     *discovery.Registrar
 	svcID string
 	arn   string

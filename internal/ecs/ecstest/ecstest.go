@@ -24,9 +24,9 @@ import (
 // Env is a running ECS with Cloud Map and CloudWatch Logs.
 type Env struct {
 	Store    *store.Bolt
-	CloudMap *cloudmap.Registry
+	CloudMap *cloudmap.Control
 	ECS      *ecs.Control
-	Logs     *logs.Service
+	Logs     *logs.Control
 	Driver   *process.Driver
 	// URL is the AWS endpoint: http://localhost:PORT, as a user would
 	// configure it.
@@ -108,7 +108,7 @@ func owner() string {
 }
 
 // logSink ships task output to CloudWatch Logs, as the server's does.
-type logSink struct{ s *logs.Service }
+type logSink struct{ s *logs.Control }
 
 func (l logSink) OpenStream(ctx context.Context, group, stream string) (agent.LogStream, error) {
 	w, err := l.s.NewWriter(ctx, group, stream)
