@@ -86,13 +86,7 @@ run() {
   taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -H "Host: $host" "$url" >"$work/wrk.out"
   for p in "$@"; do t1=$((t1 + $(ticks "$p"))); done
   local c1; c1=$(conns)
-  awk -v name="$name" -v dt=$((t1 - t0)) -v hz="$hz" -v newc=$((c1 - c0 - 1)) '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /requests in/ { reqs = $1 }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $NF }
+  awk -v name="$name" -v dt=$((t1 - t0)) -v hz="$hz" -v newc=$((c1 - c0 - 1)) "$wrk_awk"'
     END { printf "%-9s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_req=%.2f new_upstream_conns=%d requests=%d non2xx=%d\n",
           name, rps, p50, p99, dt / hz * 1e6 / reqs, newc, reqs, bad }' "$work/wrk.out" | tee -a "$work/results"
 }

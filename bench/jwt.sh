@@ -43,13 +43,7 @@ run() { # NAME ADDR HOST PID
   t0=$(ticks "$pid")
   taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -H "Host: $host" -H "Authorization: Bearer $token" "http://$addr/pets/7" >"$work/wrk.out"
   t1=$(ticks "$pid")
-  awk -v name="$name" -v dt=$((t1 - t0)) -v hz="$hz" '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /requests in/ { reqs = $1 }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $NF }
+  awk -v name="$name" -v dt=$((t1 - t0)) -v hz="$hz" "$wrk_awk"'
     END { printf "%-4s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_req=%.2f requests=%d non2xx=%d\n",
           name, rps, p50, p99, dt / hz * 1e6 / reqs, reqs, bad }' "$work/wrk.out" | tee -a "$work/results"
 }

@@ -6,6 +6,7 @@
 #                                  "ready <addr> <host>" line; sets
 #                                  $ready_addr, $ready_host, $ready_pid
 #   ticks PID                      utime+stime of PID, in clock ticks
+#   $wrk_awk                       awk rules that read `wrk --latency` output
 
 work=$(mktemp -d)
 pids=()
@@ -41,4 +42,16 @@ medians_awk='
     for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
   }
+'
+
+# wrk_awk reads the output of `wrk --latency` and sets reqs, rps, p50 and
+# p99 (in milliseconds) and bad (non-2xx answers) for an END block:
+# awk "$wrk_awk"'END {...}'.
+wrk_awk='
+  function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+  /requests in/ { reqs = $1 }
+  /Requests\/sec/ { rps = $2 }
+  $1 == "50%" { p50 = ms($2) }
+  $1 == "99%" { p99 = ms($2) }
+  /Non-2xx/ { bad = $NF }
 '

@@ -144,45 +144,24 @@ func ip(i int) string { return fmt.Sprintf("10.%d.%d.%d", i/65536%256, i/256%256
 
 // parallel runs n calls of f over conc workers and returns each call's latency.
 func parallel(conc, n int, f func(i int) error) ([]time.Duration, time.Duration, error) {
-	var (
-		next  atomic.Int64
-		mu    sync.Mutex
-		lat   = make([]time.Duration, 0, n)
-		first error
-		wg    sync.WaitGroup
-		start = time.Now()
-	)
-	for w := 0; w < conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				t := time.Now()
-				err := f(i)
-				d := time.Since(t)
-				mu.Lock()
-				lat = append(lat, d)
-				if err != nil && first == nil {
-					first = err
-				}
-				mu.Unlock()
-				if err != nil {
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return lat, time.Since(start), first
+	var next atomic.Int64
+	return workers(conc, func() (int, bool) {
+		i := int(next.Add(1)) - 1
+		return i, i < n
+	}, f)
 }
 
 // timed runs f from conc workers until dur has passed.
 func timed(conc int, dur time.Duration, f func() error) ([]time.Duration, time.Duration, error) {
 	deadline := time.Now().Add(dur)
+	return workers(conc, func() (int, bool) { return 0, time.Now().Before(deadline) }, func(int) error { return f() })
+}
+
+// workers calls f from conc goroutines for as long as more hands out a
+// call index, each goroutine stopping at its first error, and returns every
+// call's latency, the wall time and the first error. Latencies are kept per
+// goroutine and merged at the end, so workers share no lock per call.
+func workers(conc int, more func() (int, bool), f func(i int) error) ([]time.Duration, time.Duration, error) {
 	var (
 		mu    sync.Mutex
 		lat   []time.Duration
@@ -195,9 +174,13 @@ func timed(conc int, dur time.Duration, f func() error) ([]time.Duration, time.D
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
-			for time.Now().Before(deadline) {
+			for {
+				i, ok := more()
+				if !ok {
+					break
+				}
 				t := time.Now()
-				err := f()
+				err := f(i)
 				mine = append(mine, time.Since(t))
 				if err != nil {
 					mu.Lock()

@@ -2,10 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,9 +12,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/stack"
@@ -37,10 +31,6 @@ func (p pairs) Set(v string) error {
 		p[k] = val
 	}
 	return nil
-}
-
-func apiFlag(fs *flag.FlagSet) *string {
-	return fs.String("api", "127.0.0.1:4566", "address of the Portolan server")
 }
 
 func runDeploy(ctx context.Context, args []string) error {
@@ -95,16 +85,9 @@ func deploy(ctx context.Context, api, name string, req admin.StackRequest, out i
 
 // stackCall sends a stack request and prints its events as they stream in.
 func stackCall(ctx context.Context, method, api, name string, body []byte, out io.Writer) (*stack.Stack, error) {
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+api+"/_portolan/stacks/"+name, bytes.NewReader(body))
+	resp, err := apiDo(ctx, method, api, "/_portolan/stacks/"+name, body)
 	if err != nil {
 		return nil, err
-	}
-	if err := sign(ctx, req, body); err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("no Portolan server at %s (start one with 'portolan server'): %w", api, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -134,25 +117,6 @@ func stackCall(ctx context.Context, method, api, name string, body []byte, out i
 		return nil, err
 	}
 	return nil, errors.New("the server closed the stream before the outcome")
-}
-
-// sign adds a SigV4 signature when AWS credentials are in the environment,
-// as a server started with --access-key-id requires of every request.
-func sign(ctx context.Context, req *http.Request, body []byte) error {
-	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-	if key == "" || secret == "" {
-		return nil
-	}
-	region := os.Getenv("AWS_REGION")
-	if region == "" {
-		region = os.Getenv("AWS_DEFAULT_REGION")
-	}
-	if region == "" {
-		region = "us-east-1"
-	}
-	sum := sha256.Sum256(body)
-	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret, SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
-	return v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "portolan", region, time.Now())
 }
 
 func printOutputs(out io.Writer, st *stack.Stack) {

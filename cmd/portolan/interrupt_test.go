@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -28,12 +26,7 @@ import (
 // first run created (one namespace, one service, no duplicates), and
 // destroying it leaves nothing.
 func TestDeployInterruptedByKill9(t *testing.T) {
-	app := filepath.Join(t.TempDir(), "app")
-	build := exec.Command("go", "build", "-o", app, "../../examples/quickstart/app")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build app: %v\n%s", err, out)
-	}
+	app := servertest.BuildApp(t, "./examples/quickstart/app")
 	tpl, err := os.ReadFile("../../examples/quickstart/template.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -53,38 +52,6 @@ func runStatus(ctx context.Context, args []string) error {
 	}
 	printStatus(os.Stdout, &st, time.Now())
 	return nil
-}
-
-// apiGet sends a signed GET to one of the server's /_portolan endpoints
-// and returns the response if it is a 200.
-func apiGet(ctx context.Context, api, path string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+api+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := sign(ctx, req, nil); err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("no Portolan server at %s (start one with 'portolan server'): %w", api, err)
-	}
-	if resp.StatusCode == http.StatusOK {
-		return resp, nil
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	var e struct{ Message string }
-	if json.Unmarshal(b, &e) == nil && e.Message != "" {
-		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusBadRequest {
-			return nil, errors.New(e.Message)
-		}
-		return nil, fmt.Errorf("%s: %s", resp.Status, e.Message)
-	}
-	return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
 }
 
 // printStatus writes one table per kind of thing, as `kubectl get` does,

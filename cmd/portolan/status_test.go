@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,12 +29,7 @@ func TestStatusAndLogs(t *testing.T) {
 		t.Skip("builds portolan and the quickstart app, runs two tasks")
 	}
 	bin := servertest.Binary(t)
-	app := filepath.Join(t.TempDir(), "app")
-	build := exec.Command("go", "build", "-o", app, "../../examples/quickstart/app")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build quickstart app: %v\n%s", err, out)
-	}
+	app := servertest.BuildApp(t, "./examples/quickstart/app")
 	env := servertest.Start(t, func(c *server.Config) { c.AccessKeyID, c.SecretAccessKey = "AKIDSTATUS", "s3cret" })
 	api := env.Server.APIAddr()
 	cliEnv := append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDSTATUS", "AWS_SECRET_ACCESS_KEY=s3cret", "PORTOLAN_API="+api)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,10 +25,7 @@ func TestJWTCORSExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole example")
 	}
-	issuerBin := filepath.Join(t.TempDir(), "issuer")
-	if out, err := exec.Command("go", "build", "-o", issuerBin, "./issuer").CombinedOutput(); err != nil {
-		t.Fatalf("build issuer: %v\n%s", err, out)
-	}
+	issuerBin := servertest.BuildApp(t, "./examples/jwt-cors/issuer")
 	issuerURL := fmt.Sprintf("http://127.0.0.1:%d", servertest.FreePort(t))
 	issuer := exec.Command(issuerBin, "-addr", strings.TrimPrefix(issuerURL, "http://"))
 	issuer.Stderr = os.Stderr

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,27 +71,13 @@ type BoundAPI struct {
 
 // Defaults fills what was left empty.
 func (c *Config) Defaults() {
-	if c.DataDir == "" {
-		c.DataDir = ".portolan"
-	}
-	if c.APIAddr == "" {
-		c.APIAddr = "127.0.0.1:4566"
-	}
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
-	if c.AccountID == "" {
-		c.AccountID = "000000000000"
-	}
-	if c.Runtime == "" {
-		c.Runtime = "process"
-	}
-	if c.GatewayAddr == "" {
-		c.GatewayAddr = "127.0.0.1:8080"
-	}
-	if c.DNSAddr == "" {
-		c.DNSAddr = "127.0.0.1:8600"
-	}
+	c.DataDir = cmp.Or(c.DataDir, ".portolan")
+	c.APIAddr = cmp.Or(c.APIAddr, "127.0.0.1:4566")
+	c.Region = cmp.Or(c.Region, "us-east-1")
+	c.AccountID = cmp.Or(c.AccountID, "000000000000")
+	c.Runtime = cmp.Or(c.Runtime, "process")
+	c.GatewayAddr = cmp.Or(c.GatewayAddr, "127.0.0.1:8080")
+	c.DNSAddr = cmp.Or(c.DNSAddr, "127.0.0.1:8600")
 }
 
 // Validate refuses configurations that would be unsafe or cannot work.

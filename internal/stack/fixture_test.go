@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,13 +44,7 @@ func quickstartTemplate(t *testing.T) []byte {
 
 // buildQuickstartApp builds the quickstart's backend, which answers any path.
 func buildQuickstartApp(t *testing.T) string {
-	bin := filepath.Join(t.TempDir(), "backend")
-	cmd := exec.Command("go", "build", "-o", bin, "../../examples/quickstart/app")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build quickstart app: %v\n%s", err, out)
-	}
-	return bin
+	return servertest.BuildApp(t, "./examples/quickstart/app")
 }
 
 // gatewayClient reaches <apiId>.execute-api.localhost on the server's gateway.

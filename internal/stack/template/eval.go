@@ -103,16 +103,9 @@ func (e *evaluator) call(name string, arg any, path string) (any, error) {
 	case "Fn::FindInMap":
 		return e.findInMap(arg, path)
 	case "Fn::Base64":
-		v, err := e.eval(arg, path)
-		if err != nil {
-			return nil, err
-		}
-		if _, ok := v.(unknown); ok {
-			return unknown{}, nil
-		}
-		s, ok := scalarString(v)
-		if !ok {
-			return nil, e.errorf(path, "Fn::Base64 encodes a string, not %s", describe(v))
+		s, known, err := e.evalString(arg, path, "Fn::Base64 encodes a string, not %s")
+		if err != nil || !known {
+			return unknownOrError(err)
 		}
 		return base64.StdEncoding.EncodeToString([]byte(s)), nil
 	case "Fn::If":
@@ -176,13 +169,12 @@ func (e *evaluator) sub(arg any, path string) (any, error) {
 		}
 		local[k] = v
 	}
-	var b strings.Builder
-	isUnknown := false
+	var b stringParts
 	// Every variable is evaluated even once one is unknown: Plan learns the
 	// dependencies from these calls.
 	for _, part := range parseSub(s) {
 		if !part.variable {
-			b.WriteString(part.text)
+			b.add(part.text)
 			continue
 		}
 		v, ok := local[part.text]
@@ -192,20 +184,11 @@ func (e *evaluator) sub(arg any, path string) (any, error) {
 				return nil, err
 			}
 		}
-		if _, ok := v.(unknown); ok {
-			isUnknown = true
-			continue
-		}
-		str, ok := scalarString(v)
-		if !ok {
+		if !b.add(v) {
 			return nil, e.errorf(path, "Fn::Sub variable ${%s} is %s; only strings can be substituted", part.text, describe(v))
 		}
-		b.WriteString(str)
 	}
-	if isUnknown {
-		return unknown{}, nil
-	}
-	return b.String(), nil
+	return b.joined(""), nil
 }
 
 // subVariable resolves ${Name} (as Ref) or ${Resource.Attribute} (as
@@ -248,23 +231,13 @@ func (e *evaluator) join(arg any, path string) (any, error) {
 	if !ok {
 		return nil, e.errorf(index(path, 1), "Fn::Join needs a list of values, not %s", describe(v))
 	}
-	parts := make([]string, 0, len(items))
-	isUnknown := false
+	parts := stringParts{list: make([]string, 0, len(items))}
 	for i, it := range items {
-		if _, ok := it.(unknown); ok {
-			isUnknown = true
-			continue
-		}
-		s, ok := scalarString(it)
-		if !ok {
+		if !parts.add(it) {
 			return nil, e.errorf(index(index(path, 1), i), "Fn::Join can join strings only; element %d is %s", i, describe(it))
 		}
-		parts = append(parts, s)
 	}
-	if isUnknown {
-		return unknown{}, nil
-	}
-	return strings.Join(parts, delim), nil
+	return parts.joined(delim), nil
 }
 
 func (e *evaluator) selectFn(arg any, path string) (any, error) {
@@ -342,16 +315,9 @@ func (e *evaluator) split(arg any, path string) (any, error) {
 	if !ok || delim == "" {
 		return nil, e.errorf(index(path, 0), "the Fn::Split delimiter must be a non-empty literal string")
 	}
-	v, err := e.eval(l[1], index(path, 1))
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := v.(unknown); ok {
-		return unknown{}, nil
-	}
-	s, ok := scalarString(v)
-	if !ok {
-		return nil, e.errorf(index(path, 1), "Fn::Split splits a string, not %s", describe(v))
+	s, known, err := e.evalString(l[1], index(path, 1), "Fn::Split splits a string, not %s")
+	if err != nil || !known {
+		return unknownOrError(err)
 	}
 	parts := strings.Split(s, delim)
 	out := make([]any, len(parts))
@@ -386,26 +352,20 @@ func (e *evaluator) findInMap(arg any, path string) (any, error) {
 	if !ok || len(l) != 3 {
 		return nil, e.errorf(path, "Fn::FindInMap takes [MapName, TopLevelKey, SecondLevelKey]")
 	}
-	var keys [3]string
-	isUnknown := false
+	var parts stringParts
 	for i, a := range l {
 		v, err := e.eval(a, index(path, i))
 		if err != nil {
 			return nil, err
 		}
-		if _, ok := v.(unknown); ok {
-			isUnknown = true
-			continue
-		}
-		s, ok := scalarString(v)
-		if !ok {
+		if !parts.add(v) {
 			return nil, e.errorf(index(path, i), "Fn::FindInMap keys must be strings, not %s", describe(v))
 		}
-		keys[i] = s
 	}
-	if isUnknown {
+	if parts.unknown {
 		return unknown{}, nil
 	}
+	keys := parts.list
 	m, ok := e.t.Mappings[keys[0]]
 	if !ok {
 		return nil, e.errorf(path, "Fn::FindInMap: mapping %q is not defined in Mappings", keys[0])
@@ -422,6 +382,66 @@ func (e *evaluator) findInMap(arg any, path string) (any, error) {
 		return append([]any{}, l...), nil
 	}
 	return v, nil
+}
+
+// evalString evaluates v to a string (or number). known is false when the
+// value is not known until deployment; notString formats the error for a
+// value of another kind, given its description.
+func (e *evaluator) evalString(v any, path, notString string) (s string, known bool, err error) {
+	val, err := e.eval(v, path)
+	if err != nil {
+		return "", false, err
+	}
+	if _, ok := val.(unknown); ok {
+		return "", false, nil
+	}
+	s, ok := scalarString(val)
+	if !ok {
+		return "", false, e.errorf(path, notString, describe(val))
+	}
+	return s, true, nil
+}
+
+// unknownOrError is the result of an intrinsic whose argument failed (err)
+// or is not known until deployment (err == nil).
+func unknownOrError(err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return unknown{}, nil
+}
+
+// stringParts gathers the strings an intrinsic builds its result from
+// (Fn::Sub, Fn::Join, Fn::FindInMap). A part not known until deployment
+// makes the result unknown, but the later parts are still checked, so a plan
+// reports their errors too.
+type stringParts struct {
+	list    []string
+	unknown bool
+}
+
+// add appends v as a string; false when v is known but neither a string
+// nor a number.
+func (sp *stringParts) add(v any) bool {
+	if _, ok := v.(unknown); ok {
+		sp.unknown = true
+		sp.list = append(sp.list, "")
+		return true
+	}
+	s, ok := scalarString(v)
+	if !ok {
+		return false
+	}
+	sp.list = append(sp.list, s)
+	return true
+}
+
+// joined is the parts joined by sep, or unknown when any part is.
+func (sp *stringParts) joined(sep string) any {
+	if sp.unknown {
+		return unknown{}
+	}
+	return strings.Join(sp.list, sep)
 }
 
 func (e *evaluator) fnIf(arg any, path string) (any, error) {

@@ -38,6 +38,20 @@ var testConfig = Config{
 	StackID:   "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1111",
 }
 
+// planEval plans evalTemplate with expr as Thing.V under cfg.
+func planEval(t *testing.T, expr string, cfg Config) *Plan {
+	t.Helper()
+	tm, err := Parse([]byte(fmt.Sprintf(evalTemplate, expr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := tm.Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
+}
+
 // absent marks a property that evaluated to AWS::NoValue.
 const absent = "<absent>"
 
@@ -212,17 +226,9 @@ func TestPartitionFollowsRegion(t *testing.T) {
 		{"cn-north-1", "aws-cn", "amazonaws.com.cn"},
 		{"us-gov-west-1", "aws-us-gov", "amazonaws.com"},
 	} {
-		tm, err := Parse([]byte(fmt.Sprintf(evalTemplate, `!Sub "${AWS::Partition} ${AWS::URLSuffix}"`)))
-		if err != nil {
-			t.Fatal(err)
-		}
 		cfg := testConfig
 		cfg.Region = tc.region
-		pl, err := tm.Plan(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := pl.NewResolver()
+		r := planEval(t, `!Sub "${AWS::Partition} ${AWS::URLSuffix}"`, cfg).NewResolver()
 		props, err := r.ResolveProperties("Thing")
 		if err != nil {
 			t.Fatal(err)
@@ -239,15 +245,8 @@ func TestPartitionFollowsRegion(t *testing.T) {
 // A property that references a resource not yet recorded names it, so a
 // deployer that walks out of order learns what it skipped.
 func TestResolveBeforeDependencyRecorded(t *testing.T) {
-	tm, err := Parse([]byte(fmt.Sprintf(evalTemplate, `!Ref Db`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := tm.Plan(testConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = pl.NewResolver().ResolveProperties("Thing")
+	pl := planEval(t, `!Ref Db`, testConfig)
+	_, err := pl.NewResolver().ResolveProperties("Thing")
 	if err == nil || !strings.Contains(err.Error(), "resource Db (Test::Db) has no physical id recorded") {
 		t.Fatalf("error = %v", err)
 	}
@@ -260,14 +259,7 @@ func TestResolveBeforeDependencyRecorded(t *testing.T) {
 // Resolved properties belong to the caller: changing them must not change
 // the template or later resolutions.
 func TestResolvedPropertiesAreCopies(t *testing.T) {
-	tm, err := Parse([]byte(fmt.Sprintf(evalTemplate, `{L: [a, b], M: {K: v}, S: !Ref Subnets}`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := tm.Plan(testConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pl := planEval(t, `{L: [a, b], M: {K: v}, S: !Ref Subnets}`, testConfig)
 	r := pl.NewResolver()
 	first, err := r.ResolveProperties("Thing")
 	if err != nil {
@@ -288,14 +280,7 @@ func TestResolvedPropertiesAreCopies(t *testing.T) {
 }
 
 func TestRecordRejects(t *testing.T) {
-	tm, err := Parse([]byte(fmt.Sprintf(evalTemplate, `x`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pl, err := tm.Plan(testConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pl := planEval(t, `x`, testConfig)
 	r := pl.NewResolver()
 	for _, tc := range []struct {
 		id, physical string

@@ -163,16 +163,7 @@ func (t *Template) buildParameters(v any, p *problems) {
 		return
 	}
 	t.Parameters = make(map[string]*Parameter, len(m))
-	for _, name := range sortedKeys(m) {
-		path := child("Parameters", name)
-		if !logicalID.MatchString(name) {
-			p.add(path, "parameter name %q must be alphanumeric", name)
-			continue
-		}
-		body, ok := mapping(m[name], path, p)
-		if !ok {
-			continue
-		}
+	eachEntry(m, "Parameters", "parameter name", p, func(name, path string, body map[string]any) {
 		param := &Parameter{}
 		for _, k := range sortedKeys(body) {
 			fp := child(path, k)
@@ -254,7 +245,7 @@ func (t *Template) buildParameters(v any, p *problems) {
 			p.add(child(path, "Type"), "%v", err)
 		}
 		t.Parameters[name] = param
-	}
+	})
 }
 
 func (t *Template) buildMappings(v any, p *problems) {
@@ -315,16 +306,7 @@ func (t *Template) buildResources(v any, p *problems) {
 		return
 	}
 	t.Resources = make(map[string]*Resource, len(m))
-	for _, id := range sortedKeys(m) {
-		path := child("Resources", id)
-		if !logicalID.MatchString(id) {
-			p.add(path, "logical id %q must be alphanumeric", id)
-			continue
-		}
-		body, ok := mapping(m[id], path, p)
-		if !ok {
-			continue
-		}
+	eachEntry(m, "Resources", "logical id", p, func(id, path string, body map[string]any) {
 		r := &Resource{}
 		for _, k := range sortedKeys(body) {
 			fp := child(path, k)
@@ -393,7 +375,7 @@ func (t *Template) buildResources(v any, p *problems) {
 			p.add(child(path, "Type"), "resource type %q is not of the form Vendor::Service::Resource", r.Type)
 		}
 		t.Resources[id] = r
-	}
+	})
 }
 
 func (t *Template) buildOutputs(v any, p *problems) {
@@ -402,16 +384,7 @@ func (t *Template) buildOutputs(v any, p *problems) {
 		return
 	}
 	t.Outputs = make(map[string]*Output, len(m))
-	for _, name := range sortedKeys(m) {
-		path := child("Outputs", name)
-		if !logicalID.MatchString(name) {
-			p.add(path, "output name %q must be alphanumeric", name)
-			continue
-		}
-		body, ok := mapping(m[name], path, p)
-		if !ok {
-			continue
-		}
+	eachEntry(m, "Outputs", "output name", p, func(name, path string, body map[string]any) {
 		o := &Output{}
 		hasValue := false
 		for _, k := range sortedKeys(body) {
@@ -446,6 +419,25 @@ func (t *Template) buildOutputs(v any, p *problems) {
 			p.add(path, "output %s needs a Value", name)
 		}
 		t.Outputs[name] = o
+	})
+}
+
+// eachEntry calls each, in name order, for every entry of a section of
+// named mappings (Parameters, Resources, Outputs) whose name is a logical id
+// and whose body is a mapping; the others are reported and skipped. noun
+// names the entry's name in the report ("parameter name", "logical id").
+func eachEntry(section map[string]any, sectionName, noun string, p *problems, each func(name, path string, body map[string]any)) {
+	for _, name := range sortedKeys(section) {
+		path := child(sectionName, name)
+		if !logicalID.MatchString(name) {
+			p.add(path, "%s %q must be alphanumeric", noun, name)
+			continue
+		}
+		body, ok := mapping(section[name], path, p)
+		if !ok {
+			continue
+		}
+		each(name, path, body)
 	}
 }
 
