@@ -472,11 +472,7 @@ func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*S
 	if err != nil {
 		return nil, err
 	}
-	views, err := c.serviceTaskViews(ctx, cluster)
-	if err != nil {
-		return nil, err
-	}
-	return &ServiceOutput{Service: c.render(rec, views[name])}, nil
+	return c.serviceOutput(ctx, cluster, name, rec)
 }
 
 // serviceRef resolves a service name or ARN; an ARN's cluster (long
@@ -550,11 +546,7 @@ func (c *Control) DeleteService(ctx context.Context, in *DeleteServiceInput) (*S
 	if err != nil {
 		return nil, err
 	}
-	views, err := c.serviceTaskViews(ctx, cluster)
-	if err != nil {
-		return nil, err
-	}
-	return &ServiceOutput{Service: c.render(rec, views[name])}, nil
+	return c.serviceOutput(ctx, cluster, name, rec)
 }
 
 type DescribeServicesInput struct {
@@ -644,6 +636,16 @@ func (c *Control) ListServices(ctx context.Context, in *ListServicesInput) (*Lis
 		return nil, err
 	}
 	return &ListServicesOutput{ServiceArns: page, NextToken: next}, nil
+}
+
+// serviceOutput answers UpdateService and DeleteService: the service as
+// written, with the counts of its tasks as they are now.
+func (c *Control) serviceOutput(ctx context.Context, cluster, name string, rec *serviceRecord) (*ServiceOutput, error) {
+	views, err := c.serviceTaskViews(ctx, cluster)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceOutput{Service: c.render(rec, views[name])}, nil
 }
 
 // serviceTaskViews returns a cluster's service tasks by service name.
