@@ -183,10 +183,8 @@ func (c *Control) DeleteCluster(ctx context.Context, in *ClusterRefInput) (*Clus
 	}
 	var out ClusterOutput
 	err = c.commit(ctx, func() (store.Txn, error) {
-		cl, kv, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(name))
-		if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Status != "ACTIVE") {
-			return store.Txn{}, errClusterNotFound
-		} else if err != nil {
+		cl, kv, err := c.activeCluster(ctx, name)
+		if err != nil {
 			return store.Txn{}, err
 		}
 		if n, err := c.activeServices(ctx, name); err != nil {
@@ -221,6 +219,18 @@ func (c *Control) requireCluster(ctx context.Context, name string) error {
 		return errClusterNotFound
 	}
 	return err
+}
+
+// activeCluster reads a cluster that tasks and services may be written
+// into, or that may be deleted: one that is INACTIVE counts as not found.
+func (c *Control) activeCluster(ctx context.Context, name string) (*Cluster, store.KV, error) {
+	cl, kv, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(name))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Status != "ACTIVE") {
+		return nil, kv, errClusterNotFound
+	} else if err != nil {
+		return nil, kv, err
+	}
+	return cl, kv, nil
 }
 
 // existingCluster resolves a cluster reference (name, ARN or empty for

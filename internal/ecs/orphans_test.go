@@ -241,6 +241,27 @@ func (f *svcFixture) forceDelete(name string) {
 	}
 }
 
+// deleteDuringScaleUp runs the scale-up/delete race iterations times:
+// service prefix-i, registered in Cloud Map, is scaled from 0 to 10, then
+// race deletes it at its moment of iteration i and says how. Each service
+// must settle within settle, and nothing may come back afterwards.
+func (f *svcFixture) deleteDuringScaleUp(prefix string, iterations int, settle time.Duration, race func(i int, name string) (when string)) {
+	f.t.Helper()
+	nsID := f.namespace(prefix + ".local")
+	td := f.register(prefix, f.appContainer(false))
+	var regs []string
+	for i := range iterations {
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		reg := f.raceService(nsID, name, td)
+		regs = append(regs, reg)
+		f.scale(name, 10)
+		when := race(i, name)
+		tasks := f.settled(name, reg, settle)
+		f.t.Logf("%s: %s; %s; all gone", name, when, phases(tasks))
+	}
+	f.stillSettled(regs)
+}
+
 // TestDeleteServiceDuringScaleUp: UpdateService scales a service with
 // Cloud Map registration from 0 to 10 and DeleteService --force follows,
 // at once or a little later, while the scheduler and the agent are still
@@ -248,21 +269,11 @@ func (f *svcFixture) forceDelete(name string) {
 // task STOPPED, no process and no instance left.
 func TestDeleteServiceDuringScaleUp(t *testing.T) {
 	f := newServiceFixture(t)
-	nsID := f.namespace("race.local")
-	td := f.register("race", f.appContainer(false))
-	const iterations = 16
-	var regs []string
-	for i := range iterations {
-		name := fmt.Sprintf("race-%d", i)
-		reg := f.raceService(nsID, name, td)
-		regs = append(regs, reg)
-		f.scale(name, 10)
+	f.deleteDuringScaleUp("race", 16, 60*time.Second, func(i int, name string) string {
 		time.Sleep(raceDelay(i))
 		f.forceDelete(name)
-		tasks := f.settled(name, reg, 60*time.Second)
-		t.Logf("%s: deleted %v after the scale-up; %s; all gone", name, raceDelay(i), phases(tasks))
-	}
-	f.stillSettled(regs)
+		return fmt.Sprintf("deleted %v after the scale-up", raceDelay(i))
+	})
 }
 
 // TestDeleteServiceDuringScaleUpKill9 is the same race with the server
@@ -273,35 +284,22 @@ func TestDeleteServiceDuringScaleUp(t *testing.T) {
 // a task that was starting nor leaves one running.
 func TestDeleteServiceDuringScaleUpKill9(t *testing.T) {
 	f, srv := newProcessFixture(t)
-	nsID := f.namespace("race9.local")
-	td := f.register("race9", f.appContainer(false))
-	const iterations = 12
-	var regs []string
-	for i := range iterations {
-		name := fmt.Sprintf("race9-%d", i)
-		reg := f.raceService(nsID, name, td)
-		regs = append(regs, reg)
-		f.scale(name, 10)
+	f.deleteDuringScaleUp("race9", 12, 90*time.Second, func(i int, name string) string {
 		start := raceDelay(i + 2)
 		time.Sleep(start)
-		var when string
 		if i%2 == 0 {
 			srv.kill9()
 			srv.start()
 			f.forceDelete(name)
-			when = fmt.Sprintf("killed %v after the scale-up, then deleted", start)
-		} else {
-			f.forceDelete(name)
-			stop := time.Duration(i) * 100 * time.Millisecond
-			time.Sleep(stop)
-			srv.kill9()
-			srv.start()
-			when = fmt.Sprintf("deleted %v after the scale-up, killed %v later", start, stop)
+			return fmt.Sprintf("killed %v after the scale-up, then deleted", start)
 		}
-		tasks := f.settled(name, reg, 90*time.Second)
-		t.Logf("%s: %s; %s; all gone", name, when, phases(tasks))
-	}
-	f.stillSettled(regs)
+		f.forceDelete(name)
+		stop := time.Duration(i) * 100 * time.Millisecond
+		time.Sleep(stop)
+		srv.kill9()
+		srv.start()
+		return fmt.Sprintf("deleted %v after the scale-up, killed %v later", start, stop)
+	})
 }
 
 // TestStopTaskDuringStart: StopTask comes at once or a little after the

@@ -163,10 +163,8 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 	}
 	var out *Service
 	err = c.commit(ctx, func() (store.Txn, error) {
-		cl, clKV, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(cluster))
-		if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Status != "ACTIVE") {
-			return store.Txn{}, errClusterNotFound
-		} else if err != nil {
+		cl, clKV, err := c.activeCluster(ctx, cluster)
+		if err != nil {
 			return store.Txn{}, err
 		}
 		spec, td, err := c.launchSpecFor(ctx, cl, launchRequest{
@@ -393,14 +391,9 @@ func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*S
 		} else if err != nil {
 			return store.Txn{}, err
 		}
-		r, kv, err := store.GetJSON[serviceRecord](ctx, c.st, serviceKey(cluster, name))
-		if errors.Is(err, store.ErrNotFound) {
-			return store.Txn{}, errServiceNotFound
-		} else if err != nil {
+		r, kv, err := c.activeService(ctx, cluster, name)
+		if err != nil {
 			return store.Txn{}, err
-		}
-		if r.Status != ServiceActive {
-			return store.Txn{}, errServiceNotActive
 		}
 		rec = r
 		p := r.primary()
@@ -479,11 +472,7 @@ func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*S
 	if err != nil {
 		return nil, err
 	}
-	views, err := c.serviceTaskViews(ctx, cluster)
-	if err != nil {
-		return nil, err
-	}
-	return &ServiceOutput{Service: c.render(rec, views[name])}, nil
+	return c.serviceOutput(ctx, cluster, name, rec)
 }
 
 // serviceRef resolves a service name or ARN; an ARN's cluster (long
@@ -508,6 +497,21 @@ func (c *Control) serviceRef(clusterRef, ref string) (string, string, error) {
 	return cluster, ref, nil
 }
 
+// activeService reads a service that UpdateService or DeleteService may
+// change: it must exist and be ACTIVE, not DRAINING or INACTIVE.
+func (c *Control) activeService(ctx context.Context, cluster, name string) (*serviceRecord, store.KV, error) {
+	r, kv, err := store.GetJSON[serviceRecord](ctx, c.st, serviceKey(cluster, name))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, kv, errServiceNotFound
+	} else if err != nil {
+		return nil, kv, err
+	}
+	if r.Status != ServiceActive {
+		return nil, kv, errServiceNotActive
+	}
+	return r, kv, nil
+}
+
 type DeleteServiceInput struct {
 	Cluster string `json:"cluster"`
 	Service string `json:"service"`
@@ -528,14 +532,9 @@ func (c *Control) DeleteService(ctx context.Context, in *DeleteServiceInput) (*S
 		if err := c.requireCluster(ctx, cluster); err != nil {
 			return store.Txn{}, err
 		}
-		r, kv, err := store.GetJSON[serviceRecord](ctx, c.st, serviceKey(cluster, name))
-		if errors.Is(err, store.ErrNotFound) {
-			return store.Txn{}, errServiceNotFound
-		} else if err != nil {
+		r, kv, err := c.activeService(ctx, cluster, name)
+		if err != nil {
 			return store.Txn{}, err
-		}
-		if r.Status != ServiceActive {
-			return store.Txn{}, errServiceNotActive
 		}
 		if r.DesiredCount > 0 && !force {
 			return store.Txn{}, invalidParameter("The service cannot be stopped while it is scaled above 0.")
@@ -547,11 +546,7 @@ func (c *Control) DeleteService(ctx context.Context, in *DeleteServiceInput) (*S
 	if err != nil {
 		return nil, err
 	}
-	views, err := c.serviceTaskViews(ctx, cluster)
-	if err != nil {
-		return nil, err
-	}
-	return &ServiceOutput{Service: c.render(rec, views[name])}, nil
+	return c.serviceOutput(ctx, cluster, name, rec)
 }
 
 type DescribeServicesInput struct {
@@ -641,6 +636,16 @@ func (c *Control) ListServices(ctx context.Context, in *ListServicesInput) (*Lis
 		return nil, err
 	}
 	return &ListServicesOutput{ServiceArns: page, NextToken: next}, nil
+}
+
+// serviceOutput answers UpdateService and DeleteService: the service as
+// written, with the counts of its tasks as they are now.
+func (c *Control) serviceOutput(ctx context.Context, cluster, name string, rec *serviceRecord) (*ServiceOutput, error) {
+	views, err := c.serviceTaskViews(ctx, cluster)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceOutput{Service: c.render(rec, views[name])}, nil
 }
 
 // serviceTaskViews returns a cluster's service tasks by service name.

@@ -147,10 +147,8 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 	}
 	var records []*TaskRecord
 	err = c.commit(ctx, func() (store.Txn, error) {
-		cl, clKV, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(cluster))
-		if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Status != "ACTIVE") {
-			return store.Txn{}, errClusterNotFound
-		} else if err != nil {
+		cl, clKV, err := c.activeCluster(ctx, cluster)
+		if err != nil {
 			return store.Txn{}, err
 		}
 		td, _, err := c.resolveTaskDefinition(ctx, in.TaskDefinition)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/gateway"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
-	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/ecs/runtime/process"
@@ -54,21 +53,6 @@ func newDriver(cfg Config, dnsServer *dns.Server, log *slog.Logger) (runtime.Dri
 		return process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, Logger: log})
 	}
 }
-
-// logSink ships task output to CloudWatch Logs.
-type logSink struct{ s *logs.Control }
-
-func (l logSink) OpenStream(ctx context.Context, group, stream string) (agent.LogStream, error) {
-	w, err := l.s.NewWriter(ctx, group, stream)
-	if err != nil {
-		return nil, err
-	}
-	return closer{w}, nil
-}
-
-type closer struct{ *logs.Writer }
-
-func (c closer) Close() error { return c.Writer.Close(context.Background()) }
 
 // accessLogSink writes gateway access logs to CloudWatch Logs.
 type accessLogSink struct{ s *logs.Control }

@@ -227,7 +227,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return fail(err)
 	}
 	s.driver = driver
-	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: logSink{s.Logs}, Lifecycle: registrar, Logger: log.With("role", "agent")})
+	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: registrar, Logger: log.With("role", "agent")})
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
 		return fail(fmt.Errorf("api listener: %w", err))

@@ -57,7 +57,7 @@ func Start(t testing.TB) *Env {
 		st.Close()
 		t.Fatal(err)
 	}
-	ag := agent.New(agent.Config{Store: st, Driver: e.Driver, Logs: logSink{e.Logs}, Lifecycle: registrar, Logger: log.With("role", "agent")})
+	ag := agent.New(agent.Config{Store: st, Driver: e.Driver, Logs: agent.CloudWatchLogs(e.Logs), Lifecycle: registrar, Logger: log.With("role", "agent")})
 
 	mux := awsapi.NewMux(log.With("role", "api"))
 	e.CloudMap.Register(mux)
@@ -106,18 +106,3 @@ func owner() string {
 	rand.Read(b)
 	return "portolan-" + hex.EncodeToString(b)
 }
-
-// logSink ships task output to CloudWatch Logs, as the server's does.
-type logSink struct{ s *logs.Control }
-
-func (l logSink) OpenStream(ctx context.Context, group, stream string) (agent.LogStream, error) {
-	w, err := l.s.NewWriter(ctx, group, stream)
-	if err != nil {
-		return nil, err
-	}
-	return closer{w}, nil
-}
-
-type closer struct{ *logs.Writer }
-
-func (c closer) Close() error { return c.Writer.Close(context.Background()) }

@@ -470,7 +470,7 @@ func BenchmarkStartToRunning(b *testing.B) {
 				if _, err := d.StartContainer(ctx, id, spec); err != nil {
 					b.Fatal(err)
 				}
-				dialUntilAccepted(b, netip.AddrPortFrom(task.Address, 8080).String())
+				runtimetest.WaitAccept(b, netip.AddrPortFrom(task.Address, 8080).String(), 15*time.Second)
 				b.StopTimer()
 				if err := d.DeprovisionTask(ctx, id); err != nil {
 					b.Fatal(err)
@@ -521,7 +521,7 @@ func BenchmarkStartToRunningVsDockerRun(b *testing.B) {
 		if _, err := d.StartContainer(ctx, id, spec); err != nil {
 			b.Fatal(err)
 		}
-		dialUntilAccepted(b, netip.AddrPortFrom(task.Address, 8080).String())
+		runtimetest.WaitAccept(b, netip.AddrPortFrom(task.Address, 8080).String(), 15*time.Second)
 		portolan += time.Since(start)
 		if err := d.DeprovisionTask(ctx, id); err != nil {
 			b.Fatal(err)
@@ -535,7 +535,7 @@ func BenchmarkStartToRunningVsDockerRun(b *testing.B) {
 		if err != nil {
 			b.Fatalf("docker run: %v\n%s", err, out)
 		}
-		dialUntilAccepted(b, netip.AddrPortFrom(fixed, 8080).String())
+		runtimetest.WaitAccept(b, netip.AddrPortFrom(fixed, 8080).String(), 15*time.Second)
 		plain += time.Since(start)
 		if out, err := exec.Command(dockerCLI, "rm", "-f", name).CombinedOutput(); err != nil {
 			b.Fatalf("docker rm: %v\n%s", err, out)
@@ -563,20 +563,5 @@ func waitWarm(b *testing.B, cli *client.Client, owner string) {
 			b.Fatal("no warm pause container")
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func dialUntilAccepted(b *testing.B, addr string) {
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s never accepted: %v", addr, err)
-		}
-		time.Sleep(200 * time.Microsecond)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -351,25 +350,10 @@ func BenchmarkStartToRunning(b *testing.B) {
 		if _, err := d.StartContainer(ctx, task.ID, spec); err != nil {
 			b.Fatal(err)
 		}
-		dialUntilAccepted(b, netip.AddrPortFrom(task.Address, 8080).String())
+		runtimetest.WaitAccept(b, netip.AddrPortFrom(task.Address, 8080).String(), 10*time.Second)
 		b.StopTimer()
 		if err := d.DeprovisionTask(ctx, task.ID); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-func dialUntilAccepted(b *testing.B, addr string) {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s never accepted: %v", addr, err)
-		}
-		time.Sleep(200 * time.Microsecond)
 	}
 }

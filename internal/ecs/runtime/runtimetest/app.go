@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -42,6 +43,25 @@ func WaitHTTP(t testing.TB, url string, timeout time.Duration) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// WaitAccept dials addr until it accepts a TCP connection, or fails the
+// benchmark or test after timeout. It polls tightly (200µs): the drivers'
+// start-to-running benchmarks time it.
+func WaitAccept(t testing.TB, addr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never accepted: %v", addr, err)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }
 
 func pollHTTP(ctx context.Context, url string, timeout time.Duration) ([]byte, error) {
