@@ -29,6 +29,9 @@ func TestIntegrationValidation(t *testing.T) {
 			in.ConnectionType, in.ConnectionId, in.IntegrationUri = types.ConnectionTypeVpcLink, link.VpcLinkId, aws.String(uri)
 		}
 	}
+	params := func(p map[string]string) func(*agw.CreateIntegrationInput) {
+		return func(in *agw.CreateIntegrationInput) { in.RequestParameters = p }
+	}
 	for _, tc := range []struct {
 		name string
 		in   *agw.CreateIntegrationInput
@@ -47,21 +50,11 @@ func TestIntegrationValidation(t *testing.T) {
 		{"connection type", ok(func(in *agw.CreateIntegrationInput) { in.ConnectionType = "DIRECT" }), "BadRequestException", "connection type"},
 		{"timeout low", ok(func(in *agw.CreateIntegrationInput) { in.TimeoutInMillis = aws.Int32(49) }), "BadRequestException", "between 50 ms and 30000 ms"},
 		{"timeout high", ok(func(in *agw.CreateIntegrationInput) { in.TimeoutInMillis = aws.Int32(30001) }), "BadRequestException", "between 50 ms and 30000 ms"},
-		{"mapping key", ok(func(in *agw.CreateIntegrationInput) {
-			in.RequestParameters = map[string]string{"append:body.x": "y"}
-		}), "BadRequestException", "location"},
-		{"mapping reserved header", ok(func(in *agw.CreateIntegrationInput) {
-			in.RequestParameters = map[string]string{"overwrite:header.X-Forwarded-For": "1.2.3.4"}
-		}), "BadRequestException", "reserved"},
-		{"mapping append path", ok(func(in *agw.CreateIntegrationInput) {
-			in.RequestParameters = map[string]string{"append:path": "/x"}
-		}), "BadRequestException", "only be overwritten"},
-		{"mapping body", ok(func(in *agw.CreateIntegrationInput) {
-			in.RequestParameters = map[string]string{"append:header.x": "$request.body.name"}
-		}), "BadRequestException", "unsupported variable"},
-		{"mapping unknown braces", ok(func(in *agw.CreateIntegrationInput) {
-			in.RequestParameters = map[string]string{"append:header.x": "${foo.bar}"}
-		}), "BadRequestException", "unknown variable"},
+		{"mapping key", ok(params(map[string]string{"append:body.x": "y"})), "BadRequestException", "location"},
+		{"mapping reserved header", ok(params(map[string]string{"overwrite:header.X-Forwarded-For": "1.2.3.4"})), "BadRequestException", "reserved"},
+		{"mapping append path", ok(params(map[string]string{"append:path": "/x"})), "BadRequestException", "only be overwritten"},
+		{"mapping body", ok(params(map[string]string{"append:header.x": "$request.body.name"})), "BadRequestException", "unsupported variable"},
+		{"mapping unknown braces", ok(params(map[string]string{"append:header.x": "${foo.bar}"})), "BadRequestException", "unknown variable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.CreateIntegration(ctx, tc.in)
@@ -111,9 +104,7 @@ func TestIntegrationValidation(t *testing.T) {
 	}
 
 	// UpdateIntegration merges requestParameters; "" removes a key.
-	in := ok(func(in *agw.CreateIntegrationInput) {
-		in.RequestParameters = map[string]string{"append:header.a": "1", "append:header.b": "2"}
-	})
+	in := ok(params(map[string]string{"append:header.a": "1", "append:header.b": "2"}))
 	created := must[*agw.CreateIntegrationOutput](t)(c.CreateIntegration(ctx, in))
 	upd := must[*agw.UpdateIntegrationOutput](t)(c.UpdateIntegration(ctx, &agw.UpdateIntegrationInput{ApiId: api.ApiId, IntegrationId: created.IntegrationId,
 		RequestParameters: map[string]string{"append:header.a": "", "append:header.c": "3"}, TimeoutInMillis: aws.Int32(50)}))

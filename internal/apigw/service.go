@@ -32,7 +32,7 @@ type Config struct {
 type Control struct {
 	cfg  Config
 	st   store.Store
-	view *View
+	view *store.View[*Snapshot]
 	log  *slog.Logger
 }
 
@@ -48,10 +48,10 @@ func New(cfg Config) *Control {
 }
 
 // View is the read side the gateway follows.
-func (s *Control) View() *View { return s.view }
+func (s *Control) View() *View { return s.view.Reader() }
 
 // Run keeps the View current until ctx ends.
-func (s *Control) Run(ctx context.Context) error { return s.view.run(ctx) }
+func (s *Control) Run(ctx context.Context) error { return s.view.Run(ctx) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -92,7 +92,7 @@ func (s *Control) commit(ctx context.Context, build func() (store.Txn, error)) e
 		return errBusy
 	}
 	if err == nil && rev > 0 {
-		s.view.waitRevision(ctx, rev)
+		s.view.WaitRevision(ctx, rev)
 	}
 	return err
 }

@@ -1,7 +1,6 @@
 package apigw
 
 import (
-	"context"
 	"log/slog"
 	"sort"
 	"strings"
@@ -70,35 +69,13 @@ func (s *Snapshot) SameVpcLinks(o *Snapshot) bool {
 	return true
 }
 
-// View keeps the latest Snapshot, rebuilt from a store watch, as
-// cloudmap.View does for Cloud Map.
-type View struct{ v *store.View[*Snapshot] }
+// View is the read side of the HTTP API snapshots, rebuilt from a store
+// watch as cloudmap.View is for Cloud Map: what the gateway follows.
+type View = store.ViewReader[*Snapshot]
 
-func newView(st store.Store, log *slog.Logger) *View {
-	return &View{store.NewView(st, keyPrefix, func() store.Builder[*Snapshot] { return newViewBuilder() }, log)}
+func newView(st store.Store, log *slog.Logger) *store.View[*Snapshot] {
+	return store.NewView(st, keyPrefix, func() store.Builder[*Snapshot] { return newViewBuilder() }, log)
 }
-
-// Snapshot returns the current snapshot, or nil before the first build.
-func (v *View) Snapshot() *Snapshot {
-	s, _, _ := v.v.Current()
-	return s
-}
-
-// Next blocks until a snapshot newer than revision after exists and returns it.
-func (v *View) Next(ctx context.Context, after int64) (*Snapshot, error) {
-	s, _, err := v.v.Next(ctx, after)
-	return s, err
-}
-
-// Changed returns a channel closed when the view next publishes (a
-// store.Source for the gateway's routing snapshot).
-func (v *View) Changed() <-chan struct{} { return v.v.Changed() }
-
-// waitRevision waits, briefly, until the view has caught up with a write at
-// rev, so that a caller that writes and then invokes sees its write.
-func (v *View) waitRevision(ctx context.Context, rev int64) { v.v.WaitRevision(ctx, rev) }
-
-func (v *View) run(ctx context.Context) error { return v.v.Run(ctx) }
 
 // viewBuilder holds the decoded records a snapshot is built from. A record
 // is decoded once, when its event arrives; unchanged records keep their

@@ -17,21 +17,31 @@ type Pager struct {
 	BadSize, BadToken *Error
 }
 
+// size is the page size maxResults asks for: the Pager's default when it is
+// nil, everything that remains (of n) when that default is 0.
+func (p Pager) size(maxResults *int, n int) (int, error) {
+	size := p.Default
+	if maxResults != nil {
+		size = *maxResults
+		if size < 1 || size > p.Max {
+			return 0, p.BadSize
+		}
+	}
+	if size == 0 {
+		size = n
+	}
+	return size, nil
+}
+
 // Paginate cuts items (sorted by key) after the key a nextToken names, to
 // a page of maxResults (nil: the Pager's default). Tokens are opaque to
 // clients: the base64 of the last key returned, so a listing that changes
 // between two calls resumes after the last item seen, never repeating
 // one. next is "" on the last page.
 func Paginate[T any](p Pager, items []T, key func(T) string, token string, maxResults *int) (page []T, next string, err error) {
-	size := p.Default
-	if maxResults != nil {
-		size = *maxResults
-		if size < 1 || size > p.Max {
-			return nil, "", p.BadSize
-		}
-	}
-	if size == 0 {
-		size = len(items)
+	size, err := p.size(maxResults, len(items))
+	if err != nil {
+		return nil, "", err
 	}
 	start := 0
 	if token != "" {
@@ -55,15 +65,9 @@ func Paginate[T any](p Pager, items []T, key func(T) string, token string, maxRe
 // reached, so a listing that changes between two calls may repeat or
 // skip an item. A token past the end of items is bad.
 func PaginateByPosition[T any](p Pager, items []T, token string, maxResults *int) (page []T, next string, err error) {
-	size := p.Default
-	if maxResults != nil {
-		size = *maxResults
-		if size < 1 || size > p.Max {
-			return nil, "", p.BadSize
-		}
-	}
-	if size == 0 {
-		size = len(items)
+	size, err := p.size(maxResults, len(items))
+	if err != nil {
+		return nil, "", err
 	}
 	start := 0
 	if token != "" {

@@ -14,25 +14,9 @@ func TestPaginate(t *testing.T) {
 	id := func(s string) string { return s }
 	n := func(i int) *int { return &i }
 
-	// Walk every page at the default size, then at each allowed size.
-	for _, size := range []*int{nil, n(1), n(2), n(3)} {
-		var got []string
-		token := ""
-		for pages := 0; ; pages++ {
-			page, next, err := Paginate(p, items, id, token, size)
-			if err != nil || pages > len(items) {
-				t.Fatalf("size %v: page %d: %v", size, pages, err)
-			}
-			got = append(got, page...)
-			if next == "" {
-				break
-			}
-			token = next
-		}
-		if !slices.Equal(got, items) {
-			t.Errorf("size %v: walked %v", size, got)
-		}
-	}
+	walkPages(t, items, func(token string, size *int) ([]string, string, error) {
+		return Paginate(p, items, id, token, size)
+	})
 	// A token stays valid when the item it names goes away.
 	page, _, _ := Paginate(p, items, id, "", nil)
 	_, next, _ := Paginate(p, items, id, "", n(2))
@@ -54,17 +38,16 @@ func TestPaginate(t *testing.T) {
 	}
 }
 
-func TestPaginateByPosition(t *testing.T) {
-	badSize, badToken := Kind("InvalidInput", 400).Newf("size"), Kind("InvalidInput", 400).Newf("token")
-	p := Pager{Max: 3, Default: 2, BadSize: badSize, BadToken: badToken}
-	items := []string{"e", "d", "c", "b", "a"} // descending: no key order
+// walkPages walks every page of items at the default size, then at each
+// size a Pager{Max: 3} allows, and checks the pages add up to items.
+func walkPages(t *testing.T, items []string, paginate func(token string, size *int) ([]string, string, error)) {
+	t.Helper()
 	n := func(i int) *int { return &i }
-
 	for _, size := range []*int{nil, n(1), n(2), n(3)} {
 		var got []string
 		token := ""
 		for pages := 0; ; pages++ {
-			page, next, err := PaginateByPosition(p, items, token, size)
+			page, next, err := paginate(token, size)
 			if err != nil || pages > len(items) {
 				t.Fatalf("size %v: page %d: %v", size, pages, err)
 			}
@@ -78,6 +61,17 @@ func TestPaginateByPosition(t *testing.T) {
 			t.Errorf("size %v: walked %v", size, got)
 		}
 	}
+}
+
+func TestPaginateByPosition(t *testing.T) {
+	badSize, badToken := Kind("InvalidInput", 400).Newf("size"), Kind("InvalidInput", 400).Newf("token")
+	p := Pager{Max: 3, Default: 2, BadSize: badSize, BadToken: badToken}
+	items := []string{"e", "d", "c", "b", "a"} // descending: no key order
+	n := func(i int) *int { return &i }
+
+	walkPages(t, items, func(token string, size *int) ([]string, string, error) {
+		return PaginateByPosition(p, items, token, size)
+	})
 	if page, next, err := PaginateByPosition(p, items, "", n(2)); err != nil || next != "2" || !slices.Equal(page, []string{"e", "d"}) {
 		t.Errorf("first page: %v %q %v", page, next, err)
 	}

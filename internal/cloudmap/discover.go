@@ -53,7 +53,7 @@ func (r *Control) discoverTarget(ns, svc string, owner string) (*ServiceState, e
 	if owner != "" && owner != r.cfg.AccountID {
 		return nil, namespaceNotFound(ns)
 	}
-	snap := r.view.Snapshot()
+	snap := r.view.Value()
 	if snap == nil {
 		return nil, errBusy
 	}

@@ -20,11 +20,7 @@ type GetInstancesHealthStatusOutput struct {
 }
 
 func (r *Control) GetInstancesHealthStatus(ctx context.Context, in *GetInstancesHealthStatusInput) (*GetInstancesHealthStatusOutput, error) {
-	svc, _, err := r.getService(ctx, in.ServiceId)
-	if err != nil {
-		return nil, err
-	}
-	kvs, _, err := r.st.List(ctx, instPrefix(svc.Id))
+	svc, kvs, err := r.listInstances(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err
 	}

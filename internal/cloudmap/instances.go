@@ -151,11 +151,7 @@ type ListInstancesOutput struct {
 }
 
 func (r *Control) ListInstances(ctx context.Context, in *ListInstancesInput) (*ListInstancesOutput, error) {
-	svc, _, err := r.getService(ctx, in.ServiceId)
-	if err != nil {
-		return nil, err
-	}
-	kvs, _, err := r.st.List(ctx, instPrefix(svc.Id))
+	_, kvs, err := r.listInstances(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err
 	}

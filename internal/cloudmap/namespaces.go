@@ -199,10 +199,8 @@ func (r *Control) updateNamespace(ctx context.Context, typ string, in *UpdateNam
 	}
 	var out OperationOutput
 	err = r.commit(ctx, func() (store.Txn, error) {
-		ns, kv, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(id))
-		if errors.Is(err, store.ErrNotFound) {
-			return store.Txn{}, namespaceNotFound(id)
-		} else if err != nil {
+		ns, kv, err := r.getNamespace(ctx, id)
+		if err != nil {
 			return store.Txn{}, err
 		}
 		if ns.Type != typ {
@@ -255,10 +253,8 @@ func (r *Control) DeleteNamespace(ctx context.Context, in *IdInput) (*OperationO
 	}
 	var out OperationOutput
 	err = r.commit(ctx, func() (store.Txn, error) {
-		ns, kv, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(id))
-		if errors.Is(err, store.ErrNotFound) {
-			return store.Txn{}, namespaceNotFound(id)
-		} else if err != nil {
+		ns, kv, err := r.getNamespace(ctx, id)
+		if err != nil {
 			return store.Txn{}, err
 		}
 		members, err := r.st.Get(ctx, nsMembersKey(id))
@@ -292,15 +288,23 @@ func (r *Control) DeleteNamespace(ctx context.Context, in *IdInput) (*OperationO
 
 type GetNamespaceOutput struct{ Namespace *Namespace }
 
+// getNamespace reads the namespace record with the id, answering
+// NamespaceNotFound when there is none.
+func (r *Control) getNamespace(ctx context.Context, id string) (*namespaceRecord, store.KV, error) {
+	ns, kv, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, kv, namespaceNotFound(id)
+	}
+	return ns, kv, err
+}
+
 func (r *Control) GetNamespace(ctx context.Context, in *IdInput) (*GetNamespaceOutput, error) {
 	id, err := resolveID("namespace", in.Id)
 	if err != nil {
 		return nil, err
 	}
-	ns, _, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(id))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, namespaceNotFound(id)
-	} else if err != nil {
+	ns, _, err := r.getNamespace(ctx, id)
+	if err != nil {
 		return nil, err
 	}
 	n := ns.Namespace

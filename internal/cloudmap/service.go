@@ -25,7 +25,7 @@ type Config struct {
 type Control struct {
 	cfg  Config
 	st   store.Store
-	view *View
+	view *store.View[*Snapshot]
 	log  *slog.Logger
 }
 
@@ -38,10 +38,10 @@ func New(cfg Config) *Control {
 }
 
 // View is the read side that the DNS server and the gateway follow.
-func (r *Control) View() *View { return r.view }
+func (r *Control) View() *View { return r.view.Reader() }
 
 // Run keeps the View current until ctx ends.
-func (r *Control) Run(ctx context.Context) error { return r.view.run(ctx) }
+func (r *Control) Run(ctx context.Context) error { return r.view.Run(ctx) }
 
 // commit applies the transaction build returns (store.Retry re-runs build
 // when another writer won a race), then waits until the View has the
@@ -52,7 +52,7 @@ func (r *Control) commit(ctx context.Context, build func() (store.Txn, error)) e
 		return errBusy
 	}
 	if err == nil && rev > 0 {
-		r.view.waitRevision(ctx, rev)
+		r.view.WaitRevision(ctx, rev)
 	}
 	return err
 }

@@ -57,10 +57,8 @@ func (r *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 	}
 	var out ServiceOutput
 	err = r.commit(ctx, func() (store.Txn, error) {
-		ns, nsKV, err := store.GetJSON[namespaceRecord](ctx, r.st, nsKey(nsID))
-		if errors.Is(err, store.ErrNotFound) {
-			return store.Txn{}, namespaceNotFound(nsID)
-		} else if err != nil {
+		ns, nsKV, err := r.getNamespace(ctx, nsID)
+		if err != nil {
 			return store.Txn{}, err
 		}
 		svc := Service{
@@ -152,6 +150,20 @@ func (r *Control) getService(ctx context.Context, idOrARN string) (*serviceRecor
 		return nil, kv, serviceNotFound(id)
 	}
 	return svc, kv, err
+}
+
+// listInstances reads the service with the id or ARN and its instances'
+// records, in key order.
+func (r *Control) listInstances(ctx context.Context, idOrARN string) (*serviceRecord, []store.KV, error) {
+	svc, _, err := r.getService(ctx, idOrARN)
+	if err != nil {
+		return nil, nil, err
+	}
+	kvs, _, err := r.st.List(ctx, instPrefix(svc.Id))
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, kvs, nil
 }
 
 func (r *Control) GetService(ctx context.Context, in *IdInput) (*ServiceOutput, error) {

@@ -1,7 +1,6 @@
 package cloudmap
 
 import (
-	"context"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
@@ -78,35 +77,13 @@ func (s *Snapshot) Lookup(httpName, service string) (*NamespaceState, *ServiceSt
 	return ns, ns.Services[strings.ToLower(service)]
 }
 
-// View keeps the latest Snapshot, rebuilt from a store watch.
-type View struct{ v *store.View[*Snapshot] }
+// View is the read side of the Cloud Map snapshots, rebuilt from a store
+// watch: what DNS, the gateway and ECS's registrar follow.
+type View = store.ViewReader[*Snapshot]
 
-func newView(st store.Store, log *slog.Logger) *View {
-	return &View{store.NewView(st, keyPrefix, func() store.Builder[*Snapshot] { return newBuilder() }, log)}
+func newView(st store.Store, log *slog.Logger) *store.View[*Snapshot] {
+	return store.NewView(st, keyPrefix, func() store.Builder[*Snapshot] { return newBuilder() }, log)
 }
-
-// Snapshot returns the current snapshot, or nil before the first build.
-func (v *View) Snapshot() *Snapshot {
-	s, _, _ := v.v.Current()
-	return s
-}
-
-// Next blocks until a snapshot newer than revision after exists and returns
-// it. Followers (DNS, gateway) loop on it to rebuild their own data.
-func (v *View) Next(ctx context.Context, after int64) (*Snapshot, error) {
-	s, _, err := v.v.Next(ctx, after)
-	return s, err
-}
-
-// waitRevision waits, briefly, until the view has caught up with a write at
-// rev, so that a client that writes and then discovers sees its write.
-// Changed returns a channel closed when the view next publishes: a
-// store.Source for the snapshots derived from it (DNS zones, the gateway's).
-func (v *View) Changed() <-chan struct{} { return v.v.Changed() }
-
-func (v *View) waitRevision(ctx context.Context, rev int64) { v.v.WaitRevision(ctx, rev) }
-
-func (v *View) run(ctx context.Context) error { return v.v.Run(ctx) }
 
 // builder holds the mutable records a snapshot is built from, and which
 // services changed since the last build.

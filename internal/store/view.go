@@ -21,6 +21,7 @@ type Builder[S any] interface {
 // on the builder.
 type View[S any] struct {
 	Feed[S]
+	reader  ViewReader[S]
 	st      Store
 	prefix  string
 	builder func() Builder[S]
@@ -30,12 +31,25 @@ type View[S any] struct {
 
 // NewView returns a View of prefix; newBuilder makes an empty Builder.
 func NewView[S any](st Store, prefix string, newBuilder func() Builder[S], log *slog.Logger) *View[S] {
-	return &View[S]{st: st, prefix: prefix, builder: newBuilder, log: log}
+	v := &View[S]{st: st, prefix: prefix, builder: newBuilder, log: log}
+	v.reader.v = v
+	return v
 }
 
 // Current returns the latest snapshot and its revision; ok is false before
 // the first one.
 func (v *View[S]) Current() (s S, rev int64, ok bool) { return v.Load() }
+
+// Value returns the latest snapshot, or the zero S before the first one.
+func (v *View[S]) Value() S {
+	s, _, _ := v.Load()
+	return s
+}
+
+// Reader returns the read side of v: what a service hands to the followers
+// of its data (DNS, the gateway), without Run or Publish, which belong to
+// the service that owns the view.
+func (v *View[S]) Reader() *ViewReader[S] { return &v.reader }
 
 // WaitRevision waits, briefly, until the view has caught up with a write at
 // rev, so that a client that writes and then reads the data plane sees its
@@ -69,3 +83,22 @@ func (v *View[S]) Run(ctx context.Context) error {
 		return time.Time{}
 	})
 }
+
+// ViewReader is the read side of a View. Services export it under their own
+// name (cloudmap.View, apigw.View) as the snapshots their followers read.
+type ViewReader[S any] struct{ v *View[S] }
+
+// Snapshot returns the current snapshot, or the zero S before the first
+// build.
+func (r *ViewReader[S]) Snapshot() S { return r.v.Value() }
+
+// Next blocks until a snapshot newer than revision after exists and returns
+// it. Followers loop on it to rebuild their own data.
+func (r *ViewReader[S]) Next(ctx context.Context, after int64) (S, error) {
+	s, _, err := r.v.Next(ctx, after)
+	return s, err
+}
+
+// Changed returns a channel closed when the view next publishes: a Source
+// for the snapshots derived from it (DNS zones, the gateway's routes).
+func (r *ViewReader[S]) Changed() <-chan struct{} { return r.v.Changed() }

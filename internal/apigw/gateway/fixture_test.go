@@ -19,6 +19,7 @@ import (
 	sdtypes "github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 
 	"github.com/portolan/portolan/internal/apigw/apigwtest"
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
 // seen is what a backend received.
@@ -106,15 +107,7 @@ func fixtureFor(t testing.TB, env *apigwtest.Env) *fixture {
 		t.Fatal(err)
 	}
 	f.link = aws.ToString(l.VpcLinkId)
-	op, err := f.sd.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("app")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := f.sd.GetOperation(ctx, &sd.GetOperationInput{OperationId: op.OperationId})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.nsID = got.Operation.Targets["NAMESPACE"]
+	f.nsID = cloudmaptest.HTTPNamespace(t, f.sd, "app")
 	return f
 }
 

@@ -18,9 +18,7 @@ import (
 //	go test ./internal/apigw/gateway -run '^$' -fuzz FuzzGatewayRequest -fuzztime 60s
 func FuzzGatewayRequest(f *testing.F) {
 	fx := newFixture(f)
-	a := newBackend(f, "a")
-	svc, arn := fx.service("a", false)
-	fx.register(svc, "a1", a.port)
+	a, arn := fx.cloudMapBackend("a")
 	fx.route("ANY /{proxy+}", fx.cloudMapIntegration(arn, map[string]string{
 		"append:header.X-Q":       "$request.querystring.q",
 		"overwrite:header.X-P":    "${request.path.proxy}",

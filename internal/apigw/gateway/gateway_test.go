@@ -138,9 +138,7 @@ func TestRouting(t *testing.T) {
 // a deployment, and a deployment is a snapshot.
 func TestDeployments(t *testing.T) {
 	f := newFixture(t)
-	a := newBackend(t, "a")
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
+	_, arn := f.cloudMapBackend("a")
 	f.stage("prod", false, nil, nil)
 	integ := f.cloudMapIntegration(arn, map[string]string{"overwrite:header.X-Version": "1"})
 	f.route("GET /v", integ)
@@ -194,9 +192,7 @@ func TestDeployments(t *testing.T) {
 // integration, URL path variables and stage variables.
 func TestParameterMapping(t *testing.T) {
 	f := newFixture(t)
-	a := newBackend(t, "a")
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
+	a, arn := f.cloudMapBackend("a")
 	f.route("GET /items/{id}", f.cloudMapIntegration(arn, map[string]string{
 		"overwrite:path":             "$request.path",
 		"append:header.X-Request-Id": "$context.requestId",
@@ -351,9 +347,7 @@ func (f *fixture) cloudMapIntegrationURI(uri string) string { return f.cloudMapI
 // group, with the configured $context fields.
 func TestAccessLog(t *testing.T) {
 	f := newFixture(t)
-	a := newBackend(t, "a")
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
+	_, arn := f.cloudMapBackend("a")
 	f.route("GET /pets/{id}", f.cloudMapIntegration(arn, nil))
 	vars := []string{"requestId", "extendedRequestId", "identity.sourceIp", "identity.userAgent", "requestTime", "requestTimeEpoch",
 		"httpMethod", "routeKey", "path", "protocol", "status", "responseLength", "responseLatency", "integrationLatency",
@@ -464,9 +458,7 @@ func TestInstanceChanges(t *testing.T) {
 // the concurrency, not the request count.
 func TestKeepAlive(t *testing.T) {
 	f := newFixture(t)
-	a := newBackend(t, "a")
-	svc, arn := f.service("a", false)
-	f.register(svc, "a1", a.port)
+	a, arn := f.cloudMapBackend("a")
 	f.route("GET /k", f.cloudMapIntegration(arn, nil))
 	f.stage("$default", true, nil, nil)
 	const workers, perWorker = 4, 2500

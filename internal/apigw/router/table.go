@@ -237,19 +237,41 @@ func (n *node) matchFull(rest string, m int, ps *Params) int32 {
 		return -1
 	}
 	seg, tail := cutSegment(rest)
-	if c := n.child(seg); c != nil && c.hasEnd {
-		if r := c.matchFull(tail, m, ps); r >= 0 {
+	return n.descend(seg, tail, m, ps, false)
+}
+
+// descend matches tail below the child seg leads to: the literal child
+// first, then the parameter child binding seg (undone if nothing below
+// matches). greedy picks matchGreedy over matchFull, and skips children
+// with no route of that kind below them.
+func (n *node) descend(seg, tail string, m int, ps *Params, greedy bool) int32 {
+	if c := n.child(seg); c != nil && c.leadsTo(greedy) {
+		if r := c.match(tail, m, ps, greedy); r >= 0 {
 			return r
 		}
 	}
-	if c := n.param; c != nil && c.hasEnd {
+	if c := n.param; c != nil && c.leadsTo(greedy) {
 		ps.list = append(ps.list, Param{Value: seg})
-		if r := c.matchFull(tail, m, ps); r >= 0 {
+		if r := c.match(tail, m, ps, greedy); r >= 0 {
 			return r
 		}
 		ps.list = ps.list[:len(ps.list)-1]
 	}
 	return -1
+}
+
+func (n *node) leadsTo(greedy bool) bool {
+	if greedy {
+		return n.hasGreedy
+	}
+	return n.hasEnd
+}
+
+func (n *node) match(rest string, m int, ps *Params, greedy bool) int32 {
+	if greedy {
+		return n.matchGreedy(rest, m, ps)
+	}
+	return n.matchFull(rest, m, ps)
 }
 
 // matchGreedy finds the best route ending in a greedy variable that takes
@@ -261,17 +283,8 @@ func (n *node) matchGreedy(rest string, m int, ps *Params) int32 {
 	seg, tail := cutSegment(rest)
 	if tail != "" {
 		// A deeper greedy variable still has a segment to take.
-		if c := n.child(seg); c != nil && c.hasGreedy {
-			if r := c.matchGreedy(tail, m, ps); r >= 0 {
-				return r
-			}
-		}
-		if c := n.param; c != nil && c.hasGreedy {
-			ps.list = append(ps.list, Param{Value: seg})
-			if r := c.matchGreedy(tail, m, ps); r >= 0 {
-				return r
-			}
-			ps.list = ps.list[:len(ps.list)-1]
+		if r := n.descend(seg, tail, m, ps, true); r >= 0 {
+			return r
 		}
 	}
 	if n.greedy != nil {

@@ -113,3 +113,19 @@ func (e *Env) Stop() { e.stop() }
 
 // Client is a servicediscovery client for the endpoint.
 func (e *Env) Client() *servicediscovery.Client { return servicediscovery.NewFromConfig(e.AWS) }
+
+// HTTPNamespace creates an HTTP namespace named name through c and returns
+// its id, read from the creating operation's targets.
+func HTTPNamespace(t testing.TB, c *servicediscovery.Client, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	op, err := c.CreateHttpNamespace(ctx, &servicediscovery.CreateHttpNamespaceInput{Name: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetOperation(ctx, &servicediscovery.GetOperationInput{OperationId: op.OperationId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.Operation.Targets["NAMESPACE"]
+}

@@ -57,6 +57,14 @@ func (f *fixture) serveDNS(t testing.TB, configure ...func(*cmdns.Config)) *cmdn
 	if err != nil {
 		t.Fatal(err)
 	}
+	runDNS(t, s)
+	return s
+}
+
+// runDNS runs s until the test ends; an error from Run, even at shutdown,
+// fails the test.
+func runDNS(t testing.TB, s *cmdns.Server) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -66,7 +74,6 @@ func (f *fixture) serveDNS(t testing.TB, configure ...func(*cmdns.Config)) *cmdn
 			t.Errorf("dns server: %v", err)
 		}
 	})
-	return s
 }
 
 func (f *fixture) namespace(t testing.TB, name string, public bool, soaTTL int64) string {

@@ -1,7 +1,6 @@
 package dns_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -424,15 +423,7 @@ func TestListen(t *testing.T) {
 	if addrs := s.Addrs(); len(addrs) != 2 || addrs[1] != extra {
 		t.Fatalf("Addrs %v after Listen bound %s", addrs, extra)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("dns server: %v", err)
-		}
-	})
+	runDNS(t, s)
 	want := []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"}
 	for _, addr := range s.Addrs() {
 		for _, tcp := range []bool{false, true} {

@@ -30,16 +30,7 @@ func setup(t *testing.T) *env {
 	t.Helper()
 	e := &env{Env: cloudmaptest.Start(t)}
 	e.sd = sd.NewFromConfig(e.AWS)
-	ctx := context.Background()
-	op, err := e.sd.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("checks")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := e.sd.GetOperation(ctx, &sd.GetOperationInput{OperationId: op.OperationId})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.ns = got.Operation.Targets["NAMESPACE"]
+	e.ns = cloudmaptest.HTTPNamespace(t, e.sd, "checks")
 	return e
 }
 
