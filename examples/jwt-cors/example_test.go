@@ -25,25 +25,7 @@ func TestJWTCORSExample(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the whole example")
 	}
-	issuerBin := servertest.BuildApp(t, "./examples/jwt-cors/issuer")
-	issuerURL := fmt.Sprintf("http://127.0.0.1:%d", servertest.FreePort(t))
-	issuer := exec.Command(issuerBin, "-addr", strings.TrimPrefix(issuerURL, "http://"))
-	issuer.Stderr = os.Stderr
-	if err := issuer.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { issuer.Process.Kill(); issuer.Wait() })
-	for i := 0; ; i++ {
-		resp, err := http.Get(issuerURL + "/.well-known/openid-configuration")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i == 200 {
-			t.Fatalf("issuer not up: %v", err)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	issuerURL := startIssuer(t)
 
 	up := servertest.StartUp(t, t.TempDir(), "--parameter-overrides", "IssuerUrl="+issuerURL, "--parameter-overrides", "WebOrigin="+issuerURL, "examples/jwt-cors")
 	printed := up.Output
@@ -93,6 +75,66 @@ func TestJWTCORSExample(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
+	checkScopes(t, call, token)
+	checkCORS(t, call, token, issuerURL)
+
+	// The curl lines up printed (the README's) work as written, given the
+	// gateway's port: they name the default 8080, so point them at ours.
+	_, port, _ := net.SplitHostPort(up.Gateway)
+	if len(curls) == 0 {
+		t.Errorf("up printed no curl lines:\n%s", printed())
+	}
+	runCurls(t, curls, port)
+	checkBrowser(t, issuerURL+"/?api="+strings.ReplaceAll(apiURL[1], ":8080", ":"+port))
+
+	// The access log, streamed by up: who called, and why calls failed.
+	deadline = time.Now().Add(15 * time.Second)
+	for !(strings.Contains(printed(), `"user":"alice"`) && regexp.MustCompile(`"status":"401".*"authError":"no token`).MatchString(printed())) {
+		if time.Now().After(deadline) {
+			t.Fatalf("access log lines missing:\n%s", printed())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	if out := up.Stop(t); !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +jwt-cors`).MatchString(out) {
+		t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", out)
+	}
+}
+
+// apiCall sends one request to the example's API and returns its status,
+// header and body.
+type apiCall func(method, path string, header http.Header) (int, http.Header, string)
+
+// startIssuer builds and starts the example's token issuer on a free port
+// and returns its URL once it answers.
+func startIssuer(t *testing.T) string {
+	t.Helper()
+	issuerBin := servertest.BuildApp(t, "./examples/jwt-cors/issuer")
+	issuerURL := fmt.Sprintf("http://127.0.0.1:%d", servertest.FreePort(t))
+	issuer := exec.Command(issuerBin, "-addr", strings.TrimPrefix(issuerURL, "http://"))
+	issuer.Stderr = os.Stderr
+	if err := issuer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { issuer.Process.Kill(); issuer.Wait() })
+	for i := 0; ; i++ {
+		resp, err := http.Get(issuerURL + "/.well-known/openid-configuration")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i == 200 {
+			t.Fatalf("issuer not up: %v", err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return issuerURL
+}
+
+// checkScopes: no token is refused, pets/read may read but not write,
+// pets/write may write.
+func checkScopes(t *testing.T, call apiCall, token func(scope string) string) {
+	t.Helper()
 	if code, _, body := call("GET", "/pets", nil); code != 401 || body != `{"message":"Unauthorized"}` {
 		t.Errorf("no token: %d %s", code, body)
 	}
@@ -110,25 +152,28 @@ func TestJWTCORSExample(t *testing.T) {
 	if code, _, body := call("POST", "/pets", http.Header{"Authorization": {"Bearer " + token("pets/write")}}); code != 200 {
 		t.Errorf("write with pets/write: %d %s", code, body)
 	}
-	// CORS for the web page's origin, not for others.
-	code, h, _ := call("OPTIONS", "/pets", http.Header{"Origin": {issuerURL}, "Access-Control-Request-Method": {"GET"}, "Access-Control-Request-Headers": {"authorization"}})
-	if code != 204 || h.Get("Access-Control-Allow-Origin") != issuerURL || h.Get("Access-Control-Allow-Methods") != "GET,POST" || h.Get("Access-Control-Max-Age") != "600" {
+}
+
+// checkCORS: CORS for the web page's origin, not for others.
+func checkCORS(t *testing.T, call apiCall, token func(scope string) string, origin string) {
+	t.Helper()
+	code, h, _ := call("OPTIONS", "/pets", http.Header{"Origin": {origin}, "Access-Control-Request-Method": {"GET"}, "Access-Control-Request-Headers": {"authorization"}})
+	if code != 204 || h.Get("Access-Control-Allow-Origin") != origin || h.Get("Access-Control-Allow-Methods") != "GET,POST" || h.Get("Access-Control-Max-Age") != "600" {
 		t.Errorf("preflight: %d %v", code, h)
 	}
-	_, h, _ = call("GET", "/pets", http.Header{"Origin": {issuerURL}, "Authorization": {"Bearer " + token("pets/read")}})
-	if h.Get("Access-Control-Allow-Origin") != issuerURL || h.Get("Access-Control-Expose-Headers") != "apigw-requestid" {
+	_, h, _ = call("GET", "/pets", http.Header{"Origin": {origin}, "Authorization": {"Bearer " + token("pets/read")}})
+	if h.Get("Access-Control-Allow-Origin") != origin || h.Get("Access-Control-Expose-Headers") != "apigw-requestid" {
 		t.Errorf("CORS on the answer: %v", h)
 	}
 	if _, h, _ = call("GET", "/pets", http.Header{"Origin": {"http://evil.example"}}); h.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("refused origin got %q", h.Get("Access-Control-Allow-Origin"))
 	}
+}
 
-	// The curl lines up printed (the README's) work as written, given the
-	// gateway's port: they name the default 8080, so point them at ours.
-	_, port, _ := net.SplitHostPort(up.Gateway)
-	if len(curls) == 0 {
-		t.Errorf("up printed no curl lines:\n%s", printed())
-	}
+// runCurls runs the curl lines up printed against the gateway's port; the
+// ones with a token must reach the API as alice.
+func runCurls(t *testing.T, curls []string, port string) {
+	t.Helper()
 	for _, c := range curls {
 		cmd := "curl -sS --max-time 10 " + strings.ReplaceAll(c, ":8080", ":"+port)
 		out, err := exec.Command("sh", "-c", cmd).CombinedOutput()
@@ -139,34 +184,25 @@ func TestJWTCORSExample(t *testing.T) {
 			t.Errorf("%s: %s", cmd, out)
 		}
 	}
+}
 
-	// A real browser: the issuer's page calls the API across origins. From
-	// the allowed origin the call goes through; from another origin (the
-	// same page at localhost instead of 127.0.0.1) the browser blocks it.
-	if chromium, err := exec.LookPath("chromium"); err == nil {
-		page := issuerURL + "/?api=" + strings.ReplaceAll(apiURL[1], ":8080", ":"+port)
-		if dom := browse(t, chromium, page); !strings.Contains(dom, `200 {"pets":`) || !strings.Contains(dom, `"user":"browser-user"`) {
-			t.Errorf("page on the allowed origin:\n%s", dom)
-		}
-		other := strings.Replace(page, "127.0.0.1", "localhost", 1)
-		if dom := browse(t, chromium, other); !strings.Contains(dom, "blocked: TypeError") {
-			t.Errorf("page on another origin:\n%s", dom)
-		}
-	} else {
+// checkBrowser: a real browser loads the issuer's page, which calls the API
+// across origins. From the allowed origin the call goes through; from
+// another origin (the same page at localhost instead of 127.0.0.1) the
+// browser blocks it.
+func checkBrowser(t *testing.T, page string) {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
 		t.Log("no chromium: the browser check is skipped (.ci/run installs it)")
+		return
 	}
-
-	// The access log, streamed by up: who called, and why calls failed.
-	deadline = time.Now().Add(15 * time.Second)
-	for !(strings.Contains(printed(), `"user":"alice"`) && regexp.MustCompile(`"status":"401".*"authError":"no token`).MatchString(printed())) {
-		if time.Now().After(deadline) {
-			t.Fatalf("access log lines missing:\n%s", printed())
-		}
-		time.Sleep(200 * time.Millisecond)
+	if dom := browse(t, chromium, page); !strings.Contains(dom, `200 {"pets":`) || !strings.Contains(dom, `"user":"browser-user"`) {
+		t.Errorf("page on the allowed origin:\n%s", dom)
 	}
-
-	if out := up.Stop(t); !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +jwt-cors`).MatchString(out) {
-		t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", out)
+	other := strings.Replace(page, "127.0.0.1", "localhost", 1)
+	if dom := browse(t, chromium, other); !strings.Contains(dom, "blocked: TypeError") {
+		t.Errorf("page on another origin:\n%s", dom)
 	}
 }
 

@@ -42,19 +42,7 @@ func TestServiceDiscoveryExample(t *testing.T) {
 		t.Skipf("no Docker engine: %v %s", err, out)
 	}
 
-	// A tag of this run's own: removing it leaves alone any image the user
-	// built, even one with the same ID (docker rmi without -f only untags).
-	b := make([]byte, 4)
-	rand.Read(b)
-	image := "portolan-example/discovery-app:test-" + hex.EncodeToString(b)
-	if out, err := exec.Command("./build.sh", image).CombinedOutput(); err != nil {
-		t.Fatalf("build.sh: %v\n%s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("docker", "rmi", image).CombinedOutput(); err != nil {
-			t.Errorf("docker rmi %s: %v %s", image, err, out)
-		}
-	})
+	image := buildImage(t)
 
 	dataDir := t.TempDir()
 	// Runs after up has stopped (cleanups run last-in first-out): remove
@@ -99,34 +87,12 @@ func TestServiceDiscoveryExample(t *testing.T) {
 
 	// Portolan's DNS answers each name with its 2 tasks, once they have
 	// started and registered with Cloud Map.
-	records := map[string][]string{} // service -> its tasks' addresses
-	deadline := time.Now().Add(60 * time.Second)
-	for _, svc := range services {
-		for {
-			records[svc] = lookupA(t, dnsAddr, svc+"."+namespace)
-			if len(records[svc]) == 2 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s.%s: A records %v, want 2\n%s", svc, namespace, records[svc], printed())
-			}
-			time.Sleep(250 * time.Millisecond)
-		}
-	}
-	tasks := map[string]bool{}
-	for _, ips := range records {
-		for _, ip := range ips {
-			tasks[ip] = true
-		}
-	}
-	if len(tasks) != 4 {
-		t.Fatalf("A records %v: want 4 tasks", records)
-	}
+	records := waitForRecords(t, dnsAddr, printed) // service -> its tasks' addresses
 
 	// Through the gateway to a task of myservice-a, which asks both names
 	// and gets each answer from a task of the service it named. (The
 	// gateway's view of Cloud Map follows the DNS server's within moments.)
-	deadline = time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for code, body, _ := request(); code != http.StatusOK; code, body, _ = request() {
 		if time.Now().After(deadline) {
 			t.Fatalf("GET %s: %d %s\n%s", url, code, body, printed())
@@ -154,6 +120,63 @@ func TestServiceDiscoveryExample(t *testing.T) {
 	if out := up.Stop(t); !regexp.MustCompile(`DELETE_COMPLETE +AWS::CloudFormation::Stack +service-discovery`).MatchString(out) {
 		t.Fatalf("the stack was not deleted on Ctrl-C:\n%s", out)
 	}
+	checkNoContainers(t, dataDir)
+}
+
+// buildImage builds the example's image with build.sh under a tag of this
+// run's own, and removes the tag when the test ends: that leaves alone any
+// image the user built, even one with the same ID (docker rmi without -f
+// only untags).
+func buildImage(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 4)
+	rand.Read(b)
+	image := "portolan-example/discovery-app:test-" + hex.EncodeToString(b)
+	if out, err := exec.Command("./build.sh", image).CombinedOutput(); err != nil {
+		t.Fatalf("build.sh: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("docker", "rmi", image).CombinedOutput(); err != nil {
+			t.Errorf("docker rmi %s: %v %s", image, err, out)
+		}
+	})
+	return image
+}
+
+// waitForRecords waits until Portolan's DNS at dnsAddr answers each
+// service's name with 2 addresses, 4 tasks in all, and returns them by
+// service.
+func waitForRecords(t *testing.T, dnsAddr string, printed func() string) map[string][]string {
+	t.Helper()
+	records := map[string][]string{} // service -> its tasks' addresses
+	deadline := time.Now().Add(60 * time.Second)
+	for _, svc := range services {
+		for {
+			records[svc] = lookupA(t, dnsAddr, svc+"."+namespace)
+			if len(records[svc]) == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s.%s: A records %v, want 2\n%s", svc, namespace, records[svc], printed())
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	tasks := map[string]bool{}
+	for _, ips := range records {
+		for _, ip := range ips {
+			tasks[ip] = true
+		}
+	}
+	if len(tasks) != 4 {
+		t.Fatalf("A records %v: want 4 tasks", records)
+	}
+	return records
+}
+
+// checkNoContainers fails if a container of the data dir's node is left.
+func checkNoContainers(t *testing.T, dataDir string) {
+	t.Helper()
 	owner, _ := os.ReadFile(filepath.Join(dataDir, "node-id"))
 	out, err := exec.Command("docker", "ps", "-aq", "--filter", "label=portolan.owner="+strings.TrimSpace(string(owner))).Output()
 	if err != nil {
