@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -92,32 +93,7 @@ func TestJWTAuthorizer(t *testing.T) {
 	}
 
 	hits := b.hits.Load()
-	now := time.Now()
-	huge := strings.Repeat("x", 12000)
-	refused := []struct {
-		name   string
-		header http.Header
-	}{
-		{"no token", nil},
-		{"empty bearer", http.Header{"Authorization": {"Bearer "}}},
-		{"malformed", bearer("not-a-token")},
-		{"three garbage parts", bearer("abc.def.ghi")},
-		{"alg none", bearer(unsigned(idp.claims(nil), "k1"))},
-		{"HS256 signed with the public key", bearer(idp.sign(idp.claims(nil), jwa.HS256(), publicKeyPEM(t, k1), "k1"))},
-		{"unknown kid", bearer(idp.sign(idp.claims(nil), jwa.RS256(), k1, "nope"))},
-		{"signed by another key", bearer(idp.sign(idp.claims(nil), jwa.RS256(), mustRSA(t), "k1"))},
-		{"EC key (only RSA is accepted)", bearer(idp.sign(idp.claims(nil), jwa.ES256(), ec, "ec1"))},
-		{"expired", bearer(idp.sign(idp.claims(map[string]any{"exp": now.Add(-time.Hour).Unix()}), jwa.RS256(), k1, "k1"))},
-		{"no exp", bearer(idp.sign(idp.claims(map[string]any{"exp": nil}), jwa.RS256(), k1, "k1"))},
-		{"not yet valid", bearer(idp.sign(idp.claims(map[string]any{"nbf": now.Add(time.Hour).Unix()}), jwa.RS256(), k1, "k1"))},
-		{"issued in the future", bearer(idp.sign(idp.claims(map[string]any{"iat": now.Add(time.Hour).Unix()}), jwa.RS256(), k1, "k1"))},
-		{"wrong issuer", bearer(idp.sign(idp.claims(map[string]any{"iss": "https://evil.example.com"}), jwa.RS256(), k1, "k1"))},
-		{"wrong audience", bearer(idp.sign(idp.claims(map[string]any{"aud": "someone-else"}), jwa.RS256(), k1, "k1"))},
-		{"aud wrong, client_id right", bearer(idp.sign(idp.claims(map[string]any{"aud": "someone-else", "client_id": "portolan-app"}), jwa.RS256(), k1, "k1"))},
-		{"tampered payload", bearer(tamper(good))},
-		{"two Authorization headers", http.Header{"Authorization": {"Bearer " + good, "Bearer " + good}}},
-		{"over the size limit", bearer(idp.sign(idp.claims(map[string]any{"pad": huge}), jwa.RS256(), k1, "k1"))},
-	}
+	refused := refusedTokens(t, idp, k1, ec, good)
 	for _, c := range refused {
 		r := f.do("GET", "/pets", c.header)
 		switch {
@@ -151,9 +127,64 @@ func TestJWTAuthorizer(t *testing.T) {
 		t.Errorf("public route: %d", r.status)
 	}
 
-	// Key rotation: the issuer publishes k2 and drops k1. A token signed
-	// with k2 makes the gateway refetch the key set (at most once a
-	// second), then passes.
+	checkKeyRotation(t, f, idp)
+
+	// The access log has the claims of passed requests and the reason of
+	// refused ones.
+	var sawClaim, sawError bool
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && !(sawClaim && sawError) {
+		for _, l := range env.Sink.Lines("access", f.apiID+"_$default") {
+			sawClaim = sawClaim || strings.HasPrefix(l.Message, "200 user-1 ")
+			sawError = sawError || strings.HasPrefix(l.Message, "401 - the token has expired")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !sawClaim || !sawError {
+		t.Errorf("access log lines: %v", env.Sink.Lines("access", f.apiID+"_$default"))
+	}
+}
+
+// refusedToken is a request the authorizer must refuse, named for what is
+// wrong with its token.
+type refusedToken struct {
+	name   string
+	header http.Header
+}
+
+// refusedTokens lists every bad token TestJWTAuthorizer sends: k1 is the
+// issuer's RSA key, ec its EC key, good a valid token signed with k1.
+func refusedTokens(t *testing.T, idp *issuer, k1 *rsa.PrivateKey, ec *ecdsa.PrivateKey, good string) []refusedToken {
+	now := time.Now()
+	huge := strings.Repeat("x", 12000)
+	return []refusedToken{
+		{"no token", nil},
+		{"empty bearer", http.Header{"Authorization": {"Bearer "}}},
+		{"malformed", bearer("not-a-token")},
+		{"three garbage parts", bearer("abc.def.ghi")},
+		{"alg none", bearer(unsigned(idp.claims(nil), "k1"))},
+		{"HS256 signed with the public key", bearer(idp.sign(idp.claims(nil), jwa.HS256(), publicKeyPEM(t, k1), "k1"))},
+		{"unknown kid", bearer(idp.sign(idp.claims(nil), jwa.RS256(), k1, "nope"))},
+		{"signed by another key", bearer(idp.sign(idp.claims(nil), jwa.RS256(), mustRSA(t), "k1"))},
+		{"EC key (only RSA is accepted)", bearer(idp.sign(idp.claims(nil), jwa.ES256(), ec, "ec1"))},
+		{"expired", bearer(idp.sign(idp.claims(map[string]any{"exp": now.Add(-time.Hour).Unix()}), jwa.RS256(), k1, "k1"))},
+		{"no exp", bearer(idp.sign(idp.claims(map[string]any{"exp": nil}), jwa.RS256(), k1, "k1"))},
+		{"not yet valid", bearer(idp.sign(idp.claims(map[string]any{"nbf": now.Add(time.Hour).Unix()}), jwa.RS256(), k1, "k1"))},
+		{"issued in the future", bearer(idp.sign(idp.claims(map[string]any{"iat": now.Add(time.Hour).Unix()}), jwa.RS256(), k1, "k1"))},
+		{"wrong issuer", bearer(idp.sign(idp.claims(map[string]any{"iss": "https://evil.example.com"}), jwa.RS256(), k1, "k1"))},
+		{"wrong audience", bearer(idp.sign(idp.claims(map[string]any{"aud": "someone-else"}), jwa.RS256(), k1, "k1"))},
+		{"aud wrong, client_id right", bearer(idp.sign(idp.claims(map[string]any{"aud": "someone-else", "client_id": "portolan-app"}), jwa.RS256(), k1, "k1"))},
+		{"tampered payload", bearer(tamper(good))},
+		{"two Authorization headers", http.Header{"Authorization": {"Bearer " + good, "Bearer " + good}}},
+		{"over the size limit", bearer(idp.sign(idp.claims(map[string]any{"pad": huge}), jwa.RS256(), k1, "k1"))},
+	}
+}
+
+// checkKeyRotation: the issuer publishes k2 and drops k1. A token signed
+// with k2 makes the gateway refetch the key set (at most once a second),
+// then passes; a burst of unknown kids does not make it refetch each time.
+func checkKeyRotation(t *testing.T, f *fixture, idp *issuer) {
+	t.Helper()
 	fetches := idp.fetches.Load()
 	k2 := idp.rsaKey("k2")
 	idp.unpublish("k1")
@@ -179,21 +210,6 @@ func TestJWTAuthorizer(t *testing.T) {
 	}
 	if n := idp.fetches.Load() - fetches; n > 3 {
 		t.Errorf("50 unknown kids caused %d key set fetches", n)
-	}
-
-	// The access log has the claims of passed requests and the reason of
-	// refused ones.
-	var sawClaim, sawError bool
-	deadline = time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && !(sawClaim && sawError) {
-		for _, l := range env.Sink.Lines("access", f.apiID+"_$default") {
-			sawClaim = sawClaim || strings.HasPrefix(l.Message, "200 user-1 ")
-			sawError = sawError || strings.HasPrefix(l.Message, "401 - the token has expired")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !sawClaim || !sawError {
-		t.Errorf("access log lines: %v", env.Sink.Lines("access", f.apiID+"_$default"))
 	}
 }
 
