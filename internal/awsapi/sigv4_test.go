@@ -197,6 +197,44 @@ func sigCheckErr(t *testing.T, err error, code string) *Error {
 }
 
 func TestVerifyRejects(t *testing.T) {
+	for _, tc := range verifyRejectCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := sigTestRequests["servicediscovery"]
+			r, body := sigNewRequest(t, tr)
+			creds := sigTestCreds
+			if tc.creds != nil {
+				creds = *tc.creds
+			}
+			sigSDKSign(t, r, body, creds, tr.service, sigTestTime.Add(tc.signAt))
+			if tc.mutate != nil {
+				body = tc.mutate(r, body)
+			}
+			_, err := NewVerifier([]Credentials{sigTestCreds}, sigFixedNow).Verify(r, body)
+			e := sigCheckErr(t, err, tc.code)
+			if tc.status != 0 && e.Status != tc.status {
+				t.Errorf("status = %d, want %d", e.Status, tc.status)
+			}
+			if tc.msg != "" && e.Message != tc.msg {
+				t.Errorf("message:\n got %q\nwant %q", e.Message, tc.msg)
+			}
+		})
+	}
+}
+
+// verifyReject is a signed request spoiled one way, and the AWS error its
+// verification must give.
+type verifyReject struct {
+	name   string
+	signAt time.Duration // offset from sigTestTime
+	creds  *Credentials
+	mutate func(r *http.Request, body []byte) []byte
+	code   string
+	status int
+	msg    string // exact, when set
+}
+
+// verifyRejectCases lists TestVerifyRejects' cases.
+func verifyRejectCases() []verifyReject {
 	const (
 		mismatch    = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 		goodCred    = "Credential=AKIDPORTOLAN/20260314/us-east-1/servicediscovery/aws4_request"
@@ -206,15 +244,7 @@ func TestVerifyRejects(t *testing.T) {
 	setAuth := func(h string) func(*http.Request, []byte) []byte {
 		return func(r *http.Request, b []byte) []byte { r.Header.Set("Authorization", h); return b }
 	}
-	for _, tc := range []struct {
-		name   string
-		signAt time.Duration // offset from sigTestTime
-		creds  *Credentials
-		mutate func(r *http.Request, body []byte) []byte
-		code   string
-		status int
-		msg    string // exact, when set
-	}{
+	return []verifyReject{
 		{name: "wrong secret", creds: &Credentials{sigTestCreds.AccessKeyID, "not-the-secret"},
 			code: "InvalidSignatureException", status: 400, msg: mismatch},
 		{name: "unknown access key", creds: &Credentials{"AKIDNOBODY", sigTestCreds.SecretAccessKey},
@@ -296,27 +326,6 @@ func TestVerifyRejects(t *testing.T) {
 			}},
 		{name: "bad query escape", code: "MalformedQueryString", msg: "Illegal hex character in escape % pattern: %yy",
 			mutate: func(r *http.Request, b []byte) []byte { r.URL.RawQuery = "a=%yy"; return b }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			tr := sigTestRequests["servicediscovery"]
-			r, body := sigNewRequest(t, tr)
-			creds := sigTestCreds
-			if tc.creds != nil {
-				creds = *tc.creds
-			}
-			sigSDKSign(t, r, body, creds, tr.service, sigTestTime.Add(tc.signAt))
-			if tc.mutate != nil {
-				body = tc.mutate(r, body)
-			}
-			_, err := NewVerifier([]Credentials{sigTestCreds}, sigFixedNow).Verify(r, body)
-			e := sigCheckErr(t, err, tc.code)
-			if tc.status != 0 && e.Status != tc.status {
-				t.Errorf("status = %d, want %d", e.Status, tc.status)
-			}
-			if tc.msg != "" && e.Message != tc.msg {
-				t.Errorf("message:\n got %q\nwant %q", e.Message, tc.msg)
-			}
-		})
 	}
 }
 
