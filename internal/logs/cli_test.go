@@ -79,6 +79,26 @@ func TestAWSCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	checkCLIReads(ctx, t, env)
+
+	// aws logs tail: everything of the last ten minutes, across streams.
+	out := runAWS(ctx, t, env, "logs", "tail", "/cli/app")
+	for _, want := range []string{"manual hello-from-cli", "manual ERROR-from-cli", "app/web/task1 server started", "app/web/task1 ERROR something failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("aws logs tail lacks %q:\n%s", want, out)
+		}
+	}
+	if out := runAWS(ctx, t, env, "logs", "tail", "/cli/app", "--format", "short", "--filter-pattern", "ERROR"); strings.Count(out, "\n") != 2 {
+		t.Errorf("aws logs tail --filter-pattern ERROR:\n%s", out)
+	}
+
+	checkTailFollow(ctx, t, env, w)
+}
+
+// checkCLIReads reads /cli/app back with describe-log-groups, get-log-events
+// and filter-log-events.
+func checkCLIReads(ctx context.Context, t *testing.T, env *testEnv) {
+	t.Helper()
 	var groups struct {
 		LogGroups []struct {
 			LogGroupName string
@@ -117,19 +137,12 @@ func TestAWSCLI(t *testing.T) {
 	if len(filtered.Events) != 3 {
 		t.Fatalf("filter-log-events: %+v", filtered)
 	}
+}
 
-	// aws logs tail: everything of the last ten minutes, across streams.
-	out := runAWS(ctx, t, env, "logs", "tail", "/cli/app")
-	for _, want := range []string{"manual hello-from-cli", "manual ERROR-from-cli", "app/web/task1 server started", "app/web/task1 ERROR something failed"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("aws logs tail lacks %q:\n%s", want, out)
-		}
-	}
-	if out := runAWS(ctx, t, env, "logs", "tail", "/cli/app", "--format", "short", "--filter-pattern", "ERROR"); strings.Count(out, "\n") != 2 {
-		t.Errorf("aws logs tail --filter-pattern ERROR:\n%s", out)
-	}
-
-	// aws logs tail --follow: lines written later show up, once each.
+// checkTailFollow: with aws logs tail --follow, lines w writes later show
+// up, once each.
+func checkTailFollow(ctx context.Context, t *testing.T, env *testEnv, w *Writer) {
+	t.Helper()
 	cmd := awsCmd(ctx, t, env, "logs", "tail", "/cli/app", "--follow", "--format", "short")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
