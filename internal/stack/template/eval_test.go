@@ -87,13 +87,40 @@ func evalExpr(expr string, params map[string]string) (any, error) {
 }
 
 func TestIntrinsicFunctions(t *testing.T) {
-	tests := []struct {
-		name        string
-		short, long string // the same expression in YAML short form and JSON long form
-		params      map[string]string
-		want        any    // when err is empty
-		err         string // substring of the expected error
-	}{
+	for _, tc := range intrinsicCases() {
+		for form, expr := range map[string]string{"short": tc.short, "long": tc.long} {
+			t.Run(tc.name+"/"+form, func(t *testing.T) {
+				got, err := evalExpr(expr, tc.params)
+				if tc.err != "" {
+					if err == nil || !strings.Contains(err.Error(), tc.err) {
+						t.Fatalf("error = %v, want one containing %q (value %#v)", err, tc.err, got)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if !reflect.DeepEqual(got, tc.want) {
+					t.Fatalf("got %#v, want %#v", got, tc.want)
+				}
+			})
+		}
+	}
+}
+
+// intrinsicCase is one expression in both of its forms and what it
+// evaluates to in evalTemplate.
+type intrinsicCase struct {
+	name        string
+	short, long string // the same expression in YAML short form and JSON long form
+	params      map[string]string
+	want        any    // when err is empty
+	err         string // substring of the expected error
+}
+
+// intrinsicCases lists TestIntrinsicFunctions' cases, function by function.
+func intrinsicCases() []intrinsicCase {
+	return []intrinsicCase{
 		// Ref
 		{name: "Ref string parameter", short: `!Ref Env`, long: `{"Ref": "Env"}`, want: "prod"},
 		{name: "Ref override", short: `!Ref Env`, long: `{"Ref": "Env"}`, params: map[string]string{"Env": "dev"}, want: "dev"},
@@ -198,25 +225,6 @@ func TestIntrinsicFunctions(t *testing.T) {
 		{name: "Cidr", short: `!Cidr [10.0.0.0/16, 2, 8]`, long: `{"Fn::Cidr": ["10.0.0.0/16", 2, 8]}`, err: "Fn::Cidr is not supported"},
 		{name: "unknown function", short: `{"Fn::Nope": 1}`, long: `{"Fn::Nope": 1}`, err: "unknown intrinsic function Fn::Nope"},
 		{name: "function key beside others", short: `{Ref: Env, Other: 1}`, long: `{"Ref": "Env", "Other": 1}`, err: "Ref must be the only key"},
-	}
-	for _, tc := range tests {
-		for form, expr := range map[string]string{"short": tc.short, "long": tc.long} {
-			t.Run(tc.name+"/"+form, func(t *testing.T) {
-				got, err := evalExpr(expr, tc.params)
-				if tc.err != "" {
-					if err == nil || !strings.Contains(err.Error(), tc.err) {
-						t.Fatalf("error = %v, want one containing %q (value %#v)", err, tc.err, got)
-					}
-					return
-				}
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
-				if !reflect.DeepEqual(got, tc.want) {
-					t.Fatalf("got %#v, want %#v", got, tc.want)
-				}
-			})
-		}
 	}
 }
 
