@@ -11,13 +11,23 @@ import (
 	"github.com/portolan/portolan/internal/apigw/apigwtest"
 )
 
-func TestIntegrationValidation(t *testing.T) {
-	env := apigwtest.Start(t)
-	c := env.APIClient()
+// cloudMapARN is the Cloud Map service the integrations point at.
+const cloudMapARN = "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc123"
+
+// apiWithVPCLink starts a server holding an HTTP API "i" and a VPC link
+// "l", what an integration needs, and returns a client for it.
+func apiWithVPCLink(t *testing.T) (*agw.Client, *agw.CreateApiOutput, *agw.CreateVpcLinkOutput) {
+	t.Helper()
+	c := apigwtest.Start(t).APIClient()
 	ctx := context.Background()
 	api := must[*agw.CreateApiOutput](t)(c.CreateApi(ctx, &agw.CreateApiInput{Name: aws.String("i"), ProtocolType: types.ProtocolTypeHttp}))
 	link := must[*agw.CreateVpcLinkOutput](t)(c.CreateVpcLink(ctx, &agw.CreateVpcLinkInput{Name: aws.String("l"), SubnetIds: []string{"subnet-1"}}))
-	const cloudMapARN = "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc123"
+	return c, api, link
+}
+
+func TestIntegrationValidation(t *testing.T) {
+	c, api, link := apiWithVPCLink(t)
+	ctx := context.Background()
 	ok := func(mod func(*agw.CreateIntegrationInput)) *agw.CreateIntegrationInput {
 		in := &agw.CreateIntegrationInput{ApiId: api.ApiId, IntegrationType: types.IntegrationTypeHttpProxy,
 			IntegrationUri: aws.String("https://example.com/{proxy}"), IntegrationMethod: aws.String("ANY"), PayloadFormatVersion: aws.String("1.0")}
@@ -117,12 +127,8 @@ func TestIntegrationValidation(t *testing.T) {
 // TestIntegrationReadBack: GetIntegration returns what CreateIntegration
 // and UpdateIntegration stored; deleted integrations are NotFoundException.
 func TestIntegrationReadBack(t *testing.T) {
-	env := apigwtest.Start(t)
-	c := env.APIClient()
+	c, api, link := apiWithVPCLink(t)
 	ctx := context.Background()
-	api := must[*agw.CreateApiOutput](t)(c.CreateApi(ctx, &agw.CreateApiInput{Name: aws.String("i"), ProtocolType: types.ProtocolTypeHttp}))
-	link := must[*agw.CreateVpcLinkOutput](t)(c.CreateVpcLink(ctx, &agw.CreateVpcLinkInput{Name: aws.String("l"), SubnetIds: []string{"subnet-1"}}))
-	const cloudMapARN = "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc123"
 
 	created := must[*agw.CreateIntegrationOutput](t)(c.CreateIntegration(ctx, &agw.CreateIntegrationInput{ApiId: api.ApiId,
 		IntegrationType: types.IntegrationTypeHttpProxy, IntegrationUri: aws.String(cloudMapARN), IntegrationMethod: aws.String("GET"),
