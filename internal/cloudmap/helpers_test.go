@@ -50,16 +50,21 @@ func ids(instances []types.HttpInstanceSummary) []string {
 	return out
 }
 
-// httpService creates an HTTP namespace named ns with one service, "s".
-func httpService(t *testing.T, c *sd.Client, ns string) *sd.CreateServiceOutput {
+// httpNamespace creates an HTTP namespace named name and returns its id.
+func httpNamespace(t *testing.T, c *sd.Client, name string) string {
 	t.Helper()
-	ctx := context.Background()
-	op, err := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String(ns)})
+	out, err := c.CreateHttpNamespace(context.Background(), &sd.CreateHttpNamespaceInput{Name: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nsID := mustOp(t, c, op.OperationId).Targets["NAMESPACE"]
-	svc, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String("s"), NamespaceId: &nsID})
+	return mustOp(t, c, out.OperationId).Targets["NAMESPACE"]
+}
+
+// httpService creates an HTTP namespace named ns with one service, "s".
+func httpService(t *testing.T, c *sd.Client, ns string) *sd.CreateServiceOutput {
+	t.Helper()
+	nsID := httpNamespace(t, c, ns)
+	svc, err := c.CreateService(context.Background(), &sd.CreateServiceInput{Name: aws.String("s"), NamespaceId: &nsID})
 	if err != nil {
 		t.Fatal(err)
 	}

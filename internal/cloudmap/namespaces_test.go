@@ -134,14 +134,7 @@ func TestUpdaterRequestIdIsIdempotent(t *testing.T) {
 	env := cloudmaptest.Start(t)
 	c := sd.NewFromConfig(env.AWS)
 	ctx := context.Background()
-	mkNS := func(name string) string {
-		out, err := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return mustOp(t, c, out.OperationId).Targets["NAMESPACE"]
-	}
-	nsA, nsB := mkNS("idem-a"), mkNS("idem-b")
+	nsA, nsB := httpNamespace(t, c, "idem-a"), httpNamespace(t, c, "idem-b")
 	update := func(c *sd.Client, ns, reqID, desc string) (*sd.UpdateHttpNamespaceOutput, error) {
 		return c.UpdateHttpNamespace(ctx, &sd.UpdateHttpNamespaceInput{Id: &ns, UpdaterRequestId: &reqID, Namespace: &types.HttpNamespaceChange{Description: &desc}})
 	}

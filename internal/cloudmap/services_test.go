@@ -106,14 +106,7 @@ func TestUpdateService(t *testing.T) {
 func TestListServices(t *testing.T) {
 	c, _ := client(t)
 	ctx := context.Background()
-	mkNS := func(name string) string {
-		out, err := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String(name)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return mustOp(t, c, out.OperationId).Targets["NAMESPACE"]
-	}
-	nsA, nsB := mkNS("list-a"), mkNS("list-b")
+	nsA, nsB := httpNamespace(t, c, "list-a"), httpNamespace(t, c, "list-b")
 	svcIDs := map[string]string{}
 	for _, s := range []struct{ ns, name string }{{nsA, "one"}, {nsA, "two"}, {nsB, "three"}} {
 		out, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String(s.name), NamespaceId: aws.String(s.ns), Description: aws.String("d-" + s.name)})
