@@ -3,6 +3,7 @@ package runtime
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -77,6 +78,17 @@ type Driver interface {
 // implement it.
 type Remover interface {
 	RemoveAll(ctx context.Context) error
+}
+
+// DeprovisionTasks deprovisions each of tasks with d, going on past a
+// failure so that one stuck task does not keep the rest: the first step of
+// both drivers' RemoveAll. It returns the failures joined.
+func DeprovisionTasks(ctx context.Context, d Driver, tasks []Task) error {
+	var errs []error
+	for _, t := range tasks {
+		errs = append(errs, d.DeprovisionTask(ctx, t.ID))
+	}
+	return errors.Join(errs...)
 }
 
 // TaskSpec is what ProvisionTask needs to know about a task.

@@ -772,11 +772,7 @@ func (d *Driver) RemoveAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, t := range tasks {
-		errs = append(errs, d.DeprovisionTask(ctx, t.ID))
-	}
-	errs = append(errs, d.removeWarm(ctx))
+	errs := []error{runtime.DeprovisionTasks(ctx, d, tasks), d.removeWarm(ctx)}
 	nets, err := d.ownNetworks(ctx, "")
 	if err != nil {
 		return err

@@ -216,9 +216,5 @@ func (d *Driver) RemoveAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, t := range tasks {
-		errs = append(errs, d.DeprovisionTask(ctx, t.ID))
-	}
-	return errors.Join(errs...)
+	return runtime.DeprovisionTasks(ctx, d, tasks)
 }

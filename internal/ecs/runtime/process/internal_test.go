@@ -251,16 +251,7 @@ func TestCrashWhileStarting(t *testing.T) {
 // crashWhileStarting runs a helper "server" that starts a container in
 // state and is killed with SIGKILL before it can record the pid.
 func crashWhileStarting(t *testing.T, state string) (taskID, containerID string, pid int) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWhileStarting$")
-	cmd.Env = append(os.Environ(), "PORTOLAN_TEST_CRASH_HELPER=1", "HELPER_STATE="+state)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := StartHelperProcess(t, "TestCrashWhileStarting", "PORTOLAN_TEST_CRASH_HELPER=1", "HELPER_STATE="+state)
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
 	sc := bufio.NewScanner(out)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -249,16 +248,7 @@ func TestServerKill9(t *testing.T) {
 	}
 	app := runtimetest.BuildApp(t)
 	state := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServerKill9$")
-	cmd.Env = append(os.Environ(), "PORTOLAN_TEST_KILL9_HELPER=1", "HELPER_STATE="+state, "HELPER_APP="+app)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := process.StartHelperProcess(t, "TestServerKill9", "PORTOLAN_TEST_KILL9_HELPER=1", "HELPER_STATE="+state, "HELPER_APP="+app)
 	var ready struct {
 		TaskID, ContainerID string
 		Address             netip.Addr
