@@ -69,10 +69,12 @@ func NewScheduler(cfg SchedulerConfig) *Scheduler {
 // every Resync, until ctx ends. Errors of a pass are logged; the next pass
 // tries again.
 func (s *Scheduler) Run(ctx context.Context) error {
+	// The periodic pass is a wake-up, not a resync: a pass reads what it
+	// needs itself, so listing the whole ECS prefix for it would be waste.
 	var wake time.Time // when the last pass asked to look again
-	return store.Follow(ctx, s.c.st, keyPrefix, s.cfg.Resync, s.log, func(ctx context.Context, u store.Update) time.Time {
+	return store.Follow(ctx, s.c.st, keyPrefix, 0, s.log, func(ctx context.Context, u store.Update) time.Time {
 		if u.Events == nil || u.Listed || concerns(u.Events) {
-			wake = s.pass(ctx)
+			wake = earliest(s.pass(ctx), time.Now().Add(s.cfg.Resync))
 		}
 		return wake
 	})

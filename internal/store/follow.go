@@ -103,6 +103,9 @@ func (f *follow) watch(ctx context.Context, watch <-chan []Event, tick <-chan ti
 				return true
 			}
 			events, open := f.drain(batch, watch)
+			if len(events) == 0 {
+				continue
+			}
 			f.rev = events[len(events)-1].KV.ModRevision
 			f.deliver(ctx, Update{Events: events, Rev: f.rev})
 			if !open {
