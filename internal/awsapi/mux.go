@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 )
@@ -24,8 +25,9 @@ type Mux struct {
 	Authenticate func(r *http.Request, body []byte) error
 	Logger       *slog.Logger
 
-	json map[string]*JSONService
-	rest []*RESTService
+	json  map[string]*JSONService
+	query map[string]*QueryService // by API version
+	rest  []*RESTService
 }
 
 // NewMux returns an empty endpoint.
@@ -33,11 +35,14 @@ func NewMux(logger *slog.Logger) *Mux {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Mux{Logger: logger, json: map[string]*JSONService{}}
+	return &Mux{Logger: logger, json: map[string]*JSONService{}, query: map[string]*QueryService{}}
 }
 
 // AddJSON serves an awsJson1_1 service.
 func (m *Mux) AddJSON(s *JSONService) { m.json[s.TargetPrefix] = s }
+
+// AddQuery serves an awsQuery service.
+func (m *Mux) AddQuery(s *QueryService) { m.query[s.Version] = s }
 
 // AddREST serves a restJson1 service.
 func (m *Mux) AddREST(s *RESTService) { m.rest = append(m.rest, s) }
@@ -65,10 +70,14 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		prefix, op, _ := strings.Cut(target, ".")
 		jsvc, opName = m.json[prefix], op
 	}
+	query := jsvc == nil && isQuery(r)
 	fail := func(e *Error) {
-		if jsvc != nil {
+		switch {
+		case jsvc != nil:
 			jsvc.writeError(w, e)
-		} else {
+		case query:
+			writeQueryError(ctx, w, "", e)
+		default:
 			writeRESTError(w, e)
 		}
 	}
@@ -96,6 +105,20 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		jsvc.serve(ctx, w, opName, body, m.Logger)
+		return
+	}
+	if query {
+		params, err := url.ParseQuery(string(body))
+		if err != nil {
+			fail(ErrQueryValidation.Newf("The request body is not a valid form: %v", err))
+			return
+		}
+		qsvc := m.query[params.Get("Version")]
+		if qsvc == nil {
+			fail(StatusErrorf(http.StatusBadRequest, "InvalidAction", "No service here has API version %q (action %q).", params.Get("Version"), params.Get("Action")))
+			return
+		}
+		qsvc.serve(ctx, w, params, m.Logger)
 		return
 	}
 	for _, s := range m.rest {
