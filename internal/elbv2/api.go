@@ -1,0 +1,19 @@
+package elbv2
+
+import "github.com/portolan/portolan/internal/awsapi"
+
+// Version is the API version clients send (Version=2015-12-01).
+const Version = "2015-12-01"
+
+// Namespace is the xmlns of every answer.
+const Namespace = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
+
+// Register serves every Elastic Load Balancing v2 operation on mux.
+func (c *Control) Register(mux *awsapi.Mux) {
+	s := awsapi.NewQueryService(Version, Namespace)
+	// Load balancers (loadbalancers.go)
+	// Target groups and targets (targetgroups.go, targets.go)
+	// Listeners and rules (listeners.go, rules.go)
+	// Tags (tags.go)
+	mux.AddQuery(s)
+}
