@@ -13,7 +13,8 @@
 // AWS behaviours kept here: only healthy targets get new connections; if
 // none is healthy the target group fails open to every registered target
 // that is not draining (initial and unhealthy alike); a draining target
-// keeps its open connections until the deregistration delay ends; a
-// target that refuses makes the client's connection reset, with no retry
+// keeps its open connections until the deregistration delay ends; an
+// unhealthy target's connections are reset unless the group fails open;
+// a target that refuses makes the client's connection reset, with no retry
 // on another target.
 package proxy

@@ -37,11 +37,20 @@ func (p *Proxy) reconcileLives(s *Snapshot) {
 		}
 		for j := range l.TargetGroups {
 			tg := &l.TargetGroups[j]
+			terminateUnhealthy := !tg.KeepUnhealthyConnections && hasHealthy(tg.Targets)
 			for k := range tg.Targets {
 				t := &tg.Targets[k]
 				key := lifeKey{l.Address, tg.ID, t.Key}
 				seen[key] = true
 				lf := p.lives[key]
+				if t.State == StateUnhealthy && terminateUnhealthy {
+					// An NLB resets an unhealthy target's connections unless failing open.
+					if lf != nil {
+						lf.stop()
+						delete(p.lives, key)
+					}
+					continue
+				}
 				if t.State == StateDraining {
 					if lf != nil {
 						lf.delay = tg.DeregistrationDelay
@@ -90,4 +99,13 @@ func (lf *life) stop() {
 		lf.drain.Stop()
 	}
 	lf.cancel()
+}
+
+func hasHealthy(targets []Target) bool {
+	for i := range targets {
+		if targets[i].State == StateHealthy {
+			return true
+		}
+	}
+	return false
 }

@@ -457,3 +457,56 @@ func TestRunStopsEverything(t *testing.T) {
 		t.Errorf("Update after Run = %v, want ErrStopped", err)
 	}
 }
+
+func TestUnhealthyTargetConnectionsAreResetUnlessFailingOpen(t *testing.T) {
+	a, b := startTarget(t, "a"), startTarget(t, "b")
+	addr := freeAddr(t, "127.0.110.14")
+	p := startProxy(t)
+	if err := p.Update(snapshot(addr, time.Minute, tgt(a, StateHealthy), tgt(b, StateHealthy))); err != nil {
+		t.Fatal(err)
+	}
+	onTarget := func(want string) (*net.TCPConn, *bufio.Reader) {
+		for range 100 {
+			c, r, name := connect(t, addr)
+			if name == want {
+				return c, r
+			}
+			if c != nil {
+				c.Close()
+			}
+		}
+		t.Fatalf("no connection reached %s", want)
+		return nil, nil
+	}
+	echoes := func(c *net.TCPConn, r *bufio.Reader) bool {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "ping\n"); err != nil {
+			return false
+		}
+		line, err := r.ReadString('\n')
+		return err == nil && line == "ping\n"
+	}
+
+	// Both unhealthy: the group fails open and keeps every connection.
+	onA, onAReader := onTarget("a")
+	if err := p.Update(snapshot(addr, time.Minute, tgt(a, StateUnhealthy), tgt(b, StateUnhealthy))); err != nil {
+		t.Fatal(err)
+	}
+	if !echoes(onA, onAReader) {
+		t.Fatal("a connection was cut while the group fails open")
+	}
+	// b recovers: a is unhealthy in a group that no longer fails open.
+	if err := p.Update(snapshot(addr, time.Minute, tgt(a, StateUnhealthy), tgt(b, StateHealthy))); err != nil {
+		t.Fatal(err)
+	}
+	if echoes(onA, onAReader) {
+		t.Error("the unhealthy target's connection still carries data")
+	}
+	// a recovers: new connections reach it again and stay.
+	if err := p.Update(snapshot(addr, time.Minute, tgt(a, StateHealthy), tgt(b, StateHealthy))); err != nil {
+		t.Fatal(err)
+	}
+	if c, r := onTarget("a"); !echoes(c, r) {
+		t.Error("a recovered target's new connection does not work")
+	}
+}

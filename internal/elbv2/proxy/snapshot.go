@@ -28,7 +28,12 @@ type TargetGroup struct {
 	// DeregistrationDelay is how long a draining target's connections may
 	// continue before they are closed (deregistration_delay.timeout_seconds).
 	DeregistrationDelay time.Duration
-	Targets             []Target
+	// KeepUnhealthyConnections keeps the open connections of a target that
+	// turns unhealthy. By default (AWS's, the attribute
+	// target_health_state.unhealthy.connection_termination.enabled = true)
+	// they are reset, unless the group is failing open.
+	KeepUnhealthyConnections bool
+	Targets                  []Target
 }
 
 // Target is one registered target with its current health.
