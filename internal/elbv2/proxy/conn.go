@@ -54,7 +54,7 @@ func (p *Proxy) handle(client *net.TCPConn, r *route) {
 		flow = flowHash(from.AddrPort())
 	}
 	t := r.pick(flow)
-	if t == nil {
+	if t == nil || t.life == nil {
 		reset(client) // no target registered: the client sees a reset, as from an NLB
 		return
 	}
