@@ -1,8 +1,15 @@
 package elbv2
 
 import (
+	"errors"
 	"regexp"
 	"testing"
+
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 )
 
 func pathRule(path string) []RuleCondition {
@@ -146,5 +153,88 @@ func TestRuleForwardChecks(t *testing.T) {
 			}
 			wantCode(t, err, tc.code)
 		})
+	}
+}
+
+// TestListenersAndRulesOverTheWire drives the operations with the AWS SDK
+// over awsQuery on a loopback server.
+func TestListenersAndRulesOverTheWire(t *testing.T) {
+	f := newFixture(t)
+	alb := f.loadBalancer(TypeApplication, "app")
+	web := f.targetGroup("web", ProtocolHTTP, TargetTypeIP)
+	mux := awsapi.NewMux(nil)
+	f.c.Register(mux)
+	srv := awstest.Serve(t, mux)
+	t.Cleanup(srv.Stop)
+	client := elb.NewFromConfig(awstest.Config(srv.Endpoint, "AKID", "SECRET"))
+	ctx := f.ctx
+
+	cl, err := client.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: &alb, Protocol: elbtypes.ProtocolEnumHttp, Port: ptr[int32](80),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: &web}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener := *cl.Listeners[0].ListenerArn
+	if *cl.Listeners[0].Port != 80 || *cl.Listeners[0].DefaultActions[0].TargetGroupArn != web {
+		t.Errorf("CreateListener = %+v", cl.Listeners[0])
+	}
+	_, err = client.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: &alb, Protocol: elbtypes.ProtocolEnumHttp, Port: ptr[int32](80),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: &web}}})
+	var dup *elbtypes.DuplicateListenerException
+	if !errors.As(err, &dup) {
+		t.Fatalf("second listener on port 80: %v", err)
+	}
+
+	cr, err := client.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: &listener, Priority: ptr[int32](10),
+		Conditions: []elbtypes.RuleCondition{
+			{Field: ptr(FieldPathPattern), PathPatternConfig: &elbtypes.PathPatternConditionConfig{Values: []string{"/api/*"}}},
+			{Field: ptr(FieldHTTPHeader), HttpHeaderConfig: &elbtypes.HttpHeaderConditionConfig{HttpHeaderName: ptr("X-Env"), Values: []string{"dev"}}},
+		},
+		Actions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumFixedResponse, FixedResponseConfig: &elbtypes.FixedResponseActionConfig{StatusCode: ptr("503"), ContentType: ptr("application/json"), MessageBody: ptr(`{"down":true}`)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := *cr.Rules[0].RuleArn
+	_, err = client.CreateRule(ctx, &elb.CreateRuleInput{ListenerArn: &listener, Priority: ptr[int32](10),
+		Conditions: []elbtypes.RuleCondition{{Field: ptr(FieldPathPattern), Values: []string{"/x"}}},
+		Actions:    []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: &web}}})
+	var inUse *elbtypes.PriorityInUseException
+	if !errors.As(err, &inUse) {
+		t.Fatalf("priority 10 again: %v", err)
+	}
+
+	dr, err := client.DescribeRules(ctx, &elb.DescribeRulesInput{ListenerArn: &listener})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dr.Rules) != 2 || *dr.Rules[0].RuleArn != rule || *dr.Rules[1].Priority != "default" || !*dr.Rules[1].IsDefault {
+		t.Fatalf("DescribeRules = %+v", dr.Rules)
+	}
+	got := dr.Rules[0]
+	if len(got.Conditions) != 2 || *got.Conditions[1].HttpHeaderConfig.HttpHeaderName != "X-Env" || *got.Actions[0].FixedResponseConfig.MessageBody != `{"down":true}` {
+		t.Errorf("rule read back = %+v", got)
+	}
+	_, err = client.DeleteRule(ctx, &elb.DeleteRuleInput{RuleArn: dr.Rules[1].RuleArn})
+	var notPermitted *elbtypes.OperationNotPermittedException
+	if !errors.As(err, &notPermitted) {
+		t.Fatalf("deleting the default rule: %v", err)
+	}
+
+	la, err := client.ModifyListenerAttributes(ctx, &elb.ModifyListenerAttributesInput{ListenerArn: &listener,
+		Attributes: []elbtypes.ListenerAttribute{{Key: ptr("routing.http.response.server.enabled"), Value: ptr("false")}}})
+	if err != nil || len(la.Attributes) != 1 {
+		t.Fatalf("ModifyListenerAttributes = %+v, %v", la, err)
+	}
+	if _, err := client.DeleteListener(ctx, &elb.DeleteListenerInput{ListenerArn: &listener}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.DescribeListeners(ctx, &elb.DescribeListenersInput{ListenerArns: []string{listener}})
+	var notFound *elbtypes.ListenerNotFoundException
+	if !errors.As(err, &notFound) {
+		t.Fatalf("DescribeListeners after delete: %v", err)
+	}
+	dl, err := client.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: &alb})
+	if err != nil || len(dl.Listeners) != 0 {
+		t.Fatalf("DescribeListeners = %+v, %v", dl, err)
 	}
 }
