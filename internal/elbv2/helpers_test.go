@@ -2,7 +2,10 @@ package elbv2_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +13,9 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/portolan/portolan/internal/elbv2/elbv2test"
+	"github.com/portolan/portolan/internal/store"
 )
 
 func ctxT(t *testing.T) context.Context {
@@ -58,4 +64,36 @@ func createTCPGroup(t *testing.T, c *elb.Client, name string, targetType types.T
 		t.Fatal(err)
 	}
 	return out.TargetGroups[0]
+}
+
+// forwardTo gives a load balancer a TCP listener on port whose default
+// action forwards to tgArn, written straight into its record as
+// CreateListener (listeners.go) stores it: these tests need a group in
+// use without depending on the listener operations.
+func forwardTo(t *testing.T, e *elbv2test.Env, lbArn, tgArn string, port int) {
+	t.Helper()
+	ctx := ctxT(t)
+	key := "elbv2/lb/" + lbArn[strings.LastIndex(lbArn, "/")+1:]
+	kv, err := e.Store.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(kv.Value, &rec); err != nil {
+		t.Fatal(err)
+	}
+	listeners, _ := rec["Listeners"].([]any)
+	rec["Listeners"] = append(listeners, map[string]any{
+		"ListenerArn":     strings.Replace(lbArn, ":loadbalancer/", ":listener/", 1) + fmt.Sprintf("/%016x", port),
+		"LoadBalancerArn": lbArn, "Port": port, "Protocol": "TCP",
+		"DefaultActions": []any{map[string]any{"Type": "forward", "TargetGroupArn": tgArn}},
+	})
+	b, _ := json.Marshal(rec)
+	rev, err := e.Store.Commit(ctx, store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(key, b)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e.Control.View().Snapshot().Revision < rev {
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/portolan/portolan/internal/store"
 )
 
-// HealthCheckSettings are the health check members CreateTargetGroup and
-// ModifyTargetGroup share.
-type HealthCheckSettings struct {
+// healthCheckSettings are the health check members CreateTargetGroup and
+// ModifyTargetGroup share (the query decoder reads members by field name,
+// so each input spells them out and converts).
+type healthCheckSettings struct {
 	HealthCheckProtocol        *string
 	HealthCheckPort            *string
 	HealthCheckEnabled         *bool
@@ -27,15 +28,28 @@ type HealthCheckSettings struct {
 }
 
 type CreateTargetGroupInput struct {
-	Name            string
-	Protocol        *string
-	ProtocolVersion *string
-	Port            *int32
-	VpcId           *string
-	TargetType      *string
-	Tags            []Tag
-	IpAddressType   *string
-	HealthCheckSettings
+	Name                       string
+	Protocol                   *string
+	ProtocolVersion            *string
+	Port                       *int32
+	VpcId                      *string
+	TargetType                 *string
+	Tags                       []Tag
+	IpAddressType              *string
+	HealthCheckProtocol        *string
+	HealthCheckPort            *string
+	HealthCheckEnabled         *bool
+	HealthCheckPath            *string
+	HealthCheckIntervalSeconds *int32
+	HealthCheckTimeoutSeconds  *int32
+	HealthyThresholdCount      *int32
+	UnhealthyThresholdCount    *int32
+	Matcher                    *Matcher
+}
+
+func (in *CreateTargetGroupInput) healthCheck() *healthCheckSettings {
+	return &healthCheckSettings{in.HealthCheckProtocol, in.HealthCheckPort, in.HealthCheckEnabled, in.HealthCheckPath,
+		in.HealthCheckIntervalSeconds, in.HealthCheckTimeoutSeconds, in.HealthyThresholdCount, in.UnhealthyThresholdCount, in.Matcher}
 }
 
 type TargetGroupsOutput struct {
@@ -56,8 +70,21 @@ type DescribeTargetGroupsOutput struct {
 }
 
 type ModifyTargetGroupInput struct {
-	TargetGroupArn string
-	HealthCheckSettings
+	TargetGroupArn             string
+	HealthCheckProtocol        *string
+	HealthCheckPort            *string
+	HealthCheckEnabled         *bool
+	HealthCheckPath            *string
+	HealthCheckIntervalSeconds *int32
+	HealthCheckTimeoutSeconds  *int32
+	HealthyThresholdCount      *int32
+	UnhealthyThresholdCount    *int32
+	Matcher                    *Matcher
+}
+
+func (in *ModifyTargetGroupInput) healthCheck() *healthCheckSettings {
+	return &healthCheckSettings{in.HealthCheckProtocol, in.HealthCheckPort, in.HealthCheckEnabled, in.HealthCheckPath,
+		in.HealthCheckIntervalSeconds, in.HealthCheckTimeoutSeconds, in.HealthyThresholdCount, in.UnhealthyThresholdCount, in.Matcher}
 }
 
 type DeleteTargetGroupInput struct {
@@ -170,7 +197,7 @@ func (c *Control) newTargetGroup(in *CreateTargetGroupInput) (*targetGroupRecord
 		return nil, err
 	}
 	defaultHealthCheck(&tg)
-	if err := applyHealthCheck(&tg, &in.HealthCheckSettings); err != nil {
+	if err := applyHealthCheck(&tg, in.healthCheck()); err != nil {
 		return nil, err
 	}
 	return &targetGroupRecord{TargetGroup: tg, Attributes: map[string]string{}, Tags: slices.Clone(in.Tags)}, nil
@@ -205,7 +232,7 @@ func defaultHealthCheck(tg *TargetGroup) {
 
 // applyHealthCheck applies the members set in s to tg and validates the
 // result against AWS's ranges.
-func applyHealthCheck(tg *TargetGroup, s *HealthCheckSettings) error {
+func applyHealthCheck(tg *TargetGroup, s *healthCheckSettings) error {
 	if s.HealthCheckEnabled != nil {
 		tg.HealthCheckEnabled = *s.HealthCheckEnabled
 	}
@@ -462,7 +489,7 @@ func (c *Control) ModifyTargetGroup(ctx context.Context, in *ModifyTargetGroupIn
 		if err != nil {
 			return store.Txn{}, err
 		}
-		if err := applyHealthCheck(&r.TargetGroup, &in.HealthCheckSettings); err != nil {
+		if err := applyHealthCheck(&r.TargetGroup, in.healthCheck()); err != nil {
 			return store.Txn{}, err
 		}
 		got = r
