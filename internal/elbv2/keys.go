@@ -21,3 +21,17 @@ func targetHealthPrefix(tgID string) string { return healthPrefix + tgID + "/" }
 
 // targetHealthKey is one target's health: a target is its id and port.
 func targetHealthKey(tgID, target string) string { return targetHealthPrefix(tgID) + target }
+
+// Guards: one key per taken load balancer name, target group name and
+// load balancer address. A create requires its guards Absent and writes
+// them with its record, so two creates racing for one name or one address
+// cannot both win; a delete removes them with the record.
+const (
+	loadBalancerNamePrefix = keyPrefix + "lbname/"
+	targetGroupNamePrefix  = keyPrefix + "tgname/"
+	addressPrefix          = keyPrefix + "address/"
+)
+
+func loadBalancerNameKey(name string) string { return loadBalancerNamePrefix + name }
+func targetGroupNameKey(name string) string  { return targetGroupNamePrefix + name }
+func addressKey(addr string) string          { return addressPrefix + addr }

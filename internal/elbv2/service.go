@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/netip"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -50,8 +52,13 @@ func New(cfg Config) *Control {
 // View is the read side the data plane and the health checker follow.
 func (c *Control) View() *View { return c.view.Reader() }
 
-// Run keeps the View current until ctx ends.
-func (c *Control) Run(ctx context.Context) error { return c.view.Run(ctx) }
+// Run keeps the View current, and removes drained targets, until ctx ends.
+func (c *Control) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return c.view.Run(ctx) })
+	g.Go(func() error { return c.RunDrainer(ctx) })
+	return g.Wait()
+}
 
 // commit applies the transaction build returns (store.Retry re-runs build
 // when another writer won a race), then waits until the View has the

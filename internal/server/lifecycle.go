@@ -79,6 +79,7 @@ func (s *Server) roles() []role {
 		{"agent", agentRole{s.agent}},
 		{"scheduler", s.sched},
 		{"apigw", s.APIGW},
+		{"elbv2", s.ELBv2},
 		{"gateway", s.Gateway}, // a Readier of its own: its first snapshot
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/discovery"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
@@ -119,6 +120,7 @@ type Server struct {
 	Logs     *logs.Control
 	Stacks   *stack.Deployer
 	APIGW    *apigw.Control
+	ELBv2    *elbv2.Control
 	Gateway  *gateway.Gateway
 	DNS      *dns.Server
 	checker  *health.Checker
@@ -198,6 +200,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.AccessLogStdout {
 		accessLogOut = os.Stdout
 	}
+	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "elbv2")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), AccountID: cfg.AccountID,
@@ -220,6 +223,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.ECS.Register(s.mux)
 	s.Logs.Register(s.mux)
 	s.APIGW.Register(s.mux)
+	s.ELBv2.Register(s.mux)
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
