@@ -2,10 +2,7 @@ package elbv2_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +12,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/portolan/portolan/internal/elbv2/elbv2test"
-	"github.com/portolan/portolan/internal/store"
 )
 
 func ctxT(t *testing.T) context.Context {
@@ -67,33 +63,15 @@ func createTCPGroup(t *testing.T, c *elb.Client, name string, targetType types.T
 }
 
 // forwardTo gives a load balancer a TCP listener on port whose default
-// action forwards to tgArn, written straight into its record as
-// CreateListener (listeners.go) stores it: these tests need a group in
-// use without depending on the listener operations.
-func forwardTo(t *testing.T, e *elbv2test.Env, lbArn, tgArn string, port int) {
+// action forwards to tgArn, and returns the listener's ARN.
+func forwardTo(t *testing.T, e *elbv2test.Env, lbArn, tgArn string, port int) string {
 	t.Helper()
-	ctx := ctxT(t)
-	key := "elbv2/lb/" + lbArn[strings.LastIndex(lbArn, "/")+1:]
-	kv, err := e.Store.Get(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rec map[string]any
-	if err := json.Unmarshal(kv.Value, &rec); err != nil {
-		t.Fatal(err)
-	}
-	listeners, _ := rec["Listeners"].([]any)
-	rec["Listeners"] = append(listeners, map[string]any{
-		"ListenerArn":     strings.Replace(lbArn, ":loadbalancer/", ":listener/", 1) + fmt.Sprintf("/%016x", port),
-		"LoadBalancerArn": lbArn, "Port": port, "Protocol": "TCP",
-		"DefaultActions": []any{map[string]any{"Type": "forward", "TargetGroupArn": tgArn}},
+	out, err := e.Client().CreateListener(ctxT(t), &elb.CreateListenerInput{
+		LoadBalancerArn: aws.String(lbArn), Protocol: types.ProtocolEnumTcp, Port: aws.Int32(int32(port)),
+		DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: aws.String(tgArn)}},
 	})
-	b, _ := json.Marshal(rec)
-	rev, err := e.Store.Commit(ctx, store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(key, b)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for e.Control.View().Snapshot().Revision < rev {
-		time.Sleep(5 * time.Millisecond)
-	}
+	return aws.ToString(out.Listeners[0].ListenerArn)
 }

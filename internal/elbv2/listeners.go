@@ -38,7 +38,7 @@ func (ch *lbChange) targetGroup(arn string) (*targetGroupRecord, error) {
 	if r, ok := ch.tgs[arn]; ok {
 		return r.rec, nil
 	}
-	id, ok := targetGroupIDOf(arn)
+	id, ok := parseTargetGroupARN(arn)
 	if !ok {
 		return nil, validation("'%s' is not a valid target group ARN", arn)
 	}
@@ -56,7 +56,7 @@ func (ch *lbChange) targetGroup(arn string) (*targetGroupRecord, error) {
 // changeLoadBalancer applies change to the load balancer lbArn names and
 // commits it together with the target groups' associations.
 func (c *Control) changeLoadBalancer(ctx context.Context, lbArn string, change func(ch *lbChange) error) error {
-	id, ok := loadBalancerIDOf(lbArn)
+	id, ok := parseLoadBalancerARN(lbArn)
 	if !ok {
 		return validation("'%s' is not a valid load balancer ARN", lbArn)
 	}
@@ -217,22 +217,6 @@ func arnParts(arn, typ string, n int) ([]string, bool) {
 		return nil, false
 	}
 	return parts, true
-}
-
-func loadBalancerIDOf(arn string) (string, bool) {
-	p, ok := arnParts(arn, "loadbalancer", 3)
-	if !ok {
-		return "", false
-	}
-	return p[2], true
-}
-
-func targetGroupIDOf(arn string) (string, bool) {
-	p, ok := arnParts(arn, "targetgroup", 2)
-	if !ok {
-		return "", false
-	}
-	return p[1], true
 }
 
 // loadBalancerARNOfListener takes a listener ARN apart into its load balancer's ARN.
@@ -484,7 +468,7 @@ func pageSize(p *int32) *int {
 
 // loadBalancer reads the load balancer arn names.
 func (c *Control) loadBalancer(ctx context.Context, arn string) (*loadBalancerRecord, error) {
-	id, ok := loadBalancerIDOf(arn)
+	id, ok := parseLoadBalancerARN(arn)
 	if !ok {
 		return nil, validation("'%s' is not a valid load balancer ARN", arn)
 	}

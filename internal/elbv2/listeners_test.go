@@ -63,15 +63,13 @@ func (f *fixture) targetGroup(name, protocol, targetType string) string {
 
 func (f *fixture) tgRecord(arn string) *targetGroupRecord {
 	f.t.Helper()
-	id, _ := targetGroupIDOf(arn)
+	id, _ := parseTargetGroupARN(arn)
 	tg, _, err := store.GetJSON[targetGroupRecord](f.ctx, f.st, targetGroupKey(id))
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	return tg
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func forward(tgArn string) []Action {
 	return []Action{{Type: ActionForward, TargetGroupArn: &tgArn}}

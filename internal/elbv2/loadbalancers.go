@@ -159,7 +159,7 @@ func (c *Control) CreateLoadBalancer(ctx context.Context, in *CreateLoadBalancer
 			return store.Txn{}, ErrTooManyLoadBalancers.Newf("The maximum number of load balancers has been reached (no free address in %s)", c.cfg.Addresses)
 		}
 		got = c.placeLoadBalancer(want, addr)
-		id := loadBalancerIDOf(got)
+		id := got.id()
 		return store.Txn{
 			If: []store.Cmp{store.Absent(loadBalancerNameKey(got.LoadBalancerName)), store.Absent(addressKey(addr))},
 			Then: []store.Op{
@@ -181,15 +181,15 @@ func (c *Control) newLoadBalancer(in *CreateLoadBalancerInput) (*loadBalancerRec
 	if !validResourceName(in.Name) || strings.HasPrefix(in.Name, "internal-") {
 		return nil, validation("The load balancer name '%s' is not valid: up to 32 alphanumeric characters or hyphens, not beginning or ending with a hyphen, nor beginning with 'internal-'", in.Name)
 	}
-	lbType := deref(in.Type, TypeApplication)
+	lbType := derefOr(in.Type, TypeApplication)
 	if lbType != TypeApplication && lbType != TypeNetwork {
 		return nil, validation("Load balancer type '%s' is not valid: application or network", lbType)
 	}
-	scheme := deref(in.Scheme, SchemeInternet)
+	scheme := derefOr(in.Scheme, SchemeInternet)
 	if scheme != SchemeInternet && scheme != SchemeInternal {
 		return nil, validation("Scheme '%s' is not valid: internet-facing or internal", scheme)
 	}
-	if ipType := deref(in.IpAddressType, "ipv4"); ipType != "ipv4" {
+	if ipType := derefOr(in.IpAddressType, "ipv4"); ipType != "ipv4" {
 		return nil, validation("IP address type '%s' is not supported: ipv4", ipType)
 	}
 	subnets, err := subnetsOf(in)
@@ -259,7 +259,7 @@ func sameLoadBalancerSettings(a, b *loadBalancerRecord) bool {
 	subnets := func(r *loadBalancerRecord) []string {
 		var s []string
 		for _, z := range r.AvailabilityZones {
-			s = append(s, deref(z.SubnetId, ""))
+			s = append(s, derefOr(z.SubnetId, ""))
 		}
 		return s
 	}
@@ -336,8 +336,8 @@ func (c *Control) loadBalancers(ctx context.Context) ([]*loadBalancerRecord, []s
 	return records, kept, nil
 }
 
-// loadBalancerIDOf is the id at the end of a load balancer's ARN.
-func loadBalancerIDOf(r *loadBalancerRecord) string {
+// id is the id at the end of the load balancer's ARN.
+func (r *loadBalancerRecord) id() string {
 	id, _ := parseLoadBalancerARN(r.LoadBalancerArn)
 	return id
 }
@@ -376,14 +376,6 @@ var loadBalancerPager = awsapi.Pager{
 	BadToken: validation("Invalid marker"),
 }
 
-func pageSize(n *int32) *int {
-	if n == nil {
-		return nil
-	}
-	v := int(*n)
-	return &v
-}
-
 // DescribeLoadBalancers lists load balancers, or the ones named by ARN or
 // by name (all of them must exist).
 func (c *Control) DescribeLoadBalancers(ctx context.Context, in *DescribeLoadBalancersInput) (*DescribeLoadBalancersOutput, error) {
@@ -413,7 +405,7 @@ func (c *Control) DescribeLoadBalancers(ctx context.Context, in *DescribeLoadBal
 		return nil, ErrLoadBalancerNotFound.Newf("One or more load balancers not found")
 	}
 	slices.SortFunc(found, func(a, b LoadBalancer) int { return strings.Compare(a.LoadBalancerName, b.LoadBalancerName) })
-	page, next, err := awsapi.Paginate(loadBalancerPager, found, func(l LoadBalancer) string { return l.LoadBalancerName }, deref(in.Marker, ""), pageSize(in.PageSize))
+	page, next, err := awsapi.Paginate(loadBalancerPager, found, func(l LoadBalancer) string { return l.LoadBalancerName }, derefOr(in.Marker, ""), pageSize(in.PageSize))
 	if err != nil {
 		return nil, err
 	}
@@ -437,14 +429,28 @@ func (c *Control) DeleteLoadBalancer(ctx context.Context, in *DeleteLoadBalancer
 		if loadBalancerAttributes(r)["deletion_protection.enabled"] == "true" {
 			return store.Txn{}, ErrOperationNotPermitted.Newf("Load balancer '%s' cannot be deleted because deletion protection is enabled", r.LoadBalancerArn)
 		}
-		return store.Txn{
+		txn := store.Txn{
 			If: []store.Cmp{store.Unchanged(kv)},
 			Then: []store.Op{
 				store.Delete(kv.Key),
 				store.Delete(loadBalancerNameKey(r.LoadBalancerName)),
 				store.Delete(addressKey(r.Address)),
 			},
-		}, nil
+		}
+		// Its target groups are free for another load balancer: the
+		// association listeners keep in each group (listeners.go) goes
+		// in the same transaction.
+		tgs, tgKVs, err := c.targetGroups(ctx)
+		if err != nil {
+			return store.Txn{}, err
+		}
+		for i, tg := range tgs {
+			if setAssociation(tg, r.LoadBalancerArn, false) {
+				txn.If = append(txn.If, store.Unchanged(tgKVs[i]))
+				txn.Then = append(txn.Then, store.Put(tgKVs[i].Key, store.JSON(tg)))
+			}
+		}
+		return txn, nil
 	})
 	if err != nil {
 		return nil, err
@@ -542,7 +548,7 @@ func (c *Control) ModifyLoadBalancerAttributes(ctx context.Context, in *ModifyLo
 		}
 		defaults := loadBalancerDefaults(r.Type)
 		for _, a := range in.Attributes {
-			k, v := deref(a.Key, ""), deref(a.Value, "")
+			k, v := derefOr(a.Key, ""), derefOr(a.Value, "")
 			if _, ok := defaults[k]; !ok {
 				return store.Txn{}, validation("Load balancer attribute key '%s' is not recognized", k)
 			}
@@ -598,7 +604,8 @@ func checkOneOf(k, v string, allowed ...string) error {
 	return nil
 }
 
-func deref[T any](p *T, def T) T {
+// derefOr is *p, or def when p is nil (an optional member left out).
+func derefOr[T any](p *T, def T) T {
 	if p == nil {
 		return def
 	}

@@ -211,3 +211,29 @@ func TestLoadBalancerAttributes(t *testing.T) {
 	_, err := c.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/x/0123456789abcdef")})
 	wantCode(t, err, "LoadBalancerNotFound")
 }
+
+// A target group belongs to one load balancer at a time; deleting the load
+// balancer frees it for another.
+func TestDeletedLoadBalancerFreesItsTargetGroups(t *testing.T) {
+	e := elbv2test.Start(t)
+	c := e.Client()
+	first, second := createNLB(t, c, "first"), createNLB(t, c, "second")
+	tg := aws.ToString(createTCPGroup(t, c, "shared", types.TargetTypeEnumIp).TargetGroupArn)
+	forwardTo(t, e, aws.ToString(first.LoadBalancerArn), tg, 80)
+	_, err := c.CreateListener(ctxT(t), &elb.CreateListenerInput{
+		LoadBalancerArn: second.LoadBalancerArn, Protocol: types.ProtocolEnumTcp, Port: aws.Int32(80),
+		DefaultActions: []types.Action{{Type: types.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}},
+	})
+	wantCode(t, err, "TargetGroupAssociationLimit")
+	if _, err := c.DeleteTargetGroup(ctxT(t), &elb.DeleteTargetGroupInput{TargetGroupArn: aws.String(tg)}); err == nil {
+		t.Fatal("a target group in use was deleted")
+	} else {
+		wantCode(t, err, "ResourceInUse")
+	}
+	must[*elb.DeleteLoadBalancerOutput](t)(c.DeleteLoadBalancer(ctxT(t), &elb.DeleteLoadBalancerInput{LoadBalancerArn: first.LoadBalancerArn}))
+	forwardTo(t, e, aws.ToString(second.LoadBalancerArn), tg, 80)
+	out := must[*elb.DescribeTargetGroupsOutput](t)(c.DescribeTargetGroups(ctxT(t), &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tg}}))
+	if got := out.TargetGroups[0].LoadBalancerArns; len(got) != 1 || got[0] != aws.ToString(second.LoadBalancerArn) {
+		t.Fatalf("LoadBalancerArns %v", got)
+	}
+}

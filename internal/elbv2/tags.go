@@ -54,7 +54,7 @@ func checkTagList(tags []Tag) error {
 }
 
 func checkTags(tags []Tag) error {
-	fault, key := awsapi.CheckTags(len(tags), awsapi.TagList(tags, func(t Tag) (string, string) { return t.Key, deref(t.Value, "") }))
+	fault, key := awsapi.CheckTags(len(tags), awsapi.TagList(tags, func(t Tag) (string, string) { return t.Key, derefOr(t.Value, "") }))
 	switch fault {
 	case awsapi.TooManyTags:
 		return ErrTooManyTags.Newf("The quota for the number of tags that can be assigned to a resource has been reached (%d)", awsapi.MaxTags)

@@ -160,10 +160,10 @@ func (c *Control) newTargetGroup(in *CreateTargetGroupInput) (*targetGroupRecord
 	if !validResourceName(in.Name) {
 		return nil, validation("The target group name '%s' is not valid: up to 32 alphanumeric characters or hyphens, not beginning or ending with a hyphen", in.Name)
 	}
-	tg := TargetGroup{TargetGroupName: in.Name, TargetType: deref(in.TargetType, TargetTypeInstance)}
+	tg := TargetGroup{TargetGroupName: in.Name, TargetType: derefOr(in.TargetType, TargetTypeInstance)}
 	switch tg.TargetType {
 	case TargetTypeInstance, TargetTypeIP, TargetTypeALB:
-		protocol := deref(in.Protocol, "")
+		protocol := derefOr(in.Protocol, "")
 		if protocol == "" {
 			return nil, validation("A protocol must be specified")
 		}
@@ -180,12 +180,12 @@ func (c *Control) newTargetGroup(in *CreateTargetGroupInput) (*targetGroupRecord
 			return nil, validation("Port %d is not valid: 1 to 65535", *in.Port)
 		}
 		tg.Protocol, tg.Port = &protocol, in.Port
-		vpc := deref(in.VpcId, c.defaultVPC())
+		vpc := derefOr(in.VpcId, c.defaultVPC())
 		tg.VpcId = &vpc
 		if isHTTP(protocol) {
-			tg.ProtocolVersion = ptr(deref(in.ProtocolVersion, "HTTP1"))
+			tg.ProtocolVersion = ptr(derefOr(in.ProtocolVersion, "HTTP1"))
 		}
-		tg.IpAddressType = ptr(deref(in.IpAddressType, "ipv4"))
+		tg.IpAddressType = ptr(derefOr(in.IpAddressType, "ipv4"))
 	case TargetTypeLambda:
 		if in.Protocol != nil || in.Port != nil || in.VpcId != nil {
 			return nil, validation("Protocol, port and VPC ID cannot be specified for target groups of target type 'lambda'")
@@ -471,7 +471,7 @@ func (c *Control) DescribeTargetGroups(ctx context.Context, in *DescribeTargetGr
 		return nil, ErrTargetGroupNotFound.Newf("One or more target groups not found")
 	}
 	slices.SortFunc(found, func(a, b TargetGroup) int { return strings.Compare(a.TargetGroupName, b.TargetGroupName) })
-	page, next, err := awsapi.Paginate(targetGroupPager, found, func(t TargetGroup) string { return t.TargetGroupName }, deref(in.Marker, ""), pageSize(in.PageSize))
+	page, next, err := awsapi.Paginate(targetGroupPager, found, func(t TargetGroup) string { return t.TargetGroupName }, derefOr(in.Marker, ""), pageSize(in.PageSize))
 	if err != nil {
 		return nil, err
 	}
@@ -556,7 +556,7 @@ func targetGroupDefaults(tg *TargetGroup) map[string]string {
 		"stickiness.enabled":                   "false",
 		"load_balancing.cross_zone.enabled":    "use_load_balancer_configuration",
 	}
-	if isHTTP(deref(tg.Protocol, "")) {
+	if isHTTP(derefOr(tg.Protocol, "")) {
 		m["stickiness.type"] = "lb_cookie"
 		m["stickiness.lb_cookie.duration_seconds"] = "86400"
 		m["stickiness.app_cookie.cookie_name"] = ""
@@ -572,7 +572,7 @@ func targetGroupDefaults(tg *TargetGroup) map[string]string {
 	m["target_health_state.unhealthy.connection_termination.enabled"] = "true"
 	// Client IPs are preserved for instance targets and for UDP; not for
 	// ip targets over TCP or TLS.
-	preserve := tg.TargetType == TargetTypeInstance || deref(tg.Protocol, "") == ProtocolUDP || deref(tg.Protocol, "") == ProtocolTCPUDP
+	preserve := tg.TargetType == TargetTypeInstance || derefOr(tg.Protocol, "") == ProtocolUDP || derefOr(tg.Protocol, "") == ProtocolTCPUDP
 	m["preserve_client_ip.enabled"] = strconv.FormatBool(preserve)
 	return m
 }
@@ -605,7 +605,7 @@ func (c *Control) ModifyTargetGroupAttributes(ctx context.Context, in *ModifyTar
 		}
 		defaults := targetGroupDefaults(&r.TargetGroup)
 		for _, a := range in.Attributes {
-			k, v := deref(a.Key, ""), deref(a.Value, "")
+			k, v := derefOr(a.Key, ""), derefOr(a.Value, "")
 			if _, ok := defaults[k]; !ok {
 				return store.Txn{}, validation("Target group attribute key '%s' is not recognized", k)
 			}
@@ -637,7 +637,7 @@ func checkTargetGroupAttribute(tg *TargetGroup, k, v string) error {
 			return checkIntAttribute(k, v, 30, 900)
 		}
 	case "stickiness.type":
-		if isHTTP(deref(tg.Protocol, "")) {
+		if isHTTP(derefOr(tg.Protocol, "")) {
 			return checkOneOf(k, v, "lb_cookie", "app_cookie")
 		}
 		return checkOneOf(k, v, "source_ip")

@@ -70,7 +70,7 @@ func resolveTargets(tg *TargetGroup, targets []TargetDescription) ([]TargetDescr
 				return nil, ErrInvalidTarget.Newf("The target '%s' is not a valid ARN", t.Id)
 			}
 		}
-		port := deref(tg.Port, 0)
+		port := derefOr(tg.Port, 0)
 		if t.Port != nil {
 			port = *t.Port
 		}
@@ -90,7 +90,7 @@ func resolveTargets(tg *TargetGroup, targets []TargetDescription) ([]TargetDescr
 
 func isARNOf(s string) bool { return len(s) > 4 && s[:4] == "arn:" }
 
-func (t *registeredTarget) name() string { return targetName(t.Id, deref(t.Port, 0)) }
+func (t *registeredTarget) name() string { return targetName(t.Id, derefOr(t.Port, 0)) }
 
 // RegisterTargets adds targets to a group; one already registered stays as
 // it is, and one draining is registered again.
@@ -108,7 +108,7 @@ func (c *Control) RegisterTargets(ctx context.Context, in *RegisterTargetsInput)
 		now := time.Now().UTC()
 		txn := store.Txn{If: []store.Cmp{store.Unchanged(kv)}}
 		for _, t := range targets {
-			name := targetName(t.Id, deref(t.Port, 0))
+			name := targetName(t.Id, derefOr(t.Port, 0))
 			i := slices.IndexFunc(r.Targets, func(x *registeredTarget) bool { return x.name() == name })
 			switch {
 			case i < 0:
@@ -146,7 +146,7 @@ func (c *Control) DeregisterTargets(ctx context.Context, in *DeregisterTargetsIn
 		}
 		now := time.Now().UTC()
 		for _, t := range targets {
-			name := targetName(t.Id, deref(t.Port, 0))
+			name := targetName(t.Id, derefOr(t.Port, 0))
 			i := slices.IndexFunc(r.Targets, func(x *registeredTarget) bool { return x.name() == name })
 			if i < 0 {
 				return store.Txn{}, ErrInvalidTarget.Newf("The target '%s' is not registered in target group '%s'", name, r.TargetGroupArn)
@@ -293,7 +293,7 @@ func (c *Control) DescribeTargetHealth(ctx context.Context, in *DescribeTargetHe
 		return out, nil
 	}
 	for _, want := range in.Targets {
-		port := deref(want.Port, deref(r.Port, 0))
+		port := derefOr(want.Port, derefOr(r.Port, 0))
 		i := slices.IndexFunc(live, func(t *registeredTarget) bool { return t.name() == targetName(want.Id, port) })
 		if i >= 0 {
 			describe(live[i])
@@ -315,10 +315,10 @@ func healthCheckPort(tg *TargetGroup, t *registeredTarget) *string {
 	if tg.TargetType == TargetTypeLambda {
 		return nil
 	}
-	if p := deref(tg.HealthCheckPort, "traffic-port"); p != "traffic-port" {
+	if p := derefOr(tg.HealthCheckPort, "traffic-port"); p != "traffic-port" {
 		return &p
 	}
-	return ptr(strconv.Itoa(int(deref(t.Port, 0))))
+	return ptr(strconv.Itoa(int(derefOr(t.Port, 0))))
 }
 
 // targetHealthOf is the state AWS reports: draining first, then unused
@@ -349,7 +349,7 @@ func (c *Control) SetTargetHealth(ctx context.Context, targetGroupArn string, ta
 		if err != nil {
 			return store.Txn{}, err
 		}
-		name := targetName(target.Id, deref(target.Port, deref(r.Port, 0)))
+		name := targetName(target.Id, derefOr(target.Port, derefOr(r.Port, 0)))
 		if !slices.ContainsFunc(r.Targets, func(t *registeredTarget) bool { return t.name() == name }) {
 			return store.Txn{}, nil
 		}
@@ -373,5 +373,5 @@ func (c *Control) SetTargetHealth(ctx context.Context, targetGroupArn string, ta
 }
 
 func sameHealth(a, b TargetHealth) bool {
-	return a.State == b.State && deref(a.Reason, "") == deref(b.Reason, "") && deref(a.Description, "") == deref(b.Description, "")
+	return a.State == b.State && derefOr(a.Reason, "") == derefOr(b.Reason, "") && derefOr(a.Description, "") == derefOr(b.Description, "")
 }

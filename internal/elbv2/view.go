@@ -151,7 +151,7 @@ func (b *viewBuilder) Build(_ *Snapshot, rev int64) *Snapshot {
 func loadBalancerView(r *loadBalancerRecord) *LoadBalancerView {
 	v := &LoadBalancerView{ARN: r.LoadBalancerArn, Name: r.LoadBalancerName, Type: r.Type, Scheme: r.Scheme, Address: r.Address}
 	for _, l := range r.Listeners {
-		lv := &ListenerView{ARN: l.ListenerArn, Port: deref(l.Port, 0), Protocol: deref(l.Protocol, ""), DefaultActions: l.DefaultActions}
+		lv := &ListenerView{ARN: l.ListenerArn, Port: derefOr(l.Port, 0), Protocol: derefOr(l.Protocol, ""), DefaultActions: l.DefaultActions}
 		for _, rule := range l.Rules {
 			p, _ := strconv.Atoi(rule.Priority)
 			lv.Rules = append(lv.Rules, &RuleView{ARN: rule.RuleArn, Priority: p, Conditions: rule.Conditions, Actions: rule.Actions})
@@ -166,21 +166,21 @@ func loadBalancerView(r *loadBalancerRecord) *LoadBalancerView {
 func (b *viewBuilder) targetGroupView(r *targetGroupRecord, lbs []*loadBalancerRecord) *TargetGroupView {
 	delay := deregistrationDelay(r)
 	v := &TargetGroupView{
-		ARN: r.TargetGroupArn, Name: r.TargetGroupName, Protocol: deref(r.Protocol, ""), TargetType: r.TargetType,
-		Port: deref(r.Port, 0), DeregistrationDelay: delay, Attributes: targetGroupAttributes(r),
+		ARN: r.TargetGroupArn, Name: r.TargetGroupName, Protocol: derefOr(r.Protocol, ""), TargetType: r.TargetType,
+		Port: derefOr(r.Port, 0), DeregistrationDelay: delay, Attributes: targetGroupAttributes(r),
 		LoadBalancerArns: loadBalancersOf(r.TargetGroupArn, lbs),
 		HealthCheck: HealthCheckView{
-			Enabled: r.HealthCheckEnabled, Protocol: deref(r.HealthCheckProtocol, ""), Port: deref(r.HealthCheckPort, "traffic-port"),
-			Path: deref(r.HealthCheckPath, ""), Interval: seconds(r.HealthCheckIntervalSeconds), Timeout: seconds(r.HealthCheckTimeoutSeconds),
-			HealthyThreshold: int(deref(r.HealthyThresholdCount, 0)), UnhealthyThreshold: int(deref(r.UnhealthyThresholdCount, 0)),
+			Enabled: r.HealthCheckEnabled, Protocol: derefOr(r.HealthCheckProtocol, ""), Port: derefOr(r.HealthCheckPort, "traffic-port"),
+			Path: derefOr(r.HealthCheckPath, ""), Interval: seconds(r.HealthCheckIntervalSeconds), Timeout: seconds(r.HealthCheckTimeoutSeconds),
+			HealthyThreshold: int(derefOr(r.HealthyThresholdCount, 0)), UnhealthyThreshold: int(derefOr(r.UnhealthyThresholdCount, 0)),
 		},
 	}
 	if r.Matcher != nil {
-		v.HealthCheck.Matcher = deref(r.Matcher.HttpCode, "")
+		v.HealthCheck.Matcher = derefOr(r.Matcher.HttpCode, "")
 	}
 	id, _ := parseTargetGroupARN(r.TargetGroupArn)
 	for _, t := range r.Targets {
-		tv := &TargetView{ID: t.Id, Port: deref(t.Port, 0), DrainingUntil: drainingUntil(t, delay)}
+		tv := &TargetView{ID: t.Id, Port: derefOr(t.Port, 0), DrainingUntil: drainingUntil(t, delay)}
 		tv.Draining = !tv.DrainingUntil.IsZero()
 		if h := b.health[targetHealthKey(id, t.name())]; h != nil {
 			tv.Health, tv.HealthKnown = h.TargetHealth, true
@@ -190,4 +190,4 @@ func (b *viewBuilder) targetGroupView(r *targetGroupRecord, lbs []*loadBalancerR
 	return v
 }
 
-func seconds(n *int32) time.Duration { return time.Duration(deref(n, 0)) * time.Second }
+func seconds(n *int32) time.Duration { return time.Duration(derefOr(n, 0)) * time.Second }
