@@ -280,6 +280,16 @@ func (c *Control) placeLoadBalancer(want *loadBalancerRecord, addr string) *load
 	r.DNSName = c.dnsName(&r, id)
 	r.CreatedTime = time.Now().UTC()
 	r.Address = addr
+	if r.Type == TypeNetwork && len(r.AvailabilityZones) > 0 {
+		// An NLB reports its addresses per zone; Portolan's one address
+		// stands in the first, so clients can find it without DNS.
+		r.AvailabilityZones = slices.Clone(r.AvailabilityZones)
+		a := LoadBalancerAddress{IpAddress: &addr}
+		if r.Scheme == SchemeInternal {
+			a = LoadBalancerAddress{PrivateIPv4Address: &addr}
+		}
+		r.AvailabilityZones[0].LoadBalancerAddresses = []LoadBalancerAddress{a}
+	}
 	return &r
 }
 

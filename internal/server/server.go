@@ -30,6 +30,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
@@ -121,18 +122,21 @@ type Server struct {
 	Stacks   *stack.Deployer
 	APIGW    *apigw.Control
 	ELBv2    *elbv2.Control
-	Gateway  *gateway.Gateway
-	DNS      *dns.Server
-	checker  *health.Checker
-	gwLn     net.Listener
-	boundLns []net.Listener // aligned with cfg.BoundAPIs
-	agent    *agent.Agent
-	sched    *ecs.Scheduler
-	driver   runtime.Driver
-	mux      *awsapi.Mux
-	admin    *admin.Admin
-	apiLn    net.Listener
-	ready    atomic.Bool
+	// loadBalancers serves ELBv2's load balancers (their listeners and
+	// target health checks).
+	loadBalancers *dataplane.Dataplane
+	Gateway       *gateway.Gateway
+	DNS           *dns.Server
+	checker       *health.Checker
+	gwLn          net.Listener
+	boundLns      []net.Listener // aligned with cfg.BoundAPIs
+	agent         *agent.Agent
+	sched         *ecs.Scheduler
+	driver        runtime.Driver
+	mux           *awsapi.Mux
+	admin         *admin.Admin
+	apiLn         net.Listener
+	ready         atomic.Bool
 	// stopping closes when the api listener shuts down, ending the
 	// requests that would stream forever (`portolan logs --follow`).
 	stopping chan struct{}
@@ -201,6 +205,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		accessLogOut = os.Stdout
 	}
 	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "elbv2")})
+	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), AccountID: cfg.AccountID,

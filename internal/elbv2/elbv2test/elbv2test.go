@@ -14,6 +14,7 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -35,6 +36,7 @@ type Env struct {
 type options struct {
 	dir       string
 	addresses netip.Prefix
+	dataplane bool
 }
 
 // Option adjusts Start.
@@ -45,6 +47,12 @@ func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
 
 // WithAddresses sets the range load balancers' addresses come from.
 func WithAddresses(p netip.Prefix) Option { return func(o *options) { o.addresses = p } }
+
+// WithDataplane also serves the load balancers: their listeners on their
+// addresses, and health checks of their targets. Give such tests an
+// address range of their own (WithAddresses), so that test packages
+// running at once never bind the same address and port.
+func WithDataplane() Option { return func(o *options) { o.dataplane = true } }
 
 // Start runs the control plane for the duration of the test and returns
 // once its View has a first snapshot.
@@ -67,6 +75,9 @@ func Start(t testing.TB, opts ...Option) *Env {
 	e.Endpoint = srv.Endpoint
 	e.AWS = awstest.Config(e.Endpoint, "test", "test")
 	srv.Go("elbv2", e.Control.Run)
+	if o.dataplane {
+		srv.Go("load balancers", dataplane.New(dataplane.Config{Control: e.Control, Logger: log}).Run)
+	}
 	var once sync.Once
 	e.stop = func() {
 		once.Do(func() {

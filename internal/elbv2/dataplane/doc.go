@@ -1,0 +1,12 @@
+// Package dataplane runs the load balancers Elastic Load Balancing's
+// control plane (package elbv2) describes. It follows elbv2's View and
+// turns each snapshot into the two things that serve it: the listeners of
+// every Network Load Balancer, for package proxy, and a health check for
+// every target of a group in use, for package health, whose verdicts it
+// writes back through Control.SetTargetHealth. Those verdicts come back
+// in the next snapshot, which is how only healthy targets get traffic.
+//
+// Served today: NLB listeners with protocol TCP forwarding to ip targets.
+// Application Load Balancers and TLS/UDP listeners are stored by the
+// control plane but not served yet.
+package dataplane
