@@ -37,6 +37,7 @@ type ALB struct {
 	transports map[time.Duration]*http.Transport
 	proxies    map[proxyKey]*httputil.ReverseProxy
 	counters   map[string]*atomic.Uint64
+	buffers    *bufferPool
 	running    bool
 	stopped    bool
 }
@@ -73,6 +74,7 @@ func New(cfg Config) *ALB {
 		log: cfg.Logger, dialTimeout: cfg.DialTimeout,
 		listeners: map[netip.AddrPort]*listener{}, transports: map[time.Duration]*http.Transport{},
 		proxies: map[proxyKey]*httputil.ReverseProxy{}, counters: map[string]*atomic.Uint64{},
+		buffers: newBufferPool(),
 	}
 }
 
@@ -153,7 +155,7 @@ func (a *ALB) proxyFor(key proxyKey, t *Target) *httputil.ReverseProxy {
 		tr = newTransport(key.idle, a.dialTimeout)
 		a.transports[key.idle] = tr
 	}
-	p := newTargetProxy(t, tr)
+	p := newTargetProxy(t, tr, a.buffers)
 	a.proxies[key] = p
 	return p
 }

@@ -8,8 +8,20 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"strings"
+	"sync"
 	"time"
 )
+
+// bufferPool holds the buffers bodies are copied through: without one
+// ReverseProxy allocates 32 KiB per request.
+type bufferPool struct{ pool sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+func (p *bufferPool) Get() []byte  { return *p.pool.Get().(*[]byte) }
+func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 
 // newTransport is the keep-alive pool to targets of load balancers whose
 // idle timeout is idle: a target that sends no response header for that
@@ -28,7 +40,7 @@ func newTransport(idle, dialTimeout time.Duration) *http.Transport {
 }
 
 // newTargetProxy is the reverse proxy to one target.
-func newTargetProxy(t *Target, tr http.RoundTripper) *httputil.ReverseProxy {
+func newTargetProxy(t *Target, tr http.RoundTripper, buffers httputil.BufferPool) *httputil.ReverseProxy {
 	u := targetURL(t)
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -37,6 +49,7 @@ func newTargetProxy(t *Target, tr http.RoundTripper) *httputil.ReverseProxy {
 			setForwardedHeaders(pr.Out.Header, pr.In)
 		},
 		Transport:    tr,
+		BufferPool:   buffers,
 		ErrorHandler: proxyError,
 		ErrorLog:     discardLog,
 	}

@@ -90,6 +90,8 @@ func FuzzConditionMatch(f *testing.F) {
 		if !wildcardMatch(path, path, false) { // '*' and '?' match themselves too
 			t.Fatalf("%q does not match itself", path)
 		}
-		wildcardMatch(pattern, path, true)
+		if wildcardMatch(pattern, path, false) && !wildcardMatch(pattern, path, true) {
+			t.Fatalf("%q matches %q but not when case is ignored", pattern, path)
+		}
 	})
 }
