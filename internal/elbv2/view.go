@@ -29,6 +29,8 @@ type LoadBalancerView struct {
 	// Address is the IP its listeners bind.
 	Address   string
 	Listeners []*ListenerView
+	// Attributes are every attribute, defaults included.
+	Attributes map[string]string
 }
 
 // ListenerView is one listener: its port, protocol, default actions and
@@ -149,7 +151,7 @@ func (b *viewBuilder) Build(_ *Snapshot, rev int64) *Snapshot {
 }
 
 func loadBalancerView(r *loadBalancerRecord) *LoadBalancerView {
-	v := &LoadBalancerView{ARN: r.LoadBalancerArn, Name: r.LoadBalancerName, Type: r.Type, Scheme: r.Scheme, Address: r.Address}
+	v := &LoadBalancerView{ARN: r.LoadBalancerArn, Name: r.LoadBalancerName, Type: r.Type, Scheme: r.Scheme, Address: r.Address, Attributes: loadBalancerAttributes(r)}
 	for _, l := range r.Listeners {
 		lv := &ListenerView{ARN: l.ListenerArn, Port: derefOr(l.Port, 0), Protocol: derefOr(l.Protocol, ""), DefaultActions: l.DefaultActions}
 		for _, rule := range l.Rules {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/elbv2/alb"
 	"github.com/portolan/portolan/internal/elbv2/health"
 	"github.com/portolan/portolan/internal/elbv2/proxy"
 	"github.com/portolan/portolan/internal/store"
@@ -27,6 +28,7 @@ type Dataplane struct {
 	cfg    Config
 	log    *slog.Logger
 	proxy  *proxy.Proxy
+	alb    *alb.ALB
 	health *health.Checker
 	ready  chan struct{}
 }
@@ -38,6 +40,7 @@ func New(cfg Config) *Dataplane {
 	}
 	d := &Dataplane{cfg: cfg, log: cfg.Logger, ready: make(chan struct{})}
 	d.proxy = proxy.New(proxy.Config{Logger: cfg.Logger})
+	d.alb = alb.New(alb.Config{Logger: cfg.Logger})
 	d.health = health.New(health.Config{Report: d.report, Logger: cfg.Logger})
 	return d
 }
@@ -57,6 +60,7 @@ func (d *Dataplane) Ready(ctx context.Context) error {
 func (d *Dataplane) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.proxy.Run(ctx) })
+	g.Go(func() error { return d.alb.Run(ctx) })
 	g.Go(func() error { return d.health.Run(ctx) })
 	g.Go(func() error {
 		view := d.cfg.Control.View()
@@ -82,6 +86,9 @@ func (d *Dataplane) apply(snap *elbv2.Snapshot) {
 		// A listener that cannot bind is retried with the next snapshot;
 		// the others serve meanwhile.
 		d.log.Warn("load balancer listeners", "err", err)
+	}
+	if err := d.alb.Update(ApplicationListeners(snap)); err != nil {
+		d.log.Warn("application load balancer listeners", "err", err)
 	}
 	d.health.Update(Checks(snap))
 	select {
