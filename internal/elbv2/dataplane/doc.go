@@ -5,6 +5,9 @@
 // every target of a group in use, for package health, whose verdicts it
 // writes back through Control.SetTargetHealth. Those verdicts come back
 // in the next snapshot, which is how only healthy targets get traffic.
+// DNSRecords hands the same view to the DNS server (package
+// cloudmap/dns), so that every load balancer's DNSName resolves to its
+// address.
 //
 // Served today: NLB listeners with protocol TCP forwarding to ip targets.
 // Application Load Balancers and TLS/UDP listeners are stored by the
