@@ -28,6 +28,7 @@ type LoadBalancerView struct {
 	ARN, Name, Type, Scheme string
 	// Address is the IP its listeners bind.
 	Address   string
+	DNSName   string // resolves to Address through Portolan's DNS server
 	Listeners []*ListenerView
 	// Attributes are every attribute, defaults included.
 	Attributes map[string]string
@@ -151,7 +152,8 @@ func (b *viewBuilder) Build(_ *Snapshot, rev int64) *Snapshot {
 }
 
 func loadBalancerView(r *loadBalancerRecord) *LoadBalancerView {
-	v := &LoadBalancerView{ARN: r.LoadBalancerArn, Name: r.LoadBalancerName, Type: r.Type, Scheme: r.Scheme, Address: r.Address, Attributes: loadBalancerAttributes(r)}
+	v := &LoadBalancerView{ARN: r.LoadBalancerArn, Name: r.LoadBalancerName, Type: r.Type, Scheme: r.Scheme, Address: r.Address, DNSName: r.DNSName,
+		Attributes: loadBalancerAttributes(r)}
 	for _, l := range r.Listeners {
 		lv := &ListenerView{ARN: l.ListenerArn, Port: derefOr(l.Port, 0), Protocol: derefOr(l.Protocol, ""), DefaultActions: l.DefaultActions}
 		for _, rule := range l.Rules {

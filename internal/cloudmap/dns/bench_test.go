@@ -120,6 +120,7 @@ func BenchmarkAnswer(b *testing.B) {
 		{"web.example.local.", dns.TypeA, 0},
 		{"big.fuzz.test.", dns.TypeSRV, 1232},
 		{"nothing.example.local.", dns.TypeA, 0},
+		{"web-0123456789abcdef.elb.us-east-1.amazonaws.com.", dns.TypeA, 0}, // a Config.Records name
 	} {
 		m := new(dns.Msg)
 		m.SetQuestion(c.name, c.qtype)

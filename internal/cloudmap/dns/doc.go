@@ -28,6 +28,13 @@
 //     NXDOMAIN, or NODATA when other types or names below them exist, with
 //     the SOA in the authority section.
 //
+// Other sources feed the same table through Config.Records (the load
+// balancers' DNS names now, Route 53 hosted zones next): the server follows
+// them with the Cloud Map view (store.Join) and compiles their A/AAAA
+// records (TTL 60) into the table beside the namespaces' zones. Each such
+// name is answered authoritatively as a zone of its own, so that the names
+// around it (the rest of amazonaws.com) are still forwarded.
+//
 // Recursion (forwarding) is offered only to clients on loopback and on the
 // configured networks; other clients get REFUSED for names outside our
 // zones, so the server is never an open resolver.

@@ -29,8 +29,12 @@ func ListenPair(addr string) (*net.UDPConn, net.Listener, error) { return listen
 // Table is a compiled snapshot.
 type Table struct{ t *table }
 
-func BuildTable(snap *cloudmap.Snapshot) *Table {
-	return &Table{buildTable(snap, nil, slog.New(slog.DiscardHandler))}
+// BuildTable compiles snap, with recs as Config.Records would add them.
+func BuildTable(snap *cloudmap.Snapshot, recs ...Record) *Table {
+	log := slog.New(slog.DiscardHandler)
+	t := buildTable(snap, nil, log)
+	t.addRecords(recs, 1, log)
+	return &Table{t}
 }
 
 // Answerer answers queries from a Table as one of the server's goroutines

@@ -3,6 +3,7 @@ package dns_test
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os/exec"
 	"slices"
 	"strings"
@@ -33,7 +34,10 @@ func fuzzTable(tb testing.TB) *cmdns.Table {
 	for i := range 15 {
 		f.setHealth(tb, mixed, fmt.Sprintf("m%d", i), types.CustomHealthStatusUnhealthy)
 	}
-	return cmdns.BuildTable(f.reg.View().Snapshot())
+	return cmdns.BuildTable(f.reg.View().Snapshot(),
+		cmdns.Record{Name: "web-0123456789abcdef.elb.us-east-1.amazonaws.com", Addr: netip.MustParseAddr("127.0.130.1")},
+		cmdns.Record{Name: "Dual-1.us-east-1.elb.amazonaws.com", Addr: netip.MustParseAddr("127.0.130.2")},
+		cmdns.Record{Name: "dual-1.us-east-1.elb.amazonaws.com", Addr: netip.MustParseAddr("fd00::130:2")})
 }
 
 var fuzzQuestions = []struct {
@@ -46,6 +50,9 @@ var fuzzQuestions = []struct {
 	{"example.local.", dns.TypeANY}, {"nothing.example.local.", dns.TypeA}, {"_tcp.example.local.", dns.TypeTXT},
 	{"big.fuzz.test.", dns.TypeSRV}, {"mixed.fuzz.test.", dns.TypeA}, {"one.fuzz.test.", dns.TypeA},
 	{"fuzz.test.", dns.TypeA}, {"outside.test.", dns.TypeA}, {"example.local.", dns.TypeAXFR},
+	{"WEB-0123456789abcdef.elb.us-east-1.amazonaws.com.", dns.TypeA}, {"web-0123456789abcdef.elb.us-east-1.amazonaws.com.", dns.TypeAAAA},
+	{"x.web-0123456789abcdef.elb.us-east-1.amazonaws.com.", dns.TypeA}, {"elb.us-east-1.amazonaws.com.", dns.TypeA},
+	{"dual-1.us-east-1.elb.amazonaws.com.", dns.TypeANY}, {"dual-1.us-east-1.elb.amazonaws.com.", dns.TypeAAAA},
 }
 
 // digQueries captures the packets the real dig sends, as seeds from real

@@ -55,8 +55,11 @@ type Config struct {
 	// that tests can play a client from a foreign network.
 	NoLoopbackRecursion bool
 	// View is the Cloud Map read side the zones are built from.
-	View   *cloudmap.View
-	Logger *slog.Logger
+	View *cloudmap.View
+	// Records, if set, are more names to answer for (the load balancers'
+	// DNS names), served from the same table.
+	Records Records
+	Logger  *slog.Logger
 }
 
 // Server is the DNS server. New binds its sockets; Run serves.
@@ -118,8 +121,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.upstreams = upstreams
 	s.fwd = &forwarder{upstreams: upstreamAddrs(upstreams, s.addrs), log: s.log}
-	if snap := cfg.View.Snapshot(); snap != nil {
-		s.tables.Publish(buildTable(snap, nil, s.log), snap.Revision)
+	if t, rev, ok := s.build(); ok {
+		s.tables.Publish(t, rev)
 	}
 	return s, nil
 }
@@ -244,21 +247,38 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// follow rebuilds the table whenever the view publishes a newer snapshot.
-// A burst of changes costs one build per snapshot the view publishes, and
-// the view already coalesces bursts.
+// follow rebuilds the table whenever the view or Config.Records publishes
+// something newer. A burst of changes costs one build per snapshot the
+// sources publish, and they already coalesce bursts.
 func (s *Server) follow(ctx context.Context) error {
-	return store.Join(ctx, &s.tables, func() (*table, int64, bool) {
-		snap := s.cfg.View.Snapshot()
-		prev := s.current()
-		if snap == nil || (prev != nil && prev.revision >= snap.Revision) {
-			return nil, 0, false
-		}
-		start := time.Now()
-		t := buildTable(snap, prev, s.log)
-		s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "names", len(t.names), "took", time.Since(start))
-		return t, snap.Revision, true
-	}, s.cfg.View)
+	sources := []store.Source{s.cfg.View}
+	if s.cfg.Records != nil {
+		sources = append(sources, s.cfg.Records)
+	}
+	return store.Join(ctx, &s.tables, s.build, sources...)
+}
+
+// build compiles the sources' latest state, unless the current table
+// already has it. The table's revision is the newer of the two sources'.
+func (s *Server) build() (*table, int64, bool) {
+	snap := s.cfg.View.Snapshot()
+	if snap == nil {
+		return nil, 0, false
+	}
+	var recs []Record
+	var recsRev int64
+	if s.cfg.Records != nil {
+		recs, recsRev = s.cfg.Records.Records()
+	}
+	prev := s.current()
+	if prev != nil && prev.revision >= snap.Revision && prev.recordsRev == recsRev {
+		return nil, 0, false
+	}
+	start := time.Now()
+	t := buildTable(snap, prev, s.log)
+	t.addRecords(recs, recsRev, s.log)
+	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevision", recsRev, "names", len(t.names), "took", time.Since(start))
+	return t, max(snap.Revision, recsRev), true
 }
 
 // allowed reports whether a client may have outside names forwarded.

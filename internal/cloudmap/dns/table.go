@@ -32,7 +32,9 @@ const (
 // modified once built: queries read it with no lock while the next one is
 // being built.
 type table struct {
-	revision int64
+	revision int64 // of the Cloud Map snapshot
+	// recordsRev is the revision of Config.Records the table was built with.
+	recordsRev int64
 	// names holds every name that exists in some zone (owners of records
 	// and the empty non-terminals above them), keyed by the lower-case
 	// wire form of the name.

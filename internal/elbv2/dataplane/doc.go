@@ -7,6 +7,9 @@
 // health, whose verdicts it writes back through Control.SetTargetHealth.
 // Those verdicts come back in the next snapshot, which is how only
 // healthy targets get traffic.
+// DNSRecords hands the same view to the DNS server (package
+// cloudmap/dns), so that every load balancer's DNSName resolves to its
+// address.
 //
 // Served today: NLB listeners with protocol TCP and ALB listeners with
 // protocol HTTP, forwarding to ip targets. HTTPS, TLS and UDP listeners
