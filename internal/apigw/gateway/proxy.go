@@ -132,23 +132,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 
 	h := r.Header
 	removeHopHeaders(h)
-	for i, m := range is.mappings {
-		if m.Location != mapping.LocationHeader {
-			continue
-		}
-		switch m.Action {
-		case mapping.ActionRemove:
-			delete(h, m.Name)
-		case mapping.ActionOverwrite:
-			if v := rq.mapped[i]; v != "" {
-				h[m.Name] = []string{v}
-			}
-		case mapping.ActionAppend:
-			if v := rq.mapped[i]; v != "" {
-				h[m.Name] = append(h[m.Name], v)
-			}
-		}
-	}
+	applyHeaderMappings(h, is, rq)
 	// overwrite:header.Host (the one host-ish header mapping allows) names
 	// the Host the integration sees.
 	if v := h["Host"]; len(v) > 0 {
@@ -177,6 +161,27 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		return
 	}
 	g.viaTransport(w, r, rq, is, transport, method, scheme, dialHost, host, uri, h, body)
+}
+
+// applyHeaderMappings applies the header mappings to h.
+func applyHeaderMappings(h http.Header, is *integrationState, rq *request) {
+	for i, m := range is.mappings {
+		if m.Location != mapping.LocationHeader {
+			continue
+		}
+		switch m.Action {
+		case mapping.ActionRemove:
+			delete(h, m.Name)
+		case mapping.ActionOverwrite:
+			if v := rq.mapped[i]; v != "" {
+				h[m.Name] = []string{v}
+			}
+		case mapping.ActionAppend:
+			if v := rq.mapped[i]; v != "" {
+				h[m.Name] = append(h[m.Name], v)
+			}
+		}
+	}
 }
 
 // withPort adds the default port to a host without one.
