@@ -43,8 +43,8 @@ type IntegrationRef struct {
 
 // CreateIntegration adds an integration. Portolan serves HTTP_PROXY
 // (payload format 1.0) to public URLs and, through a VPC link, to Cloud Map
-// services; an ELB listener ARN is accepted and stored, and invoking it
-// answers 500 until load balancers exist.
+// services and ELB listeners (the gateway sends to the listener's load
+// balancer).
 func (s *Control) CreateIntegration(ctx context.Context, in *CreateIntegrationInput) (*Integration, error) {
 	var out Integration
 	err := s.changeAPI(ctx, in.ApiId, func(rec *apiRecord) error {

@@ -43,6 +43,9 @@ type Config struct {
 	// APIs and CloudMap are the read sides the gateway follows.
 	APIs     *apigw.View
 	CloudMap *cloudmap.View
+	// LoadBalancers, when set, is where private integrations to ELB
+	// listeners send (nil: such integrations answer 500).
+	LoadBalancers LoadBalancers
 	// AccountID feeds $context.accountId.
 	AccountID string
 	// Domain is the host suffix that selects an API (DefaultDomain when empty).
@@ -64,8 +67,9 @@ type Config struct {
 }
 
 // Gateway is the HTTP API data plane. Requests read one immutable snapshot
-// (APIs, stages, route tables, integrations, live Cloud Map instance sets),
-// swapped atomically by Run whenever either view changes; a request never
+// (APIs, stages, route tables, integrations, live Cloud Map instance sets,
+// load balancer listeners' addresses), swapped atomically by Run whenever
+// a view changes; a request never
 // reads the store and takes no lock shared with the builder.
 type Gateway struct {
 	cfg       Config
@@ -85,6 +89,12 @@ type Gateway struct {
 	// Only the Run goroutine touches it.
 	targetIDs map[string]int
 	targets   []targetKey
+	// listenerIDs numbers ELB listener targets the same way (listeners
+	// holds their ARNs), and tlsTransports keeps one https client per
+	// serverNameToVerify. Only the Run goroutine touches them.
+	listenerIDs   map[string]int
+	listeners     []string
+	tlsTransports map[string]*http.Transport
 
 	keys           *jwtauth.Keyring // JWT authorizers' issuer keys, for the gateway's life
 	account        Throttle
@@ -108,6 +118,9 @@ func New(cfg Config) *Gateway {
 		domain:    "." + strings.ToLower(cfg.Domain),
 		ready:     make(chan struct{}),
 		targetIDs: map[string]int{},
+
+		listenerIDs:   map[string]int{},
+		tlsTransports: map[string]*http.Transport{},
 	}
 	g.up = newUpstream(&g.dials)
 	g.transport = g.newTransport()
@@ -135,7 +148,9 @@ func New(cfg Config) *Gateway {
 // newTransport serves https integrations: connections are kept and reused
 // (a large idle pool per host, so bursts do not close and reopen them),
 // bodies pass through untouched (no transparent gzip), HTTP/1.1 only.
-func (g *Gateway) newTransport() *http.Transport {
+func (g *Gateway) newTransport() *http.Transport { return g.newTransportTLS(g.cfg.TLSClientConfig) }
+
+func (g *Gateway) newTransportTLS(tc *tls.Config) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -147,7 +162,7 @@ func (g *Gateway) newTransport() *http.Transport {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
-		TLSClientConfig:       g.cfg.TLSClientConfig,
+		TLSClientConfig:       tc,
 		ReadBufferSize:        32 << 10,
 		WriteBufferSize:       32 << 10,
 	}
@@ -158,7 +173,7 @@ func (g *Gateway) newTransport() *http.Transport {
 // requests, however many requests pass.
 func (g *Gateway) UpstreamDials() int64 { return g.dials.Load() }
 
-// Ready blocks until the gateway has its first snapshot of both views.
+// Ready blocks until the gateway has its first snapshot of every view.
 func (g *Gateway) Ready(ctx context.Context) error {
 	select {
 	case <-g.ready:
@@ -172,7 +187,11 @@ func (g *Gateway) Ready(ctx context.Context) error {
 // flushes access logs, until ctx ends.
 func (g *Gateway) Run(ctx context.Context) error {
 	eg, ctx := errgroup.WithContext(ctx)
-	eg.Go(func() error { return store.Join(ctx, &g.snaps, g.rebuild, g.cfg.APIs, g.cfg.CloudMap) })
+	sources := []store.Source{g.cfg.APIs, g.cfg.CloudMap}
+	if g.cfg.LoadBalancers != nil {
+		sources = append(sources, g.cfg.LoadBalancers)
+	}
+	eg.Go(func() error { return store.Join(ctx, &g.snaps, g.rebuild, sources...) })
 	eg.Go(func() error { return g.logs.run(ctx) })
 	eg.Go(func() error {
 		tick := time.NewTicker(idleTimeout / 3)
@@ -193,19 +212,31 @@ func (g *Gateway) Run(ctx context.Context) error {
 	return err
 }
 
-// rebuild compiles a new snapshot when either view has published since
-// the last one (store.Join calls it on every publish).
+// rebuild compiles a new snapshot when any view has published since the
+// last one (store.Join calls it on every publish).
 func (g *Gateway) rebuild() (*snapshot, int64, bool) {
-	a, c := g.cfg.APIs.Snapshot(), g.cfg.CloudMap.Snapshot()
+	a, c, lbRev := g.cfg.APIs.Snapshot(), g.cfg.CloudMap.Snapshot(), g.loadBalancersRevision()
 	prev := g.current()
-	if a == nil || (prev != nil && prev.apiSrc == a && prev.cmSrc == c) {
+	if a == nil || (prev != nil && prev.apiSrc == a && prev.cmSrc == c && prev.lbRev == lbRev) {
 		return nil, 0, false
 	}
-	s := g.build(prev, a, c)
-	if c != nil {
+	s := g.build(prev, a, c, lbRev)
+	if c != nil && lbRev >= 0 {
 		g.readyOnce.Do(func() { close(g.ready) })
 	}
-	return s, max(s.apigwRev, s.cloudMapRev), true
+	return s, max(s.apigwRev, s.cloudMapRev, s.lbRev), true
+}
+
+// loadBalancersRevision is the revision of the load balancers' view: 0
+// without one, -1 before its first snapshot.
+func (g *Gateway) loadBalancersRevision() int64 {
+	if g.cfg.LoadBalancers == nil {
+		return 0
+	}
+	if rev, ok := g.cfg.LoadBalancers.Revision(); ok {
+		return rev
+	}
+	return -1
 }
 
 // current is the snapshot requests read (nil before the first).
@@ -214,15 +245,15 @@ func (g *Gateway) current() *snapshot {
 	return s
 }
 
-// Sync waits until the gateway serves what both views held when Sync was
+// Sync waits until the gateway serves what every view held when Sync was
 // called. The control planes return once their own view has a write, so a
 // caller that changes an API or Cloud Map and then calls Sync can invoke
 // and see the change (tests, and the stack deployer before it reports an
 // API ready).
 func (g *Gateway) Sync(ctx context.Context) error {
-	a, c := g.cfg.APIs.Snapshot(), g.cfg.CloudMap.Snapshot()
+	a, c, lbRev := g.cfg.APIs.Snapshot(), g.cfg.CloudMap.Snapshot(), g.loadBalancersRevision()
 	_, _, err := g.snaps.Await(ctx, func(s *snapshot, _ int64) bool {
-		return (a == nil || s.apigwRev >= a.Revision) && (c == nil || s.cloudMapRev >= c.Revision)
+		return (a == nil || s.apigwRev >= a.Revision) && (c == nil || s.cloudMapRev >= c.Revision) && s.lbRev >= lbRev
 	})
 	return err
 }

@@ -62,9 +62,23 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		g.evalMappings(r, rq, is)
 	}
 
-	var pool *hostPool // nil: an https URL, sent through the http.Transport
+	var pool *hostPool // nil: an https URL, sent through an http.Transport
 	var scheme, host, path, query string
+	transport := g.transport
 	switch is.kind {
+	case kindLoadBalancer:
+		t := &snap.listeners[is.target]
+		if t.pool == nil {
+			rq.integErr = "load balancer listener " + t.arn + " does not exist"
+			rq.fail(w, errInternal)
+			return
+		}
+		// As for Cloud Map: the whole request path, stage included, to the
+		// listener's address; the load balancer's rules see it all.
+		scheme, host, path, query, pool = "http", t.addr, rq.rawPath, rq.rawQuery, t.pool
+		if is.tls != nil {
+			scheme, pool, transport = "https", nil, is.tls
+		}
 	case kindCloudMap:
 		var ok bool
 		if pool, ok = snap.targets[is.target].pick(); !ok {
@@ -118,23 +132,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 
 	h := r.Header
 	removeHopHeaders(h)
-	for i, m := range is.mappings {
-		if m.Location != mapping.LocationHeader {
-			continue
-		}
-		switch m.Action {
-		case mapping.ActionRemove:
-			delete(h, m.Name)
-		case mapping.ActionOverwrite:
-			if v := rq.mapped[i]; v != "" {
-				h[m.Name] = []string{v}
-			}
-		case mapping.ActionAppend:
-			if v := rq.mapped[i]; v != "" {
-				h[m.Name] = append(h[m.Name], v)
-			}
-		}
-	}
+	applyHeaderMappings(h, is, rq)
 	// overwrite:header.Host (the one host-ish header mapping allows) names
 	// the Host the integration sees.
 	if v := h["Host"]; len(v) > 0 {
@@ -162,7 +160,28 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		g.viaPool(w, rq, is, pool, &outRequest{method: method, uri: uri, host: host, header: h, body: body, contentLength: r.ContentLength})
 		return
 	}
-	g.viaTransport(w, r, rq, is, method, scheme, dialHost, host, uri, h, body)
+	g.viaTransport(w, r, rq, is, transport, method, scheme, dialHost, host, uri, h, body)
+}
+
+// applyHeaderMappings applies the header mappings to h.
+func applyHeaderMappings(h http.Header, is *integrationState, rq *request) {
+	for i, m := range is.mappings {
+		if m.Location != mapping.LocationHeader {
+			continue
+		}
+		switch m.Action {
+		case mapping.ActionRemove:
+			delete(h, m.Name)
+		case mapping.ActionOverwrite:
+			if v := rq.mapped[i]; v != "" {
+				h[m.Name] = []string{v}
+			}
+		case mapping.ActionAppend:
+			if v := rq.mapped[i]; v != "" {
+				h[m.Name] = append(h[m.Name], v)
+			}
+		}
+	}
 }
 
 // withPort adds the default port to a host without one.
@@ -207,8 +226,8 @@ func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationSta
 	complete = rq.copied
 }
 
-// viaTransport sends an https integration request through http.Transport.
-func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, method, scheme, dialHost, host, uri string, h http.Header, body io.Reader) {
+// viaTransport sends an https integration request through transport.
+func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, transport *http.Transport, method, scheme, dialHost, host, uri string, h http.Header, body io.Reader) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), is.timeout)
 	defer cancel()
 	rc := io.NopCloser(body)
@@ -231,7 +250,7 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	start := time.Now()
 	rq.integCalled = true
-	resp, err := g.transport.RoundTrip(out)
+	resp, err := transport.RoundTrip(out)
 	rq.integLatency = time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -281,7 +300,8 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, rq *request, is *integra
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		rq.integErr = "Endpoint request timed out"
 		rq.fail(w, errUnavailable)
-	case is.kind == kindCloudMap:
+	case is.kind == kindCloudMap || is.kind == kindLoadBalancer:
+		// A private integration's target that does not answer.
 		rq.integErr = err.Error()
 		rq.fail(w, errUnavailable)
 	default:

@@ -22,6 +22,7 @@ import (
 // snapshot is everything a request reads, immutable once published.
 type snapshot struct {
 	apigwRev, cloudMapRev int64
+	lbRev                 int64 // the load balancers' view revision (loadBalancersRevision)
 	apiSrc                *apigw.Snapshot
 	cmSrc                 *cloudmap.Snapshot
 	apis                  map[string]*apiState
@@ -29,6 +30,9 @@ type snapshot struct {
 	// targets holds the live instances of each Cloud Map target, indexed
 	// by integrationState.target.
 	targets []*instanceSet
+	// listeners holds where each ELB listener target takes traffic,
+	// indexed by integrationState.target.
+	listeners []listenerTarget
 }
 
 type apiState struct {
@@ -90,9 +94,10 @@ type routeState struct {
 type integrationKind uint8
 
 const (
-	kindURL      integrationKind = iota + 1 // a public URL
-	kindCloudMap                            // a Cloud Map service through a VPC link
-	kindFail                                // something Portolan cannot call: 500
+	kindURL          integrationKind = iota + 1 // a public URL
+	kindCloudMap                                // a Cloud Map service through a VPC link
+	kindLoadBalancer                            // an ELB listener through a VPC link
+	kindFail                                    // something Portolan cannot call: 500
 )
 
 type integrationState struct {
@@ -104,8 +109,12 @@ type integrationState struct {
 	pathMap  int  // index of the overwrite:path mapping, or -1
 	// kindURL
 	uri *uriTemplate
-	// kindCloudMap
+	// kindCloudMap and kindLoadBalancer: the index of the target in the
+	// snapshot's targets or listeners
 	target int
+	// kindLoadBalancer with a tlsConfig: the https client that verifies
+	// serverNameToVerify (nil: plain http)
+	tls *http.Transport
 	// kindFail: why, for $context.integrationErrorMessage
 	reason string
 }
@@ -138,8 +147,8 @@ type targetKey struct {
 // API Gateway view changed, and per stage only when that stage or its
 // deployment changed; the instance sets are rebuilt when Cloud Map changed,
 // reusing every set whose service did not.
-func (g *Gateway) build(prev *snapshot, a *apigw.Snapshot, c *cloudmap.Snapshot) *snapshot {
-	s := &snapshot{apiSrc: a, cmSrc: c, apigwRev: a.Revision}
+func (g *Gateway) build(prev *snapshot, a *apigw.Snapshot, c *cloudmap.Snapshot, lbRev int64) *snapshot {
+	s := &snapshot{apiSrc: a, cmSrc: c, apigwRev: a.Revision, lbRev: lbRev}
 	if c != nil {
 		s.cloudMapRev = c.Revision
 	}
@@ -170,6 +179,7 @@ func (g *Gateway) build(prev *snapshot, a *apigw.Snapshot, c *cloudmap.Snapshot)
 		}
 		s.targets[i] = g.resolve(svc, k.filters)
 	}
+	s.listeners = g.resolveListeners()
 	return s
 }
 
@@ -318,11 +328,16 @@ func (g *Gateway) compileIntegration(a *apigw.Snapshot, in *apigw.Integration) *
 		if a.VpcLink(in.ConnectionId) == nil {
 			return fail("VPC link " + in.ConnectionId + " does not exist")
 		}
+		if apigw.IsELBListener(in.IntegrationUri) {
+			is.kind, is.target = kindLoadBalancer, g.listenerID(in.IntegrationUri)
+			if in.TlsConfig != nil {
+				is.tls = g.tlsTransport(in.TlsConfig.ServerNameToVerify)
+			}
+			return is
+		}
 		svc, filters, ok := apigw.CloudMapService(in.IntegrationUri)
 		if !ok {
-			// An ELB listener: accepted by the control plane, callable once
-			// load balancers exist.
-			return fail("load balancer integrations are not supported yet")
+			return fail("integration URI " + in.IntegrationUri + " is neither a Cloud Map service nor a load balancer listener")
 		}
 		is.kind, is.target = kindCloudMap, g.targetID(svc, filters)
 	default:
