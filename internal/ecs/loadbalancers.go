@@ -62,11 +62,11 @@ func (c *Control) validateLoadBalancers(ctx context.Context, td *TaskDefinition,
 			return err
 		}
 		tg := out.TargetGroups[0]
-		if len(tg.LoadBalancerArns) == 0 {
-			return invalidParameter("The target group with targetGroupArn %s does not have an associated load balancer.", lb.TargetGroupArn)
-		}
 		if td.NetworkMode == "awsvpc" && tg.TargetType != elbv2.TargetTypeIP {
 			return invalidParameter("The provided target group %s has target type %s, which is incompatible with the awsvpc network mode specified in the task definition.", lb.TargetGroupArn, tg.TargetType)
+		}
+		if len(tg.LoadBalancerArns) == 0 {
+			return invalidParameter("The target group with targetGroupArn %s does not have an associated load balancer.", lb.TargetGroupArn)
 		}
 		if !hasContainer(td, lb.ContainerName) {
 			return invalidParameter("The container %s does not exist in the task definition.", lb.ContainerName)
