@@ -343,4 +343,3 @@ func sameTargets(a, b map[string]elbtypes.TargetHealthStateEnum) bool {
 	}
 	return true
 }
-
