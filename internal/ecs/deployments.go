@@ -22,6 +22,9 @@ type taskView struct {
 	rec *TaskRecord
 	st  *TaskStatus
 	t   *Task
+	// elb is what the task's target groups say of it; the scheduler fills
+	// it in for tasks with loadBalancers.
+	elb elbHealth
 }
 
 // taskViews lists and merges the tasks under the two prefixes.
@@ -75,9 +78,14 @@ const settleTime = time.Second
 
 // healthy is what counts toward minimumHealthyPercent and completes a
 // deployment: RUNNING and, if an essential container has a health check,
-// HEALTHY, else RUNNING for settleTime.
+// HEALTHY, else RUNNING for settleTime; with load balancers, also healthy
+// in every target group.
 func (v taskView) healthy(now time.Time) bool {
 	if !v.running() {
+		return false
+	}
+	// ECS waits for every target to be healthy before it counts the task.
+	if len(v.rec.LoadBalancers) > 0 && v.elb.state != elbHealthy {
 		return false
 	}
 	if v.rec.Definition.HasHealthCheck() {
@@ -139,7 +147,7 @@ func (v taskView) failedAt() (time.Time, bool) {
 	case StopCodeUserInitiated:
 		return end, false
 	case StopCodeServiceSchedulerInitiated:
-		return end, t.StoppedReason == reasonUnhealthy
+		return end, t.StoppedReason == reasonUnhealthy || failedELB(t.StoppedReason)
 	}
 	if t.StartedAt == nil {
 		return end, true

@@ -14,6 +14,7 @@ type launchSpec struct {
 	PlatformVersion      string                `json:"platformVersion,omitempty"`
 	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
 	ServiceRegistries    []ServiceRegistry     `json:"serviceRegistries,omitempty"`
+	LoadBalancers        []LoadBalancer        `json:"loadBalancers,omitempty"`
 }
 
 func (l *launchSpec) fargate() bool {
@@ -29,6 +30,7 @@ type launchRequest struct {
 	platformVersion string
 	network         *NetworkConfiguration
 	registries      []ServiceRegistry
+	loadBalancers   []LoadBalancer
 }
 
 // launchSpecFor validates a launch request against the cluster and the
@@ -55,6 +57,7 @@ func (c *Control) launchSpecFor(ctx context.Context, cl *Cluster, req launchRequ
 		PlatformVersion:      req.platformVersion,
 		NetworkConfiguration: req.network,
 		ServiceRegistries:    req.registries,
+		LoadBalancers:        req.loadBalancers,
 	}
 	if provider != "" {
 		spec.CapacityProviderStrategy = req.strategy
@@ -70,6 +73,9 @@ func (c *Control) launchSpecFor(ctx context.Context, cl *Cluster, req launchRequ
 		return launchSpec{}, nil, invalidParameter("The platform version can only be specified for tasks using the Fargate launch type.")
 	}
 	if err := c.validateRegistries(ctx, &td.TaskDefinition, req.registries); err != nil {
+		return launchSpec{}, nil, err
+	}
+	if err := c.validateLoadBalancers(ctx, &td.TaskDefinition, req.loadBalancers); err != nil {
 		return launchSpec{}, nil, err
 	}
 	return spec, td, nil

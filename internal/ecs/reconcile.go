@@ -125,6 +125,25 @@ func (sp *servicePass) replaceUnhealthy() {
 			sp.replaced++
 		}
 	}
+	sp.replaceELBUnhealthy(grace)
+}
+
+// replaceELBUnhealthy stops a task a target group finds unhealthy, once
+// past the grace period, as ECS does ("failed ELB health checks").
+func (sp *servicePass) replaceELBUnhealthy(grace time.Duration) {
+	for _, v := range sp.views {
+		if !v.running() || v.elb.state != elbUnhealthy || v.t.StartedAt == nil || sp.p.stopping[v.rec.TaskID] {
+			continue
+		}
+		if end := v.t.StartedAt.Time().Add(grace); sp.now.Before(end) {
+			sp.wake = earliest(sp.wake, end)
+			continue
+		}
+		tg := "(target-group " + v.elb.targetGroup + ")"
+		sp.p.stop(v, StopCodeServiceSchedulerInitiated, reasonELBUnhealthy+" in "+tg)
+		sp.p.events = append(sp.p.events, "(task "+v.rec.TaskID+") failed ELB health checks in "+tg+".")
+		sp.replaced++
+	}
 }
 
 // breakerTrips says whether the circuit breaker, which watches the primary

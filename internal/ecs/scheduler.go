@@ -28,6 +28,18 @@ type Discovery interface {
 	Reconcile(ctx context.Context, tasks []TaskState) error
 }
 
+// Discoveries runs several reconcilers of the tasks' registrations (Cloud
+// Map instances, load balancer targets) as one Discovery.
+type Discoveries []Discovery
+
+func (ds Discoveries) Reconcile(ctx context.Context, tasks []TaskState) error {
+	var errs []error
+	for _, d := range ds {
+		errs = append(errs, d.Reconcile(ctx, tasks))
+	}
+	return errors.Join(errs...)
+}
+
 // SchedulerConfig is what a Scheduler needs.
 type SchedulerConfig struct {
 	Control   *Control
@@ -116,8 +128,10 @@ func (s *Scheduler) pass(ctx context.Context) time.Time {
 			s.logErr(ctx, "service discovery", err)
 		}
 	}
+	elb := s.c.targetHealth(ctx, views)
 	byService := map[string][]taskView{}
 	for _, v := range views {
+		v.elb = elb[v.rec.TaskID]
 		if name, ok := v.serviceName(); ok {
 			k := v.rec.Cluster + "/" + name
 			byService[k] = append(byService[k], v)
@@ -270,7 +284,7 @@ func (c *Control) launch(ctx context.Context, kv store.KV, rec *serviceRecord, n
 			Tags:                     tags,
 			PlatformVersion:          d.PlatformVersion,
 			EnableExecuteCommand:     rec.EnableExecuteCommand,
-		}, taskExtras{registries: d.ServiceRegistries, guard: []store.KV{kv}, inactiveOK: true})
+		}, taskExtras{registries: d.ServiceRegistries, loadBalancers: d.LoadBalancers, guard: []store.KV{kv}, inactiveOK: true})
 		if err != nil {
 			return ids, err
 		}

@@ -18,6 +18,9 @@ type Config struct {
 	// CloudMap validates services' serviceRegistries and answers
 	// ListServicesByNamespace; nil refuses serviceRegistries.
 	CloudMap CloudMap
+	// LoadBalancing validates services' loadBalancers and reports their
+	// targets' health to the scheduler; nil refuses loadBalancers.
+	LoadBalancing LoadBalancing
 }
 
 // Control is the ECS control plane. Its exported methods are the API

@@ -96,12 +96,10 @@ type ServiceOutput struct {
 
 // refuseUnsupported names, once for Create and Update, the features
 // Portolan does not emulate rather than silently ignoring them.
-func refuseUnsupported(lbs []LoadBalancer, serviceConnect, volumes, lattice json.RawMessage) error {
+func refuseUnsupported(serviceConnect, volumes, lattice json.RawMessage) error {
 	switch {
 	case !unset(serviceConnect):
 		return invalidParameter("serviceConnectConfiguration is not supported by Portolan: use serviceRegistries (Cloud Map service discovery) instead.")
-	case len(lbs) > 0:
-		return notSupported("loadBalancers (Elastic Load Balancing)")
 	case !unset(volumes):
 		return notSupported("volumeConfigurations (EBS volumes)")
 	case !unset(lattice):
@@ -117,7 +115,7 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 	if !serviceNamePattern.MatchString(in.ServiceName) {
 		return nil, invalidParameter("Service name must be 1 to 255 letters, numbers, hyphens and underscores.")
 	}
-	if err := refuseUnsupported(in.LoadBalancers, in.ServiceConnectConfiguration, in.VolumeConfigurations, in.VpcLatticeConfigurations); err != nil {
+	if err := refuseUnsupported(in.ServiceConnectConfiguration, in.VolumeConfigurations, in.VpcLatticeConfigurations); err != nil {
 		return nil, err
 	}
 	switch in.SchedulingStrategy {
@@ -170,6 +168,7 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 		spec, td, err := c.launchSpecFor(ctx, cl, launchRequest{
 			taskDefinition: in.TaskDefinition, launchType: in.LaunchType, strategy: in.CapacityProviderStrategy,
 			platformVersion: in.PlatformVersion, network: in.NetworkConfiguration, registries: in.ServiceRegistries,
+			loadBalancers: in.LoadBalancers,
 		}, true)
 		if err != nil {
 			return store.Txn{}, err
@@ -267,7 +266,7 @@ func (c *Control) render(rec *serviceRecord, views []taskView) *Service {
 		ServiceArn:                    rec.ServiceArn,
 		ServiceName:                   rec.ServiceName,
 		ClusterArn:                    rec.ClusterArn,
-		LoadBalancers:                 []LoadBalancer{},
+		LoadBalancers:                 nonNil(p.LoadBalancers),
 		ServiceRegistries:             nonNil(p.ServiceRegistries),
 		Status:                        rec.Status,
 		DesiredCount:                  rec.DesiredCount,
@@ -373,7 +372,7 @@ type UpdateServiceInput struct {
 // forceNewDeployment, starts a new PRIMARY deployment; the old one turns
 // ACTIVE and drains. The rest applies in place.
 func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*ServiceOutput, error) {
-	if err := refuseUnsupported(in.LoadBalancers, in.ServiceConnectConfiguration, in.VolumeConfigurations, in.VpcLatticeConfigurations); err != nil {
+	if err := refuseUnsupported(in.ServiceConnectConfiguration, in.VolumeConfigurations, in.VpcLatticeConfigurations); err != nil {
 		return nil, err
 	}
 	if in.DesiredCount != nil && *in.DesiredCount < 0 {
@@ -404,6 +403,7 @@ func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*S
 			platformVersion: p.PlatformVersion,
 			network:         p.NetworkConfiguration,
 			registries:      p.ServiceRegistries,
+			loadBalancers:   p.LoadBalancers,
 		}
 		if in.TaskDefinition != "" {
 			req.taskDefinition = in.TaskDefinition
@@ -419,6 +419,9 @@ func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*S
 		}
 		if in.ServiceRegistries != nil {
 			req.registries = *in.ServiceRegistries
+		}
+		if in.LoadBalancers != nil {
+			req.loadBalancers = in.LoadBalancers
 		}
 		spec, _, err := c.launchSpecFor(ctx, cl, req, in.TaskDefinition != "")
 		if err != nil {

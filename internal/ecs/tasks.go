@@ -37,6 +37,9 @@ type TaskRecord struct {
 	// fixed at launch from its deployment: the agent's hooks register and
 	// deregister exactly these, even after the service has moved on.
 	ServiceRegistries []ServiceRegistry `json:"serviceRegistries,omitempty"`
+	// LoadBalancers are the target groups a service's task is registered
+	// with, fixed at launch from its deployment like ServiceRegistries.
+	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
 }
 
 // TaskStatus is a task's observed state, written only by the agent.
@@ -114,7 +117,8 @@ func (c *Control) NewTasks(ctx context.Context, in *RunTaskInput) ([]*TaskRecord
 
 // taskExtras is what a service adds to a launch.
 type taskExtras struct {
-	registries []ServiceRegistry
+	registries    []ServiceRegistry
+	loadBalancers []LoadBalancer
 	// guard holds keys as the scheduler read them: the launch happens only
 	// if none has changed since (else errStale), so a decision taken on a
 	// stale service record starts nothing.
@@ -205,6 +209,7 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 				PlatformVersion:      platform,
 				EnableExecuteCommand: in.EnableExecuteCommand,
 				ServiceRegistries:    x.registries,
+				LoadBalancers:        x.loadBalancers,
 			}
 			if fargate && provider == "" {
 				rec.CapacityProviderName = "FARGATE"

@@ -27,6 +27,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/discovery"
+	"github.com/portolan/portolan/internal/ecs/loadbalancing"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/elbv2"
@@ -170,11 +171,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			return err
 		}
 	}
-	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, Logger: log.With("role", "ecs")})
-	// One Registrar is both the agent's ACTIVATING/DEACTIVATING hook and the
-	// scheduler's Cloud Map reconciler.
+	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "elbv2")})
+	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, LoadBalancing: s.ELBv2, Logger: log.With("role", "ecs")})
+	// Each registrar is both an agent ACTIVATING/DEACTIVATING hook and a
+	// scheduler reconciler: Cloud Map instances, load balancer targets.
 	registrar := discovery.New(discovery.Config{CloudMap: s.CloudMap, Tasks: s.ECS, Region: cfg.Region, Logger: log.With("role", "discovery")})
-	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: registrar, Logger: log.With("role", "scheduler")})
+	targets := loadbalancing.New(loadbalancing.Config{LoadBalancing: s.ELBv2, Tasks: s.ECS, Logger: log.With("role", "targets")})
+	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
 	fail := func(err error) (*Server, error) {
 		for _, ln := range append([]net.Listener{s.gwLn, s.apiLn}, s.boundLns...) {
@@ -204,7 +207,6 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.AccessLogStdout {
 		accessLogOut = os.Stdout
 	}
-	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "elbv2")})
 	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
@@ -236,7 +238,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return fail(err)
 	}
 	s.driver = driver
-	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: registrar, Logger: log.With("role", "agent")})
+	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
 		return fail(fmt.Errorf("api listener: %w", err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,7 +17,10 @@ import (
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/discovery"
+	"github.com/portolan/portolan/internal/ecs/loadbalancing"
 	"github.com/portolan/portolan/internal/ecs/runtime/process"
+	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -27,17 +31,37 @@ type Env struct {
 	CloudMap *cloudmap.Control
 	ECS      *ecs.Control
 	Logs     *logs.Control
-	Driver   *process.Driver
+	// ELBv2 is set only WithLoadBalancing.
+	ELBv2  *elbv2.Control
+	Driver *process.Driver
 	// URL is the AWS endpoint: http://localhost:PORT, as a user would
 	// configure it.
 	URL string
 	AWS aws.Config
 }
 
+type options struct {
+	loadBalancers netip.Prefix
+}
+
+// Option adjusts Start.
+type Option func(*options)
+
+// WithLoadBalancing also runs Elastic Load Balancing v2 with its data
+// plane, its load balancers' addresses taken from addresses (give each
+// test package a range of its own), and ECS's target registration.
+func WithLoadBalancing(addresses netip.Prefix) Option {
+	return func(o *options) { o.loadBalancers = addresses }
+}
+
 // Start runs ECS for the duration of the test and returns once the agent
 // has re-adopted what it found (nothing, in a fresh temp dir).
-func Start(t testing.TB) *Env {
+func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	dir := t.TempDir()
 	// Log events are bulk data nobody watches: keep them out of the
 	// history, as the server does.
@@ -47,22 +71,37 @@ func Start(t testing.TB) *Env {
 
 	e := &Env{Store: st}
 	e.CloudMap = cloudmap.New(cloudmap.Config{Region: region, AccountID: account, Store: st, Logger: log.With("role", "cloudmap")})
-	e.ECS = ecs.New(ecs.Config{Region: region, AccountID: account, Store: st, CloudMap: e.CloudMap, Logger: log.With("role", "ecs")})
+	ecsCfg := ecs.Config{Region: region, AccountID: account, Store: st, CloudMap: e.CloudMap, Logger: log.With("role", "ecs")}
+	if o.loadBalancers.IsValid() {
+		e.ELBv2 = elbv2.New(elbv2.Config{Region: region, AccountID: account, Store: st, Addresses: o.loadBalancers, Logger: log.With("role", "elbv2")})
+		ecsCfg.LoadBalancing = e.ELBv2
+	}
+	e.ECS = ecs.New(ecsCfg)
 	e.Logs = logs.New(logs.Config{Region: region, AccountID: account, Store: st, Logger: log.With("role", "logs")})
 	registrar := discovery.New(discovery.Config{CloudMap: e.CloudMap, Tasks: e.ECS, Region: region, Logger: log.With("role", "discovery")})
-	sched := ecs.NewScheduler(ecs.SchedulerConfig{Control: e.ECS, Discovery: registrar, Logger: log.With("role", "scheduler")})
+	var lifecycle agent.Lifecycle = registrar
+	var reconciler ecs.Discovery = registrar
+	if e.ELBv2 != nil {
+		targets := loadbalancing.New(loadbalancing.Config{LoadBalancing: e.ELBv2, Tasks: e.ECS, Logger: log.With("role", "targets")})
+		lifecycle = agent.Lifecycles{registrar, targets}
+		reconciler = ecs.Discoveries{registrar, targets}
+	}
+	sched := ecs.NewScheduler(ecs.SchedulerConfig{Control: e.ECS, Discovery: reconciler, Logger: log.With("role", "scheduler")})
 	var err error
 	e.Driver, err = process.New(process.Config{StateDir: filepath.Join(dir, "runtime", "process"), Owner: owner(), Logger: log.With("role", "agent")})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
-	ag := agent.New(agent.Config{Store: st, Driver: e.Driver, Logs: agent.CloudWatchLogs(e.Logs), Lifecycle: registrar, Logger: log.With("role", "agent")})
+	ag := agent.New(agent.Config{Store: st, Driver: e.Driver, Logs: agent.CloudWatchLogs(e.Logs), Lifecycle: lifecycle, Logger: log.With("role", "agent")})
 
 	mux := awsapi.NewMux(log.With("role", "api"))
 	e.CloudMap.Register(mux)
 	e.ECS.Register(mux)
 	e.Logs.Register(mux)
+	if e.ELBv2 != nil {
+		e.ELBv2.Register(mux)
+	}
 	srv := awstest.Serve(t, mux)
 	e.URL = srv.Endpoint
 	e.AWS = awstest.Config(e.URL, "test", "test")
@@ -71,6 +110,10 @@ func Start(t testing.TB) *Env {
 	srv.Go("logs", e.Logs.Run)
 	srv.Go("agent", ag.Run)
 	srv.Go("scheduler", sched.Run)
+	if e.ELBv2 != nil {
+		srv.Go("elbv2", e.ELBv2.Run)
+		srv.Go("load balancers", dataplane.New(dataplane.Config{Control: e.ELBv2, Logger: log.With("role", "load balancers")}).Run)
+	}
 	// Cleanups run last-in first-out: the task processes go after
 	// everything else stopped, as servertest removes them after its server.
 	t.Cleanup(func() {
@@ -86,6 +129,11 @@ func Start(t testing.TB) *Env {
 	defer readyCancel()
 	if _, err := e.CloudMap.View().Next(readyCtx, -1); err != nil {
 		t.Fatalf("cloud map not ready: %v", err)
+	}
+	if e.ELBv2 != nil {
+		if _, err := e.ELBv2.View().Next(readyCtx, -1); err != nil {
+			t.Fatalf("elbv2 not ready: %v", err)
+		}
 	}
 	select {
 	case <-ag.Ready():
