@@ -226,7 +226,7 @@ func TestNLBStack(t *testing.T) {
 	eventually(t, "the first target answering through the listener", func() bool { return greeting(addr+":8000") == "first" })
 
 	// In place: the health check interval and the listener's port.
-	st, events := s.deploy(t, "nlb", []byte(nlbTemplate), map[string]string{"TargetPort": strconv.Itoa(first), "ListenerPort": "8001", "Interval": "30"})
+	_, events := s.deploy(t, "nlb", []byte(nlbTemplate), map[string]string{"TargetPort": strconv.Itoa(first), "ListenerPort": "8001", "Interval": "30"})
 	for _, e := range events {
 		if strings.HasPrefix(e.ResourceStatus, "CREATE") && e.ResourceType != "AWS::CloudFormation::Stack" {
 			t.Fatalf("an in-place update created %s: %+v", e.LogicalResourceId, e)
