@@ -16,6 +16,7 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/ecs"
+	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/stack/template"
 	"github.com/portolan/portolan/internal/store"
@@ -30,6 +31,7 @@ type Config struct {
 	ECS       *ecs.Control
 	Logs      *logs.Control
 	APIGW     *apigw.Control
+	ELBv2     *elbv2.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -71,6 +73,16 @@ func New(cfg Config) *Deployer {
 			"AWS::ApiGatewayV2::Deployment":  gwDeployment{cfg.APIGW},
 			"AWS::ApiGatewayV2::VpcLink":     gwVpcLink{cfg.APIGW},
 			"AWS::ApiGatewayV2::Authorizer":  gwAuthorizer{cfg.APIGW},
+		} {
+			d.handlers[t] = h
+		}
+	}
+	if cfg.ELBv2 != nil {
+		for t, h := range map[string]Handler{
+			"AWS::ElasticLoadBalancingV2::LoadBalancer": elbLoadBalancer{cfg.ELBv2},
+			"AWS::ElasticLoadBalancingV2::TargetGroup":  elbTargetGroup{cfg.ELBv2},
+			"AWS::ElasticLoadBalancingV2::Listener":     elbListener{cfg.ELBv2},
+			"AWS::ElasticLoadBalancingV2::ListenerRule": elbListenerRule{cfg.ELBv2},
 		} {
 			d.handlers[t] = h
 		}

@@ -388,6 +388,10 @@ func (h ecsService) Update(ctx context.Context, r *Resource, old map[string]any)
 		return nil, ErrReplace
 	}
 	regs := in.ServiceRegistries
+	lbs := in.LoadBalancers
+	if lbs == nil && len(was.LoadBalancers) > 0 {
+		lbs = []ecs.LoadBalancer{} // an empty list detaches them; an absent one keeps them
+	}
 	out, err := h.c.UpdateService(ctx, &ecs.UpdateServiceInput{
 		Cluster:                       in.Cluster,
 		Service:                       r.PhysicalID,
@@ -398,6 +402,7 @@ func (h ecsService) Update(ctx context.Context, r *Resource, old map[string]any)
 		PlatformVersion:               in.PlatformVersion,
 		HealthCheckGracePeriodSeconds: in.HealthCheckGracePeriodSeconds,
 		ServiceRegistries:             &regs,
+		LoadBalancers:                 lbs,
 	})
 	if err != nil {
 		return nil, err
