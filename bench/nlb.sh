@@ -54,7 +54,8 @@ h_addr=127.0.0.1:$h_port
 run() { # name pid addr phase
   local before after out
   before=$(ticks "$2")
-  out=$(taskset -c 1 "$work/nlb" -mode load -addr "$3" -phase "$4" -c 16 -d "${secs}s")
+  # A run that does not end dumps its goroutines (SIGQUIT) and fails the script.
+  out=$(timeout -s QUIT $((secs + 30)) taskset -c 1 "$work/nlb" -mode load -addr "$3" -phase "$4" -c 16 -d "${secs}s")
   after=$(ticks "$2")
   echo "$out" | awk -v name="$1-$4" -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" '{
     for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

@@ -30,7 +30,8 @@ type Dataplane struct {
 	proxy  *proxy.Proxy
 	alb    *alb.ALB
 	health *health.Checker
-	ready  chan struct{}
+	// applied is the revision of the last snapshot served.
+	applied store.Feed[struct{}]
 }
 
 // New returns a data plane; Run serves.
@@ -38,7 +39,7 @@ func New(cfg Config) *Dataplane {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Dataplane{cfg: cfg, log: cfg.Logger, ready: make(chan struct{})}
+	d := &Dataplane{cfg: cfg, log: cfg.Logger}
 	d.proxy = proxy.New(proxy.Config{Logger: cfg.Logger})
 	d.alb = alb.New(alb.Config{Logger: cfg.Logger})
 	d.health = health.New(health.Config{Report: d.report, Logger: cfg.Logger})
@@ -47,12 +48,21 @@ func New(cfg Config) *Dataplane {
 
 // Ready blocks until the first snapshot is served.
 func (d *Dataplane) Ready(ctx context.Context) error {
-	select {
-	case <-d.ready:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	_, _, err := d.applied.Next(ctx, -1)
+	return err
+}
+
+// Sync waits until the data plane serves what the control plane's view
+// held when Sync was called: a caller that changes a load balancer and
+// then connects finds the change in force (tests; AWS gives no such
+// promise, its changes take seconds to propagate).
+func (d *Dataplane) Sync(ctx context.Context) error {
+	want := int64(-1)
+	if snap := d.cfg.Control.View().Snapshot(); snap != nil {
+		want = snap.Revision
 	}
+	_, _, err := d.applied.Await(ctx, func(_ struct{}, rev int64) bool { return rev >= want })
+	return err
 }
 
 // Run serves until ctx ends: listeners and health checks follow every
@@ -91,11 +101,7 @@ func (d *Dataplane) apply(snap *elbv2.Snapshot) {
 		d.log.Warn("application load balancer listeners", "err", err)
 	}
 	d.health.Update(Checks(snap))
-	select {
-	case <-d.ready:
-	default:
-		close(d.ready)
-	}
+	d.applied.Publish(struct{}{}, snap.Revision)
 }
 
 // report writes a health checker's verdict on a target back to the

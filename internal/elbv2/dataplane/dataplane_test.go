@@ -158,6 +158,9 @@ func TestNetworkLoadBalancer(t *testing.T) {
 	}
 	pa, pb := strconv.Itoa(int(a.port)), strconv.Itoa(int(b.port))
 	waitHealth(t, c, tg, map[string]types.TargetHealthStateEnum{pa: types.TargetHealthStateEnumHealthy, pb: types.TargetHealthStateEnumHealthy})
+	if err := e.Dataplane.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	desc, err := c.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)}})
 	if err != nil {
@@ -193,6 +196,9 @@ func TestNetworkLoadBalancer(t *testing.T) {
 	defer held.Close()
 	if _, err := c.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: aws.String(tg),
 		Targets: []types.TargetDescription{{Id: aws.String("127.0.0.1"), Port: aws.Int32(a.port)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Dataplane.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
 	out, err := c.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})

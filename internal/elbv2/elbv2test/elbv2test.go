@@ -30,7 +30,9 @@ type Env struct {
 	Endpoint string
 	AWS      aws.Config
 	Logger   *slog.Logger
-	stop     func()
+	// Dataplane serves the load balancers, with WithDataplane.
+	Dataplane *dataplane.Dataplane
+	stop      func()
 }
 
 type options struct {
@@ -76,7 +78,8 @@ func Start(t testing.TB, opts ...Option) *Env {
 	e.AWS = awstest.Config(e.Endpoint, "test", "test")
 	srv.Go("elbv2", e.Control.Run)
 	if o.dataplane {
-		srv.Go("load balancers", dataplane.New(dataplane.Config{Control: e.Control, Logger: log}).Run)
+		e.Dataplane = dataplane.New(dataplane.Config{Control: e.Control, Logger: log})
+		srv.Go("load balancers", e.Dataplane.Run)
 	}
 	var once sync.Once
 	e.stop = func() {
