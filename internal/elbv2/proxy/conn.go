@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -80,7 +81,7 @@ func (p *Proxy) handle(client *net.TCPConn, r *route) {
 
 // splice copies both ways. A side that ends its writing (EOF) gets its
 // peer's write side closed, so half-closed connections work; a side that
-// fails ends both. TCP to TCP, io.Copy lets the kernel splice.
+// fails ends both.
 func splice(client, upstream *net.TCPConn) {
 	done := make(chan struct{})
 	go func() {
@@ -91,8 +92,20 @@ func splice(client, upstream *net.TCPConn) {
 	<-done
 }
 
+// copyBuffers are the buffers copyHalf moves bytes through.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// copyHalf copies src to dst through a buffer in user space. io.Copy
+// between two TCP connections would let the kernel splice, for less CPU,
+// but under load (bench/nlb.sh) a spliced connection stalled for good with
+// both directions parked waiting for a write readiness that never came,
+// the peers' buffers empty: a lost edge-triggered wakeup. A copy that
+// costs more and never stalls is the right trade for a load balancer.
 func copyHalf(dst, src *net.TCPConn) {
-	if _, err := io.Copy(dst, src); err != nil {
+	buf := copyBuffers.Get().(*[]byte)
+	_, err := io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, *buf)
+	copyBuffers.Put(buf)
+	if err != nil {
 		_ = src.Close()
 		_ = dst.Close()
 		return

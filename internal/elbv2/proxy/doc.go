@@ -1,5 +1,5 @@
 // Package proxy is the Network Load Balancer data plane: it listens on
-// each TCP listener's address and splices every accepted connection to
+// each TCP listener's address and joins every accepted connection to
 // one target of the listener's target group, chosen by a flow hash over
 // the targets the load balancer may use.
 //
