@@ -27,10 +27,10 @@ import (
 )
 
 // Load balancers these tests serve take their addresses from
-// 127.0.130.0/24, a range no other package's tests use.
+// 127.0.170.0/24, a range no other package's tests use.
 var (
-	nlbAddresses     = netip.MustParsePrefix("127.0.130.0/25")
-	fixtureAddresses = netip.MustParsePrefix("127.0.130.128/25")
+	nlbAddresses     = netip.MustParsePrefix("127.0.170.0/25")
+	fixtureAddresses = netip.MustParsePrefix("127.0.170.128/25")
 )
 
 // elbStack is a deployer over the store of a running elbv2 control plane,
