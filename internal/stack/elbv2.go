@@ -62,17 +62,73 @@ func retag(ctx context.Context, c *elbv2.Control, arn string, want, had []elbv2.
 	return err
 }
 
+// decodeWithSettings fills in the create input and the settings
+// CloudFormation applies with calls of their own from the same properties.
+func decodeWithSettings(props map[string]any, in any) (elbSettings, error) {
+	var more elbSettings
+	if err := decodeProps(props, in); err != nil {
+		return more, err
+	}
+	return more, decodeProps(props, &more)
+}
+
+// created records a new resource with the stack before its settings are
+// applied, so that a failed setting rolls the resource back.
+func created(r *Resource, arn string, attrs map[string]any, apply ...func() error) (string, map[string]any, error) {
+	if err := r.Exists(arn, attrs); err != nil {
+		return "", nil, err
+	}
+	for _, f := range apply {
+		if err := f(); err != nil {
+			return "", nil, err
+		}
+	}
+	return arn, attrs, nil
+}
+
+// The setters below leave the resource alone when the template lists
+// nothing: CloudFormation makes no call for a property left out.
+
+func setLoadBalancerAttributes(ctx context.Context, c *elbv2.Control, arn string, a []elbv2.Attribute) error {
+	if len(a) == 0 {
+		return nil
+	}
+	_, err := c.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: arn, Attributes: a})
+	return err
+}
+
+func setTargetGroupAttributes(ctx context.Context, c *elbv2.Control, arn string, a []elbv2.Attribute) error {
+	if len(a) == 0 {
+		return nil
+	}
+	_, err := c.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: arn, Attributes: a})
+	return err
+}
+
+func setListenerAttributes(ctx context.Context, c *elbv2.Control, arn string, a []elbv2.Attribute) error {
+	if len(a) == 0 {
+		return nil
+	}
+	_, err := c.ModifyListenerAttributes(ctx, &elbv2.ModifyListenerAttributesInput{ListenerArn: arn, Attributes: a})
+	return err
+}
+
+func registerTargets(ctx context.Context, c *elbv2.Control, arn string, t []elbv2.TargetDescription) error {
+	if len(t) == 0 {
+		return nil
+	}
+	_, err := c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: arn, Targets: t})
+	return err
+}
+
 // ---- LoadBalancer ----
 
 type elbLoadBalancer struct{ c *elbv2.Control }
 
 func (h elbLoadBalancer) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in elbv2.CreateLoadBalancerInput
-	var more elbSettings
-	if err := decodeProps(r.Props, &in); err != nil {
-		return "", nil, err
-	}
-	if err := decodeProps(r.Props, &more); err != nil {
+	more, err := decodeWithSettings(r.Props, &in)
+	if err != nil {
 		return "", nil, err
 	}
 	if in.Name == "" {
@@ -83,16 +139,9 @@ func (h elbLoadBalancer) Create(ctx context.Context, r *Resource) (string, map[s
 		return "", nil, err
 	}
 	lb := out.LoadBalancers[0]
-	attrs := loadBalancerAttrs(lb)
-	if err := r.Exists(lb.LoadBalancerArn, attrs); err != nil {
-		return "", nil, err
-	}
-	if len(more.LoadBalancerAttributes) > 0 {
-		if _, err := h.c.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: lb.LoadBalancerArn, Attributes: more.LoadBalancerAttributes}); err != nil {
-			return "", nil, err
-		}
-	}
-	return lb.LoadBalancerArn, attrs, nil
+	return created(r, lb.LoadBalancerArn, loadBalancerAttrs(lb), func() error {
+		return setLoadBalancerAttributes(ctx, h.c, lb.LoadBalancerArn, more.LoadBalancerAttributes)
+	})
 }
 
 func loadBalancerAttrs(lb elbv2.LoadBalancer) map[string]any {
@@ -117,11 +166,8 @@ func loadBalancerAttrs(lb elbv2.LoadBalancer) map[string]any {
 // replaces it here.
 func (h elbLoadBalancer) Update(ctx context.Context, r *Resource, old map[string]any) (map[string]any, error) {
 	var in, was elbv2.CreateLoadBalancerInput
-	var more elbSettings
-	if err := decodeProps(r.Props, &in); err != nil {
-		return nil, err
-	}
-	if err := decodeProps(r.Props, &more); err != nil {
+	more, err := decodeWithSettings(r.Props, &in)
+	if err != nil {
 		return nil, err
 	}
 	decodeProps(old, &was)
@@ -130,10 +176,8 @@ func (h elbLoadBalancer) Update(ctx context.Context, r *Resource, old map[string
 		!slices.Equal(in.SecurityGroups, was.SecurityGroups) || !slices.EqualFunc(in.SubnetMappings, was.SubnetMappings, sameSubnetMapping) {
 		return nil, ErrReplace
 	}
-	if len(more.LoadBalancerAttributes) > 0 {
-		if _, err := h.c.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: r.PhysicalID, Attributes: more.LoadBalancerAttributes}); err != nil {
-			return nil, err
-		}
+	if err := setLoadBalancerAttributes(ctx, h.c, r.PhysicalID, more.LoadBalancerAttributes); err != nil {
+		return nil, err
 	}
 	return r.Attrs, retag(ctx, h.c, r.PhysicalID, in.Tags, was.Tags)
 }
@@ -154,11 +198,8 @@ type elbTargetGroup struct{ c *elbv2.Control }
 
 func (h elbTargetGroup) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in elbv2.CreateTargetGroupInput
-	var more elbSettings
-	if err := decodeProps(r.Props, &in); err != nil {
-		return "", nil, err
-	}
-	if err := decodeProps(r.Props, &more); err != nil {
+	more, err := decodeWithSettings(r.Props, &in)
+	if err != nil {
 		return "", nil, err
 	}
 	if in.Name == "" {
@@ -168,22 +209,10 @@ func (h elbTargetGroup) Create(ctx context.Context, r *Resource) (string, map[st
 	if err != nil {
 		return "", nil, err
 	}
-	tg := out.TargetGroups[0]
-	attrs := targetGroupAttrs(tg)
-	if err := r.Exists(tg.TargetGroupArn, attrs); err != nil {
-		return "", nil, err
-	}
-	if len(more.TargetGroupAttributes) > 0 {
-		if _, err := h.c.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: tg.TargetGroupArn, Attributes: more.TargetGroupAttributes}); err != nil {
-			return "", nil, err
-		}
-	}
-	if len(more.Targets) > 0 {
-		if _, err := h.c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tg.TargetGroupArn, Targets: more.Targets}); err != nil {
-			return "", nil, err
-		}
-	}
-	return tg.TargetGroupArn, attrs, nil
+	arn := out.TargetGroups[0].TargetGroupArn
+	return created(r, arn, targetGroupAttrs(out.TargetGroups[0]),
+		func() error { return setTargetGroupAttributes(ctx, h.c, arn, more.TargetGroupAttributes) },
+		func() error { return registerTargets(ctx, h.c, arn, more.Targets) })
 }
 
 func targetGroupAttrs(tg elbv2.TargetGroup) map[string]any {
@@ -204,11 +233,9 @@ func targetGroupAttrs(tg elbv2.TargetGroup) map[string]any {
 // check, attributes, targets and tags change in place.
 func (h elbTargetGroup) Update(ctx context.Context, r *Resource, old map[string]any) (map[string]any, error) {
 	var in, was elbv2.CreateTargetGroupInput
-	var more, had elbSettings
-	if err := decodeProps(r.Props, &in); err != nil {
-		return nil, err
-	}
-	if err := decodeProps(r.Props, &more); err != nil {
+	var had elbSettings
+	more, err := decodeWithSettings(r.Props, &in)
+	if err != nil {
 		return nil, err
 	}
 	decodeProps(old, &was)
@@ -232,10 +259,8 @@ func (h elbTargetGroup) Update(ctx context.Context, r *Resource, old map[string]
 	}); err != nil {
 		return nil, err
 	}
-	if len(more.TargetGroupAttributes) > 0 {
-		if _, err := h.c.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: arn, Attributes: more.TargetGroupAttributes}); err != nil {
-			return nil, err
-		}
+	if err := setTargetGroupAttributes(ctx, h.c, arn, more.TargetGroupAttributes); err != nil {
+		return nil, err
 	}
 	if err := h.retarget(ctx, arn, more.Targets, had.Targets); err != nil {
 		return nil, err
@@ -273,12 +298,7 @@ func (h elbTargetGroup) retarget(ctx context.Context, arn string, want, had []el
 			return err
 		}
 	}
-	if added := missing(want, had); len(added) > 0 {
-		if _, err := h.c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: arn, Targets: added}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return registerTargets(ctx, h.c, arn, missing(want, had))
 }
 
 func (h elbTargetGroup) Delete(ctx context.Context, r *Resource) error {
@@ -292,11 +312,8 @@ type elbListener struct{ c *elbv2.Control }
 
 func (h elbListener) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
 	var in elbv2.CreateListenerInput
-	var more elbSettings
-	if err := decodeProps(r.Props, &in); err != nil {
-		return "", nil, err
-	}
-	if err := decodeProps(r.Props, &more); err != nil {
+	more, err := decodeWithSettings(r.Props, &in)
+	if err != nil {
 		return "", nil, err
 	}
 	out, err := h.c.CreateListener(ctx, &in)
@@ -304,27 +321,17 @@ func (h elbListener) Create(ctx context.Context, r *Resource) (string, map[strin
 		return "", nil, err
 	}
 	arn := out.Listeners[0].ListenerArn
-	attrs := map[string]any{"ListenerArn": arn}
-	if err := r.Exists(arn, attrs); err != nil {
-		return "", nil, err
-	}
-	if len(more.ListenerAttributes) > 0 {
-		if _, err := h.c.ModifyListenerAttributes(ctx, &elbv2.ModifyListenerAttributesInput{ListenerArn: arn, Attributes: more.ListenerAttributes}); err != nil {
-			return "", nil, err
-		}
-	}
-	return arn, attrs, nil
+	return created(r, arn, map[string]any{"ListenerArn": arn}, func() error {
+		return setListenerAttributes(ctx, h.c, arn, more.ListenerAttributes)
+	})
 }
 
 // Update: a new LoadBalancerArn is a new listener; everything else
 // changes in place (ModifyListener), as in CloudFormation.
 func (h elbListener) Update(ctx context.Context, r *Resource, old map[string]any) (map[string]any, error) {
 	var in elbv2.CreateListenerInput
-	var more elbSettings
-	if err := decodeProps(r.Props, &in); err != nil {
-		return nil, err
-	}
-	if err := decodeProps(r.Props, &more); err != nil {
+	more, err := decodeWithSettings(r.Props, &in)
+	if err != nil {
 		return nil, err
 	}
 	if in.LoadBalancerArn != str(old, "LoadBalancerArn") {
@@ -345,10 +352,8 @@ func (h elbListener) Update(ctx context.Context, r *Resource, old map[string]any
 	}); err != nil {
 		return nil, err
 	}
-	if len(more.ListenerAttributes) > 0 {
-		if _, err := h.c.ModifyListenerAttributes(ctx, &elbv2.ModifyListenerAttributesInput{ListenerArn: r.PhysicalID, Attributes: more.ListenerAttributes}); err != nil {
-			return nil, err
-		}
+	if err := setListenerAttributes(ctx, h.c, r.PhysicalID, more.ListenerAttributes); err != nil {
+		return nil, err
 	}
 	return r.Attrs, nil
 }

@@ -26,9 +26,7 @@ type CloudMap interface {
 }
 
 // Tasks reads one task afresh; *ecs.Control implements it.
-type Tasks interface {
-	Task(ctx context.Context, cluster, id string) (*ecs.Task, error)
-}
+type Tasks = ecs.TaskReader
 
 // Config is what a Registrar needs.
 type Config struct {
@@ -102,7 +100,7 @@ func (r *Registrar) Deactivate(ctx context.Context, rec *ecs.TaskRecord, st *ecs
 	for _, reg := range rec.ServiceRegistries {
 		errs = append(errs, r.deregister(ctx, reg.RegistryArn, rec.TaskID))
 	}
-	if r.cfg.Drain > 0 && serving(rec, st) {
+	if r.cfg.Drain > 0 && ecs.NeedsDrain(rec, st) {
 		t := time.NewTimer(r.cfg.Drain)
 		select {
 		case <-t.C:
@@ -111,25 +109,6 @@ func (r *Registrar) Deactivate(ctx context.Context, rec *ecs.TaskRecord, st *ecs
 		t.Stop()
 	}
 	return errors.Join(errs...)
-}
-
-// serving says whether the task ran and an essential container still does:
-// only then is there anyone to drain.
-func serving(rec *ecs.TaskRecord, st *ecs.TaskStatus) bool {
-	if st == nil || st.StartedAt == nil {
-		return false
-	}
-	for _, cs := range st.Containers {
-		if cs.LastStatus != ecs.StatusRunning {
-			continue
-		}
-		for _, cd := range rec.Definition.ContainerDefinitions {
-			if cd.Name == cs.Name && cd.IsEssential() {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func (r *Registrar) register(ctx context.Context, rec *ecs.TaskRecord, st *ecs.TaskStatus, reg ecs.ServiceRegistry) error {
@@ -224,7 +203,7 @@ func (r *Registrar) Reconcile(ctx context.Context, tasks []ecs.TaskState) error 
 	now := time.Now()
 	for i := range tasks {
 		t := &tasks[i]
-		if len(t.Record.ServiceRegistries) == 0 || !serves(t) {
+		if len(t.Record.ServiceRegistries) == 0 || !t.Serves() {
 			continue
 		}
 		for _, reg := range t.Record.ServiceRegistries {
@@ -269,9 +248,9 @@ func (r *Registrar) owned(ctx context.Context, byKey map[string]*ecs.TaskState, 
 		} else if err != nil {
 			return true
 		}
-		return task.DesiredStatus == ecs.StatusRunning && !past(task.LastStatus)
+		return task.DesiredStatus == ecs.StatusRunning && !ecs.PastServing(task.LastStatus)
 	}
-	if finished(t) {
+	if t.Finished() {
 		return false
 	}
 	for _, reg := range t.Record.ServiceRegistries {
@@ -280,29 +259,6 @@ func (r *Registrar) owned(ctx context.Context, byKey map[string]*ecs.TaskState, 
 		}
 	}
 	return false
-}
-
-// past says whether a task's lifecycle has gone beyond serving. Once
-// there it never comes back, so a stale reading of it is still true.
-func past(lastStatus string) bool {
-	switch lastStatus {
-	case ecs.StatusDeactivating, ecs.StatusStopping, ecs.StatusDeprovisioning, ecs.StatusStopped:
-		return true
-	}
-	return false
-}
-
-func finished(t *ecs.TaskState) bool {
-	if t.Record.DesiredStatus == ecs.StatusStopped {
-		return true
-	}
-	return t.Status != nil && (t.Status.StopCode != "" || past(t.Status.LastStatus))
-}
-
-// serves: RUNNING, wanted, and not stopping on its own.
-func serves(t *ecs.TaskState) bool {
-	return t.Record.DesiredStatus == ecs.StatusRunning && t.Status != nil && t.Status.StopCode == "" &&
-		t.Status.LastStatus == ecs.StatusRunning && t.Status.StartedAt != nil
 }
 
 // healthOf is the custom health a serving task should have.
@@ -322,13 +278,7 @@ func (r *Registrar) repair(ctx context.Context, t *ecs.TaskState, reg ecs.Servic
 		return nil
 	}
 	stillServing := func() (bool, error) {
-		task, err := r.cfg.Tasks.Task(ctx, t.Record.Cluster, t.Record.TaskID)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		} else if err != nil {
-			return false, err
-		}
-		return task.DesiredStatus == ecs.StatusRunning && task.LastStatus == ecs.StatusRunning, nil
+		return ecs.StillServing(ctx, r.cfg.Tasks, t.Record.Cluster, t.Record.TaskID)
 	}
 	if ok, err := stillServing(); !ok || err != nil {
 		return err

@@ -11,13 +11,10 @@ import (
 
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
-	"github.com/portolan/portolan/internal/store"
 )
 
 // Tasks reads one task afresh; *ecs.Control implements it.
-type Tasks interface {
-	Task(ctx context.Context, cluster, id string) (*ecs.Task, error)
-}
+type Tasks = ecs.TaskReader
 
 // Config is what a Registrar needs.
 type Config struct {
@@ -90,7 +87,7 @@ func (r *Registrar) Deactivate(ctx context.Context, rec *ecs.TaskRecord, st *ecs
 	for _, lb := range rec.LoadBalancers {
 		errs = append(errs, r.deregister(ctx, lb.TargetGroupArn, ecs.TargetOf(st.Address, lb)))
 	}
-	if serving(rec, st) {
+	if ecs.NeedsDrain(rec, st) {
 		errs = append(errs, r.awaitDrained(ctx, rec.LoadBalancers, st.Address))
 	}
 	return errors.Join(errs...)
@@ -139,25 +136,6 @@ func (r *Registrar) draining(ctx context.Context, lbs []ecs.LoadBalancer, addres
 		}
 	}
 	return false, nil
-}
-
-// serving says whether the task ran and an essential container still does:
-// only then is there a connection to drain.
-func serving(rec *ecs.TaskRecord, st *ecs.TaskStatus) bool {
-	if st.StartedAt == nil {
-		return false
-	}
-	for _, cs := range st.Containers {
-		if cs.LastStatus != ecs.StatusRunning {
-			continue
-		}
-		for _, cd := range rec.Definition.ContainerDefinitions {
-			if cd.Name == cs.Name && cd.IsEssential() {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // targetKey names a target by address and port.
@@ -209,7 +187,7 @@ func (r *Registrar) Reconcile(ctx context.Context, tasks []ecs.TaskState) error 
 		}
 		for k, ts := range byTarget {
 			for _, t := range ts {
-				if !present[k] && serves(t) && now.Sub(t.Status.StartedAt.Time()) >= r.cfg.RepairAfter {
+				if !present[k] && t.Serves() && now.Sub(t.Status.StartedAt.Time()) >= r.cfg.RepairAfter {
 					errs = append(errs, r.repair(ctx, t, tg))
 				}
 			}
@@ -223,34 +201,11 @@ func (r *Registrar) Reconcile(ctx context.Context, tasks []ecs.TaskState) error 
 // finished is enough to keep the target.
 func anyUnfinished(ts []*ecs.TaskState) bool {
 	for _, t := range ts {
-		if !finished(t) {
+		if !t.Finished() {
 			return true
 		}
 	}
 	return false
-}
-
-// past says whether a task's lifecycle has gone beyond serving; once there
-// it never comes back.
-func past(lastStatus string) bool {
-	switch lastStatus {
-	case ecs.StatusDeactivating, ecs.StatusStopping, ecs.StatusDeprovisioning, ecs.StatusStopped:
-		return true
-	}
-	return false
-}
-
-func finished(t *ecs.TaskState) bool {
-	if t.Record.DesiredStatus == ecs.StatusStopped {
-		return true
-	}
-	return t.Status != nil && (t.Status.StopCode != "" || past(t.Status.LastStatus))
-}
-
-// serves: RUNNING, wanted, and not stopping on its own.
-func serves(t *ecs.TaskState) bool {
-	return t.Record.DesiredStatus == ecs.StatusRunning && t.Status != nil && t.Status.StopCode == "" &&
-		t.Status.LastStatus == ecs.StatusRunning && t.Status.StartedAt != nil
 }
 
 // repair registers a serving task whose target is missing or draining
@@ -262,13 +217,7 @@ func (r *Registrar) repair(ctx context.Context, t *ecs.TaskState, tg string) err
 		return nil
 	}
 	stillServing := func() (bool, error) {
-		task, err := r.cfg.Tasks.Task(ctx, t.Record.Cluster, t.Record.TaskID)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		} else if err != nil {
-			return false, err
-		}
-		return task.DesiredStatus == ecs.StatusRunning && task.LastStatus == ecs.StatusRunning, nil
+		return ecs.StillServing(ctx, r.cfg.Tasks, t.Record.Cluster, t.Record.TaskID)
 	}
 	if ok, err := stillServing(); !ok || err != nil {
 		return err
