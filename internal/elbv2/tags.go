@@ -198,19 +198,12 @@ func (c *Control) AddTags(ctx context.Context, in *AddTagsInput) (*AddTagsOutput
 	if err := checkTagList(in.Tags); err != nil {
 		return nil, err
 	}
-	err := c.commit(ctx, func() (store.Txn, error) {
-		t := c.newTagged()
-		for _, arn := range in.ResourceArns {
-			tags, err := t.tagsOf(ctx, arn)
-			if err != nil {
-				return store.Txn{}, err
-			}
-			*tags = awsapi.MergeTags(*tags, slices.Clone(in.Tags), tagKey)
-			if len(*tags) > awsapi.MaxTags {
-				return store.Txn{}, ErrTooManyTags.Newf("The quota for the number of tags that can be assigned to resource '%s' has been reached (%d)", arn, awsapi.MaxTags)
-			}
+	err := c.editTags(ctx, in.ResourceArns, func(arn string, tags *[]Tag) error {
+		*tags = awsapi.MergeTags(*tags, slices.Clone(in.Tags), tagKey)
+		if len(*tags) > awsapi.MaxTags {
+			return ErrTooManyTags.Newf("The quota for the number of tags that can be assigned to resource '%s' has been reached (%d)", arn, awsapi.MaxTags)
 		}
-		return t.txn(), nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -226,21 +219,32 @@ func (c *Control) RemoveTags(ctx context.Context, in *RemoveTagsInput) (*RemoveT
 	if len(in.TagKeys) == 0 {
 		return nil, validation("At least one tag key must be specified")
 	}
-	err := c.commit(ctx, func() (store.Txn, error) {
-		t := c.newTagged()
-		for _, arn := range in.ResourceArns {
-			tags, err := t.tagsOf(ctx, arn)
-			if err != nil {
-				return store.Txn{}, err
-			}
-			*tags = awsapi.RemoveTags(*tags, in.TagKeys, tagKey)
-		}
-		return t.txn(), nil
+	err := c.editTags(ctx, in.ResourceArns, func(_ string, tags *[]Tag) error {
+		*tags = awsapi.RemoveTags(*tags, in.TagKeys, tagKey)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &RemoveTagsOutput{}, nil
+}
+
+// editTags applies edit to each resource's tags and commits them all in
+// one transaction, so a failure on any resource changes none.
+func (c *Control) editTags(ctx context.Context, arns []string, edit func(arn string, tags *[]Tag) error) error {
+	return c.commit(ctx, func() (store.Txn, error) {
+		t := c.newTagged()
+		for _, arn := range arns {
+			tags, err := t.tagsOf(ctx, arn)
+			if err != nil {
+				return store.Txn{}, err
+			}
+			if err := edit(arn, tags); err != nil {
+				return store.Txn{}, err
+			}
+		}
+		return t.txn(), nil
+	})
 }
 
 // DescribeTags answers each resource's tags, in the order asked.

@@ -95,15 +95,7 @@ func (t *registeredTarget) name() string { return targetName(t.Id, derefOr(t.Por
 // RegisterTargets adds targets to a group; one already registered stays as
 // it is, and one draining is registered again.
 func (c *Control) RegisterTargets(ctx context.Context, in *RegisterTargetsInput) (*RegisterTargetsOutput, error) {
-	err := c.commit(ctx, func() (store.Txn, error) {
-		r, kv, err := c.targetGroupByARN(ctx, in.TargetGroupArn)
-		if err != nil {
-			return store.Txn{}, err
-		}
-		targets, err := resolveTargets(&r.TargetGroup, in.Targets)
-		if err != nil {
-			return store.Txn{}, err
-		}
+	err := c.editTargets(ctx, in.TargetGroupArn, in.Targets, func(r *targetGroupRecord, kv store.KV, targets []TargetDescription) (store.Txn, error) {
 		id, _ := parseTargetGroupARN(r.TargetGroupArn)
 		now := time.Now().UTC()
 		txn := store.Txn{If: []store.Cmp{store.Unchanged(kv)}}
@@ -135,15 +127,7 @@ func (c *Control) RegisterTargets(ctx context.Context, in *RegisterTargetsInput)
 // group's deregistration delay, then go. A target that is not registered
 // is InvalidTarget, as AWS answers.
 func (c *Control) DeregisterTargets(ctx context.Context, in *DeregisterTargetsInput) (*DeregisterTargetsOutput, error) {
-	err := c.commit(ctx, func() (store.Txn, error) {
-		r, kv, err := c.targetGroupByARN(ctx, in.TargetGroupArn)
-		if err != nil {
-			return store.Txn{}, err
-		}
-		targets, err := resolveTargets(&r.TargetGroup, in.Targets)
-		if err != nil {
-			return store.Txn{}, err
-		}
+	err := c.editTargets(ctx, in.TargetGroupArn, in.Targets, func(r *targetGroupRecord, kv store.KV, targets []TargetDescription) (store.Txn, error) {
 		now := time.Now().UTC()
 		for _, t := range targets {
 			name := targetName(t.Id, derefOr(t.Port, 0))
@@ -164,6 +148,22 @@ func (c *Control) DeregisterTargets(ctx context.Context, in *DeregisterTargetsIn
 		return nil, err
 	}
 	return &DeregisterTargetsOutput{}, nil
+}
+
+// editTargets builds a transaction over one target group and the targets
+// named, resolved against the group; it retries as commit does.
+func (c *Control) editTargets(ctx context.Context, arn string, in []TargetDescription, build func(r *targetGroupRecord, kv store.KV, targets []TargetDescription) (store.Txn, error)) error {
+	return c.commit(ctx, func() (store.Txn, error) {
+		r, kv, err := c.targetGroupByARN(ctx, arn)
+		if err != nil {
+			return store.Txn{}, err
+		}
+		targets, err := resolveTargets(&r.TargetGroup, in)
+		if err != nil {
+			return store.Txn{}, err
+		}
+		return build(r, kv, targets)
+	})
 }
 
 // deregistrationDelay is the group's deregistration_delay.timeout_seconds.

@@ -3,8 +3,8 @@
 // helpers): an aws-sdk-go-v2 configuration that reaches a Portolan endpoint
 // on loopback, the AWS endpoint itself (an awsapi.Mux served by httptest,
 // with the goroutines of the roles behind it), the bolt store they share,
-// the test logger, and the assertion on an AWS error code as the SDK
-// decoded it.
+// the test logger, the assertion on an AWS error code as the SDK
+// decoded it, and a loopback TCP target for data-plane tests.
 //
 // A harness wires its own service's parts between these pieces; what it
 // must not do is copy them, so that a client-side workaround (the "data-"

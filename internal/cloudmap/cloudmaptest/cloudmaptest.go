@@ -3,9 +3,7 @@ package cloudmaptest
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
@@ -92,19 +90,8 @@ func Start(t testing.TB, opts ...Option) *Env {
 		// that sees one has found a bug.
 		srv.GoStrict("dns server", e.DNS.Run)
 	}
-	var once sync.Once
-	e.stop = func() {
-		once.Do(func() {
-			srv.Stop()
-			st.Close()
-		})
-	}
-	t.Cleanup(e.stop)
-	readyCtx, readyCancel := context.WithTimeout(srv.Context(), 15*time.Second)
-	defer readyCancel()
-	if _, err := e.CloudMap.View().Next(readyCtx, -1); err != nil {
-		t.Fatalf("cloudmap view not ready: %v", err)
-	}
+	e.stop = srv.StopOnce(st)
+	awstest.WaitReady(t, srv, "cloudmap view", e.CloudMap.View())
 	return e
 }
 

@@ -1,12 +1,9 @@
 package elbv2test
 
 import (
-	"context"
 	"log/slog"
 	"net/netip"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -81,19 +78,8 @@ func Start(t testing.TB, opts ...Option) *Env {
 		e.Dataplane = dataplane.New(dataplane.Config{Control: e.Control, Logger: log})
 		srv.Go("load balancers", e.Dataplane.Run)
 	}
-	var once sync.Once
-	e.stop = func() {
-		once.Do(func() {
-			srv.Stop()
-			st.Close()
-		})
-	}
-	t.Cleanup(e.stop)
-	ctx, cancel := context.WithTimeout(srv.Context(), 15*time.Second)
-	defer cancel()
-	if _, err := e.Control.View().Next(ctx, -1); err != nil {
-		t.Fatalf("elbv2 view not ready: %v", err)
-	}
+	e.stop = srv.StopOnce(st)
+	awstest.WaitReady(t, srv, "elbv2 view", e.Control.View())
 	return e
 }
 

@@ -6,29 +6,14 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 )
 
 // sink is a target that reads and discards everything, then says how
 // much it read by closing.
 func startSink(b *testing.B) netip.AddrPort {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String())
+	return awstest.ServeTCP(b, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
 }
 
 // BenchmarkThroughput is bytes through one connection: direct to the
