@@ -255,55 +255,7 @@ func TestServiceBehindNetworkLoadBalancer(t *testing.T) {
 		t.Logf("rolling deployment: connections answered by %v", l.ok)
 	})
 
-	t.Run("kill -9 of a task", func(t *testing.T) {
-		tasks := f.serviceTasks("web")
-		victim := tasks[0]
-		victimTarget := net.JoinHostPort(address(victim), "8080")
-		_, pid, err := hello(victimTarget)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := startLoad(f.addr, 5000, 120*time.Second)
-		time.Sleep(500 * time.Millisecond)
-		killed := time.Now()
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		var gone time.Time
-		eventually(t, 15*time.Second, "the killed task's target leaving rotation", func() bool {
-			st, ok := f.targets()[victimTarget]
-			if !ok || st == elbtypes.TargetHealthStateEnumDraining {
-				gone = time.Now()
-				return true
-			}
-			return false
-		})
-		f.waitCompleted(90*time.Second, "web")
-		eventually(t, 60*time.Second, "the replacement's target healthy", func() bool {
-			got := f.targets()
-			if len(got) != 2 {
-				return false
-			}
-			for k, st := range got {
-				if k == victimTarget || st != elbtypes.TargetHealthStateEnumHealthy {
-					return false
-				}
-			}
-			return true
-		})
-		l.finish()
-		// New connections can meet the dead target only until the agent
-		// has seen the process exit and deregistered it.
-		for _, at := range l.failures {
-			if at.After(gone.Add(time.Second)) {
-				t.Fatalf("a connection failed %v after the killed task's target left rotation: %v", at.Sub(gone), l.errs)
-			}
-		}
-		t.Logf("kill -9: %d connections failed within %v of the kill (target out of rotation after %v); answered by %v",
-			len(l.failures), gone.Sub(killed)+time.Second, gone.Sub(killed), l.ok)
-		stopped := f.waitFor("stopped", []string{aws.ToString(victim.TaskArn)}, func(task types.Task) bool { return *task.LastStatus == "STOPPED" })
-		t.Logf("the killed task stopped: %s", aws.ToString(stopped[0].StoppedReason))
-	})
+	t.Run("kill -9 of a task", func(t *testing.T) { killTaskUnderLoad(t, f) })
 
 	t.Run("scale in", func(t *testing.T) {
 		if _, err := f.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("dev"), Service: aws.String("web"), DesiredCount: aws.Int32(1)}); err != nil {
@@ -330,6 +282,59 @@ func TestServiceBehindNetworkLoadBalancer(t *testing.T) {
 		})
 		f.waitStable(30*time.Second, "web")
 	})
+}
+
+// killTaskUnderLoad kill -9s one task's process while connections flow
+// through the NLB: only connections that met the dead target before it
+// left rotation may fail, and the task and its target are replaced.
+func killTaskUnderLoad(t *testing.T, f *lbFixture) {
+	tasks := f.serviceTasks("web")
+	victim := tasks[0]
+	victimTarget := net.JoinHostPort(address(victim), "8080")
+	_, pid, err := hello(victimTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLoad(f.addr, 5000, 120*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	killed := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var gone time.Time
+	eventually(t, 15*time.Second, "the killed task's target leaving rotation", func() bool {
+		st, ok := f.targets()[victimTarget]
+		if !ok || st == elbtypes.TargetHealthStateEnumDraining {
+			gone = time.Now()
+			return true
+		}
+		return false
+	})
+	f.waitCompleted(90*time.Second, "web")
+	eventually(t, 60*time.Second, "the replacement's target healthy", func() bool {
+		got := f.targets()
+		if len(got) != 2 {
+			return false
+		}
+		for k, st := range got {
+			if k == victimTarget || st != elbtypes.TargetHealthStateEnumHealthy {
+				return false
+			}
+		}
+		return true
+	})
+	l.finish()
+	// New connections can meet the dead target only until the agent
+	// has seen the process exit and deregistered it.
+	for _, at := range l.failures {
+		if at.After(gone.Add(time.Second)) {
+			t.Fatalf("a connection failed %v after the killed task's target left rotation: %v", at.Sub(gone), l.errs)
+		}
+	}
+	t.Logf("kill -9: %d connections failed within %v of the kill (target out of rotation after %v); answered by %v",
+		len(l.failures), gone.Sub(killed)+time.Second, gone.Sub(killed), l.ok)
+	stopped := f.waitFor("stopped", []string{aws.ToString(victim.TaskArn)}, func(task types.Task) bool { return *task.LastStatus == "STOPPED" })
+	t.Logf("the killed task stopped: %s", aws.ToString(stopped[0].StoppedReason))
 }
 
 func sameTargets(a, b map[string]elbtypes.TargetHealthStateEnum) bool {
