@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+	"github.com/portolan/portolan/internal/apigw/apigwtest"
+	"github.com/portolan/portolan/internal/apigw/gateway"
 )
 
 // nullWriter is a ResponseWriter that keeps nothing, so the benchmarks
@@ -65,7 +67,9 @@ func rawBackend(b *testing.B) int {
 }
 
 func benchFixture(b *testing.B) (*fixture, int) {
-	f := newFixture(b)
+	// The loop runs faster than the account-level limit (10,000 requests/s):
+	// lift it, as --account-rate-limit -1 does for load tests.
+	f := fixtureFor(b, apigwtest.Start(b, func(c *gateway.Config) { c.AccountThrottle = gateway.Throttle{Rate: -1} }))
 	port := rawBackend(b)
 	svc, arn := f.service("a", false)
 	f.register(svc, "a1", port)
