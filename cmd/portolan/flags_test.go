@@ -3,12 +3,14 @@ package main
 import (
 	"flag"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/server"
 )
 
@@ -170,6 +172,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{name: "bad value in file", file: "health-check-interval: soon\n", want: []string{"config $CONFIG:", `"soon"`, "health-check-interval"}},
 		{name: "a list in file", file: "bind-api: [a=127.0.0.1:9000]\n", want: []string{"config $CONFIG:", "bind-api", "comma-separated"}},
 		{name: "bad value in environment", env: map[string]string{"PORTOLAN_INSECURE": "maybe"}, want: []string{`"maybe"`, "PORTOLAN_INSECURE"}},
+		{name: "load balancer range not a range", args: []string{"--lb-addresses", "127.0.100.1"}, want: []string{"lb-addresses", "IPv4 range"}},
+		{name: "load balancer range IPv6", env: map[string]string{"PORTOLAN_LB_ADDRESSES": "fd00::/64"}, want: []string{"PORTOLAN_LB_ADDRESSES", "IPv4 range"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,5 +192,16 @@ func TestParseFlagsErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadBalancerAddressesFlag(t *testing.T) {
+	cfg, err := parseServerFlags(t, nil, nil)
+	if err != nil || cfg.LoadBalancerAddresses != elbv2.DefaultAddresses {
+		t.Fatalf("default %v, %v; want %v", cfg.LoadBalancerAddresses, err, elbv2.DefaultAddresses)
+	}
+	cfg, err = parseServerFlags(t, []string{"--lb-addresses", "127.0.200.7/24"}, nil)
+	if want := netip.MustParsePrefix("127.0.200.0/24"); err != nil || cfg.LoadBalancerAddresses != want {
+		t.Fatalf("--lb-addresses gave %v, %v; want %v", cfg.LoadBalancerAddresses, err, want)
 	}
 }

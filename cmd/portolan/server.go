@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/gateway"
+	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/server"
 )
 
@@ -29,6 +31,15 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 	fs.DurationVar(&cfg.HealthCheckInterval, "health-check-interval", 10*time.Second, "how often HealthCheckConfig probes run")
 	fs.Float64Var(&cfg.AccountThrottle.Rate, "account-rate-limit", gateway.DefaultAccountRate, "gateway requests per second for the whole account, as AWS's account-level throttling (-1: no limit)")
 	fs.IntVar(&cfg.AccountThrottle.Burst, "account-burst-limit", gateway.DefaultAccountBurst, "burst of the account-level throttling")
+	cfg.LoadBalancerAddresses = elbv2.DefaultAddresses
+	fs.Func("lb-addresses", "the range load balancers get their own addresses from (default "+elbv2.DefaultAddresses.String()+")", func(v string) error {
+		p, err := netip.ParsePrefix(v)
+		if err != nil || !p.Addr().Is4() {
+			return fmt.Errorf("want an IPv4 range such as %s", elbv2.DefaultAddresses)
+		}
+		cfg.LoadBalancerAddresses = p.Masked()
+		return nil
+	})
 	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
 	fs.Var((*boundAPIs)(&cfg.BoundAPIs), "bind-api", "serve one HTTP API on an address of its own, whatever the Host: API=ADDR, API an id or name; repeatable, or comma-separated")
 	return fs.String("log-level", "info", "debug, info, warn or error")

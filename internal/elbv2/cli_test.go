@@ -6,44 +6,20 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/elbv2/elbv2test"
 )
 
-const awsCLI = "/usr/bin/aws"
-
 func runAWS(ctx context.Context, t *testing.T, endpoint string, args ...string) []byte {
 	t.Helper()
-	home := t.TempDir()
-	cmd := exec.CommandContext(ctx, awsCLI, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1", "--output", "json"}, args...)...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "HOME=") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "HOME="+home, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
-		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
+	return awstest.CLI(ctx, t, endpoint, args...)
 }
 
 func TestAWSCLI(t *testing.T) {
-	if _, err := os.Stat(awsCLI); err != nil {
-		// .ci/run installs it: in CI a missing CLI is a failure.
-		if os.Getenv("CI") != "" {
-			t.Fatal("AWS CLI not installed at " + awsCLI)
-		}
-		t.Skip("AWS CLI not installed at " + awsCLI)
-	}
+	awstest.NeedCLI(t)
 	e := elbv2test.Start(t)
 	ctx := ctxT(t)
 	var lbs struct {

@@ -58,6 +58,9 @@ type Config struct {
 	// AccountThrottle is the gateway's account-level limit (AWS's 10,000
 	// requests/s, burst 5,000, when zero; a negative Rate turns it off).
 	AccountThrottle gateway.Throttle
+	// LoadBalancerAddresses is the range load balancers get their addresses
+	// from (elbv2.DefaultAddresses when zero).
+	LoadBalancerAddresses netip.Prefix
 	// AccessLogStdout also prints the access log lines of stages that
 	// configure access logging to stdout (they always go to their log group).
 	AccessLogStdout bool
@@ -171,7 +174,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			return err
 		}
 	}
-	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "elbv2")})
+	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Addresses: cfg.LoadBalancerAddresses, Logger: log.With("role", "elbv2")})
 	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, LoadBalancing: s.ELBv2, Logger: log.With("role", "ecs")})
 	// Each registrar is both an agent ACTIVATING/DEACTIVATING hook and a
 	// scheduler reconciler: Cloud Map instances, load balancer targets.
