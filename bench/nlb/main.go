@@ -134,8 +134,9 @@ func configure(ctx context.Context, c *elbv2.Control, target netip.AddrPort, por
 		return "", err
 	}
 	tg, err := c.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: "bench", Protocol: ptr(elbv2.ProtocolTCP),
-		Port: ptr(int32(target.Port())), TargetType: ptr(elbv2.TargetTypeIP), HealthCheckIntervalSeconds: ptr(int32(5)),
-		HealthCheckTimeoutSeconds: ptr(int32(2)), HealthyThresholdCount: ptr(int32(2))})
+		Port: ptr(int32(target.Port())), TargetType: ptr(elbv2.TargetTypeIP),
+		HealthCheckSettings: elbv2.HealthCheckSettings{HealthCheckIntervalSeconds: ptr(int32(5)),
+			HealthCheckTimeoutSeconds: ptr(int32(2)), HealthyThresholdCount: ptr(int32(2))}})
 	if err != nil {
 		return "", err
 	}

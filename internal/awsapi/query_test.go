@@ -18,6 +18,8 @@ type queryTag struct{ Key, Value string }
 
 type queryMatcher struct{ HttpCode *string }
 
+type QueryShared struct{ Interval *int32 }
+
 type queryInput struct {
 	Name        string
 	Port        *int32
@@ -28,6 +30,7 @@ type queryInput struct {
 	Attributes  map[string]string
 	PageSize    int32
 	Unmentioned []string
+	QueryShared
 }
 
 func TestDecodeQuery(t *testing.T) {
@@ -46,6 +49,7 @@ func TestDecodeQuery(t *testing.T) {
 		"Attributes.entry.1.value": {"false"},
 		"NotAMember.member.1":      {"ignored"},
 		"Tags.member.1.NotAMember": {"ignored"},
+		"Interval":                 {"5"}, // a member of the embedded QueryShared
 	}
 	var in queryInput
 	if err := DecodeQuery(form, &in); err != nil {
@@ -53,10 +57,11 @@ func TestDecodeQuery(t *testing.T) {
 	}
 	want := queryInput{
 		Name: "web", Port: ptr(int32(8080)), Enabled: ptr(true),
-		Subnets:    []string{"subnet-a", "subnet-b"},
-		Tags:       []queryTag{{"env", "dev"}, {"tenth", ""}},
-		Matcher:    &queryMatcher{HttpCode: ptr("200-299")},
-		Attributes: map[string]string{"stickiness.enabled": "false"},
+		Subnets:     []string{"subnet-a", "subnet-b"},
+		Tags:        []queryTag{{"env", "dev"}, {"tenth", ""}},
+		Matcher:     &queryMatcher{HttpCode: ptr("200-299")},
+		Attributes:  map[string]string{"stickiness.enabled": "false"},
+		QueryShared: QueryShared{Interval: ptr(int32(5))},
 	}
 	if !reflect.DeepEqual(in, want) {
 		t.Fatalf("decoded %+v\nwant    %+v", in, want)

@@ -19,7 +19,8 @@ var ErrQueryValidation = Kind("ValidationError", http.StatusBadRequest)
 // 1-based index under "member" (Subnets.member.1=a; Tags.member.2.Key=k),
 // a map by "entry" (Attributes.entry.1.key=k, .value=v). A list given as
 // the bare name with an empty value (Subnets=) is an empty list. Go field
-// names are the AWS member names; parameters no field names are ignored.
+// names are the AWS member names, an embedded struct's fields count as
+// the outer struct's, and parameters no field names are ignored.
 func DecodeQuery(params url.Values, v any) error {
 	root := &queryNode{}
 	for key, values := range params {
@@ -87,6 +88,14 @@ func (n *queryNode) decode(v reflect.Value, path string) error {
 	case reflect.Struct:
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
+			if f.Anonymous && f.IsExported() && f.Type.Kind() == reflect.Struct {
+				// An embedded struct's members are the outer one's, as in
+				// encoding/json: inputs share member groups this way.
+				if err := n.decode(v.Field(i), path); err != nil {
+					return err
+				}
+				continue
+			}
 			if c := n.children[f.Name]; f.IsExported() && c != nil {
 				if err := c.decode(v.Field(i), join(path, f.Name)); err != nil {
 					return err

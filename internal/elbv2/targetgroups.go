@@ -12,10 +12,9 @@ import (
 	"github.com/portolan/portolan/internal/store"
 )
 
-// healthCheckSettings are the health check members CreateTargetGroup and
-// ModifyTargetGroup share (the query decoder reads members by field name,
-// so each input spells them out and converts).
-type healthCheckSettings struct {
+// HealthCheckSettings are the health check members CreateTargetGroup and
+// ModifyTargetGroup share; both inputs embed them.
+type HealthCheckSettings struct {
 	HealthCheckProtocol        *string
 	HealthCheckPort            *string
 	HealthCheckEnabled         *bool
@@ -28,28 +27,15 @@ type healthCheckSettings struct {
 }
 
 type CreateTargetGroupInput struct {
-	Name                       string
-	Protocol                   *string
-	ProtocolVersion            *string
-	Port                       *int32
-	VpcId                      *string
-	TargetType                 *string
-	Tags                       []Tag
-	IpAddressType              *string
-	HealthCheckProtocol        *string
-	HealthCheckPort            *string
-	HealthCheckEnabled         *bool
-	HealthCheckPath            *string
-	HealthCheckIntervalSeconds *int32
-	HealthCheckTimeoutSeconds  *int32
-	HealthyThresholdCount      *int32
-	UnhealthyThresholdCount    *int32
-	Matcher                    *Matcher
-}
-
-func (in *CreateTargetGroupInput) healthCheck() *healthCheckSettings {
-	return &healthCheckSettings{in.HealthCheckProtocol, in.HealthCheckPort, in.HealthCheckEnabled, in.HealthCheckPath,
-		in.HealthCheckIntervalSeconds, in.HealthCheckTimeoutSeconds, in.HealthyThresholdCount, in.UnhealthyThresholdCount, in.Matcher}
+	Name            string
+	Protocol        *string
+	ProtocolVersion *string
+	Port            *int32
+	VpcId           *string
+	TargetType      *string
+	Tags            []Tag
+	IpAddressType   *string
+	HealthCheckSettings
 }
 
 type TargetGroupsOutput struct {
@@ -70,21 +56,8 @@ type DescribeTargetGroupsOutput struct {
 }
 
 type ModifyTargetGroupInput struct {
-	TargetGroupArn             string
-	HealthCheckProtocol        *string
-	HealthCheckPort            *string
-	HealthCheckEnabled         *bool
-	HealthCheckPath            *string
-	HealthCheckIntervalSeconds *int32
-	HealthCheckTimeoutSeconds  *int32
-	HealthyThresholdCount      *int32
-	UnhealthyThresholdCount    *int32
-	Matcher                    *Matcher
-}
-
-func (in *ModifyTargetGroupInput) healthCheck() *healthCheckSettings {
-	return &healthCheckSettings{in.HealthCheckProtocol, in.HealthCheckPort, in.HealthCheckEnabled, in.HealthCheckPath,
-		in.HealthCheckIntervalSeconds, in.HealthCheckTimeoutSeconds, in.HealthyThresholdCount, in.UnhealthyThresholdCount, in.Matcher}
+	TargetGroupArn string
+	HealthCheckSettings
 }
 
 type DeleteTargetGroupInput struct {
@@ -197,7 +170,7 @@ func (c *Control) newTargetGroup(in *CreateTargetGroupInput) (*targetGroupRecord
 		return nil, err
 	}
 	defaultHealthCheck(&tg)
-	if err := applyHealthCheck(&tg, in.healthCheck()); err != nil {
+	if err := applyHealthCheck(&tg, &in.HealthCheckSettings); err != nil {
 		return nil, err
 	}
 	return &targetGroupRecord{TargetGroup: tg, Attributes: map[string]string{}, Tags: slices.Clone(in.Tags)}, nil
@@ -232,7 +205,7 @@ func defaultHealthCheck(tg *TargetGroup) {
 
 // applyHealthCheck applies the members set in s to tg and validates the
 // result against AWS's ranges.
-func applyHealthCheck(tg *TargetGroup, s *healthCheckSettings) error {
+func applyHealthCheck(tg *TargetGroup, s *HealthCheckSettings) error {
 	if s.HealthCheckEnabled != nil {
 		tg.HealthCheckEnabled = *s.HealthCheckEnabled
 	}
@@ -489,7 +462,7 @@ func (c *Control) ModifyTargetGroup(ctx context.Context, in *ModifyTargetGroupIn
 		if err != nil {
 			return store.Txn{}, err
 		}
-		if err := applyHealthCheck(&r.TargetGroup, in.healthCheck()); err != nil {
+		if err := applyHealthCheck(&r.TargetGroup, &in.HealthCheckSettings); err != nil {
 			return store.Txn{}, err
 		}
 		got = r

@@ -245,18 +245,7 @@ func (h elbTargetGroup) Update(ctx context.Context, r *Resource, old map[string]
 		return nil, ErrReplace
 	}
 	arn := r.PhysicalID
-	if _, err := h.c.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{
-		TargetGroupArn:             arn,
-		HealthCheckProtocol:        in.HealthCheckProtocol,
-		HealthCheckPort:            in.HealthCheckPort,
-		HealthCheckEnabled:         in.HealthCheckEnabled,
-		HealthCheckPath:            in.HealthCheckPath,
-		HealthCheckIntervalSeconds: in.HealthCheckIntervalSeconds,
-		HealthCheckTimeoutSeconds:  in.HealthCheckTimeoutSeconds,
-		HealthyThresholdCount:      in.HealthyThresholdCount,
-		UnhealthyThresholdCount:    in.UnhealthyThresholdCount,
-		Matcher:                    in.Matcher,
-	}); err != nil {
+	if _, err := h.c.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: arn, HealthCheckSettings: in.HealthCheckSettings}); err != nil {
 		return nil, err
 	}
 	if err := setTargetGroupAttributes(ctx, h.c, arn, more.TargetGroupAttributes); err != nil {
