@@ -83,16 +83,13 @@ func listJSON[T any](ctx context.Context, st store.Store, prefix string) ([]*T, 
 // until the View has the write, so a client that writes and then invokes
 // (through a gateway following the View) sees its write.
 func (s *Control) commit(ctx context.Context, build func() (store.Txn, error)) error {
-	rev, err := store.Retry(ctx, s.st, func() (store.Txn, error) {
+	err := s.view.Commit(ctx, func() (store.Txn, error) {
 		txn, err := build()
 		txn.Then = lastWriteWins(txn.Then)
 		return txn, err
 	})
 	if errors.Is(err, store.ErrContended) {
 		return errBusy
-	}
-	if err == nil && rev > 0 {
-		s.view.WaitRevision(ctx, rev)
 	}
 	return err
 }

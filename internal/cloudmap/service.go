@@ -43,16 +43,13 @@ func (r *Control) View() *View { return r.view.Reader() }
 // Run keeps the View current until ctx ends.
 func (r *Control) Run(ctx context.Context) error { return r.view.Run(ctx) }
 
-// commit applies the transaction build returns (store.Retry re-runs build
-// when another writer won a race), then waits until the View has the
-// write, so a caller that writes then discovers reads its own write.
+// commit writes through the view (store.View.Commit: retried on a lost
+// race, then waited for), so a caller that writes then discovers reads its
+// own write; a write that keeps losing answers as busy.
 func (r *Control) commit(ctx context.Context, build func() (store.Txn, error)) error {
-	rev, err := store.Retry(ctx, r.st, build)
+	err := r.view.Commit(ctx, build)
 	if errors.Is(err, store.ErrContended) {
 		return errBusy
-	}
-	if err == nil && rev > 0 {
-		r.view.WaitRevision(ctx, rev)
 	}
 	return err
 }

@@ -60,16 +60,13 @@ func (c *Control) Run(ctx context.Context) error {
 	return g.Wait()
 }
 
-// commit applies the transaction build returns (store.Retry re-runs build
-// when another writer won a race), then waits until the View has the
-// write, so a caller that writes and then connects finds its change served.
+// commit writes through the view (store.View.Commit: retried on a lost
+// race, then waited for), so a caller that writes and then connects finds
+// its change served; a write that keeps losing answers as busy.
 func (c *Control) commit(ctx context.Context, build func() (store.Txn, error)) error {
-	rev, err := store.Retry(ctx, c.st, build)
+	err := c.view.Commit(ctx, build)
 	if errors.Is(err, store.ErrContended) {
 		return errBusy
-	}
-	if err == nil && rev > 0 {
-		c.view.WaitRevision(ctx, rev)
 	}
 	return err
 }

@@ -63,6 +63,18 @@ func (v *View[S]) WaitRevision(ctx context.Context, rev int64) {
 	v.Next(ctx, rev-1)
 }
 
+// Commit commits the transaction build returns (Retry re-runs build when
+// another writer won a race), then waits until the view has the write, so
+// a caller that writes and then reads the view sees its own write. The
+// services' control planes write through it.
+func (v *View[S]) Commit(ctx context.Context, build func() (Txn, error)) error {
+	rev, err := Retry(ctx, v.st, build)
+	if err == nil && rev > 0 {
+		v.WaitRevision(ctx, rev)
+	}
+	return err
+}
+
 // Run keeps the view current until ctx ends.
 func (v *View[S]) Run(ctx context.Context) error {
 	v.running.Store(true)

@@ -66,3 +66,24 @@ func TestViewFollowsPrefix(t *testing.T) {
 		}
 	}
 }
+
+// A write through View.Commit is in the view when Commit returns.
+func TestViewCommitReadsItsOwnWrite(t *testing.T) {
+	s := openBolt(t, t.TempDir(), store.BoltOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v := store.NewView(s, "c/", func() store.Builder[map[string]bool] { return &keys{m: map[string]bool{}} }, nil)
+	go v.Run(ctx)
+	if _, _, err := v.Next(ctx, -1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		k := "c/" + strconv.Itoa(i)
+		if err := v.Commit(ctx, func() (store.Txn, error) { return store.Txn{Then: []store.Op{store.Put(k, nil)}}, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if snap, _, _ := v.Current(); !snap[k] {
+			t.Fatalf("Commit returned before the view had %s", k)
+		}
+	}
+}
