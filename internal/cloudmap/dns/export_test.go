@@ -33,7 +33,7 @@ type Table struct{ t *table }
 func BuildTable(snap *cloudmap.Snapshot, recs ...Record) *Table {
 	log := slog.New(slog.DiscardHandler)
 	t := buildTable(snap, nil, log)
-	t.addRecords(recs, 1, log)
+	t.addRecords(recs, []int64{1}, log)
 	return &Table{t}
 }
 

@@ -56,9 +56,9 @@ type Config struct {
 	NoLoopbackRecursion bool
 	// View is the Cloud Map read side the zones are built from.
 	View *cloudmap.View
-	// Records, if set, are more names to answer for (the load balancers'
-	// DNS names), served from the same table.
-	Records Records
+	// Records are more sources of names to answer for (the load
+	// balancers' DNS names, VPC endpoints'…), served from the same table.
+	Records []Records
 	Logger  *slog.Logger
 }
 
@@ -252,33 +252,39 @@ func (s *Server) Run(ctx context.Context) error {
 // sources publish, and they already coalesce bursts.
 func (s *Server) follow(ctx context.Context) error {
 	sources := []store.Source{s.cfg.View}
-	if s.cfg.Records != nil {
-		sources = append(sources, s.cfg.Records)
+	for _, r := range s.cfg.Records {
+		sources = append(sources, r)
 	}
 	return store.Join(ctx, &s.tables, s.build, sources...)
 }
 
 // build compiles the sources' latest state, unless the current table
-// already has it. The table's revision is the newer of the two sources'.
+// already has it. The table's revision is the newest of the sources'.
 func (s *Server) build() (*table, int64, bool) {
 	snap := s.cfg.View.Snapshot()
 	if snap == nil {
 		return nil, 0, false
 	}
 	var recs []Record
-	var recsRev int64
-	if s.cfg.Records != nil {
-		recs, recsRev = s.cfg.Records.Records()
+	revs := make([]int64, len(s.cfg.Records))
+	for i, src := range s.cfg.Records {
+		var rs []Record
+		rs, revs[i] = src.Records()
+		recs = append(recs, rs...)
 	}
 	prev := s.current()
-	if prev != nil && prev.revision >= snap.Revision && prev.recordsRev == recsRev {
+	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) {
 		return nil, 0, false
 	}
 	start := time.Now()
 	t := buildTable(snap, prev, s.log)
-	t.addRecords(recs, recsRev, s.log)
-	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevision", recsRev, "names", len(t.names), "took", time.Since(start))
-	return t, max(snap.Revision, recsRev), true
+	t.addRecords(recs, revs, s.log)
+	newest := snap.Revision
+	if len(revs) > 0 {
+		newest = max(newest, slices.Max(revs))
+	}
+	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevisions", revs, "names", len(t.names), "took", time.Since(start))
+	return t, newest, true
 }
 
 // allowed reports whether a client may have outside names forwarded.

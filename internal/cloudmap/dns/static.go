@@ -3,6 +3,7 @@ package dns
 import (
 	"log/slog"
 	"net/netip"
+	"slices"
 
 	"github.com/miekg/dns"
 
@@ -36,9 +37,12 @@ type Records interface {
 // elb.us-east-1.amazonaws.com) stay outside our zones and are forwarded,
 // while other types at the name are NODATA and names below it NXDOMAIN,
 // with the name's own SOA. Cloud Map keeps any name it already has.
-func (t *table) addRecords(recs []Record, rev int64, log *slog.Logger) {
-	t.recordsRev = rev
-	serial := uint32(max(t.revision, rev))
+func (t *table) addRecords(recs []Record, revs []int64, log *slog.Logger) {
+	t.recordsRevs = revs
+	serial := uint32(t.revision)
+	if len(revs) > 0 {
+		serial = uint32(max(t.revision, slices.Max(revs)))
+	}
 	own := map[string]bool{} // names these records made zones of
 	for _, r := range recs {
 		wire, ok := appendLabels(nil, r.Name)

@@ -41,7 +41,7 @@ func TestStaticRecords(t *testing.T) {
 		{Name: "internal-web-123456789.us-east-1.elb.amazonaws.com", Addr: netip.MustParseAddr("fd00::130:3")},
 		{Name: "web.example.local", Addr: netip.MustParseAddr("192.0.2.99")},
 	}, 1)
-	f := start(t, func(c *cmdns.Config) { c.Upstreams = []string{up}; c.Records = src })
+	f := start(t, func(c *cmdns.Config) { c.Upstreams = []string{up}; c.Records = []cmdns.Records{src} })
 	ns := f.namespace(t, "example.local", false, 30)
 	web := f.service(t, ns, svc{name: "web", records: map[types.RecordType]int64{types.RecordTypeA: 60}})
 	f.register(t, web, "w1", attrs("AWS_INSTANCE_IPV4", "10.0.0.1"))

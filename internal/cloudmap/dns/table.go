@@ -33,8 +33,9 @@ const (
 // being built.
 type table struct {
 	revision int64 // of the Cloud Map snapshot
-	// recordsRev is the revision of Config.Records the table was built with.
-	recordsRev int64
+	// recordsRevs are the revisions of Config.Records' sources the table
+	// was built with, in order.
+	recordsRevs []int64
 	// names holds every name that exists in some zone (owners of records
 	// and the empty non-terminals above them), keyed by the lower-case
 	// wire form of the name.
