@@ -138,4 +138,3 @@ func encodeEC2Value(b *bytes.Buffer, v reflect.Value) {
 		b.WriteString(strconv.FormatFloat(v.Float(), 'f', -1, 64))
 	}
 }
-
