@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/ec2/ec2test"
@@ -120,5 +121,50 @@ func TestVPCEndpointResource(t *testing.T) {
 	all, err := c.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{})
 	if err != nil || len(all.VpcEndpoints) != 0 {
 		t.Fatalf("left after destroy: %+v %v", all, err)
+	}
+}
+
+// TestRestAPIFixtureEndpoint deploys the networking of the private REST
+// API fixture unchanged (every AWS::EC2:: resource, its execute-api
+// endpoint among them): the endpoint is real, with private DNS in both
+// isolated subnets, and goes with the stack.
+func TestRestAPIFixtureEndpoint(t *testing.T) {
+	e := ec2test.Start(t)
+	d := stack.New(stack.Config{Region: awstest.Region, AccountID: ec2test.AccountID, Store: e.Store, EC2: e.Control})
+	var doc struct {
+		Resources map[string]map[string]any `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(restAPIFixture(t), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for id, r := range doc.Resources {
+		if !strings.HasPrefix(r["Type"].(string), "AWS::EC2::") {
+			delete(doc.Resources, id)
+		}
+	}
+	tpl, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := d.Deploy(ctx, stack.DeployInput{StackName: "PrivateRestApi", Template: tpl}, func(stack.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := st.Resources["VpcExecuteApiEndpoint5F1C2D0B"].PhysicalID
+	out, err := e.Client().DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := out.VpcEndpoints[0]
+	if aws.ToString(v.ServiceName) != "com.amazonaws.us-east-1.execute-api" || !aws.ToBool(v.PrivateDnsEnabled) || len(v.SubnetIds) != 2 ||
+		aws.ToString(v.VpcId) != st.Resources["Vpc8378EB38"].PhysicalID {
+		t.Fatalf("endpoint %+v", v)
+	}
+	if err := d.Destroy(ctx, "PrivateRestApi", func(stack.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.Control.View().Snapshot().Endpoint(id); ok {
+		t.Fatal("the endpoint outlived its stack")
 	}
 }
