@@ -24,6 +24,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/router"
+	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/graceful"
 	"github.com/portolan/portolan/internal/store"
@@ -78,8 +79,8 @@ type Gateway struct {
 	snaps     store.Feed[*snapshot] // what requests are routed by
 	ready     chan struct{}
 	readyOnce sync.Once
-	up        *upstream       // plain-http integrations
-	transport *http.Transport // https integrations
+	up        *upstream.Client // plain-http integrations
+	transport *http.Transport  // https integrations
 	dials     atomic.Int64
 	logs      *accessLogger
 	reqs      sync.Pool
@@ -122,7 +123,7 @@ func New(cfg Config) *Gateway {
 		listenerIDs:   map[string]int{},
 		tlsTransports: map[string]*http.Transport{},
 	}
-	g.up = newUpstream(&g.dials)
+	g.up = upstream.New(&g.dials)
 	g.transport = g.newTransport()
 	g.keys = jwtauth.NewKeyring(jwtauth.KeyringConfig{Transport: &http.Transport{
 		Proxy:           http.ProxyFromEnvironment,
@@ -194,12 +195,12 @@ func (g *Gateway) Run(ctx context.Context) error {
 	eg.Go(func() error { return store.Join(ctx, &g.snaps, g.rebuild, sources...) })
 	eg.Go(func() error { return g.logs.run(ctx) })
 	eg.Go(func() error {
-		tick := time.NewTicker(idleTimeout / 3)
+		tick := time.NewTicker(upstream.IdleTimeout / 3)
 		defer tick.Stop()
 		for {
 			select {
 			case now := <-tick.C:
-				g.up.reap(now)
+				g.up.Reap(now)
 			case <-ctx.Done():
 				return nil
 			}
