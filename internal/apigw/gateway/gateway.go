@@ -65,6 +65,10 @@ type Config struct {
 	// against: AWS's 10,000 requests/s with a burst of 5,000 when zero;
 	// a negative Rate turns it off.
 	AccountThrottle Throttle
+	// Next, when set, serves the requests of the gateway's listener whose
+	// Host names no HTTP API (REST APIs share the listener and the
+	// <apiId>.execute-api domain). Listeners bound to one API never use it.
+	Next http.Handler
 }
 
 // Gateway is the HTTP API data plane. Requests read one immutable snapshot
@@ -314,6 +318,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
+	if g.cfg.Next != nil && l.api == "" && !g.servesHost(r.Host) {
+		g.cfg.Next.ServeHTTP(w, r)
+		return
+	}
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
 	rq.id = newRequestID()
@@ -429,6 +437,13 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	g.proxy(w, r, rq, snap)
+}
+
+// servesHost reports whether host names an HTTP API of the current
+// snapshot.
+func (g *Gateway) servesHost(host string) bool {
+	snap := g.current()
+	return snap != nil && snap.apis[g.apiID(host)] != nil
 }
 
 // apiID extracts <apiId> from "<apiId>.execute-api.localhost[:port]".
