@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/accesslog"
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/mapping"
 	"github.com/portolan/portolan/internal/apigw/router"
@@ -251,7 +252,7 @@ func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw
 	cs := &stageState{src: st, apiID: api.ApiId, name: st.StageName, vars: st.StageVariables, domain: api.ApiId + g.domain}
 	if st.AccessLogSettings != nil && st.AccessLogSettings.Format != "" {
 		group, _ := apigw.LogGroupName(st.AccessLogSettings.DestinationArn)
-		cs.log = &logTarget{format: compileLogFormat(st.AccessLogSettings.Format), group: group, stream: api.ApiId + "_" + streamSafe(st.StageName)}
+		cs.log = &logTarget{format: compileLogFormat(st.AccessLogSettings.Format), dest: accesslog.Target{Group: group, Stream: api.ApiId + "_" + streamSafe(st.StageName)}}
 	}
 	if st.Config == nil {
 		return cs
