@@ -292,3 +292,10 @@ func (n *node) match(rest string, ps *Params) int32 {
 	}
 	return -1
 }
+
+// Walk calls fn with every method's value.
+func (t *Tree[T]) Walk(fn func(T)) {
+	for _, v := range t.values {
+		fn(v)
+	}
+}
