@@ -35,7 +35,9 @@ func (c *Control) Register(mux *awsapi.Mux) {
 	rs.Handle("POST", "/restapis/{restApiId}/resources/{parentId}", op(statusCreated, c.CreateResource, func(r *awsapi.RESTRequest, in *CreateResourceInput) {
 		in.RestApiId, in.ParentId = api(r), r.Params["parentId"]
 	}))
-	resRef := func(r *awsapi.RESTRequest, in *ResourceRef) { in.RestApiId, in.ResourceId, in.Embed = api(r), r.Params["resourceId"], embed(r) }
+	resRef := func(r *awsapi.RESTRequest, in *ResourceRef) {
+		in.RestApiId, in.ResourceId, in.Embed = api(r), r.Params["resourceId"], embed(r)
+	}
 	rs.Handle("GET", "/restapis/{restApiId}/resources/{resourceId}", op(statusOK, c.GetResource, resRef))
 	rs.Handle("PATCH", "/restapis/{restApiId}/resources/{resourceId}", op(statusOK, c.UpdateResource, func(r *awsapi.RESTRequest, in *UpdateResourceInput) {
 		in.RestApiId, in.ResourceId = api(r), r.Params["resourceId"]
@@ -122,7 +124,9 @@ func (c *Control) registerAccountScoped(rs *awsapi.RESTService, q func(*awsapi.R
 	rs.Handle("GET", "/apikeys", op(statusOK, c.GetApiKeys, func(r *awsapi.RESTRequest, in *GetApiKeysInput) {
 		in.CustomerId, in.IncludeValues, in.NameQuery, in.PageInput = q(r, "customerId"), isTrue(r, "includeValues"), q(r, "name"), pageInput(r)
 	}))
-	keyRef := func(r *awsapi.RESTRequest, in *ApiKeyRef) { in.ApiKey, in.IncludeValue = r.Params["apiKey"], isTrue(r, "includeValue") }
+	keyRef := func(r *awsapi.RESTRequest, in *ApiKeyRef) {
+		in.ApiKey, in.IncludeValue = r.Params["apiKey"], isTrue(r, "includeValue")
+	}
 	rs.Handle("GET", "/apikeys/{apiKey}", op(statusOK, c.GetApiKey, keyRef))
 	rs.Handle("PATCH", "/apikeys/{apiKey}", op(statusOK, c.UpdateApiKey, func(r *awsapi.RESTRequest, in *UpdateApiKeyInput) { in.ApiKey = r.Params["apiKey"] }))
 	rs.Handle("DELETE", "/apikeys/{apiKey}", del(statusAccepted, c.DeleteApiKey, keyRef))
@@ -141,7 +145,9 @@ func (c *Control) registerAccountScoped(rs *awsapi.RESTService, q func(*awsapi.R
 	rs.Handle("GET", "/usageplans/{usagePlanId}/keys", op(statusOK, c.GetUsagePlanKeys, func(r *awsapi.RESTRequest, in *GetUsagePlanKeysInput) {
 		in.UsagePlanId, in.NameQuery, in.PageInput = r.Params["usagePlanId"], q(r, "name"), pageInput(r)
 	}))
-	planKeyRef := func(r *awsapi.RESTRequest, in *UsagePlanKeyRef) { in.UsagePlanId, in.KeyId = r.Params["usagePlanId"], r.Params["keyId"] }
+	planKeyRef := func(r *awsapi.RESTRequest, in *UsagePlanKeyRef) {
+		in.UsagePlanId, in.KeyId = r.Params["usagePlanId"], r.Params["keyId"]
+	}
 	rs.Handle("GET", "/usageplans/{usagePlanId}/keys/{keyId}", op(statusOK, c.GetUsagePlanKey, planKeyRef))
 	rs.Handle("DELETE", "/usageplans/{usagePlanId}/keys/{keyId}", del(statusAccepted, c.DeleteUsagePlanKey, planKeyRef))
 
