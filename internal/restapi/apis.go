@@ -195,7 +195,7 @@ var apiPatch = []patchRule[RestApi]{
 		a.MinimumCompressionSize = &m
 		return err
 	}},
-	{"/binaryMediaTypes/{}", "add remove", func(a *RestApi, op *PatchOperation, args []string) error {
+	{"/binaryMediaTypes/{}", "add remove novalue", func(a *RestApi, op *PatchOperation, args []string) error {
 		a.BinaryMediaTypes = slices.DeleteFunc(a.BinaryMediaTypes, func(t string) bool { return t == args[0] })
 		if op.Op == "add" {
 			a.BinaryMediaTypes = append(a.BinaryMediaTypes, args[0])

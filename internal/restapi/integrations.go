@@ -143,7 +143,7 @@ func validMappingSource(source, prefix string, declared func() bool) bool {
 
 // checkConnection verifies that a literal VPC link id names a link.
 func (c *Control) checkConnection(ctx context.Context, in *Integration) error {
-	if in.ConnectionType != ConnectionVpcLink || stageVariableRef.MatchString(in.ConnectionId) {
+	if in.ConnectionType != ConnectionVpcLink || in.ConnectionId == "" || stageVariableRef.MatchString(in.ConnectionId) {
 		return nil
 	}
 	if strings.HasPrefix(in.ConnectionId, "${") {
