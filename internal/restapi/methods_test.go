@@ -41,7 +41,9 @@ func TestMethods(t *testing.T) {
 		})
 	}
 
-	ref := func(verb string) (*string, *string, *string) { return aws.String(api), aws.String(proxy), aws.String(verb) }
+	ref := func(verb string) (*string, *string, *string) {
+		return aws.String(api), aws.String(proxy), aws.String(verb)
+	}
 	a, r, v := ref("ANY")
 	upd := must[*apigateway.UpdateMethodOutput](t)(c.UpdateMethod(ctxT(t), &apigateway.UpdateMethodInput{RestApiId: a, ResourceId: r, HttpMethod: v,
 		PatchOperations: patch("replace", "/apiKeyRequired", "false", "add", "/requestParameters/method.request.header.x-id", "false",

@@ -25,7 +25,10 @@ func createLB(t *testing.T, e *restapitest.Env, name string, typ elbtypes.LoadBa
 // data plane sees it.
 func awaitLink(t *testing.T, e *restapitest.Env, id string) *restapi.VpcLink {
 	t.Helper()
-	snap := e.AwaitSnapshot(t, func(s *restapi.Snapshot) bool { l := s.VpcLink(id); return l != nil && l.Status != restapi.VpcLinkPending })
+	snap := e.AwaitSnapshot(t, func(s *restapi.Snapshot) bool {
+		l := s.VpcLink(id)
+		return l != nil && l.Status != restapi.VpcLinkPending
+	})
 	return snap.VpcLink(id)
 }
 
