@@ -11,15 +11,16 @@ package restapi
 const (
 	keyPrefix = "restapi/"
 
-	kindAPI        = "api"       // api/{apiId}: apiRecord
-	kindStage      = "stage"     // stage/{apiId}/{stageName}: Stage
-	kindDeployment = "deploy"    // deploy/{apiId}/{deploymentId}: Deployment
-	kindConfig     = "deploycfg" // deploycfg/{apiId}/{deploymentId}: DeploymentConfig
-	kindVpcLink    = "vpclink"   // vpclink/{id}: VpcLink
-	kindAPIKey     = "apikey"    // apikey/{id}: ApiKey, value included
-	kindUsagePlan  = "usageplan" // usageplan/{id}: UsagePlan
-	kindPlanKey    = "plankey"   // plankey/{usagePlanId}/{keyId}: planKeyRecord
-	kindAccount    = "account"   // account: Account
+	kindAPI         = "api"         // api/{apiId}: apiRecord
+	kindStage       = "stage"       // stage/{apiId}/{stageName}: Stage
+	kindDeployment  = "deploy"      // deploy/{apiId}/{deploymentId}: Deployment
+	kindConfig      = "deploycfg"   // deploycfg/{apiId}/{deploymentId}: DeploymentConfig
+	kindVpcLink     = "vpclink"     // vpclink/{id}: VpcLink
+	kindAPIKey      = "apikey"      // apikey/{id}: ApiKey, value included
+	kindAPIKeyValue = "apikeyvalue" // apikeyvalue/{sha256 of value}: the key's id
+	kindUsagePlan   = "usageplan"   // usageplan/{id}: UsagePlan
+	kindPlanKey     = "plankey"     // plankey/{usagePlanId}/{keyId}: planKeyRecord
+	kindAccount     = "account"     // account: Account
 )
 
 func kindPrefix(kind string) string { return keyPrefix + kind + "/" }

@@ -1,6 +1,7 @@
 package restapi
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -161,6 +162,16 @@ type Method struct {
 	// to whether it is required.
 	RequestParameters  map[string]bool `json:"requestParameters,omitempty"`
 	RequestValidatorId string          `json:"requestValidatorId,omitempty"`
+}
+
+// MarshalJSON encodes a bare method (GetResources without embed=methods
+// lists methods by name only) as {}, as AWS does.
+func (m *Method) MarshalJSON() ([]byte, error) {
+	if m.HttpMethod == "" {
+		return []byte("{}"), nil
+	}
+	type plain Method // without this method
+	return json.Marshal((*plain)(m))
 }
 
 // MethodResponse declares a status a method may answer and the headers and

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/store"
 )
@@ -15,6 +18,9 @@ type Config struct {
 	AccountID string
 	Store     store.Store
 	Logger    *slog.Logger
+	// LoadBalancers tells VPC links whether their Network Load Balancer
+	// exists.
+	LoadBalancers LoadBalancers
 }
 
 // Control is API Gateway's REST API (v1) control plane. Its exported
@@ -38,8 +44,13 @@ func New(cfg Config) *Control {
 // View is the read side the REST gateway follows.
 func (c *Control) View() *View { return c.view.Reader() }
 
-// Run keeps the View current until ctx ends.
-func (c *Control) Run(ctx context.Context) error { return c.view.Run(ctx) }
+// Run keeps the View current and settles PENDING VPC links until ctx ends.
+func (c *Control) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return c.view.Run(ctx) })
+	g.Go(func() error { return c.runVpcLinks(ctx) })
+	return g.Wait()
+}
 
 // commit applies the transaction build returns, re-running build when a
 // precondition fails because another writer got there first, then waits
@@ -67,4 +78,14 @@ func listJSON[T any](ctx context.Context, st store.Store, prefix string) ([]*T, 
 		out = append(out, v)
 	}
 	return out, kvs, nil
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

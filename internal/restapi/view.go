@@ -81,16 +81,6 @@ func (p *UsagePlanState) Holds(keyID string) bool {
 	return i < len(p.KeyIds) && p.KeyIds[i] == keyID
 }
 
-// Stage returns the plan's entry for the API's stage, or nil.
-func (p *UsagePlanState) Stage(apiID, stage string) *ApiStage {
-	for i := range p.ApiStages {
-		if p.ApiStages[i].ApiId == apiID && p.ApiStages[i].Stage == stage {
-			return &p.ApiStages[i]
-		}
-	}
-	return nil
-}
-
 // API returns the API with the id, or nil.
 func (s *Snapshot) API(id string) *APIState { return s.apis[id] }
 
