@@ -312,7 +312,7 @@ func (f *fixture) vpcLink(name, lbArn string) string {
 func (f *fixture) endpoint(vpc string, privateDNS bool) string {
 	f.t.Helper()
 	out, err := f.ec2c.CreateVpcEndpoint(ctx, &ec2sdk.CreateVpcEndpointInput{VpcId: &vpc, VpcEndpointType: "Interface",
-		ServiceName: aws.String("com.amazonaws." + awstest.Region + ".execute-api"), SubnetIds: []string{"subnet-1"},
+		ServiceName: aws.String("com.amazonaws." + awstest.Region + ".execute-api"), SubnetIds: []string{"subnet-0a1b2c3d"},
 		PrivateDnsEnabled: aws.Bool(privateDNS)})
 	f.check(err)
 	return aws.ToString(out.VpcEndpoint.VpcEndpointId)
