@@ -207,11 +207,9 @@ func (f *fixture) do(method, host, path string, header http.Header, body string)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	r := result{status: resp.StatusCode, header: resp.Header, body: string(b)}
-	if resp.Header.Get("X-Backend") != "" {
-		var s seen
-		if json.Unmarshal(b, &s) == nil {
-			r.seen = &s
-		}
+	var s seen
+	if json.Unmarshal(b, &s) == nil && s.Backend != "" {
+		r.seen = &s
 	}
 	return r
 }
