@@ -382,4 +382,3 @@ func restAPIFixture(t *testing.T) []byte {
 	t.Fatal("fixture template not found")
 	return nil
 }
-
