@@ -80,6 +80,7 @@ func (s *Server) roles() []role {
 		{"scheduler", s.sched},
 		{"apigw", s.APIGW},
 		{"elbv2", s.ELBv2},
+		{"restapi", s.RestAPI},
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
 		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},

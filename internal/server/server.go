@@ -33,6 +33,7 @@ import (
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -126,6 +127,9 @@ type Server struct {
 	Stacks   *stack.Deployer
 	APIGW    *apigw.Control
 	ELBv2    *elbv2.Control
+	// RestAPI is API Gateway's REST API (v1) control plane; its View is
+	// what the REST API data plane follows.
+	RestAPI *restapi.Control
 	// loadBalancers serves ELBv2's load balancers (their listeners and
 	// target health checks).
 	loadBalancers *dataplane.Dataplane
@@ -213,6 +217,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
+	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
+		LoadBalancers: vpcLinkTargets{s.ELBv2}})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}}, Logger: log.With("role", "dns")}
@@ -225,7 +231,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return fail(fmt.Errorf("dns: %w", err))
 	}
 	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
-	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2, Logger: log.With("role", "stack")})
+	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2, RestAPI: s.RestAPI, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
@@ -234,6 +240,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.Logs.Register(s.mux)
 	s.APIGW.Register(s.mux)
 	s.ELBv2.Register(s.mux)
+	s.RestAPI.Register(s.mux)
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/stack/template"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -32,6 +34,7 @@ type Config struct {
 	Logs      *logs.Control
 	APIGW     *apigw.Control
 	ELBv2     *elbv2.Control
+	RestAPI   *restapi.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -86,6 +89,9 @@ func New(cfg Config) *Deployer {
 		} {
 			d.handlers[t] = h
 		}
+	}
+	if cfg.RestAPI != nil {
+		maps.Copy(d.handlers, restAPIHandlers(cfg.RestAPI, cfg.Region))
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h
