@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -116,7 +117,7 @@ func (h restApiHandler) Update(ctx context.Context, r *Resource, _ map[string]an
 		{Op: "replace", Path: "/name", Value: in.Name},
 		{Op: "replace", Path: "/description", Value: strPtr(strOr(in.Description))},
 		{Op: "replace", Path: "/disableExecuteApiEndpoint", Value: strPtr(in.DisableExecuteApiEndpoint != nil && *in.DisableExecuteApiEndpoint)},
-		{Op: "replace", Path: "/apiKeySource", Value: strPtr(cmpOr(strOr(in.ApiKeySource), restapi.APIKeySourceHeader))},
+		{Op: "replace", Path: "/apiKeySource", Value: strPtr(cmp.Or(strOr(in.ApiKeySource), restapi.APIKeySourceHeader))},
 		{Op: "replace", Path: "/minimumCompressionSize", Value: strPtr(compressionSize(in.MinimumCompressionSize))},
 	}
 	if in.Policy != nil {
@@ -181,13 +182,6 @@ func strOr(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // retag brings a resource's tags from have to want.
@@ -442,7 +436,7 @@ func methodSettingOps(ms cfnMethodSetting) []restapi.PatchOperation {
 	if ms.ResourcePath == "/*" || ms.ResourcePath == "" {
 		path = "*"
 	}
-	prefix := "/" + path + "/" + cmpOr(ms.HttpMethod, "*") + "/"
+	prefix := "/" + path + "/" + cmp.Or(ms.HttpMethod, "*") + "/"
 	var ops []restapi.PatchOperation
 	add := func(setting string, v any) {
 		if !reflect.ValueOf(v).IsNil() {
