@@ -85,6 +85,7 @@ func (s *Server) roles() []role {
 		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
 		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
+		{"rest gateway", s.RestGateway},     // the same, for REST APIs
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
 	}
 	for i, ln := range s.boundLns {

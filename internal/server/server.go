@@ -36,6 +36,7 @@ import (
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
+	restgateway "github.com/portolan/portolan/internal/restapi/gateway"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -140,17 +141,19 @@ type Server struct {
 	// target health checks).
 	loadBalancers *dataplane.Dataplane
 	Gateway       *gateway.Gateway
-	DNS           *dns.Server
-	checker       *health.Checker
-	gwLn          net.Listener
-	boundLns      []net.Listener // aligned with cfg.BoundAPIs
-	agent         *agent.Agent
-	sched         *ecs.Scheduler
-	driver        runtime.Driver
-	mux           *awsapi.Mux
-	admin         *admin.Admin
-	apiLn         net.Listener
-	ready         atomic.Bool
+	// RestGateway serves REST APIs on the gateway's listener.
+	RestGateway *restgateway.Gateway
+	DNS         *dns.Server
+	checker     *health.Checker
+	gwLn        net.Listener
+	boundLns    []net.Listener // aligned with cfg.BoundAPIs
+	agent       *agent.Agent
+	sched       *ecs.Scheduler
+	driver      runtime.Driver
+	mux         *awsapi.Mux
+	admin       *admin.Admin
+	apiLn       net.Listener
+	ready       atomic.Bool
 	// stopping closes when the api listener shuts down, ending the
 	// requests that would stream forever (`portolan logs --follow`).
 	stopping chan struct{}
@@ -226,8 +229,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
 		LoadBalancers: vpcLinkTargets{s.ELBv2}})
+	// REST APIs share the gateway's listener and its host names: the HTTP
+	// API gateway hands them every request whose host is not one of its APIs.
+	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
+		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle})
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
 	s.endpointNames = endpointdns.New(endpointdns.Config{Endpoints: s.EC2.View(), Region: cfg.Region, Gateway: dnsAddrOf(s.gwLn.Addr())})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}, s.endpointNames},
 		Logger: log.With("role", "dns")}

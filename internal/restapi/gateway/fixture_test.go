@@ -34,9 +34,10 @@ import (
 	"github.com/portolan/portolan/internal/store"
 )
 
-// lbAddresses is this package's range of load balancer addresses: test
+// lbAddresses is this package's range of load balancer addresses (the
+// server's REST API test has 127.0.200.128/25): test
 // packages run at once and must not bind the same address and port.
-var lbAddresses = netip.MustParsePrefix("127.0.200.0/24")
+var lbAddresses = netip.MustParsePrefix("127.0.200.0/25")
 
 const account = "000000000000"
 
