@@ -25,11 +25,11 @@ import (
 type hostForm uint8
 
 const (
-	hostUnknown    hostForm = iota
-	hostPublic              // {id}.execute-api.localhost
-	hostRegional            // {id}.execute-api.{region}.amazonaws.com
-	hostAlias               // {id}-{vpce}.execute-api.…
-	hostEndpointDNS         // the VPC endpoint's own DNS name
+	hostUnknown     hostForm = iota
+	hostPublic               // {id}.execute-api.localhost
+	hostRegional             // {id}.execute-api.{region}.amazonaws.com
+	hostAlias                // {id}-{vpce}.execute-api.…
+	hostEndpointDNS          // the VPC endpoint's own DNS name
 )
 
 // parseHost reads a request's host (and x-apigw-api-id, for an endpoint's

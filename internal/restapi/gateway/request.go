@@ -13,17 +13,17 @@ import (
 // request is one request's state, pooled: what the integration, the
 // access log and the error answers need to know about it.
 type request struct {
-	start      time.Time
-	id         string // x-amzn-RequestId, $context.requestId (a UUID)
-	extendedID string // x-amz-apigw-id, $context.extendedRequestId
-	rawPath    string // as received, stage included
-	rawQuery   string
-	stagePath  string // rawPath without the stage prefix
-	apiID      string
-	vpceID     string // the VPC endpoint the request came through, or ""
-	st         *stageState
-	method     *methodState
-	params     resourcetree.Params
+	start       time.Time
+	id          string // x-amzn-RequestId, $context.requestId (a UUID)
+	extendedID  string // x-amz-apigw-id, $context.extendedRequestId
+	rawPath     string // as received, stage included
+	rawQuery    string
+	stagePath   string // rawPath without the stage prefix
+	apiID       string
+	vpceID      string // the VPC endpoint the request came through, or ""
+	st          *stageState
+	method      *methodState
+	params      resourcetree.Params
 	apiKey      *keyState // the caller's API key, when the method needs one
 	apiKeyValue string
 	policyCtx   map[string]string // condition keys, reused across requests

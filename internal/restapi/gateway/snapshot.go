@@ -46,8 +46,8 @@ type methodState struct {
 	httpMethod     string // as set up: GET, ANY...
 	planKey        string // "/pets/{id}/GET": a usage plan's per-method throttle key
 	apiKeyRequired bool
-	needsSignature bool          // authorizationType AWS_IAM
-	limiter        *keptLimiter  // the stage's methodSettings throttle, or nil
+	needsSignature bool         // authorizationType AWS_IAM
+	limiter        *keptLimiter // the stage's methodSettings throttle, or nil
 	integ          *integrationState
 }
 
@@ -142,4 +142,3 @@ func (st *stageState) markLimiters(live map[limiterKey]bool) {
 		}
 	})
 }
-
