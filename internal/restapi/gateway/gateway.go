@@ -290,8 +290,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	// On every answer, errors included, as REST APIs send them.
 	h := w.Header()
-	h["X-Amzn-Requestid"] = []string{rq.id}
-	h["X-Amz-Apigw-Id"] = []string{rq.extendedID}
+	ids := []string{rq.id, rq.extendedID} // one allocation for both values
+	h["X-Amzn-Requestid"], h["X-Amz-Apigw-Id"] = ids[0:1:1], ids[1:2:2]
 	if c := framing.FromContext(r.Context()); c != nil && r.ProtoMajor == 1 && c.Next() {
 		// Both Content-Length and Transfer-Encoding (request smuggling):
 		// refused, and the connection closed.

@@ -248,24 +248,32 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 // (x-amzn-apigateway-api-id) and, through a VPC endpoint, its id
 // (x-amzn-vpce-id).
 func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {
+	// One backing array for the new values; each gets a slice capped at its
+	// length, so a later append copies instead of overwriting a neighbour.
+	vals := make([]string, 5)
 	ip := clientIP(r.RemoteAddr)
 	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
-		h["X-Forwarded-For"] = []string{strings.Join(prior, ", ") + ", " + ip}
+		vals[0] = strings.Join(prior, ", ") + ", " + ip
 	} else {
-		h["X-Forwarded-For"] = []string{ip}
+		vals[0] = ip
 	}
+	h["X-Forwarded-For"] = vals[0:1:1]
 	h["X-Forwarded-Proto"] = protoValue
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
-			h["X-Forwarded-Port"] = []string{itoa(int(ap.Port()))}
+			vals[1] = itoa(int(ap.Port()))
+			h["X-Forwarded-Port"] = vals[1:2:2]
 		}
 	}
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
-		h["X-Amzn-Trace-Id"] = []string{newTraceID(rq.start)}
+		vals[2] = newTraceID(rq.start)
+		h["X-Amzn-Trace-Id"] = vals[2:3:3]
 	}
-	h["X-Amzn-Apigateway-Api-Id"] = []string{rq.apiID}
+	vals[3] = rq.apiID
+	h["X-Amzn-Apigateway-Api-Id"] = vals[3:4:4]
 	if rq.vpceID != "" {
-		h["X-Amzn-Vpce-Id"] = []string{rq.vpceID}
+		vals[4] = rq.vpceID
+		h["X-Amzn-Vpce-Id"] = vals[4:5:5]
 	} else {
 		delete(h, "X-Amzn-Vpce-Id")
 	}
