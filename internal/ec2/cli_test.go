@@ -1,9 +1,11 @@
 package ec2_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/ec2/ec2test"
@@ -13,7 +15,10 @@ import (
 func TestAWSCLI(t *testing.T) {
 	awstest.NeedCLI(t)
 	e := ec2test.Start(t)
-	ctx := ctxT(t)
+	// Each CLI run starts a Python interpreter: seconds apiece on a
+	// loaded machine, so the bound is the run's, not ctxT's.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	var created struct {
 		VpcEndpoint struct {
 			VpcEndpointId, State, ServiceName string
