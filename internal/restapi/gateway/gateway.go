@@ -349,7 +349,7 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		rq.fail(w, errMissingToken)
 		return
 	}
-	if (api.private || st.policy != nil) && !g.authorize(w, r, rq, api) {
+	if (api.private || st.hasPolicy) && !g.authorize(w, r, rq, api) {
 		return
 	}
 	if !g.admit(w, r, rq, snap, api) {
