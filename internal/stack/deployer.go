@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/stack/template"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -33,6 +35,7 @@ type Config struct {
 	Logs      *logs.Control
 	APIGW     *apigw.Control
 	ELBv2     *elbv2.Control
+	RestAPI   *restapi.Control
 	// EC2 makes AWS::EC2::VPCEndpoint real; without it, endpoints are
 	// accepted and not emulated.
 	EC2 *ec2.Control
@@ -90,6 +93,9 @@ func New(cfg Config) *Deployer {
 		} {
 			d.handlers[t] = h
 		}
+	}
+	if cfg.RestAPI != nil {
+		maps.Copy(d.handlers, restAPIHandlers(cfg.RestAPI, cfg.Region))
 	}
 	if cfg.EC2 != nil {
 		d.handlers["AWS::EC2::VPCEndpoint"] = vpcEndpoint{cfg.EC2}
