@@ -2,12 +2,12 @@ package restapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/restapi/policy"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -136,18 +136,16 @@ func validateEndpointConfiguration(ec *EndpointConfiguration) error {
 	return nil
 }
 
-// validatePolicy checks that a resource policy is a JSON object with a
-// Statement: the gateway evaluates it on every request, so a policy it
-// cannot read is refused here rather than failing requests later.
+// validatePolicy parses a resource policy as the gateway will: it
+// evaluates the policy on every request, so a policy it cannot read is
+// refused here rather than failing requests later. Only the syntax is
+// judged, so any API's ARN does for expanding "execute-api:/" resources.
 func validatePolicy(p string) error {
 	if p == "" {
 		return nil
 	}
-	var doc struct {
-		Statement json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(p), &doc); err != nil || len(doc.Statement) == 0 {
-		return badRequest("Invalid policy document. Please check the policy syntax and ensure that Principals are valid.")
+	if _, err := policy.Parse(p, "arn:aws:execute-api:us-east-1:000000000000:api"); err != nil {
+		return badRequest("%s %v", policy.InvalidDocumentMessage, err)
 	}
 	return nil
 }

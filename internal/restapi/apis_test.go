@@ -69,6 +69,8 @@ func TestCreateRestApiRefusals(t *testing.T) {
 		{"bad vpce id", apigateway.CreateRestApiInput{Name: aws.String("a"), EndpointConfiguration: endpoint("PRIVATE", "endpoint-1")}, "VPC endpoint"},
 		{"policy not JSON", apigateway.CreateRestApiInput{Name: aws.String("a"), Policy: aws.String("{")}, "Invalid policy document"},
 		{"policy without statements", apigateway.CreateRestApiInput{Name: aws.String("a"), Policy: aws.String(`{"Version":"2012-10-17"}`)}, "Invalid policy document"},
+		{"policy with a bad effect", apigateway.CreateRestApiInput{Name: aws.String("a"), Policy: aws.String(`{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"execute-api:Invoke","Resource":"*"}]}`)}, "Statement[0].Effect"},
+		{"policy with an unknown condition", apigateway.CreateRestApiInput{Name: aws.String("a"), Policy: aws.String(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"*","Condition":{"StringSortOf":{"aws:SourceVpc":"vpc-1"}}}]}`)}, "Invalid policy document"},
 		{"compression size", apigateway.CreateRestApiInput{Name: aws.String("a"), MinimumCompressionSize: aws.Int32(10485761)}, "minimum compression size"},
 		{"key source", apigateway.CreateRestApiInput{Name: aws.String("a"), ApiKeySource: "QUERY"}, "API key source"},
 		{"clone", apigateway.CreateRestApiInput{Name: aws.String("a"), CloneFrom: aws.String("abc")}, "cloneFrom"},
