@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/restapi"
 )
 
 // vpcLinkTargets answers the REST API VPC links' question, whether their
@@ -21,4 +22,21 @@ func (v vpcLinkTargets) LoadBalancerType(ctx context.Context, arn string) (strin
 		return "", false, err
 	}
 	return out.LoadBalancers[0].Type, true, nil
+}
+
+// restAPIIDs lists the REST APIs for the VPC endpoints' DNS names: the
+// DNS table has no wildcards, so each API gets its own names.
+type restAPIIDs struct{ *restapi.View }
+
+func (r restAPIIDs) RestAPIIDs() ([]string, int64) {
+	snap := r.Snapshot()
+	if snap == nil {
+		return nil, 0
+	}
+	apis := snap.APIs()
+	ids := make([]string, len(apis))
+	for i, a := range apis {
+		ids[i] = a.Id
+	}
+	return ids, snap.Revision
 }

@@ -236,7 +236,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
-	s.endpointNames = endpointdns.New(endpointdns.Config{Endpoints: s.EC2.View(), Region: cfg.Region, Gateway: dnsAddrOf(s.gwLn.Addr())})
+	s.endpointNames = endpointdns.New(endpointdns.Config{Endpoints: s.EC2.View(), APIs: restAPIIDs{s.RestAPI.View()}, Region: cfg.Region, Gateway: dnsAddrOf(s.gwLn.Addr())})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}, s.endpointNames},
 		Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {

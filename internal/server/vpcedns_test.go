@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/miekg/dns"
@@ -35,12 +37,10 @@ func TestVPCEndpointDNSNames(t *testing.T) {
 		r, _, err := (&dns.Client{Net: "udp", Timeout: 3 * time.Second}).ExchangeContext(ctx, m, env.Server.DNSAddr())
 		return r, err
 	}
-	// The regional name and the zonal one; the wildcard private name has
-	// no record of its own (names per REST API come with the gateway).
-	// The DNS server picks the endpoint up from its own watch, a moment
-	// after the create answers.
-	for _, entry := range out.VpcEndpoint.DnsEntries[:2] {
-		name := aws.ToString(entry.DnsName)
+	// The DNS server picks names up from its own watch, a moment after
+	// the create answers.
+	waitResolves := func(name string) {
+		t.Helper()
 		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 			r, err := resolve(name)
 			if err != nil {
@@ -50,13 +50,28 @@ func TestVPCEndpointDNSNames(t *testing.T) {
 				if a, ok := r.Answer[0].(*dns.A); !ok || a.A.String() != gateway {
 					t.Fatalf("%s: %v, want %s", name, r.Answer, gateway)
 				}
-				break
+				return
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("%s does not resolve: %v", name, r)
 			}
 		}
 	}
+	// The regional name and the zonal one.
+	for _, entry := range out.VpcEndpoint.DnsEntries[:2] {
+		waitResolves(aws.ToString(entry.DnsName))
+	}
+	// A REST API's names through the endpoint: the alias host, and (private
+	// DNS is on by default) the API's own execute-api name, as a task in
+	// the VPC resolves them. The DNS table has no wildcard, so these come
+	// from the list of APIs.
+	api, err := apigateway.NewFromConfig(env.AWS).CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("private"),
+		EndpointConfiguration: &agtypes.EndpointConfiguration{Types: []agtypes.EndpointType{agtypes.EndpointTypePrivate}, VpcEndpointIds: []string{*out.VpcEndpoint.VpcEndpointId}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitResolves(*api.Id + "-" + *out.VpcEndpoint.VpcEndpointId + ".execute-api.us-east-1.amazonaws.com")
+	waitResolves(*api.Id + ".execute-api.us-east-1.amazonaws.com")
 
 	if _, err := c.DeleteVpcEndpoints(ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{*out.VpcEndpoint.VpcEndpointId}}); err != nil {
 		t.Fatal(err)
