@@ -59,7 +59,10 @@ type Config struct {
 	// Records are more sources of names to answer for (the load
 	// balancers' DNS names, VPC endpoints'…), served from the same table.
 	Records []Records
-	Logger  *slog.Logger
+	// Zones are sources of hosted zones (Route 53's), served from the
+	// same table; the most specific zone answers for a name.
+	Zones  []Zones
+	Logger *slog.Logger
 }
 
 // Server is the DNS server. New binds its sockets; Run serves.
@@ -255,6 +258,9 @@ func (s *Server) follow(ctx context.Context) error {
 	for _, r := range s.cfg.Records {
 		sources = append(sources, r)
 	}
+	for _, z := range s.cfg.Zones {
+		sources = append(sources, z)
+	}
 	return store.Join(ctx, &s.tables, s.build, sources...)
 }
 
@@ -272,19 +278,44 @@ func (s *Server) build() (*table, int64, bool) {
 		rs, revs[i] = src.Records()
 		recs = append(recs, rs...)
 	}
+	var zones []*Zone
+	zoneRevs := make([]int64, len(s.cfg.Zones))
+	for i, src := range s.cfg.Zones {
+		var zs []*Zone
+		zs, zoneRevs[i] = src.Zones()
+		zones = append(zones, zs...)
+	}
 	prev := s.current()
-	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) {
+	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) && slices.Equal(prev.zonesRevs, zoneRevs) {
 		return nil, 0, false
 	}
 	start := time.Now()
 	t := buildTable(snap, prev, s.log)
 	t.addRecords(recs, revs, s.log)
+	t.addZones(zones, zoneRevs, prev, s.log)
 	newest := snap.Revision
-	if len(revs) > 0 {
-		newest = max(newest, slices.Max(revs))
+	for _, r := range slices.Concat(revs, zoneRevs) {
+		newest = max(newest, r)
 	}
-	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevisions", revs, "names", len(t.names), "took", time.Since(start))
+	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevisions", revs, "zonesRevisions", zoneRevs, "names", len(t.names), "took", time.Since(start))
 	return t, newest, true
+}
+
+// ZonesRevision is the revision of src (one of Config.Zones) that the
+// answers reflect now, or -1 before the first table or for a source the
+// server does not follow: Route 53 reports a change INSYNC once this
+// reaches the change's revision.
+func (s *Server) ZonesRevision(src Zones) int64 {
+	t := s.current()
+	if t == nil {
+		return -1
+	}
+	for i, z := range s.cfg.Zones {
+		if z == src && i < len(t.zonesRevs) {
+			return t.zonesRevs[i]
+		}
+	}
+	return -1
 }
 
 // allowed reports whether a client may have outside names forwarded.

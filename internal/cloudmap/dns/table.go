@@ -36,6 +36,12 @@ type table struct {
 	// recordsRevs are the revisions of Config.Records' sources the table
 	// was built with, in order.
 	recordsRevs []int64
+	// zonesRevs are the revisions of Config.Zones' sources, in order, and
+	// zoneCache what their record sets compiled to: a source hands the
+	// same *RRSet for a set that did not change, so the next build
+	// reuses it.
+	zonesRevs []int64
+	zoneCache map[*RRSet][]group
 	// names holds every name that exists in some zone (owners of records
 	// and the empty non-terminals above them), keyed by the lower-case
 	// wire form of the name.
