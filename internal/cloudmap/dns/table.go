@@ -526,3 +526,14 @@ func soaRecord(apex string, apexWire []byte, ttl, serial uint32) record {
 			Serial: serial, Refresh: soaRefresh, Retry: soaRetry, Expire: soaExpire, Minttl: soaMinimum},
 	}
 }
+
+// NamespaceApex is what the server answers at a DNS namespace's apex, in
+// presentation format: the SOA value and TTL (serial: the Cloud Map
+// snapshot's revision) and the NS value and TTL. Route 53 lists them as
+// the records of the namespace's hosted zone.
+func NamespaceApex(ns *cloudmap.NamespaceState, revision int64) (soa string, soaTTL uint32, nameServer string, nsTTL uint32) {
+	apex, _ := appendLabels(nil, ns.Name)
+	apex = append(apex, 0)
+	rr := soaRecord(presentation(apex), apex, uint32(clampTTL(ns.SOATTL())), uint32(revision)).rr
+	return strings.TrimPrefix(rr.String(), rr.Header().String()), rr.Header().Ttl, nsHost, nsTTL
+}
