@@ -178,14 +178,22 @@ func (b *batch) checkPolicies(sets []*ResourceRecordSet) {
 	}
 	for _, typ := range slices.Sorted(mapKeys(byType)) {
 		group := byType[typ]
-		for _, s := range group[1:] {
-			p, first := policy(s), policy(group[0])
-			if p == first {
+		// The sets the batch left alone set the policy; the first the
+		// batch wrote does when it wrote them all.
+		ref := group[0]
+		for _, s := range group {
+			if !b.touched[identity(s)] {
+				ref = s
+				break
+			}
+		}
+		for _, s := range group {
+			p := policy(s)
+			if p == policy(ref) || !b.touched[identity(s)] {
 				continue
 			}
 			if p == "simple" {
-				s = group[0]
-				b.problems = append(b.problems, fmt.Sprintf("RRSet with DNS name %s, type %s cannot be created as %s sets exist with the same name and type.", s.Name, s.Type, first))
+				b.problems = append(b.problems, fmt.Sprintf("RRSet with DNS name %s, type %s cannot be created as %s sets exist with the same name and type.", s.Name, s.Type, policy(ref)))
 			} else {
 				b.problems = append(b.problems, fmt.Sprintf("RRSet with DNS name %s, type %s, SetIdentifier %s cannot be created as a non-%s set exists with the same name and type.", s.Name, s.Type, s.SetIdentifier, p))
 			}

@@ -39,6 +39,7 @@ type options struct {
 	withDNS bool
 	dns     []func(*dns.Config)
 	aliases []r53.AliasTargets
+	served  func() int64
 }
 
 // Option adjusts Start.
@@ -53,6 +54,10 @@ func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
 func WithDNS(configure ...func(*dns.Config)) Option {
 	return func(o *options) { o.withDNS, o.dns = true, configure }
 }
+
+// WithServed reports what the DNS server serves (a test holding it back),
+// instead of a DNS server's own revision.
+func WithServed(served func() int64) Option { return func(o *options) { o.served = served } }
 
 // WithAliases vouches for alias targets of other services.
 func WithAliases(a ...r53.AliasTargets) Option { return func(o *options) { o.aliases = a } }
@@ -75,6 +80,9 @@ func Start(t testing.TB, opts ...Option) *Env {
 	cfg := r53.Config{Region: awstest.Region, AccountID: AccountID, Store: st, CloudMap: e.CloudMap.View(), Aliases: o.aliases, Logger: log}
 	if o.withDNS {
 		cfg.Served = func() int64 { return e.DNS.ZonesRevision(e.Route53.DNSZones()) }
+	}
+	if o.served != nil {
+		cfg.Served = o.served
 	}
 	e.Route53 = r53.New(cfg)
 	if o.withDNS {
