@@ -33,6 +33,7 @@ import (
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/route53"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -126,6 +127,7 @@ type Server struct {
 	Stacks   *stack.Deployer
 	APIGW    *apigw.Control
 	ELBv2    *elbv2.Control
+	Route53  *route53.Control
 	// loadBalancers serves ELBv2's load balancers (their listeners and
 	// target health checks).
 	loadBalancers *dataplane.Dataplane
@@ -215,7 +217,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle})
-	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}}, Logger: log.With("role", "dns")}
+	// Route 53's changes are INSYNC once the DNS server answers from them.
+	s.Route53 = route53.New(route53.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap.View(),
+		Aliases: []route53.AliasTargets{route53.LoadBalancerAliases{View: s.ELBv2.View()}},
+		Served:  func() int64 { return s.DNS.ZonesRevision(s.Route53.DNSZones()) }, Logger: log.With("role", "route53")})
+	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}},
+		Zones: []dns.Zones{s.Route53.DNSZones()}, Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside
 		// our namespaces are forwarded for them too.
@@ -234,6 +241,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.Logs.Register(s.mux)
 	s.APIGW.Register(s.mux)
 	s.ELBv2.Register(s.mux)
+	s.Route53.Register(s.mux)
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
