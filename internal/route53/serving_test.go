@@ -106,6 +106,7 @@ func TestServedByDNS(t *testing.T) {
 		change(types.ChangeActionUpsert, rrset("corp.internal", types.RRTypeTxt, 60, `"hello world"`)),
 		change(types.ChangeActionUpsert, rrset("_pg._tcp.corp.internal", types.RRTypeSrv, 60, "1 10 5432 db.corp.internal")),
 		change(types.ChangeActionUpsert, nlbAlias),
+		change(types.ChangeActionUpsert, rrset("*.apps.corp.internal", types.RRTypeA, 60, "192.0.2.30")),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +126,7 @@ func TestServedByDNS(t *testing.T) {
 			{"corp.internal", dns.TypeTXT, txt},
 			{"_pg._tcp.corp.internal", dns.TypeSRV, []string{"1 10 5432 db.corp.internal."}},
 			{"api.corp.internal", dns.TypeA, []string{"127.0.230.10"}},
+			{"anything.apps.corp.internal", dns.TypeA, []string{"192.0.2.30"}},
 			{"corp.internal", dns.TypeNS, []string{"ns-0.awsdns-00.com.", "ns-1024.awsdns-00.org.", "ns-1536.awsdns-00.co.uk.", "ns-512.awsdns-00.net."}},
 		} {
 			m := ask(t, addr, q.name, q.qtype)

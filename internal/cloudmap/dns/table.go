@@ -55,6 +55,10 @@ type table struct {
 type zone struct {
 	apexLen int    // wire length of the apex name
 	soa     record // for the authority section of negative answers
+	// wildcards is set when the zone has a name whose first label is "*"
+	// (hosted zones may): only then does a name that does not exist look
+	// for one.
+	wildcards bool
 }
 
 // node is one owner name: the record sets there, each ready to be picked.
@@ -121,6 +125,15 @@ func (t *table) find(key []byte) (*node, *zone) {
 	for off := 0; off < len(key) && key[off] != 0; off += 1 + int(key[off]) {
 		suffix := key[off+1+int(key[off]):]
 		if n := t.names[string(suffix)]; n != nil {
+			if n.zone.wildcards {
+				// RFC 4592: the wildcard at the closest encloser answers
+				// for the name, owned by the name asked.
+				var wild [maxNameLen + 2]byte
+				w := append(append(wild[:0], 1, '*'), suffix...)
+				if wn := t.names[string(w)]; wn != nil && len(w) <= maxNameLen {
+					return wn, wn.zone
+				}
+			}
 			return nil, n.zone
 		}
 	}

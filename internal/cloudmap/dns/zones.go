@@ -145,6 +145,9 @@ func (t *table) addZones(zs []*Zone, revs []int64, prev *table, log *slog.Logger
 			} else {
 				part.values = t.compileSet(set, prev, log)
 			}
+			if strings.HasPrefix(key, "\x01*") {
+				s.zone.wildcards = true
+			}
 			k := zoneSetKey{key, set.Type}
 			p := pending[k]
 			if p == nil {

@@ -82,6 +82,8 @@ func corpZone(t testing.TB) *cmdns.Zone {
 		"1.2.0.192.corp.test. 300 IN PTR www.corp.test.",
 		"v6.corp.test. 300 IN AAAA 2001:db8::1",
 		"y.sub.corp.test. 300 IN A 192.0.2.66", // inside the more specific zone sub.corp.test
+		"*.wild.corp.test. 300 IN A 192.0.2.77",
+		"real.wild.corp.test. 300 IN A 192.0.2.78",
 	)
 	return zoneOf(t, "corp.test.", lines,
 		&cmdns.RRSet{Name: "corp.test.", Type: dns.TypeA, AliasTarget: lbName},
@@ -172,6 +174,11 @@ func TestHostedZones(t *testing.T) {
 		{"second-zone-same-name-not-served", query{name: "dup.corp.test.", qtype: dns.TypeA}, dns.RcodeNameError, nil, "corp.test."},
 		{"cloud-map-keeps-its-apex", query{name: "r53.example.local.", qtype: dns.TypeA}, dns.RcodeNameError, nil, "example.local."},
 		{"zone-inside-namespace", query{name: "x.in.example.local.", qtype: dns.TypeA}, dns.RcodeSuccess, []string{"192.0.2.88"}, ""},
+		{"wildcard", query{name: "x.wild.corp.test.", qtype: dns.TypeA}, dns.RcodeSuccess, []string{"192.0.2.77"}, ""},
+		{"wildcard-deeper", query{name: "a.b.wild.corp.test.", qtype: dns.TypeA, tcp: true}, dns.RcodeSuccess, []string{"192.0.2.77"}, ""},
+		{"wildcard-nodata", query{name: "x.wild.corp.test.", qtype: dns.TypeTXT}, dns.RcodeSuccess, nil, "corp.test."},
+		{"wildcard-existing-name-wins", query{name: "real.wild.corp.test.", qtype: dns.TypeA}, dns.RcodeSuccess, []string{"192.0.2.78"}, ""},
+		{"wildcard-not-below-existing", query{name: "x.real.wild.corp.test.", qtype: dns.TypeA}, dns.RcodeNameError, nil, "corp.test."},
 		{"namespace-still-served", query{name: "web.example.local.", qtype: dns.TypeA}, dns.RcodeSuccess, []string{"10.0.0.1"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -181,6 +188,11 @@ func TestHostedZones(t *testing.T) {
 			}
 			if got := rdata(m.Answer); !slices.Equal(got, sorted(c.answer)) {
 				t.Errorf("answer %q, want %q", got, c.answer)
+			}
+			for _, rr := range m.Answer {
+				if rr.Header().Rrtype != dns.TypeCNAME && !strings.EqualFold(rr.Header().Name, c.q.name) && c.name != "cname-chased" {
+					t.Errorf("answer owned by %s, want the name asked", rr.Header().Name)
+				}
 			}
 			if c.soaZone != "" {
 				if len(m.Ns) != 1 || m.Ns[0].Header().Rrtype != dns.TypeSOA || !strings.EqualFold(m.Ns[0].Header().Name, c.soaZone) {
