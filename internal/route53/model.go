@@ -130,6 +130,9 @@ type list[T any] struct {
 
 func listOf[T any](item string, items []T) list[T] { return list[T]{item, items} }
 
+// Items are the list's items, for in-process callers.
+func (l list[T]) Items() []T { return l.items }
+
 func (l list[T]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	if err := e.EncodeToken(start); err != nil {
 		return err

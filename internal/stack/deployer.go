@@ -18,6 +18,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/route53"
 	"github.com/portolan/portolan/internal/stack/template"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -32,6 +33,7 @@ type Config struct {
 	Logs      *logs.Control
 	APIGW     *apigw.Control
 	ELBv2     *elbv2.Control
+	Route53   *route53.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -86,6 +88,11 @@ func New(cfg Config) *Deployer {
 		} {
 			d.handlers[t] = h
 		}
+	}
+	if cfg.Route53 != nil {
+		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}
+		d.handlers["AWS::Route53::RecordSet"] = r53RecordSetHandler{cfg.Route53}
+		d.handlers["AWS::Route53::RecordSetGroup"] = r53RecordSetGroup{cfg.Route53}
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h
