@@ -54,17 +54,22 @@ func (c *Control) ChangeResourceRecordSets(ctx context.Context, in *ChangeResour
 		if err != nil {
 			return store.Txn{}, err
 		}
-		kvs, _, err := c.st.List(ctx, zoneSetsPrefix(id))
-		if err != nil {
-			return store.Txn{}, err
-		}
-		current := make(map[string]*ResourceRecordSet, len(kvs))
-		for _, kv := range kvs {
-			if s := store.DecodeJSON[ResourceRecordSet](kv.Value); s != nil {
-				current[identity(s)] = s
+		apex, _ := parseName(rec.Name)
+		// The batch's rules look at the names it changes and the names its
+		// aliases into this zone target: read the sets there, not the
+		// whole zone, so that a batch costs what it changes.
+		current := map[string]*ResourceRecordSet{}
+		for _, name := range batchNames(in.ChangeBatch.Changes, id) {
+			kvs, _, err := c.st.List(ctx, zoneSetsPrefix(id)+name+"|")
+			if err != nil {
+				return store.Txn{}, err
+			}
+			for _, kv := range kvs {
+				if s := store.DecodeJSON[ResourceRecordSet](kv.Value); s != nil {
+					current[identity(s)] = s
+				}
 			}
 		}
-		apex, _ := parseName(rec.Name)
 		b, err := planBatch(id, apex, current, in.ChangeBatch.Changes, c.aliasCheck)
 		if err != nil {
 			return store.Txn{}, err
@@ -91,6 +96,26 @@ func (c *Control) ChangeResourceRecordSets(ctx context.Context, in *ChangeResour
 		return nil, err
 	}
 	return &ChangeResourceRecordSetsOutput{ChangeInfo: info}, nil
+}
+
+// batchNames are the stored names a batch's rules read: those of its sets,
+// and those of the targets of its aliases into zone zoneID.
+func batchNames(changes []Change, zoneID string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(raw string) {
+		if n, p := parseName(raw); p == nil && !seen[n.stored] {
+			seen[n.stored] = true
+			out = append(out, n.stored)
+		}
+	}
+	for _, ch := range changes {
+		add(ch.ResourceRecordSet.Name)
+		if a := ch.ResourceRecordSet.AliasTarget; a != nil && bareZoneID(a.HostedZoneId) == zoneID {
+			add(a.DNSName)
+		}
+	}
+	return out
 }
 
 // aliasCheck vouches for alias targets in the other hosted zones here
