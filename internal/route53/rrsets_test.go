@@ -131,12 +131,47 @@ func TestChangeResourceRecordSets(t *testing.T) {
 
 	before := listAll(t, c, zone, 300)
 	rev := env.Store.Revision()
-	refused := []struct {
-		name    string
-		changes []types.Change
-		code    string
-		message string
-	}{
+	refused := refusedBatches()
+	for _, r := range refused {
+		t.Run(r.name, func(t *testing.T) {
+			_, err := changeBatch(ctx, c, zone, r.changes...)
+			e := apiError(t, err, r.code, http.StatusBadRequest)
+			if e.Message != r.message {
+				t.Errorf("message\n%s\nwant\n%s", e.Message, r.message)
+			}
+		})
+	}
+	if got := env.Store.Revision(); got != rev {
+		t.Errorf("refused batches moved the store from revision %d to %d", rev, got)
+	}
+	if after := listAll(t, c, zone, 300); !slices.Equal(summary(after), summary(before)) {
+		t.Errorf("refused batches changed the zone:\n%s", strings.Join(summary(after), "\n"))
+	}
+
+	// A batch that deletes a CNAME and creates an A at its name applies
+	// whole: the conflict is judged on the batch's end state.
+	if _, err := changeBatch(ctx, c, zone,
+		change(types.ChangeActionDelete, rrset("alias.example.com.", types.RRTypeCname, 60, "WWW.example.com.")),
+		change(types.ChangeActionCreate, rrset("alias.example.com", types.RRTypeA, 60, "192.0.2.5")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: zone})
+	apiError(t, err, "HostedZoneNotEmpty", http.StatusBadRequest)
+}
+
+// refusal is a batch Route 53 refuses, and how.
+type refusal struct {
+	name    string
+	changes []types.Change
+	code    string
+	message string
+}
+
+// refusedBatches are batches against TestChangeResourceRecordSets' zone
+// that must be refused whole, with Route 53's code and message.
+func refusedBatches() []refusal {
+	return []refusal{
 		{"delete-wrong-value-refused-whole", []types.Change{
 			change(types.ChangeActionDelete, rrset("alias.example.com", types.RRTypeCname, 60, "www.example.com")),
 			change(types.ChangeActionDelete, rrset("www.example.com", types.RRTypeA, 300, "192.0.2.1", "192.0.2.3")),
@@ -181,32 +216,6 @@ func TestChangeResourceRecordSets(t *testing.T) {
 			TTL: aws.Int64(60), Weight: aws.Int64(1), ResourceRecords: []types.ResourceRecord{{Value: aws.String("192.0.2.1")}}})},
 			"InvalidInput", "Invalid request: Missing field 'SetIdentifier' in Change with [Action=UPSERT, Name=x.example.com., Type=A, SetIdentifier=null]"},
 	}
-	for _, r := range refused {
-		t.Run(r.name, func(t *testing.T) {
-			_, err := changeBatch(ctx, c, zone, r.changes...)
-			e := apiError(t, err, r.code, http.StatusBadRequest)
-			if e.Message != r.message {
-				t.Errorf("message\n%s\nwant\n%s", e.Message, r.message)
-			}
-		})
-	}
-	if got := env.Store.Revision(); got != rev {
-		t.Errorf("refused batches moved the store from revision %d to %d", rev, got)
-	}
-	if after := listAll(t, c, zone, 300); !slices.Equal(summary(after), summary(before)) {
-		t.Errorf("refused batches changed the zone:\n%s", strings.Join(summary(after), "\n"))
-	}
-
-	// A batch that deletes a CNAME and creates an A at its name applies
-	// whole: the conflict is judged on the batch's end state.
-	if _, err := changeBatch(ctx, c, zone,
-		change(types.ChangeActionDelete, rrset("alias.example.com.", types.RRTypeCname, 60, "WWW.example.com.")),
-		change(types.ChangeActionCreate, rrset("alias.example.com", types.RRTypeA, 60, "192.0.2.5")),
-	); err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.DeleteHostedZone(ctx, &route53.DeleteHostedZoneInput{Id: zone})
-	apiError(t, err, "HostedZoneNotEmpty", http.StatusBadRequest)
 }
 
 // TestRoutingPolicies: weighted, failover and multivalue sets live side by

@@ -122,7 +122,19 @@ func TestRoute53ThroughTheCLI(t *testing.T) {
 		t.Errorf("a refused batch changed the zone:\n%s\n%s", before, after)
 	}
 
-	// A Cloud Map namespace is a linked zone with the records dig gets.
+	checkLinkedZoneCLI(t, cli, dnsAddr)
+
+	// Restart: the same answers from the same state.
+	env.Stop()
+	env = servertest.Start(t, lbRange, func(c *server.Config) { c.DataDir = env.DataDir })
+	dnsAddr = env.Server.DNSAddr()
+	t.Run("after-restart", check)
+}
+
+// checkLinkedZoneCLI: a Cloud Map namespace is a linked zone, listed by
+// list-hosted-zones, whose list-resource-record-sets are what the DNS
+// server answers.
+func checkLinkedZoneCLI(t *testing.T, cli func(v any, args ...string), dnsAddr string) {
 	var op struct{ OperationId string }
 	cli(&op, "servicediscovery", "create-private-dns-namespace", "--name", "app.local", "--vpc", "vpc-0abc")
 	var zones struct {
@@ -155,11 +167,6 @@ func TestRoute53ThroughTheCLI(t *testing.T) {
 		}
 	}
 
-	// Restart: the same answers from the same state.
-	env.Stop()
-	env = servertest.Start(t, lbRange, func(c *server.Config) { c.DataDir = env.DataDir })
-	dnsAddr = env.Server.DNSAddr()
-	t.Run("after-restart", check)
 }
 
 // resolveValues asks the DNS server and returns the answer's values in

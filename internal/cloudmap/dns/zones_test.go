@@ -202,31 +202,7 @@ func TestHostedZones(t *testing.T) {
 		})
 	}
 
-	t.Run("routing", func(t *testing.T) {
-		tab := cmdns.BuildTableWithZones(f.reg.View().Snapshot(), nil, []*cmdns.Zone{corp})
-		// Weights 10:30 (and a 0 never picked): one value of 1+3 candidates.
-		if n, limit := tab.Candidates("w.corp.test.", dns.TypeA); n != 4 || limit != 1 {
-			t.Errorf("weighted: %d candidates, limit %d; want 4, 1", n, limit)
-		}
-		if n, limit := tab.Candidates("m.corp.test.", dns.TypeA); n != 10 || limit != 8 {
-			t.Errorf("multivalue: %d candidates, limit %d; want 10, 8", n, limit)
-		}
-		m := ask(t, f.addr, query{name: "m.corp.test.", qtype: dns.TypeA})
-		if len(m.Answer) != 8 {
-			t.Errorf("multivalue answered %d values, want 8", len(m.Answer))
-		}
-		seen := map[string]bool{}
-		for range 200 {
-			m := ask(t, f.addr, query{name: "w.corp.test.", qtype: dns.TypeA})
-			if len(m.Answer) != 1 {
-				t.Fatalf("weighted answer: %v", m.Answer)
-			}
-			seen[values(m.Answer)[0]] = true
-		}
-		if seen["192.0.2.13"] || !seen["192.0.2.12"] {
-			t.Errorf("weighted picks: %v (weight 0 must never answer)", seen)
-		}
-	})
+	t.Run("routing", func(t *testing.T) { checkRouting(t, f, corp) })
 
 	// The load balancer moves: the alias follows, with no change to the zone.
 	lbs.Publish([]cmdns.Record{{Name: lbName, Addr: netip.MustParseAddr("127.0.230.2")}}, 2)
@@ -245,6 +221,35 @@ func TestHostedZones(t *testing.T) {
 	}
 	if got := f.dns.ZonesRevision(&fakeZones{}); got != -1 {
 		t.Errorf("ZonesRevision of a source not followed: %d", got)
+	}
+}
+
+// checkRouting: weighted sets become candidates in proportion to their
+// weights (weight 0 never answers), multivalue sets answer 8 of their
+// values.
+func checkRouting(t *testing.T, f *fixture, corp *cmdns.Zone) {
+	tab := cmdns.BuildTableWithZones(f.reg.View().Snapshot(), nil, []*cmdns.Zone{corp})
+	// Weights 10:30 (and a 0 never picked): one value of 1+3 candidates.
+	if n, limit := tab.Candidates("w.corp.test.", dns.TypeA); n != 4 || limit != 1 {
+		t.Errorf("weighted: %d candidates, limit %d; want 4, 1", n, limit)
+	}
+	if n, limit := tab.Candidates("m.corp.test.", dns.TypeA); n != 10 || limit != 8 {
+		t.Errorf("multivalue: %d candidates, limit %d; want 10, 8", n, limit)
+	}
+	m := ask(t, f.addr, query{name: "m.corp.test.", qtype: dns.TypeA})
+	if len(m.Answer) != 8 {
+		t.Errorf("multivalue answered %d values, want 8", len(m.Answer))
+	}
+	seen := map[string]bool{}
+	for range 200 {
+		m := ask(t, f.addr, query{name: "w.corp.test.", qtype: dns.TypeA})
+		if len(m.Answer) != 1 {
+			t.Fatalf("weighted answer: %v", m.Answer)
+		}
+		seen[values(m.Answer)[0]] = true
+	}
+	if seen["192.0.2.13"] || !seen["192.0.2.12"] {
+		t.Errorf("weighted picks: %v (weight 0 must never answer)", seen)
 	}
 }
 
