@@ -87,6 +87,7 @@ type zonePart struct {
 	set    *RRSet
 	values []group
 	alias  string // the target's table key, for an alias set
+	limit  int    // the target's, for an alias set
 }
 
 type zoneSetKey struct {
@@ -286,11 +287,23 @@ func (t *table) resolve(p *zoneSet, pending map[zoneSetKey]*zoneSet) {
 			continue
 		}
 		if s := n.set(p.rrtype); s != nil {
-			part.values = append(append(part.values, s.healthy...), s.fallback...)
+			// The target's healthy values (all of them when none is), as
+			// a query of the target would pick from.
+			vals := s.healthy
+			if len(vals) == 0 {
+				vals = s.fallback
+			}
+			part.values = append(part.values, vals...)
+			part.limit = s.limit
 		}
 	}
 	p.state = 2
 	s := assemble(p.rrtype, p.parts)
+	if len(p.parts) == 1 && p.parts[0].alias != "" && s.limit == 0 {
+		// A simple alias answers as its target does (8 values of a
+		// MULTIVALUE Cloud Map service, one of a WEIGHTED one).
+		s.limit = p.parts[0].limit
+	}
 	if len(s.healthy) == 0 {
 		return // an alias with no target yet: the name exists, NODATA
 	}
