@@ -61,8 +61,14 @@ type Config struct {
 	Records []Records
 	// Zones are sources of hosted zones (Route 53's), served from the
 	// same table; the most specific zone answers for a name.
-	Zones  []Zones
-	Logger *slog.Logger
+	Zones []Zones
+	// Rules are sources of forwarding rules (Route 53 Resolver's) for
+	// names outside our zones.
+	Rules []ForwardRules
+	// Listeners, when set, is a source of more addresses to serve while
+	// running (Route 53 Resolver's inbound endpoints).
+	Listeners Listeners
+	Logger    *slog.Logger
 }
 
 // Server is the DNS server. New binds its sockets; Run serves.
@@ -223,6 +229,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.follow(gctx) })
+	if s.cfg.Listeners != nil {
+		g.Go(func() error { return s.followListeners(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		s.closeAll()
@@ -261,6 +270,9 @@ func (s *Server) follow(ctx context.Context) error {
 	for _, z := range s.cfg.Zones {
 		sources = append(sources, z)
 	}
+	for _, r := range s.cfg.Rules {
+		sources = append(sources, r)
+	}
 	return store.Join(ctx, &s.tables, s.build, sources...)
 }
 
@@ -271,34 +283,42 @@ func (s *Server) build() (*table, int64, bool) {
 	if snap == nil {
 		return nil, 0, false
 	}
-	var recs []Record
-	revs := make([]int64, len(s.cfg.Records))
-	for i, src := range s.cfg.Records {
-		var rs []Record
-		rs, revs[i] = src.Records()
-		recs = append(recs, rs...)
-	}
-	var zones []*Zone
-	zoneRevs := make([]int64, len(s.cfg.Zones))
-	for i, src := range s.cfg.Zones {
-		var zs []*Zone
-		zs, zoneRevs[i] = src.Zones()
-		zones = append(zones, zs...)
-	}
+	recs, revs := gather(s.cfg.Records, Records.Records)
+	zones, zoneRevs := gather(s.cfg.Zones, Zones.Zones)
+	rules, ruleRevs := gather(s.cfg.Rules, ForwardRules.ForwardRules)
 	prev := s.current()
-	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) && slices.Equal(prev.zonesRevs, zoneRevs) {
+	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) && slices.Equal(prev.zonesRevs, zoneRevs) &&
+		slices.Equal(prev.rulesRevs, ruleRevs) {
 		return nil, 0, false
 	}
 	start := time.Now()
 	t := buildTable(snap, prev, s.log)
 	t.addRecords(recs, revs, s.log)
 	t.addZones(zones, zoneRevs, prev, s.log)
+	own := s.Addrs()
+	if s.cfg.Listeners != nil {
+		own = append(own, s.cfg.Listeners.ListenAddrs()...)
+	}
+	t.addRules(rules, ruleRevs, own, s.log)
 	newest := snap.Revision
-	for _, r := range slices.Concat(revs, zoneRevs) {
+	for _, r := range slices.Concat(revs, zoneRevs, ruleRevs) {
 		newest = max(newest, r)
 	}
 	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevisions", revs, "zonesRevisions", zoneRevs, "names", len(t.names), "took", time.Since(start))
 	return t, newest, true
+}
+
+// gather reads every source of one kind: all their items, and each
+// one's revision, in order.
+func gather[S, T any](sources []S, read func(S) ([]T, int64)) ([]T, []int64) {
+	var items []T
+	revs := make([]int64, len(sources))
+	for i, src := range sources {
+		var got []T
+		got, revs[i] = read(src)
+		items = append(items, got...)
+	}
+	return items, revs
 }
 
 // ZonesRevision is the revision of src (one of Config.Zones) that the

@@ -42,6 +42,10 @@ type table struct {
 	// reuses it.
 	zonesRevs []int64
 	zoneCache map[*RRSet][]group
+	// rules are Config.Rules' forwarding rules by domain key, and
+	// rulesRevs their sources' revisions.
+	rules     map[string][]string
+	rulesRevs []int64
 	// names holds every name that exists in some zone (owners of records
 	// and the empty non-terminals above them), keyed by the lower-case
 	// wire form of the name.
