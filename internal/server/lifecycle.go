@@ -91,6 +91,7 @@ func (s *Server) roles() []role {
 		{"apigw", s.APIGW},
 		{"elbv2", s.ELBv2},
 		{"route53", route53Role{s.Route53}},
+		{"route53resolver", s.Resolver},
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
 		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},

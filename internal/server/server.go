@@ -34,6 +34,7 @@ import (
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/route53"
+	"github.com/portolan/portolan/internal/route53resolver"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -128,6 +129,7 @@ type Server struct {
 	APIGW    *apigw.Control
 	ELBv2    *elbv2.Control
 	Route53  *route53.Control
+	Resolver *route53resolver.Control
 	// loadBalancers serves ELBv2's load balancers (their listeners and
 	// target health checks).
 	loadBalancers *dataplane.Dataplane
@@ -221,8 +223,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.Route53 = route53.New(route53.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap.View(),
 		Aliases: []route53.AliasTargets{route53.LoadBalancerAliases{View: s.ELBv2.View()}},
 		Served:  func() int64 { return s.DNS.ZonesRevision(s.Route53.DNSZones()) }, Logger: log.With("role", "route53")})
+	// Route 53 Resolver: inbound endpoints are more addresses of the DNS
+	// server (port 53, as the VPC resolver), its associated rules forward.
+	s.Resolver = route53resolver.New(route53resolver.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "route53resolver")})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}},
-		Zones: []dns.Zones{s.Route53.DNSZones()}, Logger: log.With("role", "dns")}
+		Zones: []dns.Zones{s.Route53.DNSZones()}, Rules: []dns.ForwardRules{route53resolver.ForwardingRules{View: s.Resolver.View()}},
+		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside
 		// our namespaces are forwarded for them too.
@@ -242,6 +248,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.APIGW.Register(s.mux)
 	s.ELBv2.Register(s.mux)
 	s.Route53.Register(s.mux)
+	s.Resolver.Register(s.mux)
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
