@@ -25,9 +25,10 @@ type Mux struct {
 	Authenticate func(r *http.Request, body []byte) error
 	Logger       *slog.Logger
 
-	json  map[string]*JSONService
-	query map[string]*QueryService // by API version
-	rest  []*RESTService
+	json    map[string]*JSONService
+	query   map[string]*QueryService // by API version
+	rest    []*RESTService
+	restXML []*RESTXMLService // each owns a path prefix
 }
 
 // NewMux returns an empty endpoint.
@@ -46,6 +47,19 @@ func (m *Mux) AddQuery(s *QueryService) { m.query[s.Version] = s }
 
 // AddREST serves a restJson1 service.
 func (m *Mux) AddREST(s *RESTService) { m.rest = append(m.rest, s) }
+
+// AddRESTXML serves a restXml service: every request under its prefix.
+func (m *Mux) AddRESTXML(s *RESTXMLService) { m.restXML = append(m.restXML, s) }
+
+// restXMLFor is the restXml service that owns r's path, or nil.
+func (m *Mux) restXMLFor(r *http.Request) *RESTXMLService {
+	for _, s := range m.restXML {
+		if s.owns(r) {
+			return s
+		}
+	}
+	return nil
+}
 
 type ctxKey struct{}
 
@@ -71,6 +85,10 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		jsvc, opName = m.json[prefix], op
 	}
 	query := jsvc == nil && isQuery(r)
+	var xsvc *RESTXMLService
+	if jsvc == nil && !query {
+		xsvc = m.restXMLFor(r)
+	}
 	// The awsQuery service is known once the body is read; until then, and
 	// for a Version nobody serves, errors take awsQuery's shape.
 	var qsvc *QueryService
@@ -78,6 +96,8 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case jsvc != nil:
 			jsvc.writeError(w, e)
+		case xsvc != nil:
+			xsvc.writeError(ctx, w, e)
 		case qsvc != nil:
 			qsvc.writeError(ctx, w, e)
 		case query:
@@ -132,6 +152,10 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		qsvc.serve(ctx, w, params, m.Logger)
+		return
+	}
+	if xsvc != nil {
+		xsvc.serve(ctx, w, r, body, m.Logger)
 		return
 	}
 	for _, s := range m.rest {

@@ -37,6 +37,8 @@ import (
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
 	restgateway "github.com/portolan/portolan/internal/restapi/gateway"
+	"github.com/portolan/portolan/internal/route53"
+	"github.com/portolan/portolan/internal/route53resolver"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -130,6 +132,8 @@ type Server struct {
 	Stacks   *stack.Deployer
 	APIGW    *apigw.Control
 	ELBv2    *elbv2.Control
+	Route53  *route53.Control
+	Resolver *route53resolver.Control
 	// RestAPI is API Gateway's REST API (v1) control plane; its View is
 	// what the REST API data plane follows.
 	RestAPI *restapi.Control
@@ -237,8 +241,16 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
 	s.endpointNames = endpointdns.New(endpointdns.Config{Endpoints: s.EC2.View(), APIs: restAPIIDs{s.RestAPI.View()}, Region: cfg.Region, Gateway: dnsAddrOf(s.gwLn.Addr())})
+	// Route 53's changes are INSYNC once the DNS server answers from them.
+	s.Route53 = route53.New(route53.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap.View(),
+		Aliases: []route53.AliasTargets{route53.LoadBalancerAliases{View: s.ELBv2.View()}},
+		Served:  func() int64 { return s.DNS.ZonesRevision(s.Route53.DNSZones()) }, Logger: log.With("role", "route53")})
+	// Route 53 Resolver: inbound endpoints are more addresses of the DNS
+	// server (port 53, as the VPC resolver), its associated rules forward.
+	s.Resolver = route53resolver.New(route53resolver.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "route53resolver")})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}, s.endpointNames},
-		Logger: log.With("role", "dns")}
+		Zones: []dns.Zones{s.Route53.DNSZones()}, Rules: []dns.ForwardRules{route53resolver.ForwardingRules{View: s.Resolver.View()}},
+		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside
 		// our namespaces are forwarded for them too.
@@ -249,7 +261,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
-		RestAPI: s.RestAPI, EC2: s.EC2, Logger: log.With("role", "stack")})
+		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
@@ -260,6 +272,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.ELBv2.Register(s.mux)
 	s.RestAPI.Register(s.mux)
 	s.EC2.Register(s.mux)
+	s.Route53.Register(s.mux)
+	s.Resolver.Register(s.mux)
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))

@@ -21,6 +21,7 @@ import (
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
+	"github.com/portolan/portolan/internal/route53"
 	"github.com/portolan/portolan/internal/stack/template"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -38,7 +39,8 @@ type Config struct {
 	RestAPI   *restapi.Control
 	// EC2 makes AWS::EC2::VPCEndpoint real; without it, endpoints are
 	// accepted and not emulated.
-	EC2 *ec2.Control
+	EC2     *ec2.Control
+	Route53 *route53.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -99,6 +101,11 @@ func New(cfg Config) *Deployer {
 	}
 	if cfg.EC2 != nil {
 		d.handlers["AWS::EC2::VPCEndpoint"] = vpcEndpoint{cfg.EC2}
+	}
+	if cfg.Route53 != nil {
+		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}
+		d.handlers["AWS::Route53::RecordSet"] = r53RecordSetHandler{cfg.Route53}
+		d.handlers["AWS::Route53::RecordSetGroup"] = r53RecordSetGroup{cfg.Route53}
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h
