@@ -99,6 +99,12 @@ func (g *Gateway) selectAPI(snap *snapshot, r *http.Request) (*apiState, string,
 		// name resolves to the endpoint.
 		if e, ok := g.cfg.Endpoints.PrivateDNSEndpoint(); ok {
 			vpce = e
+		} else {
+			// No endpoint's private DNS claims the name, so a private
+			// hosted zone's alias to the API's own endpoint resolved it
+			// (the closed-network design): the call came through that
+			// endpoint. With several, which one is unknowable here.
+			vpce = api.soleEndpoint
 		}
 	}
 	if vpce == "" {

@@ -111,6 +111,16 @@ func TestPrivateAPI(t *testing.T) {
 	if r := f.do("GET", regional(byVpc), "/prod/pets", nil, ""); r.status != 403 || r.body != `{"message":"Forbidden"}` {
 		t.Fatalf("private API on its regional name without private DNS: %d %s", r.status, r.body)
 	}
+	// A private hosted zone's alias (Route 53) rather than private DNS led
+	// the regional name to the gateway: the call came through the one
+	// endpoint the API is associated with.
+	_, err = f.agw.UpdateRestApi(ctx, &apigateway.UpdateRestApiInput{RestApiId: &byVpce, PatchOperations: []agtypes.PatchOperation{
+		{Op: agtypes.OpAdd, Path: aws.String("/endpointConfiguration/vpcEndpointIds"), Value: aws.String(epA)}}})
+	f.check(err)
+	f.sync()
+	if r := f.do("GET", regional(byVpce), "/prod/pets", nil, ""); r.status != 200 || r.seen.Header.Get("X-Amzn-Vpce-Id") != epA {
+		t.Fatalf("private API on its regional name, associated with one endpoint: %d %s", r.status, r.body)
+	}
 	dnsEP := f.endpoint("vpc-0aaaaaaa", true)
 	if r := f.do("GET", regional(byVpc), "/prod/pets", nil, ""); r.status != 200 || r.seen.Header.Get("X-Amzn-Vpce-Id") != dnsEP {
 		t.Fatalf("private API through private DNS: %d %s", r.status, r.body)

@@ -20,6 +20,10 @@ type snapshot struct {
 type apiState struct {
 	id            string
 	private       bool // endpoint type PRIVATE: only through VPC endpoints
+	// soleEndpoint is the one VPC endpoint a private API lists, if exactly
+	// one: where its regional name leads when a Route 53 alias, not an
+	// endpoint's private DNS, resolves it.
+	soleEndpoint string
 	disabled      bool // disableExecuteApiEndpoint
 	keyFromHeader bool // apiKeySource HEADER (the default): x-api-key
 	stages        map[string]*stageState
@@ -67,6 +71,9 @@ func (g *Gateway) build(prev *snapshot, a *restapi.Snapshot, lbRev int64) *snaps
 	for _, api := range a.APIs() {
 		as := &apiState{id: api.Id, private: api.IsPrivate(), disabled: api.DisableExecuteApiEndpoint,
 			keyFromHeader: api.ApiKeySource != restapi.APIKeySourceAuthorizer, stages: map[string]*stageState{}}
+		if ec := api.EndpointConfiguration; as.private && ec != nil && len(ec.VpcEndpointIds) == 1 {
+			as.soleEndpoint = ec.VpcEndpointIds[0]
+		}
 		for name, st := range api.Stages {
 			cs := cache[st]
 			if cs == nil {
