@@ -308,10 +308,11 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 	st.Imports = union(prevImports, plan.Imports)
 
 	creating := prev == nil || len(prev.Resources) == 0
+	// The event goes first: whoever sees the new status finds its event.
 	stackStatus := func(status, reason string) {
+		emit(Event{Timestamp: time.Now(), StackName: st.Name, LogicalResourceId: st.Name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: status, Reason: reason})
 		st.Status, st.Reason = status, reason
 		d.save(context.WithoutCancel(ctx), st)
-		emit(Event{Timestamp: time.Now(), StackName: st.Name, LogicalResourceId: st.Name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: status, Reason: reason})
 	}
 	verb := "UPDATE"
 	if creating {
@@ -623,8 +624,8 @@ func (d *Deployer) DestroyRetaining(ctx context.Context, name string, retain []s
 	}
 	if failed != nil {
 		st.Status, st.Reason = "DELETE_FAILED", failed.Error()
-		d.save(keep, st)
 		emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: st.Status, Reason: st.Reason})
+		d.save(keep, st)
 		return fmt.Errorf("stack %s: %w", name, failed)
 	}
 	if _, err := d.cfg.Store.Commit(keep, store.Txn{Then: []store.Op{store.Delete(stackKey(name))}}); err != nil {
