@@ -185,7 +185,7 @@ func (c *Control) changeSetStack(ctx context.Context, name, typ string) (rec *st
 	case typ == "UPDATE" && (rec == nil || rec.Status == "REVIEW_IN_PROGRESS"):
 		return nil, nil, false, validation("Stack [%s] does not exist", name)
 	case typ == "UPDATE":
-		eng, err := c.updatableStack(ctx, rec)
+		rec, _, eng, err := c.updatableStack(ctx, rec)
 		return rec, eng, false, err
 	case rec != nil && rec.Status != "REVIEW_IN_PROGRESS":
 		return nil, nil, false, ErrAlreadyExists.Newf("Stack [%s] already exists", rec.StackName)
@@ -316,6 +316,11 @@ func (c *Control) ExecuteChangeSet(ctx context.Context, in *ExecuteChangeSetInpu
 	if err != nil {
 		return nil, err
 	}
+	if cs.ChangeSetType == "UPDATE" {
+		if rec, kv, _, err = c.updatableStack(ctx, rec); err != nil {
+			return nil, err
+		}
+	}
 	key := changeSetKey(stackUUID(rec.StackId), cs.ChangeSetName)
 	req := deployRequest{rec: rec, template: cs.TemplateBody, parameters: cs.Parameters, changeSetKey: key}
 	if in.DisableRollback != nil {
@@ -340,9 +345,6 @@ func (c *Control) ExecuteChangeSet(ctx context.Context, in *ExecuteChangeSetInpu
 			return nil, err
 		}
 	} else {
-		if _, err := c.updatableStack(ctx, rec); err != nil {
-			return nil, err
-		}
 		if in.DisableRollback == nil {
 			req.disableRollback = rec.DisableRollback
 		}

@@ -1,6 +1,7 @@
 package cloudformation
 
 import (
+	"strings"
 	"time"
 
 	"github.com/portolan/portolan/internal/stack"
@@ -108,6 +109,15 @@ func (r *stackRecord) status(eng *stack.Stack) (string, string) {
 		return eng.Status, eng.Reason
 	}
 	return r.Status, r.StatusReason
+}
+
+// template is the stack's template given its status: once an update has
+// rolled back, the one it rolled back to.
+func (r *stackRecord) template(status string) string {
+	if r.PreviousTemplateBody != "" && strings.Contains(status, "ROLLBACK") {
+		return r.PreviousTemplateBody
+	}
+	return r.TemplateBody
 }
 
 func (r *stackRecord) setStatus(status, reason string) {

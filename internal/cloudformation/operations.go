@@ -66,6 +66,19 @@ func (c *Control) operation(name string) *operation {
 	return c.ops[name]
 }
 
+// settledOperation returns the operation under way on a stack, or nil.
+// An operation whose stack already shows a final status is only recording
+// its outcome: it is waited for (briefly), so that a client that saw the
+// status can start the next operation at once, as on AWS.
+func (c *Control) settledOperation(ctx context.Context, name, status string) *operation {
+	op := c.operation(name)
+	if op == nil || strings.HasSuffix(status, "_IN_PROGRESS") {
+		return op
+	}
+	hold(ctx, op, 10*time.Second)
+	return c.operation(name)
+}
+
 // hold waits for op to end, up to d.
 func hold(ctx context.Context, op *operation, d time.Duration) {
 	if d <= 0 {
@@ -281,7 +294,7 @@ func (c *Control) ContinueUpdateRollback(ctx context.Context, in *ContinueUpdate
 	if err != nil {
 		return nil, err
 	}
-	if status, _ := rec.status(eng); status != "UPDATE_ROLLBACK_FAILED" || eng == nil || c.operation(rec.StackName) != nil {
+	if status, _ := rec.status(eng); status != "UPDATE_ROLLBACK_FAILED" || eng == nil || c.settledOperation(ctx, rec.StackName, status) != nil {
 		return nil, validation("Stack %s is in %s state and can not continue an update rollback; only stacks in UPDATE_ROLLBACK_FAILED can", rec.StackId, status)
 	}
 	rec.setStatus("UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated")

@@ -251,11 +251,11 @@ var updatable = []string{"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_
 // UpdateStack checks the new template and parameters, refuses an update
 // that changes nothing, and updates the stack in the background.
 func (c *Control) UpdateStack(ctx context.Context, in *UpdateStackInput) (*UpdateStackOutput, error) {
-	rec, kv, err := c.liveStack(ctx, in.StackName)
+	rec, _, err := c.liveStack(ctx, in.StackName)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := c.updatableStack(ctx, rec)
+	rec, kv, eng, err := c.updatableStack(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -303,18 +303,22 @@ func (c *Control) UpdateStack(ctx context.Context, in *UpdateStackInput) (*Updat
 	return &UpdateStackOutput{StackId: rec.StackId}, nil
 }
 
-// updatableStack returns the engine's record of a stack an update may
-// start on, or says why it may not.
-func (c *Control) updatableStack(ctx context.Context, rec *stackRecord) (*stack.Stack, error) {
+// updatableStack checks that an update may start on a stack, and returns
+// its record as it is once any operation has settled, and the engine's.
+func (c *Control) updatableStack(ctx context.Context, rec *stackRecord) (*stackRecord, store.KV, *stack.Stack, error) {
 	eng, err := c.engine.Get(ctx, rec.StackName)
 	if err != nil {
-		return nil, err
+		return nil, store.KV{}, nil, err
 	}
 	status, _ := rec.status(eng)
-	if eng == nil || !slices.Contains(updatable, status) || c.operation(rec.StackName) != nil {
-		return nil, validation("Stack:%s is in %s state and can not be updated.", rec.StackId, status)
+	if eng == nil || !slices.Contains(updatable, status) || c.settledOperation(ctx, rec.StackName, status) != nil {
+		return nil, store.KV{}, nil, validation("Stack:%s is in %s state and can not be updated.", rec.StackId, status)
 	}
-	return eng, nil
+	fresh, kv, err := c.getRecord(ctx, rec.StackName)
+	if err == nil && (fresh == nil || fresh.StackId != rec.StackId) {
+		err = stackNotFound(rec.StackName)
+	}
+	return fresh, kv, eng, err
 }
 
 // beginUpdate records an update under way and starts it.
@@ -356,6 +360,12 @@ func (c *Control) DeleteStack(ctx context.Context, in *DeleteStackInput) (*Delet
 	if rec.DeletionTime != nil {
 		return &DeleteStackOutput{}, nil
 	}
+	eng, err := c.engine.Get(ctx, rec.StackName)
+	if err != nil {
+		return nil, err
+	}
+	status, _ := rec.status(eng)
+	op := c.settledOperation(ctx, rec.StackName, status)
 	rec, kv, err := c.getRecord(ctx, rec.StackName)
 	if err != nil || rec == nil {
 		return &DeleteStackOutput{}, err
@@ -363,15 +373,14 @@ func (c *Control) DeleteStack(ctx context.Context, in *DeleteStackInput) (*Delet
 	if rec.EnableTerminationProtection {
 		return nil, validation("Stack [%s] cannot be deleted while TerminationProtection is enabled", rec.StackName)
 	}
-	eng, err := c.engine.Get(ctx, rec.StackName)
-	if err != nil {
+	if eng, err = c.engine.Get(ctx, rec.StackName); err != nil {
 		return nil, err
 	}
-	status, _ := rec.status(eng)
+	status, _ = rec.status(eng)
 	if len(in.RetainResources) > 0 && status != "DELETE_FAILED" {
 		return nil, validation("Invalid operation on stack [%s]. RetainResources can only be specified when the stack is in the DELETE_FAILED state", rec.StackId)
 	}
-	if op := c.operation(rec.StackName); op != nil {
+	if op != nil {
 		switch status {
 		case "DELETE_IN_PROGRESS":
 			return &DeleteStackOutput{}, nil
@@ -465,13 +474,14 @@ func (c *Control) describe(ctx context.Context, rec *stackRecord) (*Stack, error
 			return nil, err
 		}
 	}
-	t := describeTemplate(rec.TemplateBody)
+	status, reason := rec.status(eng)
+	t := describeTemplate(rec.template(status))
 	s := &Stack{StackId: rec.StackId, StackName: rec.StackName, ChangeSetId: rec.ChangeSetId, CreationTime: rec.CreationTime,
 		DeletionTime: rec.DeletionTime, LastUpdatedTime: rec.LastUpdatedTime, RollbackConfiguration: &RollbackConfiguration{},
 		DisableRollback: rec.DisableRollback, NotificationARNs: orEmpty(rec.NotificationARNs), TimeoutInMinutes: rec.TimeoutInMinutes,
 		Capabilities: rec.Capabilities, RoleARN: rec.RoleARN, Tags: rec.Tags, EnableTerminationProtection: rec.EnableTerminationProtection,
 		DriftInformation: notChecked}
-	s.StackStatus, s.StackStatusReason = rec.status(eng)
+	s.StackStatus, s.StackStatusReason = status, reason
 	if t != nil {
 		s.Description = t.Description
 	}

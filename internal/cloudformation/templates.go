@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/stack/template"
 )
 
@@ -297,7 +298,7 @@ func (c *Control) GetTemplate(ctx context.Context, in *GetTemplateInput) (*GetTe
 	if err != nil {
 		return nil, err
 	}
-	return &GetTemplateOutput{TemplateBody: rec.TemplateBody, StagesAvailable: stages}, nil
+	return &GetTemplateOutput{TemplateBody: c.currentTemplate(ctx, rec), StagesAvailable: stages}, nil
 }
 
 type GetTemplateSummaryInput struct {
@@ -350,7 +351,7 @@ func (c *Control) GetTemplateSummary(ctx context.Context, in *GetTemplateSummary
 		if rec.Status == "REVIEW_IN_PROGRESS" {
 			return nil, validation("GetTemplateSummary cannot be called on REVIEW_IN_PROGRESS stacks.")
 		}
-		text = rec.TemplateBody
+		text = c.currentTemplate(ctx, rec)
 	} else {
 		var err error
 		if text, err = templateText(in.TemplateBody, in.TemplateURL, false, ""); err != nil {
@@ -378,6 +379,16 @@ func (c *Control) GetTemplateSummary(ctx context.Context, in *GetTemplateSummary
 	}
 	out.ResourceTypes = sortedKeys(types)
 	return out, nil
+}
+
+// currentTemplate is the template a stack runs (see stackRecord.template).
+func (c *Control) currentTemplate(ctx context.Context, rec *stackRecord) string {
+	var eng *stack.Stack
+	if rec.DeletionTime == nil {
+		eng, _ = c.engine.Get(ctx, rec.StackName)
+	}
+	status, _ := rec.status(eng)
+	return rec.template(status)
 }
 
 // describeTemplate parses a stored template for a describe; one that no

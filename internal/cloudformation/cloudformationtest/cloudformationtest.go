@@ -40,8 +40,9 @@ type Env struct {
 }
 
 type options struct {
-	dir  string
-	hold time.Duration
+	dir      string
+	hold     time.Duration
+	handlers map[string]stack.Handler
 }
 
 // Option adjusts Start.
@@ -53,6 +54,10 @@ func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
 // WithExecuteHold sets Config.ExecuteHold (negative: ExecuteChangeSet
 // answers at once).
 func WithExecuteHold(d time.Duration) Option { return func(o *options) { o.hold = d } }
+
+// WithHandlers deploys more resource types (a test's own, whose create
+// can be held or made to fail).
+func WithHandlers(h map[string]stack.Handler) Option { return func(o *options) { o.handlers = h } }
 
 // Start runs CloudFormation for the duration of the test and returns once
 // it accepts stack operations.
@@ -69,7 +74,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	log := awstest.Logger()
 	e := &Env{Store: st, Dir: o.dir, Logger: log}
 	e.CloudMap = cloudmap.New(cloudmap.Config{Region: awstest.Region, AccountID: AccountID, Store: st, Logger: log})
-	e.Stacks = stack.New(stack.Config{Region: awstest.Region, AccountID: AccountID, Store: st, CloudMap: e.CloudMap, Logger: log})
+	e.Stacks = stack.New(stack.Config{Region: awstest.Region, AccountID: AccountID, Store: st, CloudMap: e.CloudMap, Extra: o.handlers, Logger: log})
 	if err := e.Stacks.Recover(context.Background()); err != nil {
 		st.Close()
 		t.Fatal(err)
