@@ -174,4 +174,6 @@ func TestFailedUpdateRollsBack(t *testing.T) {
 	waitUpdate(t, c, "upd")
 }
 
-func fast(o *cfn.StackCreateCompleteWaiterOptions) { o.MinDelay, o.MaxDelay = 20*time.Millisecond, 100*time.Millisecond }
+func fast(o *cfn.StackCreateCompleteWaiterOptions) {
+	o.MinDelay, o.MaxDelay = 20*time.Millisecond, 100*time.Millisecond
+}
