@@ -246,7 +246,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.APIGW.Register(s.mux)
 	s.ELBv2.Register(s.mux)
 	s.CloudFormation.Register(s.mux)
-	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
+	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
 	if err != nil {
