@@ -31,13 +31,17 @@ func TestCloudFormationUpdateKill9(t *testing.T) {
 		return []types.Parameter{{ParameterKey: aws.String("Greeting"), ParameterValue: aws.String(greeting)}, {ParameterKey: aws.String("DesiredCount"), ParameterValue: aws.String(count)}}
 	}
 	tpl := readFile(t, quickstartVariant(t))
-	fast := func(o *cfn.StackUpdateCompleteWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond }
+	fast := func(o *cfn.StackUpdateCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	}
 
 	srv := servertest.StartProcess(t, dataDir, port, flags...)
 	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("killed"), TemplateBody: aws.String(tpl), Parameters: params("Hello", "2")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := cfn.NewStackCreateCompleteWaiter(c, func(o *cfn.StackCreateCompleteWaiterOptions) { o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond }).
+	if err := cfn.NewStackCreateCompleteWaiter(c, func(o *cfn.StackCreateCompleteWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, 200*time.Millisecond
+	}).
 		Wait(ctx, &cfn.DescribeStacksInput{StackName: aws.String("killed")}, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}
