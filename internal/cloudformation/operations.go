@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -50,6 +51,12 @@ func (c *Control) start(name string, timeout time.Duration, fn func(ctx context.
 			c.mu.Unlock()
 			cancel(nil)
 		}()
+		defer func() {
+			if p := recover(); p != nil {
+				c.log.Error("panic in a stack operation", "stack", name, "panic", p, "trace", string(debug.Stack()))
+				c.failAfterPanic(context.WithoutCancel(ctx), name)
+			}
+		}()
 		if timeout > 0 {
 			t := time.AfterFunc(timeout, func() { cancel(errTimedOut) })
 			defer t.Stop()
@@ -57,6 +64,22 @@ func (c *Control) start(name string, timeout time.Duration, fn func(ctx context.
 		fn(ctx)
 	}()
 	return op, nil
+}
+
+// failAfterPanic settles a stack whose operation panicked as a crash
+// would leave it: the operation under way failed.
+func (c *Control) failAfterPanic(ctx context.Context, name string) {
+	rec, _, err := c.getRecord(ctx, name)
+	if err != nil || rec == nil {
+		return
+	}
+	eng, _ := c.engine.Get(ctx, name)
+	status, _ := rec.status(eng)
+	op, _ := strings.CutSuffix(status, "_IN_PROGRESS")
+	rec.setStatus(op+"_FAILED", "Internal failure: the operation stopped on a bug in Portolan (the server's log has the details).")
+	if c.putRecord(ctx, rec) == nil {
+		c.stackEvent(ctx, rec, rec.Status, rec.StatusReason)
+	}
 }
 
 // operation returns the operation under way on a stack, or nil.

@@ -3,6 +3,7 @@ package cloudformation_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
 	"github.com/portolan/portolan/internal/cloudformation/cloudformationtest"
+	"github.com/portolan/portolan/internal/stack"
 )
 
 const gateTemplate = `Parameters:
@@ -117,4 +119,32 @@ func TestServerStopDuringUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUpdate(t, c, "stopped")
+}
+
+// panicky is a resource type whose create panics, as a bug would.
+type panicky struct{}
+
+func (panicky) Create(context.Context, *stack.Resource) (string, map[string]any, error) {
+	panic("a bug")
+}
+func (panicky) Update(context.Context, *stack.Resource, map[string]any) (map[string]any, error) {
+	return nil, nil
+}
+func (panicky) Delete(context.Context, *stack.Resource) error { return nil }
+
+// TestPanicInAnOperation: a bug that panics during a stack operation fails
+// the stack, not the server; the stack can be deleted.
+func TestPanicInAnOperation(t *testing.T) {
+	env := cloudformationtest.Start(t, cloudformationtest.WithHandlers(map[string]stack.Handler{"Test::Panic": panicky{}}))
+	c, ctx := env.Client(), context.Background()
+	if _, err := c.CreateStack(ctx, &cfn.CreateStackInput{StackName: aws.String("bug"), TemplateBody: aws.String("Resources:\n  P: {Type: Test::Panic}\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if s := waitStatus(t, c, "bug"); s.StackStatus != "CREATE_FAILED" || !strings.Contains(aws.ToString(s.StackStatusReason), "bug in Portolan") {
+		t.Fatalf("after the panic: %s %q", s.StackStatus, aws.ToString(s.StackStatusReason))
+	}
+	if _, err := c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String("bug")}); err != nil {
+		t.Fatal(err)
+	}
+	waitDelete(t, c, "bug")
 }
