@@ -71,10 +71,15 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		jsvc, opName = m.json[prefix], op
 	}
 	query := jsvc == nil && isQuery(r)
+	// The awsQuery service is known once the body is read; until then, and
+	// for a Version nobody serves, errors take awsQuery's shape.
+	var qsvc *QueryService
 	fail := func(e *Error) {
 		switch {
 		case jsvc != nil:
 			jsvc.writeError(w, e)
+		case qsvc != nil:
+			qsvc.writeError(ctx, w, e)
 		case query:
 			writeQueryError(ctx, w, "", e)
 		default:
@@ -93,6 +98,16 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(StatusErrorf(http.StatusRequestEntityTooLarge, "SerializationException", "request body too large or unreadable"))
 		return
 	}
+	var (
+		params   url.Values
+		paramErr error
+	)
+	if query {
+		// A form that fails to parse still yields the parameters before
+		// the fault, Version among them, which picks the error's shape.
+		params, paramErr = url.ParseQuery(string(body))
+		qsvc = m.query[params.Get("Version")]
+	}
 	if m.Authenticate != nil {
 		if err := m.Authenticate(r, body); err != nil {
 			fail(AsError(err))
@@ -108,12 +123,10 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if query {
-		params, err := url.ParseQuery(string(body))
-		if err != nil {
-			fail(ErrQueryValidation.Newf("The request body is not a valid form: %v", err))
+		if paramErr != nil {
+			fail(ErrQueryValidation.Newf("The request body is not a valid form: %v", paramErr))
 			return
 		}
-		qsvc := m.query[params.Get("Version")]
 		if qsvc == nil {
 			fail(StatusErrorf(http.StatusBadRequest, "InvalidAction", "No service here has API version %q (action %q).", params.Get("Version"), params.Get("Action")))
 			return

@@ -80,8 +80,12 @@ func (s *Server) roles() []role {
 		{"scheduler", s.sched},
 		{"apigw", s.APIGW},
 		{"elbv2", s.ELBv2},
+		{"restapi", s.RestAPI},
+		{"ec2", s.EC2},
+		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
 		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
+		{"rest gateway", s.RestGateway},     // the same, for REST APIs
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
 	}
 	for i, ln := range s.boundLns {

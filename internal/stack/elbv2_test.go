@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap"
@@ -373,13 +372,6 @@ func TestALBListenerRule(t *testing.T) {
 	s.assertNothingLeft(t)
 }
 
-// restAPITypes are the resource types of the private REST API fixture
-// that the engine does not deploy yet (API Gateway v1 is a later issue).
-var restAPITypes = []string{
-	"AWS::ApiGateway::VpcLink", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource",
-	"AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
-}
-
 func restAPIFixture(t *testing.T) []byte {
 	t.Helper()
 	for _, p := range []string{"../../../shared/fixtures/cloudformation/private-restapi-nlb-fargate.yaml", "testdata/private-restapi-nlb-fargate.yaml"} {
@@ -389,64 +381,4 @@ func restAPIFixture(t *testing.T) []byte {
 	}
 	t.Fatal("fixture template not found")
 	return nil
-}
-
-// TestRestAPIFixture: the private REST API + NLB + Fargate template is
-// refused up front, naming exactly its REST API resources; without them
-// (and without its ECS service, see below) it deploys and destroys.
-func TestRestAPIFixture(t *testing.T) {
-	s := startELBStack(t, elbv2test.WithAddresses(fixtureAddresses))
-	ctx := context.Background()
-	tpl := restAPIFixture(t)
-
-	_, err := s.Stacks.Deploy(ctx, stack.DeployInput{StackName: "PrivateRestApi", Template: tpl}, func(stack.Event) {})
-	if err == nil {
-		t.Fatal("the fixture deployed with its REST API")
-	}
-	msg, _ := strings.CutPrefix(err.Error(), "unsupported resource types: ")
-	var unsupported []string
-	for _, u := range strings.Split(msg, ", ") {
-		typ, _, _ := strings.Cut(u, " ")
-		unsupported = append(unsupported, typ)
-	}
-	slices.Sort(unsupported)
-	want := slices.Sorted(slices.Values(restAPITypes))
-	if !slices.Equal(unsupported, want) {
-		t.Fatalf("unsupported: %v\nwant %v", err, want)
-	}
-
-	// The ECS service goes too: its LoadBalancers need ECS's support for
-	// them, which lands on another branch.
-	var doc struct {
-		Resources map[string]map[string]any `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(tpl, &doc); err != nil {
-		t.Fatal(err)
-	}
-	for id, r := range doc.Resources {
-		if slices.Contains(restAPITypes, r["Type"].(string)) || r["Type"] == "AWS::ECS::Service" {
-			delete(doc.Resources, id)
-		}
-	}
-	trimmed, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := s.deploy(t, "PrivateRestApi", trimmed, nil)
-	lbArn, tgArn := st.Resources["NlbBCDB97FE"].PhysicalID, st.Resources["TargetGroup3D7CD9B8"].PhysicalID
-	lbs, err := s.Client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lbArn}})
-	if err != nil || lbs.LoadBalancers[0].Type != elbtypes.LoadBalancerTypeEnumNetwork || len(lbs.LoadBalancers[0].AvailabilityZones) != 2 {
-		t.Fatalf("load balancer: %v %+v", err, lbs)
-	}
-	tgs, _ := s.Client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tgArn}})
-	g := tgs.TargetGroups[0]
-	if aws.ToString(g.HealthCheckPath) != "/health" || g.HealthCheckProtocol != elbtypes.ProtocolEnumHttp || aws.ToInt32(g.Port) != 8080 || !slices.Equal(g.LoadBalancerArns, []string{lbArn}) {
-		t.Fatalf("target group %+v", g)
-	}
-	listeners, _ := s.Client.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: &lbArn})
-	if len(listeners.Listeners) != 1 || aws.ToInt32(listeners.Listeners[0].Port) != 8000 {
-		t.Fatalf("listeners %+v", listeners.Listeners)
-	}
-	s.destroy(t, "PrivateRestApi")
-	s.assertNothingLeft(t)
 }

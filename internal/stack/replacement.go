@@ -27,12 +27,23 @@ var replacingProperties = map[string][]string{
 	"AWS::ElasticLoadBalancingV2::Listener":         {"LoadBalancerArn"},
 	"AWS::ElasticLoadBalancingV2::ListenerRule":     {"ListenerArn"},
 	"AWS::ECS::ClusterCapacityProviderAssociations": {},
+	"AWS::ApiGateway::RestApi":                      {},
+	"AWS::ApiGateway::Method":                       {"RestApiId", "ResourceId", "HttpMethod"},
+	"AWS::ApiGateway::Stage":                        {"RestApiId", "StageName"},
+	"AWS::ApiGateway::VpcLink":                      {"TargetArns"},
+	"AWS::ApiGateway::Account":                      {},
+	"AWS::ApiGateway::ApiKey":                       {"Value", "StageKeys"},
+	"AWS::ApiGateway::UsagePlan":                    {},
+	"AWS::EC2::VPCEndpoint":                         {"VpcId", "ServiceName", "VpcEndpointType"},
 }
 
 var allReplaced = map[string]bool{
 	"AWS::ECS::TaskDefinition":        true,
 	"AWS::ServiceDiscovery::Instance": true,
 	"AWS::ApiGatewayV2::Deployment":   true,
+	"AWS::ApiGateway::Resource":       true,
+	"AWS::ApiGateway::Deployment":     true,
+	"AWS::ApiGateway::UsagePlanKey":   true,
 }
 
 // requiresRecreation says whether changing a property of a resource type
@@ -43,11 +54,11 @@ func requiresRecreation(typ, prop string) string {
 	if allReplaced[typ] {
 		return "Always"
 	}
-	if _, ok := notEmulated[typ]; ok {
-		return "Never" // placeholders update in place
-	}
 	props, known := replacingProperties[typ]
+	_, placeholder := notEmulated[typ]
 	switch {
+	case !known && placeholder:
+		return "Never" // placeholders update in place
 	case !known:
 		return "Conditionally"
 	case slices.Contains(props, prop):
