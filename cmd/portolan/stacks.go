@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,7 +31,7 @@ import (
 // stackClient is a CloudFormation client for the server at api, signing
 // with the credentials in the environment (or creds, when given).
 func stackClient(api string, creds *aws.Credentials) *cfn.Client {
-	region := cmpOr(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
+	region := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	c := aws.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
 	if creds != nil {
 		c = *creds
@@ -63,15 +65,6 @@ func (p plainBody) RoundTrip(req *http.Request) (*http.Response, error) {
 	return p.rt.RoundTrip(req)
 }
 
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 // stackOutcome is how a stack operation ended, for printOutputs.
 type stackOutcome struct {
 	Name        string
@@ -87,11 +80,11 @@ type stackOutcome struct {
 // deleted, and both roll back; the events are followed to the end.
 func deployStack(ctx context.Context, cf *cfn.Client, name string, body []byte, params, images map[string]string, out io.Writer) (*stackOutcome, error) {
 	var ps []types.Parameter
-	for _, k := range sortedNames(params) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		ps = append(ps, types.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(params[k])})
 	}
 	var tags []types.Tag
-	for _, k := range sortedNames(images) {
+	for _, k := range slices.Sorted(maps.Keys(images)) {
 		tags = append(tags, types.Tag{Key: aws.String(cloudformation.ImageTagPrefix + k), Value: aws.String(images[k])})
 	}
 	caps := []types.Capability{types.CapabilityCapabilityIam, types.CapabilityCapabilityNamedIam, types.CapabilityCapabilityAutoExpand}
@@ -293,13 +286,4 @@ func apiMessage(err error) error {
 		return errors.New(ae.ErrorMessage())
 	}
 	return err
-}
-
-func sortedNames(m map[string]string) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
 }

@@ -2,6 +2,8 @@ package cloudformation
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/portolan/portolan/internal/awsapi"
@@ -91,7 +93,7 @@ func (c *Control) resources(ctx context.Context, rec *stackRecord) ([]resource, 
 			ids[id] = true
 		}
 	}
-	for _, id := range sortedKeys(ids) {
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		r := resource{logicalID: id, status: "CREATE_COMPLETE"}
 		if dep, ok := eng.Resources[id]; ok {
 			r.physicalID, r.typ = dep.PhysicalID, dep.Type

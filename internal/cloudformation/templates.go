@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/portolan/portolan/internal/awsapi"
@@ -130,7 +130,7 @@ var iamTypes = map[string]string{
 func requiredCapabilities(t *template.Template) (caps []string, reason string) {
 	var iam []string
 	named := false
-	for _, id := range sortedKeys(t.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		r := t.Resources[id]
 		nameProp, ok := iamTypes[r.Type]
 		if !ok {
@@ -199,7 +199,7 @@ func parameterValues(t *template.Template, given []Parameter, previous map[strin
 // DescribeChangeSet show them: by key, NoEcho values masked.
 func describedParameters(t *template.Template, values map[string]string) []Parameter {
 	out := make([]Parameter, 0, len(values))
-	for _, k := range sortedKeys(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		v := values[k]
 		if t != nil && t.Parameters[k] != nil && t.Parameters[k].NoEcho {
 			v = "****"
@@ -207,15 +207,6 @@ func describedParameters(t *template.Template, values map[string]string) []Param
 		out = append(out, Parameter{ParameterKey: k, ParameterValue: v})
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // ---- ValidateTemplate, GetTemplate, GetTemplateSummary ----
@@ -255,7 +246,7 @@ func (c *Control) ValidateTemplate(ctx context.Context, in *ValidateTemplateInpu
 	}
 	out := &ValidateTemplateOutput{Description: t.Description, Parameters: []TemplateParameter{}}
 	out.Capabilities, out.CapabilitiesReason = requiredCapabilities(t)
-	for _, k := range sortedKeys(t.Parameters) {
+	for _, k := range slices.Sorted(maps.Keys(t.Parameters)) {
 		p := t.Parameters[k]
 		tp := TemplateParameter{ParameterKey: k, NoEcho: p.NoEcho, Description: p.Description}
 		if p.Default != nil {
@@ -364,7 +355,7 @@ func (c *Control) GetTemplateSummary(ctx context.Context, in *GetTemplateSummary
 	}
 	out := &GetTemplateSummaryOutput{Description: t.Description, Version: "2010-09-09", Parameters: []ParameterDeclaration{}}
 	out.Capabilities, out.CapabilitiesReason = requiredCapabilities(t)
-	for _, k := range sortedKeys(t.Parameters) {
+	for _, k := range slices.Sorted(maps.Keys(t.Parameters)) {
 		p := t.Parameters[k]
 		d := ParameterDeclaration{ParameterKey: k, ParameterType: p.Type, NoEcho: p.NoEcho, Description: p.Description,
 			ParameterConstraints: &ParameterConstraints{AllowedValues: p.AllowedValues}}
@@ -377,7 +368,7 @@ func (c *Control) GetTemplateSummary(ctx context.Context, in *GetTemplateSummary
 	for _, r := range t.Resources {
 		types[r.Type] = true
 	}
-	out.ResourceTypes = sortedKeys(types)
+	out.ResourceTypes = slices.Sorted(maps.Keys(types))
 	return out, nil
 }
 

@@ -29,6 +29,21 @@ func NeedCLI(t testing.TB) {
 // fails t with what the CLI printed.
 func CLI(ctx context.Context, t testing.TB, endpoint string, args ...string) []byte {
 	t.Helper()
+	cmd := cliCommand(ctx, t, endpoint, args)
+	out, err := cmd.Output()
+	if err != nil {
+		stderr := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("aws %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+	}
+	return out
+}
+
+// cliCommand is `aws --endpoint-url endpoint --output json args...` with
+// test credentials and no user configuration.
+func cliCommand(ctx context.Context, t testing.TB, endpoint string, args []string) *exec.Cmd {
 	home := t.TempDir()
 	cmd := exec.CommandContext(ctx, CLIPath, append([]string{"--endpoint-url", endpoint, "--region", Region, "--output", "json"}, args...)...)
 	for _, kv := range os.Environ() {
@@ -39,13 +54,5 @@ func CLI(ctx context.Context, t testing.TB, endpoint string, args ...string) []b
 	cmd.Env = append(cmd.Env, "HOME="+home, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
 		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
-	out, err := cmd.Output()
-	if err != nil {
-		stderr := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("aws %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
-	}
-	return out
+	return cmd
 }
