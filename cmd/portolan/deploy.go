@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
+	"net"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/portolan/portolan/internal/admin"
-	"github.com/portolan/portolan/internal/stack"
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // pairs is a repeatable K=V flag.
@@ -57,9 +53,9 @@ func runDeploy(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := deploy(ctx, *api, *name, admin.StackRequest{Template: string(body), Parameters: params, Images: images}, os.Stdout)
+	st, err := deployStack(ctx, stackClient(*api, nil), *name, body, params, images, os.Stdout)
 	if err != nil {
-		return err
+		return reachable(*api, err)
 	}
 	printOutputs(os.Stdout, st)
 	return nil
@@ -74,52 +70,19 @@ func runDestroy(ctx context.Context, args []string) error {
 	if fs.NArg() != 1 {
 		return errors.New("usage: portolan destroy NAME")
 	}
-	_, err := stackCall(ctx, http.MethodDelete, *api, fs.Arg(0), nil, os.Stdout)
+	return reachable(*api, destroyStack(ctx, stackClient(*api, nil), fs.Arg(0), os.Stdout))
+}
+
+// reachable says so when err is that no server answers at api.
+func reachable(api string, err error) error {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return fmt.Errorf("no Portolan server at %s (start one with 'portolan server'): %w", api, err)
+	}
 	return err
 }
 
-func deploy(ctx context.Context, api, name string, req admin.StackRequest, out io.Writer) (*stack.Stack, error) {
-	body, _ := json.Marshal(req)
-	return stackCall(ctx, http.MethodPut, api, name, body, out)
-}
-
-// stackCall sends a stack request and prints its events as they stream in.
-func stackCall(ctx context.Context, method, api, name string, body []byte, out io.Writer) (*stack.Stack, error) {
-	resp, err := apiDo(ctx, method, api, "/_portolan/stacks/"+name, body)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var line struct {
-			Event *stack.Event `json:"event"`
-			admin.StackResult
-		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			return nil, fmt.Errorf("bad answer from server: %w", err)
-		}
-		if ev := line.Event; ev != nil {
-			fmt.Fprintf(out, "%s  %-22s %-45s %-34s %s\n", ev.Timestamp.Format(time.TimeOnly), ev.ResourceStatus, ev.ResourceType, ev.LogicalResourceId, ev.Reason)
-			continue
-		}
-		if line.Error != "" {
-			return line.Stack, errors.New(line.Error)
-		}
-		return line.Stack, nil
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	return nil, errors.New("the server closed the stream before the outcome")
-}
-
-func printOutputs(out io.Writer, st *stack.Stack) {
+func printOutputs(out io.Writer, st *stackOutcome) {
 	if st == nil {
 		return
 	}
@@ -132,7 +95,7 @@ func printOutputs(out io.Writer, st *stack.Stack) {
 	if len(st.Outputs) > 0 {
 		fmt.Fprintln(out, "\nOutputs:")
 		for _, o := range st.Outputs {
-			fmt.Fprintf(out, "  %s = %s\n", o.Name, o.Value)
+			fmt.Fprintf(out, "  %s = %s\n", aws.ToString(o.OutputKey), aws.ToString(o.OutputValue))
 		}
 	}
 	fmt.Fprintf(out, "\nStack %s: %s\n", st.Name, st.Status)

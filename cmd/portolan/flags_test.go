@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -203,5 +204,23 @@ func TestLoadBalancerAddressesFlag(t *testing.T) {
 	cfg, err = parseServerFlags(t, []string{"--lb-addresses", "127.0.200.7/24"}, nil)
 	if want := netip.MustParsePrefix("127.0.200.0/24"); err != nil || cfg.LoadBalancerAddresses != want {
 		t.Fatalf("--lb-addresses gave %v, %v; want %v", cfg.LoadBalancerAddresses, err, want)
+	}
+}
+
+// TestImageFlag: --image maps image names for every stack, given again or
+// comma-separated (the form a config file's single value takes), and from
+// PORTOLAN_IMAGE.
+func TestImageFlag(t *testing.T) {
+	cfg, err := parseServerFlags(t, []string{"--image", "app=/bin/app", "--image", "web=./web,api=img/api:1"}, nil)
+	want := map[string]string{"app": "/bin/app", "web": "./web", "api": "img/api:1"}
+	if err != nil || !maps.Equal(cfg.Images, want) {
+		t.Fatalf("--image gave %v, %v; want %v", cfg.Images, err, want)
+	}
+	cfg, err = parseServerFlags(t, nil, map[string]string{"PORTOLAN_IMAGE": "app=/x"})
+	if err != nil || cfg.Images["app"] != "/x" {
+		t.Fatalf("PORTOLAN_IMAGE gave %v, %v", cfg.Images, err)
+	}
+	if _, err := parseServerFlags(t, []string{"--image", "app"}, nil); err == nil {
+		t.Fatal("--image app (no =REF) accepted")
 	}
 }

@@ -2,22 +2,19 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
-	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/server/servertest"
-	"github.com/portolan/portolan/internal/stack"
 )
 
 // TestDeployInterruptedByKill9: a server killed (SIGKILL) while a deploy
@@ -33,13 +30,14 @@ func TestDeployInterruptedByKill9(t *testing.T) {
 	}
 	dataDir, port := t.TempDir(), servertest.FreePort(t)
 	api := fmt.Sprintf("127.0.0.1:%d", port)
-	req := admin.StackRequest{Template: string(tpl), Parameters: map[string]string{"DesiredCount": "6"}, Images: map[string]string{"app": app}}
+	params, images := map[string]string{"DesiredCount": "6"}, map[string]string{"app": app}
 	ctx := context.Background()
+	cf := stackClient(api, nil)
 	awsCfg := servertest.Config("http://"+api, "test", "test")
 	ec, cm := ecs.NewFromConfig(awsCfg), sd.NewFromConfig(awsCfg)
 
 	srv := servertest.StartProcess(t, dataDir, port)
-	go deploy(ctx, api, "interrupted", req, io.Discard)
+	go deployStack(ctx, cf, "interrupted", tpl, params, images, io.Discard)
 	// Kill once the service exists: the deploy is then waiting for it.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		out, err := ec.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("quickstart"), Services: []string{"hello"}})
@@ -58,14 +56,18 @@ func TestDeployInterruptedByKill9(t *testing.T) {
 	// created: deploying again then creates it again, which ECS answers
 	// with the existing service (CreateService is idempotent for the same
 	// parameters), so either way there must be one service at the end.
-	st := getStack(t, api, "interrupted")
-	if st == nil || st.Status != "CREATE_FAILED" {
-		t.Fatalf("stack after the restart: %+v", st)
+	st, err := describeStack(ctx, cf, "interrupted")
+	if err != nil || st == nil || st.StackStatus != "CREATE_FAILED" {
+		t.Fatalf("stack after the restart: %v %+v", err, st)
 	}
-	t.Logf("service recorded before the kill: %v", st.Resources["Service"].PhysicalID != "")
-	st, err = deploy(ctx, api, "interrupted", req, io.Discard)
-	if err != nil || st.Status != "UPDATE_COMPLETE" {
-		t.Fatalf("deploying again: %v %+v", err, st)
+	res, err := cf.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String("interrupted")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("resources recorded before the kill: %d", len(res.StackResourceSummaries))
+	done, err := deployStack(ctx, cf, "interrupted", tpl, params, images, io.Discard)
+	if err != nil || done.Status != "UPDATE_COMPLETE" {
+		t.Fatalf("deploying again: %v %+v", err, done)
 	}
 	services, err := ec.ListServices(ctx, &ecs.ListServicesInput{Cluster: aws.String("quickstart")})
 	if err != nil || len(services.ServiceArns) != 1 {
@@ -75,32 +77,12 @@ func TestDeployInterruptedByKill9(t *testing.T) {
 	if err != nil || len(namespaces.Namespaces) != 1 {
 		t.Fatalf("namespaces: %v %v", err, namespaces)
 	}
-	if _, err := stackCall(ctx, http.MethodDelete, api, "interrupted", nil, io.Discard); err != nil {
+	if err := destroyStack(ctx, cf, "interrupted", io.Discard); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
 	namespaces, _ = cm.ListNamespaces(ctx, &sd.ListNamespacesInput{})
 	clusters, _ := ec.ListClusters(ctx, &ecs.ListClustersInput{})
-	if len(namespaces.Namespaces) != 0 || len(clusters.ClusterArns) != 0 || getStack(t, api, "interrupted") != nil {
+	if gone, _ := describeStack(ctx, cf, "interrupted"); len(namespaces.Namespaces) != 0 || len(clusters.ClusterArns) != 0 || gone != nil {
 		t.Fatalf("left after destroy: %v %v", namespaces.Namespaces, clusters.ClusterArns)
 	}
-}
-
-// getStack reads one stack from the server's stack list, or nil.
-func getStack(t *testing.T, api, name string) *stack.Stack {
-	t.Helper()
-	resp, err := http.Get("http://" + api + "/_portolan/stacks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var stacks []*stack.Stack
-	if err := json.NewDecoder(resp.Body).Decode(&stacks); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range stacks {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -41,6 +42,8 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 		return nil
 	})
 	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
+	cfg.Images = map[string]string{}
+	fs.Var(imageMap(cfg.Images), "image", "map an image name in templates to something the runtime runs, NAME=REF, for every stack; repeatable, or comma-separated")
 	fs.Var((*boundAPIs)(&cfg.BoundAPIs), "bind-api", "serve one HTTP API on an address of its own, whatever the Host: API=ADDR, API an id or name; repeatable, or comma-separated")
 	return fs.String("log-level", "info", "debug, info, warn or error")
 }
@@ -96,6 +99,30 @@ func (b *boundAPIs) Set(v string) error {
 			return fmt.Errorf("%q: %w", part, err)
 		}
 		*b = append(*b, server.BoundAPI{API: api, Addr: addr})
+	}
+	return nil
+}
+
+// imageMap is the --image flag: NAME=REF pairs, comma- or space-separated
+// or given again (a config file's one value lists them with commas).
+type imageMap map[string]string
+
+func (m imageMap) String() string {
+	parts := make([]string, 0, len(m))
+	for k, v := range m {
+		parts = append(parts, k+"="+v)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+func (m imageMap) Set(v string) error {
+	for _, kv := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		name, ref, ok := strings.Cut(kv, "=")
+		if !ok || name == "" || ref == "" {
+			return fmt.Errorf("%q: want NAME=REF, such as app=./bin/app", kv)
+		}
+		m[name] = ref
 	}
 	return nil
 }

@@ -12,13 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/moby/moby/client"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/server"
-	"github.com/portolan/portolan/internal/stack"
 )
 
 // runUp is the quick start: a server in the foreground, the stack in DIR
@@ -28,13 +29,14 @@ func runUp(ctx context.Context, args []string) error {
 	var cfg server.Config
 	fs := flag.NewFlagSet("portolan up", flag.ExitOnError)
 	level := serverFlags(fs, &cfg)
-	images := pairs{}
-	fs.Var(images, "image", "map an image name in the template to something runnable here, NAME=REF (repeatable)")
 	params := pairs{}
 	fs.Var(params, "parameter-overrides", "template parameter NAME=VALUE (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// The server is this process: the images up builds are mapped for it,
+	// beside those given with --image.
+	images := pairs(cfg.Images)
 	dir := "examples/quickstart"
 	if fs.NArg() > 0 {
 		dir = fs.Arg(0)
@@ -79,16 +81,21 @@ func runUp(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("Portolan is up: AWS endpoint http://localhost:%s\n\n", port(s.APIAddr()))
 
+	var creds *aws.Credentials
+	if cfg.AccessKeyID != "" {
+		creds = &aws.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}
+	}
+	cf := stackClient(s.APIAddr(), creds)
 	name := stackName(dir)
 	started := time.Now()
-	st, err := s.Stacks.Deploy(ctx, stack.DeployInput{StackName: name, Template: tpl, Parameters: params, Images: images}, printEvent)
+	st, err := deployStack(ctx, cf, name, tpl, params, nil, os.Stdout)
 	if err != nil {
 		stopServer()
 		<-done
 		return fmt.Errorf("deploy %s: %w", name, err)
 	}
 	printOutputs(os.Stdout, st)
-	printTryIt(st, s.GatewayAddr())
+	printTryIt(st.Outputs, s.GatewayAddr())
 	fmt.Printf("\nFollowing task logs; Ctrl-C stops everything.\n\n")
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	var followers errgroup.Group
@@ -96,10 +103,8 @@ func runUp(ctx context.Context, args []string) error {
 		stopFollowing()
 		followers.Wait() // each reported its own error
 	}()
-	for _, r := range st.Resources {
-		if r.Type == "AWS::Logs::LogGroup" {
-			followers.Go(func() error { return followLogs(followCtx, s.Logs, r.PhysicalID, started) })
-		}
+	for _, group := range st.LogGroups {
+		followers.Go(func() error { return followLogs(followCtx, s.Logs, group, started) })
 	}
 	select {
 	case <-ctx.Done():
@@ -109,7 +114,7 @@ func runUp(ctx context.Context, args []string) error {
 	fmt.Printf("\nStopping: deleting stack %s\n", name)
 	cleanup, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := s.Stacks.Destroy(cleanup, name, printEvent); err != nil {
+	if err := destroyStack(cleanup, cf, name, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "destroy %s: %v\n", name, err)
 	}
 	stopServer()
@@ -128,10 +133,6 @@ func followLogs(ctx context.Context, l *logs.Control, group string, since time.T
 		return err
 	}
 	return nil
-}
-
-func printEvent(ev stack.Event) {
-	fmt.Printf("%s  %-22s %-45s %-34s %s\n", ev.Timestamp.Format(time.TimeOnly), ev.ResourceStatus, ev.ResourceType, ev.LogicalResourceId, ev.Reason)
 }
 
 func readTemplate(dir string) ([]byte, error) {
@@ -253,19 +254,20 @@ func port(addr string) string {
 // An execute-api URL as AWS spells it (what CDK's REST API outputs join
 // from the API id, the region and AWS::URLSuffix) is shown as the
 // gateway's local equivalent, which the same request reaches.
-func printTryIt(st *stack.Stack, gatewayAddr string) {
+func printTryIt(outputs []types.Output, gatewayAddr string) {
 	var lines []string
-	for _, o := range st.Outputs {
-		if strings.HasPrefix(o.Value, "curl ") {
-			lines = append(lines, o.Value)
+	for _, o := range outputs {
+		if v := aws.ToString(o.OutputValue); strings.HasPrefix(v, "curl ") {
+			lines = append(lines, v)
 		}
 	}
 	if len(lines) == 0 {
-		for _, o := range st.Outputs {
-			if !strings.HasPrefix(o.Value, "http") {
+		for _, o := range outputs {
+			v := aws.ToString(o.OutputValue)
+			if !strings.HasPrefix(v, "http") {
 				continue
 			}
-			u := localURL(o.Value, gatewayAddr)
+			u := localURL(v, gatewayAddr)
 			if !strings.HasSuffix(u, "/") {
 				u += "/"
 			}

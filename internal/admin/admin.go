@@ -14,7 +14,6 @@ import (
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/logs"
-	"github.com/portolan/portolan/internal/stack"
 )
 
 // CloudMap is the Cloud Map read API the status view lists.
@@ -50,20 +49,12 @@ type Logs interface {
 	Tail(ctx context.Context, in logs.TailInput, fn func(stream string, t time.Time, message string)) error
 }
 
-// Stacks is the CloudFormation engine the stack endpoints drive.
-type Stacks interface {
-	Deploy(ctx context.Context, in stack.DeployInput, emit func(stack.Event)) (*stack.Stack, error)
-	Destroy(ctx context.Context, name string, emit func(stack.Event)) error
-	List(ctx context.Context) ([]*stack.Stack, error)
-}
-
 // Config is what the admin endpoints read from and how they are guarded.
 type Config struct {
 	CloudMap CloudMap
 	ECS      ECS
 	APIGW    APIGW
 	Logs     Logs
-	Stacks   Stacks
 	// Authenticate, when set, holds every endpoint to the AWS APIs' SigV4
 	// rule (awsapi.Mux.Authenticate): an unsigned request is refused.
 	Authenticate func(r *http.Request, body []byte) error
@@ -79,7 +70,6 @@ type Admin struct {
 	ecs          ECS
 	apigw        APIGW
 	logs         Logs
-	stacks       Stacks
 	authenticate func(r *http.Request, body []byte) error
 	stopping     <-chan struct{}
 	log          *slog.Logger
@@ -91,7 +81,7 @@ func New(cfg Config) *Admin {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs, stacks: cfg.Stacks,
+	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs,
 		authenticate: cfg.Authenticate, stopping: cfg.Stopping, log: log}
 }
 
@@ -99,9 +89,6 @@ func New(cfg Config) *Admin {
 // (the AWS APIs at "/" take every other request, these paths' other
 // methods included).
 func (a *Admin) Register(mux *http.ServeMux) {
-	mux.HandleFunc("PUT /_portolan/stacks/{name}", a.authenticated(a.deployStack))
-	mux.HandleFunc("DELETE /_portolan/stacks/{name}", a.authenticated(a.destroyStack))
-	mux.HandleFunc("GET /_portolan/stacks", a.authenticated(a.listStacks))
 	mux.HandleFunc("GET /_portolan/status", a.authenticated(a.serveStatus))
 	mux.HandleFunc("GET /_portolan/logs", a.authenticated(a.serveLogs))
 }

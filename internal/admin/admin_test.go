@@ -34,7 +34,7 @@ func TestAuthenticated(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodPut, "/_portolan/stacks/x", strings.NewReader("the body"))
+			r := httptest.NewRequest(http.MethodPut, "/_portolan/status", strings.NewReader("the body"))
 			if tc.auth != "" {
 				r.Header.Set("Authorization", tc.auth)
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway"
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/cloudformation"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/cloudmap/health"
@@ -73,6 +74,12 @@ type Config struct {
 	// BoundAPIs each serve one API on an address of their own, whatever
 	// the Host, as a custom domain would.
 	BoundAPIs []BoundAPI
+	// Images maps image names in templates to something the runtime runs
+	// (--image NAME=REF), for every stack deployed on this server.
+	Images map[string]string
+	// ExecuteChangeSetHold bounds how long ExecuteChangeSet waits for its
+	// stack operation (cloudformation.Config.ExecuteHold).
+	ExecuteChangeSetHold time.Duration
 }
 
 // BoundAPI binds an address to one HTTP API.
@@ -130,10 +137,12 @@ type Server struct {
 	ECS      *ecs.Control
 	Logs     *logs.Control
 	Stacks   *stack.Deployer
-	APIGW    *apigw.Control
-	ELBv2    *elbv2.Control
-	Route53  *route53.Control
-	Resolver *route53resolver.Control
+	// CloudFormation serves the stack engine through CloudFormation's API.
+	CloudFormation *cloudformation.Control
+	APIGW          *apigw.Control
+	ELBv2          *elbv2.Control
+	Route53        *route53.Control
+	Resolver       *route53resolver.Control
 	// RestAPI is API Gateway's REST API (v1) control plane; its View is
 	// what the REST API data plane follows.
 	RestAPI *restapi.Control
@@ -265,6 +274,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
+	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
+		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
 	s.CloudMap.Register(s.mux)
 	s.ECS.Register(s.mux)
 	s.Logs.Register(s.mux)
@@ -274,7 +285,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.EC2.Register(s.mux)
 	s.Route53.Register(s.mux)
 	s.Resolver.Register(s.mux)
-	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
+	s.CloudFormation.Register(s.mux)
+	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -54,6 +55,8 @@ type Deployer struct {
 
 	mu   sync.Mutex
 	busy map[string]bool // stacks with an operation under way
+	// exportsMu makes checking and claiming export names one step.
+	exportsMu sync.Mutex
 }
 
 // New returns a Deployer over the configured services.
@@ -129,8 +132,11 @@ type Stack struct {
 	Resources   map[string]template.DeployedResource `json:"resources"`
 	Outputs     []template.OutputValue               `json:"outputs,omitempty"`
 	NotEmulated []string                             `json:"notEmulated,omitempty"`
-	CreatedAt   time.Time                            `json:"createdAt"`
-	UpdatedAt   time.Time                            `json:"updatedAt"`
+	// Imports are the export names the stack imports (Fn::ImportValue):
+	// while it does, the stacks exporting them cannot remove or change them.
+	Imports   []string  `json:"imports,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Event is one line of progress, as `aws cloudformation describe-stack-events` shows it.
@@ -151,7 +157,21 @@ type DeployInput struct {
 	Parameters map[string]string
 	// Images maps image names in the template to something runnable here.
 	Images map[string]string
+	// StackID is the id a new stack gets (one is made up when empty); an
+	// existing stack keeps its own.
+	StackID string
+	// DisableRollback leaves a failed deploy where it failed, as
+	// CloudFormation's DisableRollback (OnFailure DO_NOTHING) does: the stack
+	// is CREATE_FAILED or UPDATE_FAILED and keeps what was created, and
+	// deploying again picks up from there.
+	DisableRollback bool
 }
+
+// ErrStopping, as the cause of a deploy's context (context.WithCancelCause),
+// says the server is stopping rather than the deploy being cancelled: the
+// deploy stops where it is without rolling back, and Recover marks the
+// stack failed when the server starts again, as after a crash.
+var ErrStopping = errors.New("stack: the server is stopping")
 
 func stackKey(name string) string { return "stack/" + name }
 
@@ -274,14 +294,21 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 	}
 	st := &Stack{Name: in.StackName, Resources: map[string]template.DeployedResource{}, CreatedAt: time.Now()}
 	if prev != nil {
-		st.StackID, st.CreatedAt = prev.StackID, prev.CreatedAt
+		// Outputs (and the exports among them) stand until the deploy
+		// replaces them; what the stack imported stays in use meanwhile.
+		st.StackID, st.CreatedAt, st.Outputs, st.Parameters = prev.StackID, prev.CreatedAt, prev.Outputs, prev.Parameters
 		for k, v := range prev.Resources {
 			st.Resources[k] = v
 		}
 	} else {
-		st.StackID = template.StackARN(d.cfg.Region, d.cfg.AccountID, in.StackName, awsapi.NewUUID())
+		st.StackID = cmp.Or(in.StackID, template.StackARN(d.cfg.Region, d.cfg.AccountID, in.StackName, awsapi.NewUUID()))
 	}
-	plan, err := tpl.Plan(template.Config{Region: d.cfg.Region, AccountID: d.cfg.AccountID, StackName: in.StackName, StackID: st.StackID, Parameters: in.Parameters})
+	stacks, err := d.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := tpl.Plan(template.Config{Region: d.cfg.Region, AccountID: d.cfg.AccountID, StackName: in.StackName, StackID: st.StackID, Parameters: in.Parameters,
+		Exports: importable(stacks, in.StackName)})
 	if err != nil {
 		return nil, err
 	}
@@ -298,13 +325,16 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 		return nil, fmt.Errorf("unsupported resource types: %s", strings.Join(unknown, ", "))
 	}
 	sort.Strings(st.NotEmulated)
+	prevParams, prevImports := st.Parameters, prevImportsOf(prev)
 	st.Parameters = plan.Parameters
+	st.Imports = union(prevImports, plan.Imports)
 
 	creating := prev == nil || len(prev.Resources) == 0
+	// The event goes first: whoever sees the new status finds its event.
 	stackStatus := func(status, reason string) {
+		emit(Event{Timestamp: time.Now(), StackName: st.Name, LogicalResourceId: st.Name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: status, Reason: reason})
 		st.Status, st.Reason = status, reason
 		d.save(context.WithoutCancel(ctx), st)
-		emit(Event{Timestamp: time.Now(), StackName: st.Name, LogicalResourceId: st.Name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: status, Reason: reason})
 	}
 	verb := "UPDATE"
 	if creating {
@@ -314,8 +344,20 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 
 	a := &apply{d: d, st: st, plan: plan, res: plan.NewResolver(), emit: emit, images: in.Images}
 	err = a.run(ctx, plan.Changes(prevResources(prev)))
+	if err == nil {
+		err = a.publishOutputs(ctx, st.Outputs)
+	}
+	if err != nil && errors.Is(context.Cause(ctx), ErrStopping) {
+		d.log.Warn("deploy stopped with the server", "stack", st.Name, "err", err)
+		return st, err
+	}
+	if err != nil && in.DisableRollback {
+		stackStatus(verb+"_FAILED", err.Error())
+		return st, err
+	}
 	if err != nil {
 		d.log.Warn("deploy failed; rolling back", "stack", st.Name, "err", err)
+		st.Parameters, st.Imports = prevParams, prevImports
 		stackStatus(rollbackStatus(creating, "IN_PROGRESS"), err.Error())
 		if rbErr := a.rollback(context.WithoutCancel(ctx), prev); rbErr != nil {
 			stackStatus(rollbackStatus(creating, "FAILED"), rbErr.Error())
@@ -324,9 +366,7 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 		stackStatus(rollbackStatus(creating, "COMPLETE"), "")
 		return st, err
 	}
-	if st.Outputs, err = a.res.Outputs(); err != nil {
-		d.log.Warn("stack outputs", "stack", st.Name, "err", err)
-	}
+	st.Imports = plan.Imports
 	a.cleanup(ctx)
 	stackStatus(verb+"_COMPLETE", "")
 	return st, nil
@@ -337,6 +377,20 @@ func rollbackStatus(creating bool, phase string) string {
 		return "ROLLBACK_" + phase
 	}
 	return "UPDATE_ROLLBACK_" + phase
+}
+
+func prevImportsOf(prev *Stack) []string {
+	if prev == nil {
+		return nil
+	}
+	return prev.Imports
+}
+
+// union returns the sorted names in a or b, once each.
+func union(a, b []string) []string {
+	out := slices.Concat(a, b)
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 func prevResources(prev *Stack) map[string]template.DeployedResource {
@@ -552,6 +606,15 @@ func (a *apply) rollback(ctx context.Context, prev *Stack) error {
 // Destroy deletes every resource of the stack in reverse dependency order,
 // then the stack itself.
 func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) error {
+	return d.DestroyRetaining(ctx, name, nil, emit)
+}
+
+// DestroyRetaining is Destroy keeping the resources named in retain (by
+// logical id): DeleteStack's RetainResources, for a stack whose deletion
+// failed on them. They are left as they are and forgotten by the stack.
+// A stack whose exports another stack imports is not deleted: its deletion
+// fails, as in CloudFormation.
+func (d *Deployer) DestroyRetaining(ctx context.Context, name string, retain []string, emit func(Event)) error {
 	done, err := d.begin(ctx, name)
 	if err != nil {
 		return err
@@ -573,21 +636,18 @@ func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) e
 		return err
 	}
 	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: st.Status, Reason: st.Reason})
-	// A resource that cannot be deleted stays in the stack, as does the
-	// stack, so that destroying it again retries what is left.
-	var failed error
-	for _, id := range template.DeletionOrder(st.Resources) {
-		if err := a.remove(ctx, id, st.Resources[id]); err != nil {
-			failed = cmp.Or(failed, err)
-			continue
-		}
-		delete(st.Resources, id)
-		d.save(keep, st)
+	// Nothing is deleted from a stack whose exports are in use.
+	failed := d.exportsInUse(keep, st)
+	if failed == nil {
+		failed = a.removeAll(ctx, retain)
+	}
+	if failed != nil && errors.Is(context.Cause(ctx), ErrStopping) {
+		return fmt.Errorf("stack %s: %w", name, failed) // Recover marks it failed at the next start
 	}
 	if failed != nil {
 		st.Status, st.Reason = "DELETE_FAILED", failed.Error()
-		d.save(keep, st)
 		emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: st.Status, Reason: st.Reason})
+		d.save(keep, st)
 		return fmt.Errorf("stack %s: %w", name, failed)
 	}
 	if _, err := d.cfg.Store.Commit(keep, store.Txn{Then: []store.Op{store.Delete(stackKey(name))}}); err != nil {
@@ -595,4 +655,25 @@ func (d *Deployer) Destroy(ctx context.Context, name string, emit func(Event)) e
 	}
 	emit(Event{Timestamp: time.Now(), StackName: name, LogicalResourceId: name, PhysicalResourceId: st.StackID, ResourceType: "AWS::CloudFormation::Stack", ResourceStatus: "DELETE_COMPLETE"})
 	return nil
+}
+
+// removeAll deletes the stack's resources in reverse dependency order,
+// skipping those in retain. A resource that cannot be deleted stays in the
+// stack, as does the stack, so that destroying it again retries what is
+// left; the first failure is returned.
+func (a *apply) removeAll(ctx context.Context, retain []string) error {
+	keep := context.WithoutCancel(ctx)
+	var failed error
+	for _, id := range template.DeletionOrder(a.st.Resources) {
+		dep := a.st.Resources[id]
+		if slices.Contains(retain, id) {
+			a.event(id, dep.Type, dep.PhysicalID, "DELETE_SKIPPED", "")
+		} else if err := a.remove(ctx, id, dep); err != nil {
+			failed = cmp.Or(failed, err)
+			continue
+		}
+		delete(a.st.Resources, id)
+		a.d.save(keep, a.st)
+	}
+	return failed
 }

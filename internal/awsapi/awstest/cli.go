@@ -52,6 +52,8 @@ func CLIFails(ctx context.Context, t testing.TB, endpoint string, args ...string
 	return string(ee.Stderr)
 }
 
+// cliCommand is `aws --endpoint-url endpoint --output json args...` with
+// test credentials and no user configuration.
 func cliCommand(ctx context.Context, t testing.TB, endpoint string, args []string) *exec.Cmd {
 	home := t.TempDir()
 	cmd := exec.CommandContext(ctx, CLIPath, append([]string{"--endpoint-url", endpoint, "--region", Region, "--output", "json"}, args...)...)

@@ -34,9 +34,9 @@
 // Supported: the Parameters, Mappings, Conditions, Resources and Outputs
 // sections; Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split,
 // Fn::If, Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition, Fn::GetAZs,
-// Fn::FindInMap and Fn::Base64, in long form and as YAML short forms (!Ref,
-// !GetAtt ...); the pseudo parameters. Not supported, with an error saying
-// so: Transform (SAM and macros), Fn::ImportValue (no cross-stack exports),
-// Fn::Cidr and the AWS::LanguageExtensions functions. The Rules section is
+// Fn::FindInMap, Fn::Base64 and Fn::ImportValue (from Config.Exports), in
+// long form and as YAML short forms (!Ref, !GetAtt ...); the pseudo
+// parameters. Not supported, with an error saying so: Transform (SAM and
+// macros), Fn::Cidr and the AWS::LanguageExtensions functions. The Rules section is
 // accepted and not evaluated (Template.Notes says so).
 package template

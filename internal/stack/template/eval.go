@@ -27,6 +27,8 @@ type evaluator struct {
 	// condBusy holds the conditions being evaluated, to catch a condition
 	// that refers to itself. Set only while Plan evaluates conditions.
 	condBusy map[string]bool
+	// imports collects the export names Fn::ImportValue reads (Plan.Imports).
+	imports map[string]bool
 }
 
 func (e *evaluator) errorf(path, format string, args ...any) error {
@@ -110,6 +112,8 @@ func (e *evaluator) call(name string, arg any, path string) (any, error) {
 		return base64.StdEncoding.EncodeToString([]byte(s)), nil
 	case "Fn::If":
 		return e.fnIf(arg, path)
+	case "Fn::ImportValue":
+		return e.importValue(arg, path)
 	}
 	if why, ok := unsupportedFunctions[name]; ok {
 		return nil, e.errorf(path, "%s is not supported: %s", name, why)

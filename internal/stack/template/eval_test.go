@@ -221,7 +221,7 @@ func intrinsicCases() []intrinsicCase {
 		{name: "Equals outside Conditions", short: `!Equals [a, a]`, long: `{"Fn::Equals": ["a", "a"]}`, err: "Fn::Equals is allowed only in the Conditions section"},
 
 		// Unsupported and unknown functions
-		{name: "ImportValue", short: `!ImportValue shared-vpc`, long: `{"Fn::ImportValue": "shared-vpc"}`, err: "Fn::ImportValue is not supported: cross-stack exports"},
+		{name: "ImportValue", short: `!ImportValue shared-vpc`, long: `{"Fn::ImportValue": "shared-vpc"}`, err: "No export named shared-vpc found."},
 		{name: "Cidr", short: `!Cidr [10.0.0.0/16, 2, 8]`, long: `{"Fn::Cidr": ["10.0.0.0/16", 2, 8]}`, err: "Fn::Cidr is not supported"},
 		{name: "unknown function", short: `{"Fn::Nope": 1}`, long: `{"Fn::Nope": 1}`, err: "unknown intrinsic function Fn::Nope"},
 		{name: "function key beside others", short: `{Ref: Env, Other: 1}`, long: `{"Ref": "Env", "Other": 1}`, err: "Ref must be the only key"},

@@ -28,11 +28,13 @@ func FuzzParseTemplate(f *testing.F) {
 		"Conditions:\n  C: !Condition C\nResources: {R: {Type: T::R}}\n",
 		"Resources:\n  R: {Type: T::R, Properties: {\"Fn::If\": [C, {}, !Ref AWS::NoValue]}}\nConditions: {C: !Equals [1, 1]}\n",
 		"Resources:\n  R: {Type: T::R, Properties: {X: !Sub [\"${A}${!B}${R.Arn}\", {A: !Ref R}]}}\n",
+		"Resources:\n  R: {Type: T::R, Properties: {X: !ImportValue shared, Y: !ImportValue {\"Fn::Sub\": \"${AWS::StackName}-x\"}}}\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	cfg := Config{Region: "us-east-1", AccountID: "000000000000", StackName: "fuzz", StackID: "arn:aws:cloudformation:us-east-1:000000000000:stack/fuzz/1"}
+	cfg := Config{Region: "us-east-1", AccountID: "000000000000", StackName: "fuzz", StackID: "arn:aws:cloudformation:us-east-1:000000000000:stack/fuzz/1",
+		Exports: map[string]string{"shared": "v", "fuzz-x": "w"}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tm, err := Parse(data)
 		if err != nil {

@@ -21,6 +21,9 @@ type Config struct {
 	// Parameters are the overrides (--parameter-overrides K=V); parameters
 	// not listed take their Default.
 	Parameters map[string]string
+	// Exports are the values other stacks export, by export name: what
+	// Fn::ImportValue returns. Importing a name not here is an error.
+	Exports map[string]string
 }
 
 // StackARN builds a stack id the way CloudFormation does:
@@ -69,6 +72,9 @@ type Plan struct {
 	Parameters map[string]string
 	// Notes repeats the template's notes and adds the plan's own.
 	Notes []string
+	// Imports lists the export names the template imports (Fn::ImportValue)
+	// under this plan's parameters and conditions, sorted.
+	Imports []string
 
 	t     *Template
 	eval  evaluator
@@ -117,7 +123,7 @@ func (t *Template) Plan(cfg Config) (*Plan, error) {
 		}
 	}
 
-	e := evaluator{t: t, cfg: cfg, params: params, conds: pl.Conditions, condBusy: map[string]bool{}, res: noResources{t}}
+	e := evaluator{t: t, cfg: cfg, params: params, conds: pl.Conditions, condBusy: map[string]bool{}, res: noResources{t}, imports: map[string]bool{}}
 	for _, name := range sortedKeys(t.Conditions) {
 		if _, err := e.condition(name, child("Conditions", name)); err != nil {
 			p.addErr(err)
@@ -203,6 +209,7 @@ func (t *Template) Plan(cfg Config) (*Plan, error) {
 		})
 		pl.index[id] = i
 	}
+	pl.Imports = sortedKeys(e.imports)
 	pl.eval = e
 	// The evaluator keeps its own map: the exported one is the caller's.
 	pl.Conditions = maps.Clone(pl.Conditions)

@@ -50,7 +50,6 @@ func hasFunctionKey(m map[string]any) (string, bool) {
 // unsupportedFunctions are real CloudFormation functions that Portolan does
 // not evaluate, with the reason shown to the user.
 var unsupportedFunctions = map[string]string{
-	"Fn::ImportValue":  "cross-stack exports are not supported; pass the value as a parameter",
 	"Fn::Cidr":         "Fn::Cidr is not supported; write the CIDR blocks out",
 	"Fn::Transform":    "macros are not supported",
 	"Fn::Length":       "Fn::Length needs the AWS::LanguageExtensions transform, which is not supported",
@@ -62,6 +61,7 @@ var unsupportedFunctions = map[string]string{
 var valueFunctions = map[string]bool{
 	"Ref": true, "Fn::GetAtt": true, "Fn::Sub": true, "Fn::Join": true, "Fn::Select": true,
 	"Fn::Split": true, "Fn::If": true, "Fn::GetAZs": true, "Fn::FindInMap": true, "Fn::Base64": true,
+	"Fn::ImportValue": true,
 }
 
 // conditionFunctions are allowed only in the Conditions section (and nested

@@ -1,0 +1,68 @@
+package stack
+
+import "slices"
+
+// replacingProperties lists, per resource type, the properties whose
+// change makes the type's handler replace the resource (Update answers
+// ErrReplace) rather than update it in place. A change set reports them as
+// CloudFormation does ("RequiresRecreation": "Always"). The lists follow
+// the handlers, which follow the "Update requires: Replacement" notes of
+// AWS's resource reference; allReplaced types are replaced on any change.
+var replacingProperties = map[string][]string{
+	"AWS::ServiceDiscovery::HttpNamespace":          {"Name"},
+	"AWS::ServiceDiscovery::PrivateDnsNamespace":    {"Name", "Vpc"},
+	"AWS::ServiceDiscovery::PublicDnsNamespace":     {"Name"},
+	"AWS::ServiceDiscovery::Service":                {"Name", "NamespaceId", "HealthCheckCustomConfig"},
+	"AWS::ECS::Cluster":                             {"ClusterName"},
+	"AWS::ECS::Service":                             {"ServiceName", "Cluster", "LaunchType"},
+	"AWS::Logs::LogGroup":                           {"LogGroupName"},
+	"AWS::ApiGatewayV2::Api":                        {},
+	"AWS::ApiGatewayV2::Route":                      {"ApiId"},
+	"AWS::ApiGatewayV2::Integration":                {"ApiId"},
+	"AWS::ApiGatewayV2::Stage":                      {"ApiId", "StageName"},
+	"AWS::ApiGatewayV2::VpcLink":                    {},
+	"AWS::ApiGatewayV2::Authorizer":                 {"ApiId"},
+	"AWS::ElasticLoadBalancingV2::LoadBalancer":     {"Name", "Scheme", "Type", "IpAddressType", "Subnets", "SecurityGroups", "SubnetMappings"},
+	"AWS::ElasticLoadBalancingV2::TargetGroup":      {"Name", "Port", "Protocol", "ProtocolVersion", "VpcId", "TargetType", "IpAddressType"},
+	"AWS::ElasticLoadBalancingV2::Listener":         {"LoadBalancerArn"},
+	"AWS::ElasticLoadBalancingV2::ListenerRule":     {"ListenerArn"},
+	"AWS::ECS::ClusterCapacityProviderAssociations": {},
+	"AWS::ApiGateway::RestApi":                      {},
+	"AWS::ApiGateway::Method":                       {"RestApiId", "ResourceId", "HttpMethod"},
+	"AWS::ApiGateway::Stage":                        {"RestApiId", "StageName"},
+	"AWS::ApiGateway::VpcLink":                      {"TargetArns"},
+	"AWS::ApiGateway::Account":                      {},
+	"AWS::ApiGateway::ApiKey":                       {"Value", "StageKeys"},
+	"AWS::ApiGateway::UsagePlan":                    {},
+	"AWS::EC2::VPCEndpoint":                         {"VpcId", "ServiceName", "VpcEndpointType"},
+}
+
+var allReplaced = map[string]bool{
+	"AWS::ECS::TaskDefinition":        true,
+	"AWS::ServiceDiscovery::Instance": true,
+	"AWS::ApiGatewayV2::Deployment":   true,
+	"AWS::ApiGateway::Resource":       true,
+	"AWS::ApiGateway::Deployment":     true,
+	"AWS::ApiGateway::UsagePlanKey":   true,
+}
+
+// requiresRecreation says whether changing a property of a resource type
+// replaces the resource: Never, Always, or Conditionally for types whose
+// handler's rules this table does not know (handlers plugged in through
+// Config.Extra, for one).
+func requiresRecreation(typ, prop string) string {
+	if allReplaced[typ] {
+		return "Always"
+	}
+	props, known := replacingProperties[typ]
+	_, placeholder := notEmulated[typ]
+	switch {
+	case !known && placeholder:
+		return "Never" // placeholders update in place
+	case !known:
+		return "Conditionally"
+	case slices.Contains(props, prop):
+		return "Always"
+	}
+	return "Never"
+}
