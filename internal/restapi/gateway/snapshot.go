@@ -18,12 +18,12 @@ type snapshot struct {
 }
 
 type apiState struct {
-	id            string
-	private       bool // endpoint type PRIVATE: only through VPC endpoints
+	id      string
+	private bool // endpoint type PRIVATE: only through VPC endpoints
 	// soleEndpoint is the one VPC endpoint a private API lists, if exactly
 	// one: where its regional name leads when a Route 53 alias, not an
 	// endpoint's private DNS, resolves it.
-	soleEndpoint string
+	soleEndpoint  string
 	disabled      bool // disableExecuteApiEndpoint
 	keyFromHeader bool // apiKeySource HEADER (the default): x-api-key
 	stages        map[string]*stageState
