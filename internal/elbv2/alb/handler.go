@@ -32,7 +32,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func serveAction(w http.ResponseWriter, r *http.Request, rt *route, a *compiledAction) {
 	switch a.typ {
 	case ActionFixedResponse:
-		writeFixedResponse(w, a.fixed)
+		a.fixed.write(w)
 	case ActionRedirect:
 		writeRedirect(w, r, rt.port, a.redirect)
 	default:
@@ -83,47 +83,54 @@ var elbStatusText = map[int]string{
 	http.StatusGatewayTimeout:     "504 Gateway Time-out",
 }
 
-// elbErrorPages are the bodies, built once.
-var elbErrorPages = func() map[int]string {
-	m := make(map[int]string, len(elbStatusText))
-	for code, text := range elbStatusText {
-		m[code] = elbErrorBody(text)
-	}
-	return m
-}()
-
-func writeELBError(w http.ResponseWriter, status int) {
-	body := elbErrorPages[status]
-	h := w.Header()
-	h.Set("Server", serverHeader)
-	h.Set("Content-Type", "text/html")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
+// canned is an answer the balancer gives itself, built once: its header
+// values are shared by every response that carries them (net/http only
+// reads them), so serving one allocates nothing.
+type canned struct {
+	status        int
+	contentType   []string
+	contentLength []string
+	body          []byte
 }
 
-func writeFixedResponse(w http.ResponseWriter, f *FixedResponse) {
-	h := w.Header()
-	h.Set("Server", serverHeader)
+func newCanned(status int, contentType, body string) *canned {
+	return &canned{status: status, contentType: []string{contentType}, contentLength: []string{strconv.Itoa(len(body))}, body: []byte(body)}
+}
+
+// fixedResponse is a fixed-response action's answer.
+func fixedResponse(f *FixedResponse) *canned {
 	ct := f.ContentType
 	if ct == "" {
 		ct = "text/plain; charset=utf-8"
 	}
-	h.Set("Content-Type", ct)
-	h.Set("Content-Length", strconv.Itoa(len(f.Body)))
-	w.WriteHeader(f.StatusCode)
-	_, _ = w.Write([]byte(f.Body))
+	return newCanned(f.StatusCode, ct, f.Body)
 }
 
-func writeRedirect(w http.ResponseWriter, r *http.Request, port string, rd *Redirect) {
-	body := elbErrorPages[rd.StatusCode]
+var serverValue = []string{serverHeader}
+
+// elbPages are AWS's error and redirect pages, by status.
+var elbPages = func() map[int]*canned {
+	m := make(map[int]*canned, len(elbStatusText))
+	for code, text := range elbStatusText {
+		m[code] = newCanned(code, "text/html", elbErrorBody(text))
+	}
+	return m
+}()
+
+func (c *canned) write(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Server", serverHeader)
-	h.Set("Location", redirectLocation(r, port, rd))
-	h.Set("Content-Type", "text/html")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(rd.StatusCode)
-	_, _ = w.Write([]byte(body))
+	h["Server"] = serverValue
+	h["Content-Type"] = c.contentType
+	h["Content-Length"] = c.contentLength
+	w.WriteHeader(c.status)
+	_, _ = w.Write(c.body)
+}
+
+func writeELBError(w http.ResponseWriter, status int) { elbPages[status].write(w) }
+
+func writeRedirect(w http.ResponseWriter, r *http.Request, port string, rd *Redirect) {
+	w.Header().Set("Location", redirectLocation(r, port, rd))
+	elbPages[rd.StatusCode].write(w)
 }
 
 // redirectLocation builds the Location of a redirect as an ALB does:

@@ -20,7 +20,7 @@ type route struct {
 }
 
 type compiledRule struct {
-	conditions []matcher
+	conditions []condition
 	action     compiledAction
 }
 
@@ -30,7 +30,7 @@ type compiledAction struct {
 	total    int // sum of the groups' weights
 	byCookie map[string]*groupRoute
 	sticky   time.Duration
-	fixed    *FixedResponse
+	fixed    *canned
 	redirect *Redirect
 }
 
@@ -75,10 +75,16 @@ func buildRoute(l *Listener, proxyFor func(t *Target) *httputil.ReverseProxy, co
 }
 
 func compileAction(a *Action, proxyFor func(t *Target) *httputil.ReverseProxy, counter func(id string) *atomic.Uint64) (compiledAction, error) {
-	out := compiledAction{typ: a.Type, fixed: a.FixedResponse, redirect: a.Redirect, sticky: a.GroupStickiness}
+	out := compiledAction{typ: a.Type, redirect: a.Redirect, sticky: a.GroupStickiness}
 	switch a.Type {
-	case ActionFixedResponse, ActionRedirect:
-		if out.fixed == nil && out.redirect == nil {
+	case ActionFixedResponse:
+		if a.FixedResponse == nil {
+			return out, fmt.Errorf("%s action without its configuration", a.Type)
+		}
+		out.fixed = fixedResponse(a.FixedResponse)
+		return out, nil
+	case ActionRedirect:
+		if a.Redirect == nil || elbPages[a.Redirect.StatusCode] == nil {
 			return out, fmt.Errorf("%s action without its configuration", a.Type)
 		}
 		return out, nil
