@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -32,14 +31,14 @@ type ALB struct {
 	dialTimeout time.Duration
 	wg          sync.WaitGroup // one Serve per listener
 
-	mu         sync.Mutex // held by Update and Run, never by a request
-	listeners  map[netip.AddrPort]*listener
-	transports map[time.Duration]*http.Transport
-	proxies    map[proxyKey]*httputil.ReverseProxy
-	counters   map[string]*atomic.Uint64
-	buffers    *bufferPool
-	running    bool
-	stopped    bool
+	mu        sync.Mutex // held by Update and Run, never by a request
+	listeners map[netip.AddrPort]*listener
+	pools     map[netip.AddrPort]*targetPool // kept across snapshots: their connections live on
+	upgrades  *http.Transport                // for the pools' upgrade proxies
+	counters  map[string]*atomic.Uint64
+	buffers   *bufferPool
+	running   bool
+	stopped   bool
 }
 
 type listener struct {
@@ -50,12 +49,11 @@ type listener struct {
 	serving bool
 }
 
-// proxyKey: one reverse proxy per target and idle timeout, kept across
-// snapshots so that its keep-alive connections are reused.
-type proxyKey struct {
-	target netip.AddrPort
-	idle   time.Duration
-}
+// defaultIdleTimeout is an ALB's idle_timeout.timeout_seconds by default.
+const defaultIdleTimeout = 60 * time.Second
+
+// idleConnTimeout: a connection to a target idle this long is closed.
+const idleConnTimeout = defaultIdleTimeout
 
 // ErrStopped is returned by Update once Run has returned.
 var ErrStopped = errors.New("alb: stopped")
@@ -72,8 +70,8 @@ func New(cfg Config) *ALB {
 	}
 	return &ALB{
 		log: cfg.Logger, dialTimeout: cfg.DialTimeout,
-		listeners: map[netip.AddrPort]*listener{}, transports: map[time.Duration]*http.Transport{},
-		proxies: map[proxyKey]*httputil.ReverseProxy{}, counters: map[string]*atomic.Uint64{},
+		listeners: map[netip.AddrPort]*listener{}, pools: map[netip.AddrPort]*targetPool{},
+		upgrades: newUpgradeTransport(cfg.DialTimeout), counters: map[string]*atomic.Uint64{},
 		buffers: newBufferPool(),
 	}
 }
@@ -91,7 +89,7 @@ func (a *ALB) Update(s *Snapshot) error {
 	}
 	var errs []error
 	routes := make(map[netip.AddrPort]*route, len(s.Listeners))
-	usedProxies := map[proxyKey]bool{}
+	usedPools := map[netip.AddrPort]bool{}
 	usedCounters := map[string]bool{}
 	for i := range s.Listeners {
 		l := &s.Listeners[i]
@@ -99,14 +97,9 @@ func (a *ALB) Update(s *Snapshot) error {
 			errs = append(errs, fmt.Errorf("listener %s: listed twice", l.Address))
 			continue
 		}
-		idle := l.IdleTimeout
-		if idle <= 0 {
-			idle = 60 * time.Second
-		}
-		rt, err := buildRoute(l, func(t *Target) *httputil.ReverseProxy {
-			key := proxyKey{t.Address, idle}
-			usedProxies[key] = true
-			return a.proxyFor(key, t)
+		rt, err := buildRoute(l, func(t *Target) *targetPool {
+			usedPools[t.Address] = true
+			return a.poolFor(t.Address)
 		}, func(id string) *atomic.Uint64 {
 			key := l.Address.String() + " " + id
 			usedCounters[key] = true
@@ -141,46 +134,44 @@ func (a *ALB) Update(s *Snapshot) error {
 			a.serve(bound)
 		}
 	}
-	a.prune(usedProxies, usedCounters)
+	a.prune(usedPools, usedCounters)
 	return errors.Join(errs...)
 }
 
-// proxyFor returns the shared proxy of key. a.mu is held.
-func (a *ALB) proxyFor(key proxyKey, t *Target) *httputil.ReverseProxy {
-	if p := a.proxies[key]; p != nil {
+// poolFor returns the connection pool of addr. a.mu is held.
+func (a *ALB) poolFor(addr netip.AddrPort) *targetPool {
+	if p := a.pools[addr]; p != nil {
 		return p
 	}
-	tr := a.transports[key.idle]
-	if tr == nil {
-		tr = newTransport(key.idle, a.dialTimeout)
-		a.transports[key.idle] = tr
-	}
-	p := newTargetProxy(t, tr, a.buffers)
-	a.proxies[key] = p
+	p := &targetPool{addr: addr.String(), dialTimeout: a.dialTimeout}
+	p.upgrade = newUpgradeProxy(p.addr, a.upgrades, a.buffers)
+	a.pools[addr] = p
 	return p
 }
 
-// prune forgets proxies and counters no route uses and closes the idle
-// connections of transports no proxy uses. a.mu is held.
-func (a *ALB) prune(proxies map[proxyKey]bool, counters map[string]bool) {
-	idles := map[time.Duration]bool{}
-	for key := range a.proxies {
-		if !proxies[key] {
-			delete(a.proxies, key)
-			continue
-		}
-		idles[key.idle] = true
-	}
-	for idle, tr := range a.transports {
-		if !idles[idle] {
-			tr.CloseIdleConnections()
-			delete(a.transports, idle)
+// prune closes the pools and forgets the counters no route uses: a
+// target that left every group loses its idle connections now; requests
+// still in flight to it finish. a.mu is held.
+func (a *ALB) prune(pools map[netip.AddrPort]bool, counters map[string]bool) {
+	for addr, p := range a.pools {
+		if !pools[addr] {
+			p.close()
+			delete(a.pools, addr)
 		}
 	}
 	for key := range a.counters {
 		if !counters[key] {
 			delete(a.counters, key)
 		}
+	}
+}
+
+// reap closes the connections to targets idle for idleConnTimeout.
+func (a *ALB) reap(now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range a.pools {
+		p.reap(now.Add(-idleConnTimeout))
 	}
 }
 
@@ -198,7 +189,15 @@ func (a *ALB) Run(ctx context.Context) error {
 	}
 	a.mu.Unlock()
 
-	<-ctx.Done()
+	tick := time.NewTicker(idleConnTimeout / 4)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case now := <-tick.C:
+			a.reap(now)
+		}
+	}
 
 	a.mu.Lock()
 	a.running, a.stopped = false, true
@@ -208,9 +207,10 @@ func (a *ALB) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	a.wg.Wait()
 	a.mu.Lock()
-	for _, tr := range a.transports {
-		tr.CloseIdleConnections()
+	for _, p := range a.pools {
+		p.close()
 	}
+	a.upgrades.CloseIdleConnections()
 	a.mu.Unlock()
 	return nil
 }
@@ -221,7 +221,7 @@ func (a *ALB) bind(addr netip.AddrPort) (*listener, error) {
 	if err != nil {
 		return nil, &proxy.BindError{Address: addr, Err: err}
 	}
-	h := &handler{}
+	h := &handler{buffers: a.buffers}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 60 * time.Second,

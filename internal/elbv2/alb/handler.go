@@ -11,7 +11,8 @@ import (
 
 // handler serves one listener from its current route.
 type handler struct {
-	route atomic.Pointer[route]
+	route   atomic.Pointer[route]
+	buffers *bufferPool
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -21,7 +22,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := range rt.rules {
 		rule := &rt.rules[i]
 		if matches(rule.conditions, &q) {
-			serveAction(w, r, rt, &rule.action)
+			serveAction(w, r, rt, &rule.action, h.buffers)
 			return
 		}
 	}
@@ -29,18 +30,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeELBError(w, http.StatusServiceUnavailable)
 }
 
-func serveAction(w http.ResponseWriter, r *http.Request, rt *route, a *compiledAction) {
+func serveAction(w http.ResponseWriter, r *http.Request, rt *route, a *compiledAction, buffers *bufferPool) {
 	switch a.typ {
 	case ActionFixedResponse:
 		a.fixed.write(w)
 	case ActionRedirect:
 		writeRedirect(w, r, rt.port, a.redirect)
 	default:
-		forward(w, r, a)
+		forward(w, r, rt, a, buffers)
 	}
 }
 
-func forward(w http.ResponseWriter, r *http.Request, a *compiledAction) {
+func forward(w http.ResponseWriter, r *http.Request, rt *route, a *compiledAction, buffers *bufferPool) {
 	g, _ := a.pickGroup(r)
 	if g == nil || !g.registered {
 		// AWS answers 503 when the group has no target to send to.
@@ -54,7 +55,7 @@ func forward(w http.ResponseWriter, r *http.Request, a *compiledAction) {
 	if g.sticky > 0 {
 		setStickyCookie(w, cookieTarget, t.token, g.sticky)
 	}
-	t.proxy.ServeHTTP(w, r)
+	serveForward(w, r, rt, t.pool, buffers)
 }
 
 // setStickyCookie (re)sets a stickiness cookie on every response, as an
@@ -78,6 +79,7 @@ func elbErrorBody(status string) string {
 var elbStatusText = map[int]string{
 	http.StatusMovedPermanently:   "301 Moved Permanently",
 	http.StatusFound:              "302 Found",
+	http.StatusBadRequest:         "400 Bad Request",
 	http.StatusBadGateway:         "502 Bad Gateway",
 	http.StatusServiceUnavailable: "503 Service Temporarily Unavailable",
 	http.StatusGatewayTimeout:     "504 Gateway Time-out",
