@@ -29,50 +29,64 @@ import (
 var loadBalancerAddresses = netip.MustParsePrefix("127.0.140.0/24")
 
 // lbFixture is ECS with Elastic Load Balancing v2 and its data plane: an
-// internal NLB with a TCP listener forwarding to an ip target group.
+// internal NLB with a TCP listener forwarding to an ip target group, or an
+// ALB with an HTTP listener forwarding to an HTTP one.
 type lbFixture struct {
 	*svcFixture
-	elb  *elb.Client
-	tg   string
-	addr string // the listener's address
+	env      *ecstest.Env
+	elb      *elb.Client
+	protocol elbtypes.ProtocolEnum // the listener's and the target groups'
+	tg       string
+	addr     string // the listener's address
 }
 
 func newLBFixture(t *testing.T) *lbFixture {
+	return newLoadBalancerFixture(t, elbtypes.LoadBalancerTypeEnumNetwork, loadBalancerAddresses)
+}
+
+func newLoadBalancerFixture(t *testing.T, typ elbtypes.LoadBalancerTypeEnum, addresses netip.Prefix) *lbFixture {
 	app := runtimetest.BuildApp(t)
-	env := ecstest.Start(t, ecstest.WithLoadBalancing(loadBalancerAddresses))
-	f := &lbFixture{svcFixture: serviceFixture(withCluster(&fixture{t: t, aws: env.AWS, storeRevision: env.StoreRevision, app: app})), elb: elb.NewFromConfig(env.AWS)}
+	env := ecstest.Start(t, ecstest.WithLoadBalancing(addresses))
+	f := &lbFixture{svcFixture: serviceFixture(withCluster(&fixture{t: t, aws: env.AWS, storeRevision: env.StoreRevision, app: app})),
+		env: env, elb: elb.NewFromConfig(env.AWS), protocol: elbtypes.ProtocolEnumTcp}
+	if typ == elbtypes.LoadBalancerTypeEnumApplication {
+		f.protocol = elbtypes.ProtocolEnumHttp
+	}
 	ctx := context.Background()
-	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
-		Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: []string{"subnet-1"}})
+	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: typ,
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: []string{"subnet-1", "subnet-2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	lbArn := aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)
 	f.tg = f.targetGroup("web", elbtypes.TargetTypeEnumIp)
 	port := int32(18080)
 	if os.Geteuid() == 0 {
 		port = 80
 	}
-	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
-		Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(port),
+	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(lbArn),
+		Protocol: f.protocol, Port: aws.Int32(port),
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(f.tg)}}}); err != nil {
 		t.Fatal(err)
 	}
-	desc, err := f.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.addr = net.JoinHostPort(aws.ToString(desc.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses[0].PrivateIPv4Address), strconv.Itoa(int(port)))
+	// An ALB reports no addresses: the one it serves on is the control
+	// plane's (its DNS name resolves to it through Portolan's DNS).
+	f.addr = net.JoinHostPort(env.ELBv2.View().Snapshot().LoadBalancers[lbArn].Address, strconv.Itoa(int(port)))
 	return f
 }
 
-// targetGroup makes a TCP group checked every 5 s (2 to turn) that drains
-// for 3 s.
+// targetGroup makes a group of the fixture's protocol (an HTTP one
+// checked with GET /) checked every 5 s (2 to turn) that drains for 3 s.
 func (f *lbFixture) targetGroup(name string, typ elbtypes.TargetTypeEnum) string {
 	f.t.Helper()
 	ctx := context.Background()
-	out, err := f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(name), Protocol: elbtypes.ProtocolEnumTcp,
+	in := &elb.CreateTargetGroupInput{Name: aws.String(name), Protocol: f.protocol,
 		Port: aws.Int32(8080), TargetType: typ, VpcId: aws.String("vpc-1"), HealthCheckIntervalSeconds: aws.Int32(5),
-		HealthCheckTimeoutSeconds: aws.Int32(2), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2)})
+		HealthCheckTimeoutSeconds: aws.Int32(2), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2)}
+	if f.protocol == elbtypes.ProtocolEnumHttp {
+		in.HealthCheckPath = aws.String("/")
+	}
+	out, err := f.elb.CreateTargetGroup(ctx, in)
 	if err != nil {
 		f.t.Fatal(err)
 	}
