@@ -3,8 +3,10 @@ package stack_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"slices"
@@ -14,15 +16,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap"
-	"github.com/portolan/portolan/internal/ecs"
+	ecscontrol "github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2/elbv2test"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/server"
+	"github.com/portolan/portolan/internal/server/servertest"
 	"github.com/portolan/portolan/internal/stack"
 )
 
@@ -50,7 +55,7 @@ func startELBStack(t *testing.T, opts ...elbv2test.Option) *elbStack {
 	d := stack.New(stack.Config{
 		Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store,
 		CloudMap: cm,
-		ECS:      ecs.New(ecs.Config{Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store, CloudMap: cm}),
+		ECS:      ecscontrol.New(ecscontrol.Config{Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store, CloudMap: cm}),
 		Logs:     logs.New(logs.Config{Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store}),
 		ELBv2:    e.Control,
 	})
@@ -375,6 +380,8 @@ func TestALBListenerRule(t *testing.T) {
 
 // restAPITypes are the resource types of the private REST API fixture
 // that the engine does not deploy yet (API Gateway v1 is a later issue).
+// TestRestAPIFixture leaves them out of the template; once they deploy,
+// emptying this list deploys the whole fixture.
 var restAPITypes = []string{
 	"AWS::ApiGateway::VpcLink", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource",
 	"AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
@@ -391,15 +398,89 @@ func restAPIFixture(t *testing.T) []byte {
 	return nil
 }
 
-// TestRestAPIFixture: the private REST API + NLB + Fargate template is
-// refused up front, naming exactly its REST API resources; without them
-// (and without its ECS service, see below) it deploys and destroys.
+// TestRestAPIFixture deploys the private REST API + NLB + Fargate template
+// (what CDK synthesizes for a NetworkLoadBalancedFargateService behind a
+// REST API) on a whole server: refused up front while its REST API
+// resources are not deployable, naming exactly them; without them, its
+// ECS service's two tasks (the image mapped to a local HTTP server) are
+// registered in the target group, turn healthy, and serve through the
+// NLB's address on listener port 8000; destroy leaves nothing.
 func TestRestAPIFixture(t *testing.T) {
-	s := startELBStack(t, elbv2test.WithAddresses(fixtureAddresses))
+	app := buildQuickstartApp(t) // answers every path, /health included
+	env := servertest.Start(t, func(c *server.Config) { c.LoadBalancerAddresses = fixtureAddresses })
 	ctx := context.Background()
 	tpl := restAPIFixture(t)
+	images := map[string]string{"example/web:latest": app}
+	if len(restAPITypes) > 0 {
+		refuseRestAPI(t, env, tpl, images)
+	}
+	tpl = fixtureWithout(t, tpl, restAPITypes)
+	st, events, err := deploy(t, env, "PrivateRestApi", tpl, nil, images)
+	if err != nil {
+		t.Fatalf("deploy: %v\n%v", err, events)
+	}
+	client := elb.NewFromConfig(env.AWS)
+	lbArn, tgArn := st.Resources["NlbBCDB97FE"].PhysicalID, st.Resources["TargetGroup3D7CD9B8"].PhysicalID
+	lbs, err := client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lbArn}})
+	if err != nil || lbs.LoadBalancers[0].Type != elbtypes.LoadBalancerTypeEnumNetwork || len(lbs.LoadBalancers[0].AvailabilityZones) != 2 {
+		t.Fatalf("load balancer: %v %+v", err, lbs)
+	}
+	tgs, _ := client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tgArn}})
+	g := tgs.TargetGroups[0]
+	if aws.ToString(g.HealthCheckPath) != "/health" || g.HealthCheckProtocol != elbtypes.ProtocolEnumHttp || aws.ToInt32(g.Port) != 8080 || !slices.Equal(g.LoadBalancerArns, []string{lbArn}) {
+		t.Fatalf("target group %+v", g)
+	}
+	listeners, _ := client.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: &lbArn})
+	if len(listeners.Listeners) != 1 || aws.ToInt32(listeners.Listeners[0].Port) != 8000 {
+		t.Fatalf("listeners %+v", listeners.Listeners)
+	}
+	eventually(t, "both tasks healthy in the target group", func() bool {
+		out, err := client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: &tgArn})
+		healthy := 0
+		for _, d := range out.TargetHealthDescriptions {
+			if d.TargetHealth.State == elbtypes.TargetHealthStateEnumHealthy && aws.ToInt32(d.Target.Port) == 8080 {
+				healthy++
+			}
+		}
+		return err == nil && healthy == 2 && len(out.TargetHealthDescriptions) == 2
+	})
+	addr := aws.ToString(lbs.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses[0].PrivateIPv4Address)
+	tasks := map[string]int{}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 20 {
+		var answer struct{ Path, Task string }
+		resp, err := c.Get("http://" + net.JoinHostPort(addr, "8000") + "/pets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || answer.Path != "/pets" {
+			t.Fatalf("through the NLB: %d %+v %v", resp.StatusCode, answer, err)
+		}
+		tasks[answer.Task]++
+	}
+	if len(tasks) != 2 {
+		t.Fatalf("connections through the NLB reached %v, want both tasks", tasks)
+	}
+	if err := env.Server.Stacks.Destroy(ctx, "PrivateRestApi", func(stack.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingServed(t, env)
+	eventually(t, "the listener closed", func() bool {
+		nc, err := net.DialTimeout("tcp", net.JoinHostPort(addr, "8000"), time.Second)
+		if err == nil {
+			nc.Close()
+		}
+		return err != nil
+	})
+}
 
-	_, err := s.Stacks.Deploy(ctx, stack.DeployInput{StackName: "PrivateRestApi", Template: tpl}, func(stack.Event) {})
+// refuseRestAPI: a template with resource types the engine cannot deploy
+// is refused before anything is created, naming exactly them.
+func refuseRestAPI(t *testing.T, env *servertest.Env, tpl []byte, images map[string]string) {
+	t.Helper()
+	_, _, err := deploy(t, env, "PrivateRestApi", tpl, nil, images)
 	if err == nil {
 		t.Fatal("the fixture deployed with its REST API")
 	}
@@ -410,43 +491,63 @@ func TestRestAPIFixture(t *testing.T) {
 		unsupported = append(unsupported, typ)
 	}
 	slices.Sort(unsupported)
-	want := slices.Sorted(slices.Values(restAPITypes))
-	if !slices.Equal(unsupported, want) {
+	if want := slices.Sorted(slices.Values(restAPITypes)); !slices.Equal(unsupported, want) {
 		t.Fatalf("unsupported: %v\nwant %v", err, want)
 	}
+}
 
-	// The ECS service goes too: its LoadBalancers need ECS's support for
-	// them, which lands on another branch.
-	var doc struct {
-		Resources map[string]map[string]any `yaml:"Resources"`
-	}
+// fixtureWithout is the template without its resources of the given
+// types (and the outputs that name them), and with its target group
+// checked every 5 s (2 s timeout), 2 checks to turn healthy, instead of
+// the NLB defaults (30 s, 5): the same behaviour in seconds rather than
+// minutes.
+func fixtureWithout(t *testing.T, tpl []byte, types []string) []byte {
+	t.Helper()
+	var doc map[string]any
 	if err := yaml.Unmarshal(tpl, &doc); err != nil {
 		t.Fatal(err)
 	}
-	for id, r := range doc.Resources {
-		if slices.Contains(restAPITypes, r["Type"].(string)) || r["Type"] == "AWS::ECS::Service" {
-			delete(doc.Resources, id)
+	resources, outputs := doc["Resources"].(map[string]any), doc["Outputs"].(map[string]any)
+	for id, r := range resources {
+		if !slices.Contains(types, r.(map[string]any)["Type"].(string)) {
+			continue
+		}
+		delete(resources, id)
+		for name, o := range outputs {
+			if b, _ := yaml.Marshal(o); strings.Contains(string(b), id) {
+				delete(outputs, name)
+			}
 		}
 	}
-	trimmed, err := yaml.Marshal(doc)
+	props := resources["TargetGroup3D7CD9B8"].(map[string]any)["Properties"].(map[string]any)
+	props["HealthCheckIntervalSeconds"], props["HealthCheckTimeoutSeconds"], props["HealthyThresholdCount"] = 5, 2, 2
+	out, err := yaml.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ := s.deploy(t, "PrivateRestApi", trimmed, nil)
-	lbArn, tgArn := st.Resources["NlbBCDB97FE"].PhysicalID, st.Resources["TargetGroup3D7CD9B8"].PhysicalID
-	lbs, err := s.Client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lbArn}})
-	if err != nil || lbs.LoadBalancers[0].Type != elbtypes.LoadBalancerTypeEnumNetwork || len(lbs.LoadBalancers[0].AvailabilityZones) != 2 {
-		t.Fatalf("load balancer: %v %+v", err, lbs)
+	return out
+}
+
+// assertNothingServed: after a destroy, no load balancer, target group
+// or ECS cluster is left (ECS deletes a cluster only once it holds no
+// service and no task that has not stopped).
+func assertNothingServed(t *testing.T, env *servertest.Env) {
+	t.Helper()
+	ctx := context.Background()
+	client := elb.NewFromConfig(env.AWS)
+	lbs, err := client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	tgs, _ := s.Client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tgArn}})
-	g := tgs.TargetGroups[0]
-	if aws.ToString(g.HealthCheckPath) != "/health" || g.HealthCheckProtocol != elbtypes.ProtocolEnumHttp || aws.ToInt32(g.Port) != 8080 || !slices.Equal(g.LoadBalancerArns, []string{lbArn}) {
-		t.Fatalf("target group %+v", g)
+	tgs, err := client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	listeners, _ := s.Client.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: &lbArn})
-	if len(listeners.Listeners) != 1 || aws.ToInt32(listeners.Listeners[0].Port) != 8000 {
-		t.Fatalf("listeners %+v", listeners.Listeners)
+	clusters, err := ecs.NewFromConfig(env.AWS).ListClusters(ctx, &ecs.ListClustersInput{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	s.destroy(t, "PrivateRestApi")
-	s.assertNothingLeft(t)
+	if len(lbs.LoadBalancers) != 0 || len(tgs.TargetGroups) != 0 || len(clusters.ClusterArns) != 0 {
+		t.Fatalf("left after destroy: %d load balancers, %d target groups, clusters %v", len(lbs.LoadBalancers), len(tgs.TargetGroups), clusters.ClusterArns)
+	}
 }
