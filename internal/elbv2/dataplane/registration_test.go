@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,21 +29,26 @@ import (
 // asks for /<lb>.
 type firstTraffic struct {
 	addr      netip.AddrPort
-	threshold int // probes that make a target healthy (HealthyThreshold)
+	threshold int                      // probes that make a target healthy (HealthyThreshold)
+	sent      map[string]*atomic.Int64 // what each load balancer's load has sent so far
 
 	mu      sync.Mutex
 	probes  map[string]int
 	healthy map[string]time.Time // the probe that turned it healthy
 	first   map[string]time.Time // the first request of the load balancer's traffic
+	// between counts what the load sent from the healthy transition to
+	// the first request: a long delay over one or two requests is the
+	// load's own pause (a busy machine), not the load balancer's.
+	between map[string]int64
 }
 
-func startFirstTraffic(b testing.TB, threshold int) *firstTraffic {
+func startFirstTraffic(b testing.TB, threshold int, sent map[string]*atomic.Int64) *firstTraffic {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	ft := &firstTraffic{addr: netip.MustParseAddrPort(ln.Addr().String()), threshold: threshold,
-		probes: map[string]int{}, healthy: map[string]time.Time{}, first: map[string]time.Time{}}
+	ft := &firstTraffic{addr: netip.MustParseAddrPort(ln.Addr().String()), threshold: threshold, sent: sent,
+		probes: map[string]int{}, healthy: map[string]time.Time{}, first: map[string]time.Time{}, between: map[string]int64{}}
 	srv := &http.Server{Handler: ft}
 	go srv.Serve(ln)
 	b.Cleanup(func() { srv.Close() })
@@ -52,23 +58,18 @@ func startFirstTraffic(b testing.TB, threshold int) *firstTraffic {
 func (ft *firstTraffic) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	ft.mu.Lock()
-	if lb, ok := cutPrefix(r.URL.Path, "/health-"); ok {
+	if lb, ok := strings.CutPrefix(r.URL.Path, "/health-"); ok {
 		ft.probes[lb]++
 		if ft.probes[lb] == ft.threshold {
 			ft.healthy[lb] = now
+			ft.between[lb] = -ft.sent[lb].Load()
 		}
-	} else if _, seen := ft.first[r.URL.Path[1:]]; !seen {
-		ft.first[r.URL.Path[1:]] = now
+	} else if lb := r.URL.Path[1:]; ft.first[lb].IsZero() {
+		ft.first[lb] = now
+		ft.between[lb] += ft.sent[lb].Load()
 	}
 	ft.mu.Unlock()
 	io.WriteString(w, "ok")
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
 }
 
 // delay is the time from the healthy transition to the first request of
@@ -147,48 +148,62 @@ func BenchmarkRegistrationToTraffic(b *testing.B) {
 	}
 	stop := make(chan struct{})
 	var loops sync.WaitGroup
-	var sent [2]atomic.Int64 // requests through the ALB, connections through the NLB
+	// Requests through the ALB, connections through the NLB.
+	sent := map[string]*atomic.Int64{"alb": new(atomic.Int64), "nlb": new(atomic.Int64)}
 	loops.Add(2)
-	go func() { defer loops.Done(); requestLoop(stop, "http://"+addrs["alb"]+"/alb", &sent[0]) }()
-	go func() { defer loops.Done(); connectionLoop(stop, addrs["nlb"], &sent[1]) }()
+	go func() { defer loops.Done(); requestLoop(stop, "http://"+addrs["alb"]+"/alb", sent["alb"]) }()
+	go func() { defer loops.Done(); connectionLoop(stop, addrs["nlb"], sent["nlb"]) }()
 	defer func() { close(stop); loops.Wait() }()
-	anchor := startFirstTraffic(b, 2)
+	anchor := startFirstTraffic(b, 2, sent)
 	register(anchor, false)
 	awaitFirstTraffic(b, anchor, addrs, nil)
 
-	delays := map[string][]time.Duration{}
+	rounds := map[string][]round{}
 	start := time.Now()
-	sent[0].Store(0)
-	sent[1].Store(0)
+	sent["alb"].Store(0)
+	sent["nlb"].Store(0)
 	for b.Loop() {
-		ft := startFirstTraffic(b, 2)
+		ft := startFirstTraffic(b, 2, sent)
 		register(ft, false)
-		awaitFirstTraffic(b, ft, addrs, delays)
+		awaitFirstTraffic(b, ft, addrs, rounds)
 		register(ft, true)
 	}
 	// The load's own spacing bounds the resolution: a new target is next
 	// in round robin at most two requests after it is served.
 	elapsed := time.Since(start).Seconds()
-	b.ReportMetric(float64(sent[0].Load())/elapsed, "alb-req/s")
-	b.ReportMetric(float64(sent[1].Load())/elapsed, "nlb-conn/s")
+	b.ReportMetric(float64(sent["alb"].Load())/elapsed, "alb-req/s")
+	b.ReportMetric(float64(sent["nlb"].Load())/elapsed, "nlb-conn/s")
 	for _, lb := range []string{"alb", "nlb"} {
-		d := delays[lb]
-		slices.Sort(d)
-		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, lb+"-p50-ms")
-		b.ReportMetric(float64(d[len(d)-1].Microseconds())/1000, lb+"-max-ms")
-		b.Logf("%s: healthy → first traffic over %d rounds: %v", lb, len(d), d)
+		r := rounds[lb]
+		slices.SortFunc(r, func(a, b round) int { return int(a.delay - b.delay) })
+		b.ReportMetric(float64(r[len(r)/2].delay.Microseconds())/1000, lb+"-p50-ms")
+		b.ReportMetric(float64(r[len(r)-1].delay.Microseconds())/1000, lb+"-max-ms")
+		b.Logf("%s: healthy → first traffic (requests the load sent meanwhile) over %d rounds: %v", lb, len(r), r)
 	}
 }
 
+// round is one target's delay from healthy to its first request, and the
+// requests its load balancer's load sent meanwhile.
+type round struct {
+	delay   time.Duration
+	between int64
+}
+
+func (r round) String() string {
+	return fmt.Sprintf("%v (%d)", r.delay.Round(10*time.Microsecond), r.between)
+}
+
 // awaitFirstTraffic waits until traffic of every load balancer reached
-// ft, noting each delay in delays.
-func awaitFirstTraffic(b *testing.B, ft *firstTraffic, addrs map[string]string, delays map[string][]time.Duration) {
+// ft, noting each round in rounds.
+func awaitFirstTraffic(b *testing.B, ft *firstTraffic, addrs map[string]string, rounds map[string][]round) {
 	deadline := time.Now().Add(30 * time.Second)
 	for lb := range addrs {
 		for {
 			if d, ok := ft.delay(lb); ok {
-				if delays != nil {
-					delays[lb] = append(delays[lb], d)
+				if rounds != nil {
+					ft.mu.Lock()
+					rounds[lb] = append(rounds[lb], round{d, ft.between[lb]})
+					ft.mu.Unlock()
 				}
 				break
 			}
