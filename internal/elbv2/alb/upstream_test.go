@@ -2,6 +2,7 @@ package alb
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -242,4 +243,68 @@ func TestPoolReap(t *testing.T) {
 	if _, err := a.Write([]byte{0}); !errors.Is(err, io.ErrClosedPipe) {
 		t.Fatalf("a connection given back to a closed pool is open: %v", err)
 	}
+}
+
+// FuzzTargetAnswer: whatever bytes a target answers with, the ALB answers
+// the client with a whole HTTP response (the target's, or its own 502)
+// or closes the connection once the target's body is cut short; it never
+// hangs or panics, and its connection to the target is reused only after
+// a complete answer.
+func FuzzTargetAnswer(f *testing.F) {
+	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X\r\n\r\n2\r\nok\r\n0\r\nX: 1\r\n\r\n"))
+	f.Add([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nConnection: close, X-A\r\nX-A: 1\r\n\r\n"))
+	f.Add([]byte("HTTP/1.1 101 Switching Protocols\r\n\r\n"))
+	f.Add([]byte("HTTP/1.0 200 OK\r\n\r\nuntil close"))
+	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"))
+	f.Add([]byte("garbage"))
+	var answer atomic.Pointer[[]byte]
+	target := awstest.ServeTCP(f, func(nc net.Conn) {
+		br := bufio.NewReader(nc)
+		for {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			nc.SetWriteDeadline(time.Now().Add(time.Second))
+			if _, err := nc.Write(*answer.Load()); err != nil {
+				return
+			}
+			if strings.Contains(string(*answer.Load()), "Content-Length: 2\r\n") {
+				continue // a complete answer: the connection may serve the next
+			}
+			return
+		}
+	})
+	a := New(Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	f.Cleanup(func() { cancel(); <-done })
+	// Fuzzing runs this in several processes at once: each takes a port.
+	free, err := net.Listen("tcp", "127.0.130.124:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+	if err := a.Update(&Snapshot{Listeners: []Listener{{Address: netip.MustParseAddrPort(addr), IdleTimeout: time.Second, Rules: []Rule{{Action: Action{Type: ActionForward,
+		Forward: []WeightedGroup{{Group: TargetGroup{ID: "tg", Targets: []Target{{Key: "k", Address: target, State: StateHealthy}}}}}}}}}}}); err != nil {
+		f.Fatal(err)
+	}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		answer.Store(&raw)
+		resp, err := c.Get("http://" + addr + "/")
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
+				t.Fatalf("the ALB did not answer: %v", err)
+			}
+			return // a connection closed on a cut body
+		}
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil && strings.Contains(err.Error(), "Client.Timeout") {
+			t.Fatalf("the ALB's body never ended: %v", err)
+		}
+	})
 }
