@@ -1,7 +1,9 @@
 package alb
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +49,10 @@ type listener struct {
 	srv     *http.Server
 	h       *handler
 	serving bool
+	// secure listeners terminate TLS with cert, parsed from certPEM.
+	secure  bool
+	certPEM []byte
+	cert    atomic.Pointer[tls.Certificate]
 }
 
 // defaultIdleTimeout is an ALB's idle_timeout.timeout_seconds by default.
@@ -89,6 +95,7 @@ func (a *ALB) Update(s *Snapshot) error {
 	}
 	var errs []error
 	routes := make(map[netip.AddrPort]*route, len(s.Listeners))
+	tlsOf := make(map[netip.AddrPort]*KeyPair)
 	usedPools := map[netip.AddrPort]bool{}
 	usedCounters := map[string]bool{}
 	for i := range s.Listeners {
@@ -113,6 +120,7 @@ func (a *ALB) Update(s *Snapshot) error {
 			continue
 		}
 		routes[l.Address] = rt
+		tlsOf[l.Address] = l.TLS
 	}
 	for addr, bound := range a.listeners {
 		if routes[addr] == nil {
@@ -120,14 +128,22 @@ func (a *ALB) Update(s *Snapshot) error {
 		}
 	}
 	for addr, rt := range routes {
+		keys := tlsOf[addr]
 		bound := a.listeners[addr]
+		if bound != nil && bound.secure != (keys != nil) {
+			a.closeListener(bound) // HTTP to HTTPS or back: a listener of the other kind
+			bound = nil
+		}
 		if bound == nil {
 			var err error
-			if bound, err = a.bind(addr); err != nil {
+			if bound, err = a.bind(addr, keys != nil); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			a.listeners[addr] = bound
+		}
+		if err := bound.setCertificate(keys); err != nil {
+			errs = append(errs, err)
 		}
 		bound.h.route.Store(rt)
 		if a.running && !bound.serving {
@@ -215,11 +231,26 @@ func (a *ALB) Run(ctx context.Context) error {
 	return nil
 }
 
-// bind listens on addr. a.mu is held.
-func (a *ALB) bind(addr netip.AddrPort) (*listener, error) {
-	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
+// bind listens on addr, for TLS when secure. a.mu is held.
+func (a *ALB) bind(addr netip.AddrPort, secure bool) (*listener, error) {
+	tcp, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
 	if err != nil {
 		return nil, &proxy.BindError{Address: addr, Err: err}
+	}
+	l := &listener{addr: addr, ln: tcp, secure: secure}
+	if secure {
+		l.ln = tls.NewListener(tcp, &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"http/1.1"},
+			// The certificate is looked up per handshake, so that a new one
+			// takes over without closing the listener.
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+				if c := l.cert.Load(); c != nil {
+					return c, nil
+				}
+				return nil, errNoCertificate
+			},
+		})
 	}
 	h := &handler{buffers: a.buffers}
 	srv := &http.Server{
@@ -228,8 +259,30 @@ func (a *ALB) bind(addr netip.AddrPort) (*listener, error) {
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          discardLog,
 	}
-	a.log.Info("listener bound", "address", addr.String(), "protocol", "HTTP")
-	return &listener{addr: addr, ln: ln, srv: srv, h: h}, nil
+	protocol := "HTTP"
+	if secure {
+		protocol = "HTTPS"
+	}
+	a.log.Info("listener bound", "address", addr.String(), "protocol", protocol)
+	l.srv, l.h = srv, h
+	return l, nil
+}
+
+var errNoCertificate = errors.New("alb: the listener has no certificate")
+
+// setCertificate makes keys the certificate l serves, parsing it only
+// when it changed.
+func (l *listener) setCertificate(keys *KeyPair) error {
+	if keys == nil || bytes.Equal(keys.CertificatePEM, l.certPEM) {
+		return nil
+	}
+	cert, err := tls.X509KeyPair(keys.CertificatePEM, keys.PrivateKeyPEM)
+	if err != nil {
+		return fmt.Errorf("listener %s: certificate: %w", l.addr, err)
+	}
+	l.cert.Store(&cert)
+	l.certPEM = keys.CertificatePEM
+	return nil
 }
 
 // serve starts l's server. a.mu is held.

@@ -29,6 +29,7 @@ func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 // outbound is a request as it is forwarded to a target.
 type outbound struct {
 	r        *http.Request
+	proto    string // the listener's, for X-Forwarded-Proto
 	port     string // the listener's, for X-Forwarded-Port
 	clientIP string
 	trace    string // X-Amzn-Trace-Id
@@ -42,7 +43,7 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 		return
 	}
 	now := time.Now()
-	out := outbound{r: r, port: rt.port, trace: traceHeader(r.Header.Get("X-Amzn-Trace-Id"), now)}
+	out := outbound{r: r, proto: scheme(r), port: rt.port, trace: traceHeader(r.Header.Get("X-Amzn-Trace-Id"), now)}
 	out.clientIP, _, _ = net.SplitHostPort(r.RemoteAddr)
 	resp, c, err := p.exchange(&out, now, rt.idle)
 	if err != nil {
@@ -59,6 +60,15 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 		// connection, so that it cannot take a truncated body for a whole one.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// scheme is the protocol r came in on, as X-Forwarded-Proto and a
+// redirect's #{protocol} name it.
+func scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }
 
 // replayable: sending the request twice is harmless (a safe method, no
@@ -103,7 +113,9 @@ func (o *outbound) write(bw *bufio.Writer) error {
 		bw.WriteString(", ")
 	}
 	bw.WriteString(o.clientIP)
-	bw.WriteString("\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Port: ")
+	bw.WriteString("\r\nX-Forwarded-Proto: ")
+	bw.WriteString(o.proto)
+	bw.WriteString("\r\nX-Forwarded-Port: ")
 	bw.WriteString(o.port)
 	bw.WriteString("\r\nX-Amzn-Trace-Id: ")
 	bw.WriteString(o.trace)
@@ -260,7 +272,7 @@ func newUpgradeProxy(addr string, tr http.RoundTripper, buffers httputil.BufferP
 			if la, ok := pr.In.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 				_, port, _ = net.SplitHostPort(la.String())
 			}
-			for k, v := range forwardedHeaders(pr.In.Header, clientIP, port) {
+			for k, v := range forwardedHeaders(pr.In.Header, clientIP, scheme(pr.In), port) {
 				pr.Out.Header[k] = []string{v}
 			}
 		},
@@ -274,12 +286,12 @@ func newUpgradeProxy(addr string, tr http.RoundTripper, buffers httputil.BufferP
 // forwardedHeaders are what an ALB adds to a request it forwards:
 // X-Forwarded-For (the client's address appended to any the request
 // carried), -Proto, -Port and X-Amzn-Trace-Id.
-func forwardedHeaders(in http.Header, clientIP, port string) map[string]string {
+func forwardedHeaders(in http.Header, clientIP, proto, port string) map[string]string {
 	xff := clientIP
 	if prior := in["X-Forwarded-For"]; len(prior) > 0 {
 		xff = strings.Join(prior, ", ") + ", " + clientIP
 	}
-	return map[string]string{"X-Forwarded-For": xff, "X-Forwarded-Proto": "http", "X-Forwarded-Port": port,
+	return map[string]string{"X-Forwarded-For": xff, "X-Forwarded-Proto": proto, "X-Forwarded-Port": port,
 		"X-Amzn-Trace-Id": traceHeader(in.Get("X-Amzn-Trace-Id"), time.Now())}
 }
 

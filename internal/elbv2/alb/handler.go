@@ -143,7 +143,7 @@ func writeRedirect(w http.ResponseWriter, r *http.Request, port string, rd *Redi
 func redirectLocation(r *http.Request, port string, rd *Redirect) string {
 	host := hostOnly(r.Host)
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/")
-	expand := strings.NewReplacer("#{protocol}", "http", "#{host}", host, "#{port}", port, "#{path}", path, "#{query}", r.URL.RawQuery)
+	expand := strings.NewReplacer("#{protocol}", scheme(r), "#{host}", host, "#{port}", port, "#{path}", path, "#{query}", r.URL.RawQuery)
 	or := func(v, def string) string {
 		if v == "" {
 			return def
