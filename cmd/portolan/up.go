@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,7 +88,7 @@ func runUp(ctx context.Context, args []string) error {
 		return fmt.Errorf("deploy %s: %w", name, err)
 	}
 	printOutputs(os.Stdout, st)
-	printTryIt(st)
+	printTryIt(st, s.GatewayAddr())
 	fmt.Printf("\nFollowing task logs; Ctrl-C stops everything.\n\n")
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	var followers errgroup.Group
@@ -249,7 +250,10 @@ func port(addr string) string {
 
 // printTryIt shows how to call the stack: the outputs that are curl
 // commands (a template's way to say it), else a curl of every URL output.
-func printTryIt(st *stack.Stack) {
+// An execute-api URL as AWS spells it (what CDK's REST API outputs join
+// from the API id, the region and AWS::URLSuffix) is shown as the
+// gateway's local equivalent, which the same request reaches.
+func printTryIt(st *stack.Stack, gatewayAddr string) {
 	var lines []string
 	for _, o := range st.Outputs {
 		if strings.HasPrefix(o.Value, "curl ") {
@@ -258,12 +262,34 @@ func printTryIt(st *stack.Stack) {
 	}
 	if len(lines) == 0 {
 		for _, o := range st.Outputs {
-			if strings.HasPrefix(o.Value, "http") {
-				lines = append(lines, "curl "+o.Value+"/")
+			if !strings.HasPrefix(o.Value, "http") {
+				continue
 			}
+			u := localURL(o.Value, gatewayAddr)
+			if !strings.HasSuffix(u, "/") {
+				u += "/"
+			}
+			lines = append(lines, "curl "+u)
 		}
 	}
 	if len(lines) > 0 {
 		fmt.Printf("\nTry it:\n  %s\n", strings.Join(lines, "\n  "))
 	}
+}
+
+// localURL maps https://<name>.execute-api.<region>.amazonaws.com/<path>
+// to http://<name>.execute-api.localhost:<gateway port>/<path>; other
+// URLs are returned as they are.
+func localURL(raw, gatewayAddr string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	name, rest, ok := strings.Cut(u.Hostname(), ".execute-api.")
+	if !ok || name == "" || !(strings.HasSuffix(rest, ".amazonaws.com") || strings.HasSuffix(rest, ".amazonaws.com.cn")) {
+		return raw
+	}
+	u.Scheme = "http"
+	u.Host = name + ".execute-api.localhost:" + port(gatewayAddr)
+	return u.String()
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // BoltOptions tunes the embedded backend.
@@ -22,6 +23,11 @@ type BoltOptions struct {
 	// revisions but never reach a watch. Bulk data nobody watches (log
 	// events) would otherwise be stored twice, once in the history.
 	Unwatched []string
+	// LockTimeout is how long to wait for another process to release the
+	// file. Default 10 s: a server restarted right after a kill -9 on a
+	// loaded machine may find the lock still held for a moment, and should
+	// wait rather than fail; two live servers on one data dir still fail.
+	LockTimeout time.Duration
 }
 
 var (
@@ -70,7 +76,13 @@ func OpenBolt(path string, opts BoltOptions) (*Bolt, error) {
 	if opts.LogRetention <= 0 {
 		opts.LogRetention = 100_000
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true})
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 10 * time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoFreelistSync: true})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: another process holds it (waited %v): is a server already running on this data dir?", path, opts.LockTimeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

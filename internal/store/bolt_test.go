@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/store/storetest"
@@ -47,8 +49,37 @@ func TestBoltCompaction(t *testing.T) {
 func TestBoltSecondOpenFails(t *testing.T) {
 	dir := t.TempDir()
 	openBolt(t, dir, store.BoltOptions{})
-	if _, err := store.OpenBolt(filepath.Join(dir, "state.db"), store.BoltOptions{}); err == nil {
-		t.Fatal("second open of a held store file succeeded")
+	_, err := store.OpenBolt(filepath.Join(dir, "state.db"), store.BoltOptions{LockTimeout: 100 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "another process holds it") {
+		t.Fatalf("second open of a held store file: %v", err)
+	}
+}
+
+// TestBoltOpenWaitsForTheLock: an open that finds the file held waits for
+// it to be released (a server restarted right after a kill -9), instead of
+// failing at once.
+func TestBoltOpenWaitsForTheLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	first, err := store.OpenBolt(path, store.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	go func() {
+		s, err := store.OpenBolt(path, store.BoltOptions{LockTimeout: time.Minute})
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		t.Fatalf("opened while held: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	first.Close()
+	if err := <-opened; err != nil {
+		t.Fatalf("open after the release: %v", err)
 	}
 }
 
