@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -181,40 +180,8 @@ func TestServiceBehindApplicationLoadBalancer(t *testing.T) {
 // for a loaded machine). Each failure is the ALB's own 502, never a
 // dropped client connection; the task and its target are replaced.
 func killTaskBehindALB(t *testing.T, f *lbFixture, url string) {
-	victim := f.serviceTasks("web")[0]
-	victimTarget := net.JoinHostPort(address(victim), "8080")
-	_, pid, err := hello(victimTarget)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := startRequests(url, 4)
-	time.Sleep(500 * time.Millisecond)
-	killed := time.Now()
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	var gone time.Time
-	eventually(t, 15*time.Second, "the killed task's target leaving rotation", func() bool {
-		st, ok := f.targets()[victimTarget]
-		if !ok || st == elbtypes.TargetHealthStateEnumDraining {
-			gone = time.Now()
-			return true
-		}
-		return false
-	})
-	f.waitCompleted(90*time.Second, "web")
-	eventually(t, 60*time.Second, "the replacement's target healthy", func() bool {
-		got := f.targets()
-		if len(got) != 2 {
-			return false
-		}
-		for k, st := range got {
-			if k == victimTarget || st != elbtypes.TargetHealthStateEnumHealthy {
-				return false
-			}
-		}
-		return true
-	})
+	var l *requestLoad
+	victim, killed, gone := f.killTask(t, func() { l = startRequests(url, 4) })
 	failed, answered := l.finish()
 	inFlight := 0
 	for _, a := range failed {

@@ -302,20 +302,39 @@ func TestServiceBehindNetworkLoadBalancer(t *testing.T) {
 // through the NLB: only connections that met the dead target before it
 // left rotation may fail, and the task and its target are replaced.
 func killTaskUnderLoad(t *testing.T, f *lbFixture) {
-	tasks := f.serviceTasks("web")
-	victim := tasks[0]
+	var l *load
+	victim, killed, gone := f.killTask(t, func() { l = startLoad(f.addr, 5000, 120*time.Second) })
+	l.finish()
+	// New connections can meet the dead target only until the agent
+	// has seen the process exit and deregistered it.
+	for _, at := range l.failures {
+		if at.After(gone.Add(time.Second)) {
+			t.Fatalf("a connection failed %v after the killed task's target left rotation: %v", at.Sub(gone), l.errs)
+		}
+	}
+	t.Logf("kill -9: %d connections failed within %v of the kill (target out of rotation after %v); answered by %v",
+		len(l.failures), gone.Sub(killed)+time.Second, gone.Sub(killed), l.ok)
+	stopped := f.waitFor("stopped", []string{aws.ToString(victim.TaskArn)}, func(task types.Task) bool { return *task.LastStatus == "STOPPED" })
+	t.Logf("the killed task stopped: %s", aws.ToString(stopped[0].StoppedReason))
+}
+
+// killTask kill -9s the process of one of the service's tasks half a
+// second after startLoad began its load, and returns once the task's
+// target has left rotation (gone: when DescribeTargetHealth showed it
+// draining or removed) and its replacement's target is healthy.
+func (f *lbFixture) killTask(t *testing.T, startLoad func()) (victim types.Task, killed, gone time.Time) {
+	victim = f.serviceTasks("web")[0]
 	victimTarget := net.JoinHostPort(address(victim), "8080")
 	_, pid, err := hello(victimTarget)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := startLoad(f.addr, 5000, 120*time.Second)
+	startLoad()
 	time.Sleep(500 * time.Millisecond)
-	killed := time.Now()
+	killed = time.Now()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	var gone time.Time
 	eventually(t, 15*time.Second, "the killed task's target leaving rotation", func() bool {
 		st, ok := f.targets()[victimTarget]
 		if !ok || st == elbtypes.TargetHealthStateEnumDraining {
@@ -337,18 +356,7 @@ func killTaskUnderLoad(t *testing.T, f *lbFixture) {
 		}
 		return true
 	})
-	l.finish()
-	// New connections can meet the dead target only until the agent
-	// has seen the process exit and deregistered it.
-	for _, at := range l.failures {
-		if at.After(gone.Add(time.Second)) {
-			t.Fatalf("a connection failed %v after the killed task's target left rotation: %v", at.Sub(gone), l.errs)
-		}
-	}
-	t.Logf("kill -9: %d connections failed within %v of the kill (target out of rotation after %v); answered by %v",
-		len(l.failures), gone.Sub(killed)+time.Second, gone.Sub(killed), l.ok)
-	stopped := f.waitFor("stopped", []string{aws.ToString(victim.TaskArn)}, func(task types.Task) bool { return *task.LastStatus == "STOPPED" })
-	t.Logf("the killed task stopped: %s", aws.ToString(stopped[0].StoppedReason))
+	return victim, killed, gone
 }
 
 func sameTargets(a, b map[string]elbtypes.TargetHealthStateEnum) bool {
