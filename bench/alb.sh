@@ -3,7 +3,7 @@
 # Portolan's ALB (an internal ALB, an HTTP listener whose priority-1 rule
 # forwards path-pattern /pets/* to an ip target group, its default a
 # fixed-response 404; configured through ELBv2's Go API, the target
-# health-checked; bench/alb) and through nginx configured as the
+# health-checked; bench/nlb -mode alb) and through nginx configured as the
 # equivalent keep-alive reverse proxy (location /pets/ proxied with the
 # headers an ALB adds, every other path a 404), to the same tiny backend
 # (bench/gateway's). Both proxies run alone on core 0 (nginx: one worker,
@@ -17,7 +17,7 @@
 #
 #   bench/alb.sh [seconds=10] [connections=64] [rounds=3]
 #
-# ALB=path uses a bench/alb binary built elsewhere (another commit, to
+# LB=path uses a bench/nlb binary built elsewhere (another commit, to
 # compare two builds against the same peer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,11 +30,11 @@ done
 source bench/lib.sh
 
 go build -o "$work/gw" ./bench/gateway
-if [[ -n "${ALB:-}" ]]; then cp "$ALB" "$work/alb"; else go build -o "$work/alb" ./bench/alb; fi
+if [[ -n "${LB:-}" ]]; then cp "$LB" "$work/lb"; else go build -o "$work/lb" ./bench/nlb; fi
 
 start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
 backend=$ready_addr
-start_ready portolan 0 "$work/alb" -backend "$backend" -port 18092
+start_ready portolan 0 "$work/lb" -mode alb -backend "$backend" -port 18092
 p_addr=$ready_addr p_host=$ready_host p_pid=$ready_pid
 
 start_nginx "$backend" '
@@ -51,21 +51,7 @@ start_nginx "$backend" '
       return 404 "not found";
     }'
 
-url_p="http://$p_addr/pets/7" url_n="http://127.0.0.1:$n_port/pets/7"
-for u in "$url_p" "$url_n"; do
+for u in "http://$p_addr/pets/7" "http://127.0.0.1:$n_port/pets/7"; do
   curl -fs -o /dev/null "$u" || { echo "$u does not answer 200" >&2; exit 1; }
 done
-# Warm both (connections, caches, the Go heap).
-taskset -c 1 wrk -t1 -c"$conns" -d2s -H "Host: $p_host" "$url_p" >/dev/null
-taskset -c 1 wrk -t1 -c"$conns" -d2s "$url_n" >/dev/null
-
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "backend $backend, portolan $p_addr (Host: $p_host), nginx 127.0.0.1:$n_port; ${secs}s x $rounds rounds, $conns connections"
-for r in $(seq "$rounds"); do
-  wrk_run portolan "$url_p" "$p_host" "$p_pid"
-  wrk_run nginx "$url_n" "localhost" "$n_master" "$n_worker"
-done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-echo
-wrk_report portolan nginx
-echo "load average before: $load_before, after: $load_after ($(nproc) cores)"
+wrk_compare "http://$p_addr/pets/7" "$p_host" "$p_pid"

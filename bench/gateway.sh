@@ -43,18 +43,4 @@ start_nginx "$backend" '
       proxy_set_header X-Forwarded-For $remote_addr;
     }'
 
-url_p="http://$p_addr/pets/7" url_n="http://127.0.0.1:$n_port/pets/7"
-# Warm both (connections, caches, the Go heap).
-taskset -c 1 wrk -t1 -c"$conns" -d2s -H "Host: $p_host" "$url_p" >/dev/null
-taskset -c 1 wrk -t1 -c"$conns" -d2s "$url_n" >/dev/null
-
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "backend $backend, portolan $p_addr (Host: $p_host), nginx 127.0.0.1:$n_port; ${secs}s x $rounds rounds, $conns connections"
-for r in $(seq "$rounds"); do
-  wrk_run portolan "$url_p" "$p_host" "$p_pid"
-  wrk_run nginx "$url_n" "localhost" "$n_master" "$n_worker"
-done
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-echo
-wrk_report portolan nginx
-echo "load average before: $load_before, after: $load_after ($(nproc) cores)"
+wrk_compare "http://$p_addr/pets/7" "$p_host" "$p_pid"

@@ -7,9 +7,11 @@
 #                                  $ready_addr, $ready_host, $ready_pid
 #   ticks PID                      utime+stime of PID, in clock ticks
 #   $wrk_awk                       awk rules that read `wrk --latency` output
-#   start_nginx, wrk_run, wrk_report  nginx as the peer of an HTTP proxy,
-#                                  one wrk run, the medians and ratios
-#                                  (described where they are defined)
+#   start_nginx, wrk_run, wrk_report, wrk_compare
+#                                  nginx as the peer of an HTTP proxy, one
+#                                  wrk run, the medians and ratios, the
+#                                  whole side-by-side (described where
+#                                  they are defined)
 
 work=$(mktemp -d)
 pids=()
@@ -25,7 +27,7 @@ start_ready() {
   taskset -c "$core" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   ready_pid=$!
   pids+=("$ready_pid")
-  for _ in $(seq 200); do
+  for _ in $(seq 400); do
     if read -r _ ready_addr ready_host < <(grep '^ready ' "$work/$name.out" 2>/dev/null); then return 0; fi
     kill -0 "$ready_pid" 2>/dev/null || break
     sleep 0.05
@@ -131,4 +133,26 @@ wrk_report() {
         median(a, "p99_ms") / median(b, "p99_ms"), median(a, "cpu_us_per_req") / median(b, "cpu_us_per_req")
       printf "%s new upstream connections per 10,000 requests: %.3f\n", a, median(a, "new_upstream_conns") * 10000 / median(a, "requests")
     }' "$work/results"
+}
+
+# wrk_compare URL_P HOST_P PID_P: warms Portolan (URL_P, Host: HOST_P,
+# process PID_P) and nginx (started by start_nginx, serving the same path
+# as URL_P), runs $rounds alternating wrk_run rounds of each, and reports
+# the medians, the ratios and the load average before and after.
+wrk_compare() {
+  local url_p=$1 host_p=$2 pid_p=$3 url_n load_before load_after
+  url_n="http://127.0.0.1:$n_port/${url_p#http://*/}"
+  # Warm both (connections, caches, the Go heap).
+  taskset -c 1 wrk -t1 -c"$conns" -d2s -H "Host: $host_p" "$url_p" >/dev/null
+  taskset -c 1 wrk -t1 -c"$conns" -d2s "$url_n" >/dev/null
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "backend $backend, portolan $url_p (Host: $host_p), nginx $url_n; ${secs}s x $rounds rounds, $conns connections"
+  for _ in $(seq "$rounds"); do
+    wrk_run portolan "$url_p" "$host_p" "$pid_p"
+    wrk_run nginx "$url_n" "localhost" "$n_master" "$n_worker"
+  done
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo
+  wrk_report portolan nginx
+  echo "load average before: $load_before, after: $load_after ($(nproc) cores)"
 }

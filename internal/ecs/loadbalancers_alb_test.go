@@ -19,8 +19,8 @@ import (
 )
 
 // applicationAddresses is the ALB tests' range for load balancer
-// addresses (the ELBv2 helper's 127.0.220.0/24; the upper half is the
-// benchmarks').
+// addresses (127.0.220.0/24's lower half; the ELBv2 data plane's
+// registration benchmark takes 127.0.220.128/26).
 var applicationAddresses = netip.MustParsePrefix("127.0.220.0/25")
 
 // answer is one request of a requestLoad.
