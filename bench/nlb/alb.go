@@ -21,16 +21,8 @@ func configureALB(ctx context.Context, c *elbv2.Control, target netip.AddrPort, 
 	if err != nil {
 		return "", err
 	}
-	tg, err := c.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: "bench", Protocol: ptr(elbv2.ProtocolHTTP),
-		Port: ptr(int32(target.Port())), TargetType: ptr(elbv2.TargetTypeIP),
-		HealthCheckSettings: elbv2.HealthCheckSettings{HealthCheckIntervalSeconds: ptr(int32(5)), HealthCheckPath: ptr("/health"),
-			HealthCheckTimeoutSeconds: ptr(int32(2)), HealthyThresholdCount: ptr(int32(2))}})
+	tgArn, err := targetGroup(ctx, c, elbv2.ProtocolHTTP, target, elbv2.HealthCheckSettings{HealthCheckPath: ptr("/health")})
 	if err != nil {
-		return "", err
-	}
-	tgArn := tg.TargetGroups[0].TargetGroupArn
-	if _, err := c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tgArn,
-		Targets: []elbv2.TargetDescription{{Id: target.Addr().String(), Port: ptr(int32(target.Port()))}}}); err != nil {
 		return "", err
 	}
 	lbArn := lb.LoadBalancers[0].LoadBalancerArn

@@ -171,16 +171,8 @@ func configureNLB(ctx context.Context, c *elbv2.Control, target netip.AddrPort, 
 	if err != nil {
 		return "", err
 	}
-	tg, err := c.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: "bench", Protocol: ptr(elbv2.ProtocolTCP),
-		Port: ptr(int32(target.Port())), TargetType: ptr(elbv2.TargetTypeIP),
-		HealthCheckSettings: elbv2.HealthCheckSettings{HealthCheckIntervalSeconds: ptr(int32(5)),
-			HealthCheckTimeoutSeconds: ptr(int32(2)), HealthyThresholdCount: ptr(int32(2))}})
+	tgArn, err := targetGroup(ctx, c, elbv2.ProtocolTCP, target, elbv2.HealthCheckSettings{})
 	if err != nil {
-		return "", err
-	}
-	tgArn := tg.TargetGroups[0].TargetGroupArn
-	if _, err := c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tgArn,
-		Targets: []elbv2.TargetDescription{{Id: target.Addr().String(), Port: ptr(int32(target.Port()))}}}); err != nil {
 		return "", err
 	}
 	lbArn := lb.LoadBalancers[0].LoadBalancerArn
@@ -193,6 +185,21 @@ func configureNLB(ctx context.Context, c *elbv2.Control, target netip.AddrPort, 
 	}
 	snap := c.View().Snapshot()
 	return net.JoinHostPort(snap.LoadBalancers[lbArn].Address, fmt.Sprint(port)), nil
+}
+
+// targetGroup makes an ip target group of protocol, checked every 5 s (2
+// checks to turn healthy) as hc says otherwise, with target registered.
+func targetGroup(ctx context.Context, c *elbv2.Control, protocol string, target netip.AddrPort, hc elbv2.HealthCheckSettings) (string, error) {
+	hc.HealthCheckIntervalSeconds, hc.HealthCheckTimeoutSeconds, hc.HealthyThresholdCount = ptr(int32(5)), ptr(int32(2)), ptr(int32(2))
+	tg, err := c.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: "bench", Protocol: &protocol,
+		Port: ptr(int32(target.Port())), TargetType: ptr(elbv2.TargetTypeIP), HealthCheckSettings: hc})
+	if err != nil {
+		return "", err
+	}
+	tgArn := tg.TargetGroups[0].TargetGroupArn
+	_, err = c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tgArn,
+		Targets: []elbv2.TargetDescription{{Id: target.Addr().String(), Port: ptr(int32(target.Port()))}}})
+	return tgArn, err
 }
 
 // awaitHealthy waits until the group's one target is healthy.

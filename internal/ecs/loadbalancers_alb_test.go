@@ -217,30 +217,13 @@ func scaleInBehindALB(t *testing.T, f *lbFixture, url string) {
 	if _, err := f.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("dev"), Service: aws.String("web"), DesiredCount: aws.Int32(1)}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 15*time.Second, "one target draining", func() bool {
-		n := 0
-		for _, st := range f.targets() {
-			if st == elbtypes.TargetHealthStateEnumDraining {
-				n++
-			}
-		}
-		return n == 1
-	})
+	f.awaitOneDraining(t)
 	for range 4 {
 		if a := <-slow; a.status != http.StatusOK || a.err != nil {
 			t.Errorf("a request in flight when its target began draining: %v", a)
 		}
 	}
-	eventually(t, 20*time.Second, "the drained target gone", func() bool {
-		got := f.targets()
-		if len(got) != 1 {
-			return false
-		}
-		for _, st := range got {
-			return st == elbtypes.TargetHealthStateEnumHealthy
-		}
-		return false
-	})
+	f.awaitDrainedGone(t)
 	f.waitStable(30*time.Second, "web")
 	failed, answered := l.finish()
 	if len(failed) > 0 {

@@ -275,25 +275,8 @@ func TestServiceBehindNetworkLoadBalancer(t *testing.T) {
 		if _, err := f.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("dev"), Service: aws.String("web"), DesiredCount: aws.Int32(1)}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 15*time.Second, "one target draining", func() bool {
-			n := 0
-			for _, st := range f.targets() {
-				if st == elbtypes.TargetHealthStateEnumDraining {
-					n++
-				}
-			}
-			return n == 1
-		})
-		eventually(t, 20*time.Second, "the drained target gone", func() bool {
-			got := f.targets()
-			if len(got) != 1 {
-				return false
-			}
-			for _, st := range got {
-				return st == elbtypes.TargetHealthStateEnumHealthy
-			}
-			return false
-		})
+		f.awaitOneDraining(t)
+		f.awaitDrainedGone(t)
 		f.waitStable(30*time.Second, "web")
 	})
 }
@@ -357,6 +340,34 @@ func (f *lbFixture) killTask(t *testing.T, startLoad func()) (victim types.Task,
 		return true
 	})
 	return victim, killed, gone
+}
+
+// awaitOneDraining waits until one of the group's targets is draining
+// (a task scaled in).
+func (f *lbFixture) awaitOneDraining(t *testing.T) {
+	eventually(t, 15*time.Second, "one target draining", func() bool {
+		n := 0
+		for _, st := range f.targets() {
+			if st == elbtypes.TargetHealthStateEnumDraining {
+				n++
+			}
+		}
+		return n == 1
+	})
+}
+
+// awaitDrainedGone waits until the group is down to one healthy target.
+func (f *lbFixture) awaitDrainedGone(t *testing.T) {
+	eventually(t, 20*time.Second, "the drained target gone", func() bool {
+		got := f.targets()
+		if len(got) != 1 {
+			return false
+		}
+		for _, st := range got {
+			return st == elbtypes.TargetHealthStateEnumHealthy
+		}
+		return false
+	})
 }
 
 func sameTargets(a, b map[string]elbtypes.TargetHealthStateEnum) bool {
