@@ -7,9 +7,11 @@
 # them alike. Prints, per round and as medians: the most queries/s each
 # answers, the p99 latency at a fixed rate (dnsperf -Q), and the ratios.
 # Installs nsd, knot and dnsperf with apt-get if they are missing. Stops
-# everything it started.
+# everything it started. ROUTE53=N also loads a Route 53 hosted zone of N
+# record sets in every server (not asked for: it shows what hosted zones
+# cost the Cloud Map answers).
 #
-#   bench/dns.sh [rounds=3] [seconds=10] [rate=20000]
+#   [ROUTE53=1000] bench/dns.sh [rounds=3] [seconds=10] [rate=20000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3} seconds=${2:-10} rate=${3:-20000}
@@ -43,7 +45,13 @@ wait_dns() {
 api=$(port) p_port=$(port)
 taskset -c 0 "$work/dnsbench" serve -api "127.0.0.1:$api" -dns "127.0.0.1:$p_port" -data "$work/data" & pids+=($!)
 wait_http "http://127.0.0.1:$api/_portolan/health"
-"$work/dnsbench" setup -endpoint "http://localhost:$api" -zone "$work/bench.local.zone" -queries "$work/queries.txt"
+"$work/dnsbench" setup -endpoint "http://localhost:$api" -zone "$work/bench.local.zone" -queries "$work/queries.txt" \
+  -route53 "${ROUTE53:-0}" -route53-zone "$work/r53.bench.zone"
+nsd_r53="" knot_r53=""
+if [ "${ROUTE53:-0}" -gt 0 ]; then
+  nsd_r53=$(printf 'zone:\n  name: r53.bench\n  zonefile: "%s"' "$work/r53.bench.zone")
+  knot_r53=$(printf '  - domain: r53.bench\n    file: "%s"\n    journal-content: none\n    zonefile-sync: -1' "$work/r53.bench.zone")
+fi
 wait_dns "$p_port"
 
 # NSD: one server process, no response rate limiting (on by default).
@@ -70,6 +78,7 @@ remote-control:
 zone:
   name: bench.local
   zonefile: "$work/bench.local.zone"
+$nsd_r53
 EOF
 taskset -c 0 nsd -d -c "$work/nsd.conf" & pids+=($!)
 wait_dns "$n_port"
@@ -94,6 +103,7 @@ zone:
     file: "$work/bench.local.zone"
     journal-content: none
     zonefile-sync: -1
+$knot_r53
 EOF
 taskset -c 0 knotd -c "$work/knot.conf" & pids+=($!)
 wait_dns "$k_port"

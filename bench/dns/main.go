@@ -3,9 +3,12 @@
 //	dns serve -api ADDR -dns ADDR -data DIR
 //	    runs a Portolan server (`portolan server`), its DNS server on ADDR;
 //	dns setup -endpoint URL -zone FILE -queries FILE [-services 10 -instances 5]
+//	          [-route53 N -route53-zone FILE]
 //	    registers the benchmark's services through the AWS SDK (the real
 //	    API), and writes the equivalent zone file for NSD and Knot and the
-//	    dnsperf query file.
+//	    dnsperf query file; with -route53, also a Route 53 hosted zone of
+//	    N record sets beside them (and its zone file), which the queries
+//	    do not ask for: what they cost the Cloud Map answers is the point.
 package main
 
 import (
@@ -22,6 +25,8 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/aws-sdk-go-v2/service/servicediscovery/types"
 
@@ -91,7 +96,14 @@ func setup(ctx context.Context, args []string) error {
 	instances := fs.Int("instances", 5, "instances per service")
 	zoneFile := fs.String("zone", "bench.zone", "zone file to write for NSD and Knot")
 	queryFile := fs.String("queries", "queries.txt", "dnsperf query file to write")
+	r53Sets := fs.Int("route53", 0, "record sets of a Route 53 hosted zone to load beside the namespace")
+	r53File := fs.String("route53-zone", "route53.zone", "zone file to write for the hosted zone")
 	fs.Parse(args)
+	if *r53Sets > 0 {
+		if err := hostedZone(ctx, *endpoint, *r53Sets, *r53File); err != nil {
+			return err
+		}
+	}
 
 	c := sd.NewFromConfig(servertest.Config(*endpoint, "test", "test"))
 	const ttl, soaTTL = 60, 60
@@ -162,4 +174,45 @@ func setup(ctx context.Context, args []string) error {
 		}
 	}
 	return os.WriteFile(*queryFile, []byte(q.String()), 0o644)
+}
+
+// hostedZone creates the private hosted zone r53.bench with n record sets
+// (the SOA, the NS, and A sets h<i> of two addresses each) through the
+// Route 53 API, and writes the same zone for the peers.
+func hostedZone(ctx context.Context, endpoint string, n int, file string) error {
+	c := route53.NewFromConfig(servertest.Config(endpoint, "test", "test"))
+	zone, err := c.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: aws.String("r53.bench"), CallerReference: aws.String("bench"),
+		VPC: &r53types.VPC{VPCId: aws.String("vpc-bench"), VPCRegion: r53types.VPCRegionUsEast1}})
+	if err != nil {
+		return err
+	}
+	var text strings.Builder
+	text.WriteString("$ORIGIN r53.bench.\n@ 900 IN SOA ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400\n")
+	text.WriteString("@ 172800 IN NS ns-1536.awsdns-00.co.uk.\n")
+	var changes []r53types.Change
+	flush := func() error {
+		if len(changes) == 0 {
+			return nil
+		}
+		_, err := c.ChangeResourceRecordSets(ctx, &route53.ChangeResourceRecordSetsInput{HostedZoneId: zone.HostedZone.Id,
+			ChangeBatch: &r53types.ChangeBatch{Changes: changes}})
+		changes = changes[:0]
+		return err
+	}
+	for i := range n - 2 {
+		a, b := fmt.Sprintf("10.%d.%d.1", 100+i/250, i%250), fmt.Sprintf("10.%d.%d.2", 100+i/250, i%250)
+		changes = append(changes, r53types.Change{Action: r53types.ChangeActionCreate, ResourceRecordSet: &r53types.ResourceRecordSet{
+			Name: aws.String(fmt.Sprintf("h%d.r53.bench", i)), Type: r53types.RRTypeA, TTL: aws.Int64(300),
+			ResourceRecords: []r53types.ResourceRecord{{Value: aws.String(a)}, {Value: aws.String(b)}}}})
+		fmt.Fprintf(&text, "h%d 300 IN A %s\nh%d 300 IN A %s\n", i, a, i, b)
+		if len(changes) == 250 { // 500 records a batch, within the 1,000 limit
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return os.WriteFile(file, []byte(text.String()), 0o644)
 }

@@ -25,7 +25,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // any service's "missing resource" code.
 func (e *Error) Is(target error) bool {
 	if target == ErrNotFound {
-		return strings.HasSuffix(e.Code, "NotFound") || strings.HasSuffix(e.Code, "NotFoundException")
+		return strings.HasSuffix(e.Code, "NotFound") || strings.HasSuffix(e.Code, "NotFoundException") || strings.HasPrefix(e.Code, "NoSuch")
 	}
 	t, ok := target.(*Error)
 	return ok && t.Code == e.Code
@@ -70,7 +70,8 @@ var (
 )
 
 // ErrNotFound matches, through errors.Is, every *Error whose code names a
-// missing resource (…NotFound, …NotFoundException) in any service: callers
+// missing resource (…NotFound, …NotFoundException, NoSuch… as Route 53
+// and S3 name them) in any service: callers
 // that only ask whether a thing still exists (a stack deleting what it
 // made) need not know each service's code.
 var ErrNotFound = errors.New("awsapi: resource not found")

@@ -25,9 +25,10 @@ type Mux struct {
 	Authenticate func(r *http.Request, body []byte) error
 	Logger       *slog.Logger
 
-	json  map[string]*JSONService
-	query map[string]*QueryService // by API version
-	rest  []*RESTService
+	json    map[string]*JSONService
+	query   map[string]*QueryService // by API version
+	rest    []*RESTService
+	restXML []*RESTXMLService // each owns a path prefix
 }
 
 // NewMux returns an empty endpoint.
@@ -46,6 +47,19 @@ func (m *Mux) AddQuery(s *QueryService) { m.query[s.Version] = s }
 
 // AddREST serves a restJson1 service.
 func (m *Mux) AddREST(s *RESTService) { m.rest = append(m.rest, s) }
+
+// AddRESTXML serves a restXml service: every request under its prefix.
+func (m *Mux) AddRESTXML(s *RESTXMLService) { m.restXML = append(m.restXML, s) }
+
+// restXMLFor is the restXml service that owns r's path, or nil.
+func (m *Mux) restXMLFor(r *http.Request) *RESTXMLService {
+	for _, s := range m.restXML {
+		if s.owns(r) {
+			return s
+		}
+	}
+	return nil
+}
 
 type ctxKey struct{}
 
@@ -71,10 +85,21 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		jsvc, opName = m.json[prefix], op
 	}
 	query := jsvc == nil && isQuery(r)
+	var xsvc *RESTXMLService
+	if jsvc == nil && !query {
+		xsvc = m.restXMLFor(r)
+	}
+	// The awsQuery service is known once the body is read; until then, and
+	// for a Version nobody serves, errors take awsQuery's shape.
+	var qsvc *QueryService
 	fail := func(e *Error) {
 		switch {
 		case jsvc != nil:
 			jsvc.writeError(w, e)
+		case xsvc != nil:
+			xsvc.writeError(ctx, w, e)
+		case qsvc != nil:
+			qsvc.writeError(ctx, w, e)
 		case query:
 			writeQueryError(ctx, w, "", e)
 		default:
@@ -93,6 +118,16 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(StatusErrorf(http.StatusRequestEntityTooLarge, "SerializationException", "request body too large or unreadable"))
 		return
 	}
+	var (
+		params   url.Values
+		paramErr error
+	)
+	if query {
+		// A form that fails to parse still yields the parameters before
+		// the fault, Version among them, which picks the error's shape.
+		params, paramErr = url.ParseQuery(string(body))
+		qsvc = m.query[params.Get("Version")]
+	}
 	if m.Authenticate != nil {
 		if err := m.Authenticate(r, body); err != nil {
 			fail(AsError(err))
@@ -108,17 +143,19 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if query {
-		params, err := url.ParseQuery(string(body))
-		if err != nil {
-			fail(ErrQueryValidation.Newf("The request body is not a valid form: %v", err))
+		if paramErr != nil {
+			fail(ErrQueryValidation.Newf("The request body is not a valid form: %v", paramErr))
 			return
 		}
-		qsvc := m.query[params.Get("Version")]
 		if qsvc == nil {
 			fail(StatusErrorf(http.StatusBadRequest, "InvalidAction", "No service here has API version %q (action %q).", params.Get("Version"), params.Get("Action")))
 			return
 		}
 		qsvc.serve(ctx, w, params, m.Logger)
+		return
+	}
+	if xsvc != nil {
+		xsvc.serve(ctx, w, r, body, m.Logger)
 		return
 	}
 	for _, s := range m.rest {

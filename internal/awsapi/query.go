@@ -28,6 +28,8 @@ type QueryService struct {
 	// http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/.
 	Namespace string
 	ops       map[string]QueryHandler
+	// ec2 answers in EC2's flavour (ec2query.go).
+	ec2 bool
 }
 
 // NewQueryService returns a service with no operations yet.
@@ -72,6 +74,10 @@ func (s *QueryService) serve(ctx context.Context, w http.ResponseWriter, params 
 		s.writeError(ctx, w, AsError(err))
 		return
 	}
+	if s.ec2 {
+		writeEC2Response(ctx, w, s.Namespace, action, out)
+		return
+	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	b.WriteString("<" + action + "Response xmlns=\"" + s.Namespace + "\"><" + action + "Result>")
@@ -87,6 +93,10 @@ func (s *QueryService) serve(ctx context.Context, w http.ResponseWriter, params 
 // writeError answers in awsQuery's error shape: an ErrorResponse whose
 // Type says whose fault it was.
 func (s *QueryService) writeError(ctx context.Context, w http.ResponseWriter, e *Error) {
+	if s.ec2 {
+		writeEC2Error(ctx, w, e)
+		return
+	}
 	writeQueryError(ctx, w, s.Namespace, e)
 }
 

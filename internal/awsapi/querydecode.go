@@ -22,6 +22,41 @@ var ErrQueryValidation = Kind("ValidationError", http.StatusBadRequest)
 // names are the AWS member names, an embedded struct's fields count as
 // the outer struct's, and parameters no field names are ignored.
 func DecodeQuery(params url.Values, v any) error {
+	return decodeForm(params, v, awsQuery)
+}
+
+// DecodeEC2Query fills the struct v points to from EC2's Query flavour:
+// lists are Name.N under the member's wire name, without "member"
+// (SubnetId.1=a, Filter.1.Value.2=x, TagSpecification.1.Tag.1.Key=k).
+// The wire name is the field's `ec2:"…"` tag, else the field name: the
+// Go names are the SDKs' (SubnetIds), the tags the wire's (SubnetId).
+// EC2 has no map members; a bad value is InvalidParameterValue.
+func DecodeEC2Query(params url.Values, v any) error {
+	return decodeForm(params, v, ec2Query)
+}
+
+// queryFlavor is what tells awsQuery's and EC2's forms apart.
+type queryFlavor struct {
+	ec2 bool
+	bad *Error // the error kind of a value that cannot be read
+}
+
+var (
+	awsQuery = &queryFlavor{bad: ErrQueryValidation}
+	ec2Query = &queryFlavor{ec2: true, bad: ErrEC2InvalidParameterValue}
+)
+
+// wireName is the name field f travels under in the flavour's form.
+func (fl *queryFlavor) wireName(f reflect.StructField) string {
+	if fl.ec2 {
+		if tag := f.Tag.Get("ec2"); tag != "" {
+			return tag
+		}
+	}
+	return f.Name
+}
+
+func decodeForm(params url.Values, v any, fl *queryFlavor) error {
 	root := &queryNode{}
 	for key, values := range params {
 		if len(values) == 0 {
@@ -33,7 +68,7 @@ func DecodeQuery(params url.Values, v any) error {
 		}
 		n.value, n.set = values[0], true
 	}
-	return root.decode(reflect.ValueOf(v).Elem(), "")
+	return root.decode(reflect.ValueOf(v).Elem(), "", fl)
 }
 
 type queryNode struct {
@@ -55,7 +90,7 @@ func (n *queryNode) child(name string) *queryNode {
 }
 
 // indexed returns the children of a list or map node in index order.
-func (n *queryNode) indexed(path string) ([]*queryNode, error) {
+func (n *queryNode) indexed(path string, fl *queryFlavor) ([]*queryNode, error) {
 	type item struct {
 		i int
 		n *queryNode
@@ -64,7 +99,7 @@ func (n *queryNode) indexed(path string) ([]*queryNode, error) {
 	for k, c := range n.children {
 		i, err := strconv.Atoi(k)
 		if err != nil || i < 1 {
-			return nil, ErrQueryValidation.Newf("%s.%s is not a list index", path, k)
+			return nil, fl.bad.Newf("%s.%s is not a list index", path, k)
 		}
 		items = append(items, item{i, c})
 	}
@@ -76,11 +111,11 @@ func (n *queryNode) indexed(path string) ([]*queryNode, error) {
 	return out, nil
 }
 
-func (n *queryNode) decode(v reflect.Value, path string) error {
+func (n *queryNode) decode(v reflect.Value, path string, fl *queryFlavor) error {
 	switch v.Kind() {
 	case reflect.Pointer:
 		p := reflect.New(v.Type().Elem())
-		if err := n.decode(p.Elem(), path); err != nil {
+		if err := n.decode(p.Elem(), path, fl); err != nil {
 			return err
 		}
 		v.Set(p)
@@ -91,33 +126,41 @@ func (n *queryNode) decode(v reflect.Value, path string) error {
 			if f.Anonymous && f.IsExported() && f.Type.Kind() == reflect.Struct {
 				// An embedded struct's members are the outer one's, as in
 				// encoding/json: inputs share member groups this way.
-				if err := n.decode(v.Field(i), path); err != nil {
+				if err := n.decode(v.Field(i), path, fl); err != nil {
 					return err
 				}
 				continue
 			}
-			if c := n.children[f.Name]; f.IsExported() && c != nil {
-				if err := c.decode(v.Field(i), join(path, f.Name)); err != nil {
+			name := fl.wireName(f)
+			if c := n.children[name]; f.IsExported() && c != nil {
+				if err := c.decode(v.Field(i), join(path, name), fl); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	case reflect.Slice:
-		items, err := n.children["member"].indexedOrEmpty(join(path, "member"))
+		list, listPath := n.children["member"], join(path, "member")
+		if fl.ec2 {
+			list, listPath = n, path
+		}
+		items, err := list.indexedOrEmpty(listPath, fl)
 		if err != nil {
 			return err
 		}
 		s := reflect.MakeSlice(v.Type(), len(items), len(items))
 		for i, it := range items {
-			if err := it.decode(s.Index(i), join(path, "member."+strconv.Itoa(i+1))); err != nil {
+			if err := it.decode(s.Index(i), join(listPath, strconv.Itoa(i+1)), fl); err != nil {
 				return err
 			}
 		}
 		v.Set(s)
 		return nil
 	case reflect.Map:
-		items, err := n.children["entry"].indexedOrEmpty(join(path, "entry"))
+		if fl.ec2 {
+			break // EC2's inputs have no maps
+		}
+		items, err := n.children["entry"].indexedOrEmpty(join(path, "entry"), fl)
 		if err != nil {
 			return err
 		}
@@ -125,12 +168,12 @@ func (n *queryNode) decode(v reflect.Value, path string) error {
 		for _, it := range items {
 			k, val := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
 			if kn := it.children["key"]; kn != nil {
-				if err := kn.decode(k, join(path, "entry.key")); err != nil {
+				if err := kn.decode(k, join(path, "entry.key"), fl); err != nil {
 					return err
 				}
 			}
 			if vn := it.children["value"]; vn != nil {
-				if err := vn.decode(val, join(path, "entry.value")); err != nil {
+				if err := vn.decode(val, join(path, "entry.value"), fl); err != nil {
 					return err
 				}
 			}
@@ -139,18 +182,18 @@ func (n *queryNode) decode(v reflect.Value, path string) error {
 		v.Set(m)
 		return nil
 	}
-	return n.decodeScalar(v, path)
+	return n.decodeScalar(v, path, fl)
 }
 
-func (n *queryNode) indexedOrEmpty(path string) ([]*queryNode, error) {
+func (n *queryNode) indexedOrEmpty(path string, fl *queryFlavor) ([]*queryNode, error) {
 	if n == nil {
 		return nil, nil
 	}
-	return n.indexed(path)
+	return n.indexed(path, fl)
 }
 
-func (n *queryNode) decodeScalar(v reflect.Value, path string) error {
-	bad := func() error { return ErrQueryValidation.Newf("Invalid value %q for parameter %s", n.value, path) }
+func (n *queryNode) decodeScalar(v reflect.Value, path string, fl *queryFlavor) error {
+	bad := func() error { return fl.bad.Newf("Invalid value %q for parameter %s", n.value, path) }
 	switch v.Kind() {
 	case reflect.String:
 		v.SetString(n.value)

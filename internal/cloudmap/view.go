@@ -23,6 +23,9 @@ type Snapshot struct {
 // NamespaceState is one namespace and its services.
 type NamespaceState struct {
 	Namespace
+	// Vpc is a private DNS namespace's VPC (Route 53 lists it as its
+	// hosted zone's).
+	Vpc      string
 	Services map[string]*ServiceState // by lower-case name
 }
 
@@ -180,7 +183,7 @@ func (b *builder) Build(prev *Snapshot, rev int64) *Snapshot {
 		services:   make(map[string]*ServiceState, len(b.svc)),
 	}
 	for id, rec := range b.ns {
-		ns := &NamespaceState{Namespace: rec.Namespace, Services: map[string]*ServiceState{}}
+		ns := &NamespaceState{Namespace: rec.Namespace, Vpc: rec.Vpc, Services: map[string]*ServiceState{}}
 		s.namespaces[id] = ns
 		s.byHTTPName[strings.ToLower(ns.HttpName())] = ns
 	}

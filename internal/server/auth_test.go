@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
 
@@ -33,6 +35,16 @@ func TestSigV4(t *testing.T) {
 			var api smithy.APIError
 			if !errors.As(err, &api) || api.ErrorCode() != tc.code {
 				t.Fatalf("want %s, got %v", tc.code, err)
+			}
+			if env.Server.StoreRevision() != before {
+				t.Fatal("refused request changed state")
+			}
+			// A restXml service answers in its own error shape, which the
+			// SDK must read the code from.
+			r := route53.NewFromConfig(servertest.Config(env.URL, tc.key, tc.secret))
+			_, err = r.CreateHostedZone(ctx, &route53.CreateHostedZoneInput{Name: aws.String("a.test"), CallerReference: aws.String("x")})
+			if !errors.As(err, &api) || api.ErrorCode() != tc.code {
+				t.Fatalf("route53: want %s, got %v", tc.code, err)
 			}
 			if env.Server.StoreRevision() != before {
 				t.Fatal("refused request changed state")

@@ -8,6 +8,7 @@ import (
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/graceful"
+	"github.com/portolan/portolan/internal/route53"
 )
 
 // A role's life, in order. Every goroutine of the process belongs to one
@@ -58,6 +59,15 @@ func (r cloudMapRole) Ready(ctx context.Context) error {
 	return err
 }
 
+// route53Role is ready once Route 53's view has its first snapshot: the
+// DNS server serves its zones from it.
+type route53Role struct{ *route53.Control }
+
+func (r route53Role) Ready(ctx context.Context) error {
+	_, err := r.View().Next(ctx, -1)
+	return err
+}
+
 // agentRole is ready once the agent has re-adopted the tasks still
 // running from before, so that nothing starts them twice.
 type agentRole struct{ *agent.Agent }
@@ -80,8 +90,14 @@ func (s *Server) roles() []role {
 		{"scheduler", s.sched},
 		{"apigw", s.APIGW},
 		{"elbv2", s.ELBv2},
+		{"restapi", s.RestAPI},
+		{"ec2", s.EC2},
+		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
+		{"route53", route53Role{s.Route53}},
+		{"route53resolver", s.Resolver},
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
 		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
+		{"rest gateway", s.RestGateway},     // the same, for REST APIs
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
 	}
 	for i, ln := range s.boundLns {

@@ -24,6 +24,8 @@ import (
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/cloudmap/health"
+	"github.com/portolan/portolan/internal/ec2"
+	"github.com/portolan/portolan/internal/ec2/endpointdns"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/discovery"
@@ -33,6 +35,10 @@ import (
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/restapi"
+	restgateway "github.com/portolan/portolan/internal/restapi/gateway"
+	"github.com/portolan/portolan/internal/route53"
+	"github.com/portolan/portolan/internal/route53resolver"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -126,21 +132,32 @@ type Server struct {
 	Stacks   *stack.Deployer
 	APIGW    *apigw.Control
 	ELBv2    *elbv2.Control
+	Route53  *route53.Control
+	Resolver *route53resolver.Control
+	// RestAPI is API Gateway's REST API (v1) control plane; its View is
+	// what the REST API data plane follows.
+	RestAPI *restapi.Control
+	EC2     *ec2.Control
+	// endpointNames serves the VPC endpoints' DNS names (execute-api
+	// endpoints resolve to the gateway).
+	endpointNames *endpointdns.Records
 	// loadBalancers serves ELBv2's load balancers (their listeners and
 	// target health checks).
 	loadBalancers *dataplane.Dataplane
 	Gateway       *gateway.Gateway
-	DNS           *dns.Server
-	checker       *health.Checker
-	gwLn          net.Listener
-	boundLns      []net.Listener // aligned with cfg.BoundAPIs
-	agent         *agent.Agent
-	sched         *ecs.Scheduler
-	driver        runtime.Driver
-	mux           *awsapi.Mux
-	admin         *admin.Admin
-	apiLn         net.Listener
-	ready         atomic.Bool
+	// RestGateway serves REST APIs on the gateway's listener.
+	RestGateway *restgateway.Gateway
+	DNS         *dns.Server
+	checker     *health.Checker
+	gwLn        net.Listener
+	boundLns    []net.Listener // aligned with cfg.BoundAPIs
+	agent       *agent.Agent
+	sched       *ecs.Scheduler
+	driver      runtime.Driver
+	mux         *awsapi.Mux
+	admin       *admin.Admin
+	apiLn       net.Listener
+	ready       atomic.Bool
 	// stopping closes when the api listener shuts down, ending the
 	// requests that would stream forever (`portolan logs --follow`).
 	stopping chan struct{}
@@ -175,6 +192,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 	}
 	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Addresses: cfg.LoadBalancerAddresses, Logger: log.With("role", "elbv2")})
+	s.EC2 = ec2.New(ec2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "ec2")})
 	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, LoadBalancing: s.ELBv2, Logger: log.With("role", "ecs")})
 	// Each registrar is both an agent ACTIVATING/DEACTIVATING hook and a
 	// scheduler reconciler: Cloud Map instances, load balancer targets.
@@ -213,9 +231,26 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
+	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
+		LoadBalancers: vpcLinkTargets{s.ELBv2}})
+	// REST APIs share the gateway's listener and its host names: the HTTP
+	// API gateway hands them every request whose host is not one of its APIs.
+	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
+		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle})
-	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}}, Logger: log.With("role", "dns")}
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
+	s.endpointNames = endpointdns.New(endpointdns.Config{Endpoints: s.EC2.View(), APIs: restAPIIDs{s.RestAPI.View()}, Region: cfg.Region, Gateway: dnsAddrOf(s.gwLn.Addr())})
+	// Route 53's changes are INSYNC once the DNS server answers from them.
+	s.Route53 = route53.New(route53.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap.View(),
+		Aliases: []route53.AliasTargets{route53.LoadBalancerAliases{View: s.ELBv2.View()}},
+		Served:  func() int64 { return s.DNS.ZonesRevision(s.Route53.DNSZones()) }, Logger: log.With("role", "route53")})
+	// Route 53 Resolver: inbound endpoints are more addresses of the DNS
+	// server (port 53, as the VPC resolver), its associated rules forward.
+	s.Resolver = route53resolver.New(route53resolver.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "route53resolver")})
+	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}, s.endpointNames},
+		Zones: []dns.Zones{s.Route53.DNSZones()}, Rules: []dns.ForwardRules{route53resolver.ForwardingRules{View: s.Resolver.View()}},
+		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside
 		// our namespaces are forwarded for them too.
@@ -225,7 +260,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return fail(fmt.Errorf("dns: %w", err))
 	}
 	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
-	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2, Logger: log.With("role", "stack")})
+	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
+		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
@@ -234,6 +270,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.Logs.Register(s.mux)
 	s.APIGW.Register(s.mux)
 	s.ELBv2.Register(s.mux)
+	s.RestAPI.Register(s.mux)
+	s.EC2.Register(s.mux)
+	s.Route53.Register(s.mux)
+	s.Resolver.Register(s.mux)
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Stacks: s.Stacks,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
@@ -247,6 +287,16 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return fail(fmt.Errorf("api listener: %w", err))
 	}
 	return s, nil
+}
+
+// dnsAddrOf is the address DNS answers for names served by a listener:
+// its own, or loopback when it listens on every address.
+func dnsAddrOf(addr net.Addr) netip.Addr {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil || ap.Addr().IsUnspecified() {
+		return netip.MustParseAddr("127.0.0.1")
+	}
+	return ap.Addr().Unmap()
 }
 
 // RemoveAllTasks kills and removes every task container this server's

@@ -24,7 +24,7 @@ var notEmulated = map[string]string{
 	"AWS::EC2::VPCGatewayAttachment":        "igw-attach-",
 	"AWS::EC2::NatGateway":                  "nat-",
 	"AWS::EC2::EIP":                         "eipalloc-",
-	"AWS::EC2::VPCEndpoint":                 "vpce-",
+	"AWS::EC2::VPCEndpoint":                 "vpce-", // emulated with Config.EC2 (ec2.go)
 	"AWS::IAM::Role":                        "",
 	"AWS::IAM::Policy":                      "",
 	"AWS::IAM::ManagedPolicy":               "",
@@ -36,6 +36,13 @@ var notEmulated = map[string]string{
 // placeholder stands in for an AWS resource that has no local counterpart.
 type placeholder struct {
 	region, account string
+}
+
+// isPlaceholder reports whether h only accepts its resources (a type
+// listed in notEmulated and not taken over by a service).
+func isPlaceholder(h Handler) bool {
+	_, ok := h.(placeholder)
+	return ok
 }
 
 func (h placeholder) Create(_ context.Context, r *Resource) (string, map[string]any, error) {

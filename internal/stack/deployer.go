@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -15,9 +16,12 @@ import (
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/restapi"
+	"github.com/portolan/portolan/internal/route53"
 	"github.com/portolan/portolan/internal/stack/template"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -32,6 +36,11 @@ type Config struct {
 	Logs      *logs.Control
 	APIGW     *apigw.Control
 	ELBv2     *elbv2.Control
+	RestAPI   *restapi.Control
+	// EC2 makes AWS::EC2::VPCEndpoint real; without it, endpoints are
+	// accepted and not emulated.
+	EC2     *ec2.Control
+	Route53 *route53.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -87,12 +96,25 @@ func New(cfg Config) *Deployer {
 			d.handlers[t] = h
 		}
 	}
+	if cfg.RestAPI != nil {
+		maps.Copy(d.handlers, restAPIHandlers(cfg.RestAPI, cfg.Region))
+	}
+	if cfg.EC2 != nil {
+		d.handlers["AWS::EC2::VPCEndpoint"] = vpcEndpoint{cfg.EC2}
+	}
+	if cfg.Route53 != nil {
+		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}
+		d.handlers["AWS::Route53::RecordSet"] = r53RecordSetHandler{cfg.Route53}
+		d.handlers["AWS::Route53::RecordSetGroup"] = r53RecordSetGroup{cfg.Route53}
+	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h
 	}
 	p := placeholder{region: cfg.Region, account: cfg.AccountID}
 	for t := range notEmulated {
-		d.handlers[t] = p
+		if d.handlers[t] == nil { // a service that emulates it takes precedence
+			d.handlers[t] = p
+		}
 	}
 	return d
 }
@@ -268,7 +290,7 @@ func (d *Deployer) Deploy(ctx context.Context, in DeployInput, emit func(Event))
 		if d.handlers[r.Type] == nil {
 			unknown = append(unknown, fmt.Sprintf("%s (%s)", r.Type, r.LogicalID))
 		}
-		if _, ok := notEmulated[r.Type]; ok {
+		if isPlaceholder(d.handlers[r.Type]) {
 			st.NotEmulated = append(st.NotEmulated, r.LogicalID+" "+r.Type)
 		}
 	}
@@ -433,7 +455,7 @@ func (a *apply) create(ctx context.Context, r *Resource, h Handler) error {
 		return fmt.Errorf("%s (%s): %w", r.LogicalID, r.Type, err)
 	}
 	reason := ""
-	if _, ok := notEmulated[r.Type]; ok {
+	if isPlaceholder(h) {
 		reason = "accepted, not emulated"
 	}
 	a.event(r.LogicalID, r.Type, id, "CREATE_COMPLETE", reason)

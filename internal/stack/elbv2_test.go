@@ -3,10 +3,8 @@ package stack_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"slices"
@@ -16,18 +14,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap"
-	ecscontrol "github.com/portolan/portolan/internal/ecs"
+	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2/elbv2test"
 	"github.com/portolan/portolan/internal/logs"
-	"github.com/portolan/portolan/internal/server"
-	"github.com/portolan/portolan/internal/server/servertest"
 	"github.com/portolan/portolan/internal/stack"
 )
 
@@ -55,7 +49,7 @@ func startELBStack(t *testing.T, opts ...elbv2test.Option) *elbStack {
 	d := stack.New(stack.Config{
 		Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store,
 		CloudMap: cm,
-		ECS:      ecscontrol.New(ecscontrol.Config{Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store, CloudMap: cm}),
+		ECS:      ecs.New(ecs.Config{Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store, CloudMap: cm}),
 		Logs:     logs.New(logs.Config{Region: awstest.Region, AccountID: elbv2test.AccountID, Store: e.Store}),
 		ELBv2:    e.Control,
 	})
@@ -378,15 +372,6 @@ func TestALBListenerRule(t *testing.T) {
 	s.assertNothingLeft(t)
 }
 
-// restAPITypes are the resource types of the private REST API fixture
-// that the engine does not deploy yet (API Gateway v1 is a later issue).
-// TestRestAPIFixture leaves them out of the template; once they deploy,
-// emptying this list deploys the whole fixture.
-var restAPITypes = []string{
-	"AWS::ApiGateway::VpcLink", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Resource",
-	"AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
-}
-
 func restAPIFixture(t *testing.T) []byte {
 	t.Helper()
 	for _, p := range []string{"../../../shared/fixtures/cloudformation/private-restapi-nlb-fargate.yaml", "testdata/private-restapi-nlb-fargate.yaml"} {
@@ -396,158 +381,4 @@ func restAPIFixture(t *testing.T) []byte {
 	}
 	t.Fatal("fixture template not found")
 	return nil
-}
-
-// TestRestAPIFixture deploys the private REST API + NLB + Fargate template
-// (what CDK synthesizes for a NetworkLoadBalancedFargateService behind a
-// REST API) on a whole server: refused up front while its REST API
-// resources are not deployable, naming exactly them; without them, its
-// ECS service's two tasks (the image mapped to a local HTTP server) are
-// registered in the target group, turn healthy, and serve through the
-// NLB's address on listener port 8000; destroy leaves nothing.
-func TestRestAPIFixture(t *testing.T) {
-	app := buildQuickstartApp(t) // answers every path, /health included
-	env := servertest.Start(t, func(c *server.Config) { c.LoadBalancerAddresses = fixtureAddresses })
-	ctx := context.Background()
-	tpl := restAPIFixture(t)
-	images := map[string]string{"example/web:latest": app}
-	if len(restAPITypes) > 0 {
-		refuseRestAPI(t, env, tpl, images)
-	}
-	tpl = fixtureWithout(t, tpl, restAPITypes)
-	st, events, err := deploy(t, env, "PrivateRestApi", tpl, nil, images)
-	if err != nil {
-		t.Fatalf("deploy: %v\n%v", err, events)
-	}
-	client := elb.NewFromConfig(env.AWS)
-	lbArn, tgArn := st.Resources["NlbBCDB97FE"].PhysicalID, st.Resources["TargetGroup3D7CD9B8"].PhysicalID
-	lbs, err := client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lbArn}})
-	if err != nil || lbs.LoadBalancers[0].Type != elbtypes.LoadBalancerTypeEnumNetwork || len(lbs.LoadBalancers[0].AvailabilityZones) != 2 {
-		t.Fatalf("load balancer: %v %+v", err, lbs)
-	}
-	tgs, _ := client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{TargetGroupArns: []string{tgArn}})
-	g := tgs.TargetGroups[0]
-	if aws.ToString(g.HealthCheckPath) != "/health" || g.HealthCheckProtocol != elbtypes.ProtocolEnumHttp || aws.ToInt32(g.Port) != 8080 || !slices.Equal(g.LoadBalancerArns, []string{lbArn}) {
-		t.Fatalf("target group %+v", g)
-	}
-	listeners, _ := client.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: &lbArn})
-	if len(listeners.Listeners) != 1 || aws.ToInt32(listeners.Listeners[0].Port) != 8000 {
-		t.Fatalf("listeners %+v", listeners.Listeners)
-	}
-	eventually(t, "both tasks healthy in the target group", func() bool {
-		out, err := client.DescribeTargetHealth(ctx, &elb.DescribeTargetHealthInput{TargetGroupArn: &tgArn})
-		healthy := 0
-		for _, d := range out.TargetHealthDescriptions {
-			if d.TargetHealth.State == elbtypes.TargetHealthStateEnumHealthy && aws.ToInt32(d.Target.Port) == 8080 {
-				healthy++
-			}
-		}
-		return err == nil && healthy == 2 && len(out.TargetHealthDescriptions) == 2
-	})
-	addr := aws.ToString(lbs.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses[0].PrivateIPv4Address)
-	tasks := map[string]int{}
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	for range 20 {
-		var answer struct{ Path, Task string }
-		resp, err := c.Get("http://" + net.JoinHostPort(addr, "8000") + "/pets")
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&answer)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 || answer.Path != "/pets" {
-			t.Fatalf("through the NLB: %d %+v %v", resp.StatusCode, answer, err)
-		}
-		tasks[answer.Task]++
-	}
-	if len(tasks) != 2 {
-		t.Fatalf("connections through the NLB reached %v, want both tasks", tasks)
-	}
-	if err := env.Server.Stacks.Destroy(ctx, "PrivateRestApi", func(stack.Event) {}); err != nil {
-		t.Fatal(err)
-	}
-	assertNothingServed(t, env)
-	eventually(t, "the listener closed", func() bool {
-		nc, err := net.DialTimeout("tcp", net.JoinHostPort(addr, "8000"), time.Second)
-		if err == nil {
-			nc.Close()
-		}
-		return err != nil
-	})
-}
-
-// refuseRestAPI: a template with resource types the engine cannot deploy
-// is refused before anything is created, naming exactly them.
-func refuseRestAPI(t *testing.T, env *servertest.Env, tpl []byte, images map[string]string) {
-	t.Helper()
-	_, _, err := deploy(t, env, "PrivateRestApi", tpl, nil, images)
-	if err == nil {
-		t.Fatal("the fixture deployed with its REST API")
-	}
-	msg, _ := strings.CutPrefix(err.Error(), "unsupported resource types: ")
-	var unsupported []string
-	for _, u := range strings.Split(msg, ", ") {
-		typ, _, _ := strings.Cut(u, " ")
-		unsupported = append(unsupported, typ)
-	}
-	slices.Sort(unsupported)
-	if want := slices.Sorted(slices.Values(restAPITypes)); !slices.Equal(unsupported, want) {
-		t.Fatalf("unsupported: %v\nwant %v", err, want)
-	}
-}
-
-// fixtureWithout is the template without its resources of the given
-// types (and the outputs that name them), and with its target group
-// checked every 5 s (2 s timeout), 2 checks to turn healthy, instead of
-// the NLB defaults (30 s, 5): the same behaviour in seconds rather than
-// minutes.
-func fixtureWithout(t *testing.T, tpl []byte, types []string) []byte {
-	t.Helper()
-	var doc map[string]any
-	if err := yaml.Unmarshal(tpl, &doc); err != nil {
-		t.Fatal(err)
-	}
-	resources, outputs := doc["Resources"].(map[string]any), doc["Outputs"].(map[string]any)
-	for id, r := range resources {
-		if !slices.Contains(types, r.(map[string]any)["Type"].(string)) {
-			continue
-		}
-		delete(resources, id)
-		for name, o := range outputs {
-			if b, _ := yaml.Marshal(o); strings.Contains(string(b), id) {
-				delete(outputs, name)
-			}
-		}
-	}
-	props := resources["TargetGroup3D7CD9B8"].(map[string]any)["Properties"].(map[string]any)
-	props["HealthCheckIntervalSeconds"], props["HealthCheckTimeoutSeconds"], props["HealthyThresholdCount"] = 5, 2, 2
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// assertNothingServed: after a destroy, no load balancer, target group
-// or ECS cluster is left (ECS deletes a cluster only once it holds no
-// service and no task that has not stopped).
-func assertNothingServed(t *testing.T, env *servertest.Env) {
-	t.Helper()
-	ctx := context.Background()
-	client := elb.NewFromConfig(env.AWS)
-	lbs, err := client.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgs, err := client.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clusters, err := ecs.NewFromConfig(env.AWS).ListClusters(ctx, &ecs.ListClustersInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(lbs.LoadBalancers) != 0 || len(tgs.TargetGroups) != 0 || len(clusters.ClusterArns) != 0 {
-		t.Fatalf("left after destroy: %d load balancers, %d target groups, clusters %v", len(lbs.LoadBalancers), len(tgs.TargetGroups), clusters.ClusterArns)
-	}
 }

@@ -24,7 +24,7 @@
 // reads the store, takes no lock shared with Run, and allocates little: the
 // client's header map is reused for the upstream request, bodies stream
 // through pooled buffers, and plain-http integrations go through the
-// gateway's own keep-alive client (upstream.go: no goroutines per
+// gateway's own keep-alive client (package upstream: no goroutines per
 // connection, the integration timeout as a connection deadline) rather than
 // http.Transport, which serves https ones.
 //

@@ -24,6 +24,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/router"
+	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/graceful"
 	"github.com/portolan/portolan/internal/store"
@@ -64,6 +65,10 @@ type Config struct {
 	// against: AWS's 10,000 requests/s with a burst of 5,000 when zero;
 	// a negative Rate turns it off.
 	AccountThrottle Throttle
+	// Next, when set, serves the requests of the gateway's listener whose
+	// Host names no HTTP API (REST APIs share the listener and the
+	// <apiId>.execute-api domain). Listeners bound to one API never use it.
+	Next http.Handler
 }
 
 // Gateway is the HTTP API data plane. Requests read one immutable snapshot
@@ -78,8 +83,8 @@ type Gateway struct {
 	snaps     store.Feed[*snapshot] // what requests are routed by
 	ready     chan struct{}
 	readyOnce sync.Once
-	up        *upstream       // plain-http integrations
-	transport *http.Transport // https integrations
+	up        *upstream.Client // plain-http integrations
+	transport *http.Transport  // https integrations
 	dials     atomic.Int64
 	logs      *accessLogger
 	reqs      sync.Pool
@@ -122,7 +127,7 @@ func New(cfg Config) *Gateway {
 		listenerIDs:   map[string]int{},
 		tlsTransports: map[string]*http.Transport{},
 	}
-	g.up = newUpstream(&g.dials)
+	g.up = upstream.New(&g.dials)
 	g.transport = g.newTransport()
 	g.keys = jwtauth.NewKeyring(jwtauth.KeyringConfig{Transport: &http.Transport{
 		Proxy:           http.ProxyFromEnvironment,
@@ -194,12 +199,12 @@ func (g *Gateway) Run(ctx context.Context) error {
 	eg.Go(func() error { return store.Join(ctx, &g.snaps, g.rebuild, sources...) })
 	eg.Go(func() error { return g.logs.run(ctx) })
 	eg.Go(func() error {
-		tick := time.NewTicker(idleTimeout / 3)
+		tick := time.NewTicker(upstream.IdleTimeout / 3)
 		defer tick.Stop()
 		for {
 			select {
 			case now := <-tick.C:
-				g.up.reap(now)
+				g.up.Reap(now)
 			case <-ctx.Done():
 				return nil
 			}
@@ -313,6 +318,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
+	if g.cfg.Next != nil && l.api == "" && !g.servesHost(r.Host) {
+		g.cfg.Next.ServeHTTP(w, r)
+		return
+	}
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
 	rq.id = newRequestID()
@@ -428,6 +437,13 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	g.proxy(w, r, rq, snap)
+}
+
+// servesHost reports whether host names an HTTP API of the current
+// snapshot.
+func (g *Gateway) servesHost(host string) bool {
+	snap := g.current()
+	return snap != nil && snap.apis[g.apiID(host)] != nil
 }
 
 // apiID extracts <apiId> from "<apiId>.execute-api.localhost[:port]".

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 
+	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -26,8 +27,8 @@ type LoadBalancers interface {
 // listenerTarget is where one ELB listener takes traffic.
 type listenerTarget struct {
 	arn  string
-	addr string    // "ip:port", the Host a plain request carries
-	pool *hostPool // nil: the listener does not exist (or no view)
+	addr string         // "ip:port", the Host a plain request carries
+	pool *upstream.Pool // nil: the listener does not exist (or no view)
 }
 
 // listenerID numbers a listener target, once per listener ARN.
@@ -52,7 +53,7 @@ func (g *Gateway) resolveListeners() []listenerTarget {
 		}
 		if ap, ok := g.cfg.LoadBalancers.ListenerAddress(arn); ok {
 			out[i].addr = ap.String()
-			out[i].pool = g.up.pool(out[i].addr)
+			out[i].pool = g.up.Pool(out[i].addr)
 		}
 	}
 	return out

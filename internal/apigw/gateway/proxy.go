@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
+	"github.com/portolan/portolan/internal/apigw/upstream"
 )
 
 // Headers the gateway sets on every proxied request. HTTP APIs add
@@ -62,7 +63,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		g.evalMappings(r, rq, is)
 	}
 
-	var pool *hostPool // nil: an https URL, sent through an http.Transport
+	var pool *upstream.Pool // nil: an https URL, sent through an http.Transport
 	var scheme, host, path, query string
 	transport := g.transport
 	switch is.kind {
@@ -90,7 +91,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		// behind a named stage sees /prod/... (a Cloud Map integration's
 		// backend view in github.com/openabdev/openab pull 1275); map
 		// overwrite:path to $request.path to drop it.
-		scheme, host, path, query = "http", pool.addr, rq.rawPath, rq.rawQuery
+		scheme, host, path, query = "http", pool.Addr(), rq.rawPath, rq.rawQuery
 	case kindURL:
 		t := is.uri
 		if t.static {
@@ -104,7 +105,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 			}
 			scheme, host, path, query = u.Scheme, u.Host, u.EscapedPath(), u.RawQuery
 			if scheme == "http" {
-				pool = g.up.pool(withPort(host, "80"))
+				pool = g.up.Pool(withPort(host, "80"))
 			}
 		}
 		if path == "" {
@@ -157,7 +158,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		uri = path + "?" + query
 	}
 	if pool != nil {
-		g.viaPool(w, rq, is, pool, &outRequest{method: method, uri: uri, host: host, header: h, body: body, contentLength: r.ContentLength})
+		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, URI: uri, Host: host, Header: h, Body: body, ContentLength: r.ContentLength})
 		return
 	}
 	g.viaTransport(w, r, rq, is, transport, method, scheme, dialHost, host, uri, h, body)
@@ -197,13 +198,13 @@ func withPort(host, port string) string {
 // (head and body) and for sending a request body. A client that goes away does not
 // cancel the integration call, so its connection survives for the next
 // request (as nginx's proxy_ignore_client_abort).
-func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationState, pool *hostPool, out *outRequest) {
+func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationState, pool *upstream.Pool, out *upstream.Request) {
 	// The request's arrival stands in for the integration's start: routing
 	// takes microseconds, latencies are logged in milliseconds, and
 	// reading the clock costs.
 	start := rq.start
 	rq.integCalled = true
-	resp, c, err := pool.roundTrip(out, start, start.Add(is.timeout))
+	resp, c, err := pool.RoundTrip(out, start, start.Add(is.timeout))
 	answered := time.Now()
 	rq.integLatency = answered.Sub(start)
 	if err != nil {
@@ -211,7 +212,7 @@ func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationSta
 		return
 	}
 	complete := false
-	defer func() { pool.release(c, resp, complete, answered) }()
+	defer func() { pool.Release(c, resp, complete, answered) }()
 	g.relay(w, rq, resp)
 	if err := g.copyBody(w, resp.Body, rq); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -288,7 +289,7 @@ func (g *Gateway) relay(w http.ResponseWriter, rq *request, resp *http.Response)
 // upstreamFailed answers a request whose integration gave no response.
 func (g *Gateway) upstreamFailed(w http.ResponseWriter, rq *request, is *integrationState, err error) {
 	var tooLarge *http.MaxBytesError
-	var body bodyError
+	var body upstream.BodyError
 	switch {
 	case errors.As(err, &tooLarge):
 		rq.integErr = "request body over the 10 MB payload quota"

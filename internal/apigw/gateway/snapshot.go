@@ -13,9 +13,11 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/apigw/accesslog"
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/mapping"
 	"github.com/portolan/portolan/internal/apigw/router"
+	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/cloudmap"
 )
 
@@ -122,12 +124,12 @@ type integrationState struct {
 // instanceSet is where one Cloud Map target can send traffic.
 type instanceSet struct {
 	svc   *cloudmap.ServiceState // the state it was built from
-	pools []*hostPool            // one per routable instance ("ip:port")
+	pools []*upstream.Pool       // one per routable instance ("ip:port")
 }
 
 // pick returns a random instance ("API Gateway distributes requests across
 // healthy resources that are returned from DiscoverInstances").
-func (s *instanceSet) pick() (*hostPool, bool) {
+func (s *instanceSet) pick() (*upstream.Pool, bool) {
 	switch len(s.pools) {
 	case 0:
 		return nil, false
@@ -208,7 +210,7 @@ next:
 		if !in.IPv4.IsValid() || in.Port == 0 {
 			continue
 		}
-		set.pools = append(set.pools, g.up.pool(netip.AddrPortFrom(in.IPv4, in.Port).String()))
+		set.pools = append(set.pools, g.up.Pool(netip.AddrPortFrom(in.IPv4, in.Port).String()))
 	}
 	return set
 }
@@ -250,7 +252,7 @@ func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw
 	cs := &stageState{src: st, apiID: api.ApiId, name: st.StageName, vars: st.StageVariables, domain: api.ApiId + g.domain}
 	if st.AccessLogSettings != nil && st.AccessLogSettings.Format != "" {
 		group, _ := apigw.LogGroupName(st.AccessLogSettings.DestinationArn)
-		cs.log = &logTarget{format: compileLogFormat(st.AccessLogSettings.Format), group: group, stream: api.ApiId + "_" + streamSafe(st.StageName)}
+		cs.log = &logTarget{format: compileLogFormat(st.AccessLogSettings.Format), dest: accesslog.Target{Group: group, Stream: api.ApiId + "_" + streamSafe(st.StageName)}}
 	}
 	if st.Config == nil {
 		return cs
@@ -346,7 +348,7 @@ func (g *Gateway) compileIntegration(a *apigw.Snapshot, in *apigw.Integration) *
 			return fail("invalid integration URI: " + err.Error())
 		}
 		if t.static && t.scheme == "http" {
-			t.pool = g.up.pool(withPort(t.host, "80"))
+			t.pool = g.up.Pool(withPort(t.host, "80"))
 		}
 		is.kind, is.uri = kindURL, t
 	}
@@ -381,7 +383,7 @@ type uriTemplate struct {
 	scheme, host string
 	path         string // escaped; "" passes the request path through
 	query        string
-	pool         *hostPool // static http:// URIs: the host's connections
+	pool         *upstream.Pool // static http:// URIs: the host's connections
 	parts        []uriPart
 }
 

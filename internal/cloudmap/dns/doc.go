@@ -28,12 +28,21 @@
 //     NXDOMAIN, or NODATA when other types or names below them exist, with
 //     the SOA in the authority section.
 //
-// Other sources feed the same table through Config.Records (the load
-// balancers' DNS names now, Route 53 hosted zones next): the server follows
-// them with the Cloud Map view (store.Join) and compiles their A/AAAA
-// records (TTL 60) into the table beside the namespaces' zones. Each such
-// name is answered authoritatively as a zone of its own, so that the names
-// around it (the rest of amazonaws.com) are still forwarded.
+// Other sources feed the same table, followed with the Cloud Map view
+// (store.Join), each build taking every source's latest state:
+//   - Config.Records (the load balancers' DNS names): A/AAAA records (TTL
+//     60), each name answered authoritatively as a zone of its own, so
+//     that the names around it (the rest of amazonaws.com) are still
+//     forwarded;
+//   - Config.Zones (Route 53 hosted zones, zones.go): whole zones with
+//     their own SOA and NS and record sets of any type, added after the
+//     namespaces. The most specific zone answers for a name; of two zones
+//     with the same apex the first one there keeps it. Alias sets take
+//     their target's records when the table is built, so an alias to a
+//     load balancer follows its address; weighted, failover and
+//     multivalue sets become rrsets the query path picks from as it picks
+//     Cloud Map's. Private zones answer every client (there are no VPC
+//     views here).
 //
 // Recursion (forwarding) is offered only to clients on loopback and on the
 // configured networks; other clients get REFUSED for names outside our

@@ -37,6 +37,30 @@ func BuildTable(snap *cloudmap.Snapshot, recs ...Record) *Table {
 	return &Table{t}
 }
 
+// BuildTableWithZones compiles snap with hosted zones, as Config.Zones
+// would add them after recs.
+func BuildTableWithZones(snap *cloudmap.Snapshot, recs []Record, zones []*Zone) *Table {
+	log := slog.New(slog.DiscardHandler)
+	t := buildTable(snap, nil, log)
+	t.addRecords(recs, []int64{1}, log)
+	t.addZones(zones, []int64{1}, nil, log)
+	return &Table{t}
+}
+
+// Candidates are how many values the rrset of type qtype at name picks
+// from, and how many one answer carries (0: all).
+func (t *Table) Candidates(name string, qtype uint16) (n, limit int) {
+	key, ok := ownerKey(name)
+	if !ok || t.t.names[key] == nil {
+		return -1, -1
+	}
+	s := t.t.names[key].set(qtype)
+	if s == nil {
+		return 0, 0
+	}
+	return len(s.healthy), s.limit
+}
+
 // Answerer answers queries from a Table as one of the server's goroutines
 // does: its own scratch space, its own random source (seeded, so that two
 // Answerers with the same seed pick the same values).

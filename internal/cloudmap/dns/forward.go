@@ -27,7 +27,11 @@ type forwarder struct {
 func (fw *forwarder) resolve(ctx context.Context, f *forward, tcp bool) *dns.Msg {
 	opt := f.req.IsEdns0()
 	limit := replyLimit(tcp, opt != nil, udpSize(opt))
-	resp, err := fw.exchange(ctx, f.up, tcp)
+	ups := fw.upstreams
+	if f.targets != nil {
+		ups = f.targets
+	}
+	resp, err := exchange(ctx, ups, f.up, tcp)
 	if err != nil {
 		fw.log.Debug("no upstream answered", "name", f.up.Question[0].Name, "err", err)
 		m := f.partial
@@ -64,14 +68,14 @@ func (fw *forwarder) resolve(ctx context.Context, f *forward, tcp bool) *dns.Msg
 // exchange tries each upstream in turn, over UDP first and over TCP when
 // the UDP reply was truncated and the client came over TCP (a UDP client
 // gets the truncated reply and retries over TCP itself).
-func (fw *forwarder) exchange(ctx context.Context, q *dns.Msg, tcp bool) (*dns.Msg, error) {
-	if len(fw.upstreams) == 0 {
+func exchange(ctx context.Context, upstreams []string, q *dns.Msg, tcp bool) (*dns.Msg, error) {
+	if len(upstreams) == 0 {
 		return nil, errors.New("no upstream resolvers configured")
 	}
 	m := q.Copy()
 	m.Id = dns.Id()
 	var lastErr error
-	for _, up := range fw.upstreams {
+	for _, up := range upstreams {
 		for _, network := range []string{"udp", "tcp"} {
 			c := &dns.Client{Net: network, Timeout: upstreamTimeout}
 			resp, _, err := c.ExchangeContext(ctx, m, up)

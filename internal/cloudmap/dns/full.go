@@ -15,6 +15,8 @@ type forward struct {
 	req *dns.Msg // the client's query
 	// up is what to ask the upstream resolvers.
 	up *dns.Msg
+	// targets, when set, replace the upstreams (a forwarding rule's).
+	targets []string
 	// partial, when set, is our reply so far (a CNAME chain) that the
 	// upstream's answer completes; otherwise the upstream's reply is
 	// relayed as it is.
@@ -74,7 +76,7 @@ func (t *table) answerFull(q []byte, allowed, tcp bool, r rng, sc *scratch) (*dn
 	n, z := t.find(key)
 	if z == nil || question.Qclass != dns.ClassINET {
 		if allowed && question.Qclass == dns.ClassINET {
-			return nil, &forward{req: req, up: upstreamQuery(req, question)}
+			return nil, &forward{req: req, up: upstreamQuery(req, question), targets: t.forwardTargets(key)}
 		}
 		return finish(dns.RcodeRefused), nil // we are not an open resolver
 	}
@@ -112,7 +114,7 @@ func (t *table) answerFull(q []byte, allowed, tcp bool, r rng, sc *scratch) (*dn
 			if allowed && req.RecursionDesired {
 				up := question
 				up.Name = name
-				return nil, &forward{req: req, up: upstreamQuery(req, up), partial: reply}
+				return nil, &forward{req: req, up: upstreamQuery(req, up), partial: reply, targets: t.forwardTargets(key)}
 			}
 			break
 		}

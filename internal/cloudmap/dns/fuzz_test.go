@@ -17,8 +17,8 @@ import (
 )
 
 // fuzzTable is the zones of recordsFixture plus services that exercise
-// picking, health and truncation.
-func fuzzTable(tb testing.TB) *cmdns.Table {
+// picking, health and truncation, and hosted zones (more may be given).
+func fuzzTable(tb testing.TB, extra ...*cmdns.Zone) *cmdns.Table {
 	f := recordsFixture(tb)
 	ns := f.namespace(tb, "fuzz.test", false, 20)
 	big := f.service(tb, ns, svc{name: "big", records: map[types.RecordType]int64{types.RecordTypeSrv: 10}})
@@ -34,10 +34,13 @@ func fuzzTable(tb testing.TB) *cmdns.Table {
 	for i := range 15 {
 		f.setHealth(tb, mixed, fmt.Sprintf("m%d", i), types.CustomHealthStatusUnhealthy)
 	}
-	return cmdns.BuildTable(f.reg.View().Snapshot(),
-		cmdns.Record{Name: "web-0123456789abcdef.elb.us-east-1.amazonaws.com", Addr: netip.MustParseAddr("127.0.130.1")},
-		cmdns.Record{Name: "Dual-1.us-east-1.elb.amazonaws.com", Addr: netip.MustParseAddr("127.0.130.2")},
-		cmdns.Record{Name: "dual-1.us-east-1.elb.amazonaws.com", Addr: netip.MustParseAddr("fd00::130:2")})
+	corp := corpZone(tb)
+	corp.Sets = append(corp.Sets, multivalueSets(tb, 10)...)
+	return cmdns.BuildTableWithZones(f.reg.View().Snapshot(), []cmdns.Record{
+		{Name: "web-0123456789abcdef.elb.us-east-1.amazonaws.com", Addr: netip.MustParseAddr("127.0.130.1")},
+		{Name: "Dual-1.us-east-1.elb.amazonaws.com", Addr: netip.MustParseAddr("127.0.130.2")},
+		{Name: "dual-1.us-east-1.elb.amazonaws.com", Addr: netip.MustParseAddr("fd00::130:2")},
+	}, append([]*cmdns.Zone{corp, zoneOf(tb, "sub.corp.test.", append(apexLines("sub.corp.test."), "x.sub.corp.test. 300 IN A 192.0.2.55"))}, extra...))
 }
 
 var fuzzQuestions = []struct {
@@ -53,6 +56,10 @@ var fuzzQuestions = []struct {
 	{"WEB-0123456789abcdef.elb.us-east-1.amazonaws.com.", dns.TypeA}, {"web-0123456789abcdef.elb.us-east-1.amazonaws.com.", dns.TypeAAAA},
 	{"x.web-0123456789abcdef.elb.us-east-1.amazonaws.com.", dns.TypeA}, {"elb.us-east-1.amazonaws.com.", dns.TypeA},
 	{"dual-1.us-east-1.elb.amazonaws.com.", dns.TypeANY}, {"dual-1.us-east-1.elb.amazonaws.com.", dns.TypeAAAA},
+	{"www.corp.test.", dns.TypeA}, {"c.corp.test.", dns.TypeA}, {"txt.corp.test.", dns.TypeTXT}, {"corp.test.", dns.TypeMX},
+	{"corp.test.", dns.TypeA}, {"corp.test.", dns.TypeCAA}, {"_sip._tcp.corp.test.", dns.TypeSRV}, {"w.corp.test.", dns.TypeA},
+	{"m.corp.test.", dns.TypeA}, {"l1.corp.test.", dns.TypeA}, {"x.sub.corp.test.", dns.TypeA}, {"y.sub.corp.test.", dns.TypeA},
+	{"corp.test.", dns.TypeANY}, {"x.wild.corp.test.", dns.TypeA}, {"a.b.wild.corp.test.", dns.TypeTXT},
 }
 
 // digQueries captures the packets the real dig sends, as seeds from real

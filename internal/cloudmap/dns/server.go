@@ -59,7 +59,16 @@ type Config struct {
 	// Records are more sources of names to answer for (the load
 	// balancers' DNS names, VPC endpoints'…), served from the same table.
 	Records []Records
-	Logger  *slog.Logger
+	// Zones are sources of hosted zones (Route 53's), served from the
+	// same table; the most specific zone answers for a name.
+	Zones []Zones
+	// Rules are sources of forwarding rules (Route 53 Resolver's) for
+	// names outside our zones.
+	Rules []ForwardRules
+	// Listeners, when set, is a source of more addresses to serve while
+	// running (Route 53 Resolver's inbound endpoints).
+	Listeners Listeners
+	Logger    *slog.Logger
 }
 
 // Server is the DNS server. New binds its sockets; Run serves.
@@ -220,6 +229,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.follow(gctx) })
+	if s.cfg.Listeners != nil {
+		g.Go(func() error { return s.followListeners(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		s.closeAll()
@@ -255,6 +267,12 @@ func (s *Server) follow(ctx context.Context) error {
 	for _, r := range s.cfg.Records {
 		sources = append(sources, r)
 	}
+	for _, z := range s.cfg.Zones {
+		sources = append(sources, z)
+	}
+	for _, r := range s.cfg.Rules {
+		sources = append(sources, r)
+	}
 	return store.Join(ctx, &s.tables, s.build, sources...)
 }
 
@@ -265,26 +283,59 @@ func (s *Server) build() (*table, int64, bool) {
 	if snap == nil {
 		return nil, 0, false
 	}
-	var recs []Record
-	revs := make([]int64, len(s.cfg.Records))
-	for i, src := range s.cfg.Records {
-		var rs []Record
-		rs, revs[i] = src.Records()
-		recs = append(recs, rs...)
-	}
+	recs, revs := gather(s.cfg.Records, Records.Records)
+	zones, zoneRevs := gather(s.cfg.Zones, Zones.Zones)
+	rules, ruleRevs := gather(s.cfg.Rules, ForwardRules.ForwardRules)
 	prev := s.current()
-	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) {
+	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) && slices.Equal(prev.zonesRevs, zoneRevs) &&
+		slices.Equal(prev.rulesRevs, ruleRevs) {
 		return nil, 0, false
 	}
 	start := time.Now()
 	t := buildTable(snap, prev, s.log)
 	t.addRecords(recs, revs, s.log)
-	newest := snap.Revision
-	if len(revs) > 0 {
-		newest = max(newest, slices.Max(revs))
+	t.addZones(zones, zoneRevs, prev, s.log)
+	own := s.Addrs()
+	if s.cfg.Listeners != nil {
+		own = append(own, s.cfg.Listeners.ListenAddrs()...)
 	}
-	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevisions", revs, "names", len(t.names), "took", time.Since(start))
+	t.addRules(rules, ruleRevs, own, s.log)
+	newest := snap.Revision
+	for _, r := range slices.Concat(revs, zoneRevs, ruleRevs) {
+		newest = max(newest, r)
+	}
+	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevisions", revs, "zonesRevisions", zoneRevs, "names", len(t.names), "took", time.Since(start))
 	return t, newest, true
+}
+
+// gather reads every source of one kind: all their items, and each
+// one's revision, in order.
+func gather[S, T any](sources []S, read func(S) ([]T, int64)) ([]T, []int64) {
+	var items []T
+	revs := make([]int64, len(sources))
+	for i, src := range sources {
+		var got []T
+		got, revs[i] = read(src)
+		items = append(items, got...)
+	}
+	return items, revs
+}
+
+// ZonesRevision is the revision of src (one of Config.Zones) that the
+// answers reflect now, or -1 before the first table or for a source the
+// server does not follow: Route 53 reports a change INSYNC once this
+// reaches the change's revision.
+func (s *Server) ZonesRevision(src Zones) int64 {
+	t := s.current()
+	if t == nil {
+		return -1
+	}
+	for i, z := range s.cfg.Zones {
+		if z == src && i < len(t.zonesRevs) {
+			return t.zonesRevs[i]
+		}
+	}
+	return -1
 }
 
 // allowed reports whether a client may have outside names forwarded.

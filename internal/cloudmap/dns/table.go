@@ -36,6 +36,16 @@ type table struct {
 	// recordsRevs are the revisions of Config.Records' sources the table
 	// was built with, in order.
 	recordsRevs []int64
+	// zonesRevs are the revisions of Config.Zones' sources, in order, and
+	// zoneCache what their record sets compiled to: a source hands the
+	// same *RRSet for a set that did not change, so the next build
+	// reuses it.
+	zonesRevs []int64
+	zoneCache map[*RRSet][]group
+	// rules are Config.Rules' forwarding rules by domain key, and
+	// rulesRevs their sources' revisions.
+	rules     map[string][]string
+	rulesRevs []int64
 	// names holds every name that exists in some zone (owners of records
 	// and the empty non-terminals above them), keyed by the lower-case
 	// wire form of the name.
@@ -49,6 +59,10 @@ type table struct {
 type zone struct {
 	apexLen int    // wire length of the apex name
 	soa     record // for the authority section of negative answers
+	// wildcards is set when the zone has a name whose first label is "*"
+	// (hosted zones may): only then does a name that does not exist look
+	// for one.
+	wildcards bool
 }
 
 // node is one owner name: the record sets there, each ready to be picked.
@@ -115,6 +129,15 @@ func (t *table) find(key []byte) (*node, *zone) {
 	for off := 0; off < len(key) && key[off] != 0; off += 1 + int(key[off]) {
 		suffix := key[off+1+int(key[off]):]
 		if n := t.names[string(suffix)]; n != nil {
+			if n.zone.wildcards {
+				// RFC 4592: the wildcard at the closest encloser answers
+				// for the name, owned by the name asked.
+				var wild [maxNameLen + 2]byte
+				w := append(append(wild[:0], 1, '*'), suffix...)
+				if wn := t.names[string(w)]; wn != nil && len(w) <= maxNameLen {
+					return wn, wn.zone
+				}
+			}
 			return nil, n.zone
 		}
 	}
@@ -519,4 +542,15 @@ func soaRecord(apex string, apexWire []byte, ttl, serial uint32) record {
 		rr: &dns.SOA{Hdr: hdr(apex, dns.TypeSOA, ttl), Ns: nsHost, Mbox: presentation(rname),
 			Serial: serial, Refresh: soaRefresh, Retry: soaRetry, Expire: soaExpire, Minttl: soaMinimum},
 	}
+}
+
+// NamespaceApex is what the server answers at a DNS namespace's apex, in
+// presentation format: the SOA value and TTL (serial: the Cloud Map
+// snapshot's revision) and the NS value and TTL. Route 53 lists them as
+// the records of the namespace's hosted zone.
+func NamespaceApex(ns *cloudmap.NamespaceState, revision int64) (soa string, soaTTL uint32, nameServer string, nsTTL uint32) {
+	apex, _ := appendLabels(nil, ns.Name)
+	apex = append(apex, 0)
+	rr := soaRecord(presentation(apex), apex, uint32(clampTTL(ns.SOATTL())), uint32(revision)).rr
+	return strings.TrimPrefix(rr.String(), rr.Header().String()), rr.Header().Ttl, nsHost, nsTTL
 }

@@ -1,4 +1,8 @@
-package gateway
+// Package upstream is the API gateways' HTTP/1.1 client for plain-http
+// integrations: the HTTP API gateway (internal/apigw/gateway) and the REST
+// API gateway (internal/restapi/gateway) send every Cloud Map instance,
+// load balancer and public http:// call through it.
+package upstream
 
 import (
 	"bufio"
@@ -15,8 +19,8 @@ import (
 	"time"
 )
 
-// upstream is the gateway's HTTP/1.1 client for plain-http integrations
-// (every Cloud Map instance, and public http:// URLs). http.Transport hands
+// Client is a gateway's HTTP/1.1 client for plain-http integrations
+// (every Cloud Map instance, load balancer, and public http:// URL). http.Transport hands
 // each request to a write goroutine and a read goroutine per connection and
 // allocates heavily; a proxy in front of a few busy backends does better
 // writing and reading on the request's own goroutine over a pool of
@@ -24,24 +28,26 @@ import (
 // deadline (no timer per request). Responses are parsed by
 // http.ReadResponse, so framing (Content-Length, chunked, HEAD, 204/304) is
 // net/http's. https:// integrations use an http.Transport.
-type upstream struct {
+type Client struct {
 	dials   *atomic.Int64
 	mu      sync.Mutex
-	pools   map[string]*hostPool
+	pools   map[string]*Pool
 	maxIdle int
 }
 
-func newUpstream(dials *atomic.Int64) *upstream {
-	return &upstream{dials: dials, pools: map[string]*hostPool{}, maxIdle: 1024}
+// New returns a client that counts every connection it opens in dials
+// (shared with the gateway's https transport).
+func New(dials *atomic.Int64) *Client {
+	return &Client{dials: dials, pools: map[string]*Pool{}, maxIdle: 1024}
 }
 
-// pool returns the connection pool of addr ("ip:port" or "host:port").
-func (u *upstream) pool(addr string) *hostPool {
+// Pool returns the connection pool of addr ("ip:port" or "host:port").
+func (u *Client) Pool(addr string) *Pool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	p := u.pools[addr]
 	if p == nil {
-		p = &hostPool{addr: addr, up: u}
+		p = &Pool{addr: addr, up: u}
 		u.pools[addr] = p
 	}
 	return p
@@ -52,14 +58,15 @@ func (u *upstream) pool(addr string) *hostPool {
 // connections after 5 s; reusing one that is already closed would fail a
 // request that cannot be retried, one with a body).
 const (
-	idleTimeout   = 90 * time.Second
+	IdleTimeout   = 90 * time.Second
 	checkIdleOver = time.Second
 )
 
-// reap closes connections idle for longer than idleTimeout.
-func (u *upstream) reap(now time.Time) {
+// Reap closes connections idle for longer than IdleTimeout; the gateway
+// calls it every IdleTimeout/3.
+func (u *Client) Reap(now time.Time) {
 	u.mu.Lock()
-	pools := make([]*hostPool, 0, len(u.pools))
+	pools := make([]*Pool, 0, len(u.pools))
 	for _, p := range u.pools {
 		pools = append(pools, p)
 	}
@@ -67,9 +74,9 @@ func (u *upstream) reap(now time.Time) {
 	for _, p := range pools {
 		p.mu.Lock()
 		keep := p.idle[:0]
-		var stale []*upConn
+		var stale []*Conn
 		for _, c := range p.idle {
-			if now.Sub(c.idleSince) > idleTimeout {
+			if now.Sub(c.idleSince) > IdleTimeout {
 				stale = append(stale, c)
 			} else {
 				keep = append(keep, c)
@@ -84,15 +91,17 @@ func (u *upstream) reap(now time.Time) {
 	}
 }
 
-// hostPool holds the idle connections to one address, newest last.
-type hostPool struct {
+// Pool holds the idle connections to one address, newest last.
+type Pool struct {
 	addr string
-	up   *upstream
+	up   *Client
 	mu   sync.Mutex
-	idle []*upConn
+	idle []*Conn
 }
 
-type upConn struct {
+// Conn is one kept-alive connection, handed out by RoundTrip and given
+// back with Release.
+type Conn struct {
 	nc            net.Conn
 	br            *bufio.Reader
 	bw            *bufio.Writer
@@ -102,7 +111,10 @@ type upConn struct {
 	writeDeadline bool // a write deadline is set
 }
 
-func (p *hostPool) get(now time.Time) *upConn {
+// Addr is the address the pool connects to ("ip:port" or "host:port").
+func (p *Pool) Addr() string { return p.addr }
+
+func (p *Pool) get(now time.Time) *Conn {
 	for {
 		p.mu.Lock()
 		n := len(p.idle)
@@ -123,7 +135,7 @@ func (p *hostPool) get(now time.Time) *upConn {
 	}
 }
 
-func (p *hostPool) put(c *upConn, now time.Time) {
+func (p *Pool) put(c *Conn, now time.Time) {
 	c.idleSince = now
 	p.mu.Lock()
 	if len(p.idle) < p.up.maxIdle {
@@ -157,24 +169,24 @@ func alive(nc net.Conn) bool {
 	return ok
 }
 
-func (p *hostPool) dial(deadline time.Time) (*upConn, error) {
+func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 	p.up.dials.Add(1)
 	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
 	nc, err := d.DialContext(context.Background(), "tcp", p.addr)
 	if err != nil {
 		return nil, err
 	}
-	return &upConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}, nil
+	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}, nil
 }
 
-// outRequest is what the proxy sends.
-type outRequest struct {
-	method        string
-	uri           string // path and query, escaped
-	host          string
-	header        http.Header
-	body          io.Reader // nil: none
-	contentLength int64     // -1: unknown (sent chunked)
+// Request is what the proxy sends.
+type Request struct {
+	Method        string
+	URI           string // path and query, escaped
+	Host          string
+	Header        http.Header
+	Body          io.Reader // nil: none
+	ContentLength int64     // -1: unknown (sent chunked)
 }
 
 // Requests ReadResponse needs only for their method (a HEAD response has
@@ -184,15 +196,15 @@ var (
 	otherRequest = &http.Request{Method: http.MethodGet}
 )
 
-// errProtocol is a backend that switched protocols although Upgrade was
+// ErrProtocol is a backend that switched protocols although Upgrade was
 // never forwarded.
-var errProtocol = errors.New("integration answered 101 Switching Protocols")
+var ErrProtocol = errors.New("integration answered 101 Switching Protocols")
 
-// roundTrip sends r over a pooled connection (retrying once on a fresh one
+// RoundTrip sends r over a pooled connection (retrying once on a fresh one
 // when a reused connection turns out closed before answering and r can be
 // replayed) and returns the response with the connection it is read from;
 // release gives the connection back.
-func (p *hostPool) roundTrip(r *outRequest, now, deadline time.Time) (*http.Response, *upConn, error) {
+func (p *Pool) RoundTrip(r *Request, now, deadline time.Time) (*http.Response, *Conn, error) {
 	for attempt := 0; ; attempt++ {
 		c := p.get(now)
 		if c == nil {
@@ -210,12 +222,12 @@ func (p *hostPool) roundTrip(r *outRequest, now, deadline time.Time) (*http.Resp
 			c.nc.SetReadDeadline(deadline)
 			c.readDeadline = deadline
 		}
-		if r.body != nil {
+		if r.Body != nil {
 			c.nc.SetWriteDeadline(deadline)
 		} else if c.writeDeadline {
 			c.nc.SetWriteDeadline(time.Time{})
 		}
-		c.writeDeadline = r.body != nil
+		c.writeDeadline = r.Body != nil
 		resp, err := c.exchange(r)
 		if err == nil {
 			return resp, c, nil
@@ -231,15 +243,15 @@ func (p *hostPool) roundTrip(r *outRequest, now, deadline time.Time) (*http.Resp
 // replayable: sending r twice is harmless, by the rule http.Transport
 // follows (a safe method, or an idempotency key), and it has no body that
 // was consumed by the first attempt.
-func (r *outRequest) replayable() bool {
-	if r.body != nil {
+func (r *Request) replayable() bool {
+	if r.Body != nil {
 		return false
 	}
-	switch r.method {
+	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return true
 	}
-	return r.header["Idempotency-Key"] != nil || r.header["X-Idempotency-Key"] != nil
+	return r.Header["Idempotency-Key"] != nil || r.Header["X-Idempotency-Key"] != nil
 }
 
 // retryable: the peer closed a kept-alive connection before answering.
@@ -247,15 +259,15 @@ func retryable(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-func (c *upConn) exchange(r *outRequest) (*http.Response, error) {
+func (c *Conn) exchange(r *Request) (*http.Response, error) {
 	bw := c.bw
-	bw.WriteString(r.method)
+	bw.WriteString(r.Method)
 	bw.WriteByte(' ')
-	bw.WriteString(r.uri)
+	bw.WriteString(r.URI)
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
-	bw.WriteString(r.host)
+	bw.WriteString(r.Host)
 	bw.WriteString("\r\n")
-	for k, vv := range r.header {
+	for k, vv := range r.Header {
 		switch k {
 		case "Host", "Content-Length", "Transfer-Encoding", "Connection":
 			continue
@@ -274,27 +286,27 @@ func (c *upConn) exchange(r *outRequest) (*http.Response, error) {
 	}
 	chunked := false
 	switch {
-	case r.body == nil:
-	case r.contentLength >= 0:
+	case r.Body == nil:
+	case r.ContentLength >= 0:
 		var n [20]byte
 		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(n[:0], r.contentLength, 10))
+		bw.Write(strconv.AppendInt(n[:0], r.ContentLength, 10))
 		bw.WriteString("\r\n")
 	default:
 		chunked = true
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
 	}
 	bw.WriteString("\r\n")
-	if r.body != nil {
+	if r.Body != nil {
 		if chunked {
 			cw := httputil.NewChunkedWriter(bw)
-			if _, err := io.Copy(cw, r.body); err != nil {
-				return nil, bodyError{err}
+			if _, err := io.Copy(cw, r.Body); err != nil {
+				return nil, BodyError{Err: err}
 			}
 			cw.Close()
 			bw.WriteString("\r\n")
-		} else if _, err := io.CopyN(bw, r.body, r.contentLength); err != nil {
-			return nil, bodyError{err}
+		} else if _, err := io.CopyN(bw, r.Body, r.ContentLength); err != nil {
+			return nil, BodyError{Err: err}
 		}
 	}
 	if err := bw.Flush(); err != nil {
@@ -307,7 +319,7 @@ func (c *upConn) exchange(r *outRequest) (*http.Response, error) {
 		return nil, err
 	}
 	req := otherRequest
-	if r.method == http.MethodHead {
+	if r.Method == http.MethodHead {
 		req = headRequest
 	}
 	for {
@@ -317,7 +329,7 @@ func (c *upConn) exchange(r *outRequest) (*http.Response, error) {
 		}
 		switch {
 		case resp.StatusCode == http.StatusSwitchingProtocols:
-			return nil, errProtocol
+			return nil, ErrProtocol
 		case resp.StatusCode >= 100 && resp.StatusCode < 200:
 			continue // 100 Continue and other interim answers
 		}
@@ -325,12 +337,12 @@ func (c *upConn) exchange(r *outRequest) (*http.Response, error) {
 	}
 }
 
-// bodyError is a failure to read the client's request body: the client's
+// BodyError is a failure to read the client's request body: the client's
 // fault (or its quota), not the integration's.
-type bodyError struct{ err error }
+type BodyError struct{ Err error }
 
-func (e bodyError) Error() string { return "reading the request body: " + e.err.Error() }
-func (e bodyError) Unwrap() error { return e.err }
+func (e BodyError) Error() string { return "reading the request body: " + e.Err.Error() }
+func (e BodyError) Unwrap() error { return e.Err }
 
 func validHeaderValue(v string) bool {
 	for i := 0; i < len(v); i++ {
@@ -341,9 +353,9 @@ func validHeaderValue(v string) bool {
 	return true
 }
 
-// release returns c to its pool once resp's body was read to the end and
+// Release returns c to its pool once resp's body was read to the end and
 // neither side asked to close; otherwise it closes c.
-func (p *hostPool) release(c *upConn, resp *http.Response, complete bool, now time.Time) {
+func (p *Pool) Release(c *Conn, resp *http.Response, complete bool, now time.Time) {
 	if complete && !resp.Close {
 		p.put(c, now)
 		return

@@ -1,0 +1,290 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/portolan/portolan/internal/apigw/upstream"
+)
+
+// integrate calls the method's integration and answers the request.
+func (g *Gateway) integrate(w http.ResponseWriter, r *http.Request, rq *request) {
+	is := rq.method.integ
+	switch is.kind {
+	case kindMock:
+		g.mock(w, r, rq, is)
+	case kindProxy, kindHTTP:
+		g.call(w, r, rq, is)
+	default:
+		rq.integErr = is.reason
+		rq.fail(w, errInternal)
+	}
+}
+
+// Headers every proxied request gets, shared and read-only.
+var protoValue = []string{"http"}
+
+// call sends the request to an HTTP or HTTP_PROXY integration: to the URI
+// (its {name}s filled from integration.request.path mappings, its
+// ${stageVariables.x}s from the stage), or, through a VPC link, to the
+// link's load balancer at the URI's port, with the URI's host as Host.
+// HTTP_PROXY passes the client's method, headers, query and body through
+// and relays the answer as it is; HTTP sends only what requestParameters
+// map (and the body) and answers through the integration responses.
+func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState) {
+	if is.kind == kindHTTP && !is.bodyPasses(requestContentType(r)) {
+		rq.fail(w, errUnsupportedMedia)
+		return
+	}
+	host := is.uri.host
+	if host == "" {
+		host = g.render(is.uri.hostT, r, rq, is)
+	}
+	target := g.render(is.uri.path, r, rq, is)
+	path, query, _ := strings.Cut(target, "?")
+	if path == "" {
+		path = "/"
+	}
+	if is.kind == kindProxy {
+		query = joinQuery(query, rq.rawQuery)
+	}
+	query = g.mappedQuery(query, r, rq, is)
+	method := r.Method
+	if is.method != "" {
+		method = is.method
+	}
+	var h http.Header
+	if is.kind == kindProxy {
+		// The client's header map becomes the upstream request's (net/http
+		// lets a handler change it), so forwarding copies no headers.
+		h = r.Header
+		removeHopHeaders(h)
+		delete(h, "Host")
+		delete(h, "Expect") // the body is sent at once; net/http answered 100 Continue
+	} else {
+		h = http.Header{}
+		if ct := r.Header["Content-Type"]; len(ct) > 0 {
+			h["Content-Type"] = ct
+		}
+	}
+	g.mappedHeaders(h, r, rq, is)
+	g.addForwardingHeaders(h, r, rq)
+
+	var body io.Reader
+	if r.ContentLength != 0 {
+		body = r.Body
+		if r.ContentLength < 0 {
+			body = http.MaxBytesReader(nil, r.Body, maxPayload)
+		}
+	}
+	uri := path
+	if query != "" {
+		uri = path + "?" + query
+	}
+	var pool *upstream.Pool
+	switch {
+	case is.uri.pool != nil:
+		pool = is.uri.pool
+	case is.vpcLink && is.uri.scheme == "http":
+		pool = g.up.Pool(netip.AddrPortFrom(is.nlb, hostPort(host, "http")).String())
+	case is.vpcLink:
+		rq.integErr = "https integrations through a VPC link are not supported"
+		rq.fail(w, errInternal)
+		return
+	case is.uri.scheme == "http":
+		pool = g.up.Pool(withPort(host, "80"))
+	}
+	out := &upstream.Request{Method: method, URI: uri, Host: host, Header: h, Body: body, ContentLength: r.ContentLength}
+	if pool != nil {
+		g.viaPool(w, r, rq, is, pool, out)
+		return
+	}
+	g.viaTransport(w, r, rq, is, out)
+}
+
+// viaPool is the plain-http path: the gateway's own keep-alive client,
+// the integration timeout as the connection's deadline.
+func (g *Gateway) viaPool(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, pool *upstream.Pool, out *upstream.Request) {
+	start := rq.start
+	rq.integCalled = true
+	resp, c, err := pool.RoundTrip(out, start, start.Add(is.timeout))
+	answered := time.Now()
+	rq.integLatency = answered.Sub(start)
+	if err != nil {
+		g.upstreamFailed(w, rq, err)
+		return
+	}
+	complete := false
+	defer func() { pool.Release(c, resp, complete, answered) }()
+	g.answer(w, r, rq, is, resp)
+	complete = rq.copied
+}
+
+// viaTransport sends an https integration request.
+func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, out *upstream.Request) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), is.timeout)
+	defer cancel()
+	rc := io.NopCloser(out.Body)
+	if out.Body == nil {
+		rc = http.NoBody
+	}
+	req := (&http.Request{
+		Method: out.Method, URL: &url.URL{Scheme: "https", Host: out.Host, Opaque: out.URI},
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: out.Header, Body: rc, ContentLength: out.ContentLength, Host: out.Host,
+	}).WithContext(ctx)
+	if i := strings.IndexByte(out.URI, '?'); i >= 0 {
+		req.URL.Opaque, req.URL.RawQuery = out.URI[:i], out.URI[i+1:]
+	}
+	start := time.Now()
+	rq.integCalled = true
+	resp, err := g.transport.RoundTrip(req)
+	rq.integLatency = time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = os.ErrDeadlineExceeded
+		}
+		g.upstreamFailed(w, rq, err)
+		return
+	}
+	defer resp.Body.Close()
+	g.answer(w, r, rq, is, resp)
+}
+
+// answer relays an HTTP_PROXY answer as it is, or maps an HTTP one
+// through its integration responses. A failure to read the body once the
+// status is sent cuts the connection, so the client cannot take a
+// truncated body for a whole one.
+func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, resp *http.Response) {
+	rq.integStatus = resp.StatusCode
+	if is.kind == kindHTTP {
+		ir := is.choose(statusText(resp.StatusCode))
+		if ir == nil {
+			rq.integErr = "no integration response matches status " + statusText(resp.StatusCode) + " and there is no default"
+			rq.fail(w, errInternal)
+			return
+		}
+		if g.respond(w, r, rq, ir, resp.Header) {
+			// A template was the body: read the integration's to its end,
+			// so that the connection can serve the next request.
+			if _, err := io.Copy(io.Discard, resp.Body); err == nil {
+				rq.copied = true
+			}
+			return
+		}
+	} else {
+		dst := w.Header()
+		for k, vv := range resp.Header {
+			dst[k] = vv
+		}
+		removeHopHeaders(dst)
+		rq.wroteHeader, rq.status = true, resp.StatusCode
+		w.WriteHeader(resp.StatusCode)
+	}
+	if err := g.copyBody(w, resp.Body, rq); err != nil {
+		rq.integErr = err.Error()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			rq.integErr = "Endpoint request timed out"
+		}
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// upstreamFailed answers a request whose integration gave no response.
+func (g *Gateway) upstreamFailed(w http.ResponseWriter, rq *request, err error) {
+	var tooLarge *http.MaxBytesError
+	var body upstream.BodyError
+	switch {
+	case errors.As(err, &tooLarge):
+		rq.integErr = "request body over the 10 MB payload quota"
+		rq.fail(w, errTooLarge)
+	case errors.As(err, &body):
+		rq.integErr = err.Error()
+		rq.fail(w, errBadRequest)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		rq.integErr = "Endpoint request timed out"
+		rq.fail(w, errTimeout)
+	default:
+		rq.integErr = err.Error()
+		rq.fail(w, errInternal)
+	}
+}
+
+// copyBody relays a body with a pooled buffer, setting rq.copied once it
+// was read to its end; a client that goes away only ends the copy.
+func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) error {
+	bp := g.bufs.Get().(*[]byte)
+	defer g.bufs.Put(bp)
+	buf := *bp
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			rq.respLen += int64(m)
+			if werr != nil {
+				return nil
+			}
+		}
+		if rerr == io.EOF {
+			rq.copied = true
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+// addForwardingHeaders sets what REST APIs tell a backend: the client's
+// address, protocol and port (X-Forwarded-*), a trace id, the API's id
+// (x-amzn-apigateway-api-id) and, through a VPC endpoint, its id
+// (x-amzn-vpce-id).
+func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {
+	// One backing array for the new values; each gets a slice capped at its
+	// length, so a later append copies instead of overwriting a neighbour.
+	vals := make([]string, 5)
+	ip := clientIP(r.RemoteAddr)
+	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
+		vals[0] = strings.Join(prior, ", ") + ", " + ip
+	} else {
+		vals[0] = ip
+	}
+	h["X-Forwarded-For"] = vals[0:1:1]
+	h["X-Forwarded-Proto"] = protoValue
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
+			vals[1] = itoa(int(ap.Port()))
+			h["X-Forwarded-Port"] = vals[1:2:2]
+		}
+	}
+	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
+		vals[2] = newTraceID(rq.start)
+		h["X-Amzn-Trace-Id"] = vals[2:3:3]
+	}
+	vals[3] = rq.apiID
+	h["X-Amzn-Apigateway-Api-Id"] = vals[3:4:4]
+	if rq.vpceID != "" {
+		vals[4] = rq.vpceID
+		h["X-Amzn-Vpce-Id"] = vals[4:5:5]
+	} else {
+		delete(h, "X-Amzn-Vpce-Id")
+	}
+}
+
+func joinQuery(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "&" + b
+}
