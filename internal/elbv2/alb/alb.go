@@ -136,7 +136,7 @@ func (a *ALB) Update(s *Snapshot) error {
 		}
 		if bound == nil {
 			var err error
-			if bound, err = a.bind(addr, keys != nil); err != nil {
+			if bound, err = a.bind(addr, keys != nil, rt.idle); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -231,8 +231,12 @@ func (a *ALB) Run(ctx context.Context) error {
 	return nil
 }
 
-// bind listens on addr, for TLS when secure. a.mu is held.
-func (a *ALB) bind(addr netip.AddrPort, secure bool) (*listener, error) {
+// bind listens on addr, for TLS when secure. A client connection idle
+// between requests for idle is closed: the load balancer's idle timeout
+// as it is when the listener is bound (net/http reads a server's
+// IdleTimeout while serving, so a later change waits for the next bind).
+// a.mu is held.
+func (a *ALB) bind(addr netip.AddrPort, secure bool, idle time.Duration) (*listener, error) {
 	tcp, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
 	if err != nil {
 		return nil, &proxy.BindError{Address: addr, Err: err}
@@ -256,7 +260,7 @@ func (a *ALB) bind(addr netip.AddrPort, secure bool) (*listener, error) {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 60 * time.Second,
-		IdleTimeout:       60 * time.Second,
+		IdleTimeout:       idle,
 		ErrorLog:          discardLog,
 	}
 	protocol := "HTTP"

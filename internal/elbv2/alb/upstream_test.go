@@ -143,20 +143,21 @@ func TestForwardStaleConnection(t *testing.T) {
 func TestForwardIdleTimeout(t *testing.T) {
 	target := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "6")
-		for i := range 3 {
+		for i := range 4 {
 			w.Write([]byte{'a' + byte(i)})
 			w.(http.Flusher).Flush()
-			time.Sleep(400 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond)
 		}
 		if r.URL.Path == "/stall" {
-			time.Sleep(2 * time.Second)
+			time.Sleep(4 * time.Second)
 		}
-		w.Write([]byte("def"))
+		w.Write([]byte("ef"))
 	})
-	base := forwardTo(t, "127.0.130.122:18083", target, time.Second)
+	// A byte every 0.5 s for 2 s under a 1.5 s idle timeout; then a 4 s stall.
+	base := forwardTo(t, "127.0.130.122:18083", target, 1500*time.Millisecond)
 	c := &http.Client{Timeout: 10 * time.Second}
 	if code, body := get(t, c, base+"/trickle"); code != 200 || body != "abcdef" {
-		t.Fatalf("a body that trickles for 1.2 s under a 1 s idle timeout: %d %q", code, body)
+		t.Fatalf("a body that trickles past a 1.5 s idle timeout: %d %q", code, body)
 	}
 	resp, err := c.Get(base + "/stall")
 	if err != nil {
@@ -164,8 +165,8 @@ func TestForwardIdleTimeout(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err == nil || string(b) != "abc" {
-		t.Fatalf("a body that stalls for 2 s: %q, %v; want abc and a cut connection", b, err)
+	if err == nil || string(b) != "abcd" {
+		t.Fatalf("a body that stalls for 4 s: %q, %v; want abcd and a cut connection", b, err)
 	}
 }
 
@@ -307,4 +308,40 @@ func FuzzTargetAnswer(f *testing.F) {
 			t.Fatalf("the ALB's body never ended: %v", err)
 		}
 	})
+}
+
+// A client connection idle between requests for the load balancer's idle
+// timeout is closed, not before.
+func TestClientIdleTimeout(t *testing.T) {
+	const idle = 2 * time.Second
+	target := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	base := forwardTo(t, "127.0.130.125:18083", target, idle)
+	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	br := bufio.NewReader(nc)
+	var sent time.Time
+	for i := range 2 {
+		if i == 1 {
+			time.Sleep(idle / 4) // idle, well under the timeout
+		}
+		sent = time.Now()
+		io.WriteString(nc, "GET / HTTP/1.1\r\nHost: app\r\n\r\n")
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("request %d on the kept-alive connection: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	nc.SetReadDeadline(time.Now().Add(idle + 5*time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("an idle connection: %v, want closed by the ALB", err)
+	}
+	// The idle time starts after the answer, so after the request was sent.
+	if closed := time.Since(sent); closed < idle {
+		t.Fatalf("closed %v after the last request, before the %v idle timeout", closed, idle)
+	}
 }
