@@ -7,6 +7,11 @@
 #                                  $ready_addr, $ready_host, $ready_pid
 #   ticks PID                      utime+stime of PID, in clock ticks
 #   $wrk_awk                       awk rules that read `wrk --latency` output
+#   start_nginx, wrk_run, wrk_report, wrk_compare
+#                                  nginx as the peer of an HTTP proxy, one
+#                                  wrk run, the medians and ratios, the
+#                                  whole side-by-side (described where
+#                                  they are defined)
 
 work=$(mktemp -d)
 pids=()
@@ -22,7 +27,7 @@ start_ready() {
   taskset -c "$core" "$@" >"$work/$name.out" 2>"$work/$name.err" &
   ready_pid=$!
   pids+=("$ready_pid")
-  for _ in $(seq 200); do
+  for _ in $(seq 400); do
     if read -r _ ready_addr ready_host < <(grep '^ready ' "$work/$name.out" 2>/dev/null); then return 0; fi
     kill -0 "$ready_pid" 2>/dev/null || break
     sleep 0.05
@@ -55,3 +60,99 @@ wrk_awk='
   $1 == "99%" { p99 = ms($2) }
   /Non-2xx/ { bad = $NF }
 '
+
+# start_nginx BACKEND LOCATIONS: nginx on core 0 (one worker, not
+# daemonized, no access log) as a keep-alive reverse proxy to BACKEND
+# (upstream "backend"), its server block holding LOCATIONS; waits until it
+# answers and sets $n_port, $n_master and $n_worker.
+start_nginx() {
+  local backend=$1 locations=$2
+  n_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$work/nginx/logs"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $work/nginx/logs/error.log warn;
+pid $work/nginx/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  upstream backend {
+    server $backend;
+    keepalive 256;
+    # nginx closes an upstream connection after 1000 requests by default;
+    # Portolan never does, so neither does the peer.
+    keepalive_requests 1000000000;
+  }
+  server {
+    listen 127.0.0.1:$n_port;
+$locations
+  }
+}
+CONF
+  taskset -c 0 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx.err" &
+  n_master=$!
+  pids+=("$n_master")
+  for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$n_port/pets/7" && break; sleep 0.05; done
+  n_worker=$(tr -s ' ' '\n' <"/proc/$n_master/task/$n_master/children" | grep -m1 .)
+  [[ -n "$n_worker" ]] || { echo "no nginx worker" >&2; cat "$work/nginx.err" >&2; exit 1; }
+}
+
+# wrk_run NAME URL HOST PID...: one wrk run of $secs seconds with $conns
+# connections from core 1 against URL (Host: HOST), the CPU time of the
+# PIDs measured around it and the backend's ($backend) accepted
+# connections read before and after; appends a result line to
+# $work/results.
+wrk_run() {
+  local name=$1 url=$2 host=$3; shift 3
+  local c0 c1 t0=0 t1=0 p
+  c0=$(curl -fs "http://$backend/__conns")
+  for p in "$@"; do t0=$((t0 + $(ticks "$p"))); done
+  taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -H "Host: $host" "$url" >"$work/wrk.out"
+  for p in "$@"; do t1=$((t1 + $(ticks "$p"))); done
+  c1=$(curl -fs "http://$backend/__conns")
+  awk -v name="$name" -v dt=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v newc=$((c1 - c0 - 1)) "$wrk_awk"'
+    END { printf "%-9s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_req=%.2f new_upstream_conns=%d requests=%d non2xx=%d\n",
+          name, rps, p50, p99, dt / hz * 1e6 / reqs, newc, reqs, bad }' "$work/wrk.out" | tee -a "$work/results"
+}
+
+# wrk_report A B: the medians of wrk_run's lines for A and B, and the
+# ratios A/B.
+wrk_report() {
+  awk -v a="$1" -v b="$2" "$medians_awk"'
+    END {
+      for (name in names) printf "median %-9s rps=%.0f p50_ms=%.3f p99_ms=%.3f cpu_us_per_req=%.2f new_upstream_conns=%s requests=%s non2xx=%s\n",
+        name, median(name, "rps"), median(name, "p50_ms"), median(name, "p99_ms"), median(name, "cpu_us_per_req"), median(name, "new_upstream_conns"), median(name, "requests"), median(name, "non2xx")
+      printf "ratio %s/%s rps=%.2f p50=%.2f p99=%.2f cpu_per_req=%.2f\n", a, b,
+        median(a, "rps") / median(b, "rps"), median(a, "p50_ms") / median(b, "p50_ms"),
+        median(a, "p99_ms") / median(b, "p99_ms"), median(a, "cpu_us_per_req") / median(b, "cpu_us_per_req")
+      printf "%s new upstream connections per 10,000 requests: %.3f\n", a, median(a, "new_upstream_conns") * 10000 / median(a, "requests")
+    }' "$work/results"
+}
+
+# wrk_compare URL_P HOST_P PID_P: warms Portolan (URL_P, Host: HOST_P,
+# process PID_P) and nginx (started by start_nginx, serving the same path
+# as URL_P), runs $rounds alternating wrk_run rounds of each, and reports
+# the medians, the ratios and the load average before and after.
+wrk_compare() {
+  local url_p=$1 host_p=$2 pid_p=$3 url_n load_before load_after
+  url_n="http://127.0.0.1:$n_port/${url_p#http://*/}"
+  # Warm both (connections, caches, the Go heap).
+  taskset -c 1 wrk -t1 -c"$conns" -d2s -H "Host: $host_p" "$url_p" >/dev/null
+  taskset -c 1 wrk -t1 -c"$conns" -d2s "$url_n" >/dev/null
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "backend $backend, portolan $url_p (Host: $host_p), nginx $url_n; ${secs}s x $rounds rounds, $conns connections"
+  for _ in $(seq "$rounds"); do
+    wrk_run portolan "$url_p" "$host_p" "$pid_p"
+    wrk_run nginx "$url_n" "localhost" "$n_master" "$n_worker"
+  done
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo
+  wrk_report portolan nginx
+  echo "load average before: $load_before, after: $load_after ($(nproc) cores)"
+}

@@ -1,4 +1,5 @@
-// Command nlb is the Portolan side of bench/nlb.sh, in three modes.
+// Command nlb is the Portolan side of bench/nlb.sh and bench/alb.sh, in
+// four modes.
 //
 //	nlb -mode backend -addr 127.0.0.1:0
 //
@@ -11,6 +12,11 @@
 // user would: an internal NLB, a TCP target group of type ip with the
 // backend registered, and a TCP listener; it waits until the target is
 // healthy. Both modes print "ready <addr>" once they serve.
+//
+//	nlb -mode alb -backend 127.0.0.1:PORT -port 18092
+//
+// does the same with an Application Load Balancer (alb.go) and prints
+// "ready <addr> <host>", the host its DNS name.
 //
 //	nlb -mode load -addr ADDR -phase stream|conns -c 16 -d 5s
 //
@@ -32,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -46,14 +53,25 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "nlb", "backend, nlb or load")
+	mode := flag.String("mode", "nlb", "backend, nlb, alb or load")
 	addr := flag.String("addr", "127.0.0.1:0", "backend: listen address; load: the proxy's address")
 	backend := flag.String("backend", "", "nlb: the backend's ip:port")
 	port := flag.Int("port", 18090, "nlb: the listener's port")
 	phase := flag.String("phase", "stream", "load: stream or conns")
 	conns := flag.Int("c", 16, "load: concurrent connections")
 	dur := flag.Duration("d", 5*time.Second, "load: how long")
+	cpuProfile := flag.String("cpuprofile", "", "nlb, alb: write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
@@ -61,13 +79,16 @@ func main() {
 	case "backend":
 		err = runBackend(ctx, *addr)
 	case "nlb":
-		err = runNLB(ctx, *backend, *port)
+		err = runLoadBalancer(ctx, *backend, *port, configureNLB)
+	case "alb":
+		err = runLoadBalancer(ctx, *backend, *port, configureALB)
 	case "load":
 		err = runLoad(*addr, *phase, *conns, *dur)
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
+		pprof.StopCPUProfile()
 		log.Fatal(err)
 	}
 }
@@ -91,12 +112,20 @@ func runBackend(ctx context.Context, addr string) error {
 	}
 }
 
-func runNLB(ctx context.Context, backend string, port int) error {
+// configureFunc sets up a load balancer in front of target and returns
+// what the mode prints after "ready": its listener's address, and for an
+// ALB the DNS name.
+type configureFunc func(ctx context.Context, c *elbv2.Control, target netip.AddrPort, port int32) (string, error)
+
+// runLoadBalancer runs a store, ELBv2's control plane and its data plane
+// in one process (as internal/server does), configures them, and serves
+// until ctx ends.
+func runLoadBalancer(ctx context.Context, backend string, port int, configure configureFunc) error {
 	target, err := netip.ParseAddrPort(backend)
 	if err != nil {
 		return fmt.Errorf("-backend: %w", err)
 	}
-	dir, err := os.MkdirTemp("", "nlb-bench")
+	dir, err := os.MkdirTemp("", "lb-bench")
 	if err != nil {
 		return err
 	}
@@ -106,43 +135,44 @@ func runNLB(ctx context.Context, backend string, port int) error {
 		return err
 	}
 	defer st.Close()
-	c := elbv2.New(elbv2.Config{Region: "us-east-1", AccountID: "000000000000", Store: st,
-		Addresses: netip.MustParsePrefix("127.0.160.0/24")})
+	c := elbv2.New(elbv2.Config{Region: "us-east-1", AccountID: "000000000000", Store: st, Addresses: addresses})
+	dp := dataplane.New(dataplane.Config{Control: c})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return c.Run(ctx) })
-	g.Go(func() error { return dataplane.New(dataplane.Config{Control: c}).Run(ctx) })
+	g.Go(func() error { return dp.Run(ctx) })
 	g.Go(func() error {
-		lbAddr, err := configure(ctx, c, target, int32(port))
+		if _, err := c.View().Next(ctx, -1); err != nil {
+			return err
+		}
+		ready, err := configure(ctx, c, target, int32(port))
 		if err != nil {
 			return err
 		}
-		fmt.Println("ready", lbAddr)
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := dp.Sync(sctx); err != nil {
+			return err
+		}
+		fmt.Println("ready", ready)
 		<-ctx.Done()
 		return ctx.Err()
 	})
 	return g.Wait()
 }
 
-// configure makes the NLB and waits for its target to be healthy.
-func configure(ctx context.Context, c *elbv2.Control, target netip.AddrPort, port int32) (string, error) {
-	if _, err := c.View().Next(ctx, -1); err != nil {
-		return "", err
-	}
+// addresses is the benches' range for load balancer addresses, apart from
+// every test's.
+var addresses = netip.MustParsePrefix("127.0.160.0/24")
+
+// configureNLB makes the NLB and waits for its target to be healthy.
+func configureNLB(ctx context.Context, c *elbv2.Control, target netip.AddrPort, port int32) (string, error) {
 	lb, err := c.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: "bench", Type: ptr(elbv2.TypeNetwork),
 		Scheme: ptr(elbv2.SchemeInternal), Subnets: []string{"subnet-1"}})
 	if err != nil {
 		return "", err
 	}
-	tg, err := c.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: "bench", Protocol: ptr(elbv2.ProtocolTCP),
-		Port: ptr(int32(target.Port())), TargetType: ptr(elbv2.TargetTypeIP),
-		HealthCheckSettings: elbv2.HealthCheckSettings{HealthCheckIntervalSeconds: ptr(int32(5)),
-			HealthCheckTimeoutSeconds: ptr(int32(2)), HealthyThresholdCount: ptr(int32(2))}})
+	tgArn, err := targetGroup(ctx, c, elbv2.ProtocolTCP, target, elbv2.HealthCheckSettings{})
 	if err != nil {
-		return "", err
-	}
-	tgArn := tg.TargetGroups[0].TargetGroupArn
-	if _, err := c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tgArn,
-		Targets: []elbv2.TargetDescription{{Id: target.Addr().String(), Port: ptr(int32(target.Port()))}}}); err != nil {
 		return "", err
 	}
 	lbArn := lb.LoadBalancers[0].LoadBalancerArn
@@ -150,22 +180,44 @@ func configure(ctx context.Context, c *elbv2.Control, target netip.AddrPort, por
 		DefaultActions: []elbv2.Action{{Type: elbv2.ActionForward, TargetGroupArn: &tgArn}}}); err != nil {
 		return "", err
 	}
-	for {
-		h, err := c.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: tgArn})
-		if err != nil {
-			return "", err
-		}
-		if len(h.TargetHealthDescriptions) == 1 && h.TargetHealthDescriptions[0].TargetHealth.State == elbv2.HealthHealthy {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	if err := awaitHealthy(ctx, c, tgArn); err != nil {
+		return "", err
 	}
 	snap := c.View().Snapshot()
 	return net.JoinHostPort(snap.LoadBalancers[lbArn].Address, fmt.Sprint(port)), nil
+}
+
+// targetGroup makes an ip target group of protocol, checked every 5 s (2
+// checks to turn healthy) as hc says otherwise, with target registered.
+func targetGroup(ctx context.Context, c *elbv2.Control, protocol string, target netip.AddrPort, hc elbv2.HealthCheckSettings) (string, error) {
+	hc.HealthCheckIntervalSeconds, hc.HealthCheckTimeoutSeconds, hc.HealthyThresholdCount = ptr(int32(5)), ptr(int32(2)), ptr(int32(2))
+	tg, err := c.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{Name: "bench", Protocol: &protocol,
+		Port: ptr(int32(target.Port())), TargetType: ptr(elbv2.TargetTypeIP), HealthCheckSettings: hc})
+	if err != nil {
+		return "", err
+	}
+	tgArn := tg.TargetGroups[0].TargetGroupArn
+	_, err = c.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: tgArn,
+		Targets: []elbv2.TargetDescription{{Id: target.Addr().String(), Port: ptr(int32(target.Port()))}}})
+	return tgArn, err
+}
+
+// awaitHealthy waits until the group's one target is healthy.
+func awaitHealthy(ctx context.Context, c *elbv2.Control, tgArn string) error {
+	for {
+		h, err := c.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: tgArn})
+		if err != nil {
+			return err
+		}
+		if len(h.TargetHealthDescriptions) == 1 && h.TargetHealthDescriptions[0].TargetHealth.State == elbv2.HealthHealthy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -29,50 +29,64 @@ import (
 var loadBalancerAddresses = netip.MustParsePrefix("127.0.140.0/24")
 
 // lbFixture is ECS with Elastic Load Balancing v2 and its data plane: an
-// internal NLB with a TCP listener forwarding to an ip target group.
+// internal NLB with a TCP listener forwarding to an ip target group, or an
+// ALB with an HTTP listener forwarding to an HTTP one.
 type lbFixture struct {
 	*svcFixture
-	elb  *elb.Client
-	tg   string
-	addr string // the listener's address
+	env      *ecstest.Env
+	elb      *elb.Client
+	protocol elbtypes.ProtocolEnum // the listener's and the target groups'
+	tg       string
+	addr     string // the listener's address
 }
 
 func newLBFixture(t *testing.T) *lbFixture {
+	return newLoadBalancerFixture(t, elbtypes.LoadBalancerTypeEnumNetwork, loadBalancerAddresses)
+}
+
+func newLoadBalancerFixture(t *testing.T, typ elbtypes.LoadBalancerTypeEnum, addresses netip.Prefix) *lbFixture {
 	app := runtimetest.BuildApp(t)
-	env := ecstest.Start(t, ecstest.WithLoadBalancing(loadBalancerAddresses))
-	f := &lbFixture{svcFixture: serviceFixture(withCluster(&fixture{t: t, aws: env.AWS, storeRevision: env.StoreRevision, app: app})), elb: elb.NewFromConfig(env.AWS)}
+	env := ecstest.Start(t, ecstest.WithLoadBalancing(addresses))
+	f := &lbFixture{svcFixture: serviceFixture(withCluster(&fixture{t: t, aws: env.AWS, storeRevision: env.StoreRevision, app: app})),
+		env: env, elb: elb.NewFromConfig(env.AWS), protocol: elbtypes.ProtocolEnumTcp}
+	if typ == elbtypes.LoadBalancerTypeEnumApplication {
+		f.protocol = elbtypes.ProtocolEnumHttp
+	}
 	ctx := context.Background()
-	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
-		Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: []string{"subnet-1"}})
+	lb, err := f.elb.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: typ,
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternal, Subnets: []string{"subnet-1", "subnet-2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	lbArn := aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)
 	f.tg = f.targetGroup("web", elbtypes.TargetTypeEnumIp)
 	port := int32(18080)
 	if os.Geteuid() == 0 {
 		port = 80
 	}
-	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn,
-		Protocol: elbtypes.ProtocolEnumTcp, Port: aws.Int32(port),
+	if _, err := f.elb.CreateListener(ctx, &elb.CreateListenerInput{LoadBalancerArn: aws.String(lbArn),
+		Protocol: f.protocol, Port: aws.Int32(port),
 		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(f.tg)}}}); err != nil {
 		t.Fatal(err)
 	}
-	desc, err := f.elb.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.addr = net.JoinHostPort(aws.ToString(desc.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses[0].PrivateIPv4Address), strconv.Itoa(int(port)))
+	// An ALB reports no addresses: the one it serves on is the control
+	// plane's (its DNS name resolves to it through Portolan's DNS).
+	f.addr = net.JoinHostPort(env.ELBv2.View().Snapshot().LoadBalancers[lbArn].Address, strconv.Itoa(int(port)))
 	return f
 }
 
-// targetGroup makes a TCP group checked every 5 s (2 to turn) that drains
-// for 3 s.
+// targetGroup makes a group of the fixture's protocol (an HTTP one
+// checked with GET /) checked every 5 s (2 to turn) that drains for 3 s.
 func (f *lbFixture) targetGroup(name string, typ elbtypes.TargetTypeEnum) string {
 	f.t.Helper()
 	ctx := context.Background()
-	out, err := f.elb.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{Name: aws.String(name), Protocol: elbtypes.ProtocolEnumTcp,
+	in := &elb.CreateTargetGroupInput{Name: aws.String(name), Protocol: f.protocol,
 		Port: aws.Int32(8080), TargetType: typ, VpcId: aws.String("vpc-1"), HealthCheckIntervalSeconds: aws.Int32(5),
-		HealthCheckTimeoutSeconds: aws.Int32(2), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2)})
+		HealthCheckTimeoutSeconds: aws.Int32(2), HealthyThresholdCount: aws.Int32(2), UnhealthyThresholdCount: aws.Int32(2)}
+	if f.protocol == elbtypes.ProtocolEnumHttp {
+		in.HealthCheckPath = aws.String("/")
+	}
+	out, err := f.elb.CreateTargetGroup(ctx, in)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -261,25 +275,8 @@ func TestServiceBehindNetworkLoadBalancer(t *testing.T) {
 		if _, err := f.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("dev"), Service: aws.String("web"), DesiredCount: aws.Int32(1)}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 15*time.Second, "one target draining", func() bool {
-			n := 0
-			for _, st := range f.targets() {
-				if st == elbtypes.TargetHealthStateEnumDraining {
-					n++
-				}
-			}
-			return n == 1
-		})
-		eventually(t, 20*time.Second, "the drained target gone", func() bool {
-			got := f.targets()
-			if len(got) != 1 {
-				return false
-			}
-			for _, st := range got {
-				return st == elbtypes.TargetHealthStateEnumHealthy
-			}
-			return false
-		})
+		f.awaitOneDraining(t)
+		f.awaitDrainedGone(t)
 		f.waitStable(30*time.Second, "web")
 	})
 }
@@ -288,20 +285,39 @@ func TestServiceBehindNetworkLoadBalancer(t *testing.T) {
 // through the NLB: only connections that met the dead target before it
 // left rotation may fail, and the task and its target are replaced.
 func killTaskUnderLoad(t *testing.T, f *lbFixture) {
-	tasks := f.serviceTasks("web")
-	victim := tasks[0]
+	var l *load
+	victim, killed, gone := f.killTask(t, func() { l = startLoad(f.addr, 5000, 120*time.Second) })
+	l.finish()
+	// New connections can meet the dead target only until the agent
+	// has seen the process exit and deregistered it.
+	for _, at := range l.failures {
+		if at.After(gone.Add(time.Second)) {
+			t.Fatalf("a connection failed %v after the killed task's target left rotation: %v", at.Sub(gone), l.errs)
+		}
+	}
+	t.Logf("kill -9: %d connections failed within %v of the kill (target out of rotation after %v); answered by %v",
+		len(l.failures), gone.Sub(killed)+time.Second, gone.Sub(killed), l.ok)
+	stopped := f.waitFor("stopped", []string{aws.ToString(victim.TaskArn)}, func(task types.Task) bool { return *task.LastStatus == "STOPPED" })
+	t.Logf("the killed task stopped: %s", aws.ToString(stopped[0].StoppedReason))
+}
+
+// killTask kill -9s the process of one of the service's tasks half a
+// second after startLoad began its load, and returns once the task's
+// target has left rotation (gone: when DescribeTargetHealth showed it
+// draining or removed) and its replacement's target is healthy.
+func (f *lbFixture) killTask(t *testing.T, startLoad func()) (victim types.Task, killed, gone time.Time) {
+	victim = f.serviceTasks("web")[0]
 	victimTarget := net.JoinHostPort(address(victim), "8080")
 	_, pid, err := hello(victimTarget)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := startLoad(f.addr, 5000, 120*time.Second)
+	startLoad()
 	time.Sleep(500 * time.Millisecond)
-	killed := time.Now()
+	killed = time.Now()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	var gone time.Time
 	eventually(t, 15*time.Second, "the killed task's target leaving rotation", func() bool {
 		st, ok := f.targets()[victimTarget]
 		if !ok || st == elbtypes.TargetHealthStateEnumDraining {
@@ -323,18 +339,35 @@ func killTaskUnderLoad(t *testing.T, f *lbFixture) {
 		}
 		return true
 	})
-	l.finish()
-	// New connections can meet the dead target only until the agent
-	// has seen the process exit and deregistered it.
-	for _, at := range l.failures {
-		if at.After(gone.Add(time.Second)) {
-			t.Fatalf("a connection failed %v after the killed task's target left rotation: %v", at.Sub(gone), l.errs)
+	return victim, killed, gone
+}
+
+// awaitOneDraining waits until one of the group's targets is draining
+// (a task scaled in).
+func (f *lbFixture) awaitOneDraining(t *testing.T) {
+	eventually(t, 15*time.Second, "one target draining", func() bool {
+		n := 0
+		for _, st := range f.targets() {
+			if st == elbtypes.TargetHealthStateEnumDraining {
+				n++
+			}
 		}
-	}
-	t.Logf("kill -9: %d connections failed within %v of the kill (target out of rotation after %v); answered by %v",
-		len(l.failures), gone.Sub(killed)+time.Second, gone.Sub(killed), l.ok)
-	stopped := f.waitFor("stopped", []string{aws.ToString(victim.TaskArn)}, func(task types.Task) bool { return *task.LastStatus == "STOPPED" })
-	t.Logf("the killed task stopped: %s", aws.ToString(stopped[0].StoppedReason))
+		return n == 1
+	})
+}
+
+// awaitDrainedGone waits until the group is down to one healthy target.
+func (f *lbFixture) awaitDrainedGone(t *testing.T) {
+	eventually(t, 20*time.Second, "the drained target gone", func() bool {
+		got := f.targets()
+		if len(got) != 1 {
+			return false
+		}
+		for _, st := range got {
+			return st == elbtypes.TargetHealthStateEnumHealthy
+		}
+		return false
+	})
 }
 
 func sameTargets(a, b map[string]elbtypes.TargetHealthStateEnum) bool {

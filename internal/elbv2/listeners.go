@@ -73,6 +73,9 @@ func (c *Control) changeLoadBalancer(ctx context.Context, lbArn string, change f
 		if err := change(ch); err != nil {
 			return store.Txn{}, err
 		}
+		if err := lb.issueLocalCertificates(); err != nil {
+			return store.Txn{}, err
+		}
 		after := lb.forwardedTargetGroups()
 		txn := store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(kv.Key, store.JSON(lb))}}
 		for _, arn := range sortedUnion(before, after) {
@@ -243,9 +246,9 @@ func listenerARNOfRule(arn string) (string, bool) {
 
 // Listener operations.
 //
-// HTTPS and TLS listeners take their certificates as ARNs and keep them;
-// TLS termination is not served yet, so such a listener is stored and
-// described but the data plane does not decrypt on it.
+// HTTPS and TLS listeners take their certificates as ARNs and keep them.
+// An HTTPS listener serves a local certificate instead (certificates.go);
+// TLS listeners (NLB) are stored and described, not served yet.
 
 // AWS's listener limits and defaults.
 const (

@@ -258,6 +258,8 @@ type listenerRecord struct {
 	Listener
 	Attributes map[string]string
 	Tags       []Tag
+	// LocalCertificate is what an HTTPS listener serves (certificates.go).
+	LocalCertificate *LocalCertificate `json:",omitempty"`
 	// Rules are the listener's non-default rules; the default rule is the
 	// listener's DefaultActions.
 	Rules []*ruleRecord

@@ -42,6 +42,8 @@ type ListenerView struct {
 	Protocol       string
 	DefaultActions []Action
 	Rules          []*RuleView
+	// Certificate is what an HTTPS listener serves.
+	Certificate *LocalCertificate
 }
 
 // RuleView is one non-default rule.
@@ -155,7 +157,8 @@ func loadBalancerView(r *loadBalancerRecord) *LoadBalancerView {
 	v := &LoadBalancerView{ARN: r.LoadBalancerArn, Name: r.LoadBalancerName, Type: r.Type, Scheme: r.Scheme, Address: r.Address, DNSName: r.DNSName,
 		Attributes: loadBalancerAttributes(r)}
 	for _, l := range r.Listeners {
-		lv := &ListenerView{ARN: l.ListenerArn, Port: derefOr(l.Port, 0), Protocol: derefOr(l.Protocol, ""), DefaultActions: l.DefaultActions}
+		lv := &ListenerView{ARN: l.ListenerArn, Port: derefOr(l.Port, 0), Protocol: derefOr(l.Protocol, ""), DefaultActions: l.DefaultActions,
+			Certificate: l.LocalCertificate}
 		for _, rule := range l.Rules {
 			p, _ := strconv.Atoi(rule.Priority)
 			lv.Rules = append(lv.Rules, &RuleView{ARN: rule.RuleArn, Priority: p, Conditions: rule.Conditions, Actions: rule.Actions})

@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -26,11 +28,13 @@ import (
 // when the test may bind it) and an ip target group of two real targets;
 // describe-target-health goes from initial to healthy; the NLB's DNSName
 // resolves through Portolan's DNS to its address; HTTP through that name
-// reaches both targets.
+// reaches both targets. Then one target is deregistered: it shows
+// draining, new connections avoid it, and a connection open to it keeps
+// working until the deregistration delay ends, when it is closed.
 func TestNetworkLoadBalancerThroughTheCLI(t *testing.T) {
 	awstest.NeedCLI(t)
 	env := servertest.Start(t, func(c *server.Config) { c.LoadBalancerAddresses = netip.MustParsePrefix("127.0.180.0/24") })
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	aws := func(v any, args ...string) {
 		t.Helper()
@@ -126,5 +130,88 @@ func TestNetworkLoadBalancerThroughTheCLI(t *testing.T) {
 	}
 	if seen["a"] == 0 || seen["b"] == 0 {
 		t.Fatalf("requests through %s reached %v, want both targets", name, seen)
+	}
+	deregisterThroughTheCLI(ctx, t, aws, tg, ports, client, "http://"+net.JoinHostPort(name, port)+"/", net.JoinHostPort(addr, port))
+}
+
+// deregisterThroughTheCLI deregisters the target a kept-alive connection
+// through the NLB reached, and checks what the CLI and the connections
+// see: the target draining, new connections on the other one, the open
+// connection served until the deregistration delay ends and closed then,
+// the target gone afterwards.
+func deregisterThroughTheCLI(ctx context.Context, t *testing.T, aws func(any, ...string), tg string, ports []string,
+	client *http.Client, url, lbAddr string) {
+	const delay = 8 * time.Second
+	aws(nil, "modify-target-group-attributes", "--target-group-arn", tg,
+		"--attributes", "Key=deregistration_delay.timeout_seconds,Value="+strconv.Itoa(int(delay.Seconds())))
+	open, err := net.DialTimeout("tcp", lbAddr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	br := bufio.NewReader(open)
+	ask := func() (string, error) {
+		open.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(open, "GET / HTTP/1.1\r\nHost: web\r\n\r\n"); err != nil {
+			return "", err
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	victim, err := ask()
+	if err != nil {
+		t.Fatal(err)
+	}
+	victimPort, other := ports[0], "b"
+	if victim == "b" {
+		victimPort, other = ports[1], "a"
+	}
+	before := time.Now()
+	aws(nil, "deregister-targets", "--target-group-arn", tg, "--targets", "Id=127.0.0.1,Port="+victimPort)
+	after := time.Now()
+
+	var health struct {
+		TargetHealthDescriptions []struct {
+			Target       struct{ Port int }
+			TargetHealth struct{ State, Reason string }
+		}
+	}
+	aws(&health, "describe-target-health", "--target-group-arn", tg, "--targets", "Id=127.0.0.1,Port="+victimPort)
+	if d := health.TargetHealthDescriptions; len(d) != 1 || d[0].TargetHealth.State != "draining" || d[0].TargetHealth.Reason != "Target.DeregistrationInProgress" {
+		t.Fatalf("the deregistered target: %+v, want draining (Target.DeregistrationInProgress)", d)
+	}
+	// The CLI's answer came after the data plane had its snapshot (the
+	// write is in the control plane's view before DeregisterTargets
+	// answers, and the data plane applies each view as it is published).
+	for range 20 {
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != other {
+			t.Fatalf("a new connection reached the draining target %s", b)
+		}
+	}
+	if got, err := ask(); err != nil || got != victim {
+		t.Fatalf("the connection open to the draining target: %q, %v", got, err)
+	}
+	// Then it is closed when the delay ends, not before.
+	open.SetDeadline(after.Add(delay + 5*time.Second))
+	_, err = br.ReadByte()
+	closed := time.Now()
+	if err == nil || errors.Is(err, os.ErrDeadlineExceeded) || closed.Before(before.Add(delay)) {
+		t.Fatalf("the open connection ended %v after the deregistration (%v), want at the %v delay's end", closed.Sub(before), err, delay)
+	}
+	t.Logf("the open connection was closed %v after deregister-targets was called (delay %v)", closed.Sub(before), delay)
+	aws(&health, "describe-target-health", "--target-group-arn", tg)
+	if d := health.TargetHealthDescriptions; len(d) != 1 || d[0].TargetHealth.State != "healthy" {
+		t.Fatalf("after the delay: %+v, want the other target alone", d)
 	}
 }

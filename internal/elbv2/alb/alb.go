@@ -1,7 +1,9 @@
 package alb
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -32,14 +33,14 @@ type ALB struct {
 	dialTimeout time.Duration
 	wg          sync.WaitGroup // one Serve per listener
 
-	mu         sync.Mutex // held by Update and Run, never by a request
-	listeners  map[netip.AddrPort]*listener
-	transports map[time.Duration]*http.Transport
-	proxies    map[proxyKey]*httputil.ReverseProxy
-	counters   map[string]*atomic.Uint64
-	buffers    *bufferPool
-	running    bool
-	stopped    bool
+	mu        sync.Mutex // held by Update and Run, never by a request
+	listeners map[netip.AddrPort]*listener
+	pools     map[netip.AddrPort]*targetPool // kept across snapshots: their connections live on
+	upgrades  *http.Transport                // for the pools' upgrade proxies
+	counters  map[string]*atomic.Uint64
+	buffers   *bufferPool
+	running   bool
+	stopped   bool
 }
 
 type listener struct {
@@ -48,14 +49,17 @@ type listener struct {
 	srv     *http.Server
 	h       *handler
 	serving bool
+	// secure listeners terminate TLS with cert, parsed from certPEM.
+	secure  bool
+	certPEM []byte
+	cert    atomic.Pointer[tls.Certificate]
 }
 
-// proxyKey: one reverse proxy per target and idle timeout, kept across
-// snapshots so that its keep-alive connections are reused.
-type proxyKey struct {
-	target netip.AddrPort
-	idle   time.Duration
-}
+// defaultIdleTimeout is an ALB's idle_timeout.timeout_seconds by default.
+const defaultIdleTimeout = 60 * time.Second
+
+// idleConnTimeout: a connection to a target idle this long is closed.
+const idleConnTimeout = defaultIdleTimeout
 
 // ErrStopped is returned by Update once Run has returned.
 var ErrStopped = errors.New("alb: stopped")
@@ -72,8 +76,8 @@ func New(cfg Config) *ALB {
 	}
 	return &ALB{
 		log: cfg.Logger, dialTimeout: cfg.DialTimeout,
-		listeners: map[netip.AddrPort]*listener{}, transports: map[time.Duration]*http.Transport{},
-		proxies: map[proxyKey]*httputil.ReverseProxy{}, counters: map[string]*atomic.Uint64{},
+		listeners: map[netip.AddrPort]*listener{}, pools: map[netip.AddrPort]*targetPool{},
+		upgrades: newUpgradeTransport(cfg.DialTimeout), counters: map[string]*atomic.Uint64{},
 		buffers: newBufferPool(),
 	}
 }
@@ -91,7 +95,8 @@ func (a *ALB) Update(s *Snapshot) error {
 	}
 	var errs []error
 	routes := make(map[netip.AddrPort]*route, len(s.Listeners))
-	usedProxies := map[proxyKey]bool{}
+	tlsOf := make(map[netip.AddrPort]*KeyPair)
+	usedPools := map[netip.AddrPort]bool{}
 	usedCounters := map[string]bool{}
 	for i := range s.Listeners {
 		l := &s.Listeners[i]
@@ -99,14 +104,9 @@ func (a *ALB) Update(s *Snapshot) error {
 			errs = append(errs, fmt.Errorf("listener %s: listed twice", l.Address))
 			continue
 		}
-		idle := l.IdleTimeout
-		if idle <= 0 {
-			idle = 60 * time.Second
-		}
-		rt, err := buildRoute(l, func(t *Target) *httputil.ReverseProxy {
-			key := proxyKey{t.Address, idle}
-			usedProxies[key] = true
-			return a.proxyFor(key, t)
+		rt, err := buildRoute(l, func(t *Target) *targetPool {
+			usedPools[t.Address] = true
+			return a.poolFor(t.Address)
 		}, func(id string) *atomic.Uint64 {
 			key := l.Address.String() + " " + id
 			usedCounters[key] = true
@@ -120,6 +120,7 @@ func (a *ALB) Update(s *Snapshot) error {
 			continue
 		}
 		routes[l.Address] = rt
+		tlsOf[l.Address] = l.TLS
 	}
 	for addr, bound := range a.listeners {
 		if routes[addr] == nil {
@@ -127,60 +128,66 @@ func (a *ALB) Update(s *Snapshot) error {
 		}
 	}
 	for addr, rt := range routes {
+		keys := tlsOf[addr]
 		bound := a.listeners[addr]
+		if bound != nil && bound.secure != (keys != nil) {
+			a.closeListener(bound) // HTTP to HTTPS or back: a listener of the other kind
+			bound = nil
+		}
 		if bound == nil {
 			var err error
-			if bound, err = a.bind(addr); err != nil {
+			if bound, err = a.bind(addr, keys != nil, rt.idle); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			a.listeners[addr] = bound
+		}
+		if err := bound.setCertificate(keys); err != nil {
+			errs = append(errs, err)
 		}
 		bound.h.route.Store(rt)
 		if a.running && !bound.serving {
 			a.serve(bound)
 		}
 	}
-	a.prune(usedProxies, usedCounters)
+	a.prune(usedPools, usedCounters)
 	return errors.Join(errs...)
 }
 
-// proxyFor returns the shared proxy of key. a.mu is held.
-func (a *ALB) proxyFor(key proxyKey, t *Target) *httputil.ReverseProxy {
-	if p := a.proxies[key]; p != nil {
+// poolFor returns the connection pool of addr. a.mu is held.
+func (a *ALB) poolFor(addr netip.AddrPort) *targetPool {
+	if p := a.pools[addr]; p != nil {
 		return p
 	}
-	tr := a.transports[key.idle]
-	if tr == nil {
-		tr = newTransport(key.idle, a.dialTimeout)
-		a.transports[key.idle] = tr
-	}
-	p := newTargetProxy(t, tr, a.buffers)
-	a.proxies[key] = p
+	p := &targetPool{addr: addr.String(), dialTimeout: a.dialTimeout}
+	p.upgrade = newUpgradeProxy(p.addr, a.upgrades, a.buffers)
+	a.pools[addr] = p
 	return p
 }
 
-// prune forgets proxies and counters no route uses and closes the idle
-// connections of transports no proxy uses. a.mu is held.
-func (a *ALB) prune(proxies map[proxyKey]bool, counters map[string]bool) {
-	idles := map[time.Duration]bool{}
-	for key := range a.proxies {
-		if !proxies[key] {
-			delete(a.proxies, key)
-			continue
-		}
-		idles[key.idle] = true
-	}
-	for idle, tr := range a.transports {
-		if !idles[idle] {
-			tr.CloseIdleConnections()
-			delete(a.transports, idle)
+// prune closes the pools and forgets the counters no route uses: a
+// target that left every group loses its idle connections now; requests
+// still in flight to it finish. a.mu is held.
+func (a *ALB) prune(pools map[netip.AddrPort]bool, counters map[string]bool) {
+	for addr, p := range a.pools {
+		if !pools[addr] {
+			p.close()
+			delete(a.pools, addr)
 		}
 	}
 	for key := range a.counters {
 		if !counters[key] {
 			delete(a.counters, key)
 		}
+	}
+}
+
+// reap closes the connections to targets idle for idleConnTimeout.
+func (a *ALB) reap(now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range a.pools {
+		p.reap(now.Add(-idleConnTimeout))
 	}
 }
 
@@ -198,7 +205,15 @@ func (a *ALB) Run(ctx context.Context) error {
 	}
 	a.mu.Unlock()
 
-	<-ctx.Done()
+	tick := time.NewTicker(idleConnTimeout / 4)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case now := <-tick.C:
+			a.reap(now)
+		}
+	}
 
 	a.mu.Lock()
 	a.running, a.stopped = false, true
@@ -208,28 +223,70 @@ func (a *ALB) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	a.wg.Wait()
 	a.mu.Lock()
-	for _, tr := range a.transports {
-		tr.CloseIdleConnections()
+	for _, p := range a.pools {
+		p.close()
 	}
+	a.upgrades.CloseIdleConnections()
 	a.mu.Unlock()
 	return nil
 }
 
-// bind listens on addr. a.mu is held.
-func (a *ALB) bind(addr netip.AddrPort) (*listener, error) {
-	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
+// bind listens on addr, for TLS when secure. A client connection idle
+// between requests for idle is closed: the load balancer's idle timeout
+// as it is when the listener is bound (net/http reads a server's
+// IdleTimeout while serving, so a later change waits for the next bind).
+// a.mu is held.
+func (a *ALB) bind(addr netip.AddrPort, secure bool, idle time.Duration) (*listener, error) {
+	tcp, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
 	if err != nil {
 		return nil, &proxy.BindError{Address: addr, Err: err}
 	}
-	h := &handler{}
+	l := &listener{addr: addr, ln: tcp, secure: secure}
+	if secure {
+		l.ln = tls.NewListener(tcp, &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"http/1.1"},
+			// The certificate is looked up per handshake, so that a new one
+			// takes over without closing the listener.
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+				if c := l.cert.Load(); c != nil {
+					return c, nil
+				}
+				return nil, errNoCertificate
+			},
+		})
+	}
+	h := &handler{buffers: a.buffers}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 60 * time.Second,
-		IdleTimeout:       60 * time.Second,
+		IdleTimeout:       idle,
 		ErrorLog:          discardLog,
 	}
-	a.log.Info("listener bound", "address", addr.String(), "protocol", "HTTP")
-	return &listener{addr: addr, ln: ln, srv: srv, h: h}, nil
+	protocol := "HTTP"
+	if secure {
+		protocol = "HTTPS"
+	}
+	a.log.Info("listener bound", "address", addr.String(), "protocol", protocol)
+	l.srv, l.h = srv, h
+	return l, nil
+}
+
+var errNoCertificate = errors.New("alb: the listener has no certificate")
+
+// setCertificate makes keys the certificate l serves, parsing it only
+// when it changed.
+func (l *listener) setCertificate(keys *KeyPair) error {
+	if keys == nil || bytes.Equal(keys.CertificatePEM, l.certPEM) {
+		return nil
+	}
+	cert, err := tls.X509KeyPair(keys.CertificatePEM, keys.PrivateKeyPEM)
+	if err != nil {
+		return fmt.Errorf("listener %s: certificate: %w", l.addr, err)
+	}
+	l.cert.Store(&cert)
+	l.certPEM = keys.CertificatePEM
+	return nil
 }
 
 // serve starts l's server. a.mu is held.

@@ -8,8 +8,16 @@ import (
 	"net/url"
 )
 
-// matcher is one compiled condition.
-type matcher func(*request) bool
+// condition is one compiled condition. It is a value with a switch, not a
+// closure: a closure's argument escapes, and the request it points to
+// would then be allocated on every request.
+type condition struct {
+	field    string
+	values   []string       // patterns or methods
+	header   string         // http-header: the canonical header name
+	query    []QueryPair    // query-string
+	prefixes []netip.Prefix // source-ip
+}
 
 // request is what conditions look at, parsed at most once per request.
 type request struct {
@@ -41,8 +49,8 @@ func hostOnly(hostport string) string {
 // compileConditions turns a rule's conditions into matchers, all of which
 // must match. An unknown field or a bad CIDR is an error: the control
 // plane validated them, so it means the snapshot is not what it claims.
-func compileConditions(conds []Condition) ([]matcher, error) {
-	out := make([]matcher, 0, len(conds))
+func compileConditions(conds []Condition) ([]condition, error) {
+	out := make([]condition, 0, len(conds))
 	for _, c := range conds {
 		m, err := compileCondition(c)
 		if err != nil {
@@ -53,56 +61,62 @@ func compileConditions(conds []Condition) ([]matcher, error) {
 	return out, nil
 }
 
-func compileCondition(c Condition) (matcher, error) {
-	values := c.Values
+func compileCondition(c Condition) (condition, error) {
+	out := condition{field: c.Field, values: c.Values}
 	switch c.Field {
-	case FieldPathPattern:
-		// Case-sensitive, against the path only (never the query).
-		return func(q *request) bool { return anyMatch(values, q.r.URL.Path, false) }, nil
-	case FieldHostHeader:
-		return func(q *request) bool { return anyMatch(values, q.host(), true) }, nil
+	case FieldPathPattern, FieldHostHeader, FieldHTTPRequestMethod:
 	case FieldHTTPHeader:
-		name := http.CanonicalHeaderKey(c.HeaderName)
-		return func(q *request) bool {
-			for _, v := range q.r.Header[name] {
-				if anyMatch(values, v, true) {
-					return true
-				}
-			}
-			return false
-		}, nil
-	case FieldHTTPRequestMethod:
-		return func(q *request) bool {
-			for _, m := range values {
-				if q.r.Method == m {
-					return true
-				}
-			}
-			return false
-		}, nil
+		out.header = http.CanonicalHeaderKey(c.HeaderName)
 	case FieldQueryString:
-		pairs := c.Query
-		return func(q *request) bool { return queryMatch(pairs, q.queryValues()) }, nil
+		out.query = c.Query
 	case FieldSourceIP:
-		prefixes := make([]netip.Prefix, 0, len(values))
-		for _, v := range values {
+		for _, v := range c.Values {
 			p, err := netip.ParsePrefix(v)
 			if err != nil {
-				return nil, fmt.Errorf("source-ip condition: %w", err)
+				return condition{}, fmt.Errorf("source-ip condition: %w", err)
 			}
-			prefixes = append(prefixes, p.Masked())
+			out.prefixes = append(out.prefixes, p.Masked())
 		}
-		return func(q *request) bool {
-			addr := q.client.Addr().Unmap()
-			for _, p := range prefixes {
-				if p.Contains(addr) {
-					return true
-				}
-			}
-			return false
-		}, nil
+	default:
+		return condition{}, fmt.Errorf("condition field %q is not served", c.Field)
 	}
-	return nil, fmt.Errorf("condition field %q is not served", c.Field)
+	return out, nil
+}
+
+// match reports whether q meets c: any of its values matches.
+func (c *condition) match(q *request) bool {
+	switch c.field {
+	case FieldPathPattern:
+		// Case-sensitive, against the path only (never the query).
+		return anyMatch(c.values, q.r.URL.Path, false)
+	case FieldHostHeader:
+		return anyMatch(c.values, q.host(), true)
+	case FieldHTTPHeader:
+		for _, v := range q.r.Header[c.header] {
+			if anyMatch(c.values, v, true) {
+				return true
+			}
+		}
+		return false
+	case FieldHTTPRequestMethod:
+		for _, m := range c.values {
+			if q.r.Method == m {
+				return true
+			}
+		}
+		return false
+	case FieldQueryString:
+		return queryMatch(c.query, q.queryValues())
+	case FieldSourceIP:
+		addr := q.client.Addr().Unmap()
+		for _, p := range c.prefixes {
+			if p.Contains(addr) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }
 
 func anyMatch(patterns []string, s string, fold bool) bool {
@@ -133,9 +147,9 @@ func queryMatch(pairs []QueryPair, query url.Values) bool {
 }
 
 // matches reports whether every condition holds.
-func matches(ms []matcher, q *request) bool {
-	for _, m := range ms {
-		if !m(q) {
+func matches(cs []condition, q *request) bool {
+	for i := range cs {
+		if !cs[i].match(q) {
 			return false
 		}
 	}

@@ -10,8 +10,11 @@
 // compiled listener through an atomic pointer and takes no lock shared
 // with Update.
 //
-// Forward actions proxy to targets over keep-alive connections
-// (net/http's ReverseProxy), adding the X-Forwarded-* and X-Amzn-Trace-Id
-// headers an ALB adds; errors the balancer itself produces (502, 503,
-// 504) carry the HTML bodies and the "awselb/2.0" Server header AWS sends.
+// Forward actions proxy to targets over kept-alive connections, written
+// and read on the request's own goroutine (upstream.go; requests that
+// upgrade their connection, WebSocket, go through a ReverseProxy), adding
+// the X-Forwarded-* and X-Amzn-Trace-Id headers an ALB adds; the load
+// balancer's idle timeout is an idle timer on the target's answer. Errors
+// the balancer itself produces (502, 503, 504) carry the HTML bodies and
+// the "awselb/2.0" Server header AWS sends.
 package alb

@@ -11,7 +11,8 @@ import (
 
 // handler serves one listener from its current route.
 type handler struct {
-	route atomic.Pointer[route]
+	route   atomic.Pointer[route]
+	buffers *bufferPool
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -21,7 +22,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := range rt.rules {
 		rule := &rt.rules[i]
 		if matches(rule.conditions, &q) {
-			serveAction(w, r, rt, &rule.action)
+			serveAction(w, r, rt, &rule.action, h.buffers)
 			return
 		}
 	}
@@ -29,18 +30,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeELBError(w, http.StatusServiceUnavailable)
 }
 
-func serveAction(w http.ResponseWriter, r *http.Request, rt *route, a *compiledAction) {
+func serveAction(w http.ResponseWriter, r *http.Request, rt *route, a *compiledAction, buffers *bufferPool) {
 	switch a.typ {
 	case ActionFixedResponse:
-		writeFixedResponse(w, a.fixed)
+		a.fixed.write(w)
 	case ActionRedirect:
 		writeRedirect(w, r, rt.port, a.redirect)
 	default:
-		forward(w, r, a)
+		forward(w, r, rt, a, buffers)
 	}
 }
 
-func forward(w http.ResponseWriter, r *http.Request, a *compiledAction) {
+func forward(w http.ResponseWriter, r *http.Request, rt *route, a *compiledAction, buffers *bufferPool) {
 	g, _ := a.pickGroup(r)
 	if g == nil || !g.registered {
 		// AWS answers 503 when the group has no target to send to.
@@ -54,7 +55,7 @@ func forward(w http.ResponseWriter, r *http.Request, a *compiledAction) {
 	if g.sticky > 0 {
 		setStickyCookie(w, cookieTarget, t.token, g.sticky)
 	}
-	t.proxy.ServeHTTP(w, r)
+	serveForward(w, r, rt, t.pool, buffers)
 }
 
 // setStickyCookie (re)sets a stickiness cookie on every response, as an
@@ -78,52 +79,60 @@ func elbErrorBody(status string) string {
 var elbStatusText = map[int]string{
 	http.StatusMovedPermanently:   "301 Moved Permanently",
 	http.StatusFound:              "302 Found",
+	http.StatusBadRequest:         "400 Bad Request",
 	http.StatusBadGateway:         "502 Bad Gateway",
 	http.StatusServiceUnavailable: "503 Service Temporarily Unavailable",
 	http.StatusGatewayTimeout:     "504 Gateway Time-out",
 }
 
-// elbErrorPages are the bodies, built once.
-var elbErrorPages = func() map[int]string {
-	m := make(map[int]string, len(elbStatusText))
-	for code, text := range elbStatusText {
-		m[code] = elbErrorBody(text)
-	}
-	return m
-}()
-
-func writeELBError(w http.ResponseWriter, status int) {
-	body := elbErrorPages[status]
-	h := w.Header()
-	h.Set("Server", serverHeader)
-	h.Set("Content-Type", "text/html")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(body))
+// canned is an answer the balancer gives itself, built once: its header
+// values are shared by every response that carries them (net/http only
+// reads them), so serving one allocates nothing.
+type canned struct {
+	status        int
+	contentType   []string
+	contentLength []string
+	body          []byte
 }
 
-func writeFixedResponse(w http.ResponseWriter, f *FixedResponse) {
-	h := w.Header()
-	h.Set("Server", serverHeader)
+func newCanned(status int, contentType, body string) *canned {
+	return &canned{status: status, contentType: []string{contentType}, contentLength: []string{strconv.Itoa(len(body))}, body: []byte(body)}
+}
+
+// fixedResponse is a fixed-response action's answer.
+func fixedResponse(f *FixedResponse) *canned {
 	ct := f.ContentType
 	if ct == "" {
 		ct = "text/plain; charset=utf-8"
 	}
-	h.Set("Content-Type", ct)
-	h.Set("Content-Length", strconv.Itoa(len(f.Body)))
-	w.WriteHeader(f.StatusCode)
-	_, _ = w.Write([]byte(f.Body))
+	return newCanned(f.StatusCode, ct, f.Body)
 }
 
-func writeRedirect(w http.ResponseWriter, r *http.Request, port string, rd *Redirect) {
-	body := elbErrorPages[rd.StatusCode]
+var serverValue = []string{serverHeader}
+
+// elbPages are AWS's error and redirect pages, by status.
+var elbPages = func() map[int]*canned {
+	m := make(map[int]*canned, len(elbStatusText))
+	for code, text := range elbStatusText {
+		m[code] = newCanned(code, "text/html", elbErrorBody(text))
+	}
+	return m
+}()
+
+func (c *canned) write(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Server", serverHeader)
-	h.Set("Location", redirectLocation(r, port, rd))
-	h.Set("Content-Type", "text/html")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(rd.StatusCode)
-	_, _ = w.Write([]byte(body))
+	h["Server"] = serverValue
+	h["Content-Type"] = c.contentType
+	h["Content-Length"] = c.contentLength
+	w.WriteHeader(c.status)
+	_, _ = w.Write(c.body)
+}
+
+func writeELBError(w http.ResponseWriter, status int) { elbPages[status].write(w) }
+
+func writeRedirect(w http.ResponseWriter, r *http.Request, port string, rd *Redirect) {
+	w.Header().Set("Location", redirectLocation(r, port, rd))
+	elbPages[rd.StatusCode].write(w)
 }
 
 // redirectLocation builds the Location of a redirect as an ALB does:
@@ -134,7 +143,7 @@ func writeRedirect(w http.ResponseWriter, r *http.Request, port string, rd *Redi
 func redirectLocation(r *http.Request, port string, rd *Redirect) string {
 	host := hostOnly(r.Host)
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/")
-	expand := strings.NewReplacer("#{protocol}", "http", "#{host}", host, "#{port}", port, "#{path}", path, "#{query}", r.URL.RawQuery)
+	expand := strings.NewReplacer("#{protocol}", scheme(r), "#{host}", host, "#{port}", port, "#{path}", path, "#{query}", r.URL.RawQuery)
 	or := func(v, def string) string {
 		if v == "" {
 			return def

@@ -63,7 +63,7 @@ func TestConditions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%+v: %v", tc.c, err)
 		}
-		if got := m(q); got != tc.want {
+		if got := m.match(q); got != tc.want {
 			t.Errorf("%+v: %v, want %v", tc.c, got, tc.want)
 		}
 	}
@@ -85,7 +85,7 @@ func FuzzConditionMatch(f *testing.F) {
 		m, err := compileCondition(c)
 		if err == nil {
 			r := &http.Request{Method: pattern, URL: &url.URL{Path: path, RawQuery: rawQuery}, Host: pattern, Header: http.Header{"X-Test": {path}}}
-			m(&request{r: r, client: netip.MustParseAddrPort("192.0.2.1:1")})
+			m.match(&request{r: r, client: netip.MustParseAddrPort("192.0.2.1:1")})
 		}
 		if !wildcardMatch(path, path, false) { // '*' and '?' match themselves too
 			t.Fatalf("%q does not match itself", path)

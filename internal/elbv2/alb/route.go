@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -15,12 +13,13 @@ import (
 
 // route is one listener's compiled rules, immutable once built.
 type route struct {
-	port  string // the listener's port, for X-Forwarded-Port and redirects
+	port  string        // the listener's port, for X-Forwarded-Port and redirects
+	idle  time.Duration // the load balancer's idle timeout
 	rules []compiledRule
 }
 
 type compiledRule struct {
-	conditions []matcher
+	conditions []condition
 	action     compiledAction
 }
 
@@ -30,7 +29,7 @@ type compiledAction struct {
 	total    int // sum of the groups' weights
 	byCookie map[string]*groupRoute
 	sticky   time.Duration
-	fixed    *FixedResponse
+	fixed    *canned
 	redirect *Redirect
 }
 
@@ -52,20 +51,24 @@ type groupRoute struct {
 type targetRoute struct {
 	key   string
 	token string // its AWSALB cookie value
-	proxy *httputil.ReverseProxy
+	pool  *targetPool
 }
 
-// buildRoute compiles l. proxyFor returns the reverse proxy to a target
+// buildRoute compiles l. poolFor returns the connection pool of a target
 // address (shared across snapshots, so connections are kept alive).
-func buildRoute(l *Listener, proxyFor func(t *Target) *httputil.ReverseProxy, counter func(id string) *atomic.Uint64) (*route, error) {
-	r := &route{port: strconv.Itoa(int(l.Address.Port())), rules: make([]compiledRule, 0, len(l.Rules))}
+func buildRoute(l *Listener, poolFor func(t *Target) *targetPool, counter func(id string) *atomic.Uint64) (*route, error) {
+	idle := l.IdleTimeout
+	if idle <= 0 {
+		idle = defaultIdleTimeout
+	}
+	r := &route{port: strconv.Itoa(int(l.Address.Port())), idle: idle, rules: make([]compiledRule, 0, len(l.Rules))}
 	for i := range l.Rules {
 		rule := &l.Rules[i]
 		ms, err := compileConditions(rule.Conditions)
 		if err != nil {
 			return nil, fmt.Errorf("listener %s rule %d: %w", l.Address, i+1, err)
 		}
-		a, err := compileAction(&rule.Action, proxyFor, counter)
+		a, err := compileAction(&rule.Action, poolFor, counter)
 		if err != nil {
 			return nil, fmt.Errorf("listener %s rule %d: %w", l.Address, i+1, err)
 		}
@@ -74,11 +77,17 @@ func buildRoute(l *Listener, proxyFor func(t *Target) *httputil.ReverseProxy, co
 	return r, nil
 }
 
-func compileAction(a *Action, proxyFor func(t *Target) *httputil.ReverseProxy, counter func(id string) *atomic.Uint64) (compiledAction, error) {
-	out := compiledAction{typ: a.Type, fixed: a.FixedResponse, redirect: a.Redirect, sticky: a.GroupStickiness}
+func compileAction(a *Action, poolFor func(t *Target) *targetPool, counter func(id string) *atomic.Uint64) (compiledAction, error) {
+	out := compiledAction{typ: a.Type, redirect: a.Redirect, sticky: a.GroupStickiness}
 	switch a.Type {
-	case ActionFixedResponse, ActionRedirect:
-		if out.fixed == nil && out.redirect == nil {
+	case ActionFixedResponse:
+		if a.FixedResponse == nil {
+			return out, fmt.Errorf("%s action without its configuration", a.Type)
+		}
+		out.fixed = fixedResponse(a.FixedResponse)
+		return out, nil
+	case ActionRedirect:
+		if a.Redirect == nil || elbPages[a.Redirect.StatusCode] == nil {
 			return out, fmt.Errorf("%s action without its configuration", a.Type)
 		}
 		return out, nil
@@ -101,7 +110,7 @@ func compileAction(a *Action, proxyFor func(t *Target) *httputil.ReverseProxy, c
 		if weight == 0 {
 			continue
 		}
-		g := buildGroup(&wg.Group, proxyFor)
+		g := buildGroup(&wg.Group, poolFor)
 		g.next = counter(g.id)
 		g.weight = weight
 		out.total += weight
@@ -112,7 +121,7 @@ func compileAction(a *Action, proxyFor func(t *Target) *httputil.ReverseProxy, c
 	return out, nil
 }
 
-func buildGroup(tg *TargetGroup, proxyFor func(t *Target) *httputil.ReverseProxy) *groupRoute {
+func buildGroup(tg *TargetGroup, poolFor func(t *Target) *targetPool) *groupRoute {
 	g := &groupRoute{id: tg.ID, token: token(tg.ID), sticky: tg.Stickiness, byCookie: map[string]*targetRoute{}}
 	var healthy, open []*Target
 	for i := range tg.Targets {
@@ -132,7 +141,7 @@ func buildGroup(tg *TargetGroup, proxyFor func(t *Target) *httputil.ReverseProxy
 	}
 	g.registered = len(eligible) > 0
 	for _, t := range eligible {
-		tr := &targetRoute{key: t.Key, token: token(tg.ID + "\x00" + t.Key), proxy: proxyFor(t)}
+		tr := &targetRoute{key: t.Key, token: token(tg.ID + "\x00" + t.Key), pool: poolFor(t)}
 		g.targets = append(g.targets, tr)
 		g.byCookie[tr.token] = tr
 	}
@@ -193,8 +202,3 @@ const (
 	cookieTarget      = "AWSALB"
 	cookieTargetGroup = "AWSALBTG"
 )
-
-// targetURL is where a proxy sends: plain HTTP to the target's address.
-func targetURL(t *Target) *url.URL {
-	return &url.URL{Scheme: "http", Host: t.Address.String()}
-}

@@ -19,6 +19,14 @@ type Listener struct {
 	IdleTimeout time.Duration
 	// Rules in priority order, the default rule (no conditions) last.
 	Rules []Rule
+	// TLS, for an HTTPS listener, is the certificate it serves; nil for
+	// an HTTP one.
+	TLS *KeyPair
+}
+
+// KeyPair is a certificate (chain) and its private key, PEM encoded.
+type KeyPair struct {
+	CertificatePEM, PrivateKeyPEM []byte
 }
 
 // Rule is a set of conditions, all of which must match, and the action

@@ -24,10 +24,13 @@ func ApplicationListeners(snap *elbv2.Snapshot) *alb.Snapshot {
 			idle = time.Duration(n) * time.Second
 		}
 		for _, l := range lb.Listeners {
-			if l.Protocol != elbv2.ProtocolHTTP {
-				continue // HTTPS needs certificates, not served yet
-			}
 			al := alb.Listener{Address: netip.AddrPortFrom(addr, uint16(l.Port)), IdleTimeout: idle}
+			switch {
+			case l.Protocol == elbv2.ProtocolHTTPS && l.Certificate != nil:
+				al.TLS = &alb.KeyPair{CertificatePEM: l.Certificate.CertificatePEM, PrivateKeyPEM: l.Certificate.PrivateKeyPEM}
+			case l.Protocol != elbv2.ProtocolHTTP:
+				continue
+			}
 			for _, r := range l.Rules {
 				al.Rules = append(al.Rules, alb.Rule{Conditions: conditions(r.Conditions), Action: action(snap, r.Actions)})
 			}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -32,6 +33,10 @@ type Dataplane struct {
 	health *health.Checker
 	// applied is the revision of the last snapshot served.
 	applied store.Feed[struct{}]
+
+	mu       sync.Mutex      // serializes serving a snapshot
+	snap     *elbv2.Snapshot // the control plane's, as last applied
+	verdicts verdicts        // served ahead of snap
 }
 
 // New returns a data plane; Run serves.
@@ -39,7 +44,7 @@ func New(cfg Config) *Dataplane {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Dataplane{cfg: cfg, log: cfg.Logger}
+	d := &Dataplane{cfg: cfg, log: cfg.Logger, verdicts: verdicts{}}
 	d.proxy = proxy.New(proxy.Config{Logger: cfg.Logger})
 	d.alb = alb.New(alb.Config{Logger: cfg.Logger})
 	d.health = health.New(health.Config{Report: d.report, Logger: cfg.Logger})
@@ -92,6 +97,19 @@ func (d *Dataplane) Run(ctx context.Context) error {
 }
 
 func (d *Dataplane) apply(snap *elbv2.Snapshot) {
+	d.mu.Lock()
+	d.snap = snap
+	d.verdicts.prune(snap)
+	d.serve()
+	d.mu.Unlock()
+	d.health.Update(Checks(snap))
+	d.applied.Publish(struct{}{}, snap.Revision)
+}
+
+// serve updates the listeners to the last snapshot with the health
+// checker's verdicts over it. d.mu is held.
+func (d *Dataplane) serve() {
+	snap := d.verdicts.over(d.snap)
 	if err := d.proxy.Update(Listeners(snap)); err != nil {
 		// A listener that cannot bind is retried with the next snapshot;
 		// the others serve meanwhile.
@@ -100,12 +118,11 @@ func (d *Dataplane) apply(snap *elbv2.Snapshot) {
 	if err := d.alb.Update(ApplicationListeners(snap)); err != nil {
 		d.log.Warn("application load balancer listeners", "err", err)
 	}
-	d.health.Update(Checks(snap))
-	d.applied.Publish(struct{}{}, snap.Revision)
 }
 
-// report writes a health checker's verdict on a target back to the
-// control plane, which publishes it in the next snapshot.
+// report serves a health checker's verdict on a target at once and
+// writes it back to the control plane, which publishes it in the next
+// snapshot.
 func (d *Dataplane) report(ctx context.Context, c health.Check, s health.State) {
 	id, port, ok := splitTargetKey(c.TargetKey)
 	if !ok {
@@ -115,6 +132,12 @@ func (d *Dataplane) report(ctx context.Context, c health.Check, s health.State) 
 	if !s.Healthy {
 		th = elbv2.TargetHealth{State: elbv2.HealthUnhealthy, Reason: &s.Reason, Description: &s.Description}
 	}
+	d.mu.Lock()
+	if d.snap != nil {
+		d.verdicts[verdictKey{c.TargetGroupID, c.TargetKey}] = th
+		d.serve()
+	}
+	d.mu.Unlock()
 	err := d.cfg.Control.SetTargetHealth(ctx, c.TargetGroupID, elbv2.TargetDescription{Id: id, Port: &port}, th)
 	if err != nil && ctx.Err() == nil && !errors.Is(err, elbv2.ErrTargetGroupNotFound) {
 		d.log.Warn("record target health", "targetGroupArn", c.TargetGroupID, "target", c.TargetKey, "err", err)

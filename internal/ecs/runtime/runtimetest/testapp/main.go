@@ -8,6 +8,8 @@
 //	GET /peer        the body of GET $PEER_URL (one container reaching another)
 //	GET /log?msg=M   writes M as a line to stdout and "err: M" to stderr
 //	GET /burn?ms=N   spends N ms of CPU
+//	GET /sleep?ms=N  answers "slept" after N ms (a request that is in flight
+//	                 for a while)
 //	GET /spawn       starts a child that ignores SIGTERM; replies with its pid
 //	GET /exit?code=N exits with code N after replying
 //	GET /file?path=P the content of file P (e.g. /etc/resolv.conf)
@@ -172,6 +174,11 @@ func serve() error {
 			n++
 		}
 		fmt.Fprintln(w, n)
+	})
+	mux.HandleFunc("GET /sleep", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		fmt.Fprintln(w, "slept")
 	})
 	mux.HandleFunc("GET /spawn", func(w http.ResponseWriter, r *http.Request) {
 		self, err := os.Executable()
