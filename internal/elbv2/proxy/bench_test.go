@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,6 +82,50 @@ func BenchmarkConnection(b *testing.B) {
 				}
 				c.Close()
 			}
+		})
+	}
+}
+
+// BenchmarkExchange is one small request and its echo over a kept-alive
+// connection per op (what a gateway's pooled connection to an NLB does):
+// direct to the target, then through the proxy. The proxy's share is the
+// difference. cpu-ns/op is the whole process's (client and target too).
+func BenchmarkExchange(b *testing.B) {
+	a := startTarget(b, "a")
+	addr := freeAddr(b, "127.0.110.22")
+	p := startProxy(b)
+	if err := p.Update(snapshot(addr, 0, tgt(a, StateHealthy))); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		to   netip.AddrPort
+	}{{"direct", a.addr}, {"proxied", addr}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c, r, name := connect(b, bc.to)
+			if name != "a" {
+				b.Fatalf("greeted by %q", name)
+			}
+			_ = c.SetReadDeadline(time.Time{})
+			msg := make([]byte, 200)
+			got := make([]byte, len(msg))
+			b.ReportAllocs()
+			var before, after syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			b.ResetTimer()
+			for range b.N {
+				if _, err := c.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(r, got); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+			cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			c.Close()
 		})
 	}
 }
