@@ -249,6 +249,41 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
+	dnsCfg := s.newDNSConfig(cfg, st, log)
+	if s.DNS, err = dns.New(dnsCfg); err != nil {
+		return fail(fmt.Errorf("dns: %w", err))
+	}
+	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
+	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
+		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Logger: log.With("role", "stack")})
+	if err := s.Stacks.Recover(context.Background()); err != nil {
+		return fail(fmt.Errorf("stacks: %w", err))
+	}
+	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
+		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation} {
+		svc.Register(s.mux)
+	}
+	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
+		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
+	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
+	if err != nil {
+		return fail(err)
+	}
+	s.driver = driver
+	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
+	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fail(fmt.Errorf("api listener: %w", err))
+	}
+	return s, nil
+}
+
+// newDNSConfig builds the DNS server's sources besides Cloud Map, and the
+// services that own them: the load balancers' names, the execute-api VPC
+// endpoints' names (per REST API), Route 53's hosted zones, and Route 53
+// Resolver's inbound addresses and forwarding rules.
+func (s *Server) newDNSConfig(cfg Config, st store.Store, log *slog.Logger) dns.Config {
 	s.endpointNames = endpointdns.New(endpointdns.Config{Endpoints: s.EC2.View(), APIs: restAPIIDs{s.RestAPI.View()}, Region: cfg.Region, Gateway: dnsAddrOf(s.gwLn.Addr())})
 	// Route 53's changes are INSYNC once the DNS server answers from them.
 	s.Route53 = route53.New(route53.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap.View(),
@@ -265,40 +300,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		// our namespaces are forwarded for them too.
 		dnsCfg.RecursionCIDRs = []netip.Prefix{docker.DefaultSubnetPool}
 	}
-	if s.DNS, err = dns.New(dnsCfg); err != nil {
-		return fail(fmt.Errorf("dns: %w", err))
-	}
-	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
-	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
-		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Logger: log.With("role", "stack")})
-	if err := s.Stacks.Recover(context.Background()); err != nil {
-		return fail(fmt.Errorf("stacks: %w", err))
-	}
-	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
-		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	s.CloudMap.Register(s.mux)
-	s.ECS.Register(s.mux)
-	s.Logs.Register(s.mux)
-	s.APIGW.Register(s.mux)
-	s.ELBv2.Register(s.mux)
-	s.RestAPI.Register(s.mux)
-	s.EC2.Register(s.mux)
-	s.Route53.Register(s.mux)
-	s.Resolver.Register(s.mux)
-	s.CloudFormation.Register(s.mux)
-	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
-		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
-	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
-	if err != nil {
-		return fail(err)
-	}
-	s.driver = driver
-	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
-	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
-	if err != nil {
-		return fail(fmt.Errorf("api listener: %w", err))
-	}
-	return s, nil
+	return dnsCfg
 }
 
 // dnsAddrOf is the address DNS answers for names served by a listener:
