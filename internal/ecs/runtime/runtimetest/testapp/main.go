@@ -137,6 +137,12 @@ func serve() error {
 	fmt.Println("listening on", ln.Addr())
 	fmt.Fprintln(os.Stderr, "started pid", os.Getpid())
 
+	return http.Serve(ln, routes(port))
+}
+
+
+// routes are the app's endpoints, each a behaviour a test asks of a task.
+func routes(port string) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		wd, _ := os.Getwd()
@@ -234,7 +240,7 @@ func serve() error {
 			os.Exit(code)
 		}()
 	})
-	return http.Serve(ln, mux)
+	return mux
 }
 
 // request GETs url on a new connection, resolving its host anew (through
