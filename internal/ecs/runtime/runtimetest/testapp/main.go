@@ -140,7 +140,6 @@ func serve() error {
 	return http.Serve(ln, routes(port))
 }
 
-
 // routes are the app's endpoints, each a behaviour a test asks of a task.
 func routes(port string) *http.ServeMux {
 	mux := http.NewServeMux()
