@@ -62,8 +62,22 @@ const (
 	checkIdleOver = time.Second
 )
 
-// Reap closes connections idle for longer than IdleTimeout; the gateway
-// calls it every IdleTimeout/3.
+// Run reaps idle connections every IdleTimeout/3 until ctx ends; the
+// gateway that owns the client runs it.
+func (u *Client) Run(ctx context.Context) error {
+	tick := time.NewTicker(IdleTimeout / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case now := <-tick.C:
+			u.Reap(now)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// Reap closes connections idle for longer than IdleTimeout.
 func (u *Client) Reap(now time.Time) {
 	u.mu.Lock()
 	pools := make([]*Pool, 0, len(u.pools))

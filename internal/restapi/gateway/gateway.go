@@ -189,18 +189,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 	eg.Go(func() error { return store.Join(ctx, &g.snaps, g.rebuild, sources...) })
 	eg.Go(func() error { return g.logs.run(ctx) })
-	eg.Go(func() error {
-		tick := time.NewTicker(upstream.IdleTimeout / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case now := <-tick.C:
-				g.up.Reap(now)
-			case <-ctx.Done():
-				return nil
-			}
-		}
-	})
+	eg.Go(func() error { return g.up.Run(ctx) })
 	err := eg.Wait()
 	if errors.Is(err, context.Canceled) {
 		err = nil
