@@ -311,31 +311,15 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, rq *request, is *integra
 	}
 }
 
-// copyBody relays the response body with a pooled buffer, flushing nothing
-// early: the server's buffered writer batches small writes. It reports
-// failures to read the integration's body, and sets rq.copied once the
-// body was read to its end; a client that goes away only ends the copy.
+// copyBody relays the response body with a pooled buffer (upstream.Relay),
+// setting rq.copied once it was read to its end.
 func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) error {
 	bp := g.bufs.Get().(*[]byte)
 	defer g.bufs.Put(bp)
-	buf := *bp
-	for {
-		n, rerr := src.Read(buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			rq.respLen += int64(m)
-			if werr != nil {
-				return nil
-			}
-		}
-		if rerr == io.EOF {
-			rq.copied = true
-			return nil
-		}
-		if rerr != nil {
-			return rerr
-		}
-	}
+	n, complete, err := upstream.Relay(w, src, *bp)
+	rq.respLen += n
+	rq.copied = complete
+	return err
 }
 
 func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {

@@ -376,3 +376,27 @@ func (p *Pool) Release(c *Conn, resp *http.Response, complete bool, now time.Tim
 	}
 	c.nc.Close()
 }
+
+// Relay copies a response body from src to w through buf, flushing
+// nothing early: the server's buffered writer batches small writes. A
+// client that goes away (a failed write) only ends the copy; a failed read
+// of the integration's body is returned. complete reports that src was
+// read to its end.
+func Relay(w io.Writer, src io.Reader, buf []byte) (written int64, complete bool, err error) {
+	for {
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			written += int64(m)
+			if werr != nil {
+				return written, false, nil
+			}
+		}
+		if rerr == io.EOF {
+			return written, true, nil
+		}
+		if rerr != nil {
+			return written, false, rerr
+		}
+	}
+}

@@ -223,24 +223,10 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, rq *request, err error) 
 func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) error {
 	bp := g.bufs.Get().(*[]byte)
 	defer g.bufs.Put(bp)
-	buf := *bp
-	for {
-		n, rerr := src.Read(buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			rq.respLen += int64(m)
-			if werr != nil {
-				return nil
-			}
-		}
-		if rerr == io.EOF {
-			rq.copied = true
-			return nil
-		}
-		if rerr != nil {
-			return rerr
-		}
-	}
+	n, complete, err := upstream.Relay(w, src, *bp)
+	rq.respLen += n
+	rq.copied = complete
+	return err
 }
 
 // addForwardingHeaders sets what REST APIs tell a backend: the client's
