@@ -35,6 +35,17 @@ var replacingProperties = map[string][]string{
 	"AWS::ApiGateway::ApiKey":                       {"Value", "StageKeys"},
 	"AWS::ApiGateway::UsagePlan":                    {},
 	"AWS::EC2::VPCEndpoint":                         {"VpcId", "ServiceName", "VpcEndpointType"},
+	"AWS::Route53::HostedZone":                      {"Name"},
+	"AWS::Route53::RecordSet":                       {"Name", "Type", "SetIdentifier", "HostedZoneId", "HostedZoneName"},
+	"AWS::Route53::RecordSetGroup":                  {"HostedZoneId", "HostedZoneName"},
+}
+
+// replacingForSomeValues lists properties whose change replaces the
+// resource for some values only: a hosted zone's VPCs replace it when it
+// turns from public to private or back, not when a private zone gains or
+// loses a VPC.
+var replacingForSomeValues = map[string][]string{
+	"AWS::Route53::HostedZone": {"VPCs"},
 }
 
 var allReplaced = map[string]bool{
@@ -63,6 +74,8 @@ func requiresRecreation(typ, prop string) string {
 		return "Conditionally"
 	case slices.Contains(props, prop):
 		return "Always"
+	case slices.Contains(replacingForSomeValues[typ], prop):
+		return "Conditionally"
 	}
 	return "Never"
 }
