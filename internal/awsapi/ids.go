@@ -52,6 +52,27 @@ func NewUUID() string {
 	return string(out)
 }
 
+// NewTraceID returns an X-Ray trace header for a request that has none,
+// as API Gateway adds one: Root=1-<8 hex digits of epoch seconds>-<24
+// random hex digits>.
+func NewTraceID(t time.Time) string {
+	var b [7 + 8 + 1 + 24]byte
+	copy(b[:], "Root=1-")
+	sec := uint32(t.Unix())
+	for i := 0; i < 8; i++ {
+		b[7+i] = hexDigits[(sec>>(28-4*i))&0xf]
+	}
+	b[15] = '-'
+	r1, r2 := rand.Uint64(), rand.Uint64()
+	for i := 0; i < 16; i++ {
+		b[16+i] = hexDigits[(r1>>(4*i))&0xf]
+	}
+	for i := 0; i < 8; i++ {
+		b[32+i] = hexDigits[(r2>>(4*i))&0xf]
+	}
+	return string(b[:])
+}
+
 // Timestamp is a time that travels as epoch seconds with a millisecond
 // fraction (1587081768.334), as the JSON protocols encode timestamps.
 type Timestamp time.Time

@@ -14,6 +14,7 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
 	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // Headers the gateway sets on every proxied request. HTTP APIs add
@@ -356,7 +357,7 @@ func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *reque
 		h["Via"] = viaValue
 	}
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
-		vals[2] = newTraceID(rq.start)
+		vals[2] = awsapi.NewTraceID(rq.start)
 		h["X-Amzn-Trace-Id"] = vals[2:3:3]
 	}
 }

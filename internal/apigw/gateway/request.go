@@ -123,24 +123,3 @@ func newRequestID() string {
 	base64.StdEncoding.Encode(out[:], b[:11])
 	return string(out[:])
 }
-
-// newTraceID returns an X-Ray trace header for a request that has none:
-// Root=1-<8 hex digits of epoch seconds>-<24 random hex digits>.
-func newTraceID(t time.Time) string {
-	const hex = "0123456789abcdef"
-	var b [7 + 8 + 1 + 24]byte
-	copy(b[:], "Root=1-")
-	sec := uint32(t.Unix())
-	for i := 0; i < 8; i++ {
-		b[7+i] = hex[(sec>>(28-4*i))&0xf]
-	}
-	b[15] = '-'
-	r1, r2 := rand.Uint64(), rand.Uint64()
-	for i := 0; i < 16; i++ {
-		b[16+i] = hex[(r1>>(4*i))&0xf]
-	}
-	for i := 0; i < 8; i++ {
-		b[32+i] = hex[(r2>>(4*i))&0xf]
-	}
-	return string(b[:])
-}

@@ -21,6 +21,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/graceful"
 	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/store"
@@ -259,7 +260,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	rq.id, rq.extendedID = newRequestID(), newExtendedID()
+	rq.id, rq.extendedID = awsapi.NewUUID(), newExtendedID()
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {

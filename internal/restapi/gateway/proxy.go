@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // integrate calls the method's integration and answers the request.
@@ -252,7 +253,7 @@ func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *reque
 		}
 	}
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
-		vals[2] = newTraceID(rq.start)
+		vals[2] = awsapi.NewTraceID(rq.start)
 		h["X-Amzn-Trace-Id"] = vals[2:3:3]
 	}
 	vals[3] = rq.apiID

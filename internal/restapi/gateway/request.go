@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"math/rand/v2"
 	"time"
 
@@ -57,27 +56,6 @@ func (rq *request) errorMessage() string {
 		return rq.errResponse.message
 	}
 	return ""
-}
-
-// newRequestID returns a random (version 4) UUID, the form of REST APIs'
-// x-amzn-RequestId and $context.requestId.
-func newRequestID() string {
-	var u [16]byte
-	binary.LittleEndian.PutUint64(u[0:], rand.Uint64())
-	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
 }
 
 // newExtendedID returns an x-amz-apigw-id: 16 characters of base64, such
