@@ -375,7 +375,7 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		rq.cors, rq.origin = api.cors, cors.Origin(r)
 		preflight = cors.IsPreflight(r)
 	}
-	raw, query, ok := requestTarget(r)
+	raw, query, ok := router.RequestTarget(r)
 	if !ok {
 		rq.fail(w, errBadRequest)
 		return
@@ -454,24 +454,4 @@ func (g *Gateway) apiID(host string) string {
 		}
 	}
 	return id
-}
-
-// requestTarget returns the raw (still escaped) path and query as the client
-// sent them: the request line, not a normalized URL, is what the router
-// must judge and what the backend receives.
-func requestTarget(r *http.Request) (path, query string, ok bool) {
-	uri := r.RequestURI
-	if uri == "" || uri[0] != '/' {
-		// Absolute form ("GET http://host/p HTTP/1.1") or "*".
-		if r.URL == nil || r.URL.Opaque != "" || uri == "*" {
-			return "", "", false
-		}
-		p := r.URL.EscapedPath()
-		if p == "" {
-			p = "/"
-		}
-		return p, r.URL.RawQuery, true
-	}
-	path, query, _ = strings.Cut(uri, "?")
-	return path, query, true
 }

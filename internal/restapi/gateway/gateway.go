@@ -307,7 +307,7 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	rq.apiID, rq.vpceID = api.id, vpce
-	raw, query, ok := requestTarget(r)
+	raw, query, ok := router.RequestTarget(r)
 	if !ok {
 		rq.fail(w, errBadRequest)
 		return
@@ -359,26 +359,4 @@ func signed(r *http.Request) bool {
 		return true
 	}
 	return r.URL.Query().Get("X-Amz-Signature") != ""
-}
-
-// requestTarget returns the raw (still escaped) path and query as the
-// client sent them.
-func requestTarget(r *http.Request) (path, query string, ok bool) {
-	uri := r.RequestURI
-	if uri == "" || uri[0] != '/' {
-		if r.URL == nil || r.URL.Opaque != "" || uri == "*" {
-			return "", "", false
-		}
-		p := r.URL.EscapedPath()
-		if p == "" {
-			p = "/"
-		}
-		return p, r.URL.RawQuery, true
-	}
-	for i := 0; i < len(uri); i++ {
-		if uri[i] == '?' {
-			return uri[:i], uri[i+1:], true
-		}
-	}
-	return uri, "", true
 }
