@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
-	"strconv"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -52,7 +50,7 @@ func writeEC2Response(ctx context.Context, w http.ResponseWriter, namespace, act
 	b.WriteString(xml.Header)
 	b.WriteString("<" + action + "Response xmlns=\"" + namespace + "\"><requestId>" + RequestID(ctx) + "</requestId>")
 	if out != nil {
-		encodeEC2Value(&b, reflect.ValueOf(out))
+		ec2XML.encode(&b, reflect.ValueOf(out))
 	}
 	b.WriteString("</" + action + "Response>")
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
@@ -86,55 +84,6 @@ func ec2ElementName(f reflect.StructField) string {
 	return string(unicode.ToLower(r)) + f.Name[n:]
 }
 
-// encodeEC2Value writes v's members as EC2 does: unset optional members
-// (nil pointers and lists, empty strings) left out, a non-nil empty list
-// as an empty element, list items as <item>, times in ISO 8601 with
-// milliseconds.
-func encodeEC2Value(b *bytes.Buffer, v reflect.Value) {
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return
-		}
-		v = v.Elem()
-	}
-	switch v.Kind() {
-	case reflect.Struct:
-		if t, ok := v.Interface().(time.Time); ok {
-			b.WriteString(t.UTC().Format("2006-01-02T15:04:05.000Z"))
-			return
-		}
-		for i := range v.NumField() {
-			f := v.Type().Field(i)
-			fv := v.Field(i)
-			if !f.IsExported() || omitQueryField(fv) {
-				continue
-			}
-			if f.Anonymous && fv.Kind() == reflect.Struct {
-				encodeEC2Value(b, fv)
-				continue
-			}
-			name := ec2ElementName(f)
-			if fv.Kind() == reflect.Slice && fv.Len() == 0 {
-				b.WriteString("<" + name + "/>")
-				continue
-			}
-			b.WriteString("<" + name + ">")
-			encodeEC2Value(b, fv)
-			b.WriteString("</" + name + ">")
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			b.WriteString("<item>")
-			encodeEC2Value(b, v.Index(i))
-			b.WriteString("</item>")
-		}
-	case reflect.String:
-		xml.EscapeText(b, []byte(v.String()))
-	case reflect.Bool:
-		b.WriteString(strconv.FormatBool(v.Bool()))
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		b.WriteString(strconv.FormatInt(v.Int(), 10))
-	case reflect.Float64:
-		b.WriteString(strconv.FormatFloat(v.Float(), 'f', -1, 64))
-	}
-}
+// ec2XML writes members as EC2 does: lowerCamel element names, list
+// items as <item>.
+var ec2XML = queryXML{item: "item", name: ec2ElementName}

@@ -152,7 +152,7 @@ func TestEC2QueryService(t *testing.T) {
 
 	status, body := post("Action=CreateVpcEndpoint&Version=2016-11-15&VpcId=vpc-1&SubnetId.1=subnet-a&SubnetId.2=subnet-b", "")
 	want := `<vpcEndpoint><vpcEndpointId>vpce-1</vpcEndpointId><subnetIdSet><item>subnet-a</item><item>subnet-b</item></subnetIdSet>` +
-		`<groupSet><item><groupId>sg-1</groupId><groupName>default</groupName></item></groupSet><routeTableIdSet/>` +
+		`<groupSet><item><groupId>sg-1</groupId><groupName>default</groupName></item></groupSet><routeTableIdSet></routeTableIdSet>` +
 		`<privateDnsEnabled>true</privateDnsEnabled><creationTimestamp>2026-12-07T01:02:03.004Z</creationTimestamp>` +
 		`<escaped>&lt;&amp;&gt;</escaped></vpcEndpoint><clientToken>tok</clientToken></CreateVpcEndpointResponse>`
 	if status != 200 || !strings.Contains(body, `<CreateVpcEndpointResponse xmlns="`+ns+`"><requestId>`) || !strings.HasSuffix(body, want) {

@@ -82,7 +82,7 @@ func (s *QueryService) serve(ctx context.Context, w http.ResponseWriter, params 
 	b.WriteString(xml.Header)
 	b.WriteString("<" + action + "Response xmlns=\"" + s.Namespace + "\"><" + action + "Result>")
 	if out != nil {
-		encodeQueryValue(&b, reflect.ValueOf(out))
+		awsQueryXML.encode(&b, reflect.ValueOf(out))
 	}
 	b.WriteString("</" + action + "Result><ResponseMetadata><RequestId>" + RequestID(ctx) + "</RequestId></ResponseMetadata></" + action + "Response>")
 	w.Header().Set("Content-Type", "text/xml")
@@ -117,10 +117,21 @@ func writeQueryError(ctx context.Context, w http.ResponseWriter, namespace strin
 	w.Write(b.Bytes())
 }
 
-// encodeQueryValue writes v's members as elements named by their Go field
-// names (AWS's member names): lists as <member> items, nil pointers and
-// empty strings left out, times in ISO 8601 with milliseconds.
-func encodeQueryValue(b *bytes.Buffer, v reflect.Value) {
+// queryXML is how a Query protocol writes a response's members as XML
+// elements: awsQuery and EC2's dialect differ only in these.
+type queryXML struct {
+	item string                           // a list item's element: member, or EC2's item
+	name func(reflect.StructField) string // a member's element name
+}
+
+// awsQueryXML names elements by their Go field names (AWS's member names).
+var awsQueryXML = queryXML{item: "member", name: func(f reflect.StructField) string { return f.Name }}
+
+// encode writes v's members: nil pointers and lists and empty strings left
+// out, a non-nil empty list as an empty element, an embedded struct's
+// members as the outer struct's (as the decoder reads them), times in ISO
+// 8601 with milliseconds.
+func (d *queryXML) encode(b *bytes.Buffer, v reflect.Value) {
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
 			return
@@ -135,22 +146,24 @@ func encodeQueryValue(b *bytes.Buffer, v reflect.Value) {
 		}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
-			if !f.IsExported() {
-				continue
-			}
 			fv := v.Field(i)
-			if omitQueryField(fv) {
+			if !f.IsExported() || omitQueryField(fv) {
 				continue
 			}
-			b.WriteString("<" + f.Name + ">")
-			encodeQueryValue(b, fv)
-			b.WriteString("</" + f.Name + ">")
+			if f.Anonymous && fv.Kind() == reflect.Struct {
+				d.encode(b, fv)
+				continue
+			}
+			name := d.name(f)
+			b.WriteString("<" + name + ">")
+			d.encode(b, fv)
+			b.WriteString("</" + name + ">")
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			b.WriteString("<member>")
-			encodeQueryValue(b, v.Index(i))
-			b.WriteString("</member>")
+			b.WriteString("<" + d.item + ">")
+			d.encode(b, v.Index(i))
+			b.WriteString("</" + d.item + ">")
 		}
 	case reflect.String:
 		xml.EscapeText(b, []byte(v.String()))
