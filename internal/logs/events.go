@@ -87,7 +87,7 @@ func (s *Control) PutLogEvents(ctx context.Context, in *PutLogEventsInput) (*Put
 	if len(valid) > 1 && valid[len(valid)-1].ts-valid[0].ts > maxBatchSpan.Milliseconds() {
 		return nil, errBatchSpan
 	}
-	st, err := s.writeEvents(ctx, in.LogGroupName, in.LogStreamName, valid, false)
+	st, err := s.writeEvents(ctx, in.LogGroupName, in.LogStreamName, valid, createNothing)
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,19 @@ const (
 	maxCommitAttempts = 100
 )
 
+// creates says what a write may create when it is missing.
+type creates uint8
+
+const (
+	createNothing        creates = iota // PutLogEvents: both must exist
+	createStream                        // a service delivering to a group the user made
+	createGroupAndStream                // the awslogs driver's awslogs-create-group
+)
+
 // writeEvents commits events to one stream in one transaction and returns
-// the stream as written. Events need not be sorted. With create, a missing
-// group or stream is created in the same transaction (what the awslogs
-// driver's awslogs-create-group does); without it, they must exist.
-func (s *Control) writeEvents(ctx context.Context, group, stream string, events []rawEvent, create bool) (streamRecord, error) {
+// the stream as written. Events need not be sorted. What create allows is
+// created in the same transaction.
+func (s *Control) writeEvents(ctx context.Context, group, stream string, events []rawEvent, create creates) (streamRecord, error) {
 	if !slices.IsSortedFunc(events, byTS) {
 		events = slices.Clone(events)
 		slices.SortStableFunc(events, byTS)
@@ -70,7 +78,7 @@ func splitChunks(events []rawEvent) [][]rawEvent {
 	return out
 }
 
-func (s *Control) tryWrite(ctx context.Context, group, stream string, chunks [][]rawEvent, create bool) (streamRecord, error) {
+func (s *Control) tryWrite(ctx context.Context, group, stream string, chunks [][]rawEvent, create creates) (streamRecord, error) {
 	db := s.cfg.Store
 	now := nowMillis()
 	var txn store.Txn
@@ -80,7 +88,7 @@ func (s *Control) tryWrite(ctx context.Context, group, stream string, chunks [][
 	switch {
 	case err == nil:
 		txn.If = append(txn.If, store.Unchanged(gkv))
-	case errors.Is(err, store.ErrNotFound) && create:
+	case errors.Is(err, store.ErrNotFound) && create == createGroupAndStream:
 		txn.If = append(txn.If, store.Absent(groupKey(group)))
 		txn.Then = append(txn.Then, store.Put(groupKey(group), store.JSON(groupRecord{Name: group, CreationTime: now})))
 	case errors.Is(err, store.ErrNotFound):
@@ -98,7 +106,7 @@ func (s *Control) tryWrite(ctx context.Context, group, stream string, chunks [][
 			return streamRecord{}, fmt.Errorf("decode stream %s:%s: %w", group, stream, err)
 		}
 		txn.If = append(txn.If, store.Unchanged(skv))
-	case errors.Is(err, store.ErrNotFound) && create:
+	case errors.Is(err, store.ErrNotFound) && create != createNothing:
 		st, fresh = newStream(stream, now), true
 		txn.If = append(txn.If, store.Absent(streamKey(group, stream)))
 	case errors.Is(err, store.ErrNotFound):
@@ -170,6 +178,20 @@ type Event struct {
 //
 // For a steady flow of lines, a Writer batches better.
 func (s *Control) Append(ctx context.Context, group, stream string, events []Event) error {
+	return s.append(ctx, group, stream, events, createGroupAndStream)
+}
+
+// Deliver durably writes events to a stream of a group that must exist,
+// creating the stream if needed: how an AWS service delivers to the group
+// a user named (API Gateway's access logs). Lines for a group that is
+// gone fail with ErrResourceNotFound, and the caller drops them, as AWS
+// does; re-creating the group would make the next CreateLogGroup of the
+// user's template fail.
+func (s *Control) Deliver(ctx context.Context, group, stream string, events []Event) error {
+	return s.append(ctx, group, stream, events, createStream)
+}
+
+func (s *Control) append(ctx context.Context, group, stream string, events []Event, create creates) error {
 	if err := checkGroupName("logGroupName", group); err != nil {
 		return err
 	}
@@ -181,7 +203,7 @@ func (s *Control) Append(ctx context.Context, group, stream string, events []Eve
 	for _, e := range events {
 		raw = appendEvent(raw, e.Time, now, e.Message)
 	}
-	_, err := s.writeEvents(ctx, group, stream, raw, true)
+	_, err := s.writeEvents(ctx, group, stream, raw, create)
 	return err
 }
 

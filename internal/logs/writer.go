@@ -49,8 +49,10 @@ type Writer struct {
 
 // NewWriter returns a Writer for the stream, creating the group and the
 // stream now if they do not exist, as the awslogs driver does when a
-// container starts. If the group is deleted while the Writer is in use, the
-// next flush creates it again.
+// container starts. If the group is deleted while the Writer is in use, its
+// later events are dropped, as PutLogEvents to a deleted group fails: a
+// flush that re-created the group would make the next CreateLogGroup of a
+// template that tore it down (with the service) fail.
 func (s *Control) NewWriter(ctx context.Context, group, stream string) (*Writer, error) {
 	if err := s.Append(ctx, group, stream, nil); err != nil {
 		return nil, err
@@ -152,9 +154,13 @@ func (w *Writer) Flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	_, err := w.s.writeEvents(ctx, w.group, w.stream, batch, true)
+	_, err := w.s.writeEvents(ctx, w.group, w.stream, batch, createStream)
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if errors.Is(err, errGroupNotFound) {
+		w.s.log.Debug("dropping log events: the log group was deleted", "logGroupName", w.group, "events", len(batch))
+		return err
+	}
 	if err == nil {
 		// The chunk encoder copied the messages; reuse the slice.
 		clear(batch)

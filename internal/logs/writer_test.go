@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -128,5 +129,43 @@ func TestWriterSplitsLongLines(t *testing.T) {
 	}
 	if n < 2 || joined.String() != long {
 		t.Fatalf("%d events, %d bytes", n, joined.Len())
+	}
+}
+
+// TestDeletedGroupStaysDeleted: once a user deletes a log group, events
+// still buffered for it (a stopping task's last lines, an API stage's
+// access log) are dropped, as AWS drops them, instead of re-creating the
+// group: a template applied again after a destroy creates that group
+// itself and would fail with ResourceAlreadyExistsException. Deliver
+// creates only the stream of a group that exists.
+func TestDeletedGroupStaysDeleted(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	ctx := ctxT(t)
+	w, err := env.svc.NewWriter(ctx, "/ecs/gone", "app/web/task1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must[*cwl.DeleteLogGroupOutput](t)(env.client.DeleteLogGroup(ctx, &cwl.DeleteLogGroupInput{LogGroupName: aws.String("/ecs/gone")}))
+	fmt.Fprintln(w, "a last line after the delete")
+	if err := w.Close(ctx); !errors.Is(err, ErrResourceNotFound) {
+		t.Fatalf("Close after the group's delete = %v, want ResourceNotFoundException", err)
+	}
+	err = env.svc.Deliver(ctx, "/apigw/access", "stage-1", []Event{{Message: "GET /pets 200"}})
+	if !errors.Is(err, ErrResourceNotFound) {
+		t.Fatalf("Deliver to a missing group = %v, want ResourceNotFoundException", err)
+	}
+	groups := must[*cwl.DescribeLogGroupsOutput](t)(env.client.DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{}))
+	if len(groups.LogGroups) != 0 {
+		t.Fatalf("groups after the writes = %+v, want none: a write re-created one", groups.LogGroups)
+	}
+
+	// The template's second apply: the group is the user's again.
+	must[*cwl.CreateLogGroupOutput](t)(env.client.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String("/apigw/access")}))
+	if err := env.svc.Deliver(ctx, "/apigw/access", "stage-1", []Event{{Message: "GET /pets 200"}}); err != nil {
+		t.Fatal(err)
+	}
+	out := must[*cwl.GetLogEventsOutput](t)(env.client.GetLogEvents(ctx, &cwl.GetLogEventsInput{LogGroupName: aws.String("/apigw/access"), LogStreamName: aws.String("stage-1")}))
+	if got := messages(out.Events, func(e types.OutputLogEvent) *string { return e.Message }); !slices.Equal(got, []string{"GET /pets 200"}) {
+		t.Fatalf("delivered events = %q", got)
 	}
 }

@@ -54,7 +54,8 @@ func newDriver(cfg Config, dnsServer *dns.Server, log *slog.Logger) (runtime.Dri
 	}
 }
 
-// accessLogSink writes gateway access logs to CloudWatch Logs.
+// accessLogSink writes gateway access logs to CloudWatch Logs, into the
+// group the stage names, which the user creates (as on AWS).
 type accessLogSink struct{ s *logs.Control }
 
 func (a accessLogSink) Append(ctx context.Context, group, stream string, lines []gateway.LogLine) error {
@@ -62,5 +63,5 @@ func (a accessLogSink) Append(ctx context.Context, group, stream string, lines [
 	for i, l := range lines {
 		events[i] = logs.Event{Time: l.Time, Message: l.Message}
 	}
-	return a.s.Append(ctx, group, stream, events)
+	return a.s.Deliver(ctx, group, stream, events)
 }

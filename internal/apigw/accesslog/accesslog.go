@@ -30,8 +30,9 @@ type Line struct {
 // do not depend on the logs service; the server adapts the logs service's
 // in-process append to it.
 type Sink interface {
-	// Append durably adds lines to the stream of the group, creating both
-	// when they do not exist.
+	// Append durably adds lines to the stream of the group, creating the
+	// stream when it does not exist. The group must exist: lines for a
+	// missing one are refused and dropped, as AWS drops them.
 	Append(ctx context.Context, group, stream string, lines []Line) error
 }
 
