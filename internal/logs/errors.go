@@ -15,6 +15,7 @@ var (
 	ErrResourceAlreadyExists = awsapi.Kind("ResourceAlreadyExistsException", http.StatusBadRequest)
 	ErrResourceNotFound      = awsapi.Kind("ResourceNotFoundException", http.StatusBadRequest)
 	ErrTooManyTags           = awsapi.Kind("TooManyTagsException", http.StatusBadRequest)
+	ErrLimitExceeded         = awsapi.Kind("LimitExceededException", http.StatusBadRequest)
 )
 
 // invalidParam is an InvalidParameterException with a formatted message.
@@ -28,6 +29,11 @@ var (
 	errGroupNotFound    = ErrResourceNotFound.Newf("The specified log group does not exist.")
 	errStreamNotFound   = ErrResourceNotFound.Newf("The specified log stream does not exist.")
 	errResourceNotFound = ErrResourceNotFound.Newf("The specified resource does not exist.")
+	errLimitExceeded    = ErrLimitExceeded.Newf("Resource limit exceeded.")
+
+	errMetricFilterNotFound       = ErrResourceNotFound.Newf("The specified metric filter does not exist.")
+	errSubscriptionFilterNotFound = ErrResourceNotFound.Newf("The specified subscription filter does not exist.")
+	errDestinationNotFound        = ErrResourceNotFound.Newf("The specified destination does not exist.")
 
 	errBadToken         = invalidParam("The specified nextToken is invalid.")
 	errNameAndARN       = invalidParam("LogGroup name and LogGroup ARN are mutually exclusive parameters.")

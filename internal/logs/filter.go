@@ -195,6 +195,7 @@ type (
 	jsonAnd  struct{ l, r jsonExpr }
 	jsonOr   struct{ l, r jsonExpr }
 	jsonCond struct {
+		sel   string // the selector as written: $.a.b[0]
 		path  []pathElem
 		op    string // = != < > <= >= IS NOTEXISTS
 		str   string // string operand (with * wildcards) or TRUE/FALSE/NULL for IS
@@ -324,19 +325,86 @@ func wildcardMatch(pattern, s string) bool {
 }
 
 func matchJSON(e jsonExpr, msg string) bool {
-	// Only a message that is a JSON object can match, so skip the decoder
-	// for the (common) lines that are plainly not one.
+	doc, ok := decodeJSONMessage(msg)
+	return ok && e.eval(doc)
+}
+
+// decodeJSONMessage decodes a message that is a JSON object, numbers kept
+// as json.Number. Only such a message can match a JSON pattern, so the
+// (common) lines that are plainly not one skip the decoder.
+func decodeJSONMessage(msg string) (any, bool) {
 	t := strings.TrimSpace(msg)
 	if len(t) < 2 || t[0] != '{' {
-		return false
+		return nil, false
 	}
 	d := json.NewDecoder(strings.NewReader(t))
 	d.UseNumber()
 	var doc any
 	if err := d.Decode(&doc); err != nil {
-		return false
+		return nil, false
 	}
-	return e.eval(doc)
+	return doc, true
+}
+
+// selectors calls fn with each condition of a JSON pattern, left to right.
+func selectors(e jsonExpr, fn func(*jsonCond)) {
+	switch e := e.(type) {
+	case jsonAnd:
+		selectors(e.l, fn)
+		selectors(e.r, fn)
+	case jsonOr:
+		selectors(e.l, fn)
+		selectors(e.r, fn)
+	case *jsonCond:
+		fn(e)
+	}
+}
+
+// Extract returns what a matching event shows for the pattern's selectors
+// (TestMetricFilter's extractedValues): each selector as written, with the
+// event's value there. Term patterns select nothing.
+func (f *FilterPattern) Extract(msg string) map[string]string {
+	out := map[string]string{}
+	if f.json == nil {
+		return out
+	}
+	doc, ok := decodeJSONMessage(msg)
+	if !ok {
+		return out
+	}
+	selectors(f.json, func(c *jsonCond) {
+		if v, ok := resolve(doc, c.path); ok {
+			out[c.sel] = jsonText(v)
+		}
+	})
+	return out
+}
+
+// jsonText writes a decoded JSON value as the event wrote it: strings
+// unquoted, everything else as JSON.
+func jsonText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// parseSelector reads a whole JSON selector ($.a.b[0]) such as a metric
+// filter's metricValue.
+func parseSelector(s string) ([]pathElem, error) {
+	p := &jsonParser{s: s}
+	path, err := p.selector()
+	if err != nil {
+		return nil, err
+	}
+	if p.i != len(s) {
+		return nil, fmt.Errorf("%q is not a JSON selector", s)
+	}
+	return path, nil
 }
 
 // jsonParser is a recursive-descent parser over the pattern's text.
@@ -446,11 +514,13 @@ func (p *jsonParser) unary() (jsonExpr, error) {
 }
 
 func (p *jsonParser) cond() (jsonExpr, error) {
+	p.space()
+	start := p.i
 	path, err := p.selector()
 	if err != nil {
 		return nil, err
 	}
-	c := &jsonCond{path: path}
+	c := &jsonCond{path: path, sel: p.s[start:p.i]}
 	switch {
 	case p.word("IS"):
 		for _, w := range []string{"TRUE", "FALSE", "NULL"} {
@@ -548,8 +618,16 @@ func (p *jsonParser) selector() ([]pathElem, error) {
 			path = append(path, pathElem{index: n})
 			p.i += end + 1
 		default:
-			return path, nil
+			return nonEmptyPath(path)
 		}
+	}
+	return nonEmptyPath(path)
+}
+
+// nonEmptyPath refuses a bare $: a selector names a field.
+func nonEmptyPath(path []pathElem) ([]pathElem, error) {
+	if len(path) == 0 {
+		return nil, errors.New("a selector names a field: $.name")
 	}
 	return path, nil
 }

@@ -125,5 +125,15 @@ func FuzzFilterPattern(f *testing.F) {
 		if strings.TrimSpace(pattern) == "" && !a {
 			t.Fatalf("empty pattern did not match %q", msg)
 		}
+		// What TestMetricFilter extracts names only selectors the pattern
+		// has; metricValue's selector parser takes every one of them.
+		for sel := range fp.Extract(msg) {
+			if !strings.Contains(pattern, sel) {
+				t.Fatalf("extracted %q, which pattern %q does not name", sel, pattern)
+			}
+			if _, err := parseSelector(sel); err != nil {
+				t.Fatalf("selector %q of pattern %q does not parse alone: %v", sel, pattern, err)
+			}
+		}
 	})
 }

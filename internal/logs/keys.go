@@ -13,7 +13,10 @@ import (
 //	logs/events/{id}/{slot}/{seq}            one chunk: a batch of events (binary)
 //	logs/index/{id}/{level}/{prefix}         windowStats of a time window (binary)
 //	logs/trash/{id}                          a deleted stream whose events still need removing
+//	logs/destinations/{name}                 Destination (JSON)
+//	logs/policies/{name}                     ResourcePolicy (JSON)
 //
+// A group's metric and subscription filters are members of its record.
 // {id} is the stream's incarnation id (16 hex digits), so that a stream
 // deleted and created again never sees its predecessor's events. Time is
 // the event timestamp in epoch milliseconds written as 12 hex digits; {slot}
@@ -28,12 +31,17 @@ const (
 	EventsPrefix = "logs/events/"
 	indexPrefix  = "logs/index/"
 	trashPrefix  = "logs/trash/"
+
+	destinationsPrefix = "logs/destinations/"
+	policiesPrefix     = "logs/policies/"
 )
 
 func groupKey(group string) string          { return groupsPrefix + group }
 func streamsOf(group string) string         { return streamsPrefix + group + ":" }
 func streamKey(group, stream string) string { return streamsOf(group) + stream }
 func trashKey(id uint64) string             { return trashPrefix + hex16(id) }
+func destinationKey(name string) string     { return destinationsPrefix + name }
+func policyKey(name string) string          { return policiesPrefix + name }
 func eventsOf(id uint64) string             { return EventsPrefix + hex16(id) + "/" }
 func chunkKey(id uint64, slot string, seq uint64) string {
 	return eventsOf(id) + slot + "/" + hex16(seq)

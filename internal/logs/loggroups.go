@@ -163,8 +163,8 @@ func (s *Control) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsIn
 			if err != nil {
 				return nil, err
 			}
-			zero := int32(0)
-			o.LogGroupArn, o.StoredBytes, o.MetricFilterCount = s.GroupARN(g.Name), &stored, &zero
+			filters := int32(len(g.MetricFilters))
+			o.LogGroupArn, o.StoredBytes, o.MetricFilterCount = s.GroupARN(g.Name), &stored, &filters
 			o.KmsKeyID, o.LogGroupClass = g.KmsKeyID, g.class()
 			if g.RetentionInDays > 0 {
 				o.RetentionInDays = &g.RetentionInDays

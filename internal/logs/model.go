@@ -259,6 +259,9 @@ type groupRecord struct {
 	// LogGroupClass is recorded and reported; every class behaves as
 	// STANDARD here. Empty means STANDARD.
 	LogGroupClass string `json:"logGroupClass,omitempty"`
+	// The group's filters, sorted by name: they live and die with it.
+	MetricFilters       []MetricFilter       `json:"metricFilters,omitempty"`
+	SubscriptionFilters []SubscriptionFilter `json:"subscriptionFilters,omitempty"`
 }
 
 func (g groupRecord) class() string {
