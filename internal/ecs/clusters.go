@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/portolan/portolan/internal/store"
@@ -33,16 +34,24 @@ func (c *Control) CreateCluster(ctx context.Context, in *CreateClusterInput) (*C
 	if !clusterNamePattern.MatchString(name) {
 		return nil, invalidParameter("Cluster name must be 1 to 255 letters, numbers, hyphens and underscores.")
 	}
-	for _, p := range in.CapacityProviders {
-		if p != "FARGATE" && p != "FARGATE_SPOT" {
-			return nil, invalidParameter("The specified capacity provider %s does not exist.", p)
-		}
+	if err := checkCapacityProviders(in.CapacityProviders); err != nil {
+		return nil, err
+	}
+	if err := checkStrategy(in.DefaultCapacityProviderStrategy, nonNil(in.CapacityProviders)); err != nil {
+		return nil, err
+	}
+	if err := checkClusterSettings(in.Settings); err != nil {
+		return nil, err
 	}
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
+	insights, err := c.accountSetting(ctx, "containerInsights")
+	if err != nil {
+		return nil, err
+	}
 	var out ClusterOutput
-	err := c.commit(ctx, func() (store.Txn, error) {
+	err = c.commit(ctx, func() (store.Txn, error) {
 		existing, _, err := store.GetJSON[Cluster](ctx, c.st, clusterKey(name))
 		if err == nil && existing.Status == "ACTIVE" {
 			out.Cluster = existing
@@ -60,8 +69,9 @@ func (c *Control) CreateCluster(ctx context.Context, in *CreateClusterInput) (*C
 			CapacityProviders:               nonNil(in.CapacityProviders),
 			DefaultCapacityProviderStrategy: nonNil(in.DefaultCapacityProviderStrategy),
 		}
-		if cl.Settings == nil {
-			cl.Settings = []ClusterSetting{{Name: "containerInsights", Value: "disabled"}}
+		if !slices.ContainsFunc(cl.Settings, func(s ClusterSetting) bool { return s.Name == "containerInsights" }) {
+			// The account's default (PutAccountSettingDefault) decides.
+			cl.Settings = append(cl.Settings, ClusterSetting{Name: "containerInsights", Value: insights})
 		}
 		out.Cluster = cl
 		return store.Txn{Then: []store.Op{store.Put(clusterKey(name), store.JSON(cl))}}, nil

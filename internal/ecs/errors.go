@@ -20,6 +20,7 @@ var (
 	ErrClientException         = awsapi.Kind("ClientException", http.StatusBadRequest)
 	ErrInvalidParameter        = awsapi.Kind("InvalidParameterException", http.StatusBadRequest)
 	ErrServer                  = awsapi.Kind("ServerException", http.StatusInternalServerError)
+	ErrResourceInUse           = awsapi.Kind("ResourceInUseException", http.StatusBadRequest)
 )
 
 // Those with a fixed message are values; the rest are built where the

@@ -1,6 +1,9 @@
 package ecs
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Store layout: every key ECS reads or writes is built here.
 //
@@ -13,6 +16,11 @@ const (
 	clusterPrefix  = keyPrefix + "cluster/"
 	familyPrefix   = keyPrefix + "family/"
 	taskDefsPrefix = keyPrefix + "taskdef/"
+
+	accountSettingsPrefix = keyPrefix + "accountsetting/"
+	// taskDefDeletePrefix marks revisions in DELETE_IN_PROGRESS for the
+	// scheduler to delete once nothing uses them.
+	taskDefDeletePrefix = keyPrefix + "taskdefdelete/"
 )
 
 // TaskPrefix and TaskStatusPrefix are where tasks' desired and observed
@@ -25,12 +33,19 @@ const (
 // ServicePrefix is where services live, one key per cluster and name.
 const ServicePrefix = keyPrefix + "service/"
 
-func clusterKey(name string) string      { return clusterPrefix + name }
+func clusterKey(name string) string { return clusterPrefix + name }
+func accountSettingKey(principal, name string) string {
+	return accountSettingsPrefix + principal + "/" + name
+}
 func familyKey(family string) string     { return familyPrefix + family }
 func taskDefPrefix(family string) string { return taskDefsPrefix + family + "/" }
 func taskDefKey(family string, rev int) string {
 	// Zero-padded, so revisions list in numeric order.
 	return taskDefPrefix(family) + fmt.Sprintf("%010d", rev)
+}
+
+func taskDefDeleteKey(family string, rev int) string {
+	return taskDefDeletePrefix + family + "/" + strconv.Itoa(rev)
 }
 
 func taskKey(cluster, id string) string       { return TaskPrefix + cluster + "/" + id }

@@ -90,6 +90,9 @@ func resolveLaunch(cl *Cluster, td *TaskDefinition, launchType string, strategy 
 		return "", "", invalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
 	}
 	provider := ""
+	if err := checkStrategy(strategy, nonNil(cl.CapacityProviders)); err != nil {
+		return "", "", err
+	}
 	if launchType == "" && len(strategy) == 0 {
 		strategy = cl.DefaultCapacityProviderStrategy
 	}

@@ -46,6 +46,9 @@ type Cluster struct {
 	Settings                          []ClusterSetting               `json:"settings"`
 	CapacityProviders                 []string                       `json:"capacityProviders"`
 	DefaultCapacityProviderStrategy   []CapacityProviderStrategyItem `json:"defaultCapacityProviderStrategy"`
+	// Configuration (execute command, managed storage) is stored and
+	// returned as given: Portolan has no ECS Exec.
+	Configuration json.RawMessage `json:"configuration,omitempty"`
 }
 
 type PortMapping struct {

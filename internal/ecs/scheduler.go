@@ -96,7 +96,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func concerns(batch []store.Event) bool {
 	for _, ev := range batch {
 		k := ev.KV.Key
-		if strings.HasPrefix(k, ServicePrefix) || strings.HasPrefix(k, TaskPrefix) || strings.HasPrefix(k, TaskStatusPrefix) {
+		if strings.HasPrefix(k, ServicePrefix) || strings.HasPrefix(k, TaskPrefix) || strings.HasPrefix(k, TaskStatusPrefix) || strings.HasPrefix(k, taskDefDeletePrefix) {
 			return true
 		}
 	}
@@ -147,6 +147,9 @@ func (s *Scheduler) pass(ctx context.Context) time.Time {
 			s.logErr(ctx, "reconcile service", err, "serviceArn", rec.ServiceArn)
 		}
 		wake = earliest(wake, again)
+	}
+	if err := s.c.purgeDeletedTaskDefinitions(ctx, services, views); err != nil {
+		s.logErr(ctx, "delete task definitions", err)
 	}
 	return wake
 }

@@ -514,7 +514,12 @@ func (c *Control) ListTaskDefinitions(ctx context.Context, in *ListTaskDefinitio
 	if status != "ACTIVE" && status != "INACTIVE" && status != "DELETE_IN_PROGRESS" {
 		return nil, invalidParameter("Invalid status %q.", in.Status)
 	}
-	kvs, _, err := c.st.List(ctx, taskDefsPrefix+in.FamilyPrefix)
+	// familyPrefix is, despite its name, a whole family name.
+	prefix := taskDefsPrefix
+	if in.FamilyPrefix != "" {
+		prefix = taskDefPrefix(in.FamilyPrefix)
+	}
+	kvs, _, err := c.st.List(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}

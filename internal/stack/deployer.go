@@ -73,7 +73,7 @@ func New(cfg Config) *Deployer {
 		"AWS::ECS::Cluster":                             ecsCluster{cfg.ECS},
 		"AWS::ECS::TaskDefinition":                      ecsTaskDefinition{cfg.ECS},
 		"AWS::ECS::Service":                             ecsService{cfg.ECS},
-		"AWS::ECS::ClusterCapacityProviderAssociations": ecsCapacityProviders{},
+		"AWS::ECS::ClusterCapacityProviderAssociations": ecsCapacityProviders{cfg.ECS},
 		"AWS::Logs::LogGroup":                           logGroup{cfg.Logs},
 	}}
 	if cfg.APIGW != nil {

@@ -259,11 +259,20 @@ func (h cloudMapInstance) Delete(ctx context.Context, r *Resource) error {
 
 type ecsCluster struct{ c *ecs.Control }
 
+// clusterProps are AWS::ECS::Cluster's properties; they name the settings
+// ClusterSettings where the API says settings.
+type clusterProps struct {
+	ecs.CreateClusterInput
+	ClusterSettings []ecs.ClusterSetting
+}
+
 func (h ecsCluster) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
-	var in ecs.CreateClusterInput
-	if err := decodeProps(r.Props, &in); err != nil {
+	var props clusterProps
+	if err := decodeProps(r.Props, &props); err != nil {
 		return "", nil, err
 	}
+	in := props.CreateClusterInput
+	in.Settings = props.ClusterSettings
 	if in.ClusterName == "" {
 		in.ClusterName = generatedName(r, 255)
 	}
@@ -277,6 +286,21 @@ func (h ecsCluster) Create(ctx context.Context, r *Resource) (string, map[string
 func (h ecsCluster) Update(ctx context.Context, r *Resource, old map[string]any) (map[string]any, error) {
 	if str(r.Props, "ClusterName") != str(old, "ClusterName") {
 		return nil, ErrReplace
+	}
+	var props clusterProps
+	if err := decodeProps(r.Props, &props); err != nil {
+		return nil, err
+	}
+	if len(props.ClusterSettings) > 0 {
+		if _, err := h.c.UpdateClusterSettings(ctx, &ecs.UpdateClusterSettingsInput{Cluster: r.PhysicalID, Settings: props.ClusterSettings}); err != nil {
+			return nil, err
+		}
+	}
+	if !reflect.DeepEqual(r.Props["CapacityProviders"], old["CapacityProviders"]) || !reflect.DeepEqual(r.Props["DefaultCapacityProviderStrategy"], old["DefaultCapacityProviderStrategy"]) {
+		in := ecs.PutClusterCapacityProvidersInput{Cluster: r.PhysicalID, CapacityProviders: nonNilSlice(props.CapacityProviders), DefaultCapacityProviderStrategy: nonNilSlice(props.DefaultCapacityProviderStrategy)}
+		if _, err := h.c.PutClusterCapacityProviders(ctx, &in); err != nil {
+			return nil, err
+		}
 	}
 	return r.Attrs, nil
 }
@@ -509,16 +533,47 @@ func (h ecsService) Delete(ctx context.Context, r *Resource) error {
 // each may take its stopTimeout (at most 120 s on Fargate).
 const serviceDrainTimeout = 3 * time.Minute
 
-// ecsCapacityProviders accepts a cluster's capacity provider association:
-// FARGATE and FARGATE_SPOT both map to this node's runtime.
-type ecsCapacityProviders struct{}
+// ecsCapacityProviders is a cluster's capacity provider association: it
+// puts the cluster's providers and default strategy (FARGATE and
+// FARGATE_SPOT both run on this node's runtime), and its delete clears them.
+type ecsCapacityProviders struct{ c *ecs.Control }
 
-func (ecsCapacityProviders) Create(_ context.Context, r *Resource) (string, map[string]any, error) {
-	return str(r.Props, "Cluster"), map[string]any{}, nil
+func (h ecsCapacityProviders) Create(ctx context.Context, r *Resource) (string, map[string]any, error) {
+	var in ecs.PutClusterCapacityProvidersInput
+	if err := decodeProps(r.Props, &in); err != nil {
+		return "", nil, err
+	}
+	in.CapacityProviders, in.DefaultCapacityProviderStrategy = nonNilSlice(in.CapacityProviders), nonNilSlice(in.DefaultCapacityProviderStrategy)
+	if _, err := h.c.PutClusterCapacityProviders(ctx, &in); err != nil {
+		return "", nil, err
+	}
+	return in.Cluster, map[string]any{}, nil
 }
 
-func (ecsCapacityProviders) Update(_ context.Context, r *Resource, _ map[string]any) (map[string]any, error) {
-	return r.Attrs, nil
+func (h ecsCapacityProviders) Update(ctx context.Context, r *Resource, old map[string]any) (map[string]any, error) {
+	if str(r.Props, "Cluster") != str(old, "Cluster") {
+		return nil, ErrReplace
+	}
+	_, attrs, err := h.Create(ctx, r)
+	return attrs, err
 }
 
-func (ecsCapacityProviders) Delete(context.Context, *Resource) error { return nil }
+func (h ecsCapacityProviders) Delete(ctx context.Context, r *Resource) error {
+	in := ecs.PutClusterCapacityProvidersInput{Cluster: r.PhysicalID, CapacityProviders: []string{}, DefaultCapacityProviderStrategy: []ecs.CapacityProviderStrategyItem{}}
+	_, err := h.c.PutClusterCapacityProviders(ctx, &in)
+	if errors.Is(err, ecs.ErrResourceInUse) {
+		// A service the template deletes after this still runs on them;
+		// the cluster goes with the stack anyway.
+		return nil
+	}
+	return ignoreNotFound(err)
+}
+
+// nonNilSlice makes an absent list an empty one, for APIs that require
+// the member.
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
