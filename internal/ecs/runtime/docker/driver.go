@@ -182,12 +182,6 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 // DNSServers are the DNS servers every task's resolv.conf gets.
 func (d *Driver) DNSServers() []netip.Addr { return slices.Clone(d.dns) }
 
-// HostAddr implements runtime.HostAddresser: the gateway of the DNS
-// network, an address of the host that every task reaches, once Portolan's
-// DNS listens there (without Config.DNS, or when it could not, there is
-// none: tasks would not resolve the names of what listens there).
-func (d *Driver) HostAddr() (netip.Addr, bool) { return d.hostAddr, d.hostAddr.IsValid() }
-
 // Name implements runtime.Driver.
 func (d *Driver) Name() string { return "docker" }
 
