@@ -30,8 +30,11 @@ import (
 // for the API with an alias A record to the endpoint. A client in a peered
 // VPC resolves the API's name through Portolan's DNS (as through a Route 53
 // Resolver inbound endpoint) and calls it with curl --resolve: the call
-// reaches the backend through the endpoint. The same call to the public
-// local host is refused by the policy's endpoint rule.
+// reaches the backend through the endpoint, except under /admin, which
+// the policy denies to every caller. The same call to the public local
+// host is refused too: a private API answers only through an endpoint.
+// TestClosedNetworkFromTask (closednetwork_docker_test.go) is the same
+// path from a task container.
 func TestClosedNetworkPath(t *testing.T) {
 	curl, err := exec.LookPath("curl")
 	if err != nil {
@@ -62,30 +65,36 @@ func TestClosedNetworkPath(t *testing.T) {
 		t.Fatalf("%s resolved to %s, want the endpoint's (the gateway's) %s", name, addr, gatewayIP)
 	}
 
-	call := func(host string) string {
+	callPath := func(host, path string) string {
 		t.Helper()
 		b, err := exec.CommandContext(ctx, curl, "-s", "-w", " %{http_code}", "--resolve", host+":"+port+":"+addr,
-			"http://"+host+":"+port+"/prod/orders/42").CombinedOutput()
+			"http://"+host+":"+port+path).CombinedOutput()
 		if err != nil {
 			t.Fatalf("curl %s: %v %s", host, err, b)
 		}
 		return string(b)
 	}
+	call := func(host string) string { t.Helper(); return callPath(host, "/prod/orders/42") }
 	if got, want := call(name), "backend /orders/42 via "+vpce+" 200"; got != want {
 		t.Fatalf("through the alias: %q, want %q", got, want)
 	}
 	if got := call(apiID + ".execute-api.localhost"); !strings.HasSuffix(got, " 403") {
 		t.Fatalf("on the public host: %q, want 403", got)
 	}
+	if got := callPath(name, "/prod/admin/keys"); !strings.Contains(got, "with an explicit deny") || !strings.HasSuffix(got, " 403") {
+		t.Fatalf("through the alias, a path the policy denies: %q, want 403 with an explicit deny", got)
+	}
 }
 
 // privateAPI creates a PRIVATE REST API associated with vpce, whose policy
-// denies calls from anywhere else, with a {proxy+} method proxying to
-// backend, deployed to stage prod; it returns the API's id.
+// denies calls from anywhere else, and calls under /admin from anywhere,
+// with a {proxy+} method proxying to backend, deployed to stage prod; it
+// returns the API's id.
 func privateAPI(ctx context.Context, t *testing.T, agw *apigateway.Client, vpce, backend string) string {
 	t.Helper()
 	policy := `{"Version":"2012-10-17","Statement":[
 	 {"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"` + vpce + `"}}},
+	 {"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*/*/admin/*"},
 	 {"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}`
 	api, err := agw.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("closed"), Policy: aws.String(policy),
 		EndpointConfiguration: &agtypes.EndpointConfiguration{Types: []agtypes.EndpointType{agtypes.EndpointTypePrivate}, VpcEndpointIds: []string{vpce}}})

@@ -104,6 +104,9 @@ func (s *Server) roles() []role {
 		api := s.cfg.BoundAPIs[i].API
 		roles = append(roles, role{"bound API " + api, runFunc(func(ctx context.Context) error { return s.Gateway.ServeAPI(ctx, ln, api) })})
 	}
+	if s.taskGwLn != nil {
+		roles = append(roles, role{"gateway listener for tasks", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.taskGwLn) })})
+	}
 	return append(roles,
 		role{"dns", s.DNS},
 		role{"health checker", s.checker},

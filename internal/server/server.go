@@ -159,6 +159,10 @@ type Server struct {
 	DNS         *dns.Server
 	checker     *health.Checker
 	gwLn        net.Listener
+	// taskGwLn serves the gateway where task containers reach the host,
+	// taskGateway (taskgateway.go); nil when gwLn serves it, or nothing.
+	taskGwLn    net.Listener
+	taskGateway netip.AddrPort
 	boundLns    []net.Listener // aligned with cfg.BoundAPIs
 	agent       *agent.Agent
 	sched       *ecs.Scheduler
@@ -210,7 +214,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
 	fail := func(err error) (*Server, error) {
-		for _, ln := range append([]net.Listener{s.gwLn, s.apiLn}, s.boundLns...) {
+		for _, ln := range append([]net.Listener{s.gwLn, s.taskGwLn, s.apiLn}, s.boundLns...) {
 			if ln != nil {
 				ln.Close()
 			}
@@ -271,6 +275,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return fail(err)
 	}
 	s.driver = driver
+	s.listenForTasks(driver)
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
 	if err != nil {

@@ -25,7 +25,8 @@ type APIs interface {
 type Config struct {
 	Endpoints *ec2.View
 	Region    string
-	// Gateway is the address the names resolve to: the REST gateway's.
+	// Gateway is the address the names resolve to: the REST gateway's
+	// (ServeAt can move it before Run).
 	Gateway netip.Addr
 	// APIs, when set, adds each API's names through every execute-api
 	// endpoint: {apiId}-{vpceId}.execute-api.REGION.amazonaws.com, and,
@@ -45,6 +46,12 @@ type Records struct {
 
 // New returns the source; it has no records until Run's first build.
 func New(cfg Config) *Records { return &Records{cfg: cfg} }
+
+// ServeAt has the names resolve to addr instead of Config.Gateway. It is
+// for an address that exists only once something else has set it up (the
+// docker runtime's DNS network, where the gateway also listens for task
+// containers), and must come before Run.
+func (r *Records) ServeAt(addr netip.Addr) { r.cfg.Gateway = addr }
 
 // Run rebuilds the records whenever the endpoints (or the APIs) change,
 // until ctx ends.

@@ -80,6 +80,15 @@ type Remover interface {
 	RemoveAll(ctx context.Context) error
 }
 
+// HostAddresser is the optional capability of a driver whose tasks cannot
+// reach the host's loopback but reach the host at an address of their own
+// (the docker runtime: the gateway of its DNS network). What the host plays
+// for tasks listens there too: the DNS server, the API gateway as an
+// execute-api VPC endpoint. ok is false when there is no such address.
+type HostAddresser interface {
+	HostAddr() (addr netip.Addr, ok bool)
+}
+
 // DeprovisionTasks deprovisions each of tasks with d, going on past a
 // failure so that one stuck task does not keep the rest: the first step of
 // both drivers' RemoveAll. It returns the failures joined.

@@ -33,6 +33,14 @@
 // CAP_NET_BIND_SERVICE); without it New logs a warning and tasks get
 // Config.DNSServers alone.
 //
+// The same address is how tasks reach anything else the host plays for
+// them: HostAddr (runtime.HostAddresser) gives it to the server, which has
+// the API gateway listen there too, on port 80, and the execute-api VPC
+// endpoints' DNS names resolve to it, so that an app in a task calls a
+// private API by its name, as from inside a VPC. HostAddr has an address
+// only once the DNS server listens there: without Portolan's DNS a task
+// could not resolve those names anyway.
+//
 // # Warm pause containers
 //
 // Starting a container on a network costs about what `docker run` does,

@@ -91,6 +91,9 @@ type Driver struct {
 	// dns are the tasks' DNS servers: Config.DNSServers, after Portolan's
 	// own when Config.DNS listens on the DNS network.
 	dns []netip.Addr
+	// hostAddr is the DNS network's gateway when Config.DNS listens there:
+	// the address of the host every task reaches (HostAddr).
+	hostAddr netip.Addr
 
 	// ooms caches oomEvent's answers, by container id.
 	ooms sync.Map
@@ -115,8 +118,9 @@ type Driver struct {
 }
 
 var (
-	_ runtime.Driver  = (*Driver)(nil)
-	_ runtime.Remover = (*Driver)(nil)
+	_ runtime.Driver        = (*Driver)(nil)
+	_ runtime.Remover       = (*Driver)(nil)
+	_ runtime.HostAddresser = (*Driver)(nil)
 )
 
 // New connects to the engine, checks it answers, and builds the pause image
@@ -163,6 +167,7 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 			d.log.Warn("Portolan's DNS cannot serve task containers, which will not resolve Cloud Map names (binding port 53 needs root)", "err", err)
 		} else {
 			d.dns = append([]netip.Addr{addr}, cfg.DNSServers...)
+			d.hostAddr = addr
 			d.log.Info("tasks resolve through Portolan's DNS", "addr", addr)
 		}
 	}

@@ -274,3 +274,9 @@ func (d *Driver) listenDNS(ctx context.Context) (netip.Addr, error) {
 		}
 	}
 }
+
+// HostAddr implements runtime.HostAddresser: the gateway of the DNS
+// network, an address of the host that every task reaches, once Portolan's
+// DNS listens there (without Config.DNS, or when it could not, there is
+// none: tasks would not resolve the names of what listens there).
+func (d *Driver) HostAddr() (netip.Addr, bool) { return d.hostAddr, d.hostAddr.IsValid() }

@@ -29,7 +29,9 @@
 //
 // Subcommands: "health URL" exits 0 if GET URL answers 200 (a health check
 // without a shell), "exit N" exits with N at once, "sleep" sleeps ignoring
-// SIGTERM.
+// SIGTERM, "curl URL..." GETs each URL as curl would (the host resolved by
+// the system's resolver, the image having no curl) and prints a line
+// "URL ADDR STATUS BODY" for each, exiting 1 if any got no HTTP answer.
 package main
 
 import (
@@ -89,6 +91,18 @@ func subcommand(name string, args []string) int {
 		signal.Ignore(syscall.SIGTERM)
 		time.Sleep(time.Hour)
 		return 0
+	case "curl":
+		code := 0
+		for _, u := range args {
+			addr, status, body, err := fetch(context.Background(), u)
+			if err != nil {
+				fmt.Println(u, "error", err)
+				code = 1
+				continue
+			}
+			fmt.Println(u, addr, status, strings.TrimSpace(body))
+		}
+		return code
 	}
 	fmt.Println("unknown subcommand", name)
 	return 2
@@ -243,8 +257,19 @@ func routes(port string) *http.ServeMux {
 }
 
 // request GETs url on a new connection, resolving its host anew (through
-// $DNS_SERVER if set), and returns the address that answered and the body.
+// $DNS_SERVER if set), and returns the address that answered and the body;
+// an answer other than 200 is an error.
 func request(ctx context.Context, url string) (addr, body string, err error) {
+	addr, status, body, err := fetch(ctx, url)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("%s: %d %s", url, status, http.StatusText(status))
+	}
+	return addr, body, err
+}
+
+// fetch GETs url as request does and returns the address that answered,
+// the status and the body, whatever the status.
+func fetch(ctx context.Context, url string) (addr string, status int, body string, err error) {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if server := os.Getenv("DNS_SERVER"); server != "" {
 		dialer.Resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -258,16 +283,13 @@ func request(ctx context.Context, url string) (addr, body string, err error) {
 	}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return "", "", err
+		return "", 0, "", err
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return "", "", err
+		return "", 0, "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	return addr, string(b), err
+	return addr, resp.StatusCode, string(b), err
 }
