@@ -23,6 +23,7 @@ import (
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/route53"
+	"github.com/portolan/portolan/internal/route53resolver"
 	"github.com/portolan/portolan/internal/stack/template"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -42,6 +43,8 @@ type Config struct {
 	// accepted and not emulated.
 	EC2     *ec2.Control
 	Route53 *route53.Control
+	// Resolver, when set, makes AWS::Route53Resolver::* resources real.
+	Resolver *route53resolver.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -109,6 +112,11 @@ func New(cfg Config) *Deployer {
 		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSet"] = r53RecordSetHandler{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSetGroup"] = r53RecordSetGroup{cfg.Route53}
+	}
+	if cfg.Resolver != nil {
+		d.handlers["AWS::Route53Resolver::ResolverEndpoint"] = resolverEndpoint{cfg.Resolver}
+		d.handlers["AWS::Route53Resolver::ResolverRule"] = resolverRule{cfg.Resolver}
+		d.handlers["AWS::Route53Resolver::ResolverRuleAssociation"] = resolverRuleAssociation{cfg.Resolver}
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h
@@ -494,7 +502,13 @@ func (a *apply) create(ctx context.Context, r *Resource, h Handler) error {
 		exists = true
 		r.PhysicalID = id
 		a.created = append(a.created, r.LogicalID)
-		return a.record(r, attrs)
+		err := a.record(r, attrs)
+		if err != nil {
+			// It exists all the same: without its attributes, the rollback
+			// still knows what to delete.
+			a.record(r, nil)
+		}
+		return err
 	}
 	id, attrs, err := h.Create(ctx, r)
 	switch {

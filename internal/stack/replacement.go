@@ -26,7 +26,7 @@ var replacingProperties = map[string][]string{
 	"AWS::ElasticLoadBalancingV2::TargetGroup":      {"Name", "Port", "Protocol", "ProtocolVersion", "VpcId", "TargetType", "IpAddressType"},
 	"AWS::ElasticLoadBalancingV2::Listener":         {"LoadBalancerArn"},
 	"AWS::ElasticLoadBalancingV2::ListenerRule":     {"ListenerArn"},
-	"AWS::ECS::ClusterCapacityProviderAssociations": {},
+	"AWS::ECS::ClusterCapacityProviderAssociations": {"Cluster"},
 	"AWS::ApiGateway::RestApi":                      {},
 	"AWS::ApiGateway::Method":                       {"RestApiId", "ResourceId", "HttpMethod"},
 	"AWS::ApiGateway::Stage":                        {"RestApiId", "StageName"},
@@ -38,6 +38,11 @@ var replacingProperties = map[string][]string{
 	"AWS::Route53::HostedZone":                      {"Name"},
 	"AWS::Route53::RecordSet":                       {"Name", "Type", "SetIdentifier", "HostedZoneId", "HostedZoneName"},
 	"AWS::Route53::RecordSetGroup":                  {"HostedZoneId", "HostedZoneName"},
+	// AWS changes an endpoint's addresses, type and protocols in place;
+	// Portolan replaces it (it has no per-address association calls).
+	"AWS::Route53Resolver::ResolverEndpoint":        {"Direction", "IpAddresses", "SecurityGroupIds", "ResolverEndpointType", "Protocols"},
+	"AWS::Route53Resolver::ResolverRule":            {"RuleType", "DomainName"},
+	"AWS::Route53Resolver::ResolverRuleAssociation": {"ResolverRuleId", "VPCId", "Name"},
 }
 
 // replacingForSomeValues lists properties whose change replaces the
