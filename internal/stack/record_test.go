@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
-	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/stack"
+	"github.com/portolan/portolan/internal/store"
 )
 
 // thing is a handler whose resource is made but whose attributes cannot
