@@ -308,6 +308,12 @@ func TestBadTaskDefinitions(t *testing.T) {
 		{"no essential container", ecs.RegisterTaskDefinitionInput{Family: aws.String("x"), NetworkMode: types.NetworkModeAwsvpc, Cpu: aws.String("256"), Memory: aws.String("512"),
 			ContainerDefinitions: c(func(d *types.ContainerDefinition) { d.Essential = aws.Bool(false) })}, "ClientException", "essential"},
 		{"bad family", ecs.RegisterTaskDefinitionInput{Family: aws.String("bad family!"), ContainerDefinitions: c(func(*types.ContainerDefinition) {})}, "ClientException", "Family"},
+		{"fargate pidMode host", ecs.RegisterTaskDefinitionInput{Family: aws.String("x"), NetworkMode: types.NetworkModeAwsvpc, RequiresCompatibilities: []types.Compatibility{"FARGATE"},
+			Cpu: aws.String("256"), Memory: aws.String("512"), PidMode: types.PidModeHost, ContainerDefinitions: c(func(*types.ContainerDefinition) {})}, "ClientException", "pidMode 'host'"},
+		{"fargate privileged", ecs.RegisterTaskDefinitionInput{Family: aws.String("x"), NetworkMode: types.NetworkModeAwsvpc, RequiresCompatibilities: []types.Compatibility{"FARGATE"},
+			Cpu: aws.String("256"), Memory: aws.String("512"), ContainerDefinitions: c(func(d *types.ContainerDefinition) { d.Privileged = aws.Bool(true) })}, "ClientException", "privileged"},
+		{"awsvpc hostname", ecs.RegisterTaskDefinitionInput{Family: aws.String("x"), NetworkMode: types.NetworkModeAwsvpc, Cpu: aws.String("256"), Memory: aws.String("512"),
+			ContainerDefinitions: c(func(d *types.ContainerDefinition) { d.Hostname = aws.String("web") })}, "ClientException", "Hostname is not supported"},
 		{"health check interval", ecs.RegisterTaskDefinitionInput{Family: aws.String("x"), NetworkMode: types.NetworkModeAwsvpc, Cpu: aws.String("256"), Memory: aws.String("512"),
 			ContainerDefinitions: c(func(d *types.ContainerDefinition) {
 				d.HealthCheck = &types.HealthCheck{Command: []string{"CMD", "true"}, Interval: aws.Int32(1)}
@@ -326,9 +332,14 @@ func TestBadTaskDefinitions(t *testing.T) {
 			}
 		})
 	}
-	// RunTask errors.
+	// essential defaults to true in what is stored and returned.
 	td := f.register("ok", f.webContainer("web"))
-	_, err := f.ecs.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("dev"), TaskDefinition: &td})
+	desc, err := f.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: &td})
+	if err != nil || desc.TaskDefinition.ContainerDefinitions[0].Essential == nil || !*desc.TaskDefinition.ContainerDefinitions[0].Essential {
+		t.Fatalf("essential of a container that did not say: %+v, %v", desc, err)
+	}
+	// RunTask errors.
+	_, err = f.ecs.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("dev"), TaskDefinition: &td})
 	wantECSError(t, err, "InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.")
 	_, err = f.ecs.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("nope"), TaskDefinition: &td, NetworkConfiguration: awsvpc})
 	wantECSError(t, err, "ClusterNotFoundException", "Cluster not found.")

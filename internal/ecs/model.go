@@ -123,6 +123,16 @@ type ContainerDefinition struct {
 	Ulimits                []Ulimit              `json:"ulimits,omitempty"`
 	DockerLabels           map[string]string     `json:"dockerLabels,omitempty"`
 	SystemControls         []any                 `json:"systemControls"`
+	// Kept to be refused where ECS refuses them (fargateRefuses) and
+	// echoed back otherwise; Portolan does not act on them.
+	Privileged            *bool    `json:"privileged,omitempty"`
+	Links                 []string `json:"links,omitempty"`
+	Hostname              string   `json:"hostname,omitempty"`
+	DisableNetworking     *bool    `json:"disableNetworking,omitempty"`
+	DnsServers            []string `json:"dnsServers,omitempty"`
+	DnsSearchDomains      []string `json:"dnsSearchDomains,omitempty"`
+	ExtraHosts            []any    `json:"extraHosts,omitempty"`
+	DockerSecurityOptions []string `json:"dockerSecurityOptions,omitempty"`
 }
 
 // IsEssential applies ECS's default: a container is essential unless it says not.

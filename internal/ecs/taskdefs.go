@@ -202,9 +202,16 @@ func (c *Control) validateTaskDefinition(in *RegisterTaskDefinitionInput) (*Task
 	if err := validateContainers(in.ContainerDefinitions, mode, fargate, cpu, mem); err != nil {
 		return nil, err
 	}
+	if err := refusedSettings(td, in.ContainerDefinitions, fargate); err != nil {
+		return nil, err
+	}
 	td.ContainerDefinitions = in.ContainerDefinitions
 	for i := range td.ContainerDefinitions {
 		cd := &td.ContainerDefinitions[i]
+		if cd.Essential == nil {
+			essential := true // stored and returned as ECS does
+			cd.Essential = &essential
+		}
 		cd.Environment = nonNil(cd.Environment)
 		cd.MountPoints = nonNil(cd.MountPoints)
 		cd.VolumesFrom = nonNil(cd.VolumesFrom)
@@ -224,6 +231,46 @@ func (c *Control) validateTaskDefinition(in *RegisterTaskDefinitionInput) (*Task
 		}
 	}
 	return td, nil
+}
+
+// refusedSettings refuses what ECS refuses: under awsvpc, container
+// hostnames and links; on Fargate, the task settings and container
+// parameters it does not support.
+func refusedSettings(td *TaskDefinition, defs []ContainerDefinition, fargate bool) error {
+	if fargate {
+		switch {
+		case td.PidMode != "" && td.PidMode != "task":
+			return clientError("Fargate does not support pidMode '%s'; the only supported value is 'task'.", td.PidMode)
+		case td.IpcMode != "":
+			return clientError("Fargate does not support the ipcMode parameter.")
+		}
+	}
+	for _, cd := range defs {
+		refused := ""
+		switch {
+		case td.NetworkMode == "awsvpc" && cd.Hostname != "":
+			return clientError("Hostname is not supported on container when networkMode=awsvpc.")
+		case td.NetworkMode == "awsvpc" && len(cd.Links) > 0:
+			return clientError("Links are not supported when networkMode=awsvpc.")
+		case !fargate:
+		case cd.Privileged != nil && *cd.Privileged:
+			refused = "privileged"
+		case cd.DisableNetworking != nil:
+			refused = "disableNetworking"
+		case len(cd.DnsServers) > 0:
+			refused = "dnsServers"
+		case len(cd.DnsSearchDomains) > 0:
+			refused = "dnsSearchDomains"
+		case len(cd.ExtraHosts) > 0:
+			refused = "extraHosts"
+		case len(cd.DockerSecurityOptions) > 0:
+			refused = "dockerSecurityOptions"
+		}
+		if refused != "" {
+			return clientError("Fargate does not support the %s parameter (container %s).", refused, cd.Name)
+		}
+	}
+	return nil
 }
 
 func validFargate(cpu, mem int) bool {
