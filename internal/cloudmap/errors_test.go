@@ -108,6 +108,10 @@ func namespaceErrorCases(ctx context.Context, c *sd.Client, fx errorFixture) []e
 			_, err := c.CreatePublicDnsNamespace(ctx, &sd.CreatePublicDnsNamespaceInput{Name: aws.String("bad_name!.com")})
 			return err
 		}, "InvalidInput"},
+		{"public namespace of one label", func() error {
+			_, err := c.CreatePublicDnsNamespace(ctx, &sd.CreatePublicDnsNamespaceInput{Name: aws.String("localhost")})
+			return err
+		}, "InvalidInput"},
 		{"private namespace without vpc", func() error {
 			_, err := c.CreatePrivateDnsNamespace(ctx, &sd.CreatePrivateDnsNamespaceInput{Name: aws.String("novpc.local"), Vpc: aws.String("")})
 			return err

@@ -43,3 +43,24 @@ func TestPagination(t *testing.T) {
 		t.Fatalf("%d pages, %d instances; want 3 and 25", pages, len(seen))
 	}
 }
+
+// TestEmptyAttributes: Attributes is required but may be empty where no
+// record needs one, as the API model allows (an HTTP namespace's
+// instance); a DNS service's A record still needs its address.
+func TestEmptyAttributes(t *testing.T) {
+	c, _ := client(t)
+	ctx := context.Background()
+	op, _ := c.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("empty-attrs")})
+	nsID := mustOp(t, c, op.OperationId).Targets["NAMESPACE"]
+	svc, err := c.CreateService(ctx, &sd.CreateServiceInput{Name: aws.String("s"), NamespaceId: &nsID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RegisterInstance(ctx, &sd.RegisterInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String("i-1"), Attributes: map[string]string{}}); err != nil {
+		t.Fatalf("an instance with no attributes: %v", err)
+	}
+	got, err := c.GetInstance(ctx, &sd.GetInstanceInput{ServiceId: svc.Service.Id, InstanceId: aws.String("i-1")})
+	if err != nil || len(got.Instance.Attributes) != 0 {
+		t.Fatalf("GetInstance: %+v, %v", got, err)
+	}
+}

@@ -27,7 +27,8 @@ var (
 	attrKeyPattern    = regexp.MustCompile(`^[a-zA-Z0-9!-~]+$`)
 	dnsLabel          = `([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)`
 	serviceNameRE     = regexp.MustCompile(`^` + dnsLabel + `(\.` + dnsLabel + `)*$`)
-	publicNameRE      = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$`)
+	// A public namespace is a domain under a TLD: at least two labels.
+	publicNameRE = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.?$`)
 )
 
 func printableASCII(s string) bool {
@@ -174,8 +175,10 @@ func validateHealthCheckConfig(h *HealthCheckConfig) error {
 // validateAttributes applies the AWS_INSTANCE_* rules of spec §A.5 for an
 // instance of svc in a namespace of type nsType.
 func validateAttributes(attrs map[string]string, svc *Service, nsType string) error {
-	if len(attrs) == 0 {
-		return invalidInput("Attributes must not be empty")
+	if attrs == nil {
+		// Required, and may be empty ({}) where no record or health
+		// check needs an attribute (an HTTP namespace's instance).
+		return invalidInput("Attributes is required")
 	}
 	total, custom := 0, 0
 	for k, v := range attrs {
