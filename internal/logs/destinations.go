@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
@@ -172,13 +171,7 @@ func (s *Control) destinationARN(name string) string {
 }
 
 func checkDestinationName(name string) error {
-	switch {
-	case name == "":
-		return invalidParam("1 validation error detected: Value null at 'destinationName' failed to satisfy constraint: Member must not be null")
-	case len(name) > maxNameLen || strings.ContainsAny(name, ":*"):
-		return invalidParam("1 validation error detected: Value '%s' at 'destinationName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]* and have length between 1 and 512", name)
-	}
-	return nil
+	return checkName("destinationName", name, maxNameLen, noColonOrStar, "[^:*]*")
 }
 
 // ResourcePolicy is a resource policy as stored and reported.

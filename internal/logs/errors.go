@@ -1,7 +1,9 @@
 package logs
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/portolan/portolan/internal/awsapi"
 )
@@ -53,3 +55,43 @@ var (
 func tooManyTags(arn string) *awsapi.Error {
 	return ErrTooManyTags.Newf("A resource can have no more than %d tags.", maxTags).With("resourceName", arn)
 }
+
+// validationError is AWS's message for members that break the model's
+// constraints: "N validation error(s) detected: " and one clause per
+// broken constraint, the length rule before the pattern rule, as AWS
+// checks them.
+func validationError(clauses ...string) *awsapi.Error {
+	noun := "error"
+	if len(clauses) > 1 {
+		noun = "errors"
+	}
+	return invalidParam("%d validation %s detected: %s", len(clauses), noun, strings.Join(clauses, "; "))
+}
+
+// nameViolations are the clauses a name breaks: null, too long, off the
+// pattern (described as the model writes it).
+func nameViolations(field, name string, max int, matches func(string) bool, pattern string) []string {
+	if name == "" {
+		return []string{fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", field)}
+	}
+	var out []string
+	if len(name) > max {
+		out = append(out, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", name, field, max))
+	}
+	if !matches(name) {
+		out = append(out, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", name, field, pattern))
+	}
+	return out
+}
+
+// checkName refuses a name that breaks any of its constraints.
+func checkName(field, name string, max int, matches func(string) bool, pattern string) error {
+	if v := nameViolations(field, name, max, matches, pattern); len(v) > 0 {
+		return validationError(v...)
+	}
+	return nil
+}
+
+// noColonOrStar is the pattern [^:*]* of stream, filter and destination
+// names.
+func noColonOrStar(s string) bool { return !strings.ContainsAny(s, ":*") }

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -152,5 +153,35 @@ func errorCases(ctx context.Context, c *cwl.Client) []errorCase {
 			_, err := c.DeleteLogStream(ctx, &cwl.DeleteLogStreamInput{LogGroupName: aws.String("g"), LogStreamName: aws.String("nope")})
 			return err
 		}, "ResourceNotFoundException"},
+	}
+}
+
+// TestValidationWording: validation messages read as AWS's do, one clause
+// per broken constraint, the length rule before the pattern rule, and a
+// range written as the bound that was crossed.
+func TestValidationWording(t *testing.T) {
+	env := newTestEnv(t, Config{})
+	ctx, c := ctxT(t), env.client
+	message := func(err error) string {
+		var api interface{ ErrorMessage() string }
+		if !errors.As(err, &api) {
+			t.Fatalf("not an API error: %v", err)
+		}
+		return api.ErrorMessage()
+	}
+	_, err := c.FilterLogEvents(ctx, &cwl.FilterLogEventsInput{LogGroupName: aws.String("g"), Limit: aws.Int32(10001)})
+	if got, want := message(err), "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000"; got != want {
+		t.Errorf("limit 10001: %q, want %q", got, want)
+	}
+	_, err = c.DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{Limit: aws.Int32(0)})
+	if got := message(err); !strings.HasSuffix(got, "Member must have value greater than or equal to 1") {
+		t.Errorf("limit 0: %q", got)
+	}
+	long := strings.Repeat("x", 600) + "!"
+	_, err = c.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String(long)})
+	got := message(err)
+	if !strings.HasPrefix(got, "2 validation errors detected: ") || !strings.Contains(got, "Member must have length less than or equal to 512; ") ||
+		!strings.HasSuffix(got, "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+") {
+		t.Errorf("a long name with a bad character: %q", got)
 	}
 }

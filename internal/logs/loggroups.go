@@ -225,9 +225,15 @@ func (s *Control) updateGroup(ctx context.Context, name string, fn func(*groupRe
 }
 
 func validGroupName(name string) bool {
-	if name == "" || len(name) > maxNameLen {
-		return false
-	}
+	return name != "" && len(name) <= maxNameLen && groupNameChars(name)
+}
+
+func checkGroupName(field, name string) error {
+	return checkName(field, name, maxNameLen, groupNameChars, `[\.\-_/#A-Za-z0-9]+`)
+}
+
+// groupNameChars is the pattern of log group names.
+func groupNameChars(name string) bool {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
@@ -238,16 +244,6 @@ func validGroupName(name string) bool {
 		}
 	}
 	return true
-}
-
-func checkGroupName(field, name string) error {
-	if name == "" {
-		return invalidParam("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
-	}
-	if !validGroupName(name) {
-		return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+ and have length between 1 and 512", name, field)
-	}
-	return nil
 }
 
 // GroupARN is the log group ARN without the trailing ":*" (logGroupArn,

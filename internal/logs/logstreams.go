@@ -203,13 +203,7 @@ func validStreamName(name string) bool {
 }
 
 func checkStreamName(field, name string) error {
-	if name == "" {
-		return invalidParam("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
-	}
-	if !validStreamName(name) {
-		return invalidParam("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]* and have length between 1 and 512", name, field)
-	}
-	return nil
+	return checkName(field, name, maxNameLen, noColonOrStar, "[^:*]*")
 }
 
 func (s *Control) streamARN(group, stream string) string {

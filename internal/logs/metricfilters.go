@@ -249,13 +249,7 @@ func (s *Control) TestMetricFilter(_ context.Context, in *TestMetricFilterInput)
 
 // checkFilterName applies the model's FilterName rules.
 func checkFilterName(name string) error {
-	switch {
-	case name == "":
-		return invalidParam("1 validation error detected: Value null at 'filterName' failed to satisfy constraint: Member must not be null")
-	case len(name) > maxNameLen || strings.ContainsAny(name, ":*"):
-		return invalidParam("1 validation error detected: Value '%s' at 'filterName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]* and have length between 1 and 512", name)
-	}
-	return nil
+	return checkName("filterName", name, maxNameLen, noColonOrStar, "[^:*]*")
 }
 
 // checkFilterPattern compiles a required filter pattern.

@@ -1,6 +1,10 @@
 package logs
 
-import "github.com/portolan/portolan/internal/awsapi"
+import (
+	"fmt"
+
+	"github.com/portolan/portolan/internal/awsapi"
+)
 
 // DescribeLogGroups and DescribeLogStreams page while they filter what the
 // store lists (and streams may run in descending order), so they do not fit
@@ -22,8 +26,11 @@ func checkLimit(limit *int32, max int) (int, error) {
 	if limit == nil {
 		return max, nil
 	}
-	if *limit < 1 || int(*limit) > max {
-		return 0, invalidParam("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and %d", *limit, max)
+	switch {
+	case *limit < 1:
+		return 0, validationError(fmt.Sprintf("Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *limit))
+	case int(*limit) > max:
+		return 0, validationError(fmt.Sprintf("Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", *limit, max))
 	}
 	return int(*limit), nil
 }
