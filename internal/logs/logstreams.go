@@ -198,10 +198,6 @@ func (s *Control) readStream(ctx context.Context, group, stream string) (streamR
 	return decodeStream(kv.Value)
 }
 
-func validStreamName(name string) bool {
-	return name != "" && len(name) <= maxNameLen && !strings.ContainsAny(name, ":*")
-}
-
 func checkStreamName(field, name string) error {
 	return checkName(field, name, maxNameLen, noColonOrStar, "[^:*]*")
 }
