@@ -20,6 +20,7 @@ Usage:
   portolan destroy NAME                                  delete a stack and what it created
   portolan status [--json]                               what runs: APIs, services, tasks, health
   portolan logs [--follow] [--since 10m] TARGET          print a log group's, a service's or a task's logs
+  portolan version                                       the version and commit this binary was built from
 
 Run 'portolan <command> -h' for a command's flags.
 `
@@ -45,6 +46,9 @@ func main() {
 		err = runStatus(ctx, os.Args[2:])
 	case "logs":
 		err = runLogs(ctx, os.Args[2:])
+	case "version", "--version":
+		printVersion(os.Stdout)
+		return
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
