@@ -58,6 +58,10 @@ type Config struct {
 	// Authenticate, when set, holds every endpoint to the AWS APIs' SigV4
 	// rule (awsapi.Mux.Authenticate): an unsigned request is refused.
 	Authenticate func(r *http.Request, body []byte) error
+	// Reset, when set, serves POST /_portolan/reset[?service=NAME]: it
+	// empties one service's state, or every one's, and answers when done.
+	// A service name it does not know is an error wrapping ErrBadReset.
+	Reset func(ctx context.Context, service string) error
 	// Stopping closes when the api listener shuts down: a log follower
 	// would otherwise stream forever, and Shutdown waits for handlers.
 	Stopping <-chan struct{}
@@ -71,6 +75,7 @@ type Admin struct {
 	apigw        APIGW
 	logs         Logs
 	authenticate func(r *http.Request, body []byte) error
+	reset        func(ctx context.Context, service string) error
 	stopping     <-chan struct{}
 	log          *slog.Logger
 }
@@ -82,7 +87,7 @@ func New(cfg Config) *Admin {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs,
-		authenticate: cfg.Authenticate, stopping: cfg.Stopping, log: log}
+		authenticate: cfg.Authenticate, reset: cfg.Reset, stopping: cfg.Stopping, log: log}
 }
 
 // Register mounts the endpoints on mux, beside whatever else it serves
@@ -91,6 +96,9 @@ func New(cfg Config) *Admin {
 func (a *Admin) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_portolan/status", a.authenticated(a.serveStatus))
 	mux.HandleFunc("GET /_portolan/logs", a.authenticated(a.serveLogs))
+	if a.reset != nil {
+		mux.HandleFunc("POST /_portolan/reset", a.authenticated(a.serveReset))
+	}
 }
 
 // authenticated holds the admin endpoints to the same SigV4 rule as the

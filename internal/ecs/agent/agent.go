@@ -128,12 +128,15 @@ func (a *Agent) reconcile(ctx context.Context, rec *ecs.TaskRecord) {
 
 func (a *Agent) start(ctx context.Context, rec *ecs.TaskRecord, st *ecs.TaskStatus, adopted *runtime.Task) {
 	r := newRunner(a, rec, st)
+	ctx, r.cancel = context.WithCancel(ctx)
 	a.mu.Lock()
 	a.runners[taskName(rec.Cluster, rec.TaskID)] = r
 	a.mu.Unlock()
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
+		defer close(r.done)
+		defer r.cancel()
 		r.run(ctx, adopted)
 		a.mu.Lock()
 		delete(a.runners, taskName(rec.Cluster, rec.TaskID))
@@ -224,4 +227,34 @@ func (a *Agent) collectStopped(ctx context.Context) {
 	if err := a.tasks.ForgetStopped(ctx, time.Now().Add(-a.cfg.StoppedRetention)); err != nil && ctx.Err() == nil {
 		a.log.Error("collect stopped tasks", "err", err)
 	}
+}
+
+// Purge drops every task this agent runs at once: their runners end
+// without another status write, and the driver removes their containers
+// (SIGKILL, no stop timeout). It is for a reset of the whole state, whose
+// callers delete the tasks' records first, so that nothing starts them
+// again; status writes already under way may land after it, and are the
+// caller's to delete.
+func (a *Agent) Purge(ctx context.Context) error {
+	a.mu.Lock()
+	runners := make([]*runner, 0, len(a.runners))
+	for _, r := range a.runners {
+		runners = append(runners, r)
+	}
+	a.mu.Unlock()
+	for _, r := range runners {
+		r.cancel()
+	}
+	for _, r := range runners {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	tasks, err := a.drv.List(ctx)
+	if err != nil {
+		return err
+	}
+	return runtime.DeprovisionTasks(ctx, a.drv, tasks)
 }

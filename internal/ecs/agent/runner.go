@@ -31,6 +31,11 @@ type runner struct {
 	stopCode   string       // set when the task itself decides to stop
 	stopReason string
 	wake       chan struct{}
+
+	// cancel ends the runner's work without stopping its task (Purge);
+	// done closes when run has returned.
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 type container struct {
@@ -44,7 +49,7 @@ type container struct {
 }
 
 func newRunner(a *Agent, rec *ecs.TaskRecord, st *ecs.TaskStatus) *runner {
-	r := &runner{a: a, id: rec.TaskID, cluster: rec.Cluster, rec: rec, st: st, wake: make(chan struct{}, 1)}
+	r := &runner{a: a, id: rec.TaskID, cluster: rec.Cluster, rec: rec, st: st, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	for _, def := range rec.Definition.ContainerDefinitions {
 		r.containers = append(r.containers, &container{def: def, health: ecs.HealthUnknown})
 	}

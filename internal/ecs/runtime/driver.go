@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"golang.org/x/sync/errgroup"
+
 	"cmp"
 	"context"
 	"errors"
@@ -89,16 +91,27 @@ type HostAddresser interface {
 	HostAddr() (addr netip.Addr, ok bool)
 }
 
-// DeprovisionTasks deprovisions each of tasks with d, going on past a
-// failure so that one stuck task does not keep the rest: the first step of
-// both drivers' RemoveAll. It returns the failures joined.
+// DeprovisionTasks deprovisions each of tasks with d, several at once
+// (each waits for its processes to die), going on past a failure so that
+// one stuck task does not keep the rest: the first step of both drivers'
+// RemoveAll, and of a reset. It returns the failures joined.
 func DeprovisionTasks(ctx context.Context, d Driver, tasks []Task) error {
-	var errs []error
-	for _, t := range tasks {
-		errs = append(errs, d.DeprovisionTask(ctx, t.ID))
+	errs := make([]error, len(tasks))
+	var g errgroup.Group
+	g.SetLimit(deprovisionAtOnce)
+	for i, t := range tasks {
+		g.Go(func() error {
+			errs[i] = d.DeprovisionTask(ctx, t.ID)
+			return nil
+		})
 	}
+	g.Wait()
 	return errors.Join(errs...)
 }
+
+// deprovisionAtOnce bounds DeprovisionTasks' concurrency: enough to
+// overlap the waits, few enough not to swamp the docker engine.
+const deprovisionAtOnce = 16
 
 // TaskSpec is what ProvisionTask needs to know about a task.
 type TaskSpec struct {

@@ -186,11 +186,15 @@ func routes(port string) *http.ServeMux {
 		fmt.Fprintln(os.Stderr, "err:", msg)
 	})
 	mux.HandleFunc("GET /burn", func(w http.ResponseWriter, r *http.Request) {
+		// CPU time, not wall time: on a busy machine a wall-clock loop
+		// gets a fraction of a core, and a stats test would flake.
 		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
-		end := time.Now().Add(time.Duration(ms) * time.Millisecond)
+		end := cpuTime() + time.Duration(ms)*time.Millisecond
 		n := 0
-		for time.Now().Before(end) {
-			n++
+		for cpuTime() < end {
+			for range 10000 {
+				n++
+			}
 		}
 		fmt.Fprintln(w, n)
 	})
@@ -292,4 +296,13 @@ func fetch(ctx context.Context, url string) (addr string, status int, body strin
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return addr, resp.StatusCode, string(b), err
+}
+
+// cpuTime is the CPU this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/portolan/portolan/internal/admin"
+	"github.com/portolan/portolan/internal/ecs"
+	"github.com/portolan/portolan/internal/store"
+)
+
+// Resetting the server's state (POST /_portolan/reset): test suites
+// isolate their tests with it instead of restarting the server. Every
+// service keeps its state in the store under its own prefix and its data
+// plane follows the store, so a reset is deletes, plus ending the tasks
+// the deleted state ran. In-memory data with no key (log lines still
+// buffered) is not reset.
+
+// resetPrefixes maps the names a service goes by (Portolan's and AWS's
+// signing names) to the store prefixes it keeps its state under.
+var resetPrefixes = map[string][]string{
+	"ecs":                  {"ecs/"},
+	"cloudmap":             {"cloudmap/"},
+	"servicediscovery":     {"cloudmap/"},
+	"logs":                 {"logs/"},
+	"apigateway":           {"restapi/"},
+	"apigatewayv2":         {"apigw/"},
+	"elasticloadbalancing": {"elbv2/"},
+	"elbv2":                {"elbv2/"},
+	"ec2":                  {"ec2/"},
+	"route53":              {"route53/"},
+	"route53resolver":      {"route53resolver/"},
+	"cloudformation":       {"cloudformation/", "stack/"},
+}
+
+// deleteBatch bounds one reset transaction.
+const deleteBatch = 1000
+
+// Reset empties one service's state (service names a key of
+// resetPrefixes) or, with service "", every service's, and ends every
+// task that state ran.
+func (s *Server) Reset(ctx context.Context, service string) error {
+	if service == "" {
+		// Everything goes, so the tasks need not leave Cloud Map or their
+		// target groups on the way out: their records go first (nothing
+		// starts them again), then the agent drops them at once.
+		if err := s.deleteUnder(ctx, []string{""}, all); err != nil {
+			return err
+		}
+		if err := s.agent.Purge(ctx); err != nil {
+			return err
+		}
+		// Status writes that were under way may have landed since.
+		return s.deleteUnder(ctx, []string{ecs.TaskPrefix, ecs.TaskStatusPrefix}, all)
+	}
+	prefixes, ok := resetPrefixes[service]
+	if !ok {
+		names := slices.Sorted(maps.Keys(resetPrefixes))
+		return fmt.Errorf("%w: unknown service %q; reset one of %s, or every one without ?service", admin.ErrBadReset, service, strings.Join(names, ", "))
+	}
+	if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(ecs.TaskPrefix, p) }) {
+		return s.deleteUnder(ctx, prefixes, all)
+	}
+	// ECS alone: the other services stay, so tasks stop as StopTask stops
+	// them (leaving Cloud Map and their target groups) once their services
+	// are gone, and their records go last.
+	isTask := func(key string) bool {
+		return strings.HasPrefix(key, ecs.TaskPrefix) || strings.HasPrefix(key, ecs.TaskStatusPrefix)
+	}
+	if err := s.deleteUnder(ctx, prefixes, func(key string) bool { return !isTask(key) }); err != nil {
+		return err
+	}
+	if err := s.ECS.StopEveryTask(ctx); err != nil {
+		return err
+	}
+	return s.deleteUnder(ctx, prefixes, all)
+}
+
+func all(string) bool { return true }
+
+// deleteUnder deletes the keys under prefixes that del selects, in
+// batches.
+func (s *Server) deleteUnder(ctx context.Context, prefixes []string, del func(string) bool) error {
+	var txn store.Txn
+	for _, p := range prefixes {
+		kvs, _, err := s.store.List(ctx, p)
+		if err != nil {
+			return err
+		}
+		for _, kv := range kvs {
+			if !del(kv.Key) {
+				continue
+			}
+			txn.Then = append(txn.Then, store.Delete(kv.Key))
+			if len(txn.Then) == deleteBatch {
+				if _, err := s.store.Commit(ctx, txn); err != nil {
+					return err
+				}
+				txn = store.Txn{}
+			}
+		}
+	}
+	if len(txn.Then) > 0 {
+		_, err := s.store.Commit(ctx, txn)
+		return err
+	}
+	return nil
+}
