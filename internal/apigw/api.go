@@ -19,6 +19,20 @@ func (s *Control) Register(mux *awsapi.Mux) {
 	}
 
 	rs.Handle("POST", "/v2/apis", op(http.StatusCreated, s.CreateApi, nil))
+	importOptions := func(r *awsapi.RESTRequest, in *ImportApiInput) {
+		q := r.URL.Query()
+		in.Basepath, in.FailOnWarnings = q.Get("basepath"), q.Get("failOnWarnings") == "true"
+	}
+	rs.Handle("PUT", "/v2/apis", op(http.StatusCreated, s.ImportApi, importOptions))
+	rs.Handle("PUT", "/v2/apis/{apiId}", op(http.StatusCreated, s.ReimportApi, func(r *awsapi.RESTRequest, in *ReimportApiInput) {
+		importOptions(r, &in.ImportApiInput)
+		in.ApiId = apiID(r)
+	}))
+	rs.Handle("GET", "/v2/apis/{apiId}/exports/{specification}", op(http.StatusOK, s.ExportApi, func(r *awsapi.RESTRequest, in *ExportApiInput) {
+		q := r.URL.Query()
+		in.ApiId, in.Specification, in.OutputType = apiID(r), r.Params["specification"], q.Get("outputType")
+		in.StageName, in.ExportVersion, in.IncludeExtensions = q.Get("stageName"), q.Get("exportVersion"), q.Get("includeExtensions") != "false"
+	}))
 	rs.Handle("GET", "/v2/apis", op(http.StatusOK, s.GetApis, func(r *awsapi.RESTRequest, in *PageInput) { *in = pg(r) }))
 	rs.Handle("GET", "/v2/apis/{apiId}", op(http.StatusOK, s.GetApi, func(r *awsapi.RESTRequest, in *ApiRef) { in.ApiId = apiID(r) }))
 	rs.Handle("PATCH", "/v2/apis/{apiId}", op(http.StatusOK, s.UpdateApi, func(r *awsapi.RESTRequest, in *UpdateApiInput) { in.ApiId = apiID(r) }))

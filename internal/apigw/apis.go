@@ -59,6 +59,39 @@ const (
 // an HTTP_PROXY integration to that URL, a route (routeKey, default
 // $default) and an auto-deploying $default stage, as AWS does.
 func (s *Control) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, error) {
+	rec, err := newAPIRecord(in)
+	if err != nil {
+		return nil, err
+	}
+	var stage *Stage
+	if in.Target != nil || in.RouteKey != nil || in.CredentialsArn != nil {
+		if stage, err = s.quickCreate(rec, in); err != nil {
+			return nil, err
+		}
+	}
+	err = s.commit(ctx, func() (store.Txn, error) {
+		txn := store.Txn{
+			If:   []store.Cmp{store.Absent(apiKey(rec.ApiId))},
+			Then: []store.Op{store.Put(apiKey(rec.ApiId), store.JSON(rec))},
+		}
+		if stage != nil {
+			ops, err := s.autoDeploy(ctx, rec, []*Stage{stage}, []*Stage{stage})
+			if err != nil {
+				return store.Txn{}, err
+			}
+			txn.Then = append(txn.Then, ops...)
+		}
+		return txn, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.apiOut(rec), nil
+}
+
+// newAPIRecord checks CreateApi's members and makes the API they describe,
+// with a new id and no routes.
+func newAPIRecord(in *CreateApiInput) (*apiRecord, error) {
 	name := strOr(in.Name, "")
 	if name == "" {
 		return nil, badRequest("Name is required")
@@ -103,31 +136,7 @@ func (s *Control) CreateApi(ctx context.Context, in *CreateApiInput) (*Api, erro
 		Tags:                      in.Tags,
 		Version:                   strOr(in.Version, ""),
 	}}
-	var stage *Stage
-	if in.Target != nil || in.RouteKey != nil || in.CredentialsArn != nil {
-		var err error
-		if stage, err = s.quickCreate(rec, in); err != nil {
-			return nil, err
-		}
-	}
-	err := s.commit(ctx, func() (store.Txn, error) {
-		txn := store.Txn{
-			If:   []store.Cmp{store.Absent(apiKey(rec.ApiId))},
-			Then: []store.Op{store.Put(apiKey(rec.ApiId), store.JSON(rec))},
-		}
-		if stage != nil {
-			ops, err := s.autoDeploy(ctx, rec, []*Stage{stage}, []*Stage{stage})
-			if err != nil {
-				return store.Txn{}, err
-			}
-			txn.Then = append(txn.Then, ops...)
-		}
-		return txn, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.apiOut(rec), nil
+	return rec, nil
 }
 
 // quickCreate fills rec with quick create's integration and route and

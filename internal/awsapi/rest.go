@@ -20,6 +20,14 @@ type RESTRequest struct {
 // for creates, 204 for deletes...) and the value to encode (nil: no body).
 type RESTHandler func(ctx context.Context, r *RESTRequest) (status int, out any, err error)
 
+// RawBody is an operation's output that is its whole HTTP body (an
+// output shape whose member is the payload, such as ExportApi's), written
+// as it is.
+type RawBody struct {
+	ContentType string
+	Data        []byte
+}
+
 // RESTService is a restJson1 service: operations chosen by method and path.
 type RESTService struct {
 	routes []restRoute
@@ -58,6 +66,12 @@ func (s *RESTService) serve(ctx context.Context, w http.ResponseWriter, r *http.
 		}
 		if out == nil {
 			w.WriteHeader(status)
+			return true
+		}
+		if raw, ok := out.(*RawBody); ok {
+			w.Header().Set("Content-Type", raw.ContentType)
+			w.WriteHeader(status)
+			w.Write(raw.Data)
 			return true
 		}
 		writeJSON(w, "application/json", status, out)
