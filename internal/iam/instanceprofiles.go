@@ -35,11 +35,11 @@ func (c *Control) CreateInstanceProfile(ctx context.Context, in *CreateInstanceP
 		CreateDate: time.Now().UTC().Truncate(time.Second), Tags: in.Tags}}
 	key := instanceProfileKey(in.InstanceProfileName)
 	err = c.commit(ctx, func() (store.Txn, error) {
+		if err := c.absent(ctx, key, ErrEntityAlreadyExists.Newf("Instance Profile %s already exists.", in.InstanceProfileName)); err != nil {
+			return store.Txn{}, err
+		}
 		return store.Txn{If: []store.Cmp{store.Absent(key)}, Then: []store.Op{store.Put(key, store.JSON(rec))}}, nil
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil, ErrEntityAlreadyExists.Newf("Instance Profile %s already exists.", in.InstanceProfileName)
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -48,11 +48,11 @@ func (c *Control) CreatePolicy(ctx context.Context, in *CreatePolicyInput) (*Pol
 		NextVersion: 2,
 	}
 	err = c.commit(ctx, func() (store.Txn, error) {
+		if err := c.absent(ctx, policyKey(in.PolicyName), ErrEntityAlreadyExists.Newf("A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)); err != nil {
+			return store.Txn{}, err
+		}
 		return store.Txn{If: []store.Cmp{store.Absent(policyKey(in.PolicyName))}, Then: []store.Op{store.Put(policyKey(in.PolicyName), store.JSON(rec))}}, nil
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil, ErrEntityAlreadyExists.Newf("A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -56,11 +56,11 @@ func (c *Control) CreateRole(ctx context.Context, in *CreateRoleInput) (*RoleOut
 		role.PermissionsBoundary = &AttachedPermissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: in.PermissionsBoundary}
 	}
 	err = c.commit(ctx, func() (store.Txn, error) {
+		if err := c.absent(ctx, roleKey(in.RoleName), ErrEntityAlreadyExists.Newf("Role with name %s already exists.", in.RoleName)); err != nil {
+			return store.Txn{}, err
+		}
 		return store.Txn{If: []store.Cmp{store.Absent(roleKey(in.RoleName))}, Then: []store.Op{store.Put(roleKey(in.RoleName), store.JSON(role))}}, nil
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil, ErrEntityAlreadyExists.Newf("Role with name %s already exists.", in.RoleName)
-	}
 	if err != nil {
 		return nil, err
 	}

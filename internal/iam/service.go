@@ -65,3 +65,16 @@ func encodeDocument(doc string) string {
 
 // lower is the key form of a name: IAM names are unique regardless of case.
 func lower(name string) string { return strings.ToLower(name) }
+
+// absent is nil when key holds nothing, else exists (the entity's
+// EntityAlreadyExists error).
+func (c *Control) absent(ctx context.Context, key string, exists error) error {
+	_, err := c.st.Get(ctx, key)
+	switch {
+	case err == nil:
+		return exists
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	}
+	return err
+}

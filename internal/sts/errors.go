@@ -10,7 +10,6 @@ import (
 var (
 	ErrAccessDenied = awsapi.Kind("AccessDenied", http.StatusForbidden)
 	ErrValidation   = awsapi.ErrQueryValidation
-	errBusy         = awsapi.Kind("ServiceUnavailable", http.StatusServiceUnavailable).Newf("Too many concurrent requests; retry")
 )
 
 func missing(member string) *awsapi.Error {

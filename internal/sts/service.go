@@ -2,7 +2,6 @@ package sts
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -51,14 +50,6 @@ func New(cfg Config) *Control {
 }
 
 func (c *Control) now() time.Time { return c.cfg.Now().UTC() }
-
-func (c *Control) commit(ctx context.Context, build func() (store.Txn, error)) error {
-	_, err := store.Retry(ctx, c.st, build)
-	if errors.Is(err, store.ErrContended) {
-		return errBusy
-	}
-	return err
-}
 
 // Run deletes expired sessions every ReapEvery until ctx ends; nothing
 // depends on it but the store's size (an expired session is refused

@@ -168,9 +168,7 @@ func newToken() string {
 
 func (c *Control) store(ctx context.Context, s *Session) error {
 	key := sessionKey(s.AccessKeyId)
-	err := c.commit(ctx, func() (store.Txn, error) {
-		return store.Txn{If: []store.Cmp{store.Absent(key)}, Then: []store.Op{store.Put(key, store.JSON(s))}}, nil
-	})
+	_, err := c.st.Commit(ctx, store.Txn{If: []store.Cmp{store.Absent(key)}, Then: []store.Op{store.Put(key, store.JSON(s))}})
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("sts: access key %s issued twice", s.AccessKeyId)
 	}

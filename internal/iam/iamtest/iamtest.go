@@ -13,8 +13,8 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	piam "github.com/portolan/portolan/internal/iam"
-	psts "github.com/portolan/portolan/internal/sts"
 	"github.com/portolan/portolan/internal/store"
+	psts "github.com/portolan/portolan/internal/sts"
 )
 
 // AccountID is the account every harness runs as.
