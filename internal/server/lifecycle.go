@@ -92,6 +92,7 @@ func (s *Server) roles() []role {
 		{"elbv2", s.ELBv2},
 		{"restapi", s.RestAPI},
 		{"ec2", s.EC2},
+		{"sts", s.STS}, // deletes expired sessions
 		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"route53", route53Role{s.Route53}},
 		{"route53resolver", s.Resolver},

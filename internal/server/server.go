@@ -35,6 +35,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
+	"github.com/portolan/portolan/internal/iam"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
 	restgateway "github.com/portolan/portolan/internal/restapi/gateway"
@@ -42,6 +43,7 @@ import (
 	"github.com/portolan/portolan/internal/route53resolver"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
+	"github.com/portolan/portolan/internal/sts"
 )
 
 // Config is everything a server process is told.
@@ -147,6 +149,9 @@ type Server struct {
 	// what the REST API data plane follows.
 	RestAPI *restapi.Control
 	EC2     *ec2.Control
+	IAM     *iam.Control
+	// STS issues temporary credentials, which the API then accepts.
+	STS *sts.Control
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -193,8 +198,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{})}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.mux = awsapi.NewMux(log.With("role", "api"))
+	s.IAM = iam.New(iam.Config{AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "iam")})
+	s.STS = sts.New(sts.Config{AccountID: cfg.AccountID, Store: st, Roles: s.IAM, Logger: log.With("role", "sts")})
 	if cfg.AccessKeyID != "" {
-		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil)
+		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil).WithSessions(s.STS)
 		s.mux.Authenticate = func(r *http.Request, body []byte) error {
 			_, err := v.Verify(r, body)
 			return err
@@ -261,7 +268,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation} {
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation, s.IAM, s.STS} {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
