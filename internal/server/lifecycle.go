@@ -9,6 +9,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/graceful"
 	"github.com/portolan/portolan/internal/route53"
+	"github.com/portolan/portolan/internal/sts/taskcreds"
 )
 
 // A role's life, in order. Every goroutine of the process belongs to one
@@ -92,7 +93,7 @@ func (s *Server) roles() []role {
 		{"elbv2", s.ELBv2},
 		{"restapi", s.RestAPI},
 		{"ec2", s.EC2},
-		{"sts", s.STS}, // deletes expired sessions
+		{"sts", s.STS},                      // deletes expired sessions
 		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"route53", route53Role{s.Route53}},
 		{"route53resolver", s.Resolver},
@@ -118,6 +119,7 @@ func (s *Server) roles() []role {
 func (s *Server) serveAPI(ctx context.Context) error {
 	top := http.NewServeMux()
 	top.HandleFunc("GET /_portolan/health", s.health)
+	top.Handle("GET "+taskcreds.Path+"{task}", s.taskCreds)
 	s.admin.Register(top)
 	top.Handle("/", s.mux)
 	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}

@@ -44,6 +44,7 @@ import (
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/sts"
+	"github.com/portolan/portolan/internal/sts/taskcreds"
 )
 
 // Config is everything a server process is told.
@@ -152,6 +153,8 @@ type Server struct {
 	IAM     *iam.Control
 	// STS issues temporary credentials, which the API then accepts.
 	STS *sts.Control
+	// taskCreds serves tasks their task role's credentials.
+	taskCreds *taskcreds.Provider
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -273,16 +276,20 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
+	// Tasks are told the api's address (taskcreds), so bind it first.
+	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fail(fmt.Errorf("api listener: %w", err))
+	}
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
 	if err != nil {
 		return fail(err)
 	}
 	s.driver = driver
-	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
-	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
-	if err != nil {
-		return fail(fmt.Errorf("api listener: %w", err))
-	}
+	s.taskCreds = taskcreds.New(taskcreds.Config{Store: st, STS: s.STS, Roles: s.IAM, Region: cfg.Region,
+		Endpoint: taskEndpoint(cfg.Runtime, s.apiLn.Addr()), Logger: log.With("role", "task credentials")})
+	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
+		Environment: s.taskCreds, Logger: log.With("role", "agent")})
 	return s, nil
 }
 
@@ -308,6 +315,22 @@ func (s *Server) newDNSConfig(cfg Config, st store.Store, log *slog.Logger) dns.
 		dnsCfg.RecursionCIDRs = []netip.Prefix{docker.DefaultSubnetPool}
 	}
 	return dnsCfg
+}
+
+// taskEndpoint is the api's URL as tasks reach it: on the process runtime
+// the listener's loopback address (the SDKs take no other plain-http host
+// for container credentials); "" where tasks cannot reach it (docker, or
+// an api bound to a single non-loopback address).
+func taskEndpoint(runtime string, addr net.Addr) string {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if runtime != "process" || err != nil || !ap.Addr().IsLoopback() && !ap.Addr().IsUnspecified() {
+		return ""
+	}
+	host := "127.0.0.1"
+	if ap.Addr().Is6() && ap.Addr().IsLoopback() {
+		host = "[::1]"
+	}
+	return fmt.Sprintf("http://%s:%d", host, ap.Port())
 }
 
 // dnsAddrOf is the address DNS answers for names served by a listener:
