@@ -39,7 +39,7 @@ func TestTaskRoleCredentials(t *testing.T) {
 	if _, err := c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("roles")}); err != nil {
 		t.Fatal(err)
 	}
-	sdkApp := servertest.BuildApp(t, "./internal/sts/taskcreds/testdata/sdkcaller")
+	sdkApp := servertest.BuildApp(t, "./internal/sts/taskcreds/sdkcaller")
 	cli := awstest.CLIPath + ` ecs list-clusters --endpoint-url "$AWS_ENDPOINT_URL" --output json && ` +
 		awstest.CLIPath + ` sts get-caller-identity --endpoint-url "$AWS_ENDPOINT_URL" --output json`
 	for _, tc := range []struct{ family, argv string }{{"sdk", sdkApp}, {"cli", cli}} {
