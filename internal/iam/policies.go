@@ -37,6 +37,9 @@ func (c *Control) CreatePolicy(ctx context.Context, in *CreatePolicyInput) (*Pol
 	if err := checkDocument("policyDocument", in.PolicyDocument, policy.IdentityPolicy); err != nil {
 		return nil, err
 	}
+	if err := checkQuota(in.PolicyDocument, "PolicySize", maxManagedPolicy); err != nil {
+		return nil, err
+	}
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,9 @@ func (c *Control) CreatePolicyVersion(ctx context.Context, in *CreatePolicyVersi
 	if err := checkDocument("policyDocument", in.PolicyDocument, policy.IdentityPolicy); err != nil {
 		return nil, err
 	}
+	if err := checkQuota(in.PolicyDocument, "PolicySize", maxManagedPolicy); err != nil {
+		return nil, err
+	}
 	var made PolicyVersion
 	err := c.changePolicy(ctx, in.PolicyArn, func(rec *policyRecord) error {
 		if len(rec.Versions) >= maxPolicyVersions {

@@ -23,9 +23,31 @@ func (c *Control) PutRolePolicy(ctx context.Context, in *PutRolePolicyInput) (*E
 		return nil, err
 	}
 	return &Empty{}, c.changeRolePolicies(ctx, in.RoleName, func(role *Role) ([]store.Op, error) {
+		if err := c.checkInlineQuota(ctx, role.RoleName, in.PolicyName, in.PolicyDocument); err != nil {
+			return nil, err
+		}
 		rec := rolePolicy{RoleName: role.RoleName, PolicyName: in.PolicyName, PolicyDocument: in.PolicyDocument}
 		return []store.Op{store.Put(rolePolicyKey(role.RoleName, in.PolicyName), store.JSON(rec))}, nil
 	})
+}
+
+// checkInlineQuota refuses an inline policy that would take a role's
+// inline policies together past IAM's quota.
+func (c *Control) checkInlineQuota(ctx context.Context, role, name, doc string) error {
+	kvs, _, err := c.st.List(ctx, rolePoliciesOf(role))
+	if err != nil {
+		return err
+	}
+	size := policySize(doc)
+	for _, kv := range kvs {
+		if p := store.DecodeJSON[rolePolicy](kv.Value); p != nil && p.PolicyName != name {
+			size += policySize(p.PolicyDocument)
+		}
+	}
+	if size > maxInlinePolicy {
+		return ErrLimitExceeded.Newf("Maximum policy size of %d bytes exceeded for role %s", maxInlinePolicy, role)
+	}
+	return nil
 }
 
 // changeRolePolicies commits ops that change what is attached to a role

@@ -42,6 +42,9 @@ func (c *Control) CreateRole(ctx context.Context, in *CreateRoleInput) (*RoleOut
 	if err := checkDocument("assumeRolePolicyDocument", in.AssumeRolePolicyDocument, policy.TrustPolicy); err != nil {
 		return nil, err
 	}
+	if err := checkQuota(in.AssumeRolePolicyDocument, "ACLSizePerRole", maxTrustPolicy); err != nil {
+		return nil, err
+	}
 	maxSession, err := checkMaxSession(in.MaxSessionDuration)
 	if err != nil {
 		return nil, err
@@ -180,6 +183,9 @@ type UpdateAssumeRolePolicyInput struct {
 // UpdateAssumeRolePolicy replaces a role's trust policy.
 func (c *Control) UpdateAssumeRolePolicy(ctx context.Context, in *UpdateAssumeRolePolicyInput) (*Empty, error) {
 	if err := checkDocument("policyDocument", in.PolicyDocument, policy.TrustPolicy); err != nil {
+		return nil, err
+	}
+	if err := checkQuota(in.PolicyDocument, "ACLSizePerRole", maxTrustPolicy); err != nil {
 		return nil, err
 	}
 	return &Empty{}, c.updateRole(ctx, in.RoleName, func(r *Role) error { r.AssumeRolePolicyDocument = in.PolicyDocument; return nil })

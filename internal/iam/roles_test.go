@@ -59,6 +59,16 @@ func TestRoleRefusalsChangeNothing(t *testing.T) {
 			_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("nobody"), PolicyName: aws.String("p"), PolicyDocument: aws.String(logsPolicy)})
 			return err
 		}, "NoSuchEntity"},
+		{"trust policy over 2048 characters", func() error {
+			big := strings.Replace(ecsTrust, `"sts:AssumeRole"`, `["sts:AssumeRole"`+strings.Repeat(`,"sts:TagSession"`, 120)+`]`, 1)
+			_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("x"), AssumeRolePolicyDocument: aws.String(big)})
+			return err
+		}, "LimitExceeded"},
+		{"inline policies over 10240 characters", func() error {
+			big := strings.Replace(logsPolicy, `"logs:PutLogEvents"`, `"logs:PutLogEvents"`+strings.Repeat(`,"logs:GetLogEvents"`, 600), 1)
+			_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("p"), PolicyDocument: aws.String(big)})
+			return err
+		}, "LimitExceeded"},
 		{"attach a missing policy", func() error {
 			_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String("arn:aws:iam::000000000000:policy/nothing")})
 			return err

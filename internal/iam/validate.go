@@ -3,6 +3,7 @@ package iam
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/restapi/policy"
@@ -35,6 +36,24 @@ func checkPath(path string) (string, error) {
 	return path, nil
 }
 
+// IAM's quotas on policy sizes, in characters other than white space.
+const (
+	maxTrustPolicy   = 2048  // a role's trust policy (ACLSizePerRole)
+	maxManagedPolicy = 6144  // one version of a managed policy (PolicySize)
+	maxInlinePolicy  = 10240 // all inline policies of a role together
+)
+
+// policySize is a document's size as IAM counts it: white space is free.
+func policySize(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // checkDocument checks a policy document of the given form, answering a
 // fault as IAM's MalformedPolicyDocument.
 func checkDocument(member, doc string, form policy.Form) error {
@@ -42,13 +61,21 @@ func checkDocument(member, doc string, form policy.Form) error {
 		return missing(member)
 	}
 	if len(doc) > 131072 {
-		return ErrLimitExceeded.Newf("Cannot exceed quota for PolicySize: 131072")
+		return ErrValidation.Newf("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to 131072", member)
 	}
 	if err := policy.Check(doc, form); err != nil {
 		if pe, ok := err.(*policy.ParseError); ok && pe.Path == "" {
 			return malformed("Syntax errors in policy.")
 		}
 		return malformed(err.Error())
+	}
+	return nil
+}
+
+// checkQuota refuses a document over one of IAM's size quotas.
+func checkQuota(doc, quota string, max int) error {
+	if policySize(doc) > max {
+		return ErrLimitExceeded.Newf("Cannot exceed quota for %s: %d", quota, max)
 	}
 	return nil
 }
