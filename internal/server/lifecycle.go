@@ -106,6 +106,9 @@ func (s *Server) roles() []role {
 		api := s.cfg.BoundAPIs[i].API
 		roles = append(roles, role{"bound API " + api, runFunc(func(ctx context.Context) error { return s.Gateway.ServeAPI(ctx, ln, api) })})
 	}
+	if s.taskLn != nil {
+		roles = append(roles, role{"task endpoint", runFunc(s.serveTaskEndpoint)})
+	}
 	return append(roles,
 		role{"dns", s.DNS},
 		role{"health checker", s.checker},
@@ -114,15 +117,19 @@ func (s *Server) roles() []role {
 	)
 }
 
-// serveAPI serves the AWS endpoint and the /_portolan endpoints on the api
-// listener until ctx ends.
-func (s *Server) serveAPI(ctx context.Context) error {
+// apiHandler is the AWS endpoint and the /_portolan endpoints.
+func (s *Server) apiHandler() http.Handler {
 	top := http.NewServeMux()
 	top.HandleFunc("GET /_portolan/health", s.health)
 	top.Handle("GET "+taskcreds.Path+"{task}", s.taskCreds)
 	s.admin.Register(top)
 	top.Handle("/", s.mux)
-	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}
+	return top
+}
+
+// serveAPI serves apiHandler on the api listener until ctx ends.
+func (s *Server) serveAPI(ctx context.Context) error {
+	api := &http.Server{Handler: s.apiHandler(), ReadHeaderTimeout: 10 * time.Second}
 	api.RegisterOnShutdown(func() { close(s.stopping) })
 	return graceful.Serve(ctx, api, s.apiLn, 5*time.Second)
 }

@@ -153,8 +153,10 @@ type Server struct {
 	IAM     *iam.Control
 	// STS issues temporary credentials, which the API then accepts.
 	STS *sts.Control
-	// taskCreds serves tasks their task role's credentials.
+	// taskCreds serves tasks their task role's credentials; taskLn, on
+	// the docker runtime, is where containers reach it (taskcreds.go).
 	taskCreds *taskcreds.Provider
+	taskLn    net.Listener
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -287,7 +289,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.driver = driver
 	s.taskCreds = taskcreds.New(taskcreds.Config{Store: st, STS: s.STS, Roles: s.IAM, Region: cfg.Region,
-		Endpoint: taskEndpoint(cfg.Runtime, s.apiLn.Addr()), Logger: log.With("role", "task credentials")})
+		Endpoint: s.listenTaskEndpoint(cfg), Logger: log.With("role", "task credentials")})
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
 		Environment: s.taskCreds, Logger: log.With("role", "agent")})
 	return s, nil
@@ -315,22 +317,6 @@ func (s *Server) newDNSConfig(cfg Config, st store.Store, log *slog.Logger) dns.
 		dnsCfg.RecursionCIDRs = []netip.Prefix{docker.DefaultSubnetPool}
 	}
 	return dnsCfg
-}
-
-// taskEndpoint is the api's URL as tasks reach it: on the process runtime
-// the listener's loopback address (the SDKs take no other plain-http host
-// for container credentials); "" where tasks cannot reach it (docker, or
-// an api bound to a single non-loopback address).
-func taskEndpoint(runtime string, addr net.Addr) string {
-	ap, err := netip.ParseAddrPort(addr.String())
-	if runtime != "process" || err != nil || !ap.Addr().IsLoopback() && !ap.Addr().IsUnspecified() {
-		return ""
-	}
-	host := "127.0.0.1"
-	if ap.Addr().Is6() && ap.Addr().IsLoopback() {
-		host = "[::1]"
-	}
-	return fmt.Sprintf("http://%s:%d", host, ap.Port())
 }
 
 // dnsAddrOf is the address DNS answers for names served by a listener:

@@ -60,25 +60,37 @@ func TestTaskRoleCredentials(t *testing.T) {
 	}
 }
 
-// runTask runs a shell command line as a task and returns the task once
-// stopped. The SDKs' files point nowhere, so that nothing of the machine's
-// user configures them.
+// runTask runs a shell command line as a task (process runtime) and
+// returns the task once stopped.
 func runTask(t *testing.T, c *ecs.Client, family, roleARN, argv string) types.Task {
 	t.Helper()
+	return runContainer(t, c, family, roleARN, types.ContainerDefinition{Image: aws.String("/bin/sh"), EntryPoint: []string{"/bin/sh", "-c"}, Command: []string{argv}})
+}
+
+// runImageTask runs an image's entrypoint as a task (docker runtime).
+func runImageTask(t *testing.T, c *ecs.Client, family, roleARN, image string) types.Task {
+	t.Helper()
+	return runContainer(t, c, family, roleARN, types.ContainerDefinition{Image: aws.String(image)})
+}
+
+// runContainer runs a task of one container and returns the task once
+// stopped. The SDKs' files point nowhere, so that nothing of the
+// machine's user configures them; the output goes to /test/FAMILY.
+func runContainer(t *testing.T, c *ecs.Client, family, roleARN string, def types.ContainerDefinition) types.Task {
+	t.Helper()
 	ctx := context.Background()
-	def, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String(family), TaskRoleArn: aws.String(roleARN),
+	def.Name, def.Essential = aws.String("app"), aws.Bool(true)
+	def.Environment = []types.KeyValuePair{{Name: aws.String("AWS_CONFIG_FILE"), Value: aws.String("/nonexistent/config")},
+		{Name: aws.String("AWS_SHARED_CREDENTIALS_FILE"), Value: aws.String("/nonexistent/credentials")}, {Name: aws.String("AWS_EC2_METADATA_DISABLED"), Value: aws.String("true")}}
+	def.LogConfiguration = &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
+		"awslogs-group": "/test/" + family, "awslogs-stream-prefix": "ecs", "awslogs-region": "us-east-1", "awslogs-create-group": "true"}}
+	td, err := c.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String(family), TaskRoleArn: aws.String(roleARN),
 		NetworkMode: types.NetworkModeAwsvpc, RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate}, Cpu: aws.String("256"), Memory: aws.String("512"),
-		ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("cli"), Image: aws.String("/bin/sh"), Essential: aws.Bool(true),
-			EntryPoint: []string{"/bin/sh", "-c"}, Command: []string{argv},
-			Environment: []types.KeyValuePair{{Name: aws.String("AWS_CONFIG_FILE"), Value: aws.String("/nonexistent/config")},
-				{Name: aws.String("AWS_SHARED_CREDENTIALS_FILE"), Value: aws.String("/nonexistent/credentials")}, {Name: aws.String("AWS_EC2_METADATA_DISABLED"), Value: aws.String("true")}},
-			LogConfiguration: &types.LogConfiguration{LogDriver: types.LogDriverAwslogs, Options: map[string]string{
-				"awslogs-group": "/test/" + family, "awslogs-stream-prefix": "ecs", "awslogs-region": "us-east-1", "awslogs-create-group": "true"}}}},
-	})
+		ContainerDefinitions: []types.ContainerDefinition{def}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := c.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("roles"), TaskDefinition: def.TaskDefinition.TaskDefinitionArn, LaunchType: types.LaunchTypeFargate,
+	run, err := c.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("roles"), TaskDefinition: td.TaskDefinition.TaskDefinitionArn, LaunchType: types.LaunchTypeFargate,
 		NetworkConfiguration: &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}})
 	if err != nil {
 		t.Fatal(err)
