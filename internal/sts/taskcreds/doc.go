@@ -13,7 +13,9 @@
 // token and current credentials are one record in the store, so a
 // restarted server keeps serving the tasks it re-adopts.
 //
-// Only the process runtime gets this: a container on the docker runtime
-// cannot reach a loopback URL of the host, and the SDKs accept no other
-// plain-http host but ECS's link-local 169.254.170.2 (see docs/compat.md).
+// Where tasks reach the api is the server's choice (Config.Endpoint): on
+// the process runtime the api listener's loopback address; on the docker
+// runtime 169.254.170.2, ECS's own credentials address, which the server
+// makes an address of the host and serves the api on (internal/server's
+// taskcreds.go). Those are the plain-http hosts the SDKs accept.
 package taskcreds
