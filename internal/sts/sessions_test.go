@@ -135,3 +135,33 @@ func TestAssumeRoleRefusals(t *testing.T) {
 		t.Fatal("a refused AssumeRole wrote to the store")
 	}
 }
+
+// TestExpiredSessionsAreDeleted: Run deletes the records of expired
+// sessions (at start, then every ReapEvery), and only those.
+func TestExpiredSessionsAreDeleted(t *testing.T) {
+	e := iamtest.Start(t)
+	ctx := context.Background()
+	arn := createRole(t, e, "app")
+	c := e.STSClient()
+	if _, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: &arn, RoleSessionName: aws.String("short"), DurationSeconds: aws.Int32(900)}); err != nil {
+		t.Fatal(err)
+	}
+	long, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: &arn, RoleSessionName: aws.String("long"), DurationSeconds: aws.Int32(3600)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Stop()
+	e = iamtest.Start(t, iamtest.InDir(e.Dir), iamtest.Ahead(20*time.Minute))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		kvs, _, err := e.Store.List(ctx, "sts/session/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kvs) == 1 && strings.HasSuffix(kvs[0].Key, aws.ToString(long.Credentials.AccessKeyId)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions left", len(kvs))
+		}
+	}
+}

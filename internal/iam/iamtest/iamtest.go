@@ -39,13 +39,19 @@ type Env struct {
 	stop func()
 }
 
-type options struct{ dir string }
+type options struct {
+	dir   string
+	ahead time.Duration
+}
 
 // Option adjusts Start.
 type Option func(*options)
 
 // InDir keeps the state in dir (a restart reopens what an earlier Env wrote).
 func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// Ahead starts STS's clock d ahead of the real one (Advance, from the start).
+func Ahead(d time.Duration) Option { return func(o *options) { o.ahead = d } }
 
 // Start runs IAM and STS for the duration of the test.
 func Start(t testing.TB, opts ...Option) *Env {
@@ -60,6 +66,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	st := awstest.OpenStore(t, o.dir, store.BoltOptions{})
 	log := awstest.Logger()
 	e := &Env{Store: st, Dir: o.dir}
+	e.skew.Store(int64(o.ahead))
 	e.IAM = piam.New(piam.Config{AccountID: AccountID, Store: st, Logger: log})
 	e.STS = psts.New(psts.Config{AccountID: AccountID, Store: st, Roles: e.IAM, Logger: log,
 		Now: func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }})
