@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"context"
 	"net/http/httptest"
 	"testing"
 )
@@ -41,4 +42,63 @@ func FuzzAccessKeyOf(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sessionTable is a SessionKeys over a fixed table, as STS's would be.
+type sessionTable map[string]struct {
+	secret, token string
+	expired       bool
+}
+
+func (s sessionTable) SessionSecret(_ context.Context, key string) (string, string, error) {
+	e, ok := s[key]
+	switch {
+	case !ok:
+		return "", "", ErrSessionUnknown
+	case e.expired:
+		return "", "", ErrSessionExpired
+	}
+	return e.secret, e.token, nil
+}
+
+// TestVerifySessions: a request signed with temporary credentials passes
+// with their token, and is refused with the code its protocol uses (JSON
+// or query) when the token is wrong or missing, the key unknown, or the
+// session expired.
+func TestVerifySessions(t *testing.T) {
+	sessions := sessionTable{
+		"ASIALIVE": {secret: "live-secret", token: "live-token"},
+		"ASIAOLD":  {secret: "old-secret", token: "old-token", expired: true},
+	}
+	v := NewVerifier([]Credentials{sigTestCreds}, sigFixedNow).WithSessions(sessions)
+	query := sigTestRequest{service: "sts", method: "POST", url: "http://localhost:4566/",
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, body: "Action=GetCallerIdentity&Version=2011-06-15"}
+	for _, tc := range []struct {
+		name, key, secret, token string
+		json, query              string // the code expected, "" for success
+	}{
+		{"live", "ASIALIVE", "live-secret", "live-token", "", ""},
+		{"wrong token", "ASIALIVE", "live-secret", "other", "UnrecognizedClientException", "InvalidClientTokenId"},
+		{"no token", "ASIALIVE", "live-secret", "", "UnrecognizedClientException", "InvalidClientTokenId"},
+		{"unknown key", "ASIANOBODY", "x", "y", "UnrecognizedClientException", "InvalidClientTokenId"},
+		{"expired", "ASIAOLD", "old-secret", "old-token", "ExpiredTokenException", "ExpiredToken"},
+	} {
+		for _, p := range []struct {
+			tr   sigTestRequest
+			want string
+		}{{sigTestRequests["ecs"], tc.json}, {query, tc.query}} {
+			r, body := sigNewRequest(t, p.tr)
+			if tc.token != "" {
+				r.Header.Set("X-Amz-Security-Token", tc.token)
+			}
+			sigSDKSign(t, r, body, Credentials{tc.key, tc.secret}, p.tr.service, sigTestTime)
+			_, err := v.Verify(r, body)
+			switch {
+			case p.want == "" && err != nil:
+				t.Errorf("%s %s: %v", tc.name, p.tr.service, err)
+			case p.want != "" && (err == nil || AsError(err).Code != p.want):
+				t.Errorf("%s %s: want %s, got %v", tc.name, p.tr.service, p.want, err)
+			}
+		}
+	}
 }
