@@ -83,6 +83,11 @@ type Config struct {
 	// ExecuteChangeSetHold bounds how long ExecuteChangeSet waits for its
 	// stack operation (cloudformation.Config.ExecuteHold).
 	ExecuteChangeSetHold time.Duration
+	// DockerTaskCredentials serves the api on 169.254.170.2:80 for task
+	// containers on the docker runtime (their role's credentials and
+	// AWS_ENDPOINT_URL). One server per machine can; the CLI turns it on,
+	// tests that need it do.
+	DockerTaskCredentials bool
 }
 
 // BoundAPI binds an address to one HTTP API.

@@ -24,11 +24,15 @@ type credentialsNetworker interface {
 // credentials and AWS_ENDPOINT_URL; "" where they cannot. On the process
 // runtime it is the api listener's loopback address (the SDKs take no
 // other plain-http host for container credentials but ECS's link-local
-// ones). On the docker runtime the api is also served on port 80 of
-// 169.254.170.2, an address of the host every task network reaches; only
-// one server of a machine can listen there, the others' tasks get nothing.
+// ones). On the docker runtime, with Config.DockerTaskCredentials, the api
+// is also served on port 80 of 169.254.170.2, an address of the host every
+// task network reaches; only one server of a machine can listen there, the
+// others' tasks get nothing.
 func (s *Server) listenTaskEndpoint(cfg Config) string {
 	if cn, ok := s.driver.(credentialsNetworker); ok {
+		if !cfg.DockerTaskCredentials {
+			return ""
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		addr, err := cn.CredentialsNetwork(ctx)

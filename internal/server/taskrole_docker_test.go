@@ -45,7 +45,7 @@ func TestDockerTaskRoleCredentials(t *testing.T) {
 		cli.NetworkRemove(context.Background(), docker.CredentialsNetworkName, client.NetworkRemoveOptions{})
 	})
 	env := servertest.Start(t, func(c *server.Config) {
-		c.Runtime, c.AccessKeyID, c.SecretAccessKey = "docker", "AKIDSERVER", "server-secret"
+		c.Runtime, c.AccessKeyID, c.SecretAccessKey, c.DockerTaskCredentials = "docker", "AKIDSERVER", "server-secret", true
 	})
 	role, err := iam.NewFromConfig(env.AWS).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("container-task"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
