@@ -114,6 +114,9 @@ func (p *Provider) token(ctx context.Context, taskID, taskArn, role string) (str
 // Release forgets a task's token once the task is gone: its credentials
 // then expire on their own, as on ECS.
 func (p *Provider) Release(ctx context.Context, rec *ecs.TaskRecord) error {
+	if rec.Definition.TaskRoleArn == "" {
+		return nil // it never had a record: spare the store a write
+	}
 	_, err := p.cfg.Store.Commit(ctx, store.Txn{Then: []store.Op{store.Delete(taskKey(rec.TaskID))}})
 	return err
 }
