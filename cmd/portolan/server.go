@@ -42,6 +42,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 		return nil
 	})
 	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
+	fs.BoolVar(&cfg.DockerTaskCredentials, "docker-task-credentials", true, "on the docker runtime, serve task role credentials and the API to task containers on 169.254.170.2:80, as ECS does (one server per machine)")
 	cfg.Images = map[string]string{}
 	fs.Var(imageMap(cfg.Images), "image", "map an image name in templates to something the runtime runs, NAME=REF, for every stack; repeatable, or comma-separated")
 	fs.Var((*boundAPIs)(&cfg.BoundAPIs), "bind-api", "serve one HTTP API on an address of its own, whatever the Host: API=ADDR, API an id or name; repeatable, or comma-separated")

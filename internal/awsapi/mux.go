@@ -73,6 +73,7 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := NewRequestID()
 	w.Header().Set("x-amzn-RequestId", reqID)
 	ctx := context.WithValue(r.Context(), ctxKey{}, reqID)
+	ctx = WithCallerAccessKey(ctx, accessKeyOf(r))
 	r = r.WithContext(ctx)
 
 	// The error shape depends on the service, so find it before anything can fail.

@@ -58,6 +58,9 @@ type Verifier struct {
 	now     func() time.Time
 	keys    sync.Map // credential string -> derived signing key ([]byte)
 	nkeys   atomic.Int64
+	// sessions, when set, knows the temporary credentials STS issued
+	// (session.go).
+	sessions SessionKeys
 }
 
 // NewVerifier returns a Verifier accepting creds; a later duplicate access
@@ -135,7 +138,9 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Scope, error) {
 	}
 	secret, ok := v.secrets[a.AccessKeyID]
 	if !ok {
-		return Scope{}, errSigUnknownKey
+		if secret, err = v.sessionSecret(r, a.AccessKeyID, query); err != nil {
+			return Scope{}, err
+		}
 	}
 
 	sum := sha256.Sum256(body)

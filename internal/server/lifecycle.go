@@ -9,6 +9,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/graceful"
 	"github.com/portolan/portolan/internal/route53"
+	"github.com/portolan/portolan/internal/sts/taskcreds"
 )
 
 // A role's life, in order. Every goroutine of the process belongs to one
@@ -92,6 +93,7 @@ func (s *Server) roles() []role {
 		{"elbv2", s.ELBv2},
 		{"restapi", s.RestAPI},
 		{"ec2", s.EC2},
+		{"sts", s.STS},                      // deletes expired sessions
 		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"route53", route53Role{s.Route53}},
 		{"route53resolver", s.Resolver},
@@ -107,6 +109,9 @@ func (s *Server) roles() []role {
 	if s.taskGwLn != nil {
 		roles = append(roles, role{"gateway listener for tasks", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.taskGwLn) })})
 	}
+	if s.taskLn != nil {
+		roles = append(roles, role{"task endpoint", runFunc(s.serveTaskEndpoint)})
+	}
 	return append(roles,
 		role{"dns", s.DNS},
 		role{"health checker", s.checker},
@@ -115,14 +120,19 @@ func (s *Server) roles() []role {
 	)
 }
 
-// serveAPI serves the AWS endpoint and the /_portolan endpoints on the api
-// listener until ctx ends.
-func (s *Server) serveAPI(ctx context.Context) error {
+// apiHandler is the AWS endpoint and the /_portolan endpoints.
+func (s *Server) apiHandler() http.Handler {
 	top := http.NewServeMux()
 	top.HandleFunc("GET /_portolan/health", s.health)
+	top.Handle("GET "+taskcreds.Path+"{task}", s.taskCreds)
 	s.admin.Register(top)
 	top.Handle("/", s.mux)
-	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}
+	return top
+}
+
+// serveAPI serves apiHandler on the api listener until ctx ends.
+func (s *Server) serveAPI(ctx context.Context) error {
+	api := &http.Server{Handler: s.apiHandler(), ReadHeaderTimeout: 10 * time.Second}
 	api.RegisterOnShutdown(func() { close(s.stopping) })
 	return graceful.Serve(ctx, api, s.apiLn, 5*time.Second)
 }

@@ -34,6 +34,8 @@ var resetPrefixes = map[string][]string{
 	"route53":              {"route53/"},
 	"route53resolver":      {"route53resolver/"},
 	"cloudformation":       {"cloudformation/", "stack/"},
+	"iam":                  {"iam/"},
+	"sts":                  {"sts/"},
 }
 
 // deleteBatch bounds one reset transaction.

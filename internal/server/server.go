@@ -35,6 +35,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
+	"github.com/portolan/portolan/internal/iam"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
 	restgateway "github.com/portolan/portolan/internal/restapi/gateway"
@@ -42,6 +43,8 @@ import (
 	"github.com/portolan/portolan/internal/route53resolver"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
+	"github.com/portolan/portolan/internal/sts"
+	"github.com/portolan/portolan/internal/sts/taskcreds"
 )
 
 // Config is everything a server process is told.
@@ -80,6 +83,11 @@ type Config struct {
 	// ExecuteChangeSetHold bounds how long ExecuteChangeSet waits for its
 	// stack operation (cloudformation.Config.ExecuteHold).
 	ExecuteChangeSetHold time.Duration
+	// DockerTaskCredentials serves the api on 169.254.170.2:80 for task
+	// containers on the docker runtime (their role's credentials and
+	// AWS_ENDPOINT_URL). One server per machine can; the CLI turns it on,
+	// tests that need it do.
+	DockerTaskCredentials bool
 }
 
 // BoundAPI binds an address to one HTTP API.
@@ -147,6 +155,13 @@ type Server struct {
 	// what the REST API data plane follows.
 	RestAPI *restapi.Control
 	EC2     *ec2.Control
+	IAM     *iam.Control
+	// STS issues temporary credentials, which the API then accepts.
+	STS *sts.Control
+	// taskCreds serves tasks their task role's credentials; taskLn, on
+	// the docker runtime, is where containers reach it (taskcreds.go).
+	taskCreds *taskcreds.Provider
+	taskLn    net.Listener
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -197,8 +212,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{})}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.mux = awsapi.NewMux(log.With("role", "api"))
+	s.IAM = iam.New(iam.Config{AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "iam")})
+	s.STS = sts.New(sts.Config{AccountID: cfg.AccountID, Store: st, Roles: s.IAM, Logger: log.With("role", "sts")})
 	if cfg.AccessKeyID != "" {
-		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil)
+		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil).WithSessions(s.STS)
 		s.mux.Authenticate = func(r *http.Request, body []byte) error {
 			_, err := v.Verify(r, body)
 			return err
@@ -259,28 +276,32 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
-		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, Logger: log.With("role", "stack")})
+		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
 	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation} {
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation, s.IAM, s.STS} {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
+	// Tasks are told the api's address (taskcreds), so bind it first.
+	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return fail(fmt.Errorf("api listener: %w", err))
+	}
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
 	if err != nil {
 		return fail(err)
 	}
 	s.driver = driver
 	s.listenForTasks(driver)
-	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
-	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
-	if err != nil {
-		return fail(fmt.Errorf("api listener: %w", err))
-	}
+	s.taskCreds = taskcreds.New(taskcreds.Config{Store: st, STS: s.STS, Roles: s.IAM, Region: cfg.Region,
+		Endpoint: s.listenTaskEndpoint(cfg), Logger: log.With("role", "task credentials")})
+	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
+		Environment: s.taskCreds, Logger: log.With("role", "agent")})
 	return s, nil
 }
 

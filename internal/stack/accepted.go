@@ -25,10 +25,10 @@ var notEmulated = map[string]string{
 	"AWS::EC2::NatGateway":                  "nat-",
 	"AWS::EC2::EIP":                         "eipalloc-",
 	"AWS::EC2::VPCEndpoint":                 "vpce-", // emulated with Config.EC2 (ec2.go)
-	"AWS::IAM::Role":                        "",
-	"AWS::IAM::Policy":                      "",
-	"AWS::IAM::ManagedPolicy":               "",
-	"AWS::IAM::InstanceProfile":             "",
+	"AWS::IAM::Role":                        "",      // emulated with Config.IAM (iam.go)
+	"AWS::IAM::Policy":                      "",      // emulated with Config.IAM
+	"AWS::IAM::ManagedPolicy":               "",      // emulated with Config.IAM
+	"AWS::IAM::InstanceProfile":             "",      // emulated with Config.IAM
 	"AWS::ECR::Repository":                  "",
 	"AWS::CDK::Metadata":                    "",
 }

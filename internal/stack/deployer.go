@@ -20,6 +20,7 @@ import (
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/iam"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/route53"
@@ -45,6 +46,9 @@ type Config struct {
 	Route53 *route53.Control
 	// Resolver, when set, makes AWS::Route53Resolver::* resources real.
 	Resolver *route53resolver.Control
+	// IAM makes AWS::IAM::{Role,Policy,ManagedPolicy,InstanceProfile}
+	// real; without it, they are accepted and not emulated.
+	IAM *iam.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -107,6 +111,12 @@ func New(cfg Config) *Deployer {
 	}
 	if cfg.EC2 != nil {
 		d.handlers["AWS::EC2::VPCEndpoint"] = vpcEndpoint{cfg.EC2}
+	}
+	if cfg.IAM != nil {
+		d.handlers["AWS::IAM::Role"] = iamRole{cfg.IAM}
+		d.handlers["AWS::IAM::Policy"] = iamPolicy{cfg.IAM}
+		d.handlers["AWS::IAM::ManagedPolicy"] = iamManagedPolicy{cfg.IAM}
+		d.handlers["AWS::IAM::InstanceProfile"] = iamInstanceProfile{cfg.IAM}
 	}
 	if cfg.Route53 != nil {
 		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}

@@ -37,7 +37,9 @@ type Config struct {
 	Driver    runtime.Driver
 	Logs      LogSink   // nil: output is not shipped
 	Lifecycle Lifecycle // nil: no hooks
-	Logger    *slog.Logger
+	// Environment adds to every container's environment (nil: nothing).
+	Environment TaskEnvironment
+	Logger      *slog.Logger
 	// Resync is how often every task is reconciled even without a change.
 	Resync time.Duration
 	// StoppedRetention is how long STOPPED tasks stay visible (AWS: about an hour).

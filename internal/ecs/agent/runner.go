@@ -228,7 +228,11 @@ func (r *runner) startReady(ctx context.Context) {
 		if !ready {
 			continue
 		}
-		state, err := r.a.drv.StartContainer(ctx, r.id, containerSpec(c.def))
+		spec, err := r.spec(ctx, c.def)
+		var state runtime.ContainerState
+		if err == nil {
+			state, err = r.a.drv.StartContainer(ctx, r.id, spec)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -512,6 +516,7 @@ func (r *runner) stop(ctx context.Context) {
 	if err := r.a.drv.DeprovisionTask(ctx, rec.TaskID); err != nil {
 		r.a.log.Error("deprovision task", "taskArn", rec.TaskArn, "err", err)
 	}
+	r.release(ctx)
 	done := awsapi.Now()
 	r.mu.Lock()
 	for _, c := range r.containers {

@@ -53,6 +53,40 @@ const shorthandPrefix = "execute-api:/"
 // `policy` holds). apiARN is "arn:aws:execute-api:REGION:ACCOUNT:APIID":
 // resources written as "execute-api:/stage/METHOD/path" are that API's.
 func Parse(doc string, apiARN string) (*Policy, error) {
+	return parse(doc, apiARN, ResourcePolicy)
+}
+
+// Form is which of a statement's elements a kind of policy document must
+// have: IAM refuses a Principal in an identity policy, and a trust policy
+// (a role's AssumeRolePolicyDocument) needs one but no Resource.
+type Form struct {
+	Principal, Resource Presence
+}
+
+// Presence says whether an element (or its Not… twin) may appear.
+type Presence int
+
+const (
+	Required Presence = iota
+	Optional
+	Forbidden
+)
+
+// The kinds of policy documents IAM and API Gateway read.
+var (
+	ResourcePolicy = Form{Principal: Required, Resource: Required}
+	IdentityPolicy = Form{Principal: Forbidden, Resource: Required}
+	TrustPolicy    = Form{Principal: Required, Resource: Optional}
+)
+
+// Check reads doc in the IAM policy grammar for its form and reports the
+// first fault, as a *ParseError; IAM stores the documents it checks.
+func Check(doc string, form Form) error {
+	_, err := parse(doc, "", form)
+	return err
+}
+
+func parse(doc string, apiARN string, form Form) (*Policy, error) {
 	top, err := object([]byte(doc), "")
 	if err != nil {
 		return nil, err
@@ -87,7 +121,7 @@ func Parse(doc string, apiARN string) (*Policy, error) {
 		if raw[0] == '[' {
 			path = fmt.Sprintf("Statement[%d]", i)
 		}
-		s, err := parseStatement(r, path, apiARN)
+		s, err := parseStatement(r, path, apiARN, form)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +130,7 @@ func Parse(doc string, apiARN string) (*Policy, error) {
 	return p, nil
 }
 
-func parseStatement(raw json.RawMessage, path, apiARN string) (statement, error) {
+func parseStatement(raw json.RawMessage, path, apiARN string, form Form) (statement, error) {
 	var s statement
 	fields, err := object(raw, path)
 	if err != nil {
@@ -120,14 +154,16 @@ func parseStatement(raw json.RawMessage, path, apiARN string) (statement, error)
 	}
 	s.deny = effect == "Deny"
 
-	name, raw, err := either(fields, path, "Principal", "NotPrincipal")
+	name, raw, err := element(fields, path, "Principal", "NotPrincipal", form.Principal)
 	if err != nil {
 		return s, err
 	}
-	if s.principals, err = parsePrincipal(raw, path+"."+name); err != nil {
-		return s, err
+	if raw != nil {
+		if s.principals, err = parsePrincipal(raw, path+"."+name); err != nil {
+			return s, err
+		}
+		s.principals.not = name == "NotPrincipal"
 	}
-	s.principals.not = name == "NotPrincipal"
 
 	if name, raw, err = either(fields, path, "Action", "NotAction"); err != nil {
 		return s, err
@@ -137,13 +173,15 @@ func parseStatement(raw json.RawMessage, path, apiARN string) (statement, error)
 	}
 	s.actions.not = name == "NotAction"
 
-	if name, raw, err = either(fields, path, "Resource", "NotResource"); err != nil {
+	if name, raw, err = element(fields, path, "Resource", "NotResource", form.Resource); err != nil {
 		return s, err
 	}
-	if s.resources, err = parseResources(raw, path+"."+name, apiARN); err != nil {
-		return s, err
+	if raw != nil {
+		if s.resources, err = parseResources(raw, path+"."+name, apiARN); err != nil {
+			return s, err
+		}
+		s.resources.not = name == "NotResource"
 	}
-	s.resources.not = name == "NotResource"
 
 	if raw, ok := fields["Condition"]; ok {
 		if s.conditions, err = parseConditions(raw, path+".Condition"); err != nil {
@@ -167,6 +205,22 @@ func either(fields map[string]json.RawMessage, path, name, notName string) (stri
 		return notName, notRaw, nil
 	}
 	return "", nil, errorf(path, "has neither %s nor %s", name, notName)
+}
+
+// element is either's answer for a pair whose presence form decides: nil
+// raw when an Optional pair is absent.
+func element(fields map[string]json.RawMessage, path, name, notName string, p Presence) (string, json.RawMessage, error) {
+	_, has := fields[name]
+	_, hasNot := fields[notName]
+	switch {
+	case p == Forbidden && has:
+		return "", nil, errorf(path, "has prohibited field %s", name)
+	case p == Forbidden && hasNot:
+		return "", nil, errorf(path, "has prohibited field %s", notName)
+	case p == Forbidden, p == Optional && !has && !hasNot:
+		return "", nil, nil
+	}
+	return either(fields, path, name, notName)
 }
 
 // object decodes a JSON object into its members; anything else is a
