@@ -327,28 +327,7 @@ func (r *endpointRecord) addRouteTables(ids []string) error {
 }
 
 // tagsOf reads the tags of TagSpecifications for a vpc-endpoint.
-func tagsOf(specs []TagSpecification) ([]Tag, error) {
-	tags := []Tag{}
-	for _, s := range specs {
-		if rt := deref(s.ResourceType); rt != "vpc-endpoint" {
-			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", rt)
-		}
-		for _, t := range s.Tags {
-			if i := slices.IndexFunc(tags, func(u Tag) bool { return u.Key == t.Key }); i >= 0 {
-				return nil, invalidValue("The tag key '%s' is given more than once", t.Key)
-			}
-			tags = append(tags, t)
-		}
-	}
-	fault, key := awsapi.CheckTags(len(tags), awsapi.TagList(tags, func(t Tag) (string, string) { return t.Key, t.Value }))
-	switch fault {
-	case awsapi.TooManyTags:
-		return nil, ErrInvalidParameter.Newf("The number of tags exceeds the limit of %d", awsapi.MaxTags)
-	case awsapi.BadTagKey, awsapi.BadTagValue:
-		return nil, invalidValue("The tag '%s' is not valid: keys are 1 to 128 characters, values at most 256", key)
-	}
-	return tags, nil
-}
+func tagsOf(specs []TagSpecification) ([]Tag, error) { return tagsFor(specs, "vpc-endpoint") }
 
 // requestHash fingerprints what a create asked for, so that a retry with
 // the same ClientToken can be told from a different request reusing it.
