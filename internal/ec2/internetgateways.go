@@ -188,9 +188,14 @@ func igwFilterValues(g *internetGatewayRecord, name string) []string {
 		return []string{g.InternetGatewayId}
 	case "owner-id":
 		return []string{g.OwnerId}
-	case "attachment.vpc-id", "attachment.state":
+	case "attachment.vpc-id":
 		for _, a := range g.Attachments {
-			out = append(out, map[bool]string{true: a.VpcId, false: a.State}[name == "attachment.vpc-id"])
+			out = append(out, a.VpcId)
+		}
+		return out
+	case "attachment.state":
+		for _, a := range g.Attachments {
+			out = append(out, a.State)
 		}
 		return out
 	}
