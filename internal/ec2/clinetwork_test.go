@@ -27,9 +27,13 @@ func TestAWSCLINetwork(t *testing.T) {
 			}
 		}
 	}
-	var vpc struct{ Vpc struct{ VpcId, CidrBlock string } }
+	var vpc struct {
+		Vpc struct{ VpcId, CidrBlock string }
+	}
 	cli(&vpc, "create-vpc", "--cidr-block", "10.20.0.0/16", "--tag-specifications", "ResourceType=vpc,Tags=[{Key=Name,Value=cli}]")
-	var subnet struct{ Subnet struct{ SubnetId, AvailabilityZone string } }
+	var subnet struct {
+		Subnet struct{ SubnetId, AvailabilityZone string }
+	}
 	cli(&subnet, "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", "10.20.1.0/24", "--availability-zone", "us-east-1b")
 	var sg struct{ GroupId string }
 	cli(&sg, "create-security-group", "--group-name", "web", "--description", "web tier", "--vpc-id", vpc.Vpc.VpcId)
@@ -44,7 +48,9 @@ func TestAWSCLINetwork(t *testing.T) {
 
 	var vpcs struct{ Vpcs []struct{ VpcId string } }
 	cli(&vpcs, "describe-vpcs", "--filters", "Name=tag:Name,Values=cli", "Name=cidr,Values=10.20.0.0/16")
-	var subnets struct{ Subnets []struct{ SubnetId, AvailabilityZone string } }
+	var subnets struct {
+		Subnets []struct{ SubnetId, AvailabilityZone string }
+	}
 	cli(&subnets, "describe-subnets", "--filters", "Name=vpc-id,Values="+vpc.Vpc.VpcId)
 	var groups struct {
 		SecurityGroups []struct {

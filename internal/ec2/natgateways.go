@@ -12,15 +12,15 @@ import (
 
 // NatGateway is a NAT gateway as DescribeNatGateways reports it.
 type NatGateway struct {
-	NatGatewayId         string
-	SubnetId             string
-	VpcId                string
-	State                string
-	ConnectivityType     string
-	CreateTime           time.Time
-	DeleteTime           *time.Time
-	NatGatewayAddresses  []NatGatewayAddress `ec2:"natGatewayAddressSet"`
-	Tags                 []Tag               `ec2:"tagSet"`
+	NatGatewayId        string
+	SubnetId            string
+	VpcId               string
+	State               string
+	ConnectivityType    string
+	CreateTime          time.Time
+	DeleteTime          *time.Time
+	NatGatewayAddresses []NatGatewayAddress `ec2:"natGatewayAddressSet"`
+	Tags                []Tag               `ec2:"tagSet"`
 }
 
 // NatGatewayAddress is a NAT gateway's address: its private IP in the

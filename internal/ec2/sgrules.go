@@ -92,7 +92,6 @@ type AuthorizeSecurityGroupInput struct {
 	TagSpecifications []TagSpecification `ec2:"TagSpecification"`
 }
 
-
 type AuthorizeSecurityGroupOutput struct {
 	Return             bool
 	SecurityGroupRules []SecurityGroupRule `ec2:"securityGroupRuleSet"`
