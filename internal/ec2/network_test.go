@@ -1,6 +1,7 @@
 package ec2_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -160,4 +161,18 @@ func TestDeleteVpcDependencies(t *testing.T) {
 	}
 	_, err = c.DescribeVpcs(ctxT(t), &ec2.DescribeVpcsInput{VpcIds: []string{vpc}})
 	wantCode(t, err, "InvalidVpcID.NotFound")
+}
+
+// TestEndpointZonesFromSubnets: an endpoint's zonal DNS names are its
+// subnets' zones.
+func TestEndpointZonesFromSubnets(t *testing.T) {
+	e := ec2test.Start(t)
+	c := e.Client()
+	vpc := newVPC(t, c, "10.8.0.0/16")
+	s, err := c.CreateSubnet(ctxT(t), &ec2.CreateSubnetInput{VpcId: &vpc, CidrBlock: aws.String("10.8.0.0/24"), AvailabilityZone: aws.String("us-east-1e")})
+	must(t, err)
+	v := interfaceEndpoint(t, e, vpc, func(in *ec2.CreateVpcEndpointInput) { in.SubnetIds = []string{*s.Subnet.SubnetId} })
+	if len(v.DnsEntries) < 2 || !strings.Contains(*v.DnsEntries[1].DnsName, "-us-east-1e.execute-api.") {
+		t.Fatalf("zonal name of an endpoint in us-east-1e: %+v", v.DnsEntries)
+	}
 }
