@@ -35,8 +35,14 @@ func TestNatGatewayAndAddress(t *testing.T) {
 	must(t, err)
 	_, err = c.AttachInternetGateway(ctxT(t), &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGateway.InternetGatewayId, VpcId: &vpc})
 	must(t, err)
+	in.ClientToken = aws.String("once")
 	nat, err := c.CreateNatGateway(ctxT(t), in)
 	must(t, err)
+	again, err := c.CreateNatGateway(ctxT(t), in) // a retry with the token: the same gateway
+	must(t, err)
+	if *again.NatGateway.NatGatewayId != *nat.NatGateway.NatGatewayId {
+		t.Fatalf("a retry with the same ClientToken made %s, then %s", *nat.NatGateway.NatGatewayId, *again.NatGateway.NatGatewayId)
+	}
 	if nat.NatGateway.State != types.NatGatewayStatePending || *nat.NatGateway.NatGatewayAddresses[0].PublicIp != *eip.PublicIp {
 		t.Fatalf("CreateNatGateway: %+v", nat.NatGateway)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/netip"
 	"time"
 
@@ -132,7 +133,8 @@ func (c *Control) CreateNatGateway(ctx context.Context, in *CreateNatGatewayInpu
 	var made *natGatewayRecord
 	err = c.write(ctx, func() (store.Txn, error) {
 		var txn store.Txn
-		if prior, err := c.natByToken(ctx, &txn, deref(in.ClientToken)); err != nil || prior != nil {
+		id := newID("nat-")
+		if prior, err := c.natByToken(ctx, &txn, deref(in.ClientToken), id); err != nil || prior != nil {
 			made = prior
 			return store.Txn{}, err
 		}
@@ -144,7 +146,7 @@ func (c *Control) CreateNatGateway(ctx context.Context, in *CreateNatGatewayInpu
 		if err != nil {
 			return store.Txn{}, err
 		}
-		n := &natGatewayRecord{NatGateway: NatGateway{NatGatewayId: newID("nat-"), SubnetId: s.SubnetId, VpcId: s.VpcId, ConnectivityType: kind,
+		n := &natGatewayRecord{NatGateway: NatGateway{NatGatewayId: id, SubnetId: s.SubnetId, VpcId: s.VpcId, ConnectivityType: kind,
 			CreateTime: time.Now().UTC().Truncate(time.Millisecond), Tags: tags}, ClientToken: deref(in.ClientToken)}
 		addr := NatGatewayAddress{NetworkInterfaceId: newID("eni-"), PrivateIp: deref(in.PrivateIpAddress), IsPrimary: true, Status: "succeeded"}
 		if addr.PrivateIp == "" {
@@ -172,9 +174,9 @@ func (c *Control) CreateNatGateway(ctx context.Context, in *CreateNatGatewayInpu
 	return &CreateNatGatewayOutput{NatGateway: &out, ClientToken: in.ClientToken}, nil
 }
 
-// natByToken finds the gateway an earlier call with the token made, or
-// adds to txn the guard that claims the token.
-func (c *Control) natByToken(ctx context.Context, txn *store.Txn, token string) (*natGatewayRecord, error) {
+// natByToken finds the gateway an earlier call with the token made; else
+// it adds to txn the guard that claims the token for id.
+func (c *Control) natByToken(ctx context.Context, txn *store.Txn, token, id string) (*natGatewayRecord, error) {
 	if token == "" {
 		return nil, nil
 	}
@@ -185,8 +187,11 @@ func (c *Control) natByToken(ctx context.Context, txn *store.Txn, token string) 
 		n, _, err := getRecord[natGatewayRecord](ctx, c.st, natKey(string(kv.Value)))
 		return n, err
 	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	txn.If = append(txn.If, store.Absent(key))
-	txn.Then = append(txn.Then, store.Put(key, nil))
+	txn.Then = append(txn.Then, store.Put(key, []byte(id)))
 	return nil, nil
 }
 

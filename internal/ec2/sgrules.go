@@ -238,7 +238,9 @@ func (c *Control) rulesOf(ctx context.Context, txn *store.Txn, g *securityGroupR
 					return nil, err
 				}
 				id = peer.GroupId
-				putIfUnchanged(txn, pkv, peer) // it may not go while referred to
+				if !slices.ContainsFunc(txn.If, func(c store.Cmp) bool { return c.Key == pkv.Key }) {
+					putIfUnchanged(txn, pkv, peer) // it may not go while referred to
+				}
 			}
 			base.ReferencedGroupId, base.Description = id, deref(pair.Description)
 			out = append(out, base)
