@@ -85,14 +85,28 @@ func (h ec2SecurityGroup) Create(ctx context.Context, r *Resource) (string, map[
 	if err != nil {
 		return "", nil, err
 	}
-	if err := r.Exists(out.GroupId, nil); err != nil {
+	// Ref is the id of a group given a VpcId and the name of one in the
+	// default VPC, as in CloudFormation.
+	ref := out.GroupId
+	if p.VpcId == "" {
+		ref = p.GroupName
+	}
+	if err := r.Exists(ref, map[string]any{"GroupId": out.GroupId}); err != nil {
 		return "", nil, err
 	}
 	var none securityGroupProps // a new group has the default egress rule only
 	if err := h.syncRules(ctx, out.GroupId, &p, &none); err != nil {
 		return "", nil, err
 	}
-	return out.GroupId, h.attrs(ctx, out.GroupId), nil
+	return ref, h.attrs(ctx, out.GroupId), nil
+}
+
+// groupID is the id of the group a resource made (its Ref may be its name).
+func groupID(r *Resource) string {
+	if id := str(r.Attrs, "GroupId"); id != "" {
+		return id
+	}
+	return r.PhysicalID
 }
 
 func (h ec2SecurityGroup) attrs(ctx context.Context, id string) map[string]any {
@@ -151,17 +165,19 @@ func (h ec2SecurityGroup) Update(ctx context.Context, r *Resource, old map[strin
 	if p.GroupName != was.GroupName || p.GroupDescription != was.GroupDescription || p.VpcId != was.VpcId {
 		return nil, ErrReplace
 	}
-	if err := h.syncRules(ctx, r.PhysicalID, &p, &was); err != nil {
+	id := groupID(r)
+	if err := h.syncRules(ctx, id, &p, &was); err != nil {
 		return nil, err
 	}
-	if err := syncTags(ctx, h.c, r.PhysicalID, p.Tags, was.Tags); err != nil {
+	if err := syncTags(ctx, h.c, id, p.Tags, was.Tags); err != nil {
 		return nil, err
 	}
-	return h.attrs(ctx, r.PhysicalID), nil
+	return h.attrs(ctx, id), nil
 }
 
 func (h ec2SecurityGroup) Delete(ctx context.Context, r *Resource) error {
-	_, err := h.c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: &r.PhysicalID})
+	id := groupID(r)
+	_, err := h.c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: &id})
 	return gone(err)
 }
 

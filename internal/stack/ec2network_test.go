@@ -154,3 +154,26 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestDefaultVPCGroupRef: a group made without a VpcId is in the default
+// VPC, and its Ref is its name (GroupId its id), as in CloudFormation.
+func TestDefaultVPCGroupRef(t *testing.T) {
+	e := ec2test.Start(t)
+	d := stack.New(stack.Config{Region: awstest.Region, AccountID: ec2test.AccountID, Store: e.Store, EC2: e.Control})
+	ctx := context.Background()
+	tpl := `Resources:
+  G: {Type: AWS::EC2::SecurityGroup, Properties: {GroupName: classic, GroupDescription: d}}
+Outputs:
+  Ref: {Value: {Ref: G}}
+  Id: {Value: {"Fn::GetAtt": [G, GroupId]}}
+`
+	st, err := d.Deploy(ctx, stack.DeployInput{StackName: "dflt", Template: []byte(tpl)}, func(stack.Event) {})
+	must(t, err)
+	out := outputs(st)
+	if out["Ref"] != "classic" || !strings.HasPrefix(out["Id"], "sg-") {
+		t.Fatalf("outputs %v", out)
+	}
+	must(t, d.Destroy(ctx, "dflt", func(stack.Event) {}))
+	_, err = e.Client().DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{out["Id"]}})
+	awstest.WantCode(t, err, "InvalidGroup.NotFound")
+}
