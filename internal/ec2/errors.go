@@ -34,6 +34,7 @@ var (
 	ErrAlreadyAssociated           = awsapi.Kind("Resource.AlreadyAssociated", http.StatusBadRequest)
 	ErrInvalidStateTransition      = awsapi.Kind("InvalidStateTransition", http.StatusBadRequest)
 	ErrVpcNotFound                 = awsapi.Kind("InvalidVpcID.NotFound", http.StatusBadRequest)
+	ErrVPCIdNotSpecified           = awsapi.Kind("VPCIdNotSpecified", http.StatusBadRequest)
 	ErrVpcRange                    = awsapi.Kind("InvalidVpc.Range", http.StatusBadRequest)
 	ErrSubnetNotFound              = awsapi.Kind("InvalidSubnetID.NotFound", http.StatusBadRequest)
 	ErrSubnetRange                 = awsapi.Kind("InvalidSubnet.Range", http.StatusBadRequest)

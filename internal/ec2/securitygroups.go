@@ -184,7 +184,7 @@ func (c *Control) defaultVpcID(ctx context.Context) (string, error) {
 			return v.VpcId, nil
 		}
 	}
-	return "", awsapi.Kind("VPCIdNotSpecified", 400).Newf("No default VPC for this user")
+	return "", ErrVPCIdNotSpecified.Newf("No default VPC for this user")
 }
 
 // group finds a group by id, or by name in the default VPC.

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -365,5 +364,5 @@ func (c *Control) ModifyVpcAttribute(ctx context.Context, in *ModifyVpcAttribute
 
 // notEmulated refuses a feature Portolan does not have.
 func notEmulated(what string) error {
-	return awsapi.StatusErrorf(400, "UnsupportedOperation", "Portolan does not emulate %s", what)
+	return ErrUnsupportedOperation.Newf("Portolan does not emulate %s", what)
 }
