@@ -21,7 +21,8 @@ import (
 // aws_security_group_rule and aws_vpc_security_group_ingress_rule. Each
 // resource is created with the provider's calls and waiters, read back as
 // the provider reads it (twice: the second read must equal the first, or
-// every plan would propose a change), then destroyed in reverse order as
+// every plan would propose a change), the VPC updated in place, then
+// destroyed in reverse order as
 // `terraform destroy` does, after which nothing but the default VPC is
 // left. Sequences follow the provider's internal/service/ec2 (vpc_.go,
 // vpc_subnet.go, vpc_internet_gateway.go, vpc_route_table.go,
@@ -103,6 +104,7 @@ func TestTerraformProviderSequences(t *testing.T) {
 	before := inventory(tf)
 
 	vpc := tf.createVPC()
+	tf.updateVPC(vpc)
 	subnet := tf.createSubnet(vpc, "10.0.1.0/24", "us-east-1a")
 	igw := tf.createInternetGateway(vpc)
 	rtb := tf.createRouteTable(vpc, igw)

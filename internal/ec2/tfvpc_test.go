@@ -143,3 +143,24 @@ func (tf *tf) deleteSubnet(id string) {
 		return err
 	})
 }
+
+// updateVPC replays an apply that changes aws_vpc in place: a tag renamed
+// (DeleteTags of the old key, CreateTags of the new, as the provider's
+// updateTags does) and enable_dns_hostnames turned off (ModifyVpcAttribute
+// and its wait), then the read, stable again.
+func (tf *tf) updateVPC(id string) {
+	tf.t.Helper()
+	_, err := tf.c.DeleteTags(tf.ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: []types.Tag{{Key: aws.String("Name")}}})
+	must(tf.t, err)
+	_, err = tf.c.CreateTags(tf.ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: []types.Tag{{Key: aws.String("Env"), Value: aws.String("dev")}}})
+	must(tf.t, err)
+	_, err = tf.c.ModifyVpcAttribute(tf.ctx, &ec2.ModifyVpcAttributeInput{VpcId: &id, EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(false)}})
+	must(tf.t, err)
+	if tf.vpcAttribute(id, types.VpcAttributeNameEnableDnsHostnames) {
+		tf.t.Fatal("enableDnsHostnames still set")
+	}
+	s := stable(tf, "aws_vpc after update", func() vpcState { return tf.readVPC(id) })
+	if s.DNSHostnames || len(s.Vpc.Tags) != 1 || *s.Vpc.Tags[0].Key != "Env" || *s.Vpc.Tags[0].Value != "dev" {
+		tf.t.Fatalf("aws_vpc after update: %+v", s)
+	}
+}
