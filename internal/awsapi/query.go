@@ -65,7 +65,7 @@ func (s *QueryService) serve(ctx context.Context, w http.ResponseWriter, params 
 	action := params.Get("Action")
 	h, ok := s.ops[action]
 	if !ok {
-		s.writeError(ctx, w, StatusErrorf(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this web service.", action))
+		s.writeError(ctx, w, StatusErrorf(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this web service: Portolan does not emulate it.", action))
 		return
 	}
 	out, err := h(ctx, params)

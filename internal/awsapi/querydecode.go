@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ErrQueryValidation is the awsQuery protocol's answer to a parameter it
@@ -46,11 +48,15 @@ var (
 	ec2Query = &queryFlavor{ec2: true, bad: ErrEC2InvalidParameterValue}
 )
 
-// wireName is the name field f travels under in the flavour's form.
+// wireName is the name field f travels under in the flavour's form. An
+// `ec2:"…"` tag is the member's EC2 location name, which answers use as
+// it is and requests capitalised (groups in answers, Groups.N in
+// requests), EC2's own rule.
 func (fl *queryFlavor) wireName(f reflect.StructField) string {
 	if fl.ec2 {
 		if tag := f.Tag.Get("ec2"); tag != "" {
-			return tag
+			r, n := utf8.DecodeRuneInString(tag)
+			return string(unicode.ToUpper(r)) + tag[n:]
 		}
 	}
 	return f.Name

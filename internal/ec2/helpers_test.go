@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/ec2/ec2test"
 )
 
@@ -57,4 +58,9 @@ func describeAll(t *testing.T, e *ec2test.Env) []string {
 		ids = append(ids, aws.ToString(v.VpcEndpointId))
 	}
 	return ids
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	awstest.WantCode(t, err, code)
 }

@@ -14,10 +14,14 @@ type Config struct {
 	Region    string
 	AccountID string
 	Store     store.Store
-	Logger    *slog.Logger
+	// Interfaces lists the network interfaces of running awsvpc tasks
+	// (DescribeNetworkInterfaces); nil lists none.
+	Interfaces TaskInterfaces
+	Logger     *slog.Logger
 }
 
-// Control is EC2's control plane (VPC endpoints). Its exported methods
+// Control is EC2's control plane (VPCs and what lives in them, VPC
+// endpoints). Its exported methods
 // are the API operations with the wire's inputs and outputs, so
 // in-process callers (the stack deployer) use what SDK clients use.
 type Control struct {
@@ -38,8 +42,14 @@ func New(cfg Config) *Control {
 // View is the read side the REST gateway and the DNS server follow.
 func (c *Control) View() *View { return c.view.Reader() }
 
-// Run keeps the View current until ctx ends.
-func (c *Control) Run(ctx context.Context) error { return c.view.Run(ctx) }
+// Run makes the account's default VPC if it has none yet, then keeps the
+// View current until ctx ends.
+func (c *Control) Run(ctx context.Context) error {
+	if err := c.ensureDefaultVPC(ctx); err != nil {
+		return err
+	}
+	return c.view.Run(ctx)
+}
 
 // Region is the region endpoints are made in (their DNS names carry it).
 func (c *Control) Region() string { return c.cfg.Region }
@@ -49,6 +59,16 @@ func (c *Control) Region() string { return c.cfg.Region }
 // connects finds its change served.
 func (c *Control) commit(ctx context.Context, build func() (store.Txn, error)) error {
 	err := c.view.Commit(ctx, build)
+	if errors.Is(err, store.ErrContended) {
+		return errBusy
+	}
+	return err
+}
+
+// write commits the network's records. They are read from the store, not
+// the View (which follows endpoints only), so there is nothing to wait for.
+func (c *Control) write(ctx context.Context, build func() (store.Txn, error)) error {
+	_, err := store.Retry(ctx, c.st, build)
 	if errors.Is(err, store.ErrContended) {
 		return errBusy
 	}

@@ -48,7 +48,8 @@ func TestTags(t *testing.T) {
 		code string
 	}{
 		{[]string{*v.VpcEndpointId, "vpce-00000000000000000"}, "InvalidVpcEndpointId.NotFound"},
-		{[]string{"vpc-12345678"}, "InvalidParameterValue"},
+		{[]string{"vpc-12345678"}, "InvalidVpcID.NotFound"},
+		{[]string{"i-12345678"}, "InvalidID"}, // not a kind Portolan keeps
 	} {
 		_, err := c.CreateTags(ctxT(t), &ec2.CreateTagsInput{Resources: bad.ids, Tags: []types.Tag{tag("x", "y")}})
 		awstest.WantCode(t, err, bad.code)

@@ -111,7 +111,7 @@ func (c *Control) CreateVpcEndpoint(ctx context.Context, in *CreateVpcEndpointIn
 		}
 		rec := *want
 		rec.VpcEndpointId = newEndpointID()
-		rec.DnsEntries = c.dnsEntries(&rec)
+		rec.DnsEntries = c.dnsEntries(ctx, &rec)
 		txn := store.Txn{Then: []store.Op{store.Put(endpointKey(rec.VpcEndpointId), store.JSON(&rec))}}
 		if token != "" {
 			txn.If = append(txn.If, store.Absent(clientTokenKey(token)))
@@ -327,28 +327,7 @@ func (r *endpointRecord) addRouteTables(ids []string) error {
 }
 
 // tagsOf reads the tags of TagSpecifications for a vpc-endpoint.
-func tagsOf(specs []TagSpecification) ([]Tag, error) {
-	tags := []Tag{}
-	for _, s := range specs {
-		if rt := deref(s.ResourceType); rt != "vpc-endpoint" {
-			return nil, invalidValue("'%s' is not a valid taggable resource type for this operation.", rt)
-		}
-		for _, t := range s.Tags {
-			if i := slices.IndexFunc(tags, func(u Tag) bool { return u.Key == t.Key }); i >= 0 {
-				return nil, invalidValue("The tag key '%s' is given more than once", t.Key)
-			}
-			tags = append(tags, t)
-		}
-	}
-	fault, key := awsapi.CheckTags(len(tags), awsapi.TagList(tags, func(t Tag) (string, string) { return t.Key, t.Value }))
-	switch fault {
-	case awsapi.TooManyTags:
-		return nil, ErrInvalidParameter.Newf("The number of tags exceeds the limit of %d", awsapi.MaxTags)
-	case awsapi.BadTagKey, awsapi.BadTagValue:
-		return nil, invalidValue("The tag '%s' is not valid: keys are 1 to 128 characters, values at most 256", key)
-	}
-	return tags, nil
-}
+func tagsOf(specs []TagSpecification) ([]Tag, error) { return tagsFor(specs, "vpc-endpoint") }
 
 // requestHash fingerprints what a create asked for, so that a retry with
 // the same ClientToken can be told from a different request reusing it.
@@ -379,18 +358,22 @@ func defaultSecurityGroup(vpcID string) string {
 	return "sg-" + hex.EncodeToString(sum[:])[:17]
 }
 
-// zoneOf is the availability zone Portolan places a subnet in: subnets
-// are not objects here yet, so a subnet id always maps to the same zone.
-func zoneOf(region, subnetID string) string {
+// zoneOf is a subnet's availability zone: its own for a subnet Portolan
+// keeps; for an id that names none (endpoints take subnet ids on trust),
+// always the same zone, picked by a hash of the id.
+func (c *Control) zoneOf(ctx context.Context, subnetID string) string {
+	if s, _, err := c.subnet(ctx, subnetID); err == nil && s != nil {
+		return s.AvailabilityZone
+	}
 	sum := sha256.Sum256([]byte(subnetID))
-	zones := availabilityZones(region)
+	zones := availabilityZones(c.cfg.Region)
 	return zones[int(sum[0])%len(zones)]
 }
 
 // dnsEntries are an Interface endpoint's DNS names as AWS builds them:
 // the regional name, one per zone of its subnets, then with private DNS
 // the service's own name.
-func (c *Control) dnsEntries(r *endpointRecord) []DnsEntry {
+func (c *Control) dnsEntries(ctx context.Context, r *endpointRecord) []DnsEntry {
 	if r.VpcEndpointType != TypeInterface {
 		return []DnsEntry{}
 	}
@@ -402,7 +385,7 @@ func (c *Control) dnsEntries(r *endpointRecord) []DnsEntry {
 	entries := []DnsEntry{{DnsName: own + "." + base, HostedZoneId: vpceHostedZone}}
 	var zones []string
 	for _, s := range r.SubnetIds {
-		if z := zoneOf(c.cfg.Region, s); !slices.Contains(zones, z) {
+		if z := c.zoneOf(ctx, s); !slices.Contains(zones, z) {
 			zones = append(zones, z)
 		}
 	}
@@ -534,7 +517,7 @@ func (c *Control) ModifyVpcEndpoint(ctx context.Context, in *ModifyVpcEndpointIn
 		if isTrue(in.DryRun) {
 			return store.Txn{}, errDryRun
 		}
-		r.DnsEntries = c.dnsEntries(r)
+		r.DnsEntries = c.dnsEntries(ctx, r)
 		txn := store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(kv.Key, store.JSON(r))}}
 		if hadPrivateDNS && !r.PrivateDnsEnabled {
 			txn.Then = append(txn.Then, store.Delete(privateDNSKey(r.VpcId, r.ServiceName)))

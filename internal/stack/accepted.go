@@ -10,7 +10,9 @@ import (
 // notEmulated lists types that describe AWS's own plumbing: there is
 // nothing to run for them here, but templates need their Refs and GetAtts.
 // They are recorded with a physical id and listed as "accepted, not
-// emulated". The value is the id prefix AWS uses.
+// emulated". The value is the id prefix AWS uses. The AWS::EC2 types are
+// emulated by Config.EC2 (ec2Handlers); they are here for deployers made
+// without it.
 var notEmulated = map[string]string{
 	"AWS::EC2::VPC":                         "vpc-",
 	"AWS::EC2::Subnet":                      "subnet-",
@@ -25,10 +27,11 @@ var notEmulated = map[string]string{
 	"AWS::EC2::NatGateway":                  "nat-",
 	"AWS::EC2::EIP":                         "eipalloc-",
 	"AWS::EC2::VPCEndpoint":                 "vpce-", // emulated with Config.EC2 (ec2.go)
-	"AWS::IAM::Role":                        "",      // emulated with Config.IAM (iam.go)
-	"AWS::IAM::Policy":                      "",      // emulated with Config.IAM
-	"AWS::IAM::ManagedPolicy":               "",      // emulated with Config.IAM
-	"AWS::IAM::InstanceProfile":             "",      // emulated with Config.IAM
+	"AWS::EC2::VPCPeeringConnection":        "pcx-",
+	"AWS::IAM::Role":                        "", // emulated with Config.IAM (iam.go)
+	"AWS::IAM::Policy":                      "", // emulated with Config.IAM
+	"AWS::IAM::ManagedPolicy":               "", // emulated with Config.IAM
+	"AWS::IAM::InstanceProfile":             "", // emulated with Config.IAM
 	"AWS::ECR::Repository":                  "",
 	"AWS::CDK::Metadata":                    "",
 }

@@ -40,8 +40,8 @@ type Config struct {
 	APIGW     *apigw.Control
 	ELBv2     *elbv2.Control
 	RestAPI   *restapi.Control
-	// EC2 makes AWS::EC2::VPCEndpoint real; without it, endpoints are
-	// accepted and not emulated.
+	// EC2 makes AWS::EC2::{VPC,Subnet,SecurityGroup,...,VPCEndpoint} real
+	// (ec2*.go); without it, they are accepted and not emulated.
 	EC2     *ec2.Control
 	Route53 *route53.Control
 	// Resolver, when set, makes AWS::Route53Resolver::* resources real.
@@ -110,7 +110,7 @@ func New(cfg Config) *Deployer {
 		maps.Copy(d.handlers, restAPIHandlers(cfg.RestAPI, cfg.Region))
 	}
 	if cfg.EC2 != nil {
-		d.handlers["AWS::EC2::VPCEndpoint"] = vpcEndpoint{cfg.EC2}
+		maps.Copy(d.handlers, ec2Handlers(cfg.EC2))
 	}
 	if cfg.IAM != nil {
 		d.handlers["AWS::IAM::Role"] = iamRole{cfg.IAM}

@@ -10,6 +10,26 @@ import (
 	"github.com/portolan/portolan/internal/ec2"
 )
 
+// ec2Handlers are the EC2 resource types the EC2 service makes real.
+func ec2Handlers(c *ec2.Control) map[string]Handler {
+	return map[string]Handler{
+		"AWS::EC2::VPC":                         ec2VPC{c},
+		"AWS::EC2::Subnet":                      ec2Subnet{c},
+		"AWS::EC2::SecurityGroup":               ec2SecurityGroup{c},
+		"AWS::EC2::SecurityGroupIngress":        ec2GroupRule{c, false},
+		"AWS::EC2::SecurityGroupEgress":         ec2GroupRule{c, true},
+		"AWS::EC2::InternetGateway":             ec2InternetGateway{c},
+		"AWS::EC2::VPCGatewayAttachment":        ec2GatewayAttachment{c},
+		"AWS::EC2::RouteTable":                  ec2RouteTable{c},
+		"AWS::EC2::Route":                       ec2Route{c},
+		"AWS::EC2::SubnetRouteTableAssociation": ec2RouteTableAssociation{c},
+		"AWS::EC2::NatGateway":                  ec2NatGateway{c},
+		"AWS::EC2::EIP":                         ec2EIP{c},
+		"AWS::EC2::VPCPeeringConnection":        ec2Peering{c},
+		"AWS::EC2::VPCEndpoint":                 vpcEndpoint{c},
+	}
+}
+
 // ---- VPCEndpoint ----
 
 // vpcEndpointProps are AWS::EC2::VPCEndpoint's properties. PolicyDocument
@@ -129,10 +149,8 @@ func (h vpcEndpoint) Update(ctx context.Context, r *Resource, old map[string]any
 	if _, err := h.c.ModifyVpcEndpoint(ctx, in); err != nil {
 		return nil, err
 	}
-	if !slices.Equal(p.Tags, was.Tags) {
-		if err := h.retag(ctx, id, p.Tags, was.Tags); err != nil {
-			return nil, err
-		}
+	if err := syncTags(ctx, h.c, id, p.Tags, was.Tags); err != nil {
+		return nil, err
 	}
 	out, err := h.c.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
 	if err != nil {
@@ -141,8 +159,11 @@ func (h vpcEndpoint) Update(ctx context.Context, r *Resource, old map[string]any
 	return vpcEndpointAttrs(&out.VpcEndpoints[0]), nil
 }
 
-// retag brings the endpoint's tags to want.
-func (h vpcEndpoint) retag(ctx context.Context, id string, want, had []ec2.Tag) error {
+// syncTags brings an EC2 resource's tags from had to want.
+func syncTags(ctx context.Context, c *ec2.Control, id string, want, had []ec2.Tag) error {
+	if slices.Equal(want, had) {
+		return nil
+	}
 	var gone []ec2.Tag
 	for _, t := range had {
 		if !slices.ContainsFunc(want, func(w ec2.Tag) bool { return w.Key == t.Key }) {
@@ -150,14 +171,14 @@ func (h vpcEndpoint) retag(ctx context.Context, id string, want, had []ec2.Tag) 
 		}
 	}
 	if len(gone) > 0 {
-		if _, err := h.c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: gone}); err != nil {
+		if _, err := c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: gone}); err != nil {
 			return err
 		}
 	}
 	if len(want) == 0 {
 		return nil
 	}
-	_, err := h.c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: want})
+	_, err := c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: want})
 	return err
 }
 

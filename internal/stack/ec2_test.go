@@ -151,6 +151,9 @@ func TestRestAPIFixtureEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(st.NotEmulated) != 0 {
+		t.Fatalf("not emulated: %v", st.NotEmulated)
+	}
 	id := st.Resources["VpcExecuteApiEndpoint5F1C2D0B"].PhysicalID
 	out, err := e.Client().DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{id}})
 	if err != nil {
@@ -167,4 +170,5 @@ func TestRestAPIFixtureEndpoint(t *testing.T) {
 	if _, ok := e.Control.View().Snapshot().Endpoint(id); ok {
 		t.Fatal("the endpoint outlived its stack")
 	}
+	noVPCsLeft(t, e.Client())
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 
 	"github.com/portolan/portolan/internal/server/servertest"
@@ -73,9 +75,10 @@ func TestCDKFixture(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy: %v\n%v", err, events)
 	}
-	// The task role is IAM's; the networking is accepted, not emulated.
-	if slices.ContainsFunc(st.NotEmulated, func(s string) bool { return strings.Contains(s, "AWS::IAM::") }) {
-		t.Fatalf("IAM resources listed as not emulated: %v", st.NotEmulated)
+	// The task role is IAM's, the VPC, its subnets, route tables and
+	// security groups EC2's: none is left "accepted, not emulated".
+	if slices.ContainsFunc(st.NotEmulated, func(s string) bool { return strings.Contains(s, "AWS::IAM::") || strings.Contains(s, "AWS::EC2::") }) {
+		t.Fatalf("IAM or EC2 resources listed as not emulated: %v", st.NotEmulated)
 	}
 	apiID := st.Resources["BackendApi"].PhysicalID
 	endpoint := st.Resources["BackendApi"].Attributes["ApiEndpoint"].(string)
@@ -131,5 +134,20 @@ func TestCDKFixture(t *testing.T) {
 	tasks, err := ec.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(cluster)})
 	if err == nil && len(tasks.TaskArns) != 0 {
 		t.Fatalf("tasks still running after destroy: %v", tasks.TaskArns)
+	}
+	noVPCsLeft(t, ec2.NewFromConfig(env.AWS))
+}
+
+// noVPCsLeft checks that only the default VPC and its subnets remain.
+func noVPCsLeft(t *testing.T, c *ec2.Client) {
+	t.Helper()
+	notDefault := []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"false"}}}
+	vpcs, err := c.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{Filters: notDefault})
+	if err != nil || len(vpcs.Vpcs) != 0 {
+		t.Fatalf("VPCs left after destroy: %+v %v", vpcs, err)
+	}
+	groups, err := c.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{})
+	if err != nil || len(groups.SecurityGroups) != 1 {
+		t.Fatalf("security groups left after destroy: %+v %v", groups, err)
 	}
 }

@@ -35,6 +35,15 @@ var replacingProperties = map[string][]string{
 	"AWS::ApiGateway::ApiKey":                       {"Value", "StageKeys"},
 	"AWS::ApiGateway::UsagePlan":                    {},
 	"AWS::EC2::VPCEndpoint":                         {"VpcId", "ServiceName", "VpcEndpointType"},
+	"AWS::EC2::VPC":                                 {"CidrBlock", "InstanceTenancy"},
+	"AWS::EC2::Subnet":                              {"VpcId", "CidrBlock", "AvailabilityZone", "AvailabilityZoneId"},
+	"AWS::EC2::SecurityGroup":                       {"GroupName", "GroupDescription", "VpcId"},
+	"AWS::EC2::InternetGateway":                     {},
+	"AWS::EC2::RouteTable":                          {"VpcId"},
+	"AWS::EC2::Route":                               {"RouteTableId", "DestinationCidrBlock"},
+	"AWS::EC2::NatGateway":                          {"SubnetId", "AllocationId", "ConnectivityType", "PrivateIpAddress"},
+	"AWS::EC2::EIP":                                 {"Domain"},
+	"AWS::EC2::VPCPeeringConnection":                {"VpcId", "PeerVpcId", "PeerOwnerId", "PeerRegion"},
 	"AWS::Route53::HostedZone":                      {"Name"},
 	"AWS::Route53::RecordSet":                       {"Name", "Type", "SetIdentifier", "HostedZoneId", "HostedZoneName"},
 	"AWS::Route53::RecordSetGroup":                  {"HostedZoneId", "HostedZoneName"},
@@ -60,6 +69,12 @@ var allReplaced = map[string]bool{
 	"AWS::ApiGateway::Resource":       true,
 	"AWS::ApiGateway::Deployment":     true,
 	"AWS::ApiGateway::UsagePlanKey":   true,
+	// Portolan replaces these on any change (CloudFormation updates a
+	// rule's Description in place).
+	"AWS::EC2::SecurityGroupIngress":        true,
+	"AWS::EC2::SecurityGroupEgress":         true,
+	"AWS::EC2::VPCGatewayAttachment":        true,
+	"AWS::EC2::SubnetRouteTableAssociation": true,
 }
 
 // requiresRecreation says whether changing a property of a resource type

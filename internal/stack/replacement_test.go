@@ -14,7 +14,9 @@ func TestRequiresRecreation(t *testing.T) {
 		{"AWS::Route53::RecordSetGroup", "HostedZoneName", "Always"},
 		{"AWS::Route53::RecordSetGroup", "RecordSets", "Never"},
 		{"AWS::ApiGateway::Deployment", "Description", "Always"},
-		{"AWS::EC2::VPC", "CidrBlock", "Never"},                // accepted placeholder: updated in place
+		{"AWS::EC2::VPC", "CidrBlock", "Always"},
+		{"AWS::EC2::VPC", "EnableDnsHostnames", "Never"},
+		{"AWS::CDK::Metadata", "Analytics", "Never"},           // accepted placeholder: updated in place
 		{"AWS::Example::Unknown", "Anything", "Conditionally"}, // a handler this table does not know
 	} {
 		if got := requiresRecreation(c.typ, c.prop); got != c.want {
