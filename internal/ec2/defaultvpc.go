@@ -13,12 +13,12 @@ import (
 // is a /20 of it, in zone order.
 var defaultVPCCIDR = netip.MustParsePrefix("172.31.0.0/16")
 
-// ensureDefaultVPC makes the default VPC every AWS account has in every
+// EnsureDefaultVPC makes the default VPC every AWS account has in every
 // region, once: a VPC with DNS host names on, an internet gateway routed
 // from its main route table, and a public default subnet per zone. Its
 // ids are derived from the account and region, so two nodes making it at
 // once make the same one and the guard lets one of them through.
-func (c *Control) ensureDefaultVPC(ctx context.Context) error {
+func (c *Control) EnsureDefaultVPC(ctx context.Context) error {
 	if _, err := c.st.Get(ctx, defaultVPCMadeKey); err == nil || !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

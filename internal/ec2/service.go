@@ -45,7 +45,7 @@ func (c *Control) View() *View { return c.view.Reader() }
 // Run makes the account's default VPC if it has none yet, then keeps the
 // View current until ctx ends.
 func (c *Control) Run(ctx context.Context) error {
-	if err := c.ensureDefaultVPC(ctx); err != nil {
+	if err := c.EnsureDefaultVPC(ctx); err != nil {
 		return err
 	}
 	return c.view.Run(ctx)

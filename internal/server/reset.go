@@ -56,7 +56,11 @@ func (s *Server) Reset(ctx context.Context, service string) error {
 			return err
 		}
 		// Status writes that were under way may have landed since.
-		return s.deleteUnder(ctx, []string{ecs.TaskPrefix, ecs.TaskStatusPrefix}, all)
+		if err := s.deleteUnder(ctx, []string{ecs.TaskPrefix, ecs.TaskStatusPrefix}, all); err != nil {
+			return err
+		}
+		// A fresh account has its default VPC.
+		return s.EC2.EnsureDefaultVPC(ctx)
 	}
 	prefixes, ok := resetPrefixes[service]
 	if !ok {
@@ -64,7 +68,10 @@ func (s *Server) Reset(ctx context.Context, service string) error {
 		return fmt.Errorf("%w: unknown service %q; reset one of %s, or every one without ?service", admin.ErrBadReset, service, strings.Join(names, ", "))
 	}
 	if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(ecs.TaskPrefix, p) }) {
-		return s.deleteUnder(ctx, prefixes, all)
+		if err := s.deleteUnder(ctx, prefixes, all); err != nil || service != "ec2" {
+			return err
+		}
+		return s.EC2.EnsureDefaultVPC(ctx)
 	}
 	// ECS alone: the other services stay, so tasks stop as StopTask stops
 	// them (leaving Cloud Map and their target groups) once their services

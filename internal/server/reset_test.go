@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
@@ -140,6 +141,10 @@ func TestReset(t *testing.T) {
 		t.Fatalf("after a reset: %d clusters, %d namespaces, %d APIs", len(clusters.ClusterArns), len(namespaces.Namespaces), len(got.Items))
 	}
 	assertGone(t, addrs)
+	vpcs, err := ec2.NewFromConfig(env.AWS).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil || len(vpcs.Vpcs) != 1 || !*vpcs.Vpcs[0].IsDefault {
+		t.Fatalf("VPCs after a reset: %+v, %v; want the default one", vpcs, err)
+	}
 	// The next test starts from nothing, with the same names.
 	runTasks(t, env, app, 1)
 }
