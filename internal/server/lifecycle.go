@@ -92,6 +92,7 @@ func (s *Server) roles() []role {
 		{"elbv2", s.ELBv2},
 		{"restapi", s.RestAPI},
 		{"ec2", s.EC2},
+		{"cognito", s.Cognito},              // ready at its first snapshot: the authorizers' local keys
 		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"route53", route53Role{s.Route53}},
 		{"route53resolver", s.Resolver},
@@ -118,7 +119,8 @@ func (s *Server) serveAPI(ctx context.Context) error {
 	top := http.NewServeMux()
 	top.HandleFunc("GET /_portolan/health", s.health)
 	s.admin.Register(top)
-	top.Handle("/", s.mux)
+	// Cognito's discovery and token endpoints answer by host name.
+	top.Handle("/", s.Cognito.Endpoints(s.mux))
 	api := &http.Server{Handler: top, ReadHeaderTimeout: 10 * time.Second}
 	api.RegisterOnShutdown(func() { close(s.stopping) })
 	return graceful.Serve(ctx, api, s.apiLn, 5*time.Second)

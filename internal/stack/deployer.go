@@ -17,6 +17,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
@@ -42,6 +43,8 @@ type Config struct {
 	// accepted and not emulated.
 	EC2     *ec2.Control
 	Route53 *route53.Control
+	// Cognito makes the AWS::Cognito::UserPool* types real.
+	Cognito *cognito.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -109,6 +112,9 @@ func New(cfg Config) *Deployer {
 		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSet"] = r53RecordSetHandler{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSetGroup"] = r53RecordSetGroup{cfg.Route53}
+	}
+	if cfg.Cognito != nil {
+		maps.Copy(d.handlers, cognitoHandlers(cfg.Cognito, cfg.Region))
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h

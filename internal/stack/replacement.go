@@ -38,6 +38,10 @@ var replacingProperties = map[string][]string{
 	"AWS::Route53::HostedZone":                      {"Name"},
 	"AWS::Route53::RecordSet":                       {"Name", "Type", "SetIdentifier", "HostedZoneId", "HostedZoneName"},
 	"AWS::Route53::RecordSetGroup":                  {"HostedZoneId", "HostedZoneName"},
+	"AWS::Cognito::UserPool":                        {"UserPoolName", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Schema"},
+	"AWS::Cognito::UserPoolClient":                  {"UserPoolId", "GenerateSecret"},
+	"AWS::Cognito::UserPoolDomain":                  {"UserPoolId", "Domain", "CustomDomainConfig"},
+	"AWS::Cognito::UserPoolResourceServer":          {"UserPoolId", "Identifier"},
 }
 
 // replacingForSomeValues lists properties whose change replaces the
@@ -55,6 +59,8 @@ var allReplaced = map[string]bool{
 	"AWS::ApiGateway::Resource":       true,
 	"AWS::ApiGateway::Deployment":     true,
 	"AWS::ApiGateway::UsagePlanKey":   true,
+	"AWS::Cognito::UserPoolGroup":     true,
+	"AWS::Cognito::UserPoolUser":      true,
 }
 
 // requiresRecreation says whether changing a property of a resource type
