@@ -117,6 +117,11 @@ func (e *Env) Stop() { e.stop() }
 // Client is a cognito-idp client for the endpoint.
 func (e *Env) Client() *cip.Client { return cip.NewFromConfig(e.AWS) }
 
+// Host is name with the endpoint's port, as a client sends it.
+func (e *Env) Host(name string) string {
+	return name + e.Endpoint[strings.LastIndex(e.Endpoint, ":"):]
+}
+
 // Get sends GET path to the endpoint's port with the given Host.
 func (e *Env) Get(t testing.TB, host, path string) *http.Response {
 	t.Helper()
@@ -188,4 +193,10 @@ func NewPool(t testing.TB, c *cip.Client) Pool {
 func (p Pool) SignIn(ctx context.Context, c *cip.Client, username, password string) (*cip.InitiateAuthOutput, error) {
 	return c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &p.ClientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": username, "PASSWORD": password}})
+}
+
+// Refresh signs in again with a refresh token (REFRESH_TOKEN_AUTH).
+func (p Pool) Refresh(ctx context.Context, c *cip.Client, token string) (*cip.InitiateAuthOutput, error) {
+	return c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &p.ClientID, AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+		AuthParameters: map[string]string{"REFRESH_TOKEN": token}})
 }
