@@ -21,7 +21,7 @@ func TestSignUpWithEmailAsUsername(t *testing.T) {
 	ctx := context.Background()
 	p, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("shop"), UsernameAttributes: []types.UsernameAttributeType{"email"},
 		AutoVerifiedAttributes: []types.VerifiedAttributeType{"email"},
-		Schema: []types.SchemaAttributeType{{Name: aws.String("tenant"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true)}}})
+		Schema:                 []types.SchemaAttributeType{{Name: aws.String("tenant"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true)}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func jwtAPI(t *testing.T, c *apigatewayv2.Client, backend, poolID string, audien
 		t.Fatal(err)
 	}
 	auth, err := c.CreateAuthorizer(ctx, &apigatewayv2.CreateAuthorizerInput{ApiId: api.ApiId, Name: aws.String("cognito"), AuthorizerType: "JWT",
-		IdentitySource: []string{"$request.header.Authorization"},
+		IdentitySource:   []string{"$request.header.Authorization"},
 		JwtConfiguration: &apigatewayv2types.JWTConfiguration{Issuer: aws.String("https://cognito-idp.us-east-1.amazonaws.com/" + poolID), Audience: audience}})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +144,9 @@ func TestCognitoThroughTheCLI(t *testing.T) {
 	var pool struct{ UserPool struct{ Id string } }
 	cli(&pool, "create-user-pool", "--pool-name", "shop")
 	id := pool.UserPool.Id
-	var client struct{ UserPoolClient struct{ ClientId, ClientSecret string } }
+	var client struct {
+		UserPoolClient struct{ ClientId, ClientSecret string }
+	}
 	cli(&client, "create-user-pool-client", "--user-pool-id", id, "--client-name", "web", "--explicit-auth-flows", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 	web := client.UserPoolClient.ClientId
 	cli(nil, "admin-create-user", "--user-pool-id", id, "--username", "alice", "--user-attributes", "Name=email,Value=alice@example.com", "--message-action", "SUPPRESS")
@@ -198,7 +200,9 @@ func TestCognitoThroughTheCLI(t *testing.T) {
 	}
 
 	// Refresh, then global sign-out revokes the refresh token.
-	var refreshed struct{ AuthenticationResult struct{ IdToken, RefreshToken string } }
+	var refreshed struct {
+		AuthenticationResult struct{ IdToken, RefreshToken string }
+	}
 	cli(&refreshed, "initiate-auth", "--client-id", web, "--auth-flow", "REFRESH_TOKEN_AUTH", "--auth-parameters", "REFRESH_TOKEN="+tokens.RefreshToken)
 	if status, _ := gatewayCall(t, gw, apiID, "/me", refreshed.AuthenticationResult.IdToken); status != 200 || refreshed.AuthenticationResult.RefreshToken != "" {
 		t.Fatalf("refreshed ID token: %d", status)
