@@ -229,3 +229,58 @@ func TestCognitoThroughTheCLI(t *testing.T) {
 		t.Fatalf("sign-in after the restart: %d", status)
 	}
 }
+
+// TestCognitoTemplate deploys, with `aws cloudformation deploy`, a pool,
+// its clients, resource server, domain, group and user, and an HTTP API
+// whose JWT authorizer's issuer comes from the pool's ProviderURL (as
+// CDK's HttpUserPoolAuthorizer has it); the API enforces it; deleting
+// the stack deletes the pool.
+func TestCognitoTemplate(t *testing.T) {
+	awstest.NeedCLI(t)
+	env := servertest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cli := cfnCLI{t, ctx, env.URL}
+	backend := claimsBackend(t)
+	cli.run(0, "cloudformation", "deploy", "--template-file", "testdata/cognito-http-api.yaml", "--stack-name", "shop",
+		"--parameter-overrides", "Backend="+backend.URL)
+	st := cli.stack("shop")
+	poolID, apiID := st.output("PoolId"), st.output("ApiId")
+	want := "https://cognito-idp.us-east-1.amazonaws.com/" + poolID
+	if st.output("Issuer") != want || st.output("CdkIssuer") != want || st.output("ProviderName") != strings.TrimPrefix(want, "https://") ||
+		st.output("PoolArn") != "arn:aws:cognito-idp:us-east-1:000000000000:userpool/"+poolID || len(st.output("WorkerSecret")) != 51 {
+		t.Fatalf("outputs %+v", st.Outputs)
+	}
+	c := cip.NewFromConfig(env.AWS)
+	// The user the template made has no password until one is set.
+	if _, err := c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{UserPoolId: &poolID, Username: aws.String("alice"),
+		Password: aws.String("Long-enough-1"), Permanent: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &poolID, Username: aws.String("alice"), GroupName: aws.String("admins")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cognitotest.Pool{ID: poolID, ClientID: st.output("ClientId")}.SignIn(ctx, c, "alice", "Long-enough-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := env.Server.GatewayAddr()
+	if status, body := gatewayCall(t, gw, apiID, "/me", *out.AuthenticationResult.IdToken); status != 200 || !strings.HasPrefix(body, "email=alice@example.com") {
+		t.Fatalf("ID token: %d %s", status, body)
+	}
+	if status, _ := gatewayCall(t, gw, apiID, "/me", ""); status != 401 {
+		t.Fatalf("no token: %d", status)
+	}
+	if status, _ := gatewayCall(t, gw, apiID, "/orders", *out.AuthenticationResult.AccessToken); status != 403 {
+		t.Fatalf("no scope: %d", status)
+	}
+	machine := clientCredentials(t, env.URL, st.output("Domain"), st.output("WorkerId"), st.output("WorkerSecret"), "orders/read")
+	if status, body := gatewayCall(t, gw, apiID, "/orders", machine); status != 200 {
+		t.Fatalf("client_credentials: %d %s", status, body)
+	}
+
+	cli.run(0, "cloudformation", "delete-stack", "--stack-name", "shop")
+	cli.run(0, "cloudformation", "wait", "stack-delete-complete", "--stack-name", "shop")
+	_, err = c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: &poolID})
+	awstest.WantCode(t, err, "ResourceNotFoundException")
+}
