@@ -181,7 +181,12 @@ func (c *Control) AdminCreateUser(ctx context.Context, in *AdminCreateUserInput)
 	switch in.MessageAction {
 	case "", "SUPPRESS":
 	case "RESEND":
-		return nil, userNotFound()
+		// Nothing is sent from here: resending is answering with the user.
+		_, u, _, err := c.mustUser(ctx, in.UserPoolId, in.Username)
+		if err != nil {
+			return nil, err
+		}
+		return &UserOutput{User: u.wire()}, nil
 	default:
 		return nil, invalidParameter("Invalid MessageAction: %s", in.MessageAction)
 	}
