@@ -106,6 +106,24 @@ func TestClientCredentials(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d %s", tc.name, status, body, tc.status, tc.code)
 		}
 	}
+	// grant_type=refresh_token: a user's refresh token, for its client.
+	signedIn, err := pool.SignIn(ctx, c, pool.Username, pool.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := *signedIn.AuthenticationResult.RefreshToken
+	status, body = token(url.Values{"grant_type": {"refresh_token"}, "client_id": {pool.ClientID}, "refresh_token": {rt}}, "", "")
+	if idTok, _ := body["id_token"].(string); status != http.StatusOK || idTok == "" || body["access_token"] == nil {
+		t.Fatalf("refresh_token grant: %d %v", status, body)
+	}
+	status, body = token(url.Values{"grant_type": {"refresh_token"}, "client_id": {pool.ClientID}, "refresh_token": {rt + "x"}}, "", "")
+	if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("bad refresh token: %d %v", status, body)
+	}
+	status, body = token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, id, secret)
+	if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Fatalf("another client's refresh token: %d %v", status, body)
+	}
 	// Only a form is a token request; only POST; only a known domain.
 	req := env.PostForm(t, host, "/oauth2/token", `{"grant_type":"client_credentials"}`)
 	req.Header.Set("Content-Type", "application/json")
