@@ -23,5 +23,5 @@
 // resourceservers.go, domains.go, groups.go, users.go, signup.go, auth.go
 // (sign-in and sign-out), tokens.go (what a token holds), signingkeys.go,
 // password.go (hashing, policy, lockout), filter.go (ListUsers' filter),
-// view.go and endpoints.go.
+// tags.go (pools' tags and MFA setting), view.go and endpoints.go.
 package cognito

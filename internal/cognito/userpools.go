@@ -137,6 +137,9 @@ func (c *Control) CreateUserPool(ctx context.Context, in *CreateUserPoolInput) (
 	if err := checkPoolSettings(in); err != nil {
 		return nil, err
 	}
+	if in.MfaConfiguration != "" && in.MfaConfiguration != "OFF" {
+		return nil, invalidParameter("MFA is not emulated by Portolan: MfaConfiguration can only be OFF.")
+	}
 	schema, err := buildSchema(in.Schema)
 	if err != nil {
 		return nil, err
