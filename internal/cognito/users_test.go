@@ -93,6 +93,22 @@ func TestSignUpWithEmailAsUsername(t *testing.T) {
 	_, err = c.ListUsers(ctx, &cip.ListUsersInput{UserPoolId: &id, Filter: aws.String(`password = "x"`)})
 	awstest.WantCode(t, err, "InvalidParameterException")
 
+	// AdminConfirmSignUp confirms without a code; only an unconfirmed user.
+	erin, err := signUp("erin@example.com", "Str0ng-pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: &id, Username: erin.UserSub}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: &id, Username: erin.UserSub})
+	awstest.WantCode(t, err, "NotAuthorizedException")
+	if _, err := pool.SignIn(ctx, c, "erin@example.com", "Str0ng-pass"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &id, Username: aws.String("nobody@example.com")})
+	awstest.WantCode(t, err, "UserNotFoundException")
+
 	// AdminDeleteUser frees the email.
 	if _, err := c.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: &id, Username: aws.String("carol@example.com")}); err != nil {
 		t.Fatal(err)
