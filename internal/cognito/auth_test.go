@@ -304,8 +304,9 @@ func TestSecretHashAndGroups(t *testing.T) {
 	if len(secret) != 51 {
 		t.Fatalf("secret %q", secret)
 	}
-	for _, g := range []string{"admins", "readers"} {
-		if _, err := c.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: &pool.ID, GroupName: aws.String(g)}); err != nil {
+	for i, g := range []string{"admins", "readers"} {
+		role := "arn:aws:iam::000000000000:role/" + g
+		if _, err := c.CreateGroup(ctx, &cip.CreateGroupInput{UserPoolId: &pool.ID, GroupName: aws.String(g), RoleArn: &role, Precedence: aws.Int32(int32(i))}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := c.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{UserPoolId: &pool.ID, Username: aws.String("alice"), GroupName: aws.String(g)}); err != nil {
@@ -335,6 +336,11 @@ func TestSecretHashAndGroups(t *testing.T) {
 		if groups, _ := json.Marshal(claims["cognito:groups"]); string(groups) != `["admins","readers"]` {
 			t.Fatalf("cognito:groups %s", groups)
 		}
+	}
+	idClaims, _ := claimsOf(t, *out.AuthenticationResult.IdToken)
+	if roles, _ := json.Marshal(idClaims["cognito:roles"]); string(roles) != `["arn:aws:iam::000000000000:role/admins","arn:aws:iam::000000000000:role/readers"]` ||
+		idClaims["cognito:preferred_role"] != "arn:aws:iam::000000000000:role/admins" {
+		t.Fatalf("roles %s, preferred %v", roles, idClaims["cognito:preferred_role"])
 	}
 	// The public client may not use the admin flow's client, and vice versa.
 	_, err = c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &id, AuthFlow: types.AuthFlowTypeUserPasswordAuth,

@@ -100,6 +100,12 @@ func (c *Control) userTokens(ctx context.Context, s signIn) (*AuthenticationResu
 	}
 	id := common("id", s.client.idValidity())
 	id["aud"] = s.client.ClientId
+	if roles, preferred := c.groupRoles(ctx, s.pool.Id, s.user.Groups); len(roles) > 0 {
+		id["cognito:roles"] = roles
+		if preferred != "" {
+			id["cognito:preferred_role"] = preferred
+		}
+	}
 	id["cognito:username"] = s.user.Username
 	for _, a := range s.user.Attributes {
 		if a.Name == "sub" {
@@ -176,4 +182,34 @@ func (c *Control) decodeClaims(ctx context.Context, token string) (map[string]an
 		return nil, "", false
 	}
 	return claims, poolID, true
+}
+
+// groupRoles are the IAM roles of a user's groups (ID tokens carry them as
+// cognito:roles) and the preferred one: the role of the group with the
+// lowest Precedence, when only one group has that precedence.
+func (c *Control) groupRoles(ctx context.Context, poolID string, groups []string) ([]string, string) {
+	var roles []string
+	preferred, best, tie := "", 0, false
+	for _, name := range groups {
+		g, _, err := c.group(ctx, poolID, name)
+		if err != nil || g.RoleArn == "" {
+			continue
+		}
+		if !slices.Contains(roles, g.RoleArn) {
+			roles = append(roles, g.RoleArn)
+		}
+		if g.Precedence == nil {
+			continue
+		}
+		switch p := *g.Precedence; {
+		case preferred == "" || p < best:
+			preferred, best, tie = g.RoleArn, p, false
+		case p == best && g.RoleArn != preferred:
+			tie = true
+		}
+	}
+	if tie {
+		preferred = ""
+	}
+	return roles, preferred
 }
