@@ -6,8 +6,7 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
-// Cognito's errors, one kind per code. Cognito answers them all with 400
-// except its throttles and internal errors.
+// Cognito's errors, one kind per code: 400, but 429 for a throttle.
 var (
 	ErrInvalidParameter     = awsapi.Kind("InvalidParameterException", http.StatusBadRequest)
 	ErrResourceNotFound     = awsapi.Kind("ResourceNotFoundException", http.StatusBadRequest)
@@ -25,7 +24,7 @@ var (
 	ErrLimitExceeded        = awsapi.Kind("LimitExceededException", http.StatusBadRequest)
 	ErrUnsupportedTokenType = awsapi.Kind("UnsupportedTokenTypeException", http.StatusBadRequest)
 	ErrUnauthorized         = awsapi.Kind("UnauthorizedException", http.StatusBadRequest)
-	ErrTooManyRequests      = awsapi.Kind("TooManyRequestsException", http.StatusBadRequest)
+	ErrTooManyRequests      = awsapi.Kind("TooManyRequestsException", http.StatusTooManyRequests)
 	ErrUnsupportedOperation = awsapi.Kind("UnsupportedOperationException", http.StatusBadRequest)
 )
 
