@@ -51,6 +51,22 @@ func gatewayCall(t *testing.T, gw, apiID, path, token string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// awaitRoute waits until the gateway routes path of an API (a new API
+// reaches the gateway's snapshot a moment after CreateStage answers):
+// until it answers anything but 404.
+func awaitRoute(t *testing.T, gw, apiID, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		status, _ := gatewayCall(t, gw, apiID, path, "")
+		if status != http.StatusNotFound {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the gateway does not route %s of API %s", path, apiID)
+		}
+	}
+}
+
 // jwtAPI makes an HTTP API whose JWT authorizer names a pool's issuer:
 // GET /me for any of the audiences' tokens, GET /orders for those with
 // orders/read. Claims reach the backend as X-Email and X-Scope.
@@ -168,6 +184,7 @@ func TestCognitoThroughTheCLI(t *testing.T) {
 	backend := claimsBackend(t)
 	apiID := jwtAPI(t, apigatewayv2.NewFromConfig(env.AWS), backend.URL, id, web, worker)
 	gw := env.Server.GatewayAddr()
+	awaitRoute(t, gw, apiID, "/me")
 	if status, body := gatewayCall(t, gw, apiID, "/me", tokens.IdToken); status != 200 || !strings.HasPrefix(body, "email=alice@example.com ") {
 		t.Fatalf("ID token: %d %s", status, body)
 	}
@@ -265,6 +282,7 @@ func TestCognitoTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	gw := env.Server.GatewayAddr()
+	awaitRoute(t, gw, apiID, "/me")
 	if status, body := gatewayCall(t, gw, apiID, "/me", *out.AuthenticationResult.IdToken); status != 200 || !strings.HasPrefix(body, "email=alice@example.com") {
 		t.Fatalf("ID token: %d %s", status, body)
 	}
