@@ -11,9 +11,16 @@
 # the authorizer ≥ 0.8× without).
 #
 #   bench/jwt.sh [seconds=10] [connections=64] [rounds=3]
+#   ISSUER=cognito bench/jwt.sh ...   # the token is a Cognito user pool's
+#                                      # ID token, the pool in-process
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10} conns=${2:-64} rounds=${3:-3}
+case ${ISSUER:-oidc} in
+  oidc) issuer_flag=jwt ;;
+  cognito) issuer_flag=cognito ;;
+  *) echo "ISSUER is oidc or cognito" >&2; exit 1 ;;
+esac
 for tool in wrk taskset curl; do
   command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }
 done
@@ -24,7 +31,7 @@ go build -o "$work/gw" ./bench/gateway
 
 start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
 backend=$ready_addr
-start_ready on 0 "$work/gw" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/on" -jwt
+start_ready on 0 "$work/gw" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/on" "-${issuer_flag}"
 on_addr=$ready_addr on_host=$ready_host on_pid=$ready_pid
 token=$(grep -m1 '^token ' "$work/on.out" | cut -d' ' -f2)
 start_ready off 0 "$work/gw" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/off"
@@ -53,7 +60,7 @@ for a in "$on_addr $on_host" "$off_addr $off_host"; do
   taskset -c 1 wrk -t1 -c"$conns" -d2s -H "Host: $2" -H "Authorization: Bearer $token" "http://$1/pets/7" >/dev/null
 done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "backend $backend; authorizer on $on_addr, off $off_addr; ${secs}s x $rounds rounds, $conns connections"
+echo "issuer ${ISSUER:-oidc}; backend $backend; authorizer on $on_addr, off $off_addr; ${secs}s x $rounds rounds, $conns connections"
 for r in $(seq "$rounds"); do
   run on "$on_addr" "$on_host" "$on_pid"
   run off "$off_addr" "$off_host" "$off_pid"

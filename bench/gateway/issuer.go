@@ -17,8 +17,9 @@ import (
 // issuer is an OpenID Connect issuer on loopback with one RSA key, and a
 // token it signed (audience "bench", valid for a day): what -jwt needs.
 type issuer struct {
-	url   string
-	token string
+	url      string
+	token    string
+	audience string
 }
 
 func startIssuer(ctx context.Context) (*issuer, error) {
@@ -37,7 +38,7 @@ func startIssuer(ctx context.Context) (*issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	is := &issuer{url: "http://" + ln.Addr().String()}
+	is := &issuer{url: "http://" + ln.Addr().String(), audience: "bench"}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"issuer": is.url, "jwks_uri": is.url + "/keys"})

@@ -39,6 +39,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway"
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -49,6 +50,7 @@ func main() {
 	dataDir := flag.String("data", "", "gateway mode: state directory (default: a temp dir)")
 	accessLog := flag.Bool("access-log", false, "gateway mode: configure an access log (written to /dev/null and no log group)")
 	withJWT := flag.Bool("jwt", false, "gateway mode: put GET /pets/{id} behind a JWT authorizer whose issuer runs in-process; prints \"token <jwt>\" before ready")
+	withCognito := flag.Bool("cognito", false, "gateway mode: as -jwt, with a Cognito user pool in-process as the issuer (its keys read directly, as the server does); prints \"token <ID token>\"")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -68,7 +70,7 @@ func main() {
 	case "backend":
 		err = runBackend(ctx, *addr)
 	case "gateway":
-		err = runGateway(ctx, *addr, *backend, *dataDir, *accessLog, *withJWT)
+		err = runGateway(ctx, *addr, *backend, *dataDir, *accessLog, *withJWT, *withCognito)
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -110,7 +112,7 @@ func runBackend(ctx context.Context, addr string) error {
 	return nil
 }
 
-func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, withJWT bool) error {
+func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, withJWT, withCognito bool) error {
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "portolan-gw-bench")
 		if err != nil {
@@ -142,8 +144,13 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, w
 	}
 	// The account-level limit (10,000/s) is off: the benchmark measures the
 	// gateway, not AWS's quota.
-	gw := gateway.New(gateway.Config{APIs: api.View(), CloudMap: cm.View(), AccountID: "000000000000", AccessLog: devNull, Logger: logger,
-		AccountThrottle: gateway.Throttle{Rate: -1}})
+	gwCfg := gateway.Config{APIs: api.View(), CloudMap: cm.View(), AccountID: "000000000000", AccessLog: devNull, Logger: logger,
+		AccountThrottle: gateway.Throttle{Rate: -1}}
+	cg := cognito.New(cognito.Config{Region: "us-east-1", AccountID: "000000000000", Store: st, Logger: logger})
+	if withCognito {
+		gwCfg.LocalKeys = cg
+	}
+	gw := gateway.New(gwCfg)
 	var idp *issuer
 	if withJWT {
 		if idp, err = startIssuer(ctx); err != nil {
@@ -154,9 +161,16 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, w
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return cm.Run(ctx) })
 	g.Go(func() error { return api.Run(ctx) })
+	g.Go(func() error { return cg.Run(ctx) })
 	g.Go(func() error { return gw.Run(ctx) })
 	g.Go(func() error { return gw.Serve(ctx, ln) })
 	g.Go(func() error {
+		if withCognito {
+			var err error
+			if idp, err = cognitoIssuer(ctx, cg); err != nil {
+				return err
+			}
+		}
 		id, err := configure(ctx, cm, api, backend, accessLog, idp)
 		if err != nil {
 			return err
@@ -221,7 +235,7 @@ func configure(ctx context.Context, cm *cloudmap.Control, api *apigw.Control, ba
 	var authorizerID *string
 	if idp != nil {
 		auth, err := api.CreateAuthorizer(ctx, &apigw.CreateAuthorizerInput{ApiId: a.ApiId, Name: s("bench"), AuthorizerType: s(apigw.AuthorizerJWT),
-			IdentitySource: []string{"$request.header.Authorization"}, JwtConfiguration: &apigw.JWTConfiguration{Issuer: idp.url, Audience: []string{"bench"}}})
+			IdentitySource: []string{"$request.header.Authorization"}, JwtConfiguration: &apigw.JWTConfiguration{Issuer: idp.url, Audience: []string{idp.audience}}})
 		if err != nil {
 			return "", err
 		}

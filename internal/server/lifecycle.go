@@ -94,6 +94,7 @@ func (s *Server) roles() []role {
 		{"restapi", s.RestAPI},
 		{"ec2", s.EC2},
 		{"sts", s.STS},                      // deletes expired sessions
+		{"cognito", s.Cognito},              // ready at its first snapshot: the authorizers' local keys
 		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"route53", route53Role{s.Route53}},
 		{"route53resolver", s.Resolver},
@@ -126,7 +127,8 @@ func (s *Server) apiHandler() http.Handler {
 	top.HandleFunc("GET /_portolan/health", s.health)
 	top.Handle("GET "+taskcreds.Path+"{task}", s.taskCreds)
 	s.admin.Register(top)
-	top.Handle("/", s.mux)
+	// Cognito's discovery and token endpoints answer by host name.
+	top.Handle("/", s.Cognito.Endpoints(s.mux))
 	return top
 }
 

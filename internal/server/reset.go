@@ -36,6 +36,7 @@ var resetPrefixes = map[string][]string{
 	"cloudformation":       {"cloudformation/", "stack/"},
 	"iam":                  {"iam/"},
 	"sts":                  {"sts/"},
+	"cognito-idp":          {"cognito/"},
 }
 
 // deleteBatch bounds one reset transaction.

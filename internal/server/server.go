@@ -25,6 +25,7 @@ import (
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/cloudmap/health"
+	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
 	"github.com/portolan/portolan/internal/ecs"
@@ -88,6 +89,9 @@ type Config struct {
 	// AWS_ENDPOINT_URL). One server per machine can; the CLI turns it on,
 	// tests that need it do.
 	DockerTaskCredentials bool
+	// CognitoClock, when set, is the clock Cognito issues tokens by (tests
+	// set it back to issue tokens that have expired).
+	CognitoClock func() time.Time
 }
 
 // BoundAPI binds an address to one HTTP API.
@@ -162,6 +166,9 @@ type Server struct {
 	// the docker runtime, is where containers reach it (taskcreds.go).
 	taskCreds *taskcreds.Provider
 	taskLn    net.Listener
+	// Cognito is the user pools: the local identity provider whose keys
+	// the gateway's JWT authorizers read directly.
+	Cognito *cognito.Control
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -214,9 +221,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.mux = awsapi.NewMux(log.With("role", "api"))
 	s.IAM = iam.New(iam.Config{AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "iam")})
 	s.STS = sts.New(sts.Config{AccountID: cfg.AccountID, Store: st, Roles: s.IAM, Logger: log.With("role", "sts")})
+	s.Cognito = cognito.New(cognito.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Now: cfg.CognitoClock, Logger: log.With("role", "cognito")})
 	if cfg.AccessKeyID != "" {
 		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil).WithSessions(s.STS)
 		s.mux.Authenticate = func(r *http.Request, body []byte) error {
+			// Sign-in and sign-up are called without AWS credentials.
+			if s.Cognito.Unsigned(r.Header.Get("X-Amz-Target")) {
+				return nil
+			}
 			_, err := v.Verify(r, body)
 			return err
 		}
@@ -269,20 +281,21 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway,
+		LocalKeys: s.Cognito})
 	dnsCfg := s.newDNSConfig(cfg, st, log)
 	if s.DNS, err = dns.New(dnsCfg); err != nil {
 		return fail(fmt.Errorf("dns: %w", err))
 	}
 	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
-		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Logger: log.With("role", "stack")})
+		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Cognito: s.Cognito, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
 	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation, s.IAM, s.STS} {
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.CloudFormation, s.IAM, s.STS} {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset,

@@ -17,6 +17,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
@@ -49,6 +50,8 @@ type Config struct {
 	// IAM makes AWS::IAM::{Role,Policy,ManagedPolicy,InstanceProfile}
 	// real; without it, they are accepted and not emulated.
 	IAM *iam.Control
+	// Cognito makes the AWS::Cognito::UserPool* types real.
+	Cognito *cognito.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -127,6 +130,9 @@ func New(cfg Config) *Deployer {
 		d.handlers["AWS::Route53Resolver::ResolverEndpoint"] = resolverEndpoint{cfg.Resolver}
 		d.handlers["AWS::Route53Resolver::ResolverRule"] = resolverRule{cfg.Resolver}
 		d.handlers["AWS::Route53Resolver::ResolverRuleAssociation"] = resolverRuleAssociation{cfg.Resolver}
+	}
+	if cfg.Cognito != nil {
+		maps.Copy(d.handlers, cognitoHandlers(cfg.Cognito, cfg.Region))
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h

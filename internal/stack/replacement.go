@@ -52,6 +52,10 @@ var replacingProperties = map[string][]string{
 	"AWS::Route53Resolver::ResolverEndpoint":        {"Direction", "IpAddresses", "SecurityGroupIds", "ResolverEndpointType", "Protocols"},
 	"AWS::Route53Resolver::ResolverRule":            {"RuleType", "DomainName"},
 	"AWS::Route53Resolver::ResolverRuleAssociation": {"ResolverRuleId", "VPCId", "Name"},
+	"AWS::Cognito::UserPool":                        {"UserPoolName", "UsernameAttributes", "AliasAttributes", "UsernameConfiguration", "Schema"},
+	"AWS::Cognito::UserPoolClient":                  {"UserPoolId", "GenerateSecret"},
+	"AWS::Cognito::UserPoolDomain":                  {"UserPoolId", "Domain", "CustomDomainConfig"},
+	"AWS::Cognito::UserPoolResourceServer":          {"UserPoolId", "Identifier"},
 }
 
 // replacingForSomeValues lists properties whose change replaces the
@@ -75,6 +79,8 @@ var allReplaced = map[string]bool{
 	"AWS::EC2::SecurityGroupEgress":         true,
 	"AWS::EC2::VPCGatewayAttachment":        true,
 	"AWS::EC2::SubnetRouteTableAssociation": true,
+	"AWS::Cognito::UserPoolGroup":           true,
+	"AWS::Cognito::UserPoolUser":            true,
 }
 
 // requiresRecreation says whether changing a property of a resource type

@@ -65,6 +65,10 @@ type Config struct {
 	// against: AWS's 10,000 requests/s with a burst of 5,000 when zero;
 	// a negative Rate turns it off.
 	AccountThrottle Throttle
+	// LocalKeys, when set, holds the keys of issuers that live in this
+	// process (Cognito user pools): JWT authorizers take them from it
+	// without fetching.
+	LocalKeys jwtauth.LocalKeys
 	// Next, when set, serves the requests of the gateway's listener whose
 	// Host names no HTTP API (REST APIs share the listener and the
 	// <apiId>.execute-api domain). Listeners bound to one API never use it.
@@ -134,7 +138,7 @@ func New(cfg Config) *Gateway {
 		TLSClientConfig: cfg.TLSClientConfig,
 		MaxIdleConns:    16,
 		IdleConnTimeout: 90 * time.Second,
-	}})
+	}, Local: cfg.LocalKeys})
 	g.account = cfg.AccountThrottle
 	if g.account == (Throttle{}) {
 		g.account = Throttle{Rate: DefaultAccountRate, Burst: DefaultAccountBurst}

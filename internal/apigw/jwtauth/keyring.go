@@ -43,6 +43,7 @@ type Keyring struct {
 	client     *http.Client
 	minRefresh time.Duration
 	now        func() time.Time
+	local      LocalKeys
 
 	mu      sync.Mutex
 	issuers map[string]*issuerKeys
@@ -57,6 +58,19 @@ type KeyringConfig struct {
 	MinRefresh time.Duration
 	// Now overrides the clock, for tests.
 	Now func() time.Time
+	// Local, when set, is asked first for every issuer's keys.
+	Local LocalKeys
+}
+
+// LocalKeys is a source of issuers' keys that live in this process (the
+// Cognito user pools Portolan runs): an issuer it knows is never fetched
+// over the network, so a JWT authorizer naming a local pool works offline.
+type LocalKeys interface {
+	// IssuerKey returns the RSA public key kid names in issuer's key set.
+	// local reports whether the issuer is served here at all: when it is,
+	// a nil key means no such kid; when it is not, the keyring fetches
+	// the issuer's keys as usual.
+	IssuerKey(issuer, kid string) (key *rsa.PublicKey, local bool)
 }
 
 // NewKeyring returns an empty Keyring.
@@ -77,7 +91,7 @@ func NewKeyring(cfg KeyringConfig) *Keyring {
 			return checkFetchURL(req.URL)
 		},
 	}
-	return &Keyring{client: client, minRefresh: cfg.MinRefresh, now: cfg.Now, issuers: map[string]*issuerKeys{}}
+	return &Keyring{client: client, minRefresh: cfg.MinRefresh, now: cfg.Now, local: cfg.Local, issuers: map[string]*issuerKeys{}}
 }
 
 // issuerKeys is one issuer's cached key set. Readers load the set without a
@@ -110,10 +124,19 @@ type publicKey struct {
 // with the token's kid.
 var errUnknownKey = errors.New("no key in the issuer's key set matches the token's kid")
 
-// key returns the issuer's key with the id, fetching the key set when it
-// is not cached, is older than two hours, or lacks the id (at most once per
+// key returns the issuer's key with the id: from the local source when it
+// serves the issuer; otherwise fetching the key set when it is not cached, is older than two hours, or lacks the id (at most once per
 // minRefresh for an issuer).
 func (k *Keyring) key(ctx context.Context, issuer, kid string) (publicKey, error) {
+	if k.local != nil {
+		// Local keys are RS256 only: the signer is ours.
+		if key, local := k.local.IssuerKey(issuer, kid); local {
+			if key == nil {
+				return publicKey{}, errUnknownKey
+			}
+			return publicKey{key: key, alg: jwa.RS256()}, nil
+		}
+	}
 	ik := k.issuer(issuer)
 	now := k.now()
 	if ks := ik.keys.Load(); ks != nil && now.Sub(ks.fetched) < keysTTL {
