@@ -118,7 +118,9 @@ func TestDockerPushDescribeLifecycle(t *testing.T) {
 	ctx := context.Background()
 	app := runtimetest.BuildApp(t)
 
-	var created struct{ Repository struct{ RepositoryUri, RepositoryArn string } }
+	var created struct {
+		Repository struct{ RepositoryUri, RepositoryArn string }
+	}
 	json.Unmarshal(awstest.CLI(ctx, t, e.Endpoint, "ecr", "create-repository", "--repository-name", "ecr-test/app"), &created)
 	uri := created.Repository.RepositoryUri
 	if uri != e.RegistryAddr+"/ecr-test/app" {

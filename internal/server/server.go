@@ -27,6 +27,8 @@ import (
 	"github.com/portolan/portolan/internal/cloudmap/health"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
+	"github.com/portolan/portolan/internal/ecr"
+	"github.com/portolan/portolan/internal/ecr/registry"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/discovery"
@@ -59,6 +61,9 @@ type Config struct {
 	// GatewayAddr serves the HTTP APIs; DNSAddr answers for the DNS namespaces.
 	GatewayAddr string
 	DNSAddr     string
+	// RegistryAddr serves ECR's image registry (docker login/push/pull).
+	// On loopback the Docker engine trusts it over plain HTTP.
+	RegistryAddr string
 	// HealthCheckInterval is how often Portolan probes instances of Cloud Map
 	// services with a HealthCheckConfig.
 	HealthCheckInterval time.Duration
@@ -88,6 +93,9 @@ type BoundAPI struct {
 	Addr string
 }
 
+// DefaultRegistryAddr is where ECR's registry listens unless told.
+const DefaultRegistryAddr = "127.0.0.1:4567"
+
 // Defaults fills what was left empty.
 func (c *Config) Defaults() {
 	c.DataDir = cmp.Or(c.DataDir, ".portolan")
@@ -97,6 +105,7 @@ func (c *Config) Defaults() {
 	c.Runtime = cmp.Or(c.Runtime, "process")
 	c.GatewayAddr = cmp.Or(c.GatewayAddr, "127.0.0.1:8080")
 	c.DNSAddr = cmp.Or(c.DNSAddr, "127.0.0.1:8600")
+	c.RegistryAddr = cmp.Or(c.RegistryAddr, DefaultRegistryAddr)
 }
 
 // Validate refuses configurations that would be unsafe or cannot work.
@@ -147,6 +156,11 @@ type Server struct {
 	// what the REST API data plane follows.
 	RestAPI *restapi.Control
 	EC2     *ec2.Control
+	// ECR is the container registry's control plane; Registry its data
+	// plane, serving docker push/pull on regLn.
+	ECR      *ecr.Control
+	Registry *registry.Registry
+	regLn    net.Listener
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -210,7 +224,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
 	fail := func(err error) (*Server, error) {
-		for _, ln := range append([]net.Listener{s.gwLn, s.apiLn}, s.boundLns...) {
+		for _, ln := range append([]net.Listener{s.gwLn, s.apiLn, s.regLn}, s.boundLns...) {
 			if ln != nil {
 				ln.Close()
 			}
@@ -224,6 +238,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// The gateway's port goes into every API's apiEndpoint, so bind it first.
 	if s.gwLn, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return fail(fmt.Errorf("gateway listener: %w", err))
+	}
+	if err := s.newRegistry(cfg, st, log); err != nil {
+		return fail(err)
 	}
 	for _, b := range cfg.BoundAPIs {
 		ln, err := net.Listen("tcp", b.Addr)
@@ -261,12 +278,12 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation} {
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.ECR, s.CloudFormation} {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
-	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
+	driver, err := newDriver(cfg, s.DNS, s.Registry, log.With("role", "agent"))
 	if err != nil {
 		return fail(err)
 	}
@@ -277,6 +294,21 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return fail(fmt.Errorf("api listener: %w", err))
 	}
 	return s, nil
+}
+
+// newRegistry binds the registry's listener and makes ECR, whose
+// repository URIs name that address, and the registry over its blobs in
+// the data dir.
+func (s *Server) newRegistry(cfg Config, st store.Store, log *slog.Logger) error {
+	var err error
+	if s.regLn, err = net.Listen("tcp", cfg.RegistryAddr); err != nil {
+		return fmt.Errorf("registry listener: %w", err)
+	}
+	_, port, _ := net.SplitHostPort(s.regLn.Addr().String())
+	host := net.JoinHostPort(dnsAddrOf(s.regLn.Addr()).String(), port)
+	s.ECR = ecr.New(ecr.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, RegistryHost: host, Logger: log.With("role", "ecr")})
+	s.Registry, err = registry.New(context.Background(), registry.Config{Dir: filepath.Join(cfg.DataDir, "registry"), ECR: s.ECR, Logger: log.With("role", "registry")})
+	return err
 }
 
 // newDNSConfig builds the DNS server's sources besides Cloud Map, and the
@@ -333,6 +365,9 @@ func (s *Server) GatewayAddr() string { return s.gwLn.Addr().String() }
 // BoundAPIAddr is the address serving Config.BoundAPIs[i].
 func (s *Server) BoundAPIAddr(i int) string { return s.boundLns[i].Addr().String() }
 
+// RegistryAddr is the address ECR's registry listens on.
+func (s *Server) RegistryAddr() string { return s.regLn.Addr().String() }
+
 // DNSAddr is the first address the DNS server answers on.
 func (s *Server) DNSAddr() string { return s.DNS.Addrs()[0] }
 
@@ -349,7 +384,7 @@ func (s *Server) Run(ctx context.Context) error {
 		g.Go(func() error { return r.Run(ctx) })
 	}
 	g.Go(func() error { return s.waitReady(ctx, roles) })
-	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
+	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "registry", s.RegistryAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
 	for i, b := range s.cfg.BoundAPIs {
 		s.log.Info("serving one API on its own address", "apiRef", b.API, "addr", s.BoundAPIAddr(i))
 	}

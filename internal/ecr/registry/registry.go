@@ -28,6 +28,8 @@ type Repositories interface {
 	VerifyPassword(password string, now time.Time) error
 	CheckPush(repo, tag, digest string) error
 	RecordPush(ctx context.Context, p ecr.Push) error
+	Password(ctx context.Context, expires time.Time) (string, error)
+	RegistryHost() string
 	AccountID() string
 	Region() string
 }
