@@ -29,7 +29,7 @@ var notEmulated = map[string]string{
 	"AWS::IAM::Policy":                      "",
 	"AWS::IAM::ManagedPolicy":               "",
 	"AWS::IAM::InstanceProfile":             "",
-	"AWS::ECR::Repository":                  "",
+	"AWS::ECR::Repository":                  "", // emulated with Config.ECR (ecr.go)
 	"AWS::CDK::Metadata":                    "",
 }
 

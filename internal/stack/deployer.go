@@ -18,6 +18,7 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/ec2"
+	"github.com/portolan/portolan/internal/ecr"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/logs"
@@ -42,6 +43,9 @@ type Config struct {
 	// accepted and not emulated.
 	EC2     *ec2.Control
 	Route53 *route53.Control
+	// ECR makes AWS::ECR::Repository real; without it, repositories are
+	// accepted and not emulated.
+	ECR *ecr.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -109,6 +113,9 @@ func New(cfg Config) *Deployer {
 		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSet"] = r53RecordSetHandler{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSetGroup"] = r53RecordSetGroup{cfg.Route53}
+	}
+	if cfg.ECR != nil {
+		d.handlers["AWS::ECR::Repository"] = ecrRepository{cfg.ECR}
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h

@@ -38,6 +38,7 @@ var replacingProperties = map[string][]string{
 	"AWS::Route53::HostedZone":                      {"Name"},
 	"AWS::Route53::RecordSet":                       {"Name", "Type", "SetIdentifier", "HostedZoneId", "HostedZoneName"},
 	"AWS::Route53::RecordSetGroup":                  {"HostedZoneId", "HostedZoneName"},
+	"AWS::ECR::Repository":                          {"RepositoryName", "EncryptionConfiguration"},
 }
 
 // replacingForSomeValues lists properties whose change replaces the
