@@ -109,7 +109,9 @@ func (c *Control) signingKey(ctx context.Context) ([]byte, error) {
 	rand.Read(key)
 	err := c.commit(ctx, func() (store.Txn, error) {
 		if kv, err := c.st.Get(ctx, signingKeyKey); err == nil {
+			// Another call made it: verify only once the view has it.
 			key = kv.Value
+			c.view.WaitRevision(ctx, kv.ModRevision)
 			return store.Txn{}, errKeyExists
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return store.Txn{}, err

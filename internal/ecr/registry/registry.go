@@ -98,13 +98,9 @@ func (g *Registry) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (g *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := g.authenticate(r); err != nil {
+	if status, message := g.authenticate(r); status != 0 {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Basic realm="https://%s.dkr.ecr.%s.amazonaws.com/",service="ecr.amazonaws.com"`, g.cfg.ECR.AccountID(), g.cfg.ECR.Region()))
-		status := http.StatusUnauthorized
-		if errors.Is(err, ecr.ErrExpiredToken) {
-			status = http.StatusForbidden
-		}
-		writeError(w, status, "DENIED", err.Error())
+		writeError(w, status, "DENIED", message)
 		return
 	}
 	rt := parseRoute(r.URL.Path)
@@ -134,22 +130,24 @@ func (g *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// authenticate accepts HTTP Basic with user AWS and an ECR password.
-func (g *Registry) authenticate(r *http.Request) error {
+// authenticate accepts HTTP Basic with user AWS and an ECR password;
+// otherwise it returns the status and ECR's words.
+func (g *Registry) authenticate(r *http.Request) (status int, message string) {
+	const invalid = "Your authorization token is invalid."
 	user, password, ok := r.BasicAuth()
-	if !ok {
-		return errors.New("Not Authorized")
-	}
-	if user != ecr.TokenUser {
-		return errors.New("Your authorization token is invalid.")
+	switch {
+	case !ok:
+		return http.StatusUnauthorized, "Not Authorized"
+	case user != ecr.TokenUser:
+		return http.StatusUnauthorized, invalid
 	}
 	switch err := g.cfg.ECR.VerifyPassword(password, time.Now()); {
 	case errors.Is(err, ecr.ErrExpiredToken):
-		return fmt.Errorf("Your authorization token has expired. Reauthenticate and try again.: %w", err)
+		return http.StatusForbidden, "Your authorization token has expired. Reauthenticate and try again."
 	case err != nil:
-		return errors.New("Your authorization token is invalid.")
+		return http.StatusUnauthorized, invalid
 	}
-	return nil
+	return 0, ""
 }
 
 // tags lists the repository's tags from ECR's records.
