@@ -123,3 +123,13 @@ func sha(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// Status sends a request without a body to the registry, with a fresh
+// token, and returns the status of its answer.
+func (e *Env) Status(method, path string) (int, error) {
+	resp, err := e.do(method, path, "", nil)
+	if err != nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil
+}

@@ -121,6 +121,8 @@ func (g *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch rt.kind {
+	case routeUpload:
+		g.app.ServeHTTP(w, withoutForeignMount(r, snap))
 	case routeTags:
 		g.tags(w, r, snap, rt.name)
 	case routeManifest:
@@ -128,6 +130,21 @@ func (g *Registry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		g.app.ServeHTTP(w, r)
 	}
+}
+
+// withoutForeignMount drops a cross-repository mount from a repository
+// ECR does not have (one deleted, say, whose blobs are still stored): the
+// client then uploads the blob, as after any mount the registry declines.
+func withoutForeignMount(r *http.Request, snap *ecr.Snapshot) *http.Request {
+	q := r.URL.Query()
+	if from := q.Get("from"); r.Method != http.MethodPost || from == "" || snap.HasRepository(from) {
+		return r
+	}
+	q.Del("from")
+	q.Del("mount")
+	r = r.Clone(r.Context())
+	r.URL.RawQuery = q.Encode()
+	return r
 }
 
 // authenticate accepts HTTP Basic with user AWS and an ECR password;

@@ -99,3 +99,27 @@ func TestRestart(t *testing.T) {
 }
 
 func sha256Of(b []byte) string { return ecr.Digest(b) }
+
+// TestCrossRepositoryMount: a blob mounts from a repository ECR has, never
+// from one it deleted (whose blobs are still stored): that is an upload.
+func TestCrossRepositoryMount(t *testing.T) {
+	e := ecrtest.Start(t, "")
+	ctx := context.Background()
+	for _, name := range []string{"aa", "bb", "cc"} {
+		if _, err := e.Client().CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Push(t, "aa", "v1", []byte("shared layer"))
+	e.Push(t, "cc", "v1", []byte("shared layer"))
+	layer := sha256Of([]byte("shared layer"))
+	if _, err := e.Client().DeleteRepository(ctx, &awsecr.DeleteRepositoryInput{RepositoryName: aws.String("cc"), Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	for from, want := range map[string]int{"aa": 201, "cc": 202} {
+		status, err := e.Status("POST", "/v2/bb/blobs/uploads/?mount="+layer+"&from="+from)
+		if err != nil || status != want {
+			t.Errorf("mount from %s: %d %v, want %d", from, status, err, want)
+		}
+	}
+}
