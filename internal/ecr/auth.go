@@ -84,14 +84,18 @@ var (
 // "AWS:"): ErrBadToken if this registry did not make it, ErrExpiredToken
 // if it is past its time.
 func (c *Control) VerifyPassword(password string, now time.Time) error {
-	key := c.snapshot().SigningKey
+	return verify(c.snapshot().SigningKey, c.cfg.AccountID, password, now)
+}
+
+// verify checks a password against the signing key and the account.
+func verify(key []byte, account, password string, now time.Time) error {
 	payload, sig, ok := strings.Cut(password, ".")
 	if !ok || key == nil || !hmac.Equal([]byte(sig), []byte(sign(key, payload))) {
 		return ErrBadToken
 	}
 	b, err := base64.RawURLEncoding.DecodeString(payload)
 	var cl claims
-	if err != nil || json.Unmarshal(b, &cl) != nil || cl.Account != c.cfg.AccountID {
+	if err != nil || json.Unmarshal(b, &cl) != nil || cl.Account != account {
 		return ErrBadToken
 	}
 	if now.Unix() >= cl.Expires {

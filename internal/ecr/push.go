@@ -1,6 +1,7 @@
 package ecr
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -62,20 +63,13 @@ func (c *Control) put(r *repoRecord, p Push) error {
 	if img == nil {
 		m := parseManifest(p.Manifest)
 		r.Images = append(r.Images, imageRecord{Digest: p.Digest, Size: m.size(), PushedAt: awsapi.Now(),
-			MediaType: cmpOr(p.MediaType, m.MediaType), ArtifactMediaType: m.Config.MediaType, Manifest: string(p.Manifest)})
+			MediaType: cmp.Or(p.MediaType, m.MediaType), ArtifactMediaType: m.Config.MediaType, Manifest: string(p.Manifest)})
 		img = &r.Images[len(r.Images)-1]
 	}
 	if p.Tag != "" && !slices.Contains(img.Tags, p.Tag) {
 		img.Tags = append(img.Tags, p.Tag)
 	}
 	return nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // manifest is what ECR reads of a manifest: its media type and sizes.
