@@ -31,48 +31,16 @@ import (
 // never pushed stops the task with CannotPullContainerError.
 func TestECSServiceRunsECRImage(t *testing.T) {
 	ctx := context.Background()
-	cli, err := client.New(client.FromEnv)
-	if err == nil {
-		_, err = cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
-	}
-	if err != nil {
-		t.Skipf("no Docker engine: %v", err)
-	}
+	cli := dockerClient(t)
 	env := servertest.Start(t, func(c *server.Config) { c.Runtime = "docker" })
-	reg := env.Server.RegistryAddr()
 	ecrc := awsecr.NewFromConfig(env.AWS)
 	if _, err := ecrc.CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String("ecr-web")}); err != nil {
 		t.Fatal(err)
 	}
 
-	// docker build + push, with the token GetAuthorizationToken gives.
-	local := reg + "/ecr-web:v1"
-	if err := docker.BuildScratchImage(ctx, cli, local, runtimetest.BuildApp(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, img := range []string{local, reg + "/ecr-web:v1"} {
-			cli.ImageRemove(context.Background(), img, client.ImageRemoveOptions{Force: true})
-		}
-	})
-	tok, err := ecrc.GetAuthorizationToken(ctx, &awsecr.GetAuthorizationTokenInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	userPass, _ := base64.StdEncoding.DecodeString(*tok.AuthorizationData[0].AuthorizationToken)
-	user, password, _ := strings.Cut(string(userPass), ":")
-	auth, _ := json.Marshal(registry.AuthConfig{Username: user, Password: password})
-	push, err := cli.ImagePush(ctx, local, client.ImagePushOptions{RegistryAuth: base64.URLEncoding.EncodeToString(auth)})
-	if err == nil {
-		err = push.Wait(ctx)
-	}
-	if err != nil {
-		t.Fatalf("push %s: %v", local, err)
-	}
-	// The engine pulls it back: remove the local copy.
-	if _, err := cli.ImageRemove(ctx, local, client.ImageRemoveOptions{Force: true}); err != nil {
-		t.Fatal(err)
-	}
+	// docker build + push, with the token GetAuthorizationToken gives;
+	// the engine pulls it back, so the local copy goes.
+	pushToECR(t, cli, env, "ecr-web:v1", runtimetest.BuildApp(t))
 
 	c := ecs.NewFromConfig(env.AWS)
 	if _, err := c.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("ecr")}); err != nil {
@@ -111,6 +79,49 @@ func TestECSServiceRunsECRImage(t *testing.T) {
 }
 
 var awsvpc = &types.NetworkConfiguration{AwsvpcConfiguration: &types.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}}
+
+// pushToECR builds binary into an image FROM scratch, pushes it to the
+// server's registry as repoTag with a token from GetAuthorizationToken,
+// and removes the local copy, so that running it needs a pull.
+func pushToECR(t *testing.T, cli *client.Client, env *servertest.Env, repoTag, binary string) {
+	t.Helper()
+	ctx := context.Background()
+	local := env.Server.RegistryAddr() + "/" + repoTag
+	if err := docker.BuildScratchImage(ctx, cli, local, binary); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.ImageRemove(context.Background(), local, client.ImageRemoveOptions{Force: true}) })
+	tok, err := awsecr.NewFromConfig(env.AWS).GetAuthorizationToken(ctx, &awsecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	userPass, _ := base64.StdEncoding.DecodeString(*tok.AuthorizationData[0].AuthorizationToken)
+	user, password, _ := strings.Cut(string(userPass), ":")
+	auth, _ := json.Marshal(registry.AuthConfig{Username: user, Password: password})
+	push, err := cli.ImagePush(ctx, local, client.ImagePushOptions{RegistryAuth: base64.URLEncoding.EncodeToString(auth)})
+	if err == nil {
+		err = push.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatalf("push %s: %v", local, err)
+	}
+	if _, err := cli.ImageRemove(ctx, local, client.ImageRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dockerClient is a client of the local engine, or skips the test.
+func dockerClient(t *testing.T) *client.Client {
+	t.Helper()
+	cli, err := client.New(client.FromEnv)
+	if err == nil {
+		_, err = cli.Ping(context.Background(), client.PingOptions{NegotiateAPIVersion: true})
+	}
+	if err != nil {
+		t.Skipf("no Docker engine: %v", err)
+	}
+	return cli
+}
 
 // waitTask waits for a task of the cluster "ecr" (of service, if not "")
 // that ok accepts.
