@@ -22,6 +22,8 @@ func (c *Control) Register(mux *awsapi.Mux) {
 	s.Handle("PutLifecyclePolicy", awsapi.Op(c.PutLifecyclePolicy))
 	s.Handle("GetLifecyclePolicy", awsapi.Op(c.GetLifecyclePolicy))
 	s.Handle("DeleteLifecyclePolicy", awsapi.Op(c.DeleteLifecyclePolicy))
+	s.Handle("StartLifecyclePolicyPreview", awsapi.Op(c.StartLifecyclePolicyPreview))
+	s.Handle("GetLifecyclePolicyPreview", awsapi.Op(c.GetLifecyclePolicyPreview))
 	s.Handle("TagResource", awsapi.Op(c.TagResource))
 	s.Handle("UntagResource", awsapi.Op(c.UntagResource))
 	s.Handle("ListTagsForResource", awsapi.Op(c.ListTagsForResource))

@@ -20,5 +20,6 @@
 // repositories.go, images.go, push.go (what the registry records),
 // auth.go (GetAuthorizationToken and its verification), lifecycle.go (the
 // policy language), lifecyclepolicies.go (its operations and enforcement),
+// lifecyclepreview.go (Start/GetLifecyclePolicyPreview),
 // tags.go, view.go.
 package ecr

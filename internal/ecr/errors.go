@@ -8,19 +8,20 @@ import (
 
 // ECR's errors, one kind per code; all travel with HTTP 400.
 var (
-	ErrInvalidParameter        = awsapi.Kind("InvalidParameterException", http.StatusBadRequest)
-	ErrRepositoryNotFound      = awsapi.Kind("RepositoryNotFoundException", http.StatusBadRequest)
-	ErrRepositoryAlreadyExists = awsapi.Kind("RepositoryAlreadyExistsException", http.StatusBadRequest)
-	ErrRepositoryNotEmpty      = awsapi.Kind("RepositoryNotEmptyException", http.StatusBadRequest)
-	ErrImageNotFound           = awsapi.Kind("ImageNotFoundException", http.StatusBadRequest)
-	ErrImageTagAlreadyExists   = awsapi.Kind("ImageTagAlreadyExistsException", http.StatusBadRequest)
-	ErrImageAlreadyExists      = awsapi.Kind("ImageAlreadyExistsException", http.StatusBadRequest)
-	ErrLifecyclePolicyNotFound = awsapi.Kind("LifecyclePolicyNotFoundException", http.StatusBadRequest)
-	ErrInvalidTagParameter     = awsapi.Kind("InvalidTagParameterException", http.StatusBadRequest)
-	ErrTooManyTags             = awsapi.Kind("TooManyTagsException", http.StatusBadRequest)
-	ErrLimitExceeded           = awsapi.Kind("LimitExceededException", http.StatusBadRequest)
-	ErrValidation              = awsapi.Kind("ValidationException", http.StatusBadRequest)
-	ErrServer                  = awsapi.Kind("ServerException", http.StatusInternalServerError)
+	ErrInvalidParameter         = awsapi.Kind("InvalidParameterException", http.StatusBadRequest)
+	ErrRepositoryNotFound       = awsapi.Kind("RepositoryNotFoundException", http.StatusBadRequest)
+	ErrRepositoryAlreadyExists  = awsapi.Kind("RepositoryAlreadyExistsException", http.StatusBadRequest)
+	ErrRepositoryNotEmpty       = awsapi.Kind("RepositoryNotEmptyException", http.StatusBadRequest)
+	ErrImageNotFound            = awsapi.Kind("ImageNotFoundException", http.StatusBadRequest)
+	ErrImageTagAlreadyExists    = awsapi.Kind("ImageTagAlreadyExistsException", http.StatusBadRequest)
+	ErrImageAlreadyExists       = awsapi.Kind("ImageAlreadyExistsException", http.StatusBadRequest)
+	ErrLifecyclePolicyNotFound  = awsapi.Kind("LifecyclePolicyNotFoundException", http.StatusBadRequest)
+	ErrLifecyclePreviewNotFound = awsapi.Kind("LifecyclePolicyPreviewNotFoundException", http.StatusBadRequest)
+	ErrInvalidTagParameter      = awsapi.Kind("InvalidTagParameterException", http.StatusBadRequest)
+	ErrTooManyTags              = awsapi.Kind("TooManyTagsException", http.StatusBadRequest)
+	ErrLimitExceeded            = awsapi.Kind("LimitExceededException", http.StatusBadRequest)
+	ErrValidation               = awsapi.Kind("ValidationException", http.StatusBadRequest)
+	ErrServer                   = awsapi.Kind("ServerException", http.StatusInternalServerError)
 )
 
 func invalidParameter(format string, args ...any) *awsapi.Error {

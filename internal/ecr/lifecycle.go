@@ -159,11 +159,17 @@ func wildcardMatch(pattern, tag string) bool {
 	return err == nil && ok
 }
 
-// evaluate applies the policy to images at now: the digests it expires,
+// expiry is an image a policy expires, and the rule that does.
+type expiry struct {
+	Digest       string
+	RulePriority int
+}
+
+// evaluate applies the policy to images at now: the images it expires,
 // and when a sinceImagePushed rule next expires one (zero if never). Rules
 // apply in priority order; an image that meets a rule's tag criteria is
 // kept or expired by that rule and no later one.
-func (p *lifecyclePolicy) evaluate(images []imageRecord, now time.Time) (expired []string, next time.Time) {
+func (p *lifecyclePolicy) evaluate(images []imageRecord, now time.Time) (expired []expiry, next time.Time) {
 	taken := map[string]bool{}
 	for _, r := range p.Rules {
 		var chosen []*imageRecord
@@ -179,14 +185,14 @@ func (p *lifecyclePolicy) evaluate(images []imageRecord, now time.Time) (expired
 		switch r.Selection.CountType {
 		case "imageCountMoreThan":
 			for _, img := range chosen[min(n, len(chosen)):] {
-				expired = append(expired, img.Digest)
+				expired = append(expired, expiry{img.Digest, *r.RulePriority})
 			}
 		case "sinceImagePushed":
 			age := time.Duration(n) * 24 * time.Hour
 			for _, img := range chosen {
 				at := img.PushedAt.Time().Add(age)
 				if !now.Before(at) {
-					expired = append(expired, img.Digest)
+					expired = append(expired, expiry{img.Digest, *r.RulePriority})
 				} else if next.IsZero() || at.Before(next) {
 					next = at
 				}

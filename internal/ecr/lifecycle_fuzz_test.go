@@ -20,7 +20,8 @@ func FuzzLifecyclePolicy(f *testing.F) {
 		}
 		expired, _ := p.evaluate(images, now.Add(time.Hour))
 		seen := map[string]bool{}
-		for _, d := range expired {
+		for _, e := range expired {
+			d := e.Digest
 			if seen[d] || (d != "a" && d != "b" && d != "c" && d != "d") {
 				t.Fatalf("expired %v", expired)
 			}

@@ -52,7 +52,11 @@ func TestLifecycleEvaluate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			expired, next := p.evaluate(images, now)
+			expiries, next := p.evaluate(images, now)
+			var expired []string
+			for _, e := range expiries {
+				expired = append(expired, e.Digest)
+			}
 			slices.Sort(expired)
 			want := slices.Clone(tc.expired)
 			slices.Sort(want)

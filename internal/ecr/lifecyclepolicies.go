@@ -130,7 +130,9 @@ func (c *Control) applyLifecycle(ctx context.Context, name string) (time.Time, e
 		}
 		now := time.Now()
 		expired, next = p.evaluate(r.Images, now)
-		r.Images = slices.DeleteFunc(r.Images, func(img imageRecord) bool { return slices.Contains(expired, img.Digest) })
+		r.Images = slices.DeleteFunc(r.Images, func(img imageRecord) bool {
+			return slices.ContainsFunc(expired, func(e expiry) bool { return e.Digest == img.Digest })
+		})
 		at := awsapi.Timestamp(now.Truncate(time.Millisecond))
 		r.LifecycleEvaluatedAt = &at
 		return nil

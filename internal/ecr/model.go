@@ -84,6 +84,7 @@ type repoRecord struct {
 	Tags                 []Tag             `json:",omitempty"`
 	LifecyclePolicyText  string            `json:",omitempty"`
 	LifecycleEvaluatedAt *awsapi.Timestamp `json:",omitempty"`
+	Preview              *lifecyclePreview `json:",omitempty"`
 	// Images are in push order, oldest first.
 	Images []imageRecord `json:",omitempty"`
 }
