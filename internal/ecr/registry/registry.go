@@ -64,7 +64,10 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 	// push meets for every layer it checks) as an error: its lines go to
 	// our log at debug level; what matters reaches the client and is
 	// logged where it is handled.
+	// (The standard logger is the library's global: one registry per
+	// process is the use, the latest one's logger takes its lines.)
 	logrus.SetOutput(io.Discard)
+	logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
 	logrus.AddHook(debugHook{cfg.Logger})
 	conf := &configuration.Configuration{Storage: configuration.Storage{
 		"filesystem": configuration.Parameters{"rootdirectory": cfg.Dir},
