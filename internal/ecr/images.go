@@ -12,19 +12,28 @@ type DescribeImagesFilter struct {
 	TagStatus string `json:"tagStatus"`
 }
 
-func (f *DescribeImagesFilter) keeps(img *imageRecord) (bool, error) {
+func (f *DescribeImagesFilter) check() error {
 	if f == nil {
-		return true, nil
+		return nil
 	}
 	switch f.TagStatus {
-	case "", TagStatusAny:
-		return true, nil
-	case TagStatusTagged:
-		return len(img.Tags) > 0, nil
-	case TagStatusUntagged:
-		return len(img.Tags) == 0, nil
+	case "", TagStatusAny, TagStatusTagged, TagStatusUntagged:
+		return nil
 	}
-	return false, constraint("filter.tagStatus", "Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]")
+	return constraint("filter.tagStatus", "Member must satisfy enum value set: [TAGGED, UNTAGGED, ANY]")
+}
+
+// keeps says whether a (checked) filter keeps an image.
+func (f *DescribeImagesFilter) keeps(img *imageRecord) bool {
+	switch {
+	case f == nil:
+		return true
+	case f.TagStatus == TagStatusTagged:
+		return len(img.Tags) > 0
+	case f.TagStatus == TagStatusUntagged:
+		return len(img.Tags) == 0
+	}
+	return true
 }
 
 type DescribeImagesInput struct {
@@ -51,6 +60,9 @@ func (c *Control) DescribeImages(ctx context.Context, in *DescribeImagesInput) (
 	if err != nil {
 		return nil, err
 	}
+	if err := in.Filter.check(); err != nil {
+		return nil, err
+	}
 	var all []ImageDetail
 	if len(in.ImageIds) > 0 {
 		if in.NextToken != "" || in.MaxResults != nil {
@@ -68,11 +80,7 @@ func (c *Control) DescribeImages(ctx context.Context, in *DescribeImagesInput) (
 		return &DescribeImagesOutput{ImageDetails: all}, nil
 	}
 	for i := range r.Images {
-		ok, err := in.Filter.keeps(&r.Images[i])
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+		if in.Filter.keeps(&r.Images[i]) {
 			all = append(all, c.detail(r, &r.Images[i]))
 		}
 	}
@@ -106,14 +114,13 @@ func (c *Control) ListImages(ctx context.Context, in *ListImagesInput) (*ListIma
 	if err != nil {
 		return nil, err
 	}
+	if err := in.Filter.check(); err != nil {
+		return nil, err
+	}
 	var all []ImageIdentifier
 	for i := range r.Images {
 		img := &r.Images[i]
-		ok, err := in.Filter.keeps(img)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
+		if !in.Filter.keeps(img) {
 			continue
 		}
 		if len(img.Tags) == 0 {

@@ -119,3 +119,14 @@ func TestImages(t *testing.T) {
 		t.Fatalf("push to a missing repository: %v", err)
 	}
 }
+
+func TestImageFilterChecked(t *testing.T) {
+	e := ecrtest.Start(t, "")
+	c := e.Client()
+	ctx := context.Background()
+	c.CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String("empty")})
+	_, err := c.ListImages(ctx, &awsecr.ListImagesInput{RepositoryName: aws.String("empty"), Filter: &types.ListImagesFilter{TagStatus: "SOME"}})
+	awstest.WantCode(t, err, "InvalidParameterException")
+	_, err = c.DescribeImages(ctx, &awsecr.DescribeImagesInput{RepositoryName: aws.String("empty"), Filter: &types.DescribeImagesFilter{TagStatus: "SOME"}})
+	awstest.WantCode(t, err, "InvalidParameterException")
+}

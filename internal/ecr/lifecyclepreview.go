@@ -104,14 +104,13 @@ func (c *Control) GetLifecyclePolicyPreview(ctx context.Context, in *GetLifecycl
 	if r.Preview == nil {
 		return nil, ErrLifecyclePreviewNotFound.Newf("There is no preview for the repository with name '%s' in the registry with id '%s'", in.RepositoryName, c.cfg.AccountID)
 	}
+	if err := in.Filter.check(); err != nil {
+		return nil, err
+	}
 	var results []LifecyclePolicyPreviewResult
 	for _, res := range r.Preview.Results {
 		img := imageRecord{Digest: res.ImageDigest, Tags: res.ImageTags}
-		keep, err := in.Filter.keeps(&img)
-		if err != nil {
-			return nil, err
-		}
-		if keep && (len(in.ImageIds) == 0 || slices.ContainsFunc(in.ImageIds, func(id ImageIdentifier) bool {
+		if in.Filter.keeps(&img) && (len(in.ImageIds) == 0 || slices.ContainsFunc(in.ImageIds, func(id ImageIdentifier) bool {
 			return id.ImageDigest == res.ImageDigest || id.ImageDigest == "" && slices.Contains(res.ImageTags, id.ImageTag)
 		})) {
 			results = append(results, res)
