@@ -2,6 +2,7 @@ package ecr
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -84,20 +85,27 @@ func (c *Control) DeleteLifecyclePolicy(ctx context.Context, in *LifecyclePolicy
 
 // enforceLifecycle applies every repository's policy after each change to
 // the repositories, and when a sinceImagePushed rule next expires an image.
+// Each pass reads the store itself (not the view, which may not have
+// caught up, or not be running yet when the server starts).
 func (c *Control) enforceLifecycle(ctx context.Context) error {
-	return store.Follow(ctx, c.st, repoPrefix, time.Minute, c.log, func(ctx context.Context, u store.Update) time.Time {
-		// Level-triggered: every pass reads every repository, from a
-		// view that has caught up with what this update saw.
+	return store.Follow(ctx, c.st, repoPrefix, time.Minute, c.log, func(ctx context.Context, _ store.Update) time.Time {
+		kvs, _, err := c.st.List(ctx, repoPrefix)
+		if err != nil {
+			c.log.Warn("lifecycle policies not applied", "err", err)
+			return time.Now().Add(time.Minute)
+		}
 		var wake time.Time
-		c.view.WaitRevision(ctx, u.Rev)
-		snap := c.snapshot()
-		for name, r := range snap.Repos {
-			if r.LifecyclePolicyText == "" {
+		for _, kv := range kvs {
+			r := store.DecodeJSON[repoRecord](kv.Value)
+			if r == nil || r.LifecyclePolicyText == "" {
 				continue
 			}
-			next, err := c.applyLifecycle(ctx, name)
+			next, err := c.applyLifecycle(ctx, r)
+			if errors.Is(err, ErrRepositoryNotFound) {
+				continue // deleted since the listing
+			}
 			if err != nil {
-				c.log.Warn("lifecycle policy not applied", "repositoryName", name, "err", err)
+				c.log.Warn("lifecycle policy not applied", "repositoryName", r.RepositoryName, "err", err)
 				next = time.Now().Add(time.Minute)
 			}
 			if !next.IsZero() && (wake.IsZero() || next.Before(wake)) {
@@ -110,11 +118,8 @@ func (c *Control) enforceLifecycle(ctx context.Context) error {
 
 // applyLifecycle expires what the repository's policy expires now, in one
 // transaction, and says when it next may.
-func (c *Control) applyLifecycle(ctx context.Context, name string) (time.Time, error) {
-	r := c.snapshot().Repos[name]
-	if r == nil || r.LifecyclePolicyText == "" {
-		return time.Time{}, nil
-	}
+func (c *Control) applyLifecycle(ctx context.Context, r *repoRecord) (time.Time, error) {
+	name := r.RepositoryName
 	p, err := parsePolicy(r.LifecyclePolicyText)
 	if err != nil {
 		return time.Time{}, err

@@ -18,10 +18,43 @@ import (
 // ManifestType is the Docker image manifest's media type.
 const ManifestType = "application/vnd.docker.distribution.manifest.v2+json"
 
+// RegistryClient speaks the distribution API to a registry as docker
+// push and pull do, with a fresh password for every request.
+type RegistryClient struct {
+	Addr     string
+	Password func() (string, error)
+}
+
+// RegistryClient is a client of the harness's registry.
+func (e *Env) RegistryClient() *RegistryClient {
+	return &RegistryClient{Addr: e.RegistryAddr, Password: func() (string, error) {
+		return e.ECR.Password(context.Background(), time.Now().Add(time.Hour))
+	}}
+}
+
+// Push, TryPush, Get and Status are the RegistryClient's, on the
+// harness's registry.
+func (e *Env) Push(t testing.TB, repo, tag string, content []byte) string {
+	t.Helper()
+	return e.RegistryClient().Push(t, repo, tag, content)
+}
+
+func (e *Env) TryPush(repo, tag string, content []byte) (int, string, error) {
+	return e.RegistryClient().TryPush(repo, tag, content)
+}
+
+func (e *Env) Get(path, accept string) (*http.Response, []byte, error) {
+	return e.RegistryClient().Get(path, accept)
+}
+
+func (e *Env) Status(method, path string) (int, error) {
+	return e.RegistryClient().Status(method, path)
+}
+
 // Push uploads an image of one layer (content) to the registry as tag
 // ("" for none) with the distribution API, as a docker push does, and
 // returns the manifest's digest. It fails the test on any error.
-func (e *Env) Push(t testing.TB, repo, tag string, content []byte) string {
+func (e *RegistryClient) Push(t testing.TB, repo, tag string, content []byte) string {
 	t.Helper()
 	status, digest, err := e.TryPush(repo, tag, content)
 	if err != nil || status != http.StatusCreated {
@@ -32,7 +65,7 @@ func (e *Env) Push(t testing.TB, repo, tag string, content []byte) string {
 
 // TryPush is Push that reports the manifest PUT's status instead of
 // failing (err is for what is not the registry's answer).
-func (e *Env) TryPush(repo, tag string, content []byte) (status int, digest string, err error) {
+func (e *RegistryClient) TryPush(repo, tag string, content []byte) (status int, digest string, err error) {
 	config := []byte(fmt.Sprintf(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}`, sha(content)))
 	for _, blob := range [][]byte{content, config} {
 		if err := e.uploadBlob(repo, blob); err != nil {
@@ -53,7 +86,7 @@ func (e *Env) TryPush(repo, tag string, content []byte) (status int, digest stri
 	return resp.StatusCode, ecr.Digest(m), nil
 }
 
-func (e *Env) uploadBlob(repo string, blob []byte) error {
+func (e *RegistryClient) uploadBlob(repo string, blob []byte) error {
 	resp, err := e.do(http.MethodPost, "/v2/"+repo+"/blobs/uploads/", "", nil)
 	if err != nil {
 		return err
@@ -77,7 +110,7 @@ func (e *Env) uploadBlob(repo string, blob []byte) error {
 }
 
 // Get fetches a registry path with a fresh token.
-func (e *Env) Get(path string, accept string) (*http.Response, []byte, error) {
+func (e *RegistryClient) Get(path string, accept string) (*http.Response, []byte, error) {
 	req, _ := http.NewRequest(http.MethodGet, e.registryURL(path), nil)
 	req.Header.Set("Accept", accept)
 	resp, err := e.send(req)
@@ -89,14 +122,14 @@ func (e *Env) Get(path string, accept string) (*http.Response, []byte, error) {
 	return resp, b, err
 }
 
-func (e *Env) registryURL(path string) string {
+func (e *RegistryClient) registryURL(path string) string {
 	if len(path) > 4 && path[:4] == "http" {
 		return path
 	}
-	return "http://" + e.RegistryAddr + path
+	return "http://" + e.Addr + path
 }
 
-func (e *Env) do(method, path, contentType string, body []byte) (*http.Response, error) {
+func (e *RegistryClient) do(method, path, contentType string, body []byte) (*http.Response, error) {
 	req, _ := http.NewRequest(method, e.registryURL(path), bytes.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -110,8 +143,8 @@ func (e *Env) do(method, path, contentType string, body []byte) (*http.Response,
 	return resp, nil
 }
 
-func (e *Env) send(req *http.Request) (*http.Response, error) {
-	password, err := e.ECR.Password(context.Background(), time.Now().Add(time.Hour))
+func (e *RegistryClient) send(req *http.Request) (*http.Response, error) {
+	password, err := e.Password()
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +159,7 @@ func sha(b []byte) string {
 
 // Status sends a request without a body to the registry, with a fresh
 // token, and returns the status of its answer.
-func (e *Env) Status(method, path string) (int, error) {
+func (e *RegistryClient) Status(method, path string) (int, error) {
 	resp, err := e.do(method, path, "", nil)
 	if err != nil {
 		return 0, err
