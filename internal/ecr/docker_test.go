@@ -22,7 +22,7 @@ import (
 type dockerCLI struct {
 	t      testing.TB
 	config string
-	images []string // tags to remove at cleanup
+	images []string // tags and ids to remove at cleanup
 }
 
 func newDockerCLI(t testing.TB) *dockerCLI {
@@ -75,8 +75,8 @@ func (d *dockerCLI) build(app, tag, variant string) {
 	}
 	os.WriteFile(filepath.Join(dir, "app"), b, 0o755)
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY app /app\nLABEL variant="+variant+"\nENTRYPOINT [\"/app\"]\n"), 0o644)
-	d.images = append(d.images, tag)
-	d.must("", "build", "-q", "-t", tag, dir)
+	// The image's id too: a tag that moves away leaves it dangling.
+	d.images = append(d.images, tag, strings.TrimSpace(d.must("", "build", "-q", "-t", tag, dir)))
 }
 
 // push pushes tag and returns the digest the registry gave it.
@@ -181,6 +181,7 @@ func TestDockerPushDescribeLifecycle(t *testing.T) {
 	// What remains pulls; what expired does not.
 	d.must("", "rmi", uri+":v1", uri+":v3")
 	d.must("", "pull", uri+":v3")
+	d.images = append(d.images, strings.TrimSpace(d.must("", "image", "inspect", "-f", "{{.Id}}", uri+":v3")))
 	if out, err := d.run("", "pull", uri+":v1"); err == nil || !strings.Contains(out, "not found") {
 		t.Fatalf("pull of the expired image: %v\n%s", err, out)
 	}

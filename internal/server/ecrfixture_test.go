@@ -16,7 +16,7 @@ import (
 )
 
 // The repository as CDK synthesizes `new ecr.Repository(this, 'Repo',
-// {repositoryName: 'poc_web', lifecycleRules: [{maxImageCount: 2}]})`.
+// {repositoryName: 'ecr-poc_web', lifecycleRules: [{maxImageCount: 2}]})`.
 const ecrRepositoryStack = `
 Resources:
   Repo02AC86CF:
@@ -24,7 +24,7 @@ Resources:
     Properties:
       LifecyclePolicy:
         LifecyclePolicyText: '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":2},"action":{"type":"expire"}}]}'
-      RepositoryName: poc_web
+      RepositoryName: ecr-poc_web
     UpdateReplacePolicy: Retain
     DeletionPolicy: Retain
 Outputs:
@@ -32,7 +32,7 @@ Outputs:
 `
 
 // The image as CDK synthesizes ContainerImage.fromEcrRepository(
-// Repository.fromRepositoryName(this, 'Repo', 'poc_web'), 'web').
+// Repository.fromRepositoryName(this, 'Repo', 'ecr-poc_web'), 'web').
 const fromEcrRepository = `        Image:
           Fn::Join:
           - ''
@@ -41,7 +41,7 @@ const fromEcrRepository = `        Image:
             - Ref: AWS::Region
             - .
             - Ref: AWS::URLSuffix
-            - /poc_web:web
+            - /ecr-poc_web:web
 `
 
 // TestPrivateRestAPIFixtureFromECR deploys the private REST API fixture
@@ -68,7 +68,7 @@ func TestPrivateRestAPIFixtureFromECR(t *testing.T) {
 	if _, err := env.Server.Stacks.Deploy(ctx, stack.DeployInput{StackName: "Registry", Template: []byte(ecrRepositoryStack)}, func(stack.Event) {}); err != nil {
 		t.Fatal(err)
 	}
-	pushToECR(t, cli, env, "poc_web:web", servertest.BuildApp(t, "./examples/quickstart/app"))
+	pushToECR(t, cli, env, "ecr-poc_web:web", servertest.BuildApp(t, "./examples/quickstart/app"))
 
 	st, err := env.Server.Stacks.Deploy(ctx, stack.DeployInput{StackName: "PrivateRestApi", Template: tpl}, func(stack.Event) {})
 	if err != nil {
