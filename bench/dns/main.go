@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// The server's own DNS server, on the address asked for; the gateway
 	// on any free port, so that the benchmark runs beside another Portolan.
-	s, err := server.New(server.Config{DataDir: *data, APIAddr: *api, DNSAddr: *dnsAddr, GatewayAddr: "127.0.0.1:0"}, log)
+	s, err := server.New(server.Config{DataDir: *data, APIAddr: *api, DNSAddr: *dnsAddr, GatewayAddr: "127.0.0.1:0", RegistryAddr: "127.0.0.1:0"}, log)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,8 @@ func (s *Server) roles() []role {
 		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
 		{"route53", route53Role{s.Route53}},
 		{"route53resolver", s.Resolver},
+		{"ecr", s.ECR}, // ready at its first snapshot, before the registry serves
+		{"registry", runFunc(func(ctx context.Context) error { return s.Registry.Serve(ctx, s.regLn) })},
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
 		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
 		{"rest gateway", s.RestGateway},     // the same, for REST APIs

@@ -37,6 +37,7 @@ var resetPrefixes = map[string][]string{
 	"iam":                  {"iam/"},
 	"sts":                  {"sts/"},
 	"cognito-idp":          {"cognito/"},
+	"ecr":                  {"ecr/"},
 }
 
 // deleteBatch bounds one reset transaction.

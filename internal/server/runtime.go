@@ -38,8 +38,9 @@ func nodeID(dataDir string) (string, error) {
 
 // newDriver makes the configured runtime. The docker runtime also has the
 // DNS server listen on an address the task containers reach, and makes it
-// their nameserver, so that apps resolve Cloud Map names as on ECS.
-func newDriver(cfg Config, dnsServer *dns.Server, log *slog.Logger) (runtime.Driver, error) {
+// their nameserver, so that apps resolve Cloud Map names as on ECS; it
+// pulls ECR's images from Portolan's registry.
+func newDriver(cfg Config, dnsServer *dns.Server, images docker.Registry, log *slog.Logger) (runtime.Driver, error) {
 	owner, err := nodeID(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("node id: %w", err)
@@ -48,7 +49,7 @@ func newDriver(cfg Config, dnsServer *dns.Server, log *slog.Logger) (runtime.Dri
 	case "docker":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		return docker.New(ctx, docker.Config{Owner: owner, DNS: dnsServer, SubnetPool: docker.DefaultSubnetPool, Logger: log})
+		return docker.New(ctx, docker.Config{Owner: owner, DNS: dnsServer, SubnetPool: docker.DefaultSubnetPool, Registry: images, Logger: log})
 	default:
 		return process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, Logger: log})
 	}

@@ -28,6 +28,8 @@ import (
 	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
+	"github.com/portolan/portolan/internal/ecr"
+	"github.com/portolan/portolan/internal/ecr/registry"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/ecs/agent"
 	"github.com/portolan/portolan/internal/ecs/discovery"
@@ -63,6 +65,9 @@ type Config struct {
 	// GatewayAddr serves the HTTP APIs; DNSAddr answers for the DNS namespaces.
 	GatewayAddr string
 	DNSAddr     string
+	// RegistryAddr serves ECR's image registry (docker login/push/pull).
+	// On loopback the Docker engine trusts it over plain HTTP.
+	RegistryAddr string
 	// HealthCheckInterval is how often Portolan probes instances of Cloud Map
 	// services with a HealthCheckConfig.
 	HealthCheckInterval time.Duration
@@ -100,6 +105,9 @@ type BoundAPI struct {
 	Addr string
 }
 
+// DefaultRegistryAddr is where ECR's registry listens unless told.
+const DefaultRegistryAddr = "127.0.0.1:4567"
+
 // Defaults fills what was left empty.
 func (c *Config) Defaults() {
 	c.DataDir = cmp.Or(c.DataDir, ".portolan")
@@ -109,6 +117,7 @@ func (c *Config) Defaults() {
 	c.Runtime = cmp.Or(c.Runtime, "process")
 	c.GatewayAddr = cmp.Or(c.GatewayAddr, "127.0.0.1:8080")
 	c.DNSAddr = cmp.Or(c.DNSAddr, "127.0.0.1:8600")
+	c.RegistryAddr = cmp.Or(c.RegistryAddr, DefaultRegistryAddr)
 }
 
 // Validate refuses configurations that would be unsafe or cannot work.
@@ -169,6 +178,11 @@ type Server struct {
 	// Cognito is the user pools: the local identity provider whose keys
 	// the gateway's JWT authorizers read directly.
 	Cognito *cognito.Control
+	// ECR is the container registry's control plane; Registry its data
+	// plane, serving docker push/pull on regLn.
+	ECR      *ecr.Control
+	Registry *registry.Registry
+	regLn    net.Listener
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -243,7 +257,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
 	fail := func(err error) (*Server, error) {
-		for _, ln := range append([]net.Listener{s.gwLn, s.taskGwLn, s.apiLn}, s.boundLns...) {
+		for _, ln := range append([]net.Listener{s.gwLn, s.taskGwLn, s.apiLn, s.regLn}, s.boundLns...) {
 			if ln != nil {
 				ln.Close()
 			}
@@ -257,6 +271,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	// The gateway's port goes into every API's apiEndpoint, so bind it first.
 	if s.gwLn, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return fail(fmt.Errorf("gateway listener: %w", err))
+	}
+	if err := s.newRegistry(cfg, st, log); err != nil {
+		return fail(err)
 	}
 	for _, b := range cfg.BoundAPIs {
 		ln, err := net.Listen("tcp", b.Addr)
@@ -289,13 +306,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
-		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Cognito: s.Cognito, Logger: log.With("role", "stack")})
+		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Cognito: s.Cognito, ECR: s.ECR, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
 	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.CloudFormation, s.IAM, s.STS} {
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.ECR, s.CloudFormation, s.IAM, s.STS} {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset,
@@ -305,7 +322,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return fail(fmt.Errorf("api listener: %w", err))
 	}
-	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
+	driver, err := newDriver(cfg, s.DNS, s.Registry, log.With("role", "agent"))
 	if err != nil {
 		return fail(err)
 	}
@@ -316,6 +333,21 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
 		Environment: s.taskCreds, Logger: log.With("role", "agent")})
 	return s, nil
+}
+
+// newRegistry binds the registry's listener and makes ECR, whose
+// repository URIs name that address, and the registry over its blobs in
+// the data dir.
+func (s *Server) newRegistry(cfg Config, st store.Store, log *slog.Logger) error {
+	var err error
+	if s.regLn, err = net.Listen("tcp", cfg.RegistryAddr); err != nil {
+		return fmt.Errorf("registry listener: %w", err)
+	}
+	_, port, _ := net.SplitHostPort(s.regLn.Addr().String())
+	host := net.JoinHostPort(dnsAddrOf(s.regLn.Addr()).String(), port)
+	s.ECR = ecr.New(ecr.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, RegistryHost: host, Logger: log.With("role", "ecr")})
+	s.Registry, err = registry.New(context.Background(), registry.Config{Dir: filepath.Join(cfg.DataDir, "registry"), ECR: s.ECR, Logger: log.With("role", "registry")})
+	return err
 }
 
 // newDNSConfig builds the DNS server's sources besides Cloud Map, and the
@@ -372,6 +404,9 @@ func (s *Server) GatewayAddr() string { return s.gwLn.Addr().String() }
 // BoundAPIAddr is the address serving Config.BoundAPIs[i].
 func (s *Server) BoundAPIAddr(i int) string { return s.boundLns[i].Addr().String() }
 
+// RegistryAddr is the address ECR's registry listens on.
+func (s *Server) RegistryAddr() string { return s.regLn.Addr().String() }
+
 // DNSAddr is the first address the DNS server answers on.
 func (s *Server) DNSAddr() string { return s.DNS.Addrs()[0] }
 
@@ -388,7 +423,7 @@ func (s *Server) Run(ctx context.Context) error {
 		g.Go(func() error { return r.Run(ctx) })
 	}
 	g.Go(func() error { return s.waitReady(ctx, roles) })
-	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
+	s.log.Info("portolan serving", "api", s.APIAddr(), "gateway", s.GatewayAddr(), "dns", s.DNSAddr(), "registry", s.RegistryAddr(), "dataDir", s.cfg.DataDir, "region", s.cfg.Region)
 	for i, b := range s.cfg.BoundAPIs {
 		s.log.Info("serving one API on its own address", "apiRef", b.API, "addr", s.BoundAPIAddr(i))
 	}

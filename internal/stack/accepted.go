@@ -32,7 +32,7 @@ var notEmulated = map[string]string{
 	"AWS::IAM::Policy":                      "", // emulated with Config.IAM
 	"AWS::IAM::ManagedPolicy":               "", // emulated with Config.IAM
 	"AWS::IAM::InstanceProfile":             "", // emulated with Config.IAM
-	"AWS::ECR::Repository":                  "",
+	"AWS::ECR::Repository":                  "", // emulated with Config.ECR (ecr.go)
 	"AWS::CDK::Metadata":                    "",
 }
 

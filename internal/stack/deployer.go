@@ -19,6 +19,7 @@ import (
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
+	"github.com/portolan/portolan/internal/ecr"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/iam"
@@ -52,6 +53,9 @@ type Config struct {
 	IAM *iam.Control
 	// Cognito makes the AWS::Cognito::UserPool* types real.
 	Cognito *cognito.Control
+	// ECR makes AWS::ECR::Repository real; without it, repositories are
+	// accepted and not emulated.
+	ECR *ecr.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -133,6 +137,9 @@ func New(cfg Config) *Deployer {
 	}
 	if cfg.Cognito != nil {
 		maps.Copy(d.handlers, cognitoHandlers(cfg.Cognito, cfg.Region))
+	}
+	if cfg.ECR != nil {
+		d.handlers["AWS::ECR::Repository"] = ecrRepository{cfg.ECR}
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h

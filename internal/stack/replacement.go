@@ -56,6 +56,7 @@ var replacingProperties = map[string][]string{
 	"AWS::Cognito::UserPoolClient":                  {"UserPoolId", "GenerateSecret"},
 	"AWS::Cognito::UserPoolDomain":                  {"UserPoolId", "Domain", "CustomDomainConfig"},
 	"AWS::Cognito::UserPoolResourceServer":          {"UserPoolId", "Identifier"},
+	"AWS::ECR::Repository":                          {"RepositoryName", "EncryptionConfiguration"},
 }
 
 // replacingForSomeValues lists properties whose change replaces the

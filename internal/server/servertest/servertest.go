@@ -41,7 +41,7 @@ type Env struct {
 // outrun AWS's 10,000 requests/s (the gateway's own tests cover it).
 func Start(t testing.TB, configure ...func(*server.Config)) *Env {
 	t.Helper()
-	cfg := server.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", GatewayAddr: "127.0.0.1:0", DNSAddr: "127.0.0.1:0",
+	cfg := server.Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", GatewayAddr: "127.0.0.1:0", DNSAddr: "127.0.0.1:0", RegistryAddr: "127.0.0.1:0",
 		AccountThrottle: gateway.Throttle{Rate: -1}}
 	for _, c := range configure {
 		c(&cfg)
@@ -171,7 +171,7 @@ func FreePort(t testing.TB) int {
 // the test ends. Tests that SIGKILL a server and restart it use this.
 func StartProcess(t testing.TB, dataDir string, port int, flags ...string) *exec.Cmd {
 	t.Helper()
-	args := append([]string{"server", "--gateway", "127.0.0.1:0", "--dns", "127.0.0.1:0",
+	args := append([]string{"server", "--gateway", "127.0.0.1:0", "--dns", "127.0.0.1:0", "--registry-addr", "127.0.0.1:0",
 		"--data-dir", dataDir, "--api", "127.0.0.1:" + strconv.Itoa(port), "--log-level", "warn"}, flags...)
 	cmd := exec.Command(Binary(t), args...)
 	cmd.Stderr = os.Stderr

@@ -72,7 +72,10 @@ type Config struct {
 	// tasks per cluster).
 	SubnetPool netip.Prefix
 	SubnetBits int
-	Logger     *slog.Logger
+	// Registry, if set, is Portolan's image registry (ECR's): images it
+	// serves are pulled from it. No other image is pulled.
+	Registry Registry
+	Logger   *slog.Logger
 }
 
 // DNSListener is a DNS server that can answer on one more address of the
@@ -420,10 +423,8 @@ func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime
 	if p.State == nil || !p.State.Running || !task.Address.IsValid() {
 		return runtime.ContainerState{}, fmt.Errorf("task %s: its network (pause container %s) is not running", taskID, p.ID[:12])
 	}
-	if _, err := d.cli.ImageInspect(ctx, spec.Image); err != nil {
-		if cerrdefs.IsNotFound(err) {
-			return runtime.ContainerState{}, &runtime.ImageNotFoundError{Image: spec.Image, Detail: "not in the local Docker engine, and Portolan does not pull"}
-		}
+	image, err := d.image(ctx, spec.Image)
+	if err != nil {
 		return runtime.ContainerState{}, err
 	}
 
@@ -433,7 +434,7 @@ func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime
 	}
 	slices.Sort(env)
 	cfg := &container.Config{
-		Image:      spec.Image,
+		Image:      image,
 		Env:        env,
 		WorkingDir: spec.WorkingDirectory,
 		Labels: map[string]string{

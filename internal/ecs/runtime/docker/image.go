@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -16,8 +17,57 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client"
+
+	"github.com/portolan/portolan/internal/ecs/runtime"
 )
+
+// Registry is an image registry Portolan serves (ECR's): the only place
+// the driver pulls from, as nothing else can be pulled here.
+type Registry interface {
+	// PullRef says what to pull for a task definition's image, with the
+	// credentials to pull it; ok is false for an image the registry does
+	// not serve.
+	PullRef(ctx context.Context, image string) (ref, username, password string, ok bool, err error)
+}
+
+// image makes a container's image available to the engine and returns the
+// reference to create the container from: an image of Portolan's registry
+// is pulled (every time, as ECS's default pull behaviour), any other must
+// be in the engine already.
+func (d *Driver) image(ctx context.Context, image string) (string, error) {
+	if d.cfg.Registry != nil {
+		ref, user, password, ok, err := d.cfg.Registry.PullRef(ctx, image)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			if err := d.pull(ctx, ref, user, password); err != nil {
+				return "", &runtime.ImageNotFoundError{Image: image, Detail: fmt.Sprintf("pull %s: %v", ref, err)}
+			}
+			return ref, nil
+		}
+	}
+	if _, err := d.cli.ImageInspect(ctx, image); err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return "", &runtime.ImageNotFoundError{Image: image, Detail: "not in the local Docker engine, and Portolan pulls only from its own registry"}
+		}
+		return "", err
+	}
+	return image, nil
+}
+
+// pull has the engine pull ref with the credentials, to the end.
+func (d *Driver) pull(ctx context.Context, ref, user, password string) error {
+	auth, _ := json.Marshal(registry.AuthConfig{Username: user, Password: password})
+	res, err := d.cli.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: base64.URLEncoding.EncodeToString(auth)})
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	return res.Wait(ctx)
+}
 
 // BuildScratchImage builds the image tag FROM scratch holding one static
 // executable, binaryPath, as /app, which is also its entrypoint. It needs no

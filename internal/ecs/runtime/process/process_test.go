@@ -137,6 +137,11 @@ func TestDefinition(t *testing.T) {
 		if !errors.As(err, &inf) {
 			t.Errorf("a directory image without a command = %v, want *ImageNotFoundError", err)
 		}
+		// An ECR image is for the docker runtime; the error says how to map it.
+		_, err = d.StartContainer(ctx, task.ID, runtime.ContainerSpec{Name: "e", Image: "000000000000.dkr.ecr.us-east-1.amazonaws.com/web:v1"})
+		if !errors.As(err, &inf) || !strings.Contains(err.Error(), "--image NAME=REF") {
+			t.Errorf("an ECR image = %v, want *ImageNotFoundError naming --image", err)
+		}
 		_, err = d.StartContainer(ctx, task.ID, runtime.ContainerSpec{Name: "b", Command: []string{"no-such-command-xyz"}})
 		if err == nil || errors.As(err, &inf) {
 			t.Errorf("a command not in PATH = %v, want a start error", err)

@@ -234,7 +234,13 @@ func (d *Driver) resolve(spec runtime.ContainerSpec, env []string) (argv []strin
 	argv = append(slices.Clone(spec.EntryPoint), spec.Command...)
 	if len(argv) == 0 {
 		if imageExe == "" {
-			return nil, "", &runtime.ImageNotFoundError{Image: spec.Image, Detail: "no executable file at that path"}
+			detail := "no executable file at that path"
+			if strings.Contains(spec.Image, ".dkr.ecr.") {
+				// An ECR image (ContainerImage.fromEcrRepository) is an image
+				// for the docker runtime.
+				detail = "an ECR image: the process runtime runs executables, so map it to one with --image NAME=REF (or run the server with --runtime docker, which pulls it from Portolan's registry)"
+			}
+			return nil, "", &runtime.ImageNotFoundError{Image: spec.Image, Detail: detail}
 		}
 		argv = []string{imageExe}
 	}
