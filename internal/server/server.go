@@ -20,11 +20,13 @@ import (
 	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway"
+	"github.com/portolan/portolan/internal/appautoscaling"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudformation"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/cloudmap/health"
+	"github.com/portolan/portolan/internal/cloudwatch"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
 	"github.com/portolan/portolan/internal/ecs"
@@ -33,6 +35,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/loadbalancing"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/ecs/servicemetrics"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
@@ -77,6 +80,10 @@ type Config struct {
 	// Images maps image names in templates to something the runtime runs
 	// (--image NAME=REF), for every stack deployed on this server.
 	Images map[string]string
+	// MetricPeriod is the real length of AWS's one-minute metric period
+	// (1 m when zero): CloudWatch's alarm periods, the ECS metrics and
+	// Application Auto Scaling's cooldowns count in it.
+	MetricPeriod time.Duration
 	// ExecuteChangeSetHold bounds how long ExecuteChangeSet waits for its
 	// stack operation (cloudformation.Config.ExecuteHold).
 	ExecuteChangeSetHold time.Duration
@@ -147,6 +154,11 @@ type Server struct {
 	// what the REST API data plane follows.
 	RestAPI *restapi.Control
 	EC2     *ec2.Control
+	// CloudWatch holds metrics and evaluates alarms; AppAutoScaling scales
+	// ECS services on them.
+	CloudWatch     *cloudwatch.Control
+	AppAutoScaling *appautoscaling.Control
+	serviceMetrics *servicemetrics.Publisher
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -209,6 +221,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	targets := loadbalancing.New(loadbalancing.Config{LoadBalancing: s.ELBv2, Tasks: s.ECS, Logger: log.With("role", "targets")})
 	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
+	s.CloudWatch = cloudwatch.New(cloudwatch.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, MetricPeriod: cfg.MetricPeriod,
+		Actions: alarmActions{s}, Logger: log.With("role", "cloudwatch")})
+	s.AppAutoScaling = appautoscaling.New(appautoscaling.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Alarms: s.CloudWatch,
+		Services: s.ECS, Logger: log.With("role", "appautoscaling")})
 	fail := func(err error) (*Server, error) {
 		for _, ln := range append([]net.Listener{s.gwLn, s.apiLn}, s.boundLns...) {
 			if ln != nil {
@@ -261,7 +277,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation} {
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.CloudFormation, s.CloudWatch, s.AppAutoScaling} {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
@@ -272,6 +288,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.driver = driver
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
+	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
 		return fail(fmt.Errorf("api listener: %w", err))
