@@ -8,6 +8,10 @@ const Version = "2010-08-01"
 // Namespace is the xmlns of every answer.
 const Namespace = "http://monitoring.amazonaws.com/doc/2010-08-01/"
 
+// ServiceShape is CloudWatch's Smithy service name, the one RPC v2 CBOR
+// paths carry.
+const ServiceShape = "GraniteServiceVersion20100801"
+
 // Register serves CloudWatch's operations on mux.
 func (c *Control) Register(mux *awsapi.Mux) {
 	s := awsapi.NewQueryService(Version, Namespace)
@@ -21,4 +25,7 @@ func (c *Control) Register(mux *awsapi.Mux) {
 	s.Handle("DescribeAlarms", awsapi.QueryOp(c.DescribeAlarms))
 	s.Handle("DeleteAlarms", awsapi.QueryOp(c.DeleteAlarms))
 	mux.AddQuery(s)
+	// aws-sdk-go-v2 speaks Smithy RPC v2 CBOR to CloudWatch, the CLI v2
+	// awsQuery: the same operations answer both.
+	mux.AddRPCv2CBOR(ServiceShape, s)
 }
