@@ -28,7 +28,7 @@ type Mux struct {
 	json    map[string]*JSONService
 	query   map[string]*QueryService // by API version
 	rest    []*RESTService
-	restXML []*RESTXMLService // each owns a path prefix
+	restXML []*RESTXMLService        // each owns a path prefix
 	cbor    map[string]*QueryService // by Smithy service shape (rpcv2cbor.go)
 }
 
