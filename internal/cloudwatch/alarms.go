@@ -160,7 +160,7 @@ func (c *Control) PutMetricAlarm(ctx context.Context, in *PutMetricAlarmInput) (
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return store.Txn{}, err
 		}
-		rec := &alarmRecord{MetricAlarm: MetricAlarm{AlarmName: in.AlarmName, AlarmArn: c.alarmARN(in.AlarmName),
+		rec := &alarmRecord{MetricAlarm: MetricAlarm{AlarmName: in.AlarmName, AlarmArn: c.AlarmARN(in.AlarmName),
 			StateValue: StateInsufficientData, StateReason: "Unchecked: Initial alarm creation", StateUpdatedTimestamp: now, StateTransitionedTimestamp: now}}
 		cmp := store.Absent(alarmKey(in.AlarmName))
 		if old != nil {

@@ -105,6 +105,7 @@ func (c *Control) commit(ctx context.Context, build func() (store.Txn, error)) e
 	return err
 }
 
-func (c *Control) alarmARN(name string) string {
+// AlarmARN is the ARN of the alarm name.
+func (c *Control) AlarmARN(name string) string {
 	return awsapi.ARN("cloudwatch", c.cfg.Region, c.cfg.AccountID, "alarm:"+name)
 }

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/appautoscaling"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/cloudwatch"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/elbv2"
@@ -42,6 +44,10 @@ type Config struct {
 	// accepted and not emulated.
 	EC2     *ec2.Control
 	Route53 *route53.Control
+	// AppAutoScaling and CloudWatch make the ApplicationAutoScaling and
+	// CloudWatch alarm types real (scaling.go).
+	AppAutoScaling *appautoscaling.Control
+	CloudWatch     *cloudwatch.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -109,6 +115,13 @@ func New(cfg Config) *Deployer {
 		d.handlers["AWS::Route53::HostedZone"] = r53HostedZone{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSet"] = r53RecordSetHandler{cfg.Route53}
 		d.handlers["AWS::Route53::RecordSetGroup"] = r53RecordSetGroup{cfg.Route53}
+	}
+	if cfg.AppAutoScaling != nil {
+		d.handlers["AWS::ApplicationAutoScaling::ScalableTarget"] = scalableTarget{cfg.AppAutoScaling}
+		d.handlers["AWS::ApplicationAutoScaling::ScalingPolicy"] = scalingPolicy{cfg.AppAutoScaling}
+	}
+	if cfg.CloudWatch != nil {
+		d.handlers["AWS::CloudWatch::Alarm"] = cloudWatchAlarm{cfg.CloudWatch}
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h

@@ -38,6 +38,9 @@ var replacingProperties = map[string][]string{
 	"AWS::Route53::HostedZone":                      {"Name"},
 	"AWS::Route53::RecordSet":                       {"Name", "Type", "SetIdentifier", "HostedZoneId", "HostedZoneName"},
 	"AWS::Route53::RecordSetGroup":                  {"HostedZoneId", "HostedZoneName"},
+	"AWS::ApplicationAutoScaling::ScalableTarget":   {"ResourceId", "ScalableDimension", "ServiceNamespace"},
+	"AWS::ApplicationAutoScaling::ScalingPolicy":    {"PolicyName", "ResourceId", "ScalableDimension", "ScalingTargetId", "ServiceNamespace"},
+	"AWS::CloudWatch::Alarm":                        {"AlarmName"},
 }
 
 // replacingForSomeValues lists properties whose change replaces the
