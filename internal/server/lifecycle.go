@@ -99,8 +99,9 @@ func (s *Server) roles() []role {
 		{"route53", route53Role{s.Route53}},
 		{"route53resolver", s.Resolver},
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
-		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
-		{"rest gateway", s.RestGateway},     // the same, for REST APIs
+		{"alb metrics", s.albMetrics},
+		{"gateway", s.Gateway},          // a Readier of its own: its first snapshot
+		{"rest gateway", s.RestGateway}, // the same, for REST APIs
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
 	}
 	for i, ln := range s.boundLns {

@@ -37,6 +37,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/ecs/servicemetrics"
 	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/elbv2/albmetrics"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/restapi"
@@ -159,6 +160,7 @@ type Server struct {
 	CloudWatch     *cloudwatch.Control
 	AppAutoScaling *appautoscaling.Control
 	serviceMetrics *servicemetrics.Publisher
+	albMetrics     *albmetrics.Publisher
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -254,6 +256,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		accessLogOut = os.Stdout
 	}
 	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
+	s.albMetrics = albmetrics.New(albmetrics.Config{Counts: s.loadBalancers, LoadBalancers: s.ELBv2.View(), Sink: s.CloudWatch,
+		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
