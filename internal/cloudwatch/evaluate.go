@@ -13,9 +13,10 @@ import (
 
 // evaluation is the outcome of evaluating one alarm at one time.
 type evaluation struct {
-	state  string
-	reason string
-	data   string
+	state string
+	// words is StateReason and StateReasonData, worded only when the
+	// state changes (most evaluations change nothing).
+	words func() (reason, data string)
 	// latest is the most recent datapoint of the evaluation range.
 	latest    float64
 	hasLatest bool
@@ -113,7 +114,8 @@ func (c *Control) setState(ctx context.Context, a *MetricAlarm, ev evaluation, n
 			return store.Txn{}, nil
 		}
 		t := now.Truncate(time.Millisecond).UTC()
-		rec.StateValue, rec.StateReason, rec.StateReasonData = ev.state, ev.reason, ev.data
+		rec.StateValue = ev.state
+		rec.StateReason, rec.StateReasonData = ev.words()
 		rec.StateUpdatedTimestamp, rec.StateTransitionedTimestamp = t, t
 		*a = rec.MetricAlarm
 		return store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(kv.Key, store.JSON(rec))}}, nil
@@ -170,22 +172,26 @@ func (c *Control) evaluate(a *MetricAlarm, now time.Time) evaluation {
 		return ev
 	case present == 0 && (a.TreatMissingData == "" || a.TreatMissingData == "missing"):
 		ev.state = StateInsufficientData
-		ev.reason = fmt.Sprintf("Insufficient Data: %d datapoint%s %s unknown.", len(points), plural(len(points)), wereWas(len(points)))
-		ev.data = reasonData(a, now, start, nil)
+		ev.words = func() (string, string) {
+			n := len(points)
+			return fmt.Sprintf("Insufficient Data: %d datapoint%s %s unknown.", n, plural(n), wereWas(n)), reasonData(a, now, start, nil)
+		}
 		return ev
 	default:
 		ev.state = StateOK
 	}
-	ev.reason = thresholdReason(a, ev.state, shown, breaching, m, len(points))
-	if present == 0 {
+	ev.words = func() (string, string) {
+		n := len(points)
+		if present > 0 {
+			return thresholdReason(a, ev.state, shown, breaching, m, n), reasonData(a, now, start, shown)
+		}
 		treated := "NonBreaching"
 		if ev.state == StateAlarm {
 			treated = "Breaching"
 		}
-		ev.reason = fmt.Sprintf("Threshold Crossed: no datapoints were received for %d period%s and %d missing datapoint%s %s treated as [%s].",
-			len(points), plural(len(points)), len(points), plural(len(points)), wereWas(len(points)), treated)
+		return fmt.Sprintf("Threshold Crossed: no datapoints were received for %d period%s and %d missing datapoint%s %s treated as [%s].",
+			n, plural(n), n, plural(n), wereWas(n), treated), reasonData(a, now, start, shown)
 	}
-	ev.data = reasonData(a, now, start, shown)
 	return ev
 }
 

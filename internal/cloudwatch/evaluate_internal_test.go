@@ -44,8 +44,12 @@ func TestEvaluate(t *testing.T) {
 			a := &MetricAlarm{Namespace: "App", MetricName: "Load", Statistic: StatAverage, Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: c.m,
 				Threshold: 50, ComparisonOperator: "GreaterThanThreshold", TreatMissingData: c.treat, StateValue: c.was}
 			ev := cw.evaluate(a, now)
-			if ev.state != c.state || !strings.HasPrefix(ev.reason, c.reason) {
-				t.Errorf("state %s, reason %q; want %s, %q", ev.state, ev.reason, c.state, c.reason)
+			reason := ""
+			if ev.words != nil {
+				reason, _ = ev.words()
+			}
+			if ev.state != c.state || !strings.HasPrefix(reason, c.reason) {
+				t.Errorf("state %s, reason %q; want %s, %q", ev.state, reason, c.state, c.reason)
 			}
 		})
 	}

@@ -55,8 +55,10 @@ func (m *metricStore) add(metric Metric, unit string, t time.Time, s StatisticSe
 		i--
 	}
 	ser.points = slices.Insert(ser.points, i, p)
-	if over := len(ser.points) - m.maxPoints; over > 0 {
-		ser.points = slices.Delete(ser.points, 0, over)
+	if len(ser.points) > m.maxPoints {
+		// Drop the oldest tenth at once, so that a full series costs an
+		// amortised constant per datum, not a shift of the whole series.
+		ser.points = slices.Delete(ser.points, 0, len(ser.points)-m.maxPoints+m.maxPoints/10)
 	}
 }
 
