@@ -41,7 +41,9 @@ func TestScalingSurvivesKill9(t *testing.T) {
 	cmd.Wait()
 	servertest.StartProcess(t, dir, port, "--metric-period", "1s")
 
-	var alarms struct{ MetricAlarms []struct{ AlarmName, AlarmActions string } }
+	var alarms struct {
+		MetricAlarms []struct{ AlarmName, AlarmActions string }
+	}
 	out := cli("cloudwatch", "describe-alarms", "--query", "{MetricAlarms: MetricAlarms[].{AlarmName: AlarmName, AlarmActions: join(',', AlarmActions)}}")
 	if err := json.Unmarshal([]byte(out), &alarms); err != nil || len(alarms.MetricAlarms) != 3 {
 		t.Fatalf("alarms after restart = %s (%v)", out, err)
