@@ -84,9 +84,20 @@ func (f *fixture) waitDesired(t *testing.T, want int32, publish func()) {
 	}
 }
 
-func (f *fixture) activities(t *testing.T) []aastypes.ScalingActivity {
+// activities waits for the scaling activities to number n (the activity
+// is recorded just after ECS takes the new desired count) and returns them.
+func (f *fixture) activities(t *testing.T, n int) []aastypes.ScalingActivity {
 	t.Helper()
-	out, err := f.scaling.DescribeScalingActivities(f.ctx, &aas.DescribeScalingActivitiesInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(resource)})
-	must(t, err)
-	return out.ScalingActivities
+	for {
+		out, err := f.scaling.DescribeScalingActivities(f.ctx, &aas.DescribeScalingActivitiesInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceId: aws.String(resource)})
+		must(t, err)
+		if len(out.ScalingActivities) >= n {
+			return out.ScalingActivities
+		}
+		select {
+		case <-f.ctx.Done():
+			t.Fatalf("%d scaling activities, want %d", len(out.ScalingActivities), n)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

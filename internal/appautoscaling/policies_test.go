@@ -42,7 +42,7 @@ func TestStepScaling(t *testing.T) {
 	must(t, err)
 	// 70 is 20 above the threshold: the second step, +3.
 	f.waitDesired(t, 4, f.publish("Queue", 70))
-	acts := f.activities(t)
+	acts := f.activities(t, 1)
 	if len(acts) != 1 || *acts[0].Cause != "monitor alarm queue-high in state ALARM triggered policy steps" || *acts[0].Description != "Setting desired count to 4." {
 		t.Errorf("activities = %+v", acts)
 	}
@@ -110,6 +110,9 @@ func TestScheduledAction(t *testing.T) {
 		ScalableTargetAction: &aastypes.ScalableTargetAction{MinCapacity: aws.Int32(3), MaxCapacity: aws.Int32(6)}})
 	must(t, err)
 	f.waitDesired(t, 3, nil)
+	if acts := f.activities(t, 1); len(acts) != 1 || *acts[0].Cause != "scheduled action name morning was triggered" || *acts[0].Description != "Setting desired count to 3." {
+		t.Errorf("activities = %+v", acts)
+	}
 	out, err := f.scaling.DescribeScalableTargets(f.ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs})
 	must(t, err)
 	if st := out.ScalableTargets[0]; *st.MinCapacity != 3 || *st.MaxCapacity != 6 {

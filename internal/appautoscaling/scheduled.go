@@ -260,7 +260,7 @@ func (c *Control) fire(ctx context.Context, r *scheduledRecord, now time.Time) {
 	}
 	in := &RegisterScalableTargetInput{ServiceNamespace: ref.ServiceNamespace, ResourceId: ref.ResourceId, ScalableDimension: ref.ScalableDimension,
 		MinCapacity: r.ScalableTargetAction.MinCapacity, MaxCapacity: r.ScalableTargetAction.MaxCapacity}
-	if _, err := c.RegisterScalableTarget(ctx, in); err != nil {
+	if _, err := c.register(ctx, in, "scheduled action name "+r.ScheduledActionName+" was triggered"); err != nil {
 		c.log.Warn("scheduled action", "scheduledActionName", r.ScheduledActionName, "err", err)
 		return
 	}

@@ -31,6 +31,13 @@ type RegisterScalableTargetOutput struct {
 // changes a registered one's range or suspended state. A service whose
 // desired count is outside the new range is scaled into it.
 func (c *Control) RegisterScalableTarget(ctx context.Context, in *RegisterScalableTargetInput) (*RegisterScalableTargetOutput, error) {
+	return c.register(ctx, in, "")
+}
+
+// register is RegisterScalableTarget; cause, if set, is why a desired
+// count outside the new range is changed (a scheduled action), else the
+// new bound is.
+func (c *Control) register(ctx context.Context, in *RegisterScalableTargetInput, cause string) (*RegisterScalableTargetOutput, error) {
 	ref := targetRef{in.ServiceNamespace, in.ResourceId, in.ScalableDimension}
 	if err := checkTarget(ref); err != nil {
 		return nil, err
@@ -93,7 +100,10 @@ func (c *Control) RegisterScalableTarget(ctx context.Context, in *RegisterScalab
 		if cur > out.MaxCapacity {
 			what = "maximum"
 		}
-		c.setCapacity(ctx, ref, cur, to, "scalable target "+what+" capacity was set to "+strconv.Itoa(to), time.Now(), nil)
+		if cause == "" {
+			cause = what + " capacity was set to " + strconv.Itoa(to)
+		}
+		c.setCapacity(ctx, ref, cur, to, cause, time.Now(), nil)
 	}
 	return &RegisterScalableTargetOutput{ScalableTargetARN: out.ScalableTargetARN}, nil
 }

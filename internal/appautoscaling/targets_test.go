@@ -19,7 +19,7 @@ func TestScalableTargets(t *testing.T) {
 	if got := f.desired(t); got != 2 {
 		t.Fatalf("desired count = %d after registering min 2, want 2", got)
 	}
-	acts := f.activities(t)
+	acts := f.activities(t, 1)
 	if len(acts) != 1 || *acts[0].Description != "Setting desired count to 2." || acts[0].StatusCode != aastypes.ScalingActivityStatusCodeSuccessful {
 		t.Errorf("activities = %+v", acts)
 	}

@@ -84,9 +84,12 @@ func TestCPUTargetTracking(t *testing.T) {
 	var acts struct {
 		ScalingActivities []struct{ Description, Cause, StatusCode, StatusMessage string }
 	}
-	out = awstest.CLI(ctx, t, env.URL, "application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs", "--resource-id", resource)
-	if err := json.Unmarshal(out, &acts); err != nil || len(acts.ScalingActivities) < 2 {
-		t.Fatalf("describe-scaling-activities = %s (%v)", out, err)
+	// The scale-in's activity is recorded just after ECS takes the count.
+	for len(acts.ScalingActivities) < 2 || acts.ScalingActivities[0].Description != "Setting desired count to 1." {
+		out = awstest.CLI(ctx, t, env.URL, "application-autoscaling", "describe-scaling-activities", "--service-namespace", "ecs", "--resource-id", resource)
+		if err := json.Unmarshal(out, &acts); err != nil || ctx.Err() != nil {
+			t.Fatalf("describe-scaling-activities = %s (%v)", out, err)
+		}
 	}
 	newest, oldest := acts.ScalingActivities[0], acts.ScalingActivities[len(acts.ScalingActivities)-1]
 	if newest.Description != "Setting desired count to 1." || newest.StatusCode != "Successful" || !strings.Contains(newest.Cause, "-AlarmLow-") ||
