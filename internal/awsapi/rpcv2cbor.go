@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -177,63 +176,37 @@ func flattenCBOR(params url.Values, path string, v cbor.Value) error {
 	return nil
 }
 
-// toCBOR writes an output value as the query encoder does (the same
-// members left out), but as CBOR: timestamps as tag 1 epoch seconds.
-func toCBOR(v reflect.Value) cbor.Value {
-	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
-		if v.IsNil() {
-			return nil
+// toCBOR writes an output value (see outputTree) as CBOR: timestamps as
+// tag 1 epoch seconds.
+func toCBOR(v reflect.Value) cbor.Value { return cborTree(outputTree(v)) }
+
+func cborTree(v any) cbor.Value {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(cbor.Map, len(v))
+		for k, x := range v {
+			m[k] = cborTree(x)
 		}
-		v = v.Elem()
-	}
-	switch v.Kind() {
-	case reflect.Struct:
-		if t, ok := v.Interface().(time.Time); ok {
-			return &cbor.Tag{ID: 1, Value: cbor.Float64(float64(t.UnixNano()) / 1e9)}
-		}
-		m := cbor.Map{}
-		structToCBOR(m, v)
 		return m
-	case reflect.Slice:
-		l := make(cbor.List, 0, v.Len())
-		for i := range v.Len() {
-			if x := toCBOR(v.Index(i)); x != nil {
-				l = append(l, x)
-			}
+	case []any:
+		l := make(cbor.List, len(v))
+		for i, x := range v {
+			l[i] = cborTree(x)
 		}
 		return l
-	case reflect.String:
-		return cbor.String(v.String())
-	case reflect.Bool:
-		return cbor.Bool(v.Bool())
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		if n := v.Int(); n < 0 {
-			return cbor.NegInt(uint64(-n)) // NegInt(k) is -k
+	case time.Time:
+		return &cbor.Tag{ID: 1, Value: cbor.Float64(float64(v.UnixNano()) / 1e9)}
+	case string:
+		return cbor.String(v)
+	case bool:
+		return cbor.Bool(v)
+	case int64:
+		if v < 0 {
+			return cbor.NegInt(uint64(-v)) // NegInt(k) is -k
 		}
-		return cbor.Uint(uint64(v.Int()))
-	case reflect.Float64:
-		f := v.Float()
-		if math.IsNaN(f) {
-			return nil
-		}
-		return cbor.Float64(f)
+		return cbor.Uint(uint64(v))
+	case float64:
+		return cbor.Float64(v)
 	}
 	return nil
-}
-
-func structToCBOR(m cbor.Map, v reflect.Value) {
-	for i := range v.NumField() {
-		f := v.Type().Field(i)
-		fv := v.Field(i)
-		if !f.IsExported() || omitQueryField(fv) {
-			continue
-		}
-		if f.Anonymous && fv.Kind() == reflect.Struct {
-			structToCBOR(m, fv)
-			continue
-		}
-		if x := toCBOR(fv); x != nil {
-			m[f.Name] = x
-		}
-	}
 }

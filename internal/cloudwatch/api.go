@@ -25,7 +25,9 @@ func (c *Control) Register(mux *awsapi.Mux) {
 	s.Handle("DescribeAlarms", awsapi.QueryOp(c.DescribeAlarms))
 	s.Handle("DeleteAlarms", awsapi.QueryOp(c.DeleteAlarms))
 	mux.AddQuery(s)
-	// aws-sdk-go-v2 speaks Smithy RPC v2 CBOR to CloudWatch, the CLI v2
-	// awsQuery: the same operations answer both.
+	// aws-sdk-go-v2 speaks Smithy RPC v2 CBOR to CloudWatch, the CLI v1
+	// (botocore) awsJson1_0, the CLI v2 awsQuery: the same operations
+	// answer all three.
 	mux.AddRPCv2CBOR(ServiceShape, s)
+	mux.AddQueryCompatibleJSON(ServiceShape, s)
 }

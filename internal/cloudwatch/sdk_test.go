@@ -2,23 +2,57 @@ package cloudwatch_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudwatch/cloudwatchtest"
 )
 
-// TestSDK drives CloudWatch with aws-sdk-go-v2, which speaks Smithy RPC
-// v2 CBOR to it: datapoints in and out, an alarm, AWS's error codes.
+// TestSDK drives CloudWatch with aws-sdk-go-v2 in each protocol clients
+// speak to it: Smithy RPC v2 CBOR (the SDK's own), awsJson1_0 (botocore's,
+// so the AWS CLI v1's) and awsQuery (the CLI v2's): datapoints in and out,
+// an alarm, AWS's error codes.
 func TestSDK(t *testing.T) {
+	for _, p := range []struct {
+		name     string
+		protocol func(*cw.Options)
+	}{
+		{"rpcv2cbor", nil},
+		{"awsJson1_0", func(o *cw.Options) { o.Protocol = awsjson.New10(schemas.GraniteServiceVersion20100801) }},
+		{"awsQuery", func(o *cw.Options) { o.Protocol = awsquery.New(schemas.GraniteServiceVersion20100801) }},
+	} {
+		t.Run(p.name, func(t *testing.T) { testSDK(t, p.protocol, p.name == "awsQuery") })
+	}
+}
+
+func testSDK(t *testing.T, protocol func(*cw.Options), shapeNames bool) {
 	e := cloudwatchtest.Start(t, cloudwatchtest.Options{MetricPeriod: time.Minute})
 	ctx := context.Background()
-	c := cw.NewFromConfig(awstest.Config(e.Endpoint, "test", "test"))
+	var opts []func(*cw.Options)
+	if protocol != nil {
+		opts = append(opts, protocol)
+	}
+	c := cw.NewFromConfig(awstest.Config(e.Endpoint, "test", "test"), opts...)
+	wantCode := func(err error, code string) {
+		t.Helper()
+		var api smithy.APIError
+		// Over awsQuery the SDK names a modeled error by its shape
+		// (InvalidParameterValueException for the InvalidParameterValue
+		// on the wire, which the CLI test sees).
+		if !errors.As(err, &api) || (api.ErrorCode() != code && (!shapeNames || api.ErrorCode() != code+"Exception")) {
+			t.Fatalf("want %s, got %v", code, err)
+		}
+	}
 	now := time.Now().UTC().Truncate(time.Minute)
 	dims := []cwtypes.Dimension{{Name: aws.String("Queue"), Value: aws.String("jobs")}}
 	_, err := c.PutMetricData(ctx, &cw.PutMetricDataInput{Namespace: aws.String("App"), MetricData: []cwtypes.MetricDatum{
@@ -63,12 +97,12 @@ func TestSDK(t *testing.T) {
 
 	rev := e.Store.Revision()
 	_, err = c.DeleteAlarms(ctx, &cw.DeleteAlarmsInput{AlarmNames: []string{"deep", "nope"}})
-	awstest.WantCode(t, err, "ResourceNotFound")
+	wantCode(err, "ResourceNotFound")
 	_, err = c.PutMetricData(ctx, &cw.PutMetricDataInput{Namespace: aws.String("AWS/EC2"), MetricData: []cwtypes.MetricDatum{{MetricName: aws.String("x"), Value: aws.Float64(1)}}})
-	awstest.WantCode(t, err, "InvalidParameterValue")
+	wantCode(err, "InvalidParameterValue")
 	_, err = c.GetMetricStatistics(ctx, &cw.GetMetricStatisticsInput{Namespace: aws.String("App"), MetricName: aws.String("Depth"),
 		StartTime: aws.Time(now.Add(-30 * 24 * time.Hour)), EndTime: aws.Time(now), Period: aws.Int32(60), Statistics: []cwtypes.Statistic{cwtypes.StatisticSum}})
-	awstest.WantCode(t, err, "InvalidParameterCombination")
+	wantCode(err, "InvalidParameterCombination")
 	if got := e.Store.Revision(); got != rev {
 		t.Errorf("revision %d -> %d after refused requests", rev, got)
 	}
