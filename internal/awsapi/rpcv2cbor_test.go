@@ -103,3 +103,32 @@ func FuzzCBORToQuery(f *testing.F) {
 }
 
 func reflectValue(v any) reflect.Value { return reflect.ValueOf(v) }
+
+// TestJSONToQuery: a JSON input flattens as a CBOR one does.
+func TestJSONToQuery(t *testing.T) {
+	got, err := JSONToQuery([]byte(`{"Namespace":"App","MetricData":[{"MetricName":"D","Value":1.5,"Timestamp":1000.5,"Dimensions":[]}],"Flag":false,"Nothing":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{"Namespace": {"App"}, "MetricData.member.1.MetricName": {"D"}, "MetricData.member.1.Value": {"1.5"},
+		"MetricData.member.1.Timestamp": {"1000.5"}, "MetricData.member.1.Dimensions": {""}, "Flag": {"false"}}
+	if got.Encode() != want.Encode() {
+		t.Errorf("JSONToQuery =\n%s\nwant\n%s", got.Encode(), want.Encode())
+	}
+	for _, bad := range []string{`[1]`, `{"a":`, `"x"`} {
+		if _, err := JSONToQuery([]byte(bad)); err == nil {
+			t.Errorf("JSONToQuery(%s): no error", bad)
+		}
+	}
+}
+
+// FuzzJSONToQuery: no input makes the JSON flattener panic.
+func FuzzJSONToQuery(f *testing.F) {
+	f.Add([]byte(`{"Namespace":"App","MetricData":[{"Value":1}]}`))
+	f.Add([]byte(`{"a":{"b":[[1,2],{"c":null}]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if params, err := JSONToQuery(b); err == nil && params == nil {
+			t.Fatal("nil params without an error")
+		}
+	})
+}
