@@ -89,7 +89,14 @@ func (c *Control) PutScalingPolicy(ctx context.Context, in *PutScalingPolicyInpu
 		case !errors.Is(err, store.ErrNotFound):
 			return store.Txn{}, err
 		}
-		return store.Txn{If: []store.Cmp{cmp, store.Unchanged(mustKV(ctx, c.st, targetKey(ref)))}, Then: []store.Op{store.Put(policyKey(ref, in.PolicyName), store.JSON(p))}}, nil
+		tkv, err := c.st.Get(ctx, targetKey(ref))
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, targetNotFound(ref) // deregistered meanwhile
+		}
+		if err != nil {
+			return store.Txn{}, err
+		}
+		return store.Txn{If: []store.Cmp{cmp, store.Unchanged(tkv)}, Then: []store.Op{store.Put(policyKey(ref, in.PolicyName), store.JSON(p))}}, nil
 	})
 	if err != nil {
 		c.deleteAlarms(ctx, alarmNames(p.Alarms))
@@ -103,15 +110,6 @@ func (c *Control) PutScalingPolicy(ctx context.Context, in *PutScalingPolicyInpu
 	}
 	c.deleteAlarms(ctx, gone)
 	return &PutScalingPolicyOutput{PolicyARN: p.PolicyARN, Alarms: p.Alarms}, nil
-}
-
-// mustKV reads key for a compare: a missing key compares as absent.
-func mustKV(ctx context.Context, st store.Store, key string) store.KV {
-	kv, err := st.Get(ctx, key)
-	if err != nil {
-		return store.KV{Key: key}
-	}
-	return kv
 }
 
 func alarmNames(alarms []Alarm) []string {
