@@ -31,6 +31,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 	fs.StringVar(&cfg.DNSAddr, "dns", "127.0.0.1:8600", "DNS server address (UDP and TCP)")
 	fs.StringVar(&cfg.RegistryAddr, "registry-addr", server.DefaultRegistryAddr, "ECR's image registry address (docker login/push/pull; the Docker engine trusts loopback registries over HTTP)")
 	fs.DurationVar(&cfg.HealthCheckInterval, "health-check-interval", 10*time.Second, "how often HealthCheckConfig probes run")
+	fs.DurationVar(&cfg.MetricPeriod, "metric-period", time.Minute, "the real length of CloudWatch's one-minute metric period; alarm periods and scaling cooldowns count in it")
 	fs.Float64Var(&cfg.AccountThrottle.Rate, "account-rate-limit", gateway.DefaultAccountRate, "gateway requests per second for the whole account, as AWS's account-level throttling (-1: no limit)")
 	fs.IntVar(&cfg.AccountThrottle.Burst, "account-burst-limit", gateway.DefaultAccountBurst, "burst of the account-level throttling")
 	cfg.LoadBalancerAddresses = elbv2.DefaultAddresses

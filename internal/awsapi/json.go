@@ -22,6 +22,9 @@ type JSONService struct {
 	// error shapes declare "Message", ECS's "message".
 	MessageKey string
 	ops        map[string]Handler
+	// queryCompatible services (querycompat.go) also name the awsQuery
+	// code and fault in X-Amzn-Query-Error, which clients report.
+	queryCompatible bool
 }
 
 // NewJSONService returns a service with no operations yet.
@@ -103,5 +106,12 @@ func (s *JSONService) writeError(w http.ResponseWriter, e *Error) {
 	}
 	body[key] = e.Message
 	w.Header().Set("x-amzn-ErrorType", e.Code)
+	if s.queryCompatible {
+		fault := "Sender"
+		if e.Status >= 500 {
+			fault = "Receiver"
+		}
+		w.Header().Set("X-Amzn-Query-Error", e.Code+";"+fault)
+	}
 	writeJSON(w, jsonContentType, e.Status, body)
 }

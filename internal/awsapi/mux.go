@@ -28,7 +28,8 @@ type Mux struct {
 	json    map[string]*JSONService
 	query   map[string]*QueryService // by API version
 	rest    []*RESTService
-	restXML []*RESTXMLService // each owns a path prefix
+	restXML []*RESTXMLService        // each owns a path prefix
+	cbor    map[string]*QueryService // by Smithy service shape (rpcv2cbor.go)
 }
 
 // NewMux returns an empty endpoint.
@@ -36,7 +37,7 @@ func NewMux(logger *slog.Logger) *Mux {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Mux{Logger: logger, json: map[string]*JSONService{}, query: map[string]*QueryService{}}
+	return &Mux{Logger: logger, json: map[string]*JSONService{}, query: map[string]*QueryService{}, cbor: map[string]*QueryService{}}
 }
 
 // AddJSON serves an awsJson1_1 service.
@@ -86,8 +87,9 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		jsvc, opName = m.json[prefix], op
 	}
 	query := jsvc == nil && isQuery(r)
+	rpcCBOR := jsvc == nil && !query && isRPCv2CBOR(r)
 	var xsvc *RESTXMLService
-	if jsvc == nil && !query {
+	if jsvc == nil && !query && !rpcCBOR {
 		xsvc = m.restXMLFor(r)
 	}
 	// The awsQuery service is known once the body is read; until then, and
@@ -97,6 +99,8 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case jsvc != nil:
 			jsvc.writeError(w, e)
+		case rpcCBOR:
+			writeCBORError(w, e)
 		case xsvc != nil:
 			xsvc.writeError(ctx, w, e)
 		case qsvc != nil:
@@ -114,9 +118,16 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
 		fail(StatusErrorf(http.StatusRequestEntityTooLarge, "SerializationException", "request body too large or unreadable"))
+		return
+	}
+	// The signature covers the body as sent; the operation reads it
+	// decoded (SDKs gzip large PutMetricData requests).
+	body, err := decodeContent(r.Header.Get("Content-Encoding"), raw)
+	if err != nil {
+		fail(StatusErrorf(http.StatusBadRequest, "SerializationException", "%v", err))
 		return
 	}
 	var (
@@ -130,7 +141,7 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		qsvc = m.query[params.Get("Version")]
 	}
 	if m.Authenticate != nil {
-		if err := m.Authenticate(r, body); err != nil {
+		if err := m.Authenticate(r, raw); err != nil {
 			fail(AsError(err))
 			return
 		}
@@ -141,6 +152,10 @@ func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		jsvc.serve(ctx, w, opName, body, m.Logger)
+		return
+	}
+	if rpcCBOR {
+		m.serveRPCv2CBOR(ctx, w, r, body, m.Logger)
 		return
 	}
 	if query {

@@ -89,6 +89,9 @@ func (s *Server) roles() []role {
 		{"logs", s.Logs},
 		{"agent", agentRole{s.agent}},
 		{"scheduler", s.sched},
+		{"service metrics", s.serviceMetrics},
+		{"cloudwatch", s.CloudWatch},
+		{"appautoscaling", s.AppAutoScaling},
 		{"apigw", s.APIGW},
 		{"elbv2", s.ELBv2},
 		{"restapi", s.RestAPI},
@@ -101,8 +104,9 @@ func (s *Server) roles() []role {
 		{"ecr", s.ECR}, // ready at its first snapshot, before the registry serves
 		{"registry", runFunc(func(ctx context.Context) error { return s.Registry.Serve(ctx, s.regLn) })},
 		{"load balancers", s.loadBalancers}, // ready at its first snapshot
-		{"gateway", s.Gateway},              // a Readier of its own: its first snapshot
-		{"rest gateway", s.RestGateway},     // the same, for REST APIs
+		{"alb metrics", s.albMetrics},
+		{"gateway", s.Gateway},          // a Readier of its own: its first snapshot
+		{"rest gateway", s.RestGateway}, // the same, for REST APIs
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
 	}
 	for i, ln := range s.boundLns {

@@ -20,11 +20,13 @@ import (
 	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway"
+	"github.com/portolan/portolan/internal/appautoscaling"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudformation"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/cloudmap/health"
+	"github.com/portolan/portolan/internal/cloudwatch"
 	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
@@ -36,7 +38,9 @@ import (
 	"github.com/portolan/portolan/internal/ecs/loadbalancing"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/ecs/servicemetrics"
 	"github.com/portolan/portolan/internal/elbv2"
+	"github.com/portolan/portolan/internal/elbv2/albmetrics"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/iam"
 	"github.com/portolan/portolan/internal/logs"
@@ -86,6 +90,10 @@ type Config struct {
 	// Images maps image names in templates to something the runtime runs
 	// (--image NAME=REF), for every stack deployed on this server.
 	Images map[string]string
+	// MetricPeriod is the real length of AWS's one-minute metric period
+	// (1 m when zero): CloudWatch's alarm periods, the ECS metrics and
+	// Application Auto Scaling's cooldowns count in it.
+	MetricPeriod time.Duration
 	// ExecuteChangeSetHold bounds how long ExecuteChangeSet waits for its
 	// stack operation (cloudformation.Config.ExecuteHold).
 	ExecuteChangeSetHold time.Duration
@@ -183,6 +191,12 @@ type Server struct {
 	ECR      *ecr.Control
 	Registry *registry.Registry
 	regLn    net.Listener
+	// CloudWatch holds metrics and evaluates alarms; AppAutoScaling scales
+	// ECS services on them.
+	CloudWatch     *cloudwatch.Control
+	AppAutoScaling *appautoscaling.Control
+	serviceMetrics *servicemetrics.Publisher
+	albMetrics     *albmetrics.Publisher
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
@@ -256,6 +270,10 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	targets := loadbalancing.New(loadbalancing.Config{LoadBalancing: s.ELBv2, Tasks: s.ECS, Logger: log.With("role", "targets")})
 	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
+	s.CloudWatch = cloudwatch.New(cloudwatch.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, MetricPeriod: cfg.MetricPeriod,
+		Actions: alarmActions{s}, Logger: log.With("role", "cloudwatch")})
+	s.AppAutoScaling = appautoscaling.New(appautoscaling.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Alarms: s.CloudWatch,
+		Services: s.ECS, Logger: log.With("role", "appautoscaling")})
 	fail := func(err error) (*Server, error) {
 		for _, ln := range append([]net.Listener{s.gwLn, s.taskGwLn, s.apiLn, s.regLn}, s.boundLns...) {
 			if ln != nil {
@@ -288,6 +306,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		accessLogOut = os.Stdout
 	}
 	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
+	s.albMetrics = albmetrics.New(albmetrics.Config{Counts: s.loadBalancers, LoadBalancers: s.ELBv2.View(), Sink: s.CloudWatch,
+		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
 		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
 	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
@@ -306,13 +326,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
-		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Cognito: s.Cognito, ECR: s.ECR, Logger: log.With("role", "stack")})
+		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Cognito: s.Cognito, ECR: s.ECR, AppAutoScaling: s.AppAutoScaling, CloudWatch: s.CloudWatch, Logger: log.With("role", "stack")})
 	if err := s.Stacks.Recover(context.Background()); err != nil {
 		return fail(fmt.Errorf("stacks: %w", err))
 	}
 	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.ECR, s.CloudFormation, s.IAM, s.STS} {
+	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.ECR, s.CloudFormation, s.IAM, s.STS, s.CloudWatch, s.AppAutoScaling} {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset,
@@ -332,6 +352,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Endpoint: s.listenTaskEndpoint(cfg), Logger: log.With("role", "task credentials")})
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
 		Environment: s.taskCreds, Logger: log.With("role", "agent")})
+	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
 	return s, nil
 }
 

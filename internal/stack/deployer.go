@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw"
+	"github.com/portolan/portolan/internal/appautoscaling"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudmap"
+	"github.com/portolan/portolan/internal/cloudwatch"
 	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ecr"
@@ -56,6 +58,10 @@ type Config struct {
 	// ECR makes AWS::ECR::Repository real; without it, repositories are
 	// accepted and not emulated.
 	ECR *ecr.Control
+	// AppAutoScaling and CloudWatch make the ApplicationAutoScaling and
+	// CloudWatch alarm types real (scaling.go).
+	AppAutoScaling *appautoscaling.Control
+	CloudWatch     *cloudwatch.Control
 	// Extra adds handlers for more resource types.
 	Extra  map[string]Handler
 	Logger *slog.Logger
@@ -140,6 +146,13 @@ func New(cfg Config) *Deployer {
 	}
 	if cfg.ECR != nil {
 		d.handlers["AWS::ECR::Repository"] = ecrRepository{cfg.ECR}
+	}
+	if cfg.AppAutoScaling != nil {
+		d.handlers["AWS::ApplicationAutoScaling::ScalableTarget"] = scalableTarget{cfg.AppAutoScaling}
+		d.handlers["AWS::ApplicationAutoScaling::ScalingPolicy"] = scalingPolicy{cfg.AppAutoScaling}
+	}
+	if cfg.CloudWatch != nil {
+		d.handlers["AWS::CloudWatch::Alarm"] = cloudWatchAlarm{cfg.CloudWatch}
 	}
 	for t, h := range cfg.Extra {
 		d.handlers[t] = h

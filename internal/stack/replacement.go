@@ -57,6 +57,9 @@ var replacingProperties = map[string][]string{
 	"AWS::Cognito::UserPoolDomain":                  {"UserPoolId", "Domain", "CustomDomainConfig"},
 	"AWS::Cognito::UserPoolResourceServer":          {"UserPoolId", "Identifier"},
 	"AWS::ECR::Repository":                          {"RepositoryName", "EncryptionConfiguration"},
+	"AWS::ApplicationAutoScaling::ScalableTarget":   {"ResourceId", "ScalableDimension", "ServiceNamespace"},
+	"AWS::ApplicationAutoScaling::ScalingPolicy":    {"PolicyName", "ResourceId", "ScalableDimension", "ScalingTargetId", "ServiceNamespace"},
+	"AWS::CloudWatch::Alarm":                        {"AlarmName"},
 }
 
 // replacingForSomeValues lists properties whose change replaces the

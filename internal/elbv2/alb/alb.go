@@ -37,7 +37,7 @@ type ALB struct {
 	listeners map[netip.AddrPort]*listener
 	pools     map[netip.AddrPort]*targetPool // kept across snapshots: their connections live on
 	upgrades  *http.Transport                // for the pools' upgrade proxies
-	counters  map[string]*atomic.Uint64
+	counters  map[groupKey]*groupCounters
 	buffers   *bufferPool
 	running   bool
 	stopped   bool
@@ -77,7 +77,7 @@ func New(cfg Config) *ALB {
 	return &ALB{
 		log: cfg.Logger, dialTimeout: cfg.DialTimeout,
 		listeners: map[netip.AddrPort]*listener{}, pools: map[netip.AddrPort]*targetPool{},
-		upgrades: newUpgradeTransport(cfg.DialTimeout), counters: map[string]*atomic.Uint64{},
+		upgrades: newUpgradeTransport(cfg.DialTimeout), counters: map[groupKey]*groupCounters{},
 		buffers: newBufferPool(),
 	}
 }
@@ -97,7 +97,7 @@ func (a *ALB) Update(s *Snapshot) error {
 	routes := make(map[netip.AddrPort]*route, len(s.Listeners))
 	tlsOf := make(map[netip.AddrPort]*KeyPair)
 	usedPools := map[netip.AddrPort]bool{}
-	usedCounters := map[string]bool{}
+	usedCounters := map[groupKey]bool{}
 	for i := range s.Listeners {
 		l := &s.Listeners[i]
 		if routes[l.Address] != nil {
@@ -107,11 +107,11 @@ func (a *ALB) Update(s *Snapshot) error {
 		rt, err := buildRoute(l, func(t *Target) *targetPool {
 			usedPools[t.Address] = true
 			return a.poolFor(t.Address)
-		}, func(id string) *atomic.Uint64 {
-			key := l.Address.String() + " " + id
+		}, func(id string) *groupCounters {
+			key := groupKey{l.Address, id}
 			usedCounters[key] = true
 			if a.counters[key] == nil {
-				a.counters[key] = new(atomic.Uint64)
+				a.counters[key] = new(groupCounters)
 			}
 			return a.counters[key]
 		})
@@ -168,7 +168,7 @@ func (a *ALB) poolFor(addr netip.AddrPort) *targetPool {
 // prune closes the pools and forgets the counters no route uses: a
 // target that left every group loses its idle connections now; requests
 // still in flight to it finish. a.mu is held.
-func (a *ALB) prune(pools map[netip.AddrPort]bool, counters map[string]bool) {
+func (a *ALB) prune(pools map[netip.AddrPort]bool, counters map[groupKey]bool) {
 	for addr, p := range a.pools {
 		if !pools[addr] {
 			p.close()

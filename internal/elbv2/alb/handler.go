@@ -48,6 +48,7 @@ func forward(w http.ResponseWriter, r *http.Request, rt *route, a *compiledActio
 		writeELBError(w, http.StatusServiceUnavailable)
 		return
 	}
+	g.counters.requests.Add(1)
 	t := g.pickTarget(r)
 	if a.sticky > 0 && len(a.groups) > 1 {
 		setStickyCookie(w, cookieTargetGroup, g.token, a.sticky)

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 )
 
@@ -42,7 +41,7 @@ type groupRoute struct {
 	sticky   time.Duration
 	targets  []*targetRoute // eligible for new requests
 	byCookie map[string]*targetRoute
-	next     *atomic.Uint64 // round robin; shared by routes built from one snapshot onwards
+	counters *groupCounters // round robin and requests; shared by routes built from one snapshot onwards
 	// registered is false when the group has no target that may take a
 	// request at all: the client gets a 503.
 	registered bool
@@ -56,7 +55,7 @@ type targetRoute struct {
 
 // buildRoute compiles l. poolFor returns the connection pool of a target
 // address (shared across snapshots, so connections are kept alive).
-func buildRoute(l *Listener, poolFor func(t *Target) *targetPool, counter func(id string) *atomic.Uint64) (*route, error) {
+func buildRoute(l *Listener, poolFor func(t *Target) *targetPool, counter func(id string) *groupCounters) (*route, error) {
 	idle := l.IdleTimeout
 	if idle <= 0 {
 		idle = defaultIdleTimeout
@@ -77,7 +76,7 @@ func buildRoute(l *Listener, poolFor func(t *Target) *targetPool, counter func(i
 	return r, nil
 }
 
-func compileAction(a *Action, poolFor func(t *Target) *targetPool, counter func(id string) *atomic.Uint64) (compiledAction, error) {
+func compileAction(a *Action, poolFor func(t *Target) *targetPool, counter func(id string) *groupCounters) (compiledAction, error) {
 	out := compiledAction{typ: a.Type, redirect: a.Redirect, sticky: a.GroupStickiness}
 	switch a.Type {
 	case ActionFixedResponse:
@@ -111,7 +110,7 @@ func compileAction(a *Action, poolFor func(t *Target) *targetPool, counter func(
 			continue
 		}
 		g := buildGroup(&wg.Group, poolFor)
-		g.next = counter(g.id)
+		g.counters = counter(g.id)
 		g.weight = weight
 		out.total += weight
 		g.upTo = out.total
@@ -193,7 +192,7 @@ func (g *groupRoute) pickTarget(r *http.Request) *targetRoute {
 			}
 		}
 	}
-	n := g.next.Add(1) - 1
+	n := g.counters.next.Add(1) - 1
 	return g.targets[n%uint64(len(g.targets))]
 }
 
