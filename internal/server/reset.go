@@ -16,8 +16,8 @@ import (
 // isolate their tests with it instead of restarting the server. Every
 // service keeps its state in the store under its own prefix and its data
 // plane follows the store, so a reset is deletes, plus ending the tasks
-// the deleted state ran. In-memory data with no key (log lines still
-// buffered) is not reset.
+// the deleted state ran. In-memory data with no key (CloudWatch's
+// datapoints, log lines still buffered) is not reset.
 
 // resetPrefixes maps the names a service goes by (Portolan's and AWS's
 // signing names) to the store prefixes it keeps its state under.
