@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portolan/portolan/internal/appautoscaling"
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/server/servertest"
 	"github.com/portolan/portolan/internal/stack"
@@ -45,10 +46,12 @@ const fromEcrRepository = `        Image:
 `
 
 // TestPrivateRestAPIFixtureFromECR deploys the private REST API fixture
-// (VPC link, NLB, Fargate service) on the docker runtime with its image
-// taken from ECR as CDK writes it, after the repository's own stack and a
-// docker push: the tasks run the pushed image and answer through the
-// REST API's endpoint.
+// (VPC link, NLB, Fargate service) extended as issue 16's design extends
+// it, on the docker runtime: its image taken from ECR as CDK writes it,
+// after the repository's own stack and a docker push, and CDK's CPU
+// autoscaling of the service. The tasks run the pushed image and answer
+// through the REST API's endpoint, and the service is a scalable target
+// with its target tracking alarms.
 func TestPrivateRestAPIFixtureFromECR(t *testing.T) {
 	cli := dockerClient(t)
 	tpl, err := os.ReadFile("../stack/testdata/private-restapi-nlb-fargate.yaml")
@@ -59,6 +62,7 @@ func TestPrivateRestAPIFixtureFromECR(t *testing.T) {
 		t.Fatal("the fixture's image is not where the test expects it")
 	}
 	tpl = []byte(strings.Replace(string(tpl), "        Image: example/web:latest\n", fromEcrRepository, 1))
+	tpl = []byte(strings.Replace(string(tpl), "\nOutputs:\n", "\n"+cdkCPUScaling+"Outputs:\n", 1))
 	env := servertest.Start(t, func(c *server.Config) {
 		c.Runtime = "docker"
 		c.LoadBalancerAddresses = netip.MustParsePrefix("127.0.80.128/25")
@@ -95,5 +99,10 @@ func TestPrivateRestAPIFixtureFromECR(t *testing.T) {
 			t.Fatalf("the endpoint never answered from the tasks: %d %s", status, body)
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+	resource := "service/" + st.Resources["ClusterEB0386A7"].PhysicalID + "/" + st.Resources["ApiServiceC9037CF0"].Attributes["Name"].(string)
+	pols, err := env.Server.AppAutoScaling.DescribeScalingPolicies(ctx, &appautoscaling.DescribeScalingPoliciesInput{ServiceNamespace: "ecs", ResourceId: resource})
+	if err != nil || len(pols.ScalingPolicies) != 1 || len(pols.ScalingPolicies[0].Alarms) != 2 {
+		t.Fatalf("the service's scaling policies = %+v, %v", pols, err)
 	}
 }
