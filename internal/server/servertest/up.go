@@ -43,7 +43,7 @@ func StartUp(t testing.TB, dataDir string, args ...string) *Up {
 	u.cmd.Dir = moduleRoot()
 	// The documented environment forms of the flags.
 	u.cmd.Env = append(os.Environ(), "PORTOLAN_DATA_DIR="+dataDir, "PORTOLAN_GATEWAY="+u.Gateway,
-		"PORTOLAN_API="+u.API, "PORTOLAN_DNS="+u.DNS)
+		"PORTOLAN_API="+u.API, "PORTOLAN_DNS="+u.DNS, "PORTOLAN_REGISTRY_ADDR=127.0.0.1:0")
 	u.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := u.cmd.StdoutPipe()
 	if err != nil {
