@@ -1,0 +1,341 @@
+package httpserve
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// requestError is a request the server answers itself, as net/http does,
+// and then closes the connection.
+type requestError struct {
+	status int
+	text   string // the body, after the status line
+}
+
+func (e *requestError) Error() string { return e.text }
+
+var (
+	errTooLarge      = &requestError{http.StatusRequestHeaderFieldsTooLarge, "431 Request Header Fields Too Large"}
+	errBadRequest    = &requestError{http.StatusBadRequest, "400 Bad Request"}
+	errUnsupportedTE = &requestError{http.StatusNotImplemented, "Unsupported transfer encoding"}
+	errVersion       = &requestError{http.StatusHTTPVersionNotSupported, "505 HTTP Version Not Supported: unsupported protocol version"}
+)
+
+// chunkedCoding is r.TransferEncoding of a chunked request (shared, never
+// modified).
+var chunkedCoding = []string{"chunked"}
+
+// readHead reads a request head (request line and header lines, up to the
+// empty line) into c.head, and the end of each line into c.lines. It
+// refuses heads over c.srv.maxHead bytes. Empty lines before the first
+// request line after a POST are skipped, as net/http does for old
+// clients that end a body with an extra CRLF.
+func (c *conn) readHead() error {
+	c.head, c.lines = c.head[:0], c.lines[:0]
+	// Wait for the first byte apart: until it comes the connection is
+	// idle (the idle timeout), from then on a head is being read (the
+	// header timeout).
+	if _, err := c.br.Peek(1); err != nil {
+		return err
+	}
+	if !c.setState(stateHead) {
+		return net.ErrClosed
+	}
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if len(c.head)+len(line) > c.srv.maxHead {
+			return errTooLarge
+		}
+		if err == bufio.ErrBufferFull {
+			c.head = append(c.head, line...)
+			continue
+		}
+		if err != nil {
+			if len(c.head) > 0 || len(line) > 0 {
+				// A head cut short: net/http answers nothing either when
+				// the read fails, but a peer that sent part of a head and
+				// closed gets no answer in both.
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if len(c.lines) == 0 && len(c.head) == 0 {
+			if c.lastPOST && (len(line) == 1 || len(line) == 2 && line[0] == '\r') {
+				c.lastPOST = false
+				continue
+			}
+		}
+		c.head = append(c.head, line...)
+		c.lines = append(c.lines, len(c.head))
+		if n := len(line); n == 1 || n == 2 && line[0] == '\r' {
+			return nil
+		}
+	}
+}
+
+// parseRequest fills c.req from c.head, following net/http's readRequest
+// and its server's checks.
+func (c *conn) parseRequest() error {
+	// One string for the whole head: every field of the request is a
+	// substring of it (the one allocation of a request).
+	head := string(c.head)
+	r := &c.req
+	start := 0
+	line := func(i int) string {
+		end := c.lines[i]
+		s := head[start:end]
+		start = end
+		s = s[:len(s)-1]
+		if n := len(s); n > 0 && s[n-1] == '\r' {
+			s = s[:n-1]
+		}
+		return s
+	}
+	reqLine := line(0)
+	method, rest, ok1 := strings.Cut(reqLine, " ")
+	target, proto, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || !validMethod(method) {
+		return errBadRequest
+	}
+	major, minor, ok := http.ParseHTTPVersion(proto)
+	if !ok {
+		return errBadRequest
+	}
+	r.Method, r.RequestURI = method, target
+	r.Proto, r.ProtoMajor, r.ProtoMinor = proto, major, minor
+	if !c.parseTarget(r, target) {
+		return errBadRequest
+	}
+	if err := c.parseHeader(line, len(c.lines)-1); err != nil {
+		return err
+	}
+	if major != 1 {
+		return errVersion
+	}
+	h := r.Header
+	hosts, haveHost := h["Host"]
+	if minor >= 1 && (!haveHost || len(hosts) == 0) && r.Method != "CONNECT" {
+		return errBadRequest
+	}
+	if len(hosts) > 1 || len(hosts) == 1 && !httpguts.ValidHostHeader(hosts[0]) {
+		return errBadRequest
+	}
+	r.Host = r.URL.Host
+	if r.Host == "" && len(hosts) > 0 {
+		r.Host = hosts[0]
+	}
+	delete(h, "Host")
+	if pragma := h["Pragma"]; len(pragma) > 0 && pragma[0] == "no-cache" && h["Cache-Control"] == nil {
+		h["Cache-Control"] = noCache
+	}
+	r.Close = shouldClose(major, minor, h)
+	return c.framing(r)
+}
+
+var noCache = []string{"no-cache"}
+
+// parseTarget fills r.URL from the request target. Origin-form targets
+// without escapes (what clients send) are split in place; anything else
+// goes through url.ParseRequestURI, as net/http's do.
+func (c *conn) parseTarget(r *http.Request, target string) bool {
+	u := &c.url
+	*u = url.URL{}
+	r.URL = u
+	if len(target) > 0 && target[0] == '/' && plainTarget(target) {
+		u.Path, u.RawQuery = target, ""
+		if i := strings.IndexByte(target, '?'); i >= 0 {
+			u.Path, u.RawQuery, u.ForceQuery = target[:i], target[i+1:], i == len(target)-1
+		}
+		return true
+	}
+	justAuthority := r.Method == "CONNECT" && !strings.HasPrefix(target, "/")
+	raw := target
+	if justAuthority {
+		raw = "http://" + raw
+	}
+	parsed, err := url.ParseRequestURI(raw)
+	if err != nil {
+		return false
+	}
+	if justAuthority {
+		parsed.Scheme = ""
+	}
+	*u = *parsed
+	return true
+}
+
+// plainTarget: the target has no byte url.ParseRequestURI would decode or
+// judge ('%', '#', controls, spaces, non-ASCII), so its path is itself.
+func plainTarget(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == '%' || c == '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseHeader reads header lines 1..n-1 (line n is the empty one) into
+// r.Header, reusing the connection's map and value slices.
+func (c *conn) parseHeader(line func(int) string, n int) error {
+	h := c.req.Header
+	clear(h)
+	vals := c.vals[:0]
+	if cap(vals) < n {
+		vals = make([]string, 0, n)
+	}
+	for i := 1; i < n; i++ {
+		l := line(i)
+		if l == "" || l[0] == ' ' || l[0] == '\t' {
+			// obs-fold (or a space before the first field): refused.
+			return errBadRequest
+		}
+		k, v, ok := strings.Cut(l, ":")
+		if !ok || !httpguts.ValidHeaderFieldName(k) {
+			return errBadRequest
+		}
+		v = textproto.TrimString(v)
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return errBadRequest
+		}
+		k = canonicalKey(k)
+		vals = append(vals, v)
+		j := len(vals)
+		if prior, ok := h[k]; ok {
+			h[k] = append(prior, v) // a repeated field: copies out of vals
+			continue
+		}
+		h[k] = vals[j-1 : j : j]
+	}
+	c.vals = vals
+	return nil
+}
+
+// canonicalKey is textproto's canonical form, without allocating for the
+// names clients send already canonical or in lower case (HTTP/2-style).
+func canonicalKey(k string) string {
+	if s, ok := commonKeys[k]; ok {
+		return s
+	}
+	return textproto.CanonicalMIMEHeaderKey(k)
+}
+
+// commonKeys maps the lower-case spelling of frequent names to their
+// canonical form.
+var commonKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{
+		"Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control", "Connection",
+		"Content-Length", "Content-Type", "Cookie", "Expect", "Forwarded", "Host", "If-Modified-Since",
+		"If-None-Match", "Origin", "Pragma", "Referer", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+		"User-Agent", "Via", "X-Amzn-Trace-Id", "X-Api-Key", "X-Forwarded-For", "X-Forwarded-Port",
+		"X-Forwarded-Proto", "X-Request-Id", "Sec-Websocket-Key", "Sec-Websocket-Version",
+		"Access-Control-Request-Method", "Access-Control-Request-Headers",
+	} {
+		m[strings.ToLower(k)] = k
+	}
+	return m
+}()
+
+// framing reads the body framing (net/http's transfer.go rules) and sets
+// r.Body to the connection's body reader.
+func (c *conn) framing(r *http.Request) error {
+	h := r.Header
+	c.ambiguous = false
+	chunked := false
+	te, hasTE := h["Transfer-Encoding"]
+	if hasTE {
+		delete(h, "Transfer-Encoding")
+		if r.ProtoMinor >= 1 {
+			if len(te) != 1 || !strings.EqualFold(te[0], "chunked") {
+				return errUnsupportedTE
+			}
+			chunked = true
+		}
+	}
+	cls := h["Content-Length"]
+	c.ambiguous = hasTE && len(cls) > 0
+	var n int64
+	if len(cls) > 0 {
+		first := textproto.TrimString(cls[0])
+		for _, v := range cls[1:] {
+			if textproto.TrimString(v) != first {
+				return errBadRequest
+			}
+		}
+		if len(cls) > 1 {
+			h["Content-Length"] = cls[:1]
+		}
+		u, err := strconv.ParseUint(first, 10, 63)
+		if err != nil {
+			return errBadRequest
+		}
+		n = int64(u)
+	}
+	r.TransferEncoding, r.Trailer = nil, nil
+	switch {
+	case chunked:
+		delete(h, "Content-Length")
+		r.ContentLength, r.TransferEncoding = -1, chunkedCoding
+		c.body.reset(c, -1)
+		c.declareTrailers(r)
+	default:
+		r.ContentLength = n
+		c.body.reset(c, n)
+	}
+	if r.ContentLength == 0 {
+		r.Body = http.NoBody
+	} else {
+		r.Body = &c.body
+	}
+	return nil
+}
+
+// declareTrailers sets r.Trailer to the fields the Trailer header names,
+// as net/http does (their values arrive after the body).
+func (c *conn) declareTrailers(r *http.Request) {
+	vv := r.Header["Trailer"]
+	if len(vv) == 0 {
+		return
+	}
+	t := http.Header{}
+	for _, v := range vv {
+		for _, k := range strings.Split(v, ",") {
+			k = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(k))
+			switch k {
+			case "Transfer-Encoding", "Trailer", "Content-Length", "":
+				continue
+			}
+			t[k] = nil
+		}
+	}
+	if len(t) > 0 {
+		r.Trailer = t
+	}
+}
+
+// shouldClose is net/http's: HTTP/1.0 closes unless it asks to keep
+// alive; HTTP/1.1 keeps alive unless it asks to close.
+func shouldClose(major, minor int, h http.Header) bool {
+	if major < 1 {
+		return true
+	}
+	conv := h["Connection"]
+	hasClose := httpguts.HeaderValuesContainsToken(conv, "close")
+	if major == 1 && minor == 0 {
+		return hasClose || !httpguts.HeaderValuesContainsToken(conv, "keep-alive")
+	}
+	return hasClose
+}
+
+func validMethod(m string) bool {
+	return len(m) > 0 && strings.IndexFunc(m, func(r rune) bool { return !httpguts.IsTokenRune(r) }) < 0
+}
