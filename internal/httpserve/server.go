@@ -209,7 +209,7 @@ func (s *server) sweep(now int64) {
 				c.nc.Close()
 			}
 		case stateActive:
-			if age >= 1 && !c.gone.Load() && clientGone(c.nc) {
+			if age >= 2 && !c.gone.Load() && clientGone(c.nc) {
 				c.gone.Store(true)
 				c.cancel()
 			}
