@@ -2,13 +2,12 @@ package httpserve
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
-	"strings"
-
-	"golang.org/x/net/http/httpguts"
 )
 
 // body is a request's body, read from the connection's buffered reader:
@@ -89,38 +88,51 @@ func (b *body) readChunked(p []byte) (int, error) {
 	return n, err
 }
 
-// readTrailer reads the trailer section after the last chunk, into
-// r.Trailer (as net/http does: every field it carries, within the head
-// limit).
+// readTrailer reads the trailer section after the last chunk into
+// r.Trailer, as net/http does: an empty one is a CRLF; a longer one must
+// end with CRLF CRLF within the read buffer, and is read by textproto.
 func (b *body) readTrailer() error {
 	br := b.c.br
-	size := 0
-	for {
-		line, err := br.ReadSlice('\n')
-		size += len(line)
-		if err == bufio.ErrBufferFull || size > b.c.srv.maxHead {
-			return errTooLarge
+	buf, _ := br.Peek(2)
+	if bytes.Equal(buf, crlf) {
+		br.Discard(2)
+		return nil
+	}
+	if len(buf) < 2 {
+		return io.ErrUnexpectedEOF
+	}
+	if !upcomingDoubleCRLF(br) {
+		return errors.New("httpserve: trailer section too long or not ended by CRLF CRLF")
+	}
+	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	r := &b.c.req
+	if r.Trailer == nil {
+		r.Trailer = http.Header(hdr)
+		return nil
+	}
+	for k, vv := range hdr {
+		r.Trailer[k] = vv
+	}
+	return nil
+}
+
+var crlf = []byte("\r\n")
+
+func upcomingDoubleCRLF(br *bufio.Reader) bool {
+	for n := 4; ; n++ {
+		buf, err := br.Peek(n)
+		if bytes.HasSuffix(buf, []byte("\r\n\r\n")) {
+			return true
 		}
 		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
+			return false
 		}
-		s := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
-		if s == "" {
-			return nil
-		}
-		k, v, ok := strings.Cut(s, ":")
-		if !ok || s[0] == ' ' || s[0] == '\t' || !httpguts.ValidHeaderFieldName(k) {
-			return errBadRequest
-		}
-		r := &b.c.req
-		if r.Trailer == nil {
-			r.Trailer = http.Header{}
-		}
-		k = textproto.CanonicalMIMEHeaderKey(k)
-		r.Trailer[k] = append(r.Trailer[k], textproto.TrimString(v))
 	}
 }
 

@@ -105,6 +105,9 @@ func (c *conn) serve() {
 	defer func() {
 		c.cancel()
 		if !c.hijacked {
+			// Answers held back for a pipelined request that never came
+			// whole still go out.
+			c.bw.Flush()
 			c.nc.Close()
 			c.srv.forget(c)
 		}

@@ -40,10 +40,15 @@ var chunkedCoding = []string{"chunked"}
 // clients that end a body with an extra CRLF.
 func (c *conn) readHead() error {
 	c.head, c.lines = c.head[:0], c.lines[:0]
-	// Wait for the first byte apart: until it comes the connection is
+	// Wait for the first bytes apart: until they come the connection is
 	// idle (the idle timeout), from then on a head is being read (the
-	// header timeout).
-	if _, err := c.br.Peek(1); err != nil {
+	// header timeout). Between requests net/http waits for 4 bytes, and
+	// a stream that ends before them gets no answer; so does this.
+	wait := 1
+	if c.state.Load() == stateIdle {
+		wait = 4
+	}
+	if _, err := c.br.Peek(wait); err != nil {
 		return err
 	}
 	if !c.setState(stateHead) {
@@ -59,11 +64,10 @@ func (c *conn) readHead() error {
 			continue
 		}
 		if err != nil {
-			if len(c.head) > 0 || len(line) > 0 {
-				// A head cut short: net/http answers nothing either when
-				// the read fails, but a peer that sent part of a head and
-				// closed gets no answer in both.
-				return io.ErrUnexpectedEOF
+			if err == io.EOF && (len(c.head) > 0 || len(line) > 0) {
+				// A head cut short by the end of the stream: 400, as
+				// net/http answers it. A failed read gets no answer.
+				return errBadRequest
 			}
 			return err
 		}
@@ -114,30 +118,39 @@ func (c *conn) parseRequest() error {
 	if !c.parseTarget(r, target) {
 		return errBadRequest
 	}
-	if err := c.parseHeader(line, len(c.lines)-1); err != nil {
+	badName, err := c.parseHeader(line, len(c.lines)-1)
+	if err != nil {
 		return err
 	}
-	if major != 1 {
-		return errVersion
-	}
+	// The checks in net/http's order, so that a request with several
+	// faults gets the same status from both servers.
 	h := r.Header
 	hosts, haveHost := h["Host"]
-	if minor >= 1 && (!haveHost || len(hosts) == 0) && r.Method != "CONNECT" {
-		return errBadRequest
-	}
-	if len(hosts) > 1 || len(hosts) == 1 && !httpguts.ValidHostHeader(hosts[0]) {
+	if len(hosts) > 1 {
 		return errBadRequest
 	}
 	r.Host = r.URL.Host
 	if r.Host == "" && len(hosts) > 0 {
 		r.Host = hosts[0]
 	}
-	delete(h, "Host")
 	if pragma := h["Pragma"]; len(pragma) > 0 && pragma[0] == "no-cache" && h["Cache-Control"] == nil {
 		h["Cache-Control"] = noCache
 	}
 	r.Close = shouldClose(major, minor, h)
-	return c.framing(r)
+	if err := c.framing(r); err != nil {
+		return err
+	}
+	if major != 1 {
+		return errVersion
+	}
+	if minor >= 1 && (!haveHost || len(hosts) == 0) && r.Method != "CONNECT" {
+		return errBadRequest
+	}
+	if len(hosts) == 1 && !httpguts.ValidHostHeader(hosts[0]) || badName {
+		return errBadRequest
+	}
+	delete(h, "Host")
+	return nil
 }
 
 var noCache = []string{"no-cache"}
@@ -184,8 +197,10 @@ func plainTarget(s string) bool {
 }
 
 // parseHeader reads header lines 1..n-1 (line n is the empty one) into
-// r.Header, reusing the connection's map and value slices.
-func (c *conn) parseHeader(line func(int) string, n int) error {
+// r.Header, reusing the connection's map and value slices. badName
+// reports a name with a space in it, which textproto lets through and
+// net/http's server refuses after its other checks.
+func (c *conn) parseHeader(line func(int) string, n int) (badName bool, err error) {
 	h := c.req.Header
 	clear(h)
 	vals := c.vals[:0]
@@ -196,17 +211,27 @@ func (c *conn) parseHeader(line func(int) string, n int) error {
 		l := line(i)
 		if l == "" || l[0] == ' ' || l[0] == '\t' {
 			// obs-fold (or a space before the first field): refused.
-			return errBadRequest
+			return false, errBadRequest
 		}
-		k, v, ok := strings.Cut(l, ":")
-		if !ok || !httpguts.ValidHeaderFieldName(k) {
-			return errBadRequest
+		// As textproto: spaces and tabs around the line go, anything else
+		// that is not a visible character stays and is refused (a CR
+		// before the line's end, as in "v\r \r\n").
+		k, v, ok := strings.Cut(strings.TrimRight(l, " \t"), ":")
+		if !ok || k == "" {
+			return false, errBadRequest
 		}
-		v = textproto.TrimString(v)
+		if !httpguts.ValidHeaderFieldName(k) {
+			if strings.Trim(k, tokenWithSpace) != "" {
+				return false, errBadRequest
+			}
+			badName = true
+		} else {
+			k = canonicalKey(k)
+		}
+		v = strings.TrimLeft(v, " \t")
 		if !httpguts.ValidHeaderFieldValue(v) {
-			return errBadRequest
+			return false, errBadRequest
 		}
-		k = canonicalKey(k)
 		vals = append(vals, v)
 		j := len(vals)
 		if prior, ok := h[k]; ok {
@@ -216,8 +241,12 @@ func (c *conn) parseHeader(line func(int) string, n int) error {
 		h[k] = vals[j-1 : j : j]
 	}
 	c.vals = vals
-	return nil
+	return badName, nil
 }
+
+// tokenWithSpace is every byte textproto accepts in a field name: the
+// token characters, and a space (go.dev/issue/34540).
+const tokenWithSpace = " !#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // canonicalKey is textproto's canonical form, without allocating for the
 // names clients send already canonical or in lower case (HTTP/2-style).
@@ -254,7 +283,9 @@ func (c *conn) framing(r *http.Request) error {
 	te, hasTE := h["Transfer-Encoding"]
 	if hasTE {
 		delete(h, "Transfer-Encoding")
-		if r.ProtoMinor >= 1 {
+		// net/http frames "HTTP/0.0" as HTTP/1.1, and ignores
+		// Transfer-Encoding below 1.1 (go.dev/issue/12785).
+		if r.ProtoAtLeast(1, 1) || r.ProtoMajor == 0 && r.ProtoMinor == 0 {
 			if len(te) != 1 || !strings.EqualFold(te[0], "chunked") {
 				return errUnsupportedTE
 			}
