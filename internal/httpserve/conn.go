@@ -35,15 +35,17 @@ type conn struct {
 	since  atomic.Int64 // warden tick of the last state change
 	gone   atomic.Bool  // the warden saw the client go
 
-	blank http.Request // the request template: its context only
-	req   http.Request
-	hdr   http.Header
-	url   url.URL
-	head  []byte   // the request head as read
-	lines []int    // the end of each line in head
-	vals  []string // backing array of the header values
-	body  body
-	w     response
+	blank   http.Request // the request template: its context only
+	req     http.Request
+	hdr     http.Header
+	url     url.URL
+	head    []byte   // the request head as read
+	headStr string   // the head as the string its fields are cut from
+	lines   []int    // the end of each line in head
+	line    int      // the next line nextLine returns
+	vals    []string // backing array of the header values
+	body    body
+	w       response
 
 	remote    string
 	ambiguous bool // the request had Content-Length and Transfer-Encoding

@@ -90,20 +90,9 @@ func (c *conn) readHead() error {
 func (c *conn) parseRequest() error {
 	// One string for the whole head: every field of the request is a
 	// substring of it (the one allocation of a request).
-	head := string(c.head)
+	c.headStr, c.line = string(c.head), 0
 	r := &c.req
-	start := 0
-	line := func(i int) string {
-		end := c.lines[i]
-		s := head[start:end]
-		start = end
-		s = s[:len(s)-1]
-		if n := len(s); n > 0 && s[n-1] == '\r' {
-			s = s[:n-1]
-		}
-		return s
-	}
-	reqLine := line(0)
+	reqLine := c.nextLine()
 	method, rest, ok1 := strings.Cut(reqLine, " ")
 	target, proto, ok2 := strings.Cut(rest, " ")
 	if !ok1 || !ok2 || !validMethod(method) {
@@ -118,7 +107,7 @@ func (c *conn) parseRequest() error {
 	if !c.parseTarget(r, target) {
 		return errBadRequest
 	}
-	badName, err := c.parseHeader(line, len(c.lines)-1)
+	badName, err := c.parseHeader(len(c.lines) - 1)
 	if err != nil {
 		return err
 	}
@@ -154,6 +143,20 @@ func (c *conn) parseRequest() error {
 }
 
 var noCache = []string{"no-cache"}
+
+// nextLine returns the next line of the head, without its line end.
+func (c *conn) nextLine() string {
+	start := 0
+	if c.line > 0 {
+		start = c.lines[c.line-1]
+	}
+	s := c.headStr[start : c.lines[c.line]-1]
+	c.line++
+	if n := len(s); n > 0 && s[n-1] == '\r' {
+		s = s[:n-1]
+	}
+	return s
+}
 
 // parseTarget fills r.URL from the request target. Origin-form targets
 // without escapes (what clients send) are split in place; anything else
@@ -200,7 +203,7 @@ func plainTarget(s string) bool {
 // r.Header, reusing the connection's map and value slices. badName
 // reports a name with a space in it, which textproto lets through and
 // net/http's server refuses after its other checks.
-func (c *conn) parseHeader(line func(int) string, n int) (badName bool, err error) {
+func (c *conn) parseHeader(n int) (badName bool, err error) {
 	h := c.req.Header
 	clear(h)
 	vals := c.vals[:0]
@@ -208,7 +211,7 @@ func (c *conn) parseHeader(line func(int) string, n int) (badName bool, err erro
 		vals = make([]string, 0, n)
 	}
 	for i := 1; i < n; i++ {
-		l := line(i)
+		l := c.nextLine()
 		if l == "" || l[0] == ' ' || l[0] == '\t' {
 			// obs-fold (or a space before the first field): refused.
 			return false, errBadRequest

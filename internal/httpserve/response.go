@@ -119,6 +119,29 @@ func (w *response) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// WriteString is Write for a string, without copying it to bytes first
+// when it goes straight to the connection's buffer.
+func (w *response) WriteString(s string) (int, error) {
+	if !w.wroteHeader && !w.hijacked {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.headWritten && !w.chunked && !w.isHEAD && w.bodyOK && !w.hijacked &&
+		(w.declared < 0 || w.written+int64(len(s)) <= w.declared) {
+		w.written += int64(len(s))
+		n, err := w.c.bw.WriteString(s)
+		if err != nil {
+			w.c.broken = true
+		}
+		return n, err
+	}
+	if !w.headWritten && w.wroteHeader && w.bodyOK && !w.isHEAD && w.declared < 0 && len(w.buf)+len(s) <= bufferBeforeHead {
+		w.written += int64(len(s))
+		w.buf = append(w.buf, s...)
+		return len(s), nil
+	}
+	return w.Write([]byte(s))
+}
+
 // writeChunk writes body bytes, framed as a chunk when the answer is
 // chunked.
 func (w *response) writeChunk(p []byte) error {
