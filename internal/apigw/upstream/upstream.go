@@ -25,9 +25,10 @@ import (
 // allocates heavily; a proxy in front of a few busy backends does better
 // writing and reading on the request's own goroutine over a pool of
 // kept-alive connections, with the integration timeout as a connection
-// deadline (no timer per request). Responses are parsed by
-// http.ReadResponse, so framing (Content-Length, chunked, HEAD, 204/304) is
-// net/http's. https:// integrations use an http.Transport.
+// deadline (no timer per request). Responses are parsed into objects the
+// connection reuses (response.go), with http.ReadResponse's framing rules
+// (Content-Length, chunked, HEAD, 204/304). https:// integrations use an
+// http.Transport.
 type Client struct {
 	dials   *atomic.Int64
 	mu      sync.Mutex
@@ -123,6 +124,14 @@ type Conn struct {
 	readDeadline  time.Time // as last set
 	reused        bool
 	writeDeadline bool // a write deadline is set
+
+	// What readResponse reuses from one response to the next: the
+	// response handed out is valid until Release.
+	head       []byte
+	lines      []int
+	resp       http.Response
+	respHeader http.Header
+	body       responseBody
 }
 
 // Addr is the address the pool connects to ("ip:port" or "host:port").
@@ -190,7 +199,7 @@ func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}, nil
+	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10), respHeader: http.Header{}}, nil
 }
 
 // Request is what the proxy sends.
@@ -202,13 +211,6 @@ type Request struct {
 	Body          io.Reader // nil: none
 	ContentLength int64     // -1: unknown (sent chunked)
 }
-
-// Requests ReadResponse needs only for their method (a HEAD response has
-// no body); shared, never modified.
-var (
-	headRequest  = &http.Request{Method: http.MethodHead}
-	otherRequest = &http.Request{Method: http.MethodGet}
-)
 
 // ErrProtocol is a backend that switched protocols although Upgrade was
 // never forwarded.
@@ -332,12 +334,8 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 	if _, err := c.br.Peek(1); err != nil {
 		return nil, err
 	}
-	req := otherRequest
-	if r.Method == http.MethodHead {
-		req = headRequest
-	}
 	for {
-		resp, err := http.ReadResponse(c.br, req)
+		resp, err := c.readResponse(r.Method)
 		if err != nil {
 			return nil, err
 		}
@@ -368,7 +366,8 @@ func validHeaderValue(v string) bool {
 }
 
 // Release returns c to its pool once resp's body was read to the end and
-// neither side asked to close; otherwise it closes c.
+// neither side asked to close; otherwise it closes c. resp (and its
+// header map) belongs to c again: the caller must not use it after.
 func (p *Pool) Release(c *Conn, resp *http.Response, complete bool, now time.Time) {
 	if complete && !resp.Close {
 		p.put(c, now)
