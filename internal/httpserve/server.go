@@ -26,7 +26,8 @@ type Config struct {
 	// this long (120 s when zero).
 	IdleTimeout time.Duration
 	// Grace is how long requests in flight may finish once the context
-	// passed to Serve ends (5 s when zero).
+	// passed to Serve ends (5 s when zero; none when negative: every
+	// connection is closed at once, as http.Server.Close does).
 	Grace  time.Duration
 	Logger *slog.Logger
 }
@@ -75,7 +76,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 	s.idleTicks = ticks(cfg.IdleTimeout, 120*time.Second)
 	s.headTicks = ticks(cfg.ReadHeaderTimeout, 10*time.Second)
 	grace := cfg.Grace
-	if grace <= 0 {
+	if grace == 0 {
 		grace = 5 * time.Second
 	}
 	s.setDate(time.Now())
@@ -164,6 +165,8 @@ func (s *server) shutdown(grace time.Duration) {
 		if time.Now().After(deadline) {
 			s.mu.Lock()
 			for c := range s.conns {
+				// Handlers still running learn it from their context.
+				c.cancel()
 				c.nc.Close()
 			}
 			s.mu.Unlock()
