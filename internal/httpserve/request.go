@@ -219,19 +219,19 @@ func (c *conn) parseHeader(n int) (badName bool, err error) {
 		// As textproto: spaces and tabs around the line go, anything else
 		// that is not a visible character stays and is refused (a CR
 		// before the line's end, as in "v\r \r\n").
-		k, v, ok := strings.Cut(strings.TrimRight(l, " \t"), ":")
+		k, v, ok := strings.Cut(l, ":")
 		if !ok || k == "" {
 			return false, errBadRequest
 		}
 		if !httpguts.ValidHeaderFieldName(k) {
-			if strings.Trim(k, tokenWithSpace) != "" {
+			if !nameWithSpace(k) {
 				return false, errBadRequest
 			}
 			badName = true
 		} else {
 			k = canonicalKey(k)
 		}
-		v = strings.TrimLeft(v, " \t")
+		v = trimOWS(v)
 		if !httpguts.ValidHeaderFieldValue(v) {
 			return false, errBadRequest
 		}
@@ -246,10 +246,6 @@ func (c *conn) parseHeader(n int) (badName bool, err error) {
 	c.vals = vals
 	return badName, nil
 }
-
-// tokenWithSpace is every byte textproto accepts in a field name: the
-// token characters, and a space (go.dev/issue/34540).
-const tokenWithSpace = " !#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // canonicalKey is textproto's canonical form, without allocating for the
 // names clients send already canonical or in lower case (HTTP/2-style).
@@ -373,3 +369,33 @@ func shouldClose(major, minor int, h http.Header) bool {
 func validMethod(m string) bool {
 	return len(m) > 0 && strings.IndexFunc(m, func(r rune) bool { return !httpguts.IsTokenRune(r) }) < 0
 }
+
+// trimOWS drops spaces and tabs at both ends (strings.Trim with a cutset
+// builds the set on every call).
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// nameWithSpace reports whether every byte of k is one textproto accepts
+// in a field name: a token character, or a space (go.dev/issue/34540).
+func nameWithSpace(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if !nameBytes[k[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var nameBytes = func() (t [256]bool) {
+	for _, c := range []byte(" !#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+		t[c] = true
+	}
+	return t
+}()

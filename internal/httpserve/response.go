@@ -361,7 +361,7 @@ func (w *response) writeFields(extra []string) {
 }
 
 func writeValue(bw *bufio.Writer, v string) {
-	if strings.IndexAny(v, "\r\n") < 0 {
+	if strings.IndexByte(v, '\r') < 0 && strings.IndexByte(v, '\n') < 0 {
 		bw.WriteString(v)
 		return
 	}

@@ -89,11 +89,11 @@ func (c *Conn) readResponse(method string) (*http.Response, error) {
 		if l == "" || l[0] == ' ' || l[0] == '\t' {
 			return nil, fmt.Errorf("upstream: malformed header line %q", l)
 		}
-		k, v, ok := strings.Cut(strings.TrimRight(l, " \t"), ":")
-		if !ok || k == "" || strings.Trim(k, tokenWithSpace) != "" {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok || k == "" || !nameWithSpace(k) {
 			return nil, fmt.Errorf("upstream: malformed header line %q", l)
 		}
-		v = strings.TrimLeft(v, " \t")
+		v = trimOWS(v)
 		if !httpguts.ValidHeaderFieldValue(v) {
 			return nil, fmt.Errorf("upstream: malformed header line %q", l)
 		}
@@ -110,11 +110,6 @@ func (c *Conn) readResponse(method string) (*http.Response, error) {
 }
 
 var chunked = []string{"chunked"}
-
-// tokenWithSpace is every byte textproto accepts in a field name: the
-// token characters, and a space (go.dev/issue/34540). A name with a space
-// is kept but never forwarded (servers drop invalid names).
-const tokenWithSpace = " !#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // frame sets resp's body and length from its header, as
 // http.ReadResponse does.
@@ -290,3 +285,34 @@ func upcomingDoubleCRLF(br *bufio.Reader) bool {
 		}
 	}
 }
+
+// trimOWS drops spaces and tabs at both ends (strings.Trim with a cutset
+// builds the set on every call).
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// nameWithSpace reports whether every byte of k is one textproto accepts
+// in a field name: a token character, or a space (go.dev/issue/34540). A name with a space
+// is kept but never forwarded (servers drop invalid names).
+func nameWithSpace(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if !nameBytes[k[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var nameBytes = func() (t [256]bool) {
+	for _, c := range []byte(" !#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
+		t[c] = true
+	}
+	return t
+}()
