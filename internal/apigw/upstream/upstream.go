@@ -125,6 +125,8 @@ type Conn struct {
 	reused        bool
 	writeDeadline bool // a write deadline is set
 
+	out sink // what bw writes to
+
 	// What readResponse reuses from one response to the next: the
 	// response handed out is valid until Release.
 	head       []byte
@@ -199,7 +201,13 @@ func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10), respHeader: http.Header{}}, nil
+	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), respHeader: http.Header{}}
+	c.out.c = c
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.out.raw, _ = sc.SyscallConn()
+	}
+	c.bw = bufio.NewWriterSize(&c.out, 16<<10)
+	return c, nil
 }
 
 // Request is what the proxy sends.
@@ -313,6 +321,7 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
 	}
 	bw.WriteString("\r\n")
+	c.out.writes = 0
 	if r.Body != nil {
 		if chunked {
 			cw := httputil.NewChunkedWriter(bw)
@@ -325,7 +334,12 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 			return nil, BodyError{Err: err}
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	// The whole request is in the buffer: send it and wait for the answer
+	// in one step (sink.Write), instead of reading before it can be there.
+	c.out.armed = c.out.writes == 0 && c.out.raw != nil
+	err := bw.Flush()
+	c.out.armed = false
+	if err != nil {
 		return nil, err
 	}
 	// Wait for the first byte apart: a kept-alive connection the backend
