@@ -21,6 +21,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -89,6 +90,15 @@ func runBackend(ctx context.Context, addr string) error {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/__conns" {
 				fmt.Fprint(w, conns.Load())
+				return
+			}
+			if r.URL.Path == "/echo" {
+				// bench/bodies.sh: the request body comes back as the
+				// answer's, streamed.
+				if r.ContentLength >= 0 {
+					w.Header()["Content-Length"] = []string{strconv.FormatInt(r.ContentLength, 10)}
+				}
+				io.Copy(w, r.Body)
 				return
 			}
 			h := w.Header()

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -34,6 +35,8 @@ type conn struct {
 	state  atomic.Int32
 	since  atomic.Int64 // warden tick of the last state change
 	gone   atomic.Bool  // the warden saw the client go
+	out    sink         // where bw writes
+	wait   atomic.Int32 // an armed wait for the next request (sink.go)
 
 	blank   http.Request // the request template: its context only
 	req     http.Request
@@ -57,7 +60,11 @@ type conn struct {
 func newConn(s *server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc, hdr: http.Header{}}
 	c.br = bufio.NewReaderSize(nc, 4<<10)
-	c.bw = bufio.NewWriterSize(nc, 4<<10)
+	c.out.c = c
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.out.raw, _ = sc.SyscallConn()
+	}
+	c.bw = bufio.NewWriterSize(&c.out, 4<<10)
 	if ra := nc.RemoteAddr(); ra != nil {
 		c.remote = ra.String()
 	}
@@ -147,8 +154,12 @@ func (c *conn) serve() {
 		}
 		if c.w.closeAfter || c.br.Buffered() == 0 {
 			// Answers to pipelined requests go out together: flush only
-			// when no further request is waiting.
-			if c.bw.Flush() != nil {
+			// when no further request is waiting. The flush that ends a
+			// keep-alive exchange also waits for the next request (sink).
+			c.out.armed = !c.w.closeAfter && !c.broken && c.out.raw != nil && !c.srv.closing.Load()
+			err := c.bw.Flush()
+			c.out.armed = false
+			if err != nil {
 				return
 			}
 		}

@@ -206,13 +206,17 @@ func (s *server) sweep(now int64) {
 		case stateIdle:
 			if age > s.idleTicks || s.closing.Load() {
 				c.closeIfIdle()
+			} else if age >= 1 && c.wait.Load() == waitArmed {
+				if data, gone := peek(c.nc); data || gone {
+					c.kick() // an armed wait that slept through them (sink.go)
+				}
 			}
 		case stateHead:
 			if age > s.headTicks {
 				c.nc.Close()
 			}
 		case stateActive:
-			if age >= 2 && !c.gone.Load() && clientGone(c.nc) {
+			if _, gone := peek(c.nc); age >= 2 && !c.gone.Load() && gone {
 				c.gone.Store(true)
 				c.cancel()
 			}
@@ -220,25 +224,25 @@ func (s *server) sweep(now int64) {
 	}
 }
 
-// clientGone peeks at a connection whose request is in flight: a client
-// that closed it reads as end of file (or an error). Bytes waiting (a
-// body, a pipelined request) mean it is still there.
-func clientGone(nc net.Conn) bool {
+// peek looks at what waits on a connection without reading it: bytes
+// (a pipelined request, a body), or the client's close (end of file or an
+// error).
+func peek(nc net.Conn) (data, gone bool) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
-		return false
+		return false, false
 	}
 	raw, err := sc.SyscallConn()
 	if err != nil {
-		return true
+		return false, true
 	}
-	gone := false
 	raw.Control(func(fd uintptr) {
 		var b [1]byte
 		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		data = n > 0
 		gone = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EWOULDBLOCK && err != syscall.EINTR
 	})
-	return gone
+	return data, gone
 }
 
 func (s *server) setDate(now time.Time) {

@@ -408,3 +408,29 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPipelinedWhileHandling: a request that arrives while the one before
+// it is still being handled (after the server read the connection, before
+// it answered) is served too: the wait for the next request after an
+// answer (sink.go) may sleep through it, and the warden wakes it.
+func TestPipelinedWhileHandling(t *testing.T) {
+	inFirst, release := make(chan struct{}), make(chan struct{})
+	addr := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/first" {
+			close(inFirst)
+			<-release
+		}
+		io.WriteString(w, r.URL.Path)
+	}))
+	c, br := dial(t, addr)
+	io.WriteString(c, "GET /first HTTP/1.1\r\nHost: h\r\n\r\n")
+	<-inFirst
+	io.WriteString(c, "GET /second HTTP/1.1\r\nHost: h\r\n\r\n")
+	time.Sleep(50 * time.Millisecond) // let it reach the server's socket before the answer
+	close(release)
+	for _, want := range []string{"/first", "/second"} {
+		if _, body := read(t, br, "GET"); body != want {
+			t.Fatalf("%q, want %q", body, want)
+		}
+	}
+}
