@@ -18,6 +18,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -79,6 +80,9 @@ func main() {
 	}
 }
 
+// echoChunk is what /echo answers with, repeated.
+var echoChunk = bytes.Repeat([]byte("x"), 64<<10)
+
 func runBackend(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -93,12 +97,19 @@ func runBackend(ctx context.Context, addr string) error {
 				return
 			}
 			if r.URL.Path == "/echo" {
-				// bench/bodies.sh: the request body comes back as the
-				// answer's, streamed.
-				if r.ContentLength >= 0 {
-					w.Header()["Content-Length"] = []string{strconv.FormatInt(r.ContentLength, 10)}
+				// bench/bodies.sh: as many bytes back as the request
+				// body had, sent once it is read (as most backends
+				// answer; a proxy that does not read the answer while it
+				// sends the body would stall on a full-duplex echo).
+				n, _ := io.Copy(io.Discard, r.Body)
+				w.Header()["Content-Length"] = []string{strconv.FormatInt(n, 10)}
+				for n > 0 {
+					m, err := w.Write(echoChunk[:min(n, int64(len(echoChunk)))])
+					if err != nil {
+						return
+					}
+					n -= int64(m)
 				}
-				io.Copy(w, r.Body)
 				return
 			}
 			h := w.Header()
