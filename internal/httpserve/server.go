@@ -193,6 +193,10 @@ func (s *server) warden(stop <-chan struct{}) {
 	}
 }
 
+// sweep closes connections past their timeouts and watches requests in
+// flight. A state's tick (since) may lag the real moment by up to a
+// tick, so a timeout of n ticks fires after n+1 full ticks: never early,
+// at most two ticks late.
 func (s *server) sweep(now int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -200,11 +204,11 @@ func (s *server) sweep(now int64) {
 		age := now - c.since.Load()
 		switch c.state.Load() {
 		case stateNew:
-			if age > s.headTicks || s.closing.Load() {
+			if age > s.headTicks+1 || s.closing.Load() {
 				c.closeIfIdle()
 			}
 		case stateIdle:
-			if age > s.idleTicks || s.closing.Load() {
+			if age > s.idleTicks+1 || s.closing.Load() {
 				c.closeIfIdle()
 			} else if age >= 1 && c.wait.Load() == waitArmed {
 				if data, gone := peek(c.nc); data || gone {
@@ -212,7 +216,7 @@ func (s *server) sweep(now int64) {
 				}
 			}
 		case stateHead:
-			if age > s.headTicks {
+			if age > s.headTicks+1 {
 				c.nc.Close()
 			}
 		case stateActive:

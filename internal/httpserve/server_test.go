@@ -208,7 +208,7 @@ func TestAmbiguous(t *testing.T) {
 func TestExpectContinue(t *testing.T) {
 	addr := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/refuse" {
-			http.Error(w, "no", 403)
+			http.Error(w, "no", http.StatusForbidden)
 			return
 		}
 		echo(w, r)

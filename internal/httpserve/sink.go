@@ -27,6 +27,14 @@ type sink struct {
 	c     *conn
 	raw   syscall.RawConn // nil: not a socket, never armed
 	armed bool
+
+	// The armed write's state, read by sendThenWait: a method value made
+	// once (a closure per answer would allocate).
+	wait    func(fd uintptr) bool
+	p       []byte
+	sent    int
+	werr    error
+	started bool
 }
 
 // Values of conn.wait: how an armed wait and the warden's kick meet.
@@ -43,33 +51,13 @@ func (s *sink) Write(p []byte) (int, error) {
 	}
 	s.armed = false
 	c := s.c
-	sent := 0
-	var werr error
-	started := false
-	err := s.raw.Read(func(fd uintptr) bool {
-		if started {
-			return true // readable: a request (or the client's close)
-		}
-		started = true
-		for sent < len(p) {
-			n, err := syscall.Write(int(fd), p[sent:])
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil {
-				werr = err
-				return true
-			}
-			sent += n
-		}
-		// The answer is out: the connection is idle until the next
-		// request, for the idle timeout and for shutdown.
-		if !c.setState(stateIdle) {
-			return true
-		}
-		c.wait.Store(waitArmed)
-		return false
-	})
+	if s.wait == nil {
+		s.wait = s.sendThenWait
+	}
+	s.p, s.sent, s.werr, s.started = p, 0, nil, false
+	err := s.raw.Read(s.wait)
+	sent, werr := s.sent, s.werr
+	s.p, s.werr = nil, nil
 	if !c.wait.CompareAndSwap(waitArmed, waitNone) && c.wait.Load() != waitNone {
 		// Kicked: wait for the warden to finish setting the deadline,
 		// then clear it. The wait ended for a reason.
@@ -91,6 +79,34 @@ func (s *sink) Write(p []byte) (int, error) {
 		return sent, werr
 	}
 	return sent, err
+}
+
+// sendThenWait is the RawConn.Read callback: called first, it sends the
+// answer, marks the connection idle and asks to wait; called again, the
+// connection is readable.
+func (s *sink) sendThenWait(fd uintptr) bool {
+	if s.started {
+		return true // readable: a request (or the client's close)
+	}
+	s.started = true
+	for s.sent < len(s.p) {
+		n, err := syscall.Write(int(fd), s.p[s.sent:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			s.werr = err
+			return true
+		}
+		s.sent += n
+	}
+	// The answer is out: the connection is idle until the next request,
+	// for the idle timeout and for shutdown.
+	if !s.c.setState(stateIdle) {
+		return true
+	}
+	s.c.wait.Store(waitArmed)
+	return false
 }
 
 // kick wakes an armed wait that slept through bytes already there.

@@ -311,7 +311,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	rq.id = newRequestID()
+	rq.id, rq.traceID = newIDs(rq.start)
 	rq.portHeader, rq.boundAPI = l.port, l.api
 	defer func() {
 		p := recover()
@@ -333,7 +333,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}()
 	// apigw-requestid on every answer (HTTP APIs send it, errors included;
 	// its value is $context.requestId).
-	w.Header()["Apigw-Requestid"] = []string{rq.id}
+	// One backing array for every header value the gateway sets; each
+	// gets a slice capped at its length, so a later append copies
+	// instead of overwriting a neighbour.
+	rq.values = make([]string, 4)
+	rq.values[0] = rq.id
+	w.Header()["Apigw-Requestid"] = rq.values[0:1:1]
 	if ambiguous(r) {
 		// Both Content-Length and Transfer-Encoding: a request two parsers
 		// may split differently (smuggling). Refused, and the connection

@@ -17,6 +17,14 @@ type sink struct {
 	raw    syscall.RawConn // nil: not a socket, never armed
 	armed  bool            // the next Write is the whole request
 	writes int             // Writes since the request began
+
+	// The armed write's state, read by sendThenWait: a method value made
+	// once (a closure per request would allocate).
+	wait    func(fd uintptr) bool
+	p       []byte
+	sent    int
+	werr    error
+	started bool
 }
 
 func (s *sink) Write(p []byte) (int, error) {
@@ -25,27 +33,13 @@ func (s *sink) Write(p []byte) (int, error) {
 		return s.c.nc.Write(p)
 	}
 	s.armed = false
-	sent := 0
-	var werr error
-	started := false
-	err := s.raw.Read(func(fd uintptr) bool {
-		if started {
-			return true // readable: the answer (or a close) is there
-		}
-		started = true
-		for sent < len(p) {
-			n, err := syscall.Write(int(fd), p[sent:])
-			if err == syscall.EINTR {
-				continue
-			}
-			if err != nil {
-				werr = err
-				return true
-			}
-			sent += n
-		}
-		return false // wait until readable
-	})
+	if s.wait == nil {
+		s.wait = s.sendThenWait
+	}
+	s.p, s.sent, s.werr, s.started = p, 0, nil, false
+	err := s.raw.Read(s.wait)
+	sent, werr := s.sent, s.werr
+	s.p, s.werr = nil, nil
 	switch {
 	case werr == syscall.EAGAIN:
 		// The socket buffer is full (a large request): send the rest the
@@ -56,4 +50,25 @@ func (s *sink) Write(p []byte) (int, error) {
 		return sent, werr
 	}
 	return sent, err
+}
+
+// sendThenWait is the RawConn.Read callback: called first, it sends the
+// request and asks to wait; called again, the connection is readable.
+func (s *sink) sendThenWait(fd uintptr) bool {
+	if s.started {
+		return true // readable: the answer (or a close) is there
+	}
+	s.started = true
+	for s.sent < len(s.p) {
+		n, err := syscall.Write(int(fd), s.p[s.sent:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			s.werr = err
+			return true
+		}
+		s.sent += n
+	}
+	return false // wait until readable
 }
