@@ -152,16 +152,15 @@ func (c *conn) serve() {
 		if c.w.headWritten && !c.w.closeAfter && !c.body.drain() {
 			c.w.closeAfter = true
 		}
-		if c.w.closeAfter || c.br.Buffered() == 0 {
-			// Answers to pipelined requests go out together: flush only
-			// when no further request is waiting. The flush that ends a
-			// keep-alive exchange also waits for the next request (sink).
-			c.out.armed = !c.w.closeAfter && !c.broken && c.out.raw != nil && !c.srv.closing.Load()
-			err := c.bw.Flush()
-			c.out.armed = false
-			if err != nil {
-				return
-			}
+		// Every answer goes out when it is complete (holding one back for
+		// a pipelined request would stall a client whose next request
+		// is not whole yet). When nothing more is buffered, the flush
+		// also waits for the next request (sink).
+		c.out.armed = !c.w.closeAfter && !c.broken && c.out.raw != nil && c.br.Buffered() == 0 && !c.srv.closing.Load()
+		err := c.bw.Flush()
+		c.out.armed = false
+		if err != nil {
+			return
 		}
 		if c.broken {
 			return

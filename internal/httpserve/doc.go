@@ -17,8 +17,10 @@
 //     request only once it has been in flight for a tick or more: it
 //     peeks at the socket and cancels the request's context when the
 //     client has gone.
-//   - responses to pipelined requests are written together, flushed when
-//     no further request is waiting in the read buffer.
+//   - the flush that completes an answer on a kept-alive connection also
+//     waits for the next request, so reading it does not begin with a
+//     read that returns EAGAIN (sink.go); the warden wakes such a wait
+//     if a pipelined request arrived before it began.
 //
 // The parser follows net/http's rules (which requests it refuses, and
 // with which status) so that swapping one server for the other changes

@@ -434,3 +434,18 @@ func TestPipelinedWhileHandling(t *testing.T) {
 		}
 	}
 }
+
+// TestPOSTWithTrailingCRLF: an old client's extra CRLF after a POST body
+// is skipped, and the answer is not held back waiting for more.
+func TestPOSTWithTrailingCRLF(t *testing.T) {
+	addr := start(t, echo)
+	c, br := dial(t, addr)
+	io.WriteString(c, "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab\r\n")
+	if _, body := read(t, br, "POST"); body != `POST /a h "ab" trailer=map[]` {
+		t.Fatalf("%q", body)
+	}
+	io.WriteString(c, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n")
+	if _, body := read(t, br, "GET"); body != `GET /b h "" trailer=map[]` {
+		t.Fatalf("%q", body)
+	}
+}
