@@ -61,12 +61,13 @@ wrk_awk='
   /Non-2xx/ { bad = $NF }
 '
 
-# start_nginx BACKEND LOCATIONS: nginx on core 0 (one worker, not
-# daemonized, no access log) as a keep-alive reverse proxy to BACKEND
-# (upstream "backend"), its server block holding LOCATIONS; waits until it
-# answers and sets $n_port, $n_master and $n_worker.
+# start_nginx BACKEND LOCATIONS [HTTP]: nginx on core 0 (one worker, not
+# daemonized, no access log unless HTTP or LOCATIONS configure one) as a
+# keep-alive reverse proxy to BACKEND (upstream "backend"), its server
+# block holding LOCATIONS and its http block HTTP; waits until it answers
+# and sets $n_port, $n_master and $n_worker.
 start_nginx() {
-  local backend=$1 locations=$2
+  local backend=$1 locations=$2 http_extra=${3:-}
   n_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$work/nginx/logs"
   cat >"$work/nginx/nginx.conf" <<CONF
@@ -76,7 +77,7 @@ error_log $work/nginx/logs/error.log warn;
 pid $work/nginx/nginx.pid;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  ${http_extra:-access_log off;}
   client_body_temp_path $work/nginx/body;
   proxy_temp_path $work/nginx/proxy;
   fastcgi_temp_path $work/nginx/fastcgi;

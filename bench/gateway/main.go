@@ -18,9 +18,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -80,6 +82,9 @@ func main() {
 	}
 }
 
+// echoChunk is what /echo answers with, repeated.
+var echoChunk = bytes.Repeat([]byte("x"), 64<<10)
+
 func runBackend(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -91,6 +96,22 @@ func runBackend(ctx context.Context, addr string) error {
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/__conns" {
 				fmt.Fprint(w, conns.Load())
+				return
+			}
+			if r.URL.Path == "/echo" {
+				// bench/bodies.sh: as many bytes back as the request
+				// body had, sent once it is read (as most backends
+				// answer; a proxy that does not read the answer while it
+				// sends the body would stall on a full-duplex echo).
+				n, _ := io.Copy(io.Discard, r.Body)
+				w.Header()["Content-Length"] = []string{strconv.FormatInt(n, 10)}
+				for n > 0 {
+					m, err := w.Write(echoChunk[:min(n, int64(len(echoChunk)))])
+					if err != nil {
+						return
+					}
+					n -= int64(m)
+				}
 				return
 			}
 			h := w.Header()

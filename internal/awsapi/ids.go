@@ -55,7 +55,11 @@ func NewUUID() string {
 // NewTraceID returns an X-Ray trace header for a request that has none,
 // as API Gateway adds one: Root=1-<8 hex digits of epoch seconds>-<24
 // random hex digits>.
-func NewTraceID(t time.Time) string {
+func NewTraceID(t time.Time) string { return string(AppendTraceID(nil, t)) }
+
+// AppendTraceID appends a NewTraceID to dst (for a caller that builds
+// several values into one string).
+func AppendTraceID(dst []byte, t time.Time) []byte {
 	var b [7 + 8 + 1 + 24]byte
 	copy(b[:], "Root=1-")
 	sec := uint32(t.Unix())
@@ -70,7 +74,7 @@ func NewTraceID(t time.Time) string {
 	for i := 0; i < 8; i++ {
 		b[32+i] = hexDigits[(r2>>(4*i))&0xf]
 	}
-	return string(b[:])
+	return append(dst, b[:]...)
 }
 
 // Timestamp is a time that travels as epoch seconds with a millisecond

@@ -1,6 +1,8 @@
 // Package gateway is the HTTP API data plane: it answers invocations of the
 // APIs that package apigw manages, on its own listener (127.0.0.1:8080 by
-// default), and proxies them to their integrations.
+// default), and proxies them to their integrations. The listener is
+// served by internal/httpserve (the data planes' HTTP/1.1 loop);
+// ServeHTTP serves callers with a server of their own.
 //
 // A request goes: Host <apiId>.execute-api.localhost (any port) selects the
 // API; the first path segment selects a named stage, else the $default

@@ -26,7 +26,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/cloudmap"
-	"github.com/portolan/portolan/internal/graceful"
+	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/store"
 )
 
@@ -280,16 +280,14 @@ func (g *Gateway) serveOn(ctx context.Context, ln net.Listener, api string) erro
 	if _, p, err := net.SplitHostPort(ln.Addr().String()); err == nil {
 		l.port = []string{p}
 	}
-	srv := &http.Server{
-		Handler:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, l) }),
-		ConnContext: framing.ConnContext,
-		// net/http allows MaxHeaderBytes plus 4096 bytes of slack.
-		MaxHeaderBytes:    router.MaxPathLength - 4096,
+	return httpserve.Serve(ctx, ln, httpserve.Config{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, l) }),
+		MaxHeadBytes:      router.MaxPathLength,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
-	}
-	return graceful.Serve(ctx, srv, framing.Listener{Listener: ln}, 5*time.Second)
+		Grace:             5 * time.Second,
+		Logger:            g.log,
+	})
 }
 
 // listener is what a request learns from the listener it came through.
@@ -317,7 +315,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	rq.id = newRequestID()
+	rq.id, rq.traceID = newIDs(rq.start)
 	rq.portHeader, rq.boundAPI = l.port, l.api
 	defer func() {
 		p := recover()
@@ -339,8 +337,13 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}()
 	// apigw-requestid on every answer (HTTP APIs send it, errors included;
 	// its value is $context.requestId).
-	w.Header()["Apigw-Requestid"] = []string{rq.id}
-	if c := framing.FromContext(r.Context()); c != nil && r.ProtoMajor == 1 && c.Next() {
+	// One backing array for every header value the gateway sets; each
+	// gets a slice capped at its length, so a later append copies
+	// instead of overwriting a neighbour.
+	rq.values = make([]string, 4)
+	rq.values[0] = rq.id
+	w.Header()["Apigw-Requestid"] = rq.values[0:1:1]
+	if ambiguous(r) {
 		// Both Content-Length and Transfer-Encoding: a request two parsers
 		// may split differently (smuggling). Refused, and the connection
 		// closed, since where its body ends is in doubt.
@@ -458,4 +461,16 @@ func (g *Gateway) apiID(host string) string {
 		}
 	}
 	return id
+}
+
+// ambiguous reports whether r carried both Content-Length and
+// Transfer-Encoding, whichever server read it: httpserve marks such
+// requests, and behind net/http (a caller's own server) the framing
+// listener finds them.
+func ambiguous(r *http.Request) bool {
+	if httpserve.Ambiguous(r) {
+		return true
+	}
+	c := framing.FromContext(r.Context())
+	return c != nil && r.ProtoMajor == 1 && c.Next()
 }

@@ -237,3 +237,37 @@ func TestHTTPSIntegration(t *testing.T) {
 		t.Fatalf("timeout: %d %s", r.status, r.body)
 	}
 }
+
+// TestExpectContinue: a client that sends Expect: 100-continue gets the
+// interim answer once the gateway reads the body to forward it, and the
+// backend sees the body (and no Expect: it was answered here).
+func TestExpectContinue(t *testing.T) {
+	f := newFixture(t)
+	a := newBackend(t, "a")
+	f.proxyAll(a.port)
+	c, err := net.Dial("tcp", "127.0.0.1:"+f.env.GatewayPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "POST /up HTTP/1.1\r\nHost: "+f.apiID+".execute-api.localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("%q %v, want the interim 100 Continue", line, err)
+	}
+	br.ReadString('\n')
+	io.WriteString(c, "hello")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	if seen := decodeSeen(t, body); seen.Body != "hello" || seen.Header.Get("Expect") != "" {
+		t.Fatalf("backend saw body %q, Expect %q", seen.Body, seen.Header.Get("Expect"))
+	}
+}

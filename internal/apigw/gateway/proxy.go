@@ -14,7 +14,6 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
 	"github.com/portolan/portolan/internal/apigw/upstream"
-	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // Headers the gateway sets on every proxied request. HTTP APIs add
@@ -325,10 +324,7 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 
 func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {
 	ip := clientIP(r.RemoteAddr)
-	// One backing array for the new values; each gets a slice capped at
-	// its length, so a later append copies instead of overwriting a
-	// neighbour.
-	vals := make([]string, 3)
+	vals := rq.values[1:] // set aside for these by serve
 	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
 		vals[0] = strings.Join(prior, ", ") + ", " + ip
 	} else {
@@ -357,7 +353,7 @@ func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *reque
 		h["Via"] = viaValue
 	}
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
-		vals[2] = awsapi.NewTraceID(rq.start)
+		vals[2] = rq.traceID
 		h["X-Amzn-Trace-Id"] = vals[2:3:3]
 	}
 }

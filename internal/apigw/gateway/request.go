@@ -11,6 +11,8 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/router"
+
+	"github.com/portolan/portolan/internal/awsapi"
 )
 
 // request is one request's state, pooled: what the proxy, parameter
@@ -18,6 +20,8 @@ import (
 type request struct {
 	start      time.Time
 	id         string
+	traceID    string   // X-Amzn-Trace-Id, when the client sent none
+	values     []string // header values this request sets (Apigw-Requestid, forwarding), one allocation
 	portHeader []string // X-Forwarded-Port: the gateway's listening port, shared per listener
 	boundAPI   string   // the API id or name the listener serves, or "" to select by Host
 	rawPath    string   // as received, stage included
@@ -112,14 +116,17 @@ func (rq *request) fail(w http.ResponseWriter, e *gatewayError) {
 	rq.respLen = int64(n)
 }
 
-// newRequestID returns an id in the form HTTP APIs use for
-// $context.requestId and the apigw-requestid header: 16 characters of
-// base64, such as "WSg1ihmdliAEJXA=" (11 random bytes).
-func newRequestID() string {
+// newIDs returns a request id in the form HTTP APIs use for
+// $context.requestId and the apigw-requestid header (16 characters of
+// base64, such as "WSg1ihmdliAEJXA=": 11 random bytes), and the X-Ray
+// trace id the request is forwarded with when it carries none, cut from
+// one string (one allocation for both).
+func newIDs(start time.Time) (id, traceID string) {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	var out [16]byte
-	base64.StdEncoding.Encode(out[:], b[:11])
-	return string(out[:])
+	var out [16 + 40]byte
+	base64.StdEncoding.Encode(out[:16], b[:11])
+	s := string(awsapi.AppendTraceID(out[:16], start))
+	return s[:16], s[16:]
 }

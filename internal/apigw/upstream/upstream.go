@@ -25,9 +25,10 @@ import (
 // allocates heavily; a proxy in front of a few busy backends does better
 // writing and reading on the request's own goroutine over a pool of
 // kept-alive connections, with the integration timeout as a connection
-// deadline (no timer per request). Responses are parsed by
-// http.ReadResponse, so framing (Content-Length, chunked, HEAD, 204/304) is
-// net/http's. https:// integrations use an http.Transport.
+// deadline (no timer per request). Responses are parsed into objects the
+// connection reuses (response.go), with http.ReadResponse's framing rules
+// (Content-Length, chunked, HEAD, 204/304). https:// integrations use an
+// http.Transport.
 type Client struct {
 	dials   *atomic.Int64
 	mu      sync.Mutex
@@ -123,6 +124,16 @@ type Conn struct {
 	readDeadline  time.Time // as last set
 	reused        bool
 	writeDeadline bool // a write deadline is set
+
+	out sink // what bw writes to
+
+	// What readResponse reuses from one response to the next: the
+	// response handed out is valid until Release.
+	head       []byte
+	lines      []int
+	resp       http.Response
+	respHeader http.Header
+	body       responseBody
 }
 
 // Addr is the address the pool connects to ("ip:port" or "host:port").
@@ -190,7 +201,13 @@ func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10)}, nil
+	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), respHeader: http.Header{}}
+	c.out.c = c
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.out.raw, _ = sc.SyscallConn()
+	}
+	c.bw = bufio.NewWriterSize(&c.out, 16<<10)
+	return c, nil
 }
 
 // Request is what the proxy sends.
@@ -202,13 +219,6 @@ type Request struct {
 	Body          io.Reader // nil: none
 	ContentLength int64     // -1: unknown (sent chunked)
 }
-
-// Requests ReadResponse needs only for their method (a HEAD response has
-// no body); shared, never modified.
-var (
-	headRequest  = &http.Request{Method: http.MethodHead}
-	otherRequest = &http.Request{Method: http.MethodGet}
-)
 
 // ErrProtocol is a backend that switched protocols although Upgrade was
 // never forwarded.
@@ -311,6 +321,7 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
 	}
 	bw.WriteString("\r\n")
+	c.out.writes = 0
 	if r.Body != nil {
 		if chunked {
 			cw := httputil.NewChunkedWriter(bw)
@@ -323,7 +334,12 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 			return nil, BodyError{Err: err}
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	// The whole request is in the buffer: send it and wait for the answer
+	// in one step (sink.Write), instead of reading before it can be there.
+	c.out.armed = c.out.writes == 0 && c.out.raw != nil
+	err := bw.Flush()
+	c.out.armed = false
+	if err != nil {
 		return nil, err
 	}
 	// Wait for the first byte apart: a kept-alive connection the backend
@@ -332,12 +348,8 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 	if _, err := c.br.Peek(1); err != nil {
 		return nil, err
 	}
-	req := otherRequest
-	if r.Method == http.MethodHead {
-		req = headRequest
-	}
 	for {
-		resp, err := http.ReadResponse(c.br, req)
+		resp, err := c.readResponse(r.Method)
 		if err != nil {
 			return nil, err
 		}
@@ -368,7 +380,8 @@ func validHeaderValue(v string) bool {
 }
 
 // Release returns c to its pool once resp's body was read to the end and
-// neither side asked to close; otherwise it closes c.
+// neither side asked to close; otherwise it closes c. resp (and its
+// header map) belongs to c again: the caller must not use it after.
 func (p *Pool) Release(c *Conn, resp *http.Response, complete bool, now time.Time) {
 	if complete && !resp.Close {
 		p.put(c, now)

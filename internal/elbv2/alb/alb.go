@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/elbv2/proxy"
+	"github.com/portolan/portolan/internal/httpserve"
 )
 
 // Config is what an ALB needs.
@@ -46,7 +47,9 @@ type ALB struct {
 type listener struct {
 	addr    netip.AddrPort
 	ln      net.Listener
-	srv     *http.Server
+	srv     *http.Server // HTTPS listeners: net/http serves TLS
+	engine  httpserve.Config
+	stop    context.CancelFunc // HTTP listeners: ends httpserve.Serve
 	h       *handler
 	serving bool
 	// secure listeners terminate TLS with cert, parsed from certPEM.
@@ -257,18 +260,27 @@ func (a *ALB) bind(addr netip.AddrPort, secure bool, idle time.Duration) (*liste
 		})
 	}
 	h := &handler{buffers: a.buffers}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 60 * time.Second,
-		IdleTimeout:       idle,
-		ErrorLog:          discardLog,
-	}
+	l.h = h
 	protocol := "HTTP"
 	if secure {
 		protocol = "HTTPS"
+		l.srv = &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 60 * time.Second,
+			IdleTimeout:       idle,
+			ErrorLog:          discardLog,
+		}
+	} else {
+		// Plain HTTP on the data planes' own server loop (internal/httpserve).
+		l.engine = httpserve.Config{
+			Handler:           h,
+			ReadHeaderTimeout: 60 * time.Second,
+			IdleTimeout:       idle,
+			Grace:             -1, // a closed listener drops its connections at once, as srv.Close did
+			Logger:            a.log,
+		}
 	}
 	a.log.Info("listener bound", "address", addr.String(), "protocol", protocol)
-	l.srv, l.h = srv, h
 	return l, nil
 }
 
@@ -293,6 +305,17 @@ func (l *listener) setCertificate(keys *KeyPair) error {
 func (a *ALB) serve(l *listener) {
 	l.serving = true
 	a.wg.Add(1)
+	if l.srv == nil {
+		ctx, stop := context.WithCancel(context.Background())
+		l.stop = stop
+		go func() {
+			defer a.wg.Done()
+			if err := httpserve.Serve(ctx, l.ln, l.engine); err != nil {
+				a.log.Warn("listener stopped", "address", l.addr.String(), "err", err)
+			}
+		}()
+		return
+	}
 	go func() {
 		defer a.wg.Done()
 		if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -303,7 +326,12 @@ func (a *ALB) serve(l *listener) {
 
 // closeListener stops l and closes its connections. a.mu is held.
 func (a *ALB) closeListener(l *listener) {
-	_ = l.srv.Close()
+	if l.srv != nil {
+		_ = l.srv.Close()
+	}
+	if l.stop != nil {
+		l.stop()
+	}
 	_ = l.ln.Close()
 	delete(a.listeners, l.addr)
 	a.log.Info("listener closed", "address", l.addr.String())

@@ -3,8 +3,9 @@
 // integrations. It shares the HTTP API gateway's listener (that gateway's
 // Config.Next hands it every request whose host names no HTTP API) and its
 // parts: the router's path normalisation, the keep-alive client (package
-// apigw/upstream), the access log writer (apigw/accesslog) and request
-// framing checks (apigw/gateway/framing).
+// apigw/upstream), the access log writer (apigw/accesslog) and the
+// server loop (internal/httpserve, which marks requests with two
+// framings; apigw/gateway/framing finds them behind net/http).
 //
 // A request goes (host.go, gateway.go):
 //  1. The Host selects the API and, for a private API, the VPC endpoint it

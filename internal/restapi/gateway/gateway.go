@@ -22,7 +22,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/router"
 	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/awsapi"
-	"github.com/portolan/portolan/internal/graceful"
+	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/store"
 )
@@ -245,15 +245,14 @@ func (g *Gateway) Sync(ctx context.Context) error {
 // share the HTTP API gateway's listener (its Config.Next); Serve is for a
 // REST gateway on a listener of its own.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
+	return httpserve.Serve(ctx, ln, httpserve.Config{
 		Handler:           g,
-		ConnContext:       framing.ConnContext,
-		MaxHeaderBytes:    router.MaxPathLength - 4096,
+		MaxHeadBytes:      router.MaxPathLength,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelDebug),
-	}
-	return graceful.Serve(ctx, srv, framing.Listener{Listener: ln}, 5*time.Second)
+		Grace:             5 * time.Second,
+		Logger:            g.log,
+	})
 }
 
 // ServeHTTP serves one request.
@@ -282,7 +281,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	ids := []string{rq.id, rq.extendedID} // one allocation for both values
 	h["X-Amzn-Requestid"], h["X-Amz-Apigw-Id"] = ids[0:1:1], ids[1:2:2]
-	if c := framing.FromContext(r.Context()); c != nil && r.ProtoMajor == 1 && c.Next() {
+	if ambiguous(r) {
 		// Both Content-Length and Transfer-Encoding (request smuggling):
 		// refused, and the connection closed.
 		h["Connection"] = []string{"close"}
@@ -359,4 +358,15 @@ func signed(r *http.Request) bool {
 		return true
 	}
 	return r.URL.Query().Get("X-Amz-Signature") != ""
+}
+
+// ambiguous reports whether r carried both Content-Length and
+// Transfer-Encoding, whichever server read it (httpserve marks such
+// requests; behind net/http the framing listener finds them).
+func ambiguous(r *http.Request) bool {
+	if httpserve.Ambiguous(r) {
+		return true
+	}
+	c := framing.FromContext(r.Context())
+	return c != nil && r.ProtoMajor == 1 && c.Next()
 }
