@@ -54,20 +54,16 @@ components:
       payloadFormatVersion: "1.0"
 `
 
-// TestOpenAPIImportExport: an OpenAPI 3 definition with a public and a
-// private integration imported with the AWS CLI serves both routes through
-// the gateway; exported back (YAML and JSON) it names both routes with
-// their integrations, and imported again it makes the same API; a
-// reimport replaces the routes; a broken definition changes nothing.
-func TestOpenAPIImportExport(t *testing.T) {
-	awstest.NeedCLI(t)
-	env := servertest.Start(t)
+// openAPIBackends starts the two backends of the definition: a public
+// one, and a private one behind a Cloud Map service and a VPC link. It
+// returns the public URL, the service's ARN and the link's id.
+func openAPIBackends(t *testing.T, env *servertest.Env) (string, string, string) {
+	t.Helper()
 	ctx := context.Background()
 	public := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "public "+r.URL.Path) }))
 	t.Cleanup(public.Close)
 	private := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "private "+r.URL.Path) }))
 	t.Cleanup(private.Close)
-
 	cm := sd.NewFromConfig(env.AWS)
 	op, err := cm.CreateHttpNamespace(ctx, &sd.CreateHttpNamespaceInput{Name: aws.String("shop")})
 	if err != nil {
@@ -86,11 +82,24 @@ func TestOpenAPIImportExport(t *testing.T) {
 		Attributes: map[string]string{"AWS_INSTANCE_IPV4": host, "AWS_INSTANCE_PORT": port}}); err != nil {
 		t.Fatal(err)
 	}
-	v2 := apigatewayv2.NewFromConfig(env.AWS)
-	link, err := v2.CreateVpcLink(ctx, &apigatewayv2.CreateVpcLinkInput{Name: aws.String("shop"), SubnetIds: []string{"subnet-1"}})
+	link, err := apigatewayv2.NewFromConfig(env.AWS).CreateVpcLink(ctx, &apigatewayv2.CreateVpcLinkInput{Name: aws.String("shop"), SubnetIds: []string{"subnet-1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return public.URL, *svc.Service.Arn, *link.VpcLinkId
+}
+
+// TestOpenAPIImportExport: an OpenAPI 3 definition with a public and a
+// private integration imported with the AWS CLI serves both routes through
+// the gateway; exported back (YAML and JSON) it names both routes with
+// their integrations, and imported again it makes the same API; a
+// reimport replaces the routes; a broken definition changes nothing.
+func TestOpenAPIImportExport(t *testing.T) {
+	awstest.NeedCLI(t)
+	env := servertest.Start(t)
+	ctx := context.Background()
+	publicURL, serviceArn, linkID := openAPIBackends(t, env)
+	v2 := apigatewayv2.NewFromConfig(env.AWS)
 
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -100,7 +109,7 @@ func TestOpenAPIImportExport(t *testing.T) {
 		}
 		return "file://" + path
 	}
-	def := fmt.Sprintf(definition, public.URL, *svc.Service.Arn, *link.VpcLinkId)
+	def := fmt.Sprintf(definition, publicURL, serviceArn, linkID)
 	var api struct{ ApiId, Name string }
 	json.Unmarshal(awstest.CLI(ctx, t, env.URL, "apigatewayv2", "import-api", "--body", write("def.yaml", def)), &api)
 	if api.ApiId == "" || api.Name != "orders" {
@@ -149,7 +158,7 @@ func TestOpenAPIImportExport(t *testing.T) {
 	orders := operation("/orders/{id}", "get")["x-amazon-apigateway-integration"]
 	health := operation("/health", "get")
 	if exported.Info.Title != "orders" || orders == nil || health["operationId"] != "health" || exported.Cors == nil ||
-		!strings.Contains(fmt.Sprint(orders), *link.VpcLinkId) || !strings.Contains(fmt.Sprint(orders), *svc.Service.Arn) {
+		!strings.Contains(fmt.Sprint(orders), linkID) || !strings.Contains(fmt.Sprint(orders), serviceArn) {
 		t.Fatalf("exported definition:\n%s", raw)
 	}
 	jsonOut := filepath.Join(dir, "out.json")
@@ -185,7 +194,7 @@ func TestOpenAPIImportExport(t *testing.T) {
 
 	// A definition that fails changes nothing.
 	before := env.Server.StoreRevision()
-	for _, bad := range []string{"openapi: 3.0.1\ninfo: {version: x}\npaths: {}\n", strings.Replace(def, *link.VpcLinkId, "nolink1", 1), "not: [an, openapi"} {
+	for _, bad := range []string{"openapi: 3.0.1\ninfo: {version: x}\npaths: {}\n", strings.Replace(def, linkID, "nolink1", 1), "not: [an, openapi"} {
 		stderr := awstest.CLIFails(ctx, t, env.URL, "apigatewayv2", "import-api", "--body", write("bad.yaml", bad))
 		if !strings.Contains(stderr, "BadRequestException") && !strings.Contains(stderr, "NotFoundException") {
 			t.Errorf("a bad definition: %s", stderr)
