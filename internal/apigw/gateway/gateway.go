@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
@@ -65,6 +66,9 @@ type Config struct {
 	// against: AWS's 10,000 requests/s with a burst of 5,000 when zero;
 	// a negative Rate turns it off.
 	AccountThrottle Throttle
+	// Metrics, when set, is where the gateway's Prometheus series are
+	// registered (nil: none are kept).
+	Metrics prometheus.Registerer
 	// Next, when set, serves the requests of the gateway's listener whose
 	// Host names no HTTP API (REST APIs share the listener and the
 	// <apiId>.execute-api domain). Listeners bound to one API never use it.
@@ -87,6 +91,7 @@ type Gateway struct {
 	transport *http.Transport  // https integrations
 	dials     atomic.Int64
 	logs      *accessLogger
+	metrics   *metrics // nil: metrics off
 	reqs      sync.Pool
 	bufs      sync.Pool
 	// targetIDs numbers Cloud Map targets for the life of the gateway, so
@@ -145,6 +150,9 @@ func New(cfg Config) *Gateway {
 		g.account = Throttle{Rate: math.Inf(1)}
 	}
 	g.logs = newAccessLogger(cfg.AccessLog, cfg.LogSink, cfg.Logger)
+	if cfg.Metrics != nil {
+		g.metrics = newMetrics(cfg.Metrics)
+	}
 	g.reqs.New = func() any { return new(request) }
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	return g
@@ -215,6 +223,7 @@ func (g *Gateway) rebuild() (*snapshot, int64, bool) {
 		return nil, 0, false
 	}
 	s := g.build(prev, a, c, lbRev)
+	g.metrics.prune(s)
 	if c != nil && lbRev >= 0 {
 		g.readyOnce.Do(func() { close(g.ready) })
 	}
@@ -326,6 +335,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 		if rq.st != nil && rq.st.log != nil {
 			g.logs.record(rq, r, g.cfg.AccountID)
 		}
+		g.metrics.record(rq)
 		rq.reset()
 		g.reqs.Put(rq)
 		if p == http.ErrAbortHandler {
