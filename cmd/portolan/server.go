@@ -71,6 +71,9 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The console URL carries the admin token when credentials are on:
+	// browsers and Prometheus cannot sign requests.
+	log.Info("web console", "url", s.ConsoleURL(), "metrics", "http://"+s.APIAddr()+"/metrics")
 	return s.Run(ctx)
 }
 

@@ -110,6 +110,7 @@ func (s *Server) roles() []role {
 	return append(roles,
 		role{"dns", s.DNS},
 		role{"health checker", s.checker},
+		role{"task metrics", s.taskMetrics},
 		role{"cloudformation", s.CloudFormation}, // ready once it has settled what a stopped server left
 		role{"api", runFunc(s.serveAPI)},
 	)

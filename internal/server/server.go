@@ -42,6 +42,7 @@ import (
 	"github.com/portolan/portolan/internal/route53resolver"
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config is everything a server process is told.
@@ -169,6 +170,9 @@ type Server struct {
 	driver      runtime.Driver
 	mux         *awsapi.Mux
 	admin       *admin.Admin
+	metrics     *prometheus.Registry
+	taskMetrics *ecs.TaskMetrics
+	token       string // admin token, when the API requires credentials
 	apiLn       net.Listener
 	ready       atomic.Bool
 	// stopping closes when the api listener shuts down, ending the
@@ -190,14 +194,16 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	// Log events are bulk data nobody watches: keep them out of the history.
-	st, err := store.OpenBolt(filepath.Join(cfg.DataDir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}})
+	reg, committed := newRegistry()
+	st, err := store.OpenBolt(filepath.Join(cfg.DataDir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}, Committed: committed})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.mux = awsapi.NewMux(log.With("role", "api"))
 	if cfg.AccessKeyID != "" {
+		s.token = newToken()
 		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil)
 		s.mux.Authenticate = func(r *http.Request, body []byte) error {
 			_, err := v.Verify(r, body)
@@ -252,7 +258,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
+		Metrics: reg, AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
 	dnsCfg := s.newDNSConfig(cfg, st, log)
 	if s.DNS, err = dns.New(dnsCfg); err != nil {
 		return fail(fmt.Errorf("dns: %w", err))
@@ -269,13 +275,14 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs,
-		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
+		Authenticate: s.mux.Authenticate, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	driver, err := newDriver(cfg, s.DNS, log.With("role", "agent"))
 	if err != nil {
 		return fail(err)
 	}
 	s.driver = driver
 	s.listenForTasks(driver)
+	s.taskMetrics = ecs.NewTaskMetrics(st, reg, log.With("role", "task metrics"))
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets}, Logger: log.With("role", "agent")})
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
@@ -299,7 +306,7 @@ func (s *Server) newDNSConfig(cfg Config, st store.Store, log *slog.Logger) dns.
 	s.Resolver = route53resolver.New(route53resolver.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "route53resolver")})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}, s.endpointNames},
 		Zones: []dns.Zones{s.Route53.DNSZones()}, Rules: []dns.ForwardRules{route53resolver.ForwardingRules{View: s.Resolver.View()}},
-		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Logger: log.With("role", "dns")}
+		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Metrics: s.metrics, Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside
 		// our namespaces are forwarded for them too.
