@@ -70,6 +70,9 @@ func TestConsole(t *testing.T) {
 			t.Errorf("the console shows no %s:\n%s", want, dom)
 		}
 	}
+	// Ctrl-C deletes the stack, and with it the tasks (their processes
+	// outlive a killed server by design).
+	up.Stop(t)
 }
 
 // browser starts headless Chromium for the test.
