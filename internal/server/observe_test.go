@@ -326,3 +326,65 @@ func promRate(query string) (float64, bool) {
 	_, err = fmt.Sscan(s, &v)
 	return v, err == nil
 }
+
+// TestAdminToken: with credentials configured, /metrics and the console
+// refuse unsigned requests and take the token printed at start instead
+// (what a browser or a Prometheus server can send): as a bearer token, or
+// in the console's URL, which leaves it in a cookie for the page's own
+// requests.
+func TestAdminToken(t *testing.T) {
+	env := servertest.Start(t, func(c *server.Config) { c.AccessKeyID, c.SecretAccessKey = "AKIDOBSERVE", "observe-secret" })
+	token := env.Server.Token()
+	if token == "" || !strings.HasSuffix(env.Server.ConsoleURL(), "?token="+token) {
+		t.Fatalf("token %q, console URL %s", token, env.Server.ConsoleURL())
+	}
+	base := "http://" + env.Server.APIAddr()
+	get := func(path string, header ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	for _, c := range []struct {
+		path   string
+		header []string
+		want   int
+	}{
+		{"/metrics", nil, http.StatusForbidden},
+		{"/metrics", []string{"Authorization", "Bearer not-the-token"}, http.StatusForbidden},
+		{"/metrics", []string{"Authorization", "Bearer " + token}, http.StatusOK},
+		{"/_portolan/console/", nil, http.StatusForbidden},
+		{"/_portolan/console/?token=wrong", nil, http.StatusForbidden},
+		{"/_portolan/console/events", []string{"Cookie", "portolan_token=wrong"}, http.StatusForbidden},
+		{"/_portolan/status", []string{"Authorization", "Bearer " + token}, http.StatusOK},
+	} {
+		if got := get(c.path, c.header...).StatusCode; got != c.want {
+			t.Errorf("GET %s %v: %d, want %d", c.path, c.header, got, c.want)
+		}
+	}
+	page := get("/_portolan/console/?token=" + token)
+	var cookie *http.Cookie
+	for _, ck := range page.Cookies() {
+		if ck.Name == "portolan_token" {
+			cookie = ck
+		}
+	}
+	if page.StatusCode != http.StatusOK || cookie == nil || !cookie.HttpOnly {
+		t.Fatalf("console page: %d, cookie %v", page.StatusCode, cookie)
+	}
+	events := get("/_portolan/console/events", "Cookie", cookie.String())
+	if events.StatusCode != http.StatusOK || events.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("events with the cookie: %d %s", events.StatusCode, events.Header.Get("Content-Type"))
+	}
+	first := make([]byte, len("event: view\ndata: {"))
+	if _, err := io.ReadFull(events.Body, first); err != nil || string(first) != "event: view\ndata: {" {
+		t.Fatalf("first event: %q %v", first, err)
+	}
+}
