@@ -41,6 +41,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 		cfg.LoadBalancerAddresses = p.Masked()
 		return nil
 	})
+	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send a trace span per gateway request to this OTLP/HTTP collector (e.g. http://localhost:4318)")
 	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
 	cfg.Images = map[string]string{}
 	fs.Var(imageMap(cfg.Images), "image", "map an image name in templates to something the runtime runs, NAME=REF, for every stack; repeatable, or comma-separated")

@@ -1,11 +1,19 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // The process's Prometheus registry (served at GET /metrics by admin) and
@@ -39,3 +47,28 @@ func (s *Server) ConsoleURL() string {
 
 // Token is the admin token ("" when the API takes unsigned requests).
 func (s *Server) Token() string { return s.token }
+
+// tracing exports the gateway's spans to an OTLP/HTTP collector
+// (--otlp-endpoint, e.g. http://localhost:4318); it is a role so that
+// the spans still batched are sent when the process stops.
+type tracing struct{ tp *sdktrace.TracerProvider }
+
+func newTracing(endpoint string) (*tracing, error) {
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(strings.TrimSuffix(endpoint, "/")+"/v1/traces"))
+	if err != nil {
+		return nil, fmt.Errorf("--otlp-endpoint: %w", err)
+	}
+	res := resource.NewSchemaless(attribute.String("service.name", "portolan"))
+	// A second's batching: a developer looking at a trace does not wait.
+	return &tracing{sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Second)), sdktrace.WithResource(res))}, nil
+}
+
+func (t *tracing) tracer() trace.Tracer { return t.tp.Tracer("github.com/portolan/portolan/gateway") }
+
+// Run flushes and stops the exporter when ctx ends.
+func (t *tracing) Run(ctx context.Context) error {
+	<-ctx.Done()
+	stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return t.tp.Shutdown(stop)
+}

@@ -43,6 +43,7 @@ import (
 	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config is everything a server process is told.
@@ -81,6 +82,9 @@ type Config struct {
 	// ExecuteChangeSetHold bounds how long ExecuteChangeSet waits for its
 	// stack operation (cloudformation.Config.ExecuteHold).
 	ExecuteChangeSetHold time.Duration
+	// OTLPEndpoint, when set, is the OTLP/HTTP collector the gateway's
+	// request spans go to (tracing is off, at no cost, without it).
+	OTLPEndpoint string
 }
 
 // BoundAPI binds an address to one HTTP API.
@@ -172,7 +176,8 @@ type Server struct {
 	admin       *admin.Admin
 	metrics     *prometheus.Registry
 	taskMetrics *ecs.TaskMetrics
-	token       string // admin token, when the API requires credentials
+	token       string   // admin token, when the API requires credentials
+	tracing     *tracing // nil: no --otlp-endpoint
 	apiLn       net.Listener
 	ready       atomic.Bool
 	// stopping closes when the api listener shuts down, ending the
@@ -257,8 +262,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
 		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
+	var tracer trace.Tracer
+	if cfg.OTLPEndpoint != "" {
+		if s.tracing, err = newTracing(cfg.OTLPEndpoint); err != nil {
+			return fail(err)
+		}
+		tracer = s.tracing.tracer()
+	}
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		Metrics: reg, AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
+		Metrics: reg, Tracer: tracer, AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway})
 	dnsCfg := s.newDNSConfig(cfg, st, log)
 	if s.DNS, err = dns.New(dnsCfg); err != nil {
 		return fail(fmt.Errorf("dns: %w", err))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
@@ -69,6 +70,8 @@ type Config struct {
 	// Metrics, when set, is where the gateway's Prometheus series are
 	// registered (nil: none are kept).
 	Metrics prometheus.Registerer
+	// Tracer, when set, gets a span per request (tracing.go).
+	Tracer trace.Tracer
 	// Next, when set, serves the requests of the gateway's listener whose
 	// Host names no HTTP API (REST APIs share the listener and the
 	// <apiId>.execute-api domain). Listeners bound to one API never use it.
@@ -324,6 +327,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	rq.start = time.Now()
 	rq.id = newRequestID()
 	rq.portHeader, rq.boundAPI = l.port, l.api
+	g.startSpan(r, rq)
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
@@ -336,6 +340,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 			g.logs.record(rq, r, g.cfg.AccountID)
 		}
 		g.metrics.record(rq)
+		rq.endSpan(r)
 		rq.reset()
 		g.reqs.Put(rq)
 		if p == http.ErrAbortHandler {

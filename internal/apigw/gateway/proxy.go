@@ -204,7 +204,7 @@ func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationSta
 	// takes microseconds, latencies are logged in milliseconds, and
 	// reading the clock costs.
 	start := rq.start
-	rq.integCalled = true
+	rq.integCalled, rq.instance = true, pool.Addr()
 	resp, c, err := pool.RoundTrip(out, start, start.Add(is.timeout))
 	answered := time.Now()
 	rq.integLatency = answered.Sub(start)
@@ -360,6 +360,7 @@ func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *reque
 		vals[2] = awsapi.NewTraceID(rq.start)
 		h["X-Amzn-Trace-Id"] = vals[2:3:3]
 	}
+	rq.injectTrace(h)
 }
 
 func clientIP(remote string) string {

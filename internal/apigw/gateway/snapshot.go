@@ -95,6 +95,7 @@ type routeState struct {
 	limiter        *rate.Limiter // the stage's throttling for the route, or nil
 	auth           *routeAuth    // nil: authorizationType NONE
 	m              *routeMetrics // nil: metrics off
+	integID        string        // its integration's id, for traces
 }
 
 type integrationKind uint8
@@ -282,7 +283,7 @@ func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw
 		}
 		integID, ok := strings.CutPrefix(r.Target, "integrations/")
 		if ok {
-			rs.integ = integs[integID]
+			rs.integ, rs.integID = integs[integID], integID
 		}
 		if rs.m = g.metrics.route(routeLabels{api.ApiId, st.StageName, rs.key, integID}, rs.auth != nil); rs.m != nil {
 			cs.metrics = append(cs.metrics, rs.m)
