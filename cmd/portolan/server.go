@@ -43,6 +43,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 		cfg.LoadBalancerAddresses = p.Masked()
 		return nil
 	})
+	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send a trace span per gateway request to this OTLP/HTTP collector (e.g. http://localhost:4318)")
 	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
 	fs.BoolVar(&cfg.DockerTaskCredentials, "docker-task-credentials", true, "on the docker runtime, serve task role credentials and the API to task containers on 169.254.170.2:80, as ECS does (one server per machine)")
 	cfg.Images = map[string]string{}
@@ -74,6 +75,9 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The console URL carries the admin token when credentials are on:
+	// browsers and Prometheus cannot sign requests.
+	log.Info("web console", "url", s.ConsoleURL(), "metrics", "http://"+s.APIAddr()+"/metrics")
 	return s.Run(ctx)
 }
 

@@ -96,6 +96,7 @@ func runUp(ctx context.Context, args []string) error {
 	}
 	printOutputs(os.Stdout, st)
 	printTryIt(st.Outputs, s.GatewayAddr())
+	fmt.Printf("\nConsole: %s\nMetrics: http://%s/metrics\n", s.ConsoleURL(), s.APIAddr())
 	fmt.Printf("\nFollowing task logs; Ctrl-C stops everything.\n\n")
 	followCtx, stopFollowing := context.WithCancel(ctx)
 	var followers errgroup.Group

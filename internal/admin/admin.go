@@ -3,17 +3,22 @@ package admin
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/logs"
+	"github.com/portolan/portolan/internal/store"
 )
 
 // CloudMap is the Cloud Map read API the status view lists.
@@ -62,6 +67,17 @@ type Config struct {
 	// empties one service's state, or every one's, and answers when done.
 	// A service name it does not know is an error wrapping ErrBadReset.
 	Reset func(ctx context.Context, service string) error
+	// Token, when set with Authenticate, is accepted in place of a SigV4
+	// signature (Authorization: Bearer, a token query parameter or the
+	// console's cookie): what a browser or a Prometheus server can send.
+	Token string
+	// Metrics, when set, is served at GET /metrics.
+	Metrics *prometheus.Registry
+	// Store, when set, tells the console when to refresh (any change);
+	// it is never read.
+	Store store.Store
+	// Stacks, when set, is where the console reads stack events.
+	Stacks Stacks
 	// Stopping closes when the api listener shuts down: a log follower
 	// would otherwise stream forever, and Shutdown waits for handlers.
 	Stopping <-chan struct{}
@@ -76,6 +92,10 @@ type Admin struct {
 	logs         Logs
 	authenticate func(r *http.Request, body []byte) error
 	reset        func(ctx context.Context, service string) error
+	token        string
+	metrics      *prometheus.Registry
+	store        store.Store
+	stacks       Stacks
 	stopping     <-chan struct{}
 	log          *slog.Logger
 }
@@ -87,7 +107,7 @@ func New(cfg Config) *Admin {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs,
-		authenticate: cfg.Authenticate, reset: cfg.Reset, stopping: cfg.Stopping, log: log}
+		authenticate: cfg.Authenticate, reset: cfg.Reset, token: cfg.Token, metrics: cfg.Metrics, store: cfg.Store, stacks: cfg.Stacks, stopping: cfg.Stopping, log: log}
 }
 
 // Register mounts the endpoints on mux, beside whatever else it serves
@@ -99,6 +119,10 @@ func (a *Admin) Register(mux *http.ServeMux) {
 	if a.reset != nil {
 		mux.HandleFunc("POST /_portolan/reset", a.authenticated(a.serveReset))
 	}
+	a.registerConsole(mux)
+	if a.metrics != nil {
+		mux.HandleFunc("GET /metrics", a.authenticated(a.metricsHandler(a.metrics).ServeHTTP))
+	}
 }
 
 // authenticated holds the admin endpoints to the same SigV4 rule as the
@@ -108,6 +132,10 @@ func (a *Admin) authenticated(h http.HandlerFunc) http.HandlerFunc {
 		return h
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
+		if a.hasToken(r) {
+			h(w, r)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
 		if err != nil {
 			http.Error(w, `{"message":"request body too large"}`, http.StatusRequestEntityTooLarge)
@@ -122,6 +150,23 @@ func (a *Admin) authenticated(h http.HandlerFunc) http.HandlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		h(w, r)
 	}
+}
+
+// TokenCookie is the cookie the console keeps the token in.
+const TokenCookie = "portolan_token"
+
+// hasToken reports whether r carries the admin token.
+func (a *Admin) hasToken(r *http.Request) bool {
+	if a.token == "" {
+		return false
+	}
+	got := r.URL.Query().Get("token")
+	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		got = bearer
+	} else if c, err := r.Cookie(TokenCookie); err == nil && got == "" {
+		got = c.Value
+	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(a.token)) == 1
 }
 
 // jsonError answers an admin endpoint's request with {"message": msg}.

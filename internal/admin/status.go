@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net"
@@ -51,6 +52,12 @@ type StatusRoute struct {
 	AuthorizationType string `json:"authorizationType"`
 	// Integration says where requests go, e.g. "VPC link web → hello.app.local".
 	Integration string `json:"integration,omitempty"`
+	// The same in parts, for the console's diagram: the integration's id,
+	// its VPC link's name (if private) and its target (a Cloud Map
+	// service as name.namespace, a listener ARN or a URL).
+	IntegrationID string `json:"integrationId,omitempty"`
+	VpcLink       string `json:"vpcLink,omitempty"`
+	Target        string `json:"target,omitempty"`
 }
 
 // StatusVpcLink is a VPC link.
@@ -272,7 +279,12 @@ func (a *Admin) apiStatus(ctx context.Context, out *Status, discoveryName map[st
 		for _, rt := range routes.Items {
 			sr := StatusRoute{Key: rt.RouteKey, AuthorizationType: rt.AuthorizationType}
 			if id, ok := strings.CutPrefix(rt.Target, "integrations/"); ok && byID[id] != nil {
-				sr.Integration = describeIntegration(byID[id], linkName, discoveryName)
+				in := byID[id]
+				sr.Integration = describeIntegration(in, linkName, discoveryName)
+				sr.IntegrationID, sr.Target = id, cmp.Or(discoveryName[in.IntegrationUri], in.IntegrationUri)
+				if in.ConnectionType == "VPC_LINK" {
+					sr.VpcLink = cmp.Or(linkName[in.ConnectionId], in.ConnectionId)
+				}
 			} else {
 				sr.Integration = rt.Target
 			}

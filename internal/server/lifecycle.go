@@ -109,6 +109,9 @@ func (s *Server) roles() []role {
 		{"rest gateway", s.RestGateway}, // the same, for REST APIs
 		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
 	}
+	if s.tracing != nil {
+		roles = append(roles, role{"tracing", s.tracing})
+	}
 	for i, ln := range s.boundLns {
 		api := s.cfg.BoundAPIs[i].API
 		roles = append(roles, role{"bound API " + api, runFunc(func(ctx context.Context) error { return s.Gateway.ServeAPI(ctx, ln, api) })})
@@ -122,6 +125,7 @@ func (s *Server) roles() []role {
 	return append(roles,
 		role{"dns", s.DNS},
 		role{"health checker", s.checker},
+		role{"task metrics", s.taskMetrics},
 		role{"cloudformation", s.CloudFormation}, // ready once it has settled what a stopped server left
 		role{"api", runFunc(s.serveAPI)},
 	)

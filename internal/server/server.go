@@ -52,6 +52,8 @@ import (
 	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/sts"
 	"github.com/portolan/portolan/internal/sts/taskcreds"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config is everything a server process is told.
@@ -105,6 +107,9 @@ type Config struct {
 	// CognitoClock, when set, is the clock Cognito issues tokens by (tests
 	// set it back to issue tokens that have expired).
 	CognitoClock func() time.Time
+	// OTLPEndpoint, when set, is the OTLP/HTTP collector the gateway's
+	// request spans go to (tracing is off, at no cost, without it).
+	OTLPEndpoint string
 }
 
 // BoundAPI binds an address to one HTTP API.
@@ -219,6 +224,10 @@ type Server struct {
 	driver      runtime.Driver
 	mux         *awsapi.Mux
 	admin       *admin.Admin
+	metrics     *prometheus.Registry
+	taskMetrics *ecs.TaskMetrics
+	token       string   // admin token, when the API requires credentials
+	tracing     *tracing // nil: no --otlp-endpoint
 	apiLn       net.Listener
 	ready       atomic.Bool
 	// stopping closes when the api listener shuts down, ending the
@@ -240,17 +249,19 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	// Log events are bulk data nobody watches: keep them out of the history.
-	st, err := store.OpenBolt(filepath.Join(cfg.DataDir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}})
+	reg, committed := newRegistry()
+	st, err := store.OpenBolt(filepath.Join(cfg.DataDir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}, Committed: committed})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{})}
+	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.mux = awsapi.NewMux(log.With("role", "api"))
 	s.IAM = iam.New(iam.Config{AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "iam")})
 	s.STS = sts.New(sts.Config{AccountID: cfg.AccountID, Store: st, Roles: s.IAM, Logger: log.With("role", "sts")})
 	s.Cognito = cognito.New(cognito.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Now: cfg.CognitoClock, Logger: log.With("role", "cognito")})
 	if cfg.AccessKeyID != "" {
+		s.token = newToken()
 		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil).WithSessions(s.STS)
 		s.mux.Authenticate = func(r *http.Request, body []byte) error {
 			// Sign-in and sign-up are called without AWS credentials.
@@ -317,8 +328,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
 		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
 		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
+	var tracer trace.Tracer
+	if cfg.OTLPEndpoint != "" {
+		if s.tracing, err = newTracing(cfg.OTLPEndpoint); err != nil {
+			return fail(err)
+		}
+		tracer = s.tracing.tracer()
+	}
 	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway,
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Metrics: reg, Tracer: tracer, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway,
 		LocalKeys: s.Cognito})
 	dnsCfg := s.newDNSConfig(cfg, st, log)
 	if s.DNS, err = dns.New(dnsCfg); err != nil {
@@ -335,7 +353,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.ECR, s.CloudFormation, s.IAM, s.STS, s.CloudWatch, s.AppAutoScaling} {
 		svc.Register(s.mux)
 	}
-	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset,
+	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	// Tasks are told the api's address (taskcreds), so bind it first.
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
@@ -353,6 +371,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
 		Environment: s.taskCreds, Logger: log.With("role", "agent")})
 	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
+	s.taskMetrics = ecs.NewTaskMetrics(st, reg, log.With("role", "task metrics"))
 	return s, nil
 }
 
@@ -386,7 +405,7 @@ func (s *Server) newDNSConfig(cfg Config, st store.Store, log *slog.Logger) dns.
 	s.Resolver = route53resolver.New(route53resolver.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "route53resolver")})
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}, s.endpointNames},
 		Zones: []dns.Zones{s.Route53.DNSZones()}, Rules: []dns.ForwardRules{route53resolver.ForwardingRules{View: s.Resolver.View()}},
-		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Logger: log.With("role", "dns")}
+		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Metrics: s.metrics, Logger: log.With("role", "dns")}
 	if cfg.Runtime == "docker" {
 		// Task containers resolve through us (see newDriver): names outside
 		// our namespaces are forwarded for them too.

@@ -68,10 +68,10 @@ func rawBackend(b *testing.B) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func benchFixture(b *testing.B) (*fixture, int) {
+func benchFixture(b *testing.B, configure ...func(*gateway.Config)) (*fixture, int) {
 	// The loop runs faster than the account-level limit (10,000 requests/s):
 	// lift it, as --account-rate-limit -1 does for load tests.
-	f := fixtureFor(b, apigwtest.Start(b, func(c *gateway.Config) { c.AccountThrottle = gateway.Throttle{Rate: -1} }))
+	f := fixtureFor(b, apigwtest.Start(b, append([]func(*gateway.Config){func(c *gateway.Config) { c.AccountThrottle = gateway.Throttle{Rate: -1} }}, configure...)...))
 	port := rawBackend(b)
 	svc, arn := f.service("a", false)
 	f.register(svc, "a1", port)
@@ -85,8 +85,10 @@ func benchFixture(b *testing.B) (*fixture, int) {
 // BenchmarkServeHTTP is the whole request path in process: host and stage
 // selection, route match, Cloud Map pick, the upstream exchange over
 // loopback keep-alive, and relaying the answer.
-func BenchmarkServeHTTP(b *testing.B) {
-	f, _ := benchFixture(b)
+func BenchmarkServeHTTP(b *testing.B) { benchServeHTTP(b) }
+
+func benchServeHTTP(b *testing.B, configure ...func(*gateway.Config)) {
+	f, _ := benchFixture(b, configure...)
 	host := f.apiID + ".execute-api.localhost:" + f.env.GatewayPort
 	newReq := func() *http.Request {
 		r, _ := http.NewRequest("GET", "http://"+host+"/pets/7?x=1", nil)

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
@@ -69,6 +71,11 @@ type Config struct {
 	// process (Cognito user pools): JWT authorizers take them from it
 	// without fetching.
 	LocalKeys jwtauth.LocalKeys
+	// Metrics, when set, is where the gateway's Prometheus series are
+	// registered (nil: none are kept).
+	Metrics prometheus.Registerer
+	// Tracer, when set, gets a span per request (tracing.go).
+	Tracer trace.Tracer
 	// Next, when set, serves the requests of the gateway's listener whose
 	// Host names no HTTP API (REST APIs share the listener and the
 	// <apiId>.execute-api domain). Listeners bound to one API never use it.
@@ -91,6 +98,7 @@ type Gateway struct {
 	transport *http.Transport  // https integrations
 	dials     atomic.Int64
 	logs      *accessLogger
+	metrics   *metrics // nil: metrics off
 	reqs      sync.Pool
 	bufs      sync.Pool
 	// targetIDs numbers Cloud Map targets for the life of the gateway, so
@@ -149,6 +157,9 @@ func New(cfg Config) *Gateway {
 		g.account = Throttle{Rate: math.Inf(1)}
 	}
 	g.logs = newAccessLogger(cfg.AccessLog, cfg.LogSink, cfg.Logger)
+	if cfg.Metrics != nil {
+		g.metrics = newMetrics(cfg.Metrics)
+	}
 	g.reqs.New = func() any { return new(request) }
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	return g
@@ -219,6 +230,7 @@ func (g *Gateway) rebuild() (*snapshot, int64, bool) {
 		return nil, 0, false
 	}
 	s := g.build(prev, a, c, lbRev)
+	g.metrics.prune(s)
 	if c != nil && lbRev >= 0 {
 		g.readyOnce.Do(func() { close(g.ready) })
 	}
@@ -317,6 +329,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	rq.start = time.Now()
 	rq.id, rq.traceID = newIDs(rq.start)
 	rq.portHeader, rq.boundAPI = l.port, l.api
+	g.startSpan(r, rq)
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
@@ -328,6 +341,8 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 		if rq.st != nil && rq.st.log != nil {
 			g.logs.record(rq, r, g.cfg.AccountID)
 		}
+		g.metrics.record(rq)
+		rq.endSpan(r)
 		rq.reset()
 		g.reqs.Put(rq)
 		if p == http.ErrAbortHandler {

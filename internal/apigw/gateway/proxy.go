@@ -203,7 +203,7 @@ func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationSta
 	// takes microseconds, latencies are logged in milliseconds, and
 	// reading the clock costs.
 	start := rq.start
-	rq.integCalled = true
+	rq.integCalled, rq.instance = true, pool.Addr()
 	resp, c, err := pool.RoundTrip(out, start, start.Add(is.timeout))
 	answered := time.Now()
 	rq.integLatency = answered.Sub(start)
@@ -356,6 +356,7 @@ func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *reque
 		vals[2] = rq.traceID
 		h["X-Amzn-Trace-Id"] = vals[2:3:3]
 	}
+	rq.injectTrace(h)
 }
 
 func clientIP(remote string) string {

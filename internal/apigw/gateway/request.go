@@ -1,12 +1,15 @@
 package gateway
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
@@ -48,6 +51,10 @@ type request struct {
 	origin  string       // the request's Origin, when cors is set
 	claims  *jwtauth.Claims
 	authErr string // $context.authorizer.error
+
+	instance string          // the integration's host:port, when a pool served it
+	span     trace.Span      // nil: tracing off
+	traceCtx context.Context // carries span, for the backend's traceparent
 }
 
 func (rq *request) reset() {

@@ -79,6 +79,9 @@ type stageState struct {
 	vars   map[string]string
 	log    *logTarget // nil: no access logging
 	domain string
+	// metrics are its routes' series (nil without metrics), which a
+	// rebuild keeps while the stage is in a snapshot.
+	metrics []*routeMetrics
 }
 
 type routeState struct {
@@ -91,6 +94,8 @@ type routeState struct {
 	takesPreflight bool
 	limiter        *rate.Limiter // the stage's throttling for the route, or nil
 	auth           *routeAuth    // nil: authorizationType NONE
+	m              *routeMetrics // nil: metrics off
+	integID        string        // its integration's id, for traces
 }
 
 type integrationKind uint8
@@ -276,8 +281,12 @@ func (g *Gateway) compileStage(a *apigw.Snapshot, api *apigw.APIState, st *apigw
 			limiter:        routeThrottle(st, r.RouteKey, g.account),
 			auth:           forRoute(auths, r),
 		}
-		if id, ok := strings.CutPrefix(r.Target, "integrations/"); ok {
-			rs.integ = integs[id]
+		integID, ok := strings.CutPrefix(r.Target, "integrations/")
+		if ok {
+			rs.integ, rs.integID = integs[integID], integID
+		}
+		if rs.m = g.metrics.route(routeLabels{api.ApiId, st.StageName, rs.key, integID}, rs.auth != nil); rs.m != nil {
+			cs.metrics = append(cs.metrics, rs.m)
 		}
 		entries = append(entries, router.Entry[*routeState]{Key: key, Value: rs})
 	}

@@ -18,6 +18,9 @@ const (
 
 // scratch is the per-goroutine storage a query is answered with.
 type scratch struct {
+	// zone is the zone the last query was answered from (nil: none), for
+	// the query counters.
+	zone    *zone
 	key     [maxNameLen]byte
 	idx     []int
 	targets []int
@@ -46,6 +49,7 @@ func replyLimit(tcp, edns bool, size uint16) int {
 // for anything else, which the full path (answerFull) then handles; the two
 // agree on every query answerFast takes (FuzzDNSQuery).
 func (t *table) answerFast(dst, q []byte, allowed, tcp bool, r rng, sc *scratch) ([]byte, bool) {
+	sc.zone = nil
 	// Header: a query (QR=0), opcode QUERY, one question, nothing else
 	// but at most one additional record (the OPT).
 	if t == nil || len(q) < headerLen+5 || q[2]&0xF8 != 0 ||
@@ -101,6 +105,7 @@ func (t *table) answerFast(dst, q []byte, allowed, tcp bool, r rng, sc *scratch)
 	if z == nil {
 		return nil, false // outside our zones: forward or refuse
 	}
+	sc.zone = z
 	var s *rrset
 	if n != nil {
 		if s = n.set(qtype); s == nil && n.set(dns.TypeCNAME) != nil {

@@ -29,6 +29,7 @@ type forward struct {
 // the packet deserves no answer (too short, or itself a response, which
 // we never answer so that two servers cannot loop).
 func (t *table) answerFull(q []byte, allowed, tcp bool, r rng, sc *scratch) (*dns.Msg, *forward) {
+	sc.zone = nil
 	if len(q) < headerLen || q[2]&0x80 != 0 {
 		return nil, nil
 	}
@@ -74,6 +75,7 @@ func (t *table) answerFull(q []byte, allowed, tcp bool, r rng, sc *scratch) (*dn
 		return finish(dns.RcodeFormatError), nil
 	}
 	n, z := t.find(key)
+	sc.zone = z
 	if z == nil || question.Qclass != dns.ClassINET {
 		if allowed && question.Qclass == dns.ClassINET {
 			return nil, &forward{req: req, up: upstreamQuery(req, question), targets: t.forwardTargets(key)}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/cloudmap"
@@ -68,7 +69,9 @@ type Config struct {
 	// Listeners, when set, is a source of more addresses to serve while
 	// running (Route 53 Resolver's inbound endpoints).
 	Listeners Listeners
-	Logger    *slog.Logger
+	// Metrics, when set, is where the query counters are registered.
+	Metrics prometheus.Registerer
+	Logger  *slog.Logger
 }
 
 // Server is the DNS server. New binds its sockets; Run serves.
@@ -90,6 +93,7 @@ type Server struct {
 	// fwdJobs carries UDP queries to forward from the read loops, which
 	// must not wait on an upstream, to the forwarding workers.
 	fwdJobs chan udpForward
+	metrics *metrics // nil: metrics off
 }
 
 type udpForward struct {
@@ -111,6 +115,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Addrs = []string{DefaultAddr}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, fwdJobs: make(chan udpForward, forwardQueue)}
+	if cfg.Metrics != nil {
+		s.metrics = newMetrics(cfg.Metrics)
+	}
 	for _, addr := range cfg.Addrs {
 		u, t, err := listenPair(addr)
 		if err != nil {
@@ -300,6 +307,7 @@ func (s *Server) build() (*table, int64, bool) {
 		own = append(own, s.cfg.Listeners.ListenAddrs()...)
 	}
 	t.addRules(rules, ruleRevs, own, s.log)
+	s.metrics.attach(t)
 	newest := snap.Revision
 	for _, r := range slices.Concat(revs, zoneRevs, ruleRevs) {
 		newest = max(newest, r)
@@ -390,10 +398,14 @@ func (s *Server) serveUDP(ctx context.Context, conn *net.UDPConn) error {
 				if msg == nil {
 					continue
 				}
+				s.metrics.countMsg(sc.zone, msg)
 				if reply, err = msg.PackBuffer(b.replyBuf(k)); err != nil {
 					s.log.Debug("dns pack", "err", err)
 					continue
 				}
+			}
+			if ok {
+				s.metrics.count(sc.zone, reply)
 			}
 			b.setReply(k, i, reply)
 			k++
@@ -429,6 +441,7 @@ func (s *Server) forwardUDP(ctx context.Context) error {
 			return nil
 		case j := <-s.fwdJobs:
 			m := s.fwd.resolve(ctx, j.f, false)
+			s.metrics.forward(m)
 			if b, err := m.Pack(); err == nil {
 				j.conn.WriteTo(b, j.addr)
 			}
@@ -510,6 +523,9 @@ func (s *Server) serveTCPConn(ctx context.Context, c net.Conn) {
 			msg, f := t.answerFull(q[:n], allowed, true, r, sc)
 			if f != nil {
 				msg = s.fwd.resolve(ctx, f, true)
+				s.metrics.forward(msg)
+			} else {
+				s.metrics.countMsg(sc.zone, msg)
 			}
 			if msg == nil {
 				continue
@@ -519,6 +535,8 @@ func (s *Server) serveTCPConn(ctx context.Context, c net.Conn) {
 				return
 			}
 			reply = append(out[2:2], b...)
+		} else {
+			s.metrics.count(sc.zone, reply)
 		}
 		binary.BigEndian.PutUint16(out, uint16(len(reply)))
 		c.SetWriteDeadline(time.Now().Add(tcpIdleTimeout))

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -63,6 +64,9 @@ type zone struct {
 	// (hosted zones may): only then does a name that does not exist look
 	// for one.
 	wildcards bool
+	// stats are the zone's query counters (nil: metrics off), set when a
+	// table holding it is built.
+	stats atomic.Pointer[zoneStats]
 }
 
 // node is one owner name: the record sets there, each ready to be picked.
