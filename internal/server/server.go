@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -49,7 +48,9 @@ import (
 
 // Config is everything a server process is told.
 type Config struct {
-	DataDir         string
+	DataDir string
+	// Store is where the state lives: DataDir's bolt file unless told (store.go).
+	Store           StoreConfig
 	APIAddr         string
 	Region          string
 	AccountID       string
@@ -140,7 +141,7 @@ func loopbackOnly(addr string) bool {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	store    *store.Bolt
+	store    store.Store
 	CloudMap *cloudmap.Control
 	ECS      *ecs.Control
 	Logs     *logs.Control
@@ -204,8 +205,11 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	// Log events are bulk data nobody watches: keep them out of the history.
-	st, err := store.OpenBolt(filepath.Join(cfg.DataDir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}})
+	loc, err := cfg.Store.location(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(context.Background(), loc, cfg.Store)
 	if err != nil {
 		return nil, err
 	}
