@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
@@ -25,9 +26,10 @@ import (
 type Member struct {
 	Name    string
 	Dir     string
-	Client  string // host:port of the client listener
-	Peer    string // host:port of the peer listener
-	cluster string // --initial-cluster
+	Client  string    // host:port of the client listener
+	Peer    string    // host:port of the peer listener
+	cluster string    // --initial-cluster
+	tls     *TLSFiles // client TLS, when StartTLS made the member
 	cmd     *exec.Cmd
 	done    chan struct{}
 }
@@ -106,19 +108,25 @@ func (m *Member) start(t testing.TB) {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	m.cmd = exec.Command(Binary(t),
+	scheme, tlsArgs := "http://", []string(nil)
+	if m.tls != nil {
+		scheme = "https://"
+		tlsArgs = []string{"--cert-file", m.tls.serverCert, "--key-file", m.tls.serverKey,
+			"--trusted-ca-file", m.tls.CA, "--client-cert-auth"}
+	}
+	m.cmd = exec.Command(Binary(t), append([]string{
 		"--name", m.Name,
 		"--data-dir", filepath.Join(m.Dir, "data"),
-		"--listen-client-urls", "http://"+m.Client,
-		"--advertise-client-urls", "http://"+m.Client,
-		"--listen-peer-urls", "http://"+m.Peer,
-		"--initial-advertise-peer-urls", "http://"+m.Peer,
+		"--listen-client-urls", scheme + m.Client,
+		"--advertise-client-urls", scheme + m.Client,
+		"--listen-peer-urls", "http://" + m.Peer,
+		"--initial-advertise-peer-urls", "http://" + m.Peer,
 		"--initial-cluster", m.cluster,
-		"--initial-cluster-token", "etcdtest-"+m.cluster,
+		"--initial-cluster-token", "etcdtest-" + m.cluster,
 		"--initial-cluster-state", "new", // ignored once the data dir holds a member
 		"--max-txn-ops", "16384", // the store's documented minimum is 4096
 		"--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
-	)
+	}, tlsArgs...)...)
 	m.cmd.Stdout, m.cmd.Stderr = logf, logf
 	if err := m.cmd.Start(); err != nil {
 		t.Fatalf("etcdtest: start etcd: %v", err)
@@ -134,7 +142,16 @@ func (m *Member) start(t testing.TB) {
 // has joined a cluster with a leader).
 func (m *Member) WaitReady(t testing.TB) {
 	t.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.Client}, DialTimeout: time.Second, Logger: zap.NewNop()})
+	cfg := clientv3.Config{Endpoints: []string{m.Client}, DialTimeout: time.Second, Logger: zap.NewNop()}
+	if m.tls != nil {
+		info := transport.TLSInfo{CertFile: m.tls.ClientCert, KeyFile: m.tls.ClientKey, TrustedCAFile: m.tls.CA}
+		tc, err := info.ClientConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.TLS = tc
+	}
+	cli, err := clientv3.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
