@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,8 +19,8 @@ import (
 
 // BenchmarkStoreWriteLatency is the latency of an API write (ECS
 // CreateCluster through the SDK, one durable store transaction) on the
-// bolt store and on a local single-member etcd, side by side: one client
-// in sequence (c=1) and 16 at once (c=16).
+// bolt store, on a local single-member etcd and on a local 3-member etcd,
+// side by side: one client in sequence (c=1) and 16 at once (c=16).
 func BenchmarkStoreWriteLatency(b *testing.B) {
 	stores := []struct {
 		name  string
@@ -28,6 +29,10 @@ func BenchmarkStoreWriteLatency(b *testing.B) {
 		{"bolt", func(*testing.B) string { return "" }},
 		{"etcd", func(b *testing.B) string {
 			return "etcd://" + etcdtest.Start(b, "127.0.10.4", b.TempDir()).Client
+		}},
+		{"etcd3", func(b *testing.B) string {
+			members := etcdtest.StartCluster(b, []string{"127.0.10.21", "127.0.10.22", "127.0.10.23"}, b.TempDir())
+			return "etcd://" + strings.Join(etcdtest.Endpoints(members), ",")
 		}},
 	}
 	for _, st := range stores {
