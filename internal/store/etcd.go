@@ -53,6 +53,12 @@ const listPage = 1000
 // and watches are etcd's own, under a per-installation key prefix.
 // Revisions are the cluster's, so they are shared with anything else
 // writing to the same etcd: they only grow, but need not be consecutive.
+//
+// What bolt's options do is etcd's business here: history is kept until
+// etcd compacts it (bolt's LogRetention is etcd's
+// --auto-compaction-mode=revision --auto-compaction-retention=100000), and
+// nothing stops two servers opening one prefix (bolt's file lock has no
+// counterpart until the servers elect a leader): run one per prefix.
 type Etcd struct {
 	cli       *clientv3.Client
 	prefix    string

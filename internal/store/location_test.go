@@ -45,3 +45,28 @@ func TestParseLocation(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseLocation: any --store value parses or is refused, never
+// panics, and an error never repeats the password it was given.
+func FuzzParseLocation(f *testing.F) {
+	for _, s := range []string{"bolt:/d", "etcd://h:1", "etcd://u:p@a:1,b:2/x/", "etcd://@:", "etcd:///", "etcd://a@b@c:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		loc, err := store.ParseLocation(s)
+		if err != nil {
+			rest, isEtcd := strings.CutPrefix(s, "etcd://")
+			hosts, _, _ := strings.Cut(rest, "/")
+			if at := strings.LastIndex(hosts, "@"); isEtcd && at >= 4 && !strings.Contains(rest[at+1:], hosts[:at]) && strings.Contains(err.Error(), hosts[:at]) {
+				t.Fatalf("ParseLocation(%q): the error shows the credentials: %v", s, err)
+			}
+			return
+		}
+		if (loc.Etcd == nil) == (loc.BoltDir == "") {
+			t.Fatalf("ParseLocation(%q) = %+v: want exactly one of bolt and etcd", s, loc)
+		}
+		if loc.Etcd != nil && len(loc.Etcd.Endpoints) == 0 {
+			t.Fatalf("ParseLocation(%q): etcd without endpoints", s)
+		}
+	})
+}
