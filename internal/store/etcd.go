@@ -264,7 +264,7 @@ func (s *Etcd) err(err error) error {
 	switch {
 	case errors.Is(err, rpctypes.ErrCompacted):
 		return ErrCompacted
-	case errors.Is(err, context.Canceled) && isClosed(s.closing):
+	case isClosed(s.closing):
 		return ErrClosed
 	}
 	return fmt.Errorf("store: etcd: %w", err)

@@ -39,13 +39,34 @@ func TestEtcdClusterLeaderKilled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	seen := make([][]store.Event, watchers)
-	progress := make([]atomic.Int64, watchers)
+	progress := make([]atomic.Int64, watchers+1) // the last is the follower's
 	var watching sync.WaitGroup
 	for w := range watchers {
 		s := openEtcd(t, endpoints, store.EtcdOptions{})
 		watching.Add(1)
 		go func() { defer watching.Done(); seen[w] = watchResuming(ctx, s, "j/", start, &progress[w]) }()
 	}
+
+	// A follower too, as the services read: its view must end up with
+	// every acknowledged write, whether it listed again or not.
+	view := map[string]int64{}
+	var lists atomic.Int64
+	following := openEtcd(t, endpoints, store.EtcdOptions{})
+	watching.Add(1)
+	go func() {
+		defer watching.Done()
+		store.Follow(ctx, following, "j/", 0, nil, func(_ context.Context, u store.Update) time.Time {
+			if u.Listed {
+				clear(view)
+				lists.Add(1)
+			}
+			for _, ev := range u.Events {
+				view[ev.KV.Key] = ev.KV.ModRevision
+			}
+			progress[watchers].Store(u.Rev)
+			return time.Time{}
+		})
+	}()
 
 	stop := make(chan struct{})
 	acks := make([][]ack, writers)
@@ -91,6 +112,12 @@ func TestEtcdClusterLeaderKilled(t *testing.T) {
 	cancel()
 	watching.Wait()
 	checkHistories(t, seen, all)
+	for _, a := range all {
+		if view[a.key] != a.rev {
+			t.Fatalf("the follower has %s at %d, want %d (it listed %d times)", a.key, view[a.key], a.rev, lists.Load())
+		}
+	}
+	t.Logf("the follower listed %d times", lists.Load())
 }
 
 // write commits a put of a new key under prefix in a loop until stop,
