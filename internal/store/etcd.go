@@ -26,7 +26,8 @@ type EtcdOptions struct {
 	// Endpoints are the members' client addresses (host:port).
 	Endpoints []string
 	// Prefix is put before every key, so that several installations share
-	// one etcd without seeing each other's state. Default "portolan/".
+	// one etcd without seeing each other's state. Never empty: default
+	// "portolan/".
 	Prefix string
 	// Username and Password authenticate to an etcd with auth enabled.
 	Username, Password string
@@ -44,6 +45,10 @@ type EtcdOptions struct {
 
 // DefaultEtcdPrefix is where an installation's keys live unless told otherwise.
 const DefaultEtcdPrefix = "portolan/"
+
+// commitTimeout bounds how long a commit waits for the cluster once its
+// caller has stopped waiting (Commit).
+const commitTimeout = 30 * time.Second
 
 // listPage bounds one range read of a listing; later pages read at the
 // first page's revision, so a listing is still one consistent snapshot.
@@ -122,8 +127,7 @@ func OpenEtcd(ctx context.Context, opts EtcdOptions) (*Etcd, error) {
 	return s, nil
 }
 
-// probeKey is a key read only for the revision in the answer (etcd
-// refuses an empty key).
+// probeKey is a key read only for the revision in the answer.
 func (s *Etcd) probeKey() string { return s.prefix + "\x00" }
 
 // Revision returns the highest revision this client has seen (see Etcd.rev).
@@ -167,10 +171,7 @@ func (s *Etcd) Get(ctx context.Context, key string) (KV, error) {
 // one revision.
 func (s *Etcd) List(ctx context.Context, prefix string) ([]KV, int64, error) {
 	from := s.prefix + prefix
-	end := clientv3.GetPrefixRangeEnd(from) // "\x00", every key, when from is empty
-	if from == "" {
-		from = "\x00"
-	}
+	end := clientv3.GetPrefixRangeEnd(from)
 	var (
 		out []KV
 		rev int64
@@ -202,9 +203,11 @@ func (s *Etcd) List(ctx context.Context, prefix string) ([]KV, int64, error) {
 // ModRevision (0 for an absent key, which is how etcd compares a missing
 // key), and the ops run only if every compare holds.
 //
-// Unlike bolt's Commit, an error from a cancelled ctx does not say the
-// write did not land: etcd may have applied it. The services' compares make
-// a retry safe.
+// Once sent, a transaction may land whatever ctx does, so Commit waits
+// for etcd's answer (up to commitTimeout) even if ctx ends, as bolt's does:
+// a caller never reports failure for a write that was made durable. Past
+// that bound (no member answering) the outcome is unknown; the services'
+// compares make a retry safe.
 func (s *Etcd) Commit(ctx context.Context, t Txn) (int64, error) {
 	select {
 	case <-s.closing:
@@ -219,7 +222,12 @@ func (s *Etcd) Commit(ctx context.Context, t Txn) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Commit()
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	resp, err := s.cli.Txn(tctx).If(cmps...).Then(ops...).Commit()
 	if err != nil {
 		if errors.Is(err, rpctypes.ErrTooManyOps) {
 			return 0, fmt.Errorf("store commit of %d writes: %w (start etcd with a larger --max-txn-ops)", len(ops), err)
@@ -299,15 +307,7 @@ func (s *Etcd) Watch(ctx context.Context, prefix string, after int64) (<-chan []
 		}
 	}
 	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-	key := s.prefix + prefix
-	opts := []clientv3.OpOption{clientv3.WithRev(after + 1), clientv3.WithPrevKV()}
-	if key == "" {
-		opts = append(opts, clientv3.WithFromKey())
-		key = "\x00"
-	} else {
-		opts = append(opts, clientv3.WithPrefix())
-	}
-	wch := s.cli.Watch(wctx, key, opts...)
+	wch := s.cli.Watch(wctx, s.prefix+prefix, clientv3.WithPrefix(), clientv3.WithRev(after+1), clientv3.WithPrevKV())
 	ch := make(chan []Event, 64)
 	s.wg.Add(1)
 	go s.watch(wctx, cancel, wch, ch)

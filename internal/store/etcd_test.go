@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/portolan/portolan/internal/store"
@@ -114,5 +115,50 @@ func TestEtcdUnwatchedPrefixesReachNoWatch(t *testing.T) {
 	}
 	if kv, err := s.Get(ctx, "bulk/2"); err != nil || string(kv.Value) != "bulk/2" {
 		t.Fatalf("unwatched key not stored: %v", err)
+	}
+}
+
+// TestEtcdListPages: a listing longer than one read page comes whole, in
+// key order, at one revision.
+func TestEtcdListPages(t *testing.T) {
+	m := etcdtest.Start(t, testIP, t.TempDir())
+	s := openEtcd(t, []string{m.Client}, store.EtcdOptions{})
+	ctx := context.Background()
+	var ops []store.Op
+	for i := range 2500 {
+		ops = append(ops, store.Put(fmt.Sprintf("p/%05d", i), []byte{byte(i)}))
+	}
+	rev, err := s.Commit(ctx, store.Txn{Then: ops})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx, store.Txn{Then: []store.Op{store.Put("q", nil)}}); err != nil {
+		t.Fatal(err)
+	}
+	kvs, listRev, err := s.List(ctx, "p/")
+	if err != nil || len(kvs) != len(ops) || listRev != rev+1 {
+		t.Fatalf("list: %d keys at %d (%v), want %d at %d", len(kvs), listRev, err, len(ops), rev+1)
+	}
+	for i, kv := range kvs {
+		if kv.Key != ops[i].Key || kv.ModRevision != rev {
+			t.Fatalf("key %d is %s@%d, want %s@%d", i, kv.Key, kv.ModRevision, ops[i].Key, rev)
+		}
+	}
+}
+
+// TestEtcdClosed: after Close, calls fail with ErrClosed.
+func TestEtcdClosed(t *testing.T) {
+	m := etcdtest.Start(t, testIP, t.TempDir())
+	s := openEtcd(t, []string{m.Client}, store.EtcdOptions{})
+	s.Close()
+	ctx := context.Background()
+	if _, err := s.Get(ctx, "k"); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("get after close: %v", err)
+	}
+	if _, err := s.Commit(ctx, store.Txn{Then: []store.Op{store.Put("k", nil)}}); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("commit after close: %v", err)
+	}
+	if _, err := s.Watch(ctx, "", 0); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("watch after close: %v", err)
 	}
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 		{"GetPutList", testGetPutList},
 		{"Revisions", testRevisions},
 		{"CompareFailsChangesNothing", testCompareFails},
+		{"TxnWritesKeyTwice", testTxnWritesKeyTwice},
 		{"CompareAndPutRace", testCompareAndPutRace},
 		{"CompareAndPutRetry", testCompareAndPutRetry},
 		{"DeleteEvent", testDeleteEvent},
@@ -159,6 +160,21 @@ func testCompareFails(t *testing.T, open Opener) {
 	}
 	if _, err := s.Get(ctx, "other"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("failed txn wrote other: %v", err)
+	}
+}
+
+// testTxnWritesKeyTwice: when one transaction writes a key more than
+// once, the last write is what stays (etcd refuses such a transaction as
+// it is; the backend must not).
+func testTxnWritesKeyTwice(t *testing.T, open Opener) {
+	s := open(t, t.TempDir())
+	ctx := ctxT(t)
+	mustCommit(t, s, store.Txn{Then: []store.Op{store.Put("k", []byte("1")), store.Put("gone", nil), store.Put("k", []byte("2")), store.Delete("gone")}})
+	if kv, err := s.Get(ctx, "k"); err != nil || string(kv.Value) != "2" {
+		t.Fatalf("k = %q (%v), want the last write, 2", kv.Value, err)
+	}
+	if _, err := s.Get(ctx, "gone"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("put then deleted in one transaction: %v", err)
 	}
 }
 
