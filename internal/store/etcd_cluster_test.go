@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
-
 	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/store/etcdtest"
 )
@@ -79,7 +76,7 @@ func TestEtcdClusterLeaderKilled(t *testing.T) {
 	}
 
 	time.Sleep(time.Second) // writes flow before the kill
-	leader := leaderOf(t, members)
+	leader := etcdtest.Leader(t, members)
 	leader.Kill()
 	time.Sleep(2 * time.Second) // the survivors elect a leader and carry on
 	leader.Restart(t)
@@ -196,24 +193,6 @@ func checkHistories(t *testing.T, seen [][]store.Event, acks []ack) {
 			}
 		}
 	}
-}
-
-// leaderOf asks the members which of them leads.
-func leaderOf(t *testing.T, members []*etcdtest.Member) *etcdtest.Member {
-	t.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: etcdtest.Endpoints(members), Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	for _, m := range members {
-		st, err := cli.Status(context.Background(), m.Client)
-		if err == nil && st.Leader == st.Header.MemberId {
-			return m
-		}
-	}
-	t.Fatal("no member leads")
-	return nil
 }
 
 func sum(xs []int) int {

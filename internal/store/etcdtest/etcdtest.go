@@ -4,6 +4,13 @@
 // picked, keeps its data in the test's directory, and is killed when the
 // test ends. Without the binary the test is skipped, unless CI is set (CI
 // installs it, so there a missing binary is a failure).
+//
+// Why the binary rather than go.etcd.io/etcd/server/v3/embed: a member in
+// a process of its own dies as a crashed machine does (SIGKILL, its fsyncs
+// the only thing that survives), which an embedded server sharing the
+// test's process cannot; the test runs what users run; and the whole etcd
+// server's dependency tree stays out of go.mod. Debian ships 3.4.23; the
+// store's client is 3.6, which speaks the same v3 API.
 package etcdtest
 
 import (
@@ -193,4 +200,24 @@ func (m *Member) Restart(t testing.TB) {
 	m.Kill()
 	m.start(t)
 	m.WaitReady(t)
+}
+
+// Leader returns the member that leads the cluster now.
+func Leader(t testing.TB, members []*Member) *Member {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: Endpoints(members), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	for _, m := range members {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st, err := cli.Status(ctx, m.Client)
+		cancel()
+		if err == nil && st.Leader == st.Header.MemberId {
+			return m
+		}
+	}
+	t.Fatal("etcdtest: no member leads")
+	return nil
 }
