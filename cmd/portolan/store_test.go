@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/server/servertest"
+	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/store/etcdtest"
 )
 
@@ -69,5 +71,40 @@ func waitOperation(t *testing.T, c *sd.Client, id string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("operation %s: %+v %v", id, out, err)
 		}
+	}
+}
+
+// TestStoreCopyOverTLS: the --etcd-cert/--etcd-key/--etcd-ca flags reach
+// an etcd that requires client certificates, and without them the copy
+// is refused.
+func TestStoreCopyOverTLS(t *testing.T) {
+	member, files := etcdtest.StartTLS(t, "127.0.10.5", t.TempDir())
+	dir := t.TempDir()
+	src, err := store.OpenBolt(filepath.Join(dir, store.BoltFile), store.BoltOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Commit(context.Background(), store.Txn{Then: []store.Op{store.Put("ecs/x", []byte("1")), store.Put("cloudmap/y", []byte("2"))}}); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+	to := "etcd://" + member.Client
+	copyTo := func(flags ...string) (string, error) {
+		out, err := exec.Command(servertest.Binary(t), append([]string{"store", "copy", "--from", "bolt:" + dir, "--to", to}, flags...)...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := copyTo("--etcd-ca", files.CA); err == nil {
+		t.Fatalf("copy without a client certificate succeeded: %s", out)
+	}
+	if out, err := copyTo("--etcd-cert", files.ClientCert, "--etcd-key", files.ClientKey, "--etcd-ca", files.CA); err != nil || out != "copied 2 keys from bolt:"+dir+" to "+to+"\n" {
+		t.Fatalf("copy over TLS: %v\n%s", err, out)
+	}
+	dst, err := store.OpenEtcd(context.Background(), store.EtcdOptions{Endpoints: []string{member.Client}, CertFile: files.ClientCert, KeyFile: files.ClientKey, CAFile: files.CA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	if kv, err := dst.Get(context.Background(), "cloudmap/y"); err != nil || string(kv.Value) != "2" {
+		t.Fatalf("copied key: %q %v", kv.Value, err)
 	}
 }
