@@ -20,6 +20,8 @@ Usage:
   portolan destroy NAME                                  delete a stack and what it created
   portolan status [--json]                               what runs: APIs, services, tasks, health
   portolan logs [--follow] [--since 10m] TARGET          print a log group's, a service's or a task's logs
+  portolan store copy --from bolt:DIR --to etcd://HOST:PORT[,HOST:PORT...]
+                                                         move a stopped server's state into an empty store
   portolan version                                       the version and commit this binary was built from
 
 Run 'portolan <command> -h' for a command's flags.
@@ -46,6 +48,8 @@ func main() {
 		err = runStatus(ctx, os.Args[2:])
 	case "logs":
 		err = runLogs(ctx, os.Args[2:])
+	case "store":
+		err = runStore(ctx, os.Args[2:])
 	case "version", "--version":
 		printVersion(os.Stdout)
 		return

@@ -19,7 +19,9 @@ import (
 
 // serverFlags declares the flags of a server process; `server` and `up` share them.
 func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
-	fs.StringVar(&cfg.DataDir, "data-dir", ".portolan", "directory holding the state")
+	fs.StringVar(&cfg.DataDir, "data-dir", ".portolan", "directory holding the state (the bolt store) and the runtime's files")
+	fs.StringVar(&cfg.Store.Location, "store", "bolt", "where the state lives: bolt (the file in --data-dir), bolt:DIR, or etcd://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...][/PREFIX] (prefix default portolan/)")
+	etcdTLSFlags(fs, &cfg.Store)
 	fs.StringVar(&cfg.APIAddr, "api", "127.0.0.1:4566", "AWS API endpoint address")
 	fs.StringVar(&cfg.Region, "region", "us-east-1", "AWS region to emulate")
 	fs.StringVar(&cfg.AccountID, "account", "000000000000", "AWS account id to emulate")

@@ -43,8 +43,9 @@ var resetPrefixes = map[string][]string{
 	"application-autoscaling": {"appautoscaling/"},
 }
 
-// deleteBatch bounds one reset transaction.
-const deleteBatch = 1000
+// deleteBatch bounds one reset transaction (etcd refuses transactions of
+// more operations than its --max-txn-ops, 128 by default).
+const deleteBatch = 100
 
 // Reset empties one service's state (service names a key of
 // resetPrefixes) or, with service "", every service's, and ends every

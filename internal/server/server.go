@@ -58,7 +58,9 @@ import (
 
 // Config is everything a server process is told.
 type Config struct {
-	DataDir         string
+	DataDir string
+	// Store is where the state lives: DataDir's bolt file unless told (store.go).
+	Store           StoreConfig
 	APIAddr         string
 	Region          string
 	AccountID       string
@@ -166,7 +168,7 @@ func loopbackOnly(addr string) bool {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	store    *store.Bolt
+	store    store.Store
 	CloudMap *cloudmap.Control
 	ECS      *ecs.Control
 	Logs     *logs.Control
@@ -248,12 +250,16 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	// Log events are bulk data nobody watches: keep them out of the history.
 	reg, committed := newRegistry()
-	st, err := store.OpenBolt(filepath.Join(cfg.DataDir, "state.db"), store.BoltOptions{Unwatched: []string{logs.EventsPrefix}, Committed: committed})
+	loc, err := cfg.Store.location(cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
+	st, err := OpenStore(context.Background(), loc, cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	st = store.Timed(st, committed)
 	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.mux = awsapi.NewMux(log.With("role", "api"))

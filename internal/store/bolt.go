@@ -28,9 +28,6 @@ type BoltOptions struct {
 	// loaded machine may find the lock still held for a moment, and should
 	// wait rather than fail; two live servers on one data dir still fail.
 	LockTimeout time.Duration
-	// Committed, when set, is told how long each successful Commit took,
-	// queueing and fsync included (the store's write latency metric).
-	Committed func(time.Duration)
 }
 
 var (
@@ -53,7 +50,6 @@ type Bolt struct {
 	db        *bolt.DB
 	retention int64
 	unwatched []string
-	committed func(time.Duration) // nil: not measured
 
 	rev       atomic.Int64
 	compacted atomic.Int64
@@ -94,7 +90,6 @@ func OpenBolt(path string, opts BoltOptions) (*Bolt, error) {
 		db:        db,
 		retention: opts.LogRetention,
 		unwatched: opts.Unwatched,
-		committed: opts.Committed,
 		queue:     make(chan *commitReq, maxBatch),
 		closing:   make(chan struct{}),
 		notify:    make(chan struct{}),
@@ -156,7 +151,6 @@ func (s *Bolt) List(_ context.Context, prefix string) ([]KV, int64, error) {
 
 // Commit queues t for the writer and waits until it is durable.
 func (s *Bolt) Commit(ctx context.Context, t Txn) (int64, error) {
-	start := time.Now()
 	r := &commitReq{txn: t, done: make(chan struct{})}
 	select {
 	case s.queue <- r:
@@ -168,9 +162,6 @@ func (s *Bolt) Commit(ctx context.Context, t Txn) (int64, error) {
 	// Once queued, the write may land: wait for the outcome even if ctx ends,
 	// so a caller never reports failure for a write that was made durable.
 	<-r.done
-	if s.committed != nil && r.err == nil {
-		s.committed(time.Since(start))
-	}
 	return r.rev, r.err
 }
 

@@ -4,6 +4,7 @@
 // It is the only thing roles share (DESIGN.md): the API writes desired state
 // here, controllers and the data plane watch it. The shape follows etcd's
 // (one global revision, per-key create/mod revisions, watches from any
-// revision) so that a future etcd backend can pass the same conformance suite
-// (package storetest) and replace the embedded bolt backend in a cluster.
+// revision): the embedded backend is bolt (one file, bolt.go) and the
+// clustered one is etcd itself (etcd.go), and both pass the same conformance
+// suite (package storetest). Location parses the --store flag's names.
 package store
