@@ -40,7 +40,7 @@ func (c *Control) StopEveryTask(ctx context.Context) error {
 		rec.DesiredStatus, rec.StopCode, rec.StoppedReason, rec.StoppingAt = StatusStopped, StopCodeUserInitiated, stopReasonReset, &now
 		txn.If = append(txn.If, store.Unchanged(kv))
 		txn.Then = append(txn.Then, store.Put(kv.Key, store.JSON(rec)))
-		if len(txn.Then) == 256 {
+		if len(txn.Then) == 100 { // under etcd's default --max-txn-ops
 			if err := flush(); err != nil {
 				return err
 			}

@@ -262,22 +262,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	st = store.Timed(st, committed)
 	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
-	s.mux = awsapi.NewMux(log.With("role", "api"))
-	s.IAM = iam.New(iam.Config{AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "iam")})
-	s.STS = sts.New(sts.Config{AccountID: cfg.AccountID, Store: st, Roles: s.IAM, Logger: log.With("role", "sts")})
-	s.Cognito = cognito.New(cognito.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Now: cfg.CognitoClock, Logger: log.With("role", "cognito")})
-	if cfg.AccessKeyID != "" {
-		s.token = newToken()
-		v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil).WithSessions(s.STS)
-		s.mux.Authenticate = func(r *http.Request, body []byte) error {
-			// Sign-in and sign-up are called without AWS credentials.
-			if s.Cognito.Unsigned(r.Header.Get("X-Amz-Target")) {
-				return nil
-			}
-			_, err := v.Verify(r, body)
-			return err
-		}
-	}
+	s.newIdentity(cfg, st, log)
 	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Addresses: cfg.LoadBalancerAddresses, Logger: log.With("role", "elbv2")})
 	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, LoadBalancing: s.ELBv2, Logger: log.With("role", "ecs")})
 	s.EC2 = ec2.New(ec2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Interfaces: taskInterfaces{s.ECS}, Logger: log.With("role", "ec2")})
@@ -317,33 +302,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		s.boundLns = append(s.boundLns, ln)
 	}
-	_, gwPort, _ := net.SplitHostPort(s.gwLn.Addr().String())
-	accessLogOut := io.Discard
-	if cfg.AccessLogStdout {
-		accessLogOut = os.Stdout
+	if err := s.newGateways(cfg, st, log); err != nil {
+		return fail(err)
 	}
-	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
-	s.albMetrics = albmetrics.New(albmetrics.Config{Counts: s.loadBalancers, LoadBalancers: s.ELBv2.View(), Sink: s.CloudWatch,
-		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
-	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
-		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
-	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
-		LoadBalancers: vpcLinkTargets{s.ELBv2}})
-	// REST APIs share the gateway's listener and its host names: the HTTP
-	// API gateway hands them every request whose host is not one of its APIs.
-	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
-		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
-	var tracer trace.Tracer
-	if cfg.OTLPEndpoint != "" {
-		if s.tracing, err = newTracing(cfg.OTLPEndpoint); err != nil {
-			return fail(err)
-		}
-		tracer = s.tracing.tracer()
-	}
-	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Metrics: reg, Tracer: tracer, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway,
-		LocalKeys: s.Cognito})
 	dnsCfg := s.newDNSConfig(cfg, st, log)
 	if s.DNS, err = dns.New(dnsCfg); err != nil {
 		return fail(fmt.Errorf("dns: %w", err))
@@ -379,6 +340,64 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
 	s.taskMetrics = ecs.NewTaskMetrics(st, reg, log.With("role", "task metrics"))
 	return s, nil
+}
+
+// newGateways makes the API Gateway control planes and the data planes
+// that serve their APIs and the load balancers, on the gateway listener
+// already bound (its port goes into every API's apiEndpoint).
+func (s *Server) newGateways(cfg Config, st store.Store, log *slog.Logger) error {
+	_, gwPort, _ := net.SplitHostPort(s.gwLn.Addr().String())
+	accessLogOut := io.Discard
+	if cfg.AccessLogStdout {
+		accessLogOut = os.Stdout
+	}
+	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
+	s.albMetrics = albmetrics.New(albmetrics.Config{Counts: s.loadBalancers, LoadBalancers: s.ELBv2.View(), Sink: s.CloudWatch,
+		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
+	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
+		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
+	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
+		LoadBalancers: vpcLinkTargets{s.ELBv2}})
+	// REST APIs share the gateway's listener and its host names: the HTTP
+	// API gateway hands them every request whose host is not one of its APIs.
+	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
+		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
+	var tracer trace.Tracer
+	if cfg.OTLPEndpoint != "" {
+		var err error
+		if s.tracing, err = newTracing(cfg.OTLPEndpoint); err != nil {
+			return err
+		}
+		tracer = s.tracing.tracer()
+	}
+	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Metrics: s.metrics, Tracer: tracer, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway,
+		LocalKeys: s.Cognito})
+	return nil
+}
+
+// newIdentity makes the identity services (IAM, STS, Cognito) and the
+// API's front door: with credentials configured, every request is signed
+// with them or with STS's temporary ones, but for Cognito's sign-in calls,
+// which AWS takes unsigned.
+func (s *Server) newIdentity(cfg Config, st store.Store, log *slog.Logger) {
+	s.mux = awsapi.NewMux(log.With("role", "api"))
+	s.IAM = iam.New(iam.Config{AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "iam")})
+	s.STS = sts.New(sts.Config{AccountID: cfg.AccountID, Store: st, Roles: s.IAM, Logger: log.With("role", "sts")})
+	s.Cognito = cognito.New(cognito.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Now: cfg.CognitoClock, Logger: log.With("role", "cognito")})
+	if cfg.AccessKeyID == "" {
+		return
+	}
+	s.token = newToken()
+	v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil).WithSessions(s.STS)
+	s.mux.Authenticate = func(r *http.Request, body []byte) error {
+		if s.Cognito.Unsigned(r.Header.Get("X-Amz-Target")) {
+			return nil
+		}
+		_, err := v.Verify(r, body)
+		return err
+	}
 }
 
 // newRegistry binds the registry's listener and makes ECR, whose
