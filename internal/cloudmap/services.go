@@ -130,7 +130,9 @@ func shapeService(svc *Service, nsType, wantType string, dns *DnsConfig) error {
 		if c.RoutingPolicy == "" {
 			c.RoutingPolicy = RoutingMultivalue
 		}
-		c.NamespaceId = ""
+		// AWS returns the namespace here too (the deprecated place for it,
+		// which the Terraform provider still reads back and compares).
+		c.NamespaceId = svc.NamespaceId
 		if err := validateDnsConfig(&c, svc.HealthCheckConfig != nil); err != nil {
 			return err
 		}

@@ -29,6 +29,11 @@ func TestUpdateService(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := svc.Service.Id
+	// The deprecated DnsConfig.NamespaceId comes back set, as AWS sends it
+	// (the Terraform provider compares it on every refresh).
+	if aws.ToString(svc.Service.DnsConfig.NamespaceId) != nsID {
+		t.Fatalf("DnsConfig.NamespaceId = %q, want %s", aws.ToString(svc.Service.DnsConfig.NamespaceId), nsID)
+	}
 
 	up, err := c.UpdateService(ctx, &sd.UpdateServiceInput{Id: id, Service: &types.ServiceChange{Description: aws.String("v2"),
 		DnsConfig: &types.DnsConfigChange{DnsRecords: []types.DnsRecord{{Type: types.RecordTypeA, TTL: aws.Int64(60)}, {Type: types.RecordTypeSrv, TTL: aws.Int64(30)}}}}})
