@@ -11,7 +11,7 @@
 # upstream connections the backend accepted, then the ratios, and the load
 # average before and after (the machine may be shared).
 #
-#   bench/gateway.sh [seconds=10] [connections=64] [rounds=3] [--access-log]
+#   bench/gateway.sh [seconds=10] [connections=64] [rounds=3] [--access-log] [--metrics]
 #
 # GW=path uses a bench/gateway binary built elsewhere (another commit, to
 # compare two builds against the same peer).
@@ -19,7 +19,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10} conns=${2:-64} rounds=${3:-3}
 gwflags=()
-[[ "${4:-}" == "--access-log" ]] && gwflags+=(-access-log)
+for opt in "${@:4}"; do
+  case "$opt" in
+    --access-log) gwflags+=(-access-log) ;;
+    --metrics) gwflags+=(-metrics) ;;   # the gateway's Prometheus series on
+  esac
+done
 for tool in wrk nginx taskset curl; do
   command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }
 done
@@ -39,7 +44,7 @@ p_addr=$ready_addr p_host=$ready_host p_pid=$ready_pid
 # does for every request and writes it, buffered, where Portolan's goes
 # (/dev/null).
 nginx_log=()
-if [[ ${#gwflags[@]} -gt 0 ]]; then
+if [[ " ${gwflags[*]:-} " == *" -access-log "* ]]; then
   nginx_log=("log_format apigw escape=json '{\"requestId\":\"\$request_id\",\"ip\":\"\$remote_addr\",\"requestTime\":\"\$time_local\",\"routeKey\":\"\$request_method \$uri\",\"status\":\"\$status\",\"responseLength\":\"\$body_bytes_sent\",\"integrationLatency\":\"\$upstream_response_time\"}';
   access_log /dev/null apigw buffer=64k flush=1s;")
 fi

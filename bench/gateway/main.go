@@ -18,6 +18,8 @@
 package main
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"bytes"
 	"context"
 	"flag"
@@ -52,6 +54,7 @@ func main() {
 	dataDir := flag.String("data", "", "gateway mode: state directory (default: a temp dir)")
 	accessLog := flag.Bool("access-log", false, "gateway mode: configure an access log (written to /dev/null and no log group)")
 	withJWT := flag.Bool("jwt", false, "gateway mode: put GET /pets/{id} behind a JWT authorizer whose issuer runs in-process; prints \"token <jwt>\" before ready")
+	withMetrics := flag.Bool("metrics", false, "gateway mode: register the gateway's Prometheus series, as the server does")
 	withCognito := flag.Bool("cognito", false, "gateway mode: as -jwt, with a Cognito user pool in-process as the issuer (its keys read directly, as the server does); prints \"token <ID token>\"")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
@@ -72,7 +75,7 @@ func main() {
 	case "backend":
 		err = runBackend(ctx, *addr)
 	case "gateway":
-		err = runGateway(ctx, *addr, *backend, *dataDir, *accessLog, *withJWT, *withCognito)
+		err = runGateway(ctx, *addr, *backend, *dataDir, gatewayOptions{accessLog: *accessLog, jwt: *withJWT, cognito: *withCognito, metrics: *withMetrics})
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -133,7 +136,11 @@ func runBackend(ctx context.Context, addr string) error {
 	return nil
 }
 
-func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, withJWT, withCognito bool) error {
+// gatewayOptions are what the gateway mode turns on.
+type gatewayOptions struct{ accessLog, jwt, cognito, metrics bool }
+
+func runGateway(ctx context.Context, addr, backend, dataDir string, o gatewayOptions) error {
+	accessLog, withJWT, withCognito := o.accessLog, o.jwt, o.cognito
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "portolan-gw-bench")
 		if err != nil {
@@ -170,6 +177,9 @@ func runGateway(ctx context.Context, addr, backend, dataDir string, accessLog, w
 	cg := cognito.New(cognito.Config{Region: "us-east-1", AccountID: "000000000000", Store: st, Logger: logger})
 	if withCognito {
 		gwCfg.LocalKeys = cg
+	}
+	if o.metrics {
+		gwCfg.Metrics = prometheus.NewRegistry()
 	}
 	gw := gateway.New(gwCfg)
 	var idp *issuer
