@@ -1,4 +1,4 @@
-package server_test
+package ecrimages_test
 
 import (
 	"context"
@@ -54,7 +54,7 @@ const fromEcrRepository = `        Image:
 // with its target tracking alarms.
 func TestPrivateRestAPIFixtureFromECR(t *testing.T) {
 	cli := dockerClient(t)
-	tpl, err := os.ReadFile("../stack/testdata/private-restapi-nlb-fargate.yaml")
+	tpl, err := os.ReadFile("../../stack/testdata/private-restapi-nlb-fargate.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

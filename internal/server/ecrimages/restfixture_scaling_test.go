@@ -1,4 +1,4 @@
-package server_test
+package ecrimages_test
 
 import (
 	"context"
@@ -49,7 +49,7 @@ const cdkCPUScaling = `  ApiServiceTaskCountTarget9B4E2F4E:
 // ECR half of the issue; here the image is mapped.)
 func TestPrivateRestAPIFixtureScales(t *testing.T) {
 	app := servertest.BuildApp(t, "./examples/quickstart/app")
-	tpl, err := os.ReadFile("../stack/testdata/private-restapi-nlb-fargate.yaml")
+	tpl, err := os.ReadFile("../../stack/testdata/private-restapi-nlb-fargate.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package server_test
+package onetcd_test
 
 import (
 	"context"
