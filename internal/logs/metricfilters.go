@@ -113,19 +113,38 @@ func (s *Control) PutMetricFilter(ctx context.Context, in *PutMetricFilterInput)
 		FilterName: in.FilterName, FilterPattern: *in.FilterPattern, MetricTransformations: in.MetricTransformations,
 		CreationTime: nowMillis(), LogGroupName: in.LogGroupName, ApplyOnTransformedLogs: in.ApplyOnTransformedLogs,
 	}
-	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
-		i := slices.IndexFunc(g.MetricFilters, func(m MetricFilter) bool { return m.FilterName == f.FilterName })
-		switch {
-		case i >= 0:
-			g.MetricFilters[i] = f
-		case len(g.MetricFilters) >= maxMetricFilters:
-			return errLimitExceeded
-		default:
-			g.MetricFilters = append(g.MetricFilters, f)
-			slices.SortFunc(g.MetricFilters, func(a, b MetricFilter) int { return cmp.Compare(a.FilterName, b.FilterName) })
-		}
-		return nil
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) (err error) {
+		g.MetricFilters, err = putFilter(g.MetricFilters, f, MetricFilter.name, maxMetricFilters)
+		return err
 	})
+}
+
+func (f MetricFilter) name() string { return f.FilterName }
+
+// putFilter replaces the filter of a group's list that has item's name or,
+// while the list is under its quota, adds item in name order.
+func putFilter[T any](list []T, item T, name func(T) string, quota int) ([]T, error) {
+	i := slices.IndexFunc(list, func(x T) bool { return name(x) == name(item) })
+	switch {
+	case i >= 0:
+		list[i] = item
+	case len(list) >= quota:
+		return list, errLimitExceeded
+	default:
+		list = append(list, item)
+		slices.SortFunc(list, func(a, b T) int { return cmp.Compare(name(a), name(b)) })
+	}
+	return list, nil
+}
+
+// deleteFilter removes the filter named n from a group's list, or answers
+// missing.
+func deleteFilter[T any](list []T, n string, name func(T) string, missing error) ([]T, error) {
+	i := slices.IndexFunc(list, func(x T) bool { return name(x) == n })
+	if i < 0 {
+		return list, missing
+	}
+	return slices.Delete(list, i, i+1), nil
 }
 
 // DeleteMetricFilter deletes a metric filter (AWS DeleteMetricFilter).
@@ -136,13 +155,9 @@ func (s *Control) DeleteMetricFilter(ctx context.Context, in *FilterRef) (*struc
 	if err := checkFilterName(in.FilterName); err != nil {
 		return nil, err
 	}
-	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
-		n := len(g.MetricFilters)
-		g.MetricFilters = slices.DeleteFunc(g.MetricFilters, func(m MetricFilter) bool { return m.FilterName == in.FilterName })
-		if len(g.MetricFilters) == n {
-			return errMetricFilterNotFound
-		}
-		return nil
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) (err error) {
+		g.MetricFilters, err = deleteFilter(g.MetricFilters, in.FilterName, MetricFilter.name, errMetricFilterNotFound)
+		return err
 	})
 }
 

@@ -1,9 +1,7 @@
 package logs
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/portolan/portolan/internal/awsapi"
@@ -87,20 +85,13 @@ func (s *Control) PutSubscriptionFilter(ctx context.Context, in *PutSubscription
 		ApplyOnTransformedLogs: in.ApplyOnTransformedLogs, FieldSelectionCriteria: in.FieldSelectionCriteria,
 		EmitSystemFields: in.EmitSystemFields, CreationTime: nowMillis(),
 	}
-	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
-		i := slices.IndexFunc(g.SubscriptionFilters, func(x SubscriptionFilter) bool { return x.FilterName == f.FilterName })
-		switch {
-		case i >= 0:
-			g.SubscriptionFilters[i] = f
-		case len(g.SubscriptionFilters) >= maxSubscriptionFilters:
-			return errLimitExceeded
-		default:
-			g.SubscriptionFilters = append(g.SubscriptionFilters, f)
-			slices.SortFunc(g.SubscriptionFilters, func(a, b SubscriptionFilter) int { return cmp.Compare(a.FilterName, b.FilterName) })
-		}
-		return nil
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) (err error) {
+		g.SubscriptionFilters, err = putFilter(g.SubscriptionFilters, f, SubscriptionFilter.name, maxSubscriptionFilters)
+		return err
 	})
 }
+
+func (f SubscriptionFilter) name() string { return f.FilterName }
 
 // checkDestinationARN accepts the destinations AWS delivers to: a Kinesis
 // or Firehose stream, a Lambda function, or a destination of this service,
@@ -132,13 +123,9 @@ func (s *Control) DeleteSubscriptionFilter(ctx context.Context, in *FilterRef) (
 	if err := checkFilterName(in.FilterName); err != nil {
 		return nil, err
 	}
-	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) error {
-		n := len(g.SubscriptionFilters)
-		g.SubscriptionFilters = slices.DeleteFunc(g.SubscriptionFilters, func(x SubscriptionFilter) bool { return x.FilterName == in.FilterName })
-		if len(g.SubscriptionFilters) == n {
-			return errSubscriptionFilterNotFound
-		}
-		return nil
+	return nil, s.updateGroup(ctx, in.LogGroupName, func(g *groupRecord) (err error) {
+		g.SubscriptionFilters, err = deleteFilter(g.SubscriptionFilters, in.FilterName, SubscriptionFilter.name, errSubscriptionFilterNotFound)
+		return err
 	})
 }
 
