@@ -45,10 +45,6 @@ func TestCloudFormationUpdateKill9(t *testing.T) {
 		Wait(ctx, &cfn.DescribeStacksInput{StackName: aws.String("killed")}, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { // the tasks outlive a killed server: delete them with the stack
-		c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String("killed")})
-		cfn.NewStackDeleteCompleteWaiter(c).Wait(ctx, &cfn.DescribeStacksInput{StackName: aws.String("killed")}, 2*time.Minute)
-	})
 	if _, err := c.UpdateStack(ctx, &cfn.UpdateStackInput{StackName: aws.String("killed"), TemplateBody: aws.String(tpl), Parameters: params("Bonjour", "4")}); err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +58,13 @@ func TestCloudFormationUpdateKill9(t *testing.T) {
 	srv.Wait()
 
 	servertest.StartProcess(t, dataDir, port, flags...)
+	// The tasks outlive a killed server: delete them with the stack, while
+	// this server still runs (cleanups run last-in first-out, so one
+	// registered before it started would find it stopped).
+	t.Cleanup(func() {
+		c.DeleteStack(ctx, &cfn.DeleteStackInput{StackName: aws.String("killed")})
+		cfn.NewStackDeleteCompleteWaiter(c).Wait(ctx, &cfn.DescribeStacksInput{StackName: aws.String("killed")}, 2*time.Minute)
+	})
 	out, err := c.DescribeStacks(ctx, &cfn.DescribeStacksInput{StackName: aws.String("killed")})
 	if err != nil || out.Stacks[0].StackStatus != types.StackStatusUpdateFailed {
 		t.Fatalf("after the restart: %v %+v", err, out)
