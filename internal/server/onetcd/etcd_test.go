@@ -42,6 +42,9 @@ func TestServerOnEtcdSurvivesKill9(t *testing.T) {
 	stopTasks := func() {
 		_, err := c.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String("etcd"), Service: aws.String("web"), Force: aws.Bool(true)})
 		if err == nil {
+			// First no task is wanted running any more (the scheduler
+			// marks them), then every one of them has stopped.
+			waitTasks(t, c, ecstypes.DesiredStatusRunning, 0)
 			waitTasks(t, c, ecstypes.DesiredStatusStopped, 0)
 		}
 	}
