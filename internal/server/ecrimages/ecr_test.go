@@ -4,11 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"io"
-	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -62,7 +58,7 @@ func TestECSServiceRunsECRImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	task := waitTask(t, c, "web", func(task types.Task) bool { return aws.ToString(task.LastStatus) == "RUNNING" })
-	getApp(t, "http://"+*task.Containers[0].NetworkInterfaces[0].PrivateIpv4Address+":8080/message")
+	runtimetest.WaitHTTP(t, "http://"+*task.Containers[0].NetworkInterfaces[0].PrivateIpv4Address+":8080/message", 10*time.Second)
 
 	// A tag nobody pushed: the task stops, as ECS says it.
 	run, err := c.RunTask(ctx, &ecs.RunTaskInput{Cluster: aws.String("ecr"), TaskDefinition: register(host + "/ecr-web:missing"), LaunchType: types.LaunchTypeFargate, NetworkConfiguration: awsvpc})
@@ -157,25 +153,4 @@ func waitTask(t *testing.T, c *ecs.Client, service string, ok func(types.Task) b
 	}
 	t.Fatal("no task came to the state wanted")
 	return types.Task{}
-}
-
-// getApp fetches url from a task's app, retrying while it does not listen yet.
-func getApp(t *testing.T, url string) string {
-	t.Helper()
-	c := http.Client{Timeout: 5 * time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	resp, err := c.Get(url)
-	for err != nil && errors.Is(err, syscall.ECONNREFUSED) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		resp, err = c.Get(url)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
-	}
-	return string(b)
 }
