@@ -57,12 +57,13 @@ func TestDockerTaskRoleCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	task := runImageTask(t, c, "docker-sdk", aws.ToString(role.Role.Arn), tag)
-	out := taskLog(t, env, task)
+	taskID := aws.ToString(task.TaskArn)[strings.LastIndexByte(aws.ToString(task.TaskArn), '/')+1:]
+	want := []string{"arn:aws:ecs:us-east-1:000000000000:cluster/roles", "arn:aws:sts::000000000000:assumed-role/container-task/" + taskID}
+	out := taskLog(t, env, task, want...)
 	if code := aws.ToInt32(task.Containers[0].ExitCode); code != 0 {
 		t.Fatalf("the container exited %d: %s", code, out)
 	}
-	taskID := aws.ToString(task.TaskArn)[strings.LastIndexByte(aws.ToString(task.TaskArn), '/')+1:]
-	if !strings.Contains(out, "arn:aws:ecs:us-east-1:000000000000:cluster/roles") || !strings.Contains(out, "arn:aws:sts::000000000000:assumed-role/container-task/"+taskID) {
+	if !containsAll(out, want) {
 		t.Fatalf("task output: %s", out)
 	}
 }
