@@ -144,6 +144,7 @@ func TestLockout(t *testing.T) {
 	c := env.Client()
 	ctx := context.Background()
 	pool := cognitotest.NewPool(t, c)
+	env.Clock.Freeze() // the lockout's seconds pass when the test says so
 	wrong := func() string {
 		_, err := pool.SignIn(ctx, c, "alice", "Wrong-passw0rd")
 		return awstest.WantCode(t, err, "NotAuthorizedException").ErrorMessage()

@@ -37,17 +37,30 @@ type Env struct {
 	stop  func()
 }
 
-// Clock is a clock a test moves: real time plus an offset.
+// Clock is a clock a test moves: real time plus an offset, or, once
+// frozen, a time that only Advance moves (for rules measured in seconds,
+// which a loaded machine's real time would otherwise decide).
 type Clock struct {
 	mu     sync.Mutex
 	offset time.Duration
+	frozen time.Time
 }
 
 // Now is the clock's time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen.Add(c.offset)
+	}
 	return time.Now().Add(c.offset)
+}
+
+// Freeze stops the clock at its present time.
+func (c *Clock) Freeze() {
+	c.mu.Lock()
+	c.frozen = time.Now()
+	c.mu.Unlock()
 }
 
 // Advance moves the clock by d.
