@@ -118,7 +118,11 @@ func TestCLIAlarmStates(t *testing.T) {
 	}
 	// Publish 80 every 200 ms (five times per period) until ALARM.
 	publishUntil(ctx, t, e, 80, "ALARM")
+	// The metric keeps breaching while the CLI reads the alarm: a slow
+	// CLI on a loaded machine would otherwise see three missing periods.
+	stop := keepPublishing(e, 80)
 	alarm = describe(ctx, t, e, "high-load")
+	stop()
 	if !strings.HasPrefix(alarm.StateReason, "Threshold Crossed: ") || !strings.Contains(alarm.StateReason, "were greater than the threshold (50.0) (minimum 2 datapoints for OK -> ALARM transition).") {
 		t.Errorf("StateReason = %q", alarm.StateReason)
 	}
@@ -137,6 +141,24 @@ func describe(ctx context.Context, t *testing.T, e *cloudwatchtest.Env, name str
 		t.Fatalf("describe-alarms = %s (%v)", b, err)
 	}
 	return out.MetricAlarms[0]
+}
+
+// keepPublishing publishes value in-process every 200 ms until stopped.
+func keepPublishing(e *cloudwatchtest.Env, value float64) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			e.CloudWatch.Publish(cloudwatch.Metric{Namespace: "App", MetricName: "Load"}, "", time.Now(),
+				cloudwatch.StatisticSet{SampleCount: 1, Sum: value, Minimum: value, Maximum: value})
+			select {
+			case <-done:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // publishUntil publishes value in-process until the alarm is in state.
