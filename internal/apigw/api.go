@@ -108,6 +108,8 @@ func (s *Control) Register(mux *awsapi.Mux) {
 		return http.StatusAccepted, struct{}{}, nil
 	})
 
+	s.registerDomainNames(rs, pg)
+
 	rs.Handle("POST", "/v2/tags/{resourceArn}", func(ctx context.Context, r *awsapi.RESTRequest) (int, any, error) {
 		in := &TagResourceInput{}
 		if err := awsapi.DecodeJSON(r.Body, in); err != nil {

@@ -9,6 +9,7 @@ const (
 	keyPrefix     = "apigw/"
 	apiPrefix     = keyPrefix + "api/"
 	vpcLinkPrefix = keyPrefix + "vpclink/"
+	domainPrefix  = keyPrefix + "domain/"
 )
 
 func apiKey(id string) string              { return apiPrefix + id }
@@ -19,3 +20,4 @@ func deployKey(apiID, id string) string    { return deployPrefix(apiID) + id }
 func deployCfgPrefix(apiID string) string  { return keyPrefix + "deploycfg/" + apiID + "/" }
 func deployCfgKey(apiID, id string) string { return deployCfgPrefix(apiID) + id }
 func vpcLinkKey(id string) string          { return vpcLinkPrefix + id }
+func domainKey(name string) string         { return domainPrefix + name }

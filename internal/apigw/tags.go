@@ -38,7 +38,8 @@ type taggable struct {
 }
 
 // resolveARN maps arn:aws:apigateway:{region}::/apis/{id},
-// .../apis/{id}/stages/{name} and .../vpclinks/{id} (the resources
+// .../apis/{id}/stages/{name}, .../vpclinks/{id} and
+// .../domainnames/{name} (the resources
 // apigatewayv2 tags) to their records.
 func (s *Control) resolveARN(arn string) (taggable, error) {
 	a, ok := awsapi.ParseARN(arn)
@@ -53,6 +54,8 @@ func (s *Control) resolveARN(arn string) (taggable, error) {
 		return taggable{key: stageKey(path[1], path[3]), kind: "Stage", id: path[3]}, nil
 	case len(path) == 2 && path[0] == "vpclinks":
 		return taggable{key: vpcLinkKey(path[1]), kind: "VpcLink", id: path[1]}, nil
+	case len(path) == 2 && path[0] == "domainnames":
+		return taggable{key: domainKey(strings.ToLower(path[1])), kind: "DomainName", id: path[1]}, nil
 	}
 	return taggable{}, badRequest("Resource %s cannot be tagged", arn)
 }

@@ -15,7 +15,17 @@ type Snapshot struct {
 	Revision int64
 	apis     map[string]*APIState
 	vpcLinks map[string]*VpcLink
+	domains  map[string]*DomainState
 }
+
+// DomainState is a custom domain name and its API mappings.
+type DomainState struct {
+	DomainName
+	Mappings []*ApiMapping // in id order
+}
+
+// Domains returns every custom domain name, by name (lower case).
+func (s *Snapshot) Domains() map[string]*DomainState { return s.domains }
 
 // APIState is one API and its stages.
 type APIState struct {
@@ -85,6 +95,7 @@ type viewBuilder struct {
 	stages   map[string]map[string]*Stage            // api -> name
 	cfgs     map[string]map[string]*DeploymentConfig // api -> deployment
 	vpcLinks map[string]*VpcLink
+	domains  map[string]*DomainState
 }
 
 func newViewBuilder() *viewBuilder {
@@ -93,6 +104,7 @@ func newViewBuilder() *viewBuilder {
 		stages:   map[string]map[string]*Stage{},
 		cfgs:     map[string]map[string]*DeploymentConfig{},
 		vpcLinks: map[string]*VpcLink{},
+		domains:  map[string]*DomainState{},
 	}
 }
 
@@ -124,6 +136,14 @@ func (b *viewBuilder) Apply(ev store.Event) {
 		if l := store.DecodeJSON[VpcLink](ev.KV.Value); l != nil {
 			b.vpcLinks[rest] = l
 		}
+	case "domain":
+		if del {
+			delete(b.domains, rest)
+			return
+		}
+		if d := store.DecodeJSON[domainRecord](ev.KV.Value); d != nil {
+			b.domains[rest] = &DomainState{DomainName: d.DomainName, Mappings: sortedMappings(d)}
+		}
 	}
 }
 
@@ -150,6 +170,10 @@ func (b *viewBuilder) Build(prev *Snapshot, rev int64) *Snapshot {
 	s := &Snapshot{Revision: rev, apis: make(map[string]*APIState, len(b.apis)), vpcLinks: make(map[string]*VpcLink, len(b.vpcLinks))}
 	for id, l := range b.vpcLinks {
 		s.vpcLinks[id] = l // pointers change only when the link does (SameVpcLinks)
+	}
+	s.domains = make(map[string]*DomainState, len(b.domains))
+	for name, d := range b.domains {
+		s.domains[name] = d
 	}
 	for id, a := range b.apis {
 		as := &APIState{Api: *a, Stages: make(map[string]*StageState, len(b.stages[id]))}

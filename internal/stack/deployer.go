@@ -105,6 +105,8 @@ func New(cfg Config) *Deployer {
 			"AWS::ApiGatewayV2::Deployment":  gwDeployment{cfg.APIGW},
 			"AWS::ApiGatewayV2::VpcLink":     gwVpcLink{cfg.APIGW},
 			"AWS::ApiGatewayV2::Authorizer":  gwAuthorizer{cfg.APIGW},
+			"AWS::ApiGatewayV2::DomainName":  gwDomainName{cfg.APIGW},
+			"AWS::ApiGatewayV2::ApiMapping":  gwApiMapping{cfg.APIGW},
 		} {
 			d.handlers[t] = h
 		}

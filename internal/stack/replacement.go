@@ -22,6 +22,8 @@ var replacingProperties = map[string][]string{
 	"AWS::ApiGatewayV2::Stage":                      {"ApiId", "StageName"},
 	"AWS::ApiGatewayV2::VpcLink":                    {},
 	"AWS::ApiGatewayV2::Authorizer":                 {"ApiId"},
+	"AWS::ApiGatewayV2::DomainName":                 {"DomainName"},
+	"AWS::ApiGatewayV2::ApiMapping":                 {"DomainName"},
 	"AWS::ElasticLoadBalancingV2::LoadBalancer":     {"Name", "Scheme", "Type", "IpAddressType", "Subnets", "SecurityGroups", "SubnetMappings"},
 	"AWS::ElasticLoadBalancingV2::TargetGroup":      {"Name", "Port", "Protocol", "ProtocolVersion", "VpcId", "TargetType", "IpAddressType"},
 	"AWS::ElasticLoadBalancingV2::Listener":         {"LoadBalancerArn"},

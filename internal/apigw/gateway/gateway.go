@@ -22,7 +22,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/portolan/portolan/internal/apigw"
-	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/router"
@@ -378,33 +377,39 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	var api *apiState
+	var dom *domainRoutes // a custom domain's: its mappings pick the API
 	if rq.boundAPI != "" {
 		api = snap.bound(rq.boundAPI)
-	} else {
-		api = snap.apis[g.apiID(r.Host)]
+	} else if api = snap.apis[g.apiID(r.Host)]; api == nil {
+		dom = snap.domains[hostname(r.Host)]
 	}
-	if api == nil {
+	if api == nil && dom == nil {
 		rq.fail(w, errNotFound)
 		return
 	}
-	if api.disabled && rq.boundAPI == "" {
+	if api != nil && api.disabled && rq.boundAPI == "" {
 		// disableExecuteApiEndpoint: the default endpoint answers 403.
 		rq.fail(w, errForbidden)
 		return
 	}
-	preflight := false
-	if api.cors != nil {
-		rq.cors, rq.origin = api.cors, cors.Origin(r)
-		preflight = cors.IsPreflight(r)
-	}
+	preflight := api != nil && rq.useCors(r, api)
 	raw, query, ok := router.RequestTarget(r)
 	if !ok {
 		rq.fail(w, errBadRequest)
 		return
 	}
-	rq.rawPath, rq.rawQuery = raw, query
-	st, rest := api.stageFor(raw)
-	if st == nil {
+	rq.rawPath, rq.rawQuery, rq.upPath = raw, query, raw
+	var st *stageState
+	var rest string
+	if dom != nil {
+		var m *domainMapping
+		if m, rest = dom.route(raw); m == nil {
+			rq.fail(w, errNotFound)
+			return
+		}
+		api, st, rq.upPath = m.api, m.st, rest
+		preflight = rq.useCors(r, api)
+	} else if st, rest = api.stageFor(raw); st == nil {
 		rq.fail(w, errNotFound)
 		return
 	}
@@ -454,7 +459,15 @@ func (g *Gateway) handle(w http.ResponseWriter, r *http.Request, rq *request) {
 // snapshot.
 func (g *Gateway) servesHost(host string) bool {
 	snap := g.current()
-	return snap != nil && snap.apis[g.apiID(host)] != nil
+	return snap != nil && (snap.apis[g.apiID(host)] != nil || snap.domains[hostname(host)] != nil)
+}
+
+// hostname is host without its port, in lower case: a custom domain's key.
+func hostname(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i]
+	}
+	return strings.ToLower(host)
 }
 
 // apiID extracts <apiId> from "<apiId>.execute-api.localhost[:port]".

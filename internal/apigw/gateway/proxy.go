@@ -76,7 +76,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		}
 		// As for Cloud Map: the whole request path, stage included, to the
 		// listener's address; the load balancer's rules see it all.
-		scheme, host, path, query, pool = "http", t.addr, rq.rawPath, rq.rawQuery, t.pool
+		scheme, host, path, query, pool = "http", t.addr, rq.upPath, rq.rawQuery, t.pool
 		if is.tls != nil {
 			scheme, pool, transport = "https", nil, is.tls
 		}
@@ -91,7 +91,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		// behind a named stage sees /prod/... (a Cloud Map integration's
 		// backend view in github.com/openabdev/openab pull 1275); map
 		// overwrite:path to $request.path to drop it.
-		scheme, host, path, query = "http", pool.Addr(), rq.rawPath, rq.rawQuery
+		scheme, host, path, query = "http", pool.Addr(), rq.upPath, rq.rawQuery
 	case kindURL:
 		t := is.uri
 		if t.static {
@@ -110,7 +110,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		}
 		if path == "" {
 			// A bare-host URI passes the request path through.
-			path = rq.rawPath
+			path = rq.upPath
 		}
 		query = joinQuery(query, rq.rawQuery)
 	}

@@ -28,6 +28,7 @@ type request struct {
 	portHeader []string // X-Forwarded-Port: the gateway's listening port, shared per listener
 	boundAPI   string   // the API id or name the listener serves, or "" to select by Host
 	rawPath    string   // as received, stage included
+	upPath     string   // what integrations that pass the path through send: rawPath, without the mapping key on a custom domain
 	rawQuery   string
 	stagePath  string // rawPath without the stage prefix ($request.path)
 	st         *stageState
@@ -55,6 +56,16 @@ type request struct {
 	instance string          // the integration's host:port, when a pool served it
 	span     trace.Span      // nil: tracing off
 	traceCtx context.Context // carries span, for the backend's traceparent
+}
+
+// useCors takes the API's CORS configuration for the request and reports
+// whether the request is a preflight.
+func (rq *request) useCors(r *http.Request, api *apiState) bool {
+	if api.cors == nil {
+		return false
+	}
+	rq.cors, rq.origin = api.cors, cors.Origin(r)
+	return cors.IsPreflight(r)
 }
 
 func (rq *request) reset() {

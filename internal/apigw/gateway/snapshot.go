@@ -29,6 +29,7 @@ type snapshot struct {
 	cmSrc                 *cloudmap.Snapshot
 	apis                  map[string]*apiState
 	byName                map[string]*apiState // the newest API of each name
+	domains               map[string]*domainRoutes
 	// targets holds the live instances of each Cloud Map target, indexed
 	// by integrationState.target.
 	targets []*instanceSet
@@ -69,6 +70,77 @@ func (a *apiState) stageFor(raw string) (*stageState, string) {
 		return a.def, raw
 	}
 	return nil, ""
+}
+
+// domainRoutes is a custom domain name's API mappings, longest key first
+// (the empty key, the catch-all, last).
+type domainRoutes struct {
+	// multiLevel: some key has several segments. AWS then picks the
+	// mapping with the longest matching prefix of the path, not only of
+	// its first segment ("/ordersandmore" goes to "orders").
+	multiLevel bool
+	mappings   []domainMapping
+}
+
+type domainMapping struct {
+	prefix string // "/" + apiMappingKey, or "" for the empty key
+	api    *apiState
+	st     *stageState
+}
+
+// route picks the mapping for a raw path and returns the path its stage
+// sees: the mapping's key removed ("the incoming base path is stripped").
+func (d *domainRoutes) route(raw string) (*domainMapping, string) {
+	for i := range d.mappings {
+		m := &d.mappings[i]
+		if m.prefix == "" {
+			return m, raw
+		}
+		if !strings.HasPrefix(raw, m.prefix) {
+			continue
+		}
+		switch rest := raw[len(m.prefix):]; {
+		case rest == "":
+			return m, "/"
+		case rest[0] == '/':
+			return m, rest
+		case d.multiLevel:
+			return m, "/" + rest
+		}
+	}
+	return nil, ""
+}
+
+// compileDomains resolves every domain's mappings to compiled stages;
+// a mapping whose API or stage is gone is left out (its path answers as
+// no mapping would).
+func compileDomains(apis map[string]*apiState, a *apigw.Snapshot) map[string]*domainRoutes {
+	out := make(map[string]*domainRoutes, len(a.Domains()))
+	for name, d := range a.Domains() {
+		dr := &domainRoutes{}
+		for _, m := range d.Mappings {
+			api := apis[m.ApiId]
+			if api == nil {
+				continue
+			}
+			st := api.named[m.Stage]
+			if m.Stage == apigw.DefaultStageName {
+				st = api.def
+			}
+			if st == nil {
+				continue
+			}
+			prefix := ""
+			if m.ApiMappingKey != "" {
+				prefix = "/" + m.ApiMappingKey
+			}
+			dr.multiLevel = dr.multiLevel || strings.Contains(m.ApiMappingKey, "/")
+			dr.mappings = append(dr.mappings, domainMapping{prefix: prefix, api: api, st: st})
+		}
+		sort.SliceStable(dr.mappings, func(i, j int) bool { return len(dr.mappings[i].prefix) > len(dr.mappings[j].prefix) })
+		out[name] = dr
+	}
+	return out
 }
 
 type stageState struct {
@@ -160,7 +232,7 @@ func (g *Gateway) build(prev *snapshot, a *apigw.Snapshot, c *cloudmap.Snapshot,
 		s.cloudMapRev = c.Revision
 	}
 	if prev != nil && prev.apiSrc == a {
-		s.apis, s.byName = prev.apis, prev.byName
+		s.apis, s.byName, s.domains = prev.apis, prev.byName, prev.domains
 	} else {
 		s.apis = g.compileAPIs(prev, a)
 		s.byName = make(map[string]*apiState, len(s.apis))
@@ -169,6 +241,7 @@ func (g *Gateway) build(prev *snapshot, a *apigw.Snapshot, c *cloudmap.Snapshot,
 				s.byName[api.name] = api
 			}
 		}
+		s.domains = compileDomains(s.apis, a)
 	}
 	var old []*instanceSet
 	if prev != nil {
