@@ -153,13 +153,13 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 			body = http.MaxBytesReader(nil, r.Body, maxPayload)
 		}
 	}
+	if pool != nil {
+		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength})
+		return
+	}
 	uri := path
 	if query != "" {
 		uri = path + "?" + query
-	}
-	if pool != nil {
-		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, URI: uri, Host: host, Header: h, Body: body, ContentLength: r.ContentLength})
-		return
 	}
 	g.viaTransport(w, r, rq, is, transport, method, scheme, dialHost, host, uri, h, body)
 }
@@ -341,7 +341,7 @@ func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *reque
 	if strings.IndexByte(ip, ':') >= 0 {
 		forIP = `"[` + ip + `]"`
 	}
-	vals[1] = "for=" + forIP + ";host=" + r.Host + ";proto=http"
+	vals[1] = rq.forwarded(forIP, r.Host)
 	if prior := h["Forwarded"]; len(prior) > 0 {
 		h["Forwarded"] = append(prior, vals[1])
 	} else {

@@ -56,6 +56,19 @@ type request struct {
 	instance string          // the integration's host:port, when a pool served it
 	span     trace.Span      // nil: tracing off
 	traceCtx context.Context // carries span, for the backend's traceparent
+
+	// The last Forwarded value made and what it was made of, kept by the
+	// pool: a keep-alive client sends request after request from one
+	// address to one host, so the value is made once, not per request.
+	fwdFor, fwdHost, fwdValue string
+}
+
+// forwarded is the Forwarded header's value for a client and a Host.
+func (rq *request) forwarded(forIP, host string) string {
+	if forIP != rq.fwdFor || host != rq.fwdHost {
+		rq.fwdFor, rq.fwdHost, rq.fwdValue = forIP, host, "for="+forIP+";host="+host+";proto=http"
+	}
+	return rq.fwdValue
 }
 
 // useCors takes the API's CORS configuration for the request and reports
@@ -68,12 +81,16 @@ func (rq *request) useCors(r *http.Request, api *apiState) bool {
 	return cors.IsPreflight(r)
 }
 
+// reset readies rq for the next request, keeping its buffers and the
+// Forwarded cache (strings, which nothing can change). values is not
+// kept: the answer's header may be written after the handler returns
+// (a bodiless answer, on either server), still holding its slices.
 func (rq *request) reset() {
 	mapped := rq.mapped[:0]
 	clear(rq.mapped)
 	params := rq.params
 	params.Reset()
-	*rq = request{mapped: mapped, params: params}
+	*rq = request{mapped: mapped, params: params, fwdFor: rq.fwdFor, fwdHost: rq.fwdHost, fwdValue: rq.fwdValue}
 }
 
 // gatewayError is an answer the gateway gives itself. The bodies are AWS's

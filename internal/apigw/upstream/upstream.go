@@ -213,7 +213,8 @@ func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 // Request is what the proxy sends.
 type Request struct {
 	Method        string
-	URI           string // path and query, escaped
+	Path          string // escaped
+	Query         string // escaped, without '?'; "": none
 	Host          string
 	Header        http.Header
 	Body          io.Reader // nil: none
@@ -287,7 +288,11 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 	bw := c.bw
 	bw.WriteString(r.Method)
 	bw.WriteByte(' ')
-	bw.WriteString(r.URI)
+	bw.WriteString(r.Path)
+	if r.Query != "" {
+		bw.WriteByte('?')
+		bw.WriteString(r.Query)
+	}
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
 	bw.WriteString(r.Host)
 	bw.WriteString("\r\n")

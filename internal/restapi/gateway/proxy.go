@@ -86,10 +86,6 @@ func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *
 			body = http.MaxBytesReader(nil, r.Body, maxPayload)
 		}
 	}
-	uri := path
-	if query != "" {
-		uri = path + "?" + query
-	}
 	var pool *upstream.Pool
 	switch {
 	case is.uri.pool != nil:
@@ -103,7 +99,7 @@ func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *
 	case is.uri.scheme == "http":
 		pool = g.up.Pool(withPort(host, "80"))
 	}
-	out := &upstream.Request{Method: method, URI: uri, Host: host, Header: h, Body: body, ContentLength: r.ContentLength}
+	out := &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength}
 	if pool != nil {
 		g.viaPool(w, r, rq, is, pool, out)
 		return
@@ -138,13 +134,10 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 		rc = http.NoBody
 	}
 	req := (&http.Request{
-		Method: out.Method, URL: &url.URL{Scheme: "https", Host: out.Host, Opaque: out.URI},
+		Method: out.Method, URL: &url.URL{Scheme: "https", Host: out.Host, Opaque: out.Path, RawQuery: out.Query},
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: out.Header, Body: rc, ContentLength: out.ContentLength, Host: out.Host,
 	}).WithContext(ctx)
-	if i := strings.IndexByte(out.URI, '?'); i >= 0 {
-		req.URL.Opaque, req.URL.RawQuery = out.URI[:i], out.URI[i+1:]
-	}
 	start := time.Now()
 	rq.integCalled = true
 	resp, err := g.transport.RoundTrip(req)
