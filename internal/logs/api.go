@@ -42,5 +42,25 @@ func (s *Control) Register(mux *awsapi.Mux) {
 	api.Handle("CreateExportTask", awsapi.Op(s.CreateExportTask))
 	api.Handle("DescribeExportTasks", awsapi.Op(s.DescribeExportTasks))
 	api.Handle("CancelExportTask", awsapi.Op(s.CancelExportTask))
+	for name, op := range map[string]awsapi.Handler{
+		"PutDeliverySource":               awsapi.Op(s.PutDeliverySource),
+		"GetDeliverySource":               awsapi.Op(s.GetDeliverySource),
+		"DescribeDeliverySources":         awsapi.Op(s.DescribeDeliverySources),
+		"DeleteDeliverySource":            awsapi.Op(s.DeleteDeliverySource),
+		"PutDeliveryDestination":          awsapi.Op(s.PutDeliveryDestination),
+		"GetDeliveryDestination":          awsapi.Op(s.GetDeliveryDestination),
+		"DescribeDeliveryDestinations":    awsapi.Op(s.DescribeDeliveryDestinations),
+		"DeleteDeliveryDestination":       awsapi.Op(s.DeleteDeliveryDestination),
+		"PutDeliveryDestinationPolicy":    awsapi.Op(s.PutDeliveryDestinationPolicy),
+		"GetDeliveryDestinationPolicy":    awsapi.Op(s.GetDeliveryDestinationPolicy),
+		"DeleteDeliveryDestinationPolicy": awsapi.Op(s.DeleteDeliveryDestinationPolicy),
+		"CreateDelivery":                  awsapi.Op(s.CreateDelivery),
+		"GetDelivery":                     awsapi.Op(s.GetDelivery),
+		"DescribeDeliveries":              awsapi.Op(s.DescribeDeliveries),
+		"UpdateDeliveryConfiguration":     awsapi.Op(s.UpdateDeliveryConfiguration),
+		"DeleteDelivery":                  awsapi.Op(s.DeleteDelivery),
+	} {
+		api.Handle(name, op)
+	}
 	mux.AddJSON(api)
 }

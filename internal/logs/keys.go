@@ -15,6 +15,9 @@ import (
 //	logs/trash/{id}                          a deleted stream whose events still need removing
 //	logs/destinations/{name}                 Destination (JSON)
 //	logs/policies/{name}                     ResourcePolicy (JSON)
+//	logs/deliverysources/{name}              sourceRecord (JSON)
+//	logs/deliverydestinations/{name}         destinationRecord (JSON)
+//	logs/deliveries/{id}                     Delivery (JSON)
 //
 // A group's metric and subscription filters are members of its record.
 // {id} is the stream's incarnation id (16 hex digits), so that a stream
@@ -34,6 +37,10 @@ const (
 
 	destinationsPrefix = "logs/destinations/"
 	policiesPrefix     = "logs/policies/"
+
+	deliverySourcesPrefix      = "logs/deliverysources/"
+	deliveryDestinationsPrefix = "logs/deliverydestinations/"
+	deliveriesPrefix           = "logs/deliveries/"
 )
 
 func groupKey(group string) string          { return groupsPrefix + group }
@@ -42,7 +49,12 @@ func streamKey(group, stream string) string { return streamsOf(group) + stream }
 func trashKey(id uint64) string             { return trashPrefix + hex16(id) }
 func destinationKey(name string) string     { return destinationsPrefix + name }
 func policyKey(name string) string          { return policiesPrefix + name }
-func eventsOf(id uint64) string             { return EventsPrefix + hex16(id) + "/" }
+func deliverySourceKey(name string) string  { return deliverySourcesPrefix + name }
+func deliveryDestinationKey(name string) string {
+	return deliveryDestinationsPrefix + name
+}
+func deliveryKey(id string) string { return deliveriesPrefix + id }
+func eventsOf(id uint64) string    { return EventsPrefix + hex16(id) + "/" }
 func chunkKey(id uint64, slot string, seq uint64) string {
 	return eventsOf(id) + slot + "/" + hex16(seq)
 }
