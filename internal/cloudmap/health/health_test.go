@@ -35,10 +35,13 @@ func setup(t *testing.T) *env {
 }
 
 // run starts a Checker for the rest of the test.
-func (e *env) run(t *testing.T) {
+func (e *env) run(t *testing.T) { e.runEvery(t, interval) }
+
+// runEvery starts a Checker probing every d (its probes' timeout).
+func (e *env) runEvery(t *testing.T, d time.Duration) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	c := health.New(health.Config{CloudMap: e.CloudMap, Interval: interval})
+	c := health.New(health.Config{CloudMap: e.CloudMap, Interval: d})
 	go func() { done <- c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
@@ -166,15 +169,18 @@ func TestProbes(t *testing.T) {
 	for _, c := range cases {
 		ids[c.name] = e.instance(t, c.name, c.hc, c.port)
 	}
-	e.run(t)
+	// Rounds (and so probe timeouts) of 300 ms: a loaded machine answers
+	// a healthy probe well within them, the slow server never does.
+	const every = 300 * time.Millisecond
+	e.runEvery(t, every)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { waitStatus(t, e, ids[c.name], c.want) })
 	}
 
 	// Settled: further rounds write nothing.
-	time.Sleep(3 * interval)
+	time.Sleep(2 * every)
 	rev := e.Store.Revision()
-	time.Sleep(6 * interval)
+	time.Sleep(4 * every)
 	if got := e.Store.Revision(); got != rev {
 		t.Errorf("store revision moved from %d to %d with no health change", rev, got)
 	}
