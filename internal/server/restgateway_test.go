@@ -67,7 +67,7 @@ func TestRestAPIThroughTheCLI(t *testing.T) {
 		"--authorization-type", "NONE", "--request-parameters", "method.request.path.proxy=true")
 	cli(nil, "put-integration", "--rest-api-id", api.Id, "--resource-id", proxyRes.Id, "--http-method", "ANY",
 		"--type", "HTTP_PROXY", "--integration-http-method", "ANY", "--uri", "http://"+dns+":"+port+"/{proxy}",
-		"--connection-type", "VPC_LINK", "--connection-id", link.Id, "--timeout-in-millis", "500",
+		"--connection-type", "VPC_LINK", "--connection-id", link.Id, "--timeout-in-millis", "1500",
 		"--request-parameters", "integration.request.path.proxy=method.request.path.proxy")
 	// The root too, as CDK's proxy does: / is not a {proxy+} match.
 	cli(nil, "put-method", "--rest-api-id", api.Id, "--resource-id", resources.Items[0].Id, "--http-method", "ANY", "--authorization-type", "NONE")
@@ -121,7 +121,7 @@ func TestRestAPIThroughTheCLI(t *testing.T) {
 	if status, body := get("/message"); status != 403 || body != `{"message":"Missing Authentication Token"}` {
 		t.Fatalf("unknown stage: %d %s", status, body)
 	}
-	if status, body := get("/prod/burn?ms=2000"); status != 504 || body != `{"message": "Endpoint request timed out"}` {
+	if status, body := get("/prod/sleep?ms=5000"); status != 504 || body != `{"message": "Endpoint request timed out"}` {
 		t.Fatalf("over timeoutInMillis: %d %s", status, body)
 	}
 }
