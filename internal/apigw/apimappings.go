@@ -151,6 +151,9 @@ func (s *Control) GetApiMappings(ctx context.Context, in *GetApiMappingsInput) (
 
 // UpdateApiMapping changes a mapping's API, stage or key.
 func (s *Control) UpdateApiMapping(ctx context.Context, in *UpdateApiMappingInput) (*ApiMapping, error) {
+	if strOr(in.ApiId, "") == "" {
+		return nil, badRequest("ApiId is required") // the model requires it even when it does not change
+	}
 	var out ApiMapping
 	err := s.editDomain(ctx, in.DomainName, func(d *domainRecord) error {
 		old := d.Mappings[in.ApiMappingId]

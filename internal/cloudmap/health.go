@@ -78,6 +78,9 @@ func (r *Control) UpdateInstanceCustomHealthStatus(ctx context.Context, in *Upda
 	if in.Status != Healthy && in.Status != Unhealthy {
 		return nil, invalidInput("Status %q is invalid: it must be HEALTHY or UNHEALTHY", in.Status)
 	}
+	if in.InstanceId == "" {
+		return nil, invalidInput("InstanceId is required")
+	}
 	svc, _, err := r.getService(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,9 @@ func (r *Control) RegisterInstance(ctx context.Context, in *RegisterInstanceInpu
 	if err := validateInstanceID(in.InstanceId); err != nil {
 		return nil, err
 	}
+	if in.Attributes == nil {
+		return nil, invalidInput("Attributes is required") // before the service is looked up, as AWS validates
+	}
 	if err := validateCreatorRequestID(in.CreatorRequestId); err != nil {
 		return nil, err
 	}
@@ -83,6 +86,9 @@ type InstanceRef struct {
 }
 
 func (r *Control) DeregisterInstance(ctx context.Context, in *InstanceRef) (*OperationOutput, error) {
+	if in.InstanceId == "" {
+		return nil, invalidInput("InstanceId is required")
+	}
 	var out OperationOutput
 	err := r.commit(ctx, func() (store.Txn, error) {
 		svc, _, err := r.getService(ctx, in.ServiceId)
@@ -119,6 +125,9 @@ type GetInstanceOutput struct {
 }
 
 func (r *Control) GetInstance(ctx context.Context, in *InstanceRef) (*GetInstanceOutput, error) {
+	if in.InstanceId == "" {
+		return nil, invalidInput("InstanceId is required")
+	}
 	svc, _, err := r.getService(ctx, in.ServiceId)
 	if err != nil {
 		return nil, err

@@ -187,6 +187,11 @@ type ClusterRefInput struct {
 
 // DeleteCluster refuses while the cluster has active services or tasks.
 func (c *Control) DeleteCluster(ctx context.Context, in *ClusterRefInput) (*ClusterOutput, error) {
+	if in.Cluster == "" {
+		// Required here, unlike elsewhere: no call deletes "default" by
+		// leaving the cluster out.
+		return nil, invalidParameter("cluster is required.")
+	}
 	name, err := clusterName(in.Cluster)
 	if err != nil {
 		return nil, err

@@ -117,6 +117,9 @@ func (c *Control) providerInUse(ctx context.Context, cluster string, keep []stri
 
 // updateCluster applies change to an ACTIVE cluster in one transaction.
 func (c *Control) updateCluster(ctx context.Context, ref string, change func(*Cluster) error) (*ClusterOutput, error) {
+	if ref == "" {
+		return nil, invalidParameter("cluster is required.")
+	}
 	name, err := clusterName(ref)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,11 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 	if count < 1 || count > 10 {
 		return nil, invalidParameter("count must be between 1 and 10.")
 	}
+	if in.TaskDefinition == "" {
+		// Checked before the cluster is looked up, as AWS validates the
+		// request before reading anything.
+		return nil, invalidParameter("taskDefinition is required.")
+	}
 	cluster, err := clusterName(in.Cluster)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,11 @@ import (
 // getJSON reads the record at key into v, answering missing when absent
 // (with missing nil, an absent record is a zero KV and no error).
 func (s *Control) getJSON(ctx context.Context, key string, v any, missing error) (store.KV, error) {
+	if strings.HasSuffix(key, "/") {
+		// The name or id was left out: a validation error, as AWS checks
+		// the request before it looks anything up.
+		return store.KV{}, ErrValidation.Newf("1 validation error detected: a required name or id is missing")
+	}
 	kv, err := s.cfg.Store.Get(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return kv, missing

@@ -2,6 +2,8 @@ package logs
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"net/http"
 	"strings"
 
@@ -95,3 +97,18 @@ func checkName(field, name string, max int, matches func(string) bool, pattern s
 // noColonOrStar is the pattern [^:*]* of stream, filter and destination
 // names.
 func noColonOrStar(s string) bool { return !strings.ContainsAny(s, ":*") }
+
+// required refuses a request that leaves out members the model requires
+// (present[member] false), in AWS's words, members in name order.
+func required(present map[string]bool) error {
+	var clauses []string
+	for _, m := range slices.Sorted(maps.Keys(present)) {
+		if !present[m] {
+			clauses = append(clauses, fmt.Sprintf("Value null at '%s' failed to satisfy constraint: Member must not be null", m))
+		}
+	}
+	if len(clauses) > 0 {
+		return validationError(clauses...)
+	}
+	return nil
+}

@@ -10,6 +10,8 @@ import "context"
 type CreateExportTaskInput struct {
 	LogGroupName string `json:"logGroupName"`
 	Destination  string `json:"destination"`
+	From         *int64 `json:"from"`
+	To           *int64 `json:"to"`
 }
 
 // DescribeExportTasksOutput is DescribeExportTasks' answer.
@@ -27,6 +29,9 @@ func (s *Control) CreateExportTask(ctx context.Context, in *CreateExportTaskInpu
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
+	if err := required(map[string]bool{"destination": in.Destination != "", "from": in.From != nil, "to": in.To != nil}); err != nil {
+		return nil, err
+	}
 	if ok, err := s.HasLogGroup(ctx, in.LogGroupName); err != nil {
 		return nil, err
 	} else if !ok {
@@ -41,6 +46,9 @@ func (s *Control) DescribeExportTasks(context.Context, *struct{}) (*DescribeExpo
 }
 
 // CancelExportTask finds no task to cancel.
-func (s *Control) CancelExportTask(context.Context, *ExportTaskRef) (*struct{}, error) {
+func (s *Control) CancelExportTask(_ context.Context, in *ExportTaskRef) (*struct{}, error) {
+	if err := required(map[string]bool{"taskId": in.TaskID != ""}); err != nil {
+		return nil, err
+	}
 	return nil, ErrResourceNotFound.Newf("The specified export task does not exist.")
 }

@@ -78,6 +78,9 @@ func (s *Control) UntagLogGroup(ctx context.Context, in *UntagLogGroupInput) (*s
 	if err := checkGroupName("logGroupName", in.LogGroupName); err != nil {
 		return nil, err
 	}
+	if in.Tags == nil {
+		return nil, required(map[string]bool{"tags": false})
+	}
 	return nil, s.removeTags(ctx, in.LogGroupName, in.Tags)
 }
 

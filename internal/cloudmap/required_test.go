@@ -1,0 +1,21 @@
+package cloudmap_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/servicediscovery"
+
+	"github.com/portolan/portolan/internal/awsapi/awstest"
+	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
+)
+
+// TestRequiredMembers is generated from the SDK's own validators: for
+// every operation, each required member left out (the others given) is
+// refused with InvalidInput and changes nothing, as AWS refuses it before
+// looking anything up.
+func TestRequiredMembers(t *testing.T) {
+	e := cloudmaptest.Start(t)
+	if n := awstest.CheckRequired(t, servicediscovery.NewFromConfig(e.AWS), e.Store.Revision, "InvalidInput"); n < 20 {
+		t.Fatalf("only %d cases: the SDK's validators were not read", n)
+	}
+}
