@@ -3,8 +3,8 @@ package logs
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/portolan/portolan/internal/awsapi"
