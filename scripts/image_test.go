@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,8 +84,8 @@ func TestImageQuickstart(t *testing.T) {
 	json.Unmarshal(aws("cloudformation", "describe-stacks", "--stack-name", "quickstart"), &stacks)
 	apiID := ""
 	for _, o := range stacks.Stacks[0].Outputs {
-		if o.OutputKey == "ApiUrl" { // https://<apiId>.execute-api.us-east-1.amazonaws.com
-			apiID, _, _ = strings.Cut(strings.TrimPrefix(o.OutputValue, "https://"), ".")
+		if u, err := url.Parse(o.OutputValue); err == nil && o.OutputKey == "ApiUrl" { // <apiId>.execute-api.<domain>
+			apiID, _, _ = strings.Cut(u.Hostname(), ".")
 		}
 	}
 	if apiID == "" {
