@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,9 +36,7 @@ func TestImageQuickstart(t *testing.T) {
 		t.Skipf("no Docker engine: %v %s", err, out)
 	}
 	id := randomID()
-	image := "portolan-h2test:" + id
-	run(t, "../scripts/image.sh", image)
-	t.Cleanup(func() { undo(t, "docker", "rmi", image) })
+	image := portolanImage(t)
 	app := quickstartImage(t, "portolan-h2test/quickstart-app:"+id)
 
 	dataDir := t.TempDir() // the container's /var/lib/portolan: the node id is read here
@@ -79,7 +78,9 @@ func TestImageQuickstart(t *testing.T) {
 	}
 	aws("cloudformation", "deploy", "--template-file", "../examples/quickstart/template.yaml", "--stack-name", "quickstart")
 	var stacks struct {
-		Stacks []struct{ Outputs []struct{ OutputKey, OutputValue string } }
+		Stacks []struct {
+			Outputs []struct{ OutputKey, OutputValue string }
+		}
 	}
 	json.Unmarshal(aws("cloudformation", "describe-stacks", "--stack-name", "quickstart"), &stacks)
 	apiID := ""
@@ -116,6 +117,42 @@ func TestImageQuickstart(t *testing.T) {
 	if left := ownedContainers(t, dataDir); len(left) > 0 {
 		t.Fatalf("task containers left after the stack was deleted: %v", left)
 	}
+}
+
+// The image scripts/image.sh builds, once for the package's tests;
+// TestMain removes it.
+var (
+	imageOnce sync.Once
+	imageTag  string
+	imageErr  error
+)
+
+func portolanImage(t *testing.T) string {
+	t.Helper()
+	imageOnce.Do(func() {
+		tag := "portolan-h2test:" + randomID()
+		out, err := exec.Command("./image.sh", tag).CombinedOutput()
+		if err != nil {
+			imageErr = fmt.Errorf("image.sh: %v\n%s", err, out)
+			return
+		}
+		imageTag = tag
+	})
+	if imageErr != nil {
+		t.Fatal(imageErr)
+	}
+	return imageTag
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if imageTag != "" {
+		if out, err := exec.Command("docker", "rmi", imageTag).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "docker rmi %s: %v %s\n", imageTag, err, out)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // quickstartImage builds the quickstart's app into an image FROM scratch.
