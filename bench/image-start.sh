@@ -6,7 +6,8 @@
 # data dir find it (restarts, as with a kept -v .portolan volume). Prints
 # each start in ms (and, in brackets, the part inside the container: from
 # the engine's StartedAt to the server's "portolan ready" log line), then
-# the medians.
+# the medians; last, for comparison, the same binary started on the host
+# (no container) on the same data dir.
 #
 #   bench/image-start.sh [restarts=5]
 #
@@ -57,3 +58,19 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 total=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f1 | median)
 inside=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f2 | tr -d '[]' | median)
 echo "median restart: $total ms, $inside ms of it inside the container (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+
+bin=$(mktemp -d)/portolan
+CGO_ENABLED=0 go build -trimpath -o "$bin" ./cmd/portolan
+host=()
+for i in $(seq "$restarts"); do
+  t0=$(now)
+  "$bin" server --runtime docker --data-dir "$data" --docker-task-credentials=false --access-key-id test --secret-access-key test \
+    --api 127.0.12.50:14566 --gateway 127.0.12.50:18080 --dns 127.0.12.50:18600 --registry-addr 127.0.12.50:0 2>/dev/null &
+  pid=$!
+  until curl -sf -o /dev/null http://127.0.12.50:14566/_portolan/health; do sleep 0.005; done
+  host+=("$(( ($(now) - t0) / 1000000 ))")
+  kill "$pid"; wait "$pid" || true
+  echo "on the host $i: ${host[-1]} ms"
+done
+rm -rf "$(dirname "$bin")"
+echo "median on the host: $(printf '%s\n' "${host[@]}" | median) ms"
