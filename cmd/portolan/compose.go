@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,13 +18,13 @@ import (
 // server what the services need of it: each published port served by its
 // HTTP API, and on the docker runtime the namespace as the tasks' search
 // domain, so that a compose name alone resolves through Portolan's DNS.
-func loadCompose(ctx context.Context, file string, cfg *server.Config, images pairs) (*compose.Project, error) {
+func loadCompose(ctx context.Context, file string, cfg *server.Config, images pairs, out io.Writer) (*compose.Project, error) {
 	p, err := compose.Load(ctx, file, os.Environ())
 	if err != nil {
 		return nil, err
 	}
 	if len(p.Unsupported) > 0 {
-		fmt.Printf("Not carried over from %s (Portolan has no equivalent yet):\n  %s\n", file, strings.Join(p.Unsupported, "\n  "))
+		fmt.Fprintf(out, "Not carried over from %s (Portolan has no equivalent yet):\n  %s\n", file, strings.Join(p.Unsupported, "\n  "))
 	}
 	binDir := filepath.Join(cfg.DataDir, "bin", p.Name)
 	var built []string

@@ -59,7 +59,7 @@ func runUp(ctx context.Context, args []string) error {
 		if fs.NArg() > 0 {
 			return fmt.Errorf("up: --compose and a directory (%s) are two stacks; give one", fs.Arg(0))
 		}
-		if proj, err = loadCompose(ctx, *composeFile, &cfg, images); err != nil {
+		if proj, err = loadCompose(ctx, *composeFile, &cfg, images, os.Stdout); err != nil {
 			return err
 		}
 		name = proj.Name
