@@ -15,6 +15,7 @@ const usage = `portolan runs the API Gateway → Cloud Map → ECS stack locally
 
 Usage:
   portolan up [DIR]                                      run a server, deploy DIR (default examples/quickstart), follow its logs
+  portolan up --compose FILE                             the same with a compose file's services as ECS services
   portolan server [flags]                                run every role in this process
   portolan deploy -f TEMPLATE --stack-name NAME [...]    deploy a CloudFormation template
   portolan destroy NAME                                  delete a stack and what it created

@@ -17,6 +17,7 @@ import (
 	"github.com/moby/moby/client"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/portolan/portolan/internal/compose"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/logs"
 	"github.com/portolan/portolan/internal/server"
@@ -31,18 +32,8 @@ func runUp(ctx context.Context, args []string) error {
 	level := serverFlags(fs, &cfg)
 	params := pairs{}
 	fs.Var(params, "parameter-overrides", "template parameter NAME=VALUE (repeatable)")
+	composeFile := fs.String("compose", "", "run a compose file's services (docker-compose.yml) instead of DIR's template")
 	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	// The server is this process: the images up builds are mapped for it,
-	// beside those given with --image.
-	images := pairs(cfg.Images)
-	dir := "examples/quickstart"
-	if fs.NArg() > 0 {
-		dir = fs.Arg(0)
-	}
-	tpl, err := readTemplate(dir)
-	if err != nil {
 		return err
 	}
 	// The server logs warnings only, so the deploy and the task logs stay readable.
@@ -56,14 +47,28 @@ func runUp(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return err
 	}
-	built, err := buildApps(ctx, dir, filepath.Join(cfg.DataDir, "bin"), images)
-	if err != nil {
-		return err
-	}
-	if cfg.Runtime == "docker" {
-		// The docker runtime runs the engine's images: each binary becomes
-		// one, FROM scratch.
-		if err := imageApps(ctx, stackName(dir), built, images); err != nil {
+	// The server is this process: the images up builds are mapped for it,
+	// beside those given with --image.
+	images := pairs(cfg.Images)
+	var (
+		name string
+		tpl  []byte
+		proj *compose.Project
+	)
+	if *composeFile != "" {
+		if fs.NArg() > 0 {
+			return fmt.Errorf("up: --compose and a directory (%s) are two stacks; give one", fs.Arg(0))
+		}
+		if proj, err = loadCompose(ctx, *composeFile, &cfg, images, os.Stdout); err != nil {
+			return err
+		}
+		name = proj.Name
+	} else {
+		dir := "examples/quickstart"
+		if fs.NArg() > 0 {
+			dir = fs.Arg(0)
+		}
+		if name, tpl, err = loadTemplateDir(ctx, dir, cfg, images); err != nil {
 			return err
 		}
 	}
@@ -80,13 +85,17 @@ func runUp(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("Portolan is up: AWS endpoint http://localhost:%s\n\n", port(s.APIAddr()))
+	if proj != nil {
+		if tpl, err = composeTemplate(proj, cfg.Runtime, s.DNSAddr()); err != nil {
+			return err
+		}
+	}
 
 	var creds *aws.Credentials
 	if cfg.AccessKeyID != "" {
 		creds = &aws.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}
 	}
 	cf := stackClient(s.APIAddr(), creds)
-	name := stackName(dir)
 	started := time.Now()
 	st, err := deployStack(ctx, cf, name, tpl, params, nil, os.Stdout)
 	if err != nil {
@@ -120,6 +129,26 @@ func runUp(ctx context.Context, args []string) error {
 	}
 	stopServer()
 	return <-done
+}
+
+// loadTemplateDir reads DIR's template and builds its apps (on the docker
+// runtime, into images): the stack up deploys without --compose.
+func loadTemplateDir(ctx context.Context, dir string, cfg server.Config, images pairs) (name string, tpl []byte, err error) {
+	if tpl, err = readTemplate(dir); err != nil {
+		return "", nil, err
+	}
+	built, err := buildApps(ctx, dir, filepath.Join(cfg.DataDir, "bin"), images)
+	if err != nil {
+		return "", nil, err
+	}
+	if cfg.Runtime == "docker" {
+		// The docker runtime runs the engine's images: each binary becomes
+		// one, FROM scratch.
+		if err := imageApps(ctx, stackName(dir), built, images); err != nil {
+			return "", nil, err
+		}
+	}
+	return stackName(dir), tpl, nil
 }
 
 // followLogs prints a log group's events as they arrive until ctx ends.
@@ -170,18 +199,26 @@ func buildApps(ctx context.Context, dir, binDir string, images pairs) ([]string,
 		if err != nil {
 			return nil, err
 		}
-		fmt.Printf("Building %s\n", src)
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-		cmd.Dir, cmd.Stdout, cmd.Stderr = src, os.Stdout, os.Stderr
-		// Static, so the same binary runs on the host and FROM scratch.
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if err := cmd.Run(); err != nil {
-			return nil, fmt.Errorf("build %s: %w", src, err)
+		if err := buildApp(ctx, src, bin); err != nil {
+			return nil, err
 		}
 		images[e.Name()], images[e.Name()+":latest"] = bin, bin
 		built = append(built, e.Name())
 	}
 	return built, nil
+}
+
+// buildApp compiles the Go main package in src to bin, statically, so
+// that the same binary runs on the host and FROM scratch.
+func buildApp(ctx context.Context, src, bin string) error {
+	fmt.Printf("Building %s\n", src)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = src, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build %s: %w", src, err)
+	}
+	return nil
 }
 
 // imageApps turns the binaries buildApps made into images FROM scratch,

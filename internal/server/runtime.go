@@ -49,7 +49,7 @@ func newDriver(cfg Config, dnsServer *dns.Server, images docker.Registry, log *s
 	case "docker":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		return docker.New(ctx, docker.Config{Owner: owner, DNS: dnsServer, SubnetPool: docker.DefaultSubnetPool, Registry: images, Logger: log})
+		return docker.New(ctx, docker.Config{Owner: owner, DNS: dnsServer, DNSSearch: cfg.DNSSearch, SubnetPool: docker.DefaultSubnetPool, Registry: images, Logger: log})
 	default:
 		return process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, Logger: log})
 	}

@@ -106,6 +106,10 @@ type Config struct {
 	// AWS_ENDPOINT_URL). One server per machine can; the CLI turns it on,
 	// tests that need it do.
 	DockerTaskCredentials bool
+	// DNSSearch are search domains for the docker runtime's task
+	// containers' resolv.conf (portolan up --compose gives the project's
+	// namespace, so that a compose service's name alone resolves).
+	DNSSearch []string
 	// CognitoClock, when set, is the clock Cognito issues tokens by (tests
 	// set it back to issue tokens that have expired).
 	CognitoClock func() time.Time
