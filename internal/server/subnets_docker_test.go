@@ -47,7 +47,9 @@ func TestDockerTasksInSubnets(t *testing.T) {
 	})
 	var vpc struct{ Vpc struct{ VpcId string } }
 	cliJSON(ctx, t, env, &vpc, "ec2", "create-vpc", "--cidr-block", "10.214.16.0/20")
-	var s1, s2 struct{ Subnet struct{ SubnetId, CidrBlock string } }
+	var s1, s2 struct {
+		Subnet struct{ SubnetId, CidrBlock string }
+	}
 	cliJSON(ctx, t, env, &s1, "ec2", "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", "10.214.17.0/24")
 	cliJSON(ctx, t, env, &s2, "ec2", "create-subnet", "--vpc-id", vpc.Vpc.VpcId, "--cidr-block", "10.214.18.0/24")
 
@@ -63,7 +65,9 @@ func TestDockerTasksInSubnets(t *testing.T) {
 	if got := attachmentDetails(web); got["subnetId"] != s1.Subnet.SubnetId || got["privateIPv4Address"] != addr {
 		t.Errorf("the task's ENI attachment: %v, want subnet %s, address %s", got, s1.Subnet.SubnetId, addr)
 	}
-	var enis struct{ NetworkInterfaces []struct{ SubnetId, VpcId, PrivateIpAddress string } }
+	var enis struct {
+		NetworkInterfaces []struct{ SubnetId, VpcId, PrivateIpAddress string }
+	}
 	cliJSON(ctx, t, env, &enis, "ec2", "describe-network-interfaces", "--filters", "Name=subnet-id,Values="+s1.Subnet.SubnetId)
 	if n := enis.NetworkInterfaces; len(n) != 1 || n[0].VpcId != vpc.Vpc.VpcId || n[0].SubnetId != s1.Subnet.SubnetId || n[0].PrivateIpAddress != addr {
 		t.Errorf("describe-network-interfaces in %s: %+v, want one in %s at %s", s1.Subnet.SubnetId, n, vpc.Vpc.VpcId, addr)
