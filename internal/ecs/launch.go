@@ -2,7 +2,42 @@ package ecs
 
 import (
 	"context"
+	"net/netip"
 )
+
+// Subnets describes the EC2 subnets awsvpc tasks name; the server wires
+// EC2 in. ok is false for an id EC2 does not know.
+type Subnets interface {
+	TaskSubnet(ctx context.Context, id string) (s TaskSubnet, ok bool, err error)
+}
+
+// TaskSubnet is the subnet a task's interface is in, as EC2 described it
+// when the task was launched: the agent's runtime gives the task an
+// address from CidrBlock, on a network that the tasks of VpcId share
+// (the docker runtime; the process runtime keeps loopback addresses).
+type TaskSubnet struct {
+	SubnetId     string       `json:"subnetId"`
+	VpcId        string       `json:"vpcId"`
+	CidrBlock    netip.Prefix `json:"cidrBlock"`
+	VpcCidrBlock netip.Prefix `json:"vpcCidrBlock"`
+}
+
+// taskSubnet is the subnet of a task launched with nc: the first of its
+// awsvpc subnets, where its ENI attachment says it is (ECS spreads a
+// service's tasks over them; Portolan's all go to the first). It is nil
+// without awsvpc, without Config.Subnets, or when EC2 knows no subnet of
+// that id: tests and examples name made-up ones ("subnet-1"), whose
+// tasks get an address wherever the runtime puts them.
+func (c *Control) taskSubnet(ctx context.Context, nc *NetworkConfiguration) (*TaskSubnet, error) {
+	if c.cfg.Subnets == nil || nc == nil || nc.AwsvpcConfiguration == nil || len(nc.AwsvpcConfiguration.Subnets) == 0 {
+		return nil, nil
+	}
+	s, ok, err := c.cfg.Subnets.TaskSubnet(ctx, nc.AwsvpcConfiguration.Subnets[0])
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &s, nil
+}
 
 // launchSpec is what a deployment launches tasks with. Changing any of it
 // (bar the capacity provider strategy) makes a new deployment.

@@ -21,6 +21,9 @@ type Config struct {
 	// LoadBalancing validates services' loadBalancers and reports their
 	// targets' health to the scheduler; nil refuses loadBalancers.
 	LoadBalancing LoadBalancing
+	// Subnets describes the subnets awsvpc tasks are launched in, which
+	// their records keep for the agent's runtime; nil knows none.
+	Subnets Subnets
 }
 
 // Control is the ECS control plane. Its exported methods are the API

@@ -31,8 +31,11 @@ type TaskRecord struct {
 	CapacityProviderName string                `json:"capacityProviderName,omitempty"`
 	Overrides            TaskOverride          `json:"overrides"`
 	NetworkConfiguration *NetworkConfiguration `json:"networkConfiguration,omitempty"`
-	PlatformVersion      string                `json:"platformVersion,omitempty"`
-	EnableExecuteCommand bool                  `json:"enableExecuteCommand"`
+	// Subnet is the EC2 subnet of the task's interface, resolved at launch
+	// (taskSubnet); nil when EC2 knows no such subnet.
+	Subnet               *TaskSubnet `json:"subnet,omitempty"`
+	PlatformVersion      string      `json:"platformVersion,omitempty"`
+	EnableExecuteCommand bool        `json:"enableExecuteCommand"`
 	// ServiceRegistries are the Cloud Map registrations of a service's task,
 	// fixed at launch from its deployment: the agent's hooks register and
 	// deregister exactly these, even after the service has moved on.
@@ -154,6 +157,10 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
+	subnet, err := c.taskSubnet(ctx, in.NetworkConfiguration)
+	if err != nil {
+		return nil, err
+	}
 	var records []*TaskRecord
 	err = c.commit(ctx, func() (store.Txn, error) {
 		cl, clKV, err := c.activeCluster(ctx, cluster)
@@ -211,6 +218,7 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 				CapacityProviderName: provider,
 				Overrides:            overrides,
 				NetworkConfiguration: in.NetworkConfiguration,
+				Subnet:               subnet,
 				PlatformVersion:      platform,
 				EnableExecuteCommand: in.EnableExecuteCommand,
 				ServiceRegistries:    x.registries,

@@ -268,7 +268,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.newIdentity(cfg, st, log)
 	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Addresses: cfg.LoadBalancerAddresses, Logger: log.With("role", "elbv2")})
-	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, LoadBalancing: s.ELBv2, Logger: log.With("role", "ecs")})
+	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, LoadBalancing: s.ELBv2, Subnets: taskSubnets{s}, Logger: log.With("role", "ecs")})
 	s.EC2 = ec2.New(ec2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Interfaces: taskInterfaces{s.ECS}, Logger: log.With("role", "ec2")})
 	// Each registrar is both an agent ACTIVATING/DEACTIVATING hook and a
 	// scheduler reconciler: Cloud Map instances, load balancer targets.

@@ -169,7 +169,10 @@ func (r *runner) run(ctx context.Context, adopted *runtime.Task) {
 // provision gives the task its address; false means it failed and is STOPPED.
 func (r *runner) provision(ctx context.Context) bool {
 	r.setStatus(ctx, ecs.StatusProvisioning, nil)
-	task, err := r.a.drv.ProvisionTask(ctx, runtime.TaskSpec{TaskID: r.id, Cluster: r.cluster})
+	r.mu.Lock()
+	spec := runtime.TaskSpec{TaskID: r.id, Cluster: r.cluster, Subnet: subnetOf(r.rec)}
+	r.mu.Unlock()
+	task, err := r.a.drv.ProvisionTask(ctx, spec)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false
@@ -182,6 +185,16 @@ func (r *runner) provision(ctx context.Context) bool {
 		st.Address, st.ConnectivityAt, st.PullStartedAt, st.PullStoppedAt = task.Address.String(), &now, &now, &now
 	})
 	return true
+}
+
+// subnetOf is the task's subnet as the runtime takes it; zero when its
+// record has none.
+func subnetOf(rec *ecs.TaskRecord) runtime.Subnet {
+	s := rec.Subnet
+	if s == nil {
+		return runtime.Subnet{}
+	}
+	return runtime.Subnet{ID: s.SubnetId, VpcID: s.VpcId, CIDR: s.CidrBlock, VpcCIDR: s.VpcCidrBlock}
 }
 
 // adopt picks up containers a previous agent started.

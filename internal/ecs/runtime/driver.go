@@ -120,7 +120,25 @@ type TaskSpec struct {
 	// Cluster is the cluster's name; the docker driver gives each cluster a
 	// network of its own.
 	Cluster string
+	// Subnet is the EC2 subnet the task's interface is in, when EC2 knows
+	// it; the zero value when the task names no real subnet. A driver that
+	// can (docker) gives the task an address from the subnet's CIDR; one
+	// that cannot (process: loopback addresses) ignores it.
+	Subnet Subnet
 }
+
+// Subnet is an EC2 subnet as a driver sees it: where a task's address
+// comes from, and the VPC whose tasks reach each other.
+type Subnet struct {
+	ID    string // subnet-…
+	VpcID string // vpc-…
+	// CIDR is the subnet's IPv4 block, within VpcCIDR, the VPC's.
+	CIDR    netip.Prefix
+	VpcCIDR netip.Prefix
+}
+
+// IsZero reports whether the subnet is unset.
+func (s Subnet) IsZero() bool { return s == Subnet{} }
 
 // Task is a provisioned task as the driver sees it.
 type Task struct {
@@ -298,6 +316,24 @@ func (s TaskSpec) Validate() error {
 	}
 	if !ValidName(s.Cluster) {
 		return &InvalidSpecError{Field: "cluster", Value: s.Cluster}
+	}
+	return s.Subnet.validate()
+}
+
+// validate checks a set subnet: ids fit in names and labels, blocks are
+// IPv4 and the subnet's lies within its VPC's.
+func (s Subnet) validate() error {
+	switch {
+	case s.IsZero():
+		return nil
+	case !ValidName(s.ID):
+		return &InvalidSpecError{Field: "subnet.id", Value: s.ID}
+	case !ValidName(s.VpcID):
+		return &InvalidSpecError{Field: "subnet.vpcId", Value: s.VpcID}
+	case !s.VpcCIDR.IsValid() || !s.VpcCIDR.Addr().Is4():
+		return &InvalidSpecError{Field: "subnet.vpcCidr", Value: s.VpcCIDR.String()}
+	case !s.CIDR.IsValid() || !s.CIDR.Addr().Is4() || s.CIDR.Bits() < s.VpcCIDR.Bits() || !s.VpcCIDR.Contains(s.CIDR.Addr()):
+		return &InvalidSpecError{Field: "subnet.cidr", Value: s.CIDR.String()}
 	}
 	return nil
 }

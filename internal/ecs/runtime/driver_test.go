@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -59,6 +60,37 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: unexpected error %v", tt.name, tt.err)
 		case tt.field != "" && (!errors.As(tt.err, &inv) || inv.Field != tt.field):
 			t.Errorf("%s: error = %v, want invalid %s", tt.name, tt.err, tt.field)
+		}
+	}
+}
+
+func TestSubnetValidate(t *testing.T) {
+	p := netip.MustParsePrefix
+	ok := Subnet{ID: "subnet-0a", VpcID: "vpc-0a", CIDR: p("10.0.1.0/24"), VpcCIDR: p("10.0.0.0/16")}
+	tests := []struct {
+		name   string
+		mutate func(*Subnet)
+		field  string
+	}{
+		{"valid", func(*Subnet) {}, ""},
+		{"unset", func(s *Subnet) { *s = Subnet{} }, ""},
+		{"bad id", func(s *Subnet) { s.ID = "subnet/../x" }, "subnet.id"},
+		{"no VPC", func(s *Subnet) { s.VpcID = "" }, "subnet.vpcId"},
+		{"no VPC block", func(s *Subnet) { s.VpcCIDR = netip.Prefix{} }, "subnet.vpcCidr"},
+		{"IPv6 VPC block", func(s *Subnet) { s.VpcCIDR = p("fd00::/56") }, "subnet.vpcCidr"},
+		{"outside the VPC", func(s *Subnet) { s.CIDR = p("10.1.1.0/24") }, "subnet.cidr"},
+		{"larger than the VPC", func(s *Subnet) { s.CIDR = p("10.0.0.0/8") }, "subnet.cidr"},
+	}
+	for _, tt := range tests {
+		s := ok
+		tt.mutate(&s)
+		err := TaskSpec{TaskID: "t1", Cluster: "c", Subnet: s}.Validate()
+		var inv *InvalidSpecError
+		switch {
+		case tt.field == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.field != "" && (!errors.As(err, &inv) || inv.Field != tt.field):
+			t.Errorf("%s: %v, want an invalid %s", tt.name, err, tt.field)
 		}
 	}
 }

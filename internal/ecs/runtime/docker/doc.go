@@ -21,6 +21,14 @@
 // so they must be reachable from the cluster network (Portolan's DNS on
 // 127.0.0.1 of the host is not).
 //
+// A task launched in a subnet EC2 knows (runtime.TaskSpec.Subnet) goes on
+// a network of its VPC instead, with the lowest free address of its
+// subnet: one bridge per VPC, on the VPC's block, so that a VPC's subnets
+// reach each other and two VPCs do not (vpc.go says why not a network per
+// subnet). A VPC whose block overlaps another network falls back to the
+// cluster's network, logged once per subnet. Such a task's pause container
+// is never a warm one: its address is given when it is created.
+//
 // That is what the DNS network is for: with Config.DNS, New creates (or,
 // after a restart, finds) a /30 bridge network of the owner's, named
 // portolan-<owner hash>.dns, that no container joins, has Portolan's DNS
@@ -78,18 +86,19 @@
 //
 // Every container and network the driver creates carries labels: the owner
 // (Config.Owner, e.g. the server's data-dir id), the cluster and, on a task
-// container, the task ID and the container name; a pause container's task
-// is its name. List finds the owner's containers by label, so a restarted
+// container, the task ID and the container name (and, in a VPC, on every
+// container of the task, the VPC, the subnet and the task's address); a
+// pause container's task is its name. List finds the owner's containers by label, so a restarted
 // server re-adopts its tasks and sees its orphans, and servers with
 // different owners can share one engine without touching each other's
 // containers. A cluster's network is removed when its last task is
-// deprovisioned.
+// deprovisioned, a VPC's when its last task is.
 //
 // Names: the pause container is portolan-<taskId>, a task container
 // portolan-<taskId>.<name> (a dot cannot occur in an ECS container name, so
 // the two never clash), a warm pause container portolan.warm.<random>, a
-// cluster network portolan-<cluster>-<owner hash>, the DNS network
-// portolan-<owner hash>.dns.
+// cluster network portolan-<cluster>-<owner hash>, a VPC's network
+// portolan-<owner hash>.<vpc-id>, the DNS network portolan-<owner hash>.dns.
 // A container's ID is its Docker ID, which is also what ECS shows as its
 // runtimeId on EC2.
 package docker

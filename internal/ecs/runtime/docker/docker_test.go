@@ -443,26 +443,37 @@ func TestMemoryLimit(t *testing.T) {
 // the app accepting TCP ("container": the task is provisioned untimed) and
 // a whole task from ProvisionTask ("task": pause container included, the
 // warm one when its replacement has come up since the last task, or is
-// coming up).
+// coming up; "vpc-task": a task in a subnet, whose pause container is
+// never a warm one).
 func BenchmarkStartToRunning(b *testing.B) {
 	cli := engine(b)
 	ctx := context.Background() // a benchmark may run for longer than Context allows
 	d := newDriver(b, cli, docker.Config{Owner: testOwner()})
 	h := runtimetest.Harness{App: appImage(b, cli), AppPath: "/app"}
 	spec := h.AppSpec("web", 8080, nil)
-	// A task that keeps the cluster network up, as a running service would.
+	subnet := runtime.Subnet{ID: "subnet-0e0e0e01", VpcID: "vpc-0e0e0e0e",
+		CIDR: netip.MustParsePrefix("10.214.113.0/24"), VpcCIDR: netip.MustParsePrefix("10.214.112.0/20")}
+	// Tasks that keep the cluster's and the VPC's networks up, as running
+	// services would.
 	runtimetest.Provision(b, d, "bench")
+	if _, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: runtimetest.NewTaskID(), Cluster: "bench", Subnet: subnet}); err != nil {
+		b.Fatal(err)
+	}
 
-	for _, withTask := range []bool{false, true} {
-		name := map[bool]string{false: "container", true: "task"}[withTask]
-		b.Run(name, func(b *testing.B) {
+	for _, c := range []struct {
+		name     string
+		withTask bool
+		subnet   runtime.Subnet
+	}{{"container", false, runtime.Subnet{}}, {"task", true, runtime.Subnet{}}, {"vpc-task", true, subnet}} {
+		withTask := c.withTask
+		b.Run(c.name, func(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				id := runtimetest.NewTaskID()
 				if withTask {
 					b.StartTimer()
 				}
-				task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: id, Cluster: "bench"})
+				task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: id, Cluster: "bench", Subnet: c.subnet})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,10 +1,7 @@
 package docker
 
 import (
-	"bytes"
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +13,8 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
 	"github.com/portolan/portolan/internal/ecs/runtime"
@@ -26,7 +23,7 @@ import (
 // Labels on everything the driver creates.
 const (
 	labelOwner   = "portolan.owner"
-	labelRole    = "portolan.role" // rolePause, roleContainer or roleNetwork
+	labelRole    = "portolan.role" // rolePause, roleContainer or a network's role
 	labelCluster = "portolan.ecs.cluster"
 	// labelTask is on task containers; a pause container's task is in its
 	// name (see pool.go).
@@ -35,11 +32,16 @@ const (
 	// labelAddress is the task's address on a task container: joined to the
 	// pause container's namespace, it has no network settings of its own.
 	labelAddress = "portolan.ecs.address"
+	// labelVpc and labelSubnet are on the containers of a task in a subnet
+	// EC2 knows, labelVpc also on the VPC's network (vpc.go).
+	labelVpc    = "portolan.ec2.vpc-id"
+	labelSubnet = "portolan.ec2.subnet-id"
 
 	rolePause      = "pause"
 	roleContainer  = "container"
 	roleNetwork    = "cluster-network"
 	roleDNSNetwork = "dns-network"
+	roleVpcNetwork = "vpc-network"
 )
 
 // DefaultSubnetPool is where cluster subnets come from unless
@@ -100,6 +102,9 @@ type Driver struct {
 
 	// ooms caches oomEvent's answers, by container id.
 	ooms sync.Map
+	// fallbacks has the subnets whose tasks were put on their cluster's
+	// network instead of their VPC's, so that each is logged once.
+	fallbacks sync.Map
 
 	// netMu orders creating or claiming a pause container in a cluster
 	// network against removing that network when its last task goes.
@@ -217,11 +222,14 @@ func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runt
 	var nf *runtime.NotFoundError
 	if errors.As(err, &nf) {
 		var id string
-		if id, err = d.newPause(ctx, spec); err != nil {
+		var onCluster bool
+		if id, onCluster, err = d.newPause(ctx, spec); err != nil {
 			return runtime.Task{}, fmt.Errorf("provision task %s: %w", spec.TaskID, err)
 		}
-		// For the next task, off this one's path.
-		d.refill(spec.Cluster)
+		if onCluster {
+			// For the cluster's next task, off this one's path.
+			d.refill(spec.Cluster)
+		}
 		p, err = d.inspect(ctx, "task", id)
 	}
 	switch {
@@ -246,9 +254,22 @@ func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runt
 	return t, nil
 }
 
-// newPause gives the task a running pause container: the cluster's warm
-// one, or else one of its own.
-func (d *Driver) newPause(ctx context.Context, spec runtime.TaskSpec) (string, error) {
+// newPause gives the task a running pause container: on its VPC's
+// network if it has a subnet that can have one (vpc.go), else on the
+// cluster's (onCluster), the cluster's warm one or one of its own.
+func (d *Driver) newPause(ctx context.Context, spec runtime.TaskSpec) (id string, onCluster bool, err error) {
+	if !spec.Subnet.IsZero() {
+		if id, ok, err := d.startVpcPause(ctx, spec); err != nil || ok {
+			return id, false, err
+		}
+	}
+	id, err = d.newClusterPause(ctx, spec)
+	return id, true, err
+}
+
+// newClusterPause gives the task a running pause container on its
+// cluster's network: the cluster's warm one, or else one of its own.
+func (d *Driver) newClusterPause(ctx context.Context, spec runtime.TaskSpec) (string, error) {
 	id, running, err := d.claimWarm(ctx, spec)
 	switch {
 	case err != nil:
@@ -276,7 +297,7 @@ func (d *Driver) startPause(ctx context.Context, spec runtime.TaskSpec) (string,
 	network, err := d.clusterNetwork(ctx, spec.Cluster)
 	var id string
 	if err == nil {
-		id, err = d.createPause(ctx, spec.Cluster, network, pauseName(spec.TaskID))
+		id, err = d.createPause(ctx, placement{cluster: spec.Cluster, network: network}, pauseName(spec.TaskID))
 	}
 	d.netMu.Unlock()
 	if err != nil {
@@ -291,21 +312,36 @@ func (d *Driver) startPause(ctx context.Context, spec runtime.TaskSpec) (string,
 	return id, nil
 }
 
-// createPause creates (without starting) a pause container named name in
-// the cluster's network; callers hold netMu. The same container serves a
-// task started cold and a warm one, so it names no task.
-func (d *Driver) createPause(ctx context.Context, cluster, network, name string) (string, error) {
+// placement is where a pause container goes: its cluster's network, or
+// its VPC's with addr, an address of subnet.
+type placement struct {
+	cluster, network string
+	subnet           runtime.Subnet // zero on a cluster's network
+	addr             netip.Addr
+}
+
+// createPause creates (without starting) a pause container named name
+// where p says; callers hold netMu. On a cluster's network the same
+// container serves a task started cold and a warm one, so it names no
+// task.
+func (d *Driver) createPause(ctx context.Context, p placement, name string) (string, error) {
+	labels := map[string]string{labelOwner: d.cfg.Owner, labelRole: rolePause, labelCluster: p.cluster}
+	var endpoints *network.NetworkingConfig
+	if !p.subnet.IsZero() {
+		labels[labelVpc], labels[labelSubnet], labels[labelAddress] = p.subnet.VpcID, p.subnet.ID, p.addr.String()
+		endpoints = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			p.network: {IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: p.addr}},
+		}}
+	}
 	opts := client.ContainerCreateOptions{
-		Name: name,
-		Config: &container.Config{
-			Image:  d.pause,
-			Labels: map[string]string{labelOwner: d.cfg.Owner, labelRole: rolePause, labelCluster: cluster},
-		},
+		Name:   name,
+		Config: &container.Config{Image: d.pause, Labels: labels},
 		HostConfig: &container.HostConfig{
-			NetworkMode: container.NetworkMode(network),
+			NetworkMode: container.NetworkMode(p.network),
 			DNS:         d.dns,
 			DNSSearch:   d.cfg.DNSSearch,
 		},
+		NetworkingConfig: endpoints,
 	}
 	res, err := d.cli.ContainerCreate(ctx, opts)
 	if cerrdefs.IsNotFound(err) {
@@ -380,9 +416,13 @@ func (d *Driver) DeprovisionTask(ctx context.Context, taskID string) error {
 	slices.SortStableFunc(list.Items, func(a, b container.Summary) int {
 		return cmpBool(a.Labels[labelRole] == rolePause, b.Labels[labelRole] == rolePause)
 	})
-	clusters := map[string]bool{}
+	clusters, vpcs := map[string]bool{}, map[string]bool{}
 	for _, c := range list.Items {
-		clusters[c.Labels[labelCluster]] = true
+		if vpc := c.Labels[labelVpc]; vpc != "" {
+			vpcs[vpc] = true
+		} else {
+			clusters[c.Labels[labelCluster]] = true
+		}
 		if err := d.remove(ctx, c.ID); err != nil {
 			return fmt.Errorf("deprovision task %s: %w", taskID, err)
 		}
@@ -390,6 +430,11 @@ func (d *Driver) DeprovisionTask(ctx context.Context, taskID string) error {
 	for cluster := range clusters {
 		if err := d.removeNetworkIfUnused(ctx, cluster); err != nil {
 			d.log.Warn("removing cluster network", "cluster", cluster, "err", err)
+		}
+	}
+	for vpc := range vpcs {
+		if err := d.removeVpcNetworkIfUnused(ctx, vpc); err != nil {
+			d.log.Warn("removing VPC network", "vpcId", vpc, "err", err)
 		}
 	}
 	return nil
@@ -441,6 +486,11 @@ func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime
 			labelOwner: d.cfg.Owner, labelRole: roleContainer, labelCluster: task.Cluster, labelTask: taskID,
 			labelContainer: spec.Name, labelAddress: task.Address.String(),
 		},
+	}
+	// A VPC's task containers count as its network's users, as its pause
+	// container does.
+	if vpc := p.Config.Labels[labelVpc]; vpc != "" {
+		cfg.Labels[labelVpc], cfg.Labels[labelSubnet] = vpc, p.Config.Labels[labelSubnet]
 	}
 	// Empty means the image's own, as in ECS.
 	if len(spec.EntryPoint) > 0 {
@@ -627,100 +677,6 @@ func (d *Driver) Wait(ctx context.Context, id string) (runtime.ExitStatus, error
 	return exit, nil
 }
 
-// Stats implements runtime.Driver with one sample from the engine.
-func (d *Driver) Stats(ctx context.Context, id string) (runtime.Stats, error) {
-	c, err := d.inspectContainer(ctx, id)
-	if err != nil {
-		return runtime.Stats{}, err
-	}
-	if c.State == nil || !c.State.Running {
-		return runtime.Stats{}, fmt.Errorf("container %s is not running", id)
-	}
-	res, err := d.cli.ContainerStats(ctx, c.ID, client.ContainerStatsOptions{})
-	if err != nil {
-		return runtime.Stats{}, err
-	}
-	defer res.Body.Close()
-	var s container.StatsResponse
-	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
-		return runtime.Stats{}, fmt.Errorf("stats of container %s: %w", id, err)
-	}
-	m := s.MemoryStats
-	// The working set, as docker stats shows it: usage without the page
-	// cache the kernel can drop (cgroup v2 and v1 name it differently).
-	inactive := cmp.Or(m.Stats["inactive_file"], m.Stats["total_inactive_file"])
-	used := m.Usage
-	if inactive < used {
-		used -= inactive
-	}
-	return runtime.Stats{
-		Time:             cmp.Or(s.Read, time.Now()),
-		CPUTime:          time.Duration(s.CPUStats.CPUUsage.TotalUsage),
-		MemoryBytes:      used,
-		MemoryLimitBytes: m.Limit,
-		Processes:        int(s.PidsStats.Current),
-	}, nil
-}
-
-// Exec implements runtime.Driver with docker exec. When ctx ends first the
-// command keeps running inside the container (the engine cannot kill an
-// exec), but Exec returns.
-func (d *Driver) Exec(ctx context.Context, id string, cmd []string) (runtime.ExecResult, error) {
-	if len(cmd) == 0 {
-		return runtime.ExecResult{}, &runtime.InvalidSpecError{Field: "command", Value: ""}
-	}
-	c, err := d.inspectContainer(ctx, id)
-	if err != nil {
-		return runtime.ExecResult{}, err
-	}
-	ex, err := d.cli.ExecCreate(ctx, c.ID, client.ExecCreateOptions{AttachStdout: true, AttachStderr: true, Cmd: cmd})
-	if err != nil {
-		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
-	}
-	att, err := d.cli.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{})
-	if err != nil {
-		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
-	}
-	stop := context.AfterFunc(ctx, att.Close)
-	defer stop()
-	defer att.Close()
-	var out cappedBuffer
-	if _, err := stdcopy.StdCopy(&out, &out, att.Reader); err != nil && ctx.Err() == nil {
-		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
-	}
-	if ctx.Err() != nil {
-		return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, ctx.Err())
-	}
-	// The stream ends when the command does; the engine records its exit
-	// code a moment later.
-	for {
-		in, err := d.cli.ExecInspect(ctx, ex.ID, client.ExecInspectOptions{})
-		if err != nil {
-			return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, err)
-		}
-		if !in.Running {
-			return runtime.ExecResult{ExitCode: in.ExitCode, Output: out.Bytes()}, nil
-		}
-		select {
-		case <-ctx.Done():
-			return runtime.ExecResult{}, fmt.Errorf("exec in container %s: %w", id, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
-// cappedBuffer keeps the first runtime.MaxExecOutput bytes written to it.
-type cappedBuffer struct{ b bytes.Buffer }
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	if n := runtime.MaxExecOutput - c.b.Len(); n > 0 {
-		c.b.Write(p[:min(n, len(p))])
-	}
-	return len(p), nil
-}
-
-func (c *cappedBuffer) Bytes() []byte { return c.b.Bytes() }
-
 // List implements runtime.Driver: every container with the driver's owner
 // label, grouped by task; warm pause containers belong to none. A task
 // container whose pause container is gone is listed under a task made up
@@ -787,7 +743,11 @@ func (d *Driver) RemoveAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range append(nets, dnsNets...) {
+	vpcNets, err := d.vpcNetworks(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, n := range slices.Concat(nets, dnsNets, vpcNets) {
 		if _, err := d.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
 			errs = append(errs, err)
 		}

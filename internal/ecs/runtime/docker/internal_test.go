@@ -112,3 +112,31 @@ func TestLineWriter(t *testing.T) {
 		t.Errorf("cursor %q, want the line's time", got[0].Cursor)
 	}
 }
+
+// TestFirstFree: an address past the four AWS reserves at a subnet's start
+// and short of its last, the lowest free one.
+func TestFirstFree(t *testing.T) {
+	a := netip.MustParseAddr
+	tests := []struct {
+		subnet string
+		used   []string
+		want   string // "" for none
+	}{
+		{"10.0.1.0/24", nil, "10.0.1.4"},
+		{"10.0.1.7/24", nil, "10.0.1.4"}, // not masked
+		{"10.0.1.0/24", []string{"10.0.1.4", "10.0.1.6"}, "10.0.1.5"},
+		{"10.0.1.16/28", []string{"10.0.1.20", "10.0.1.21", "10.0.1.22", "10.0.1.23", "10.0.1.24", "10.0.1.25", "10.0.1.26", "10.0.1.27", "10.0.1.28", "10.0.1.29"}, "10.0.1.30"},
+		{"10.0.1.16/28", []string{"10.0.1.20", "10.0.1.21", "10.0.1.22", "10.0.1.23", "10.0.1.24", "10.0.1.25", "10.0.1.26", "10.0.1.27", "10.0.1.28", "10.0.1.29", "10.0.1.30"}, ""},
+		{"10.0.1.0/30", nil, ""},
+	}
+	for _, tt := range tests {
+		used := map[netip.Addr]bool{}
+		for _, u := range tt.used {
+			used[a(u)] = true
+		}
+		got, ok := firstFree(netip.MustParsePrefix(tt.subnet), used)
+		if tt.want == "" && ok || tt.want != "" && got != a(tt.want) {
+			t.Errorf("firstFree(%s, %v) = %v, %v; want %q", tt.subnet, tt.used, got, ok, tt.want)
+		}
+	}
+}

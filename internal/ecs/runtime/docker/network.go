@@ -9,11 +9,13 @@ import (
 	"iter"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
@@ -163,6 +165,8 @@ func (d *Driver) removeNetworkIfUnused(ctx context.Context, cluster string) erro
 	if err != nil {
 		return err
 	}
+	// The cluster's tasks on VPC networks (vpc.go) do not use it.
+	list.Items = slices.DeleteFunc(list.Items, func(c container.Summary) bool { return c.Labels[labelVpc] != "" })
 	for _, c := range list.Items {
 		if !isWarm(c) {
 			return nil

@@ -222,6 +222,6 @@ func (d *Driver) createWarm(ctx context.Context, cluster string) (string, error)
 		return "", err
 	}
 	name := warmName()
-	_, err = d.createPause(ctx, cluster, nets[0].Name, name)
+	_, err = d.createPause(ctx, placement{cluster: cluster, network: nets[0].Name}, name)
 	return name, err
 }
