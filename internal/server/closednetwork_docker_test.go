@@ -102,15 +102,7 @@ func TestClosedNetworkFromTask(t *testing.T) {
 // test when no Docker engine answers.
 func clientImage(t *testing.T) string {
 	t.Helper()
-	cli, err := client.New(client.FromEnv)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = cli.Ping(ctx, client.PingOptions{})
-		cancel()
-	}
-	if err != nil {
-		t.Skipf("no Docker engine: %v", err)
-	}
+	cli := servertest.DockerEngine(t)
 	tag := "portolan-closednet-client:" + strconv.Itoa(os.Getpid())
 	if err := docker.BuildScratchImage(context.Background(), cli, tag, runtimetest.BuildApp(t)); err != nil {
 		t.Fatal(err)

@@ -23,15 +23,7 @@ import (
 // AWS/ECS CPUUtilization (from the engine's cgroup statistics), and its
 // memory in MemoryUtilization. Skipped without a Docker engine.
 func TestDockerServiceUtilization(t *testing.T) {
-	cli, err := client.New(client.FromEnv)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = cli.Ping(ctx, client.PingOptions{})
-		cancel()
-	}
-	if err != nil {
-		t.Skipf("no Docker engine: %v", err)
-	}
+	cli := servertest.DockerEngine(t)
 	tag := "portolan-metrics-burner:" + strconv.Itoa(os.Getpid())
 	if err := docker.BuildScratchImage(context.Background(), cli, tag, servertest.BuildApp(t, "./internal/server/testdata/burner")); err != nil {
 		t.Fatal(err)
@@ -41,7 +33,7 @@ func TestDockerServiceUtilization(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	ecsc := ecs.NewFromConfig(env.AWS)
-	_, err = ecsc.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("metrics")})
+	_, err := ecsc.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("metrics")})
 	must(t, err)
 	td, err := ecsc.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{Family: aws.String("burner"), NetworkMode: ecstypes.NetworkModeAwsvpc,
 		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate}, Cpu: aws.String("256"), Memory: aws.String("512"),

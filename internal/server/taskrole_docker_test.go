@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -25,15 +24,7 @@ import (
 // (AWS_CONTAINER_CREDENTIALS_FULL_URI), and lists the clusters as the
 // role's session. Skipped when no Docker engine answers.
 func TestDockerTaskRoleCredentials(t *testing.T) {
-	cli, err := client.New(client.FromEnv)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = cli.Ping(ctx, client.PingOptions{})
-		cancel()
-	}
-	if err != nil {
-		t.Skipf("no Docker engine: %v", err)
-	}
+	cli := servertest.DockerEngine(t)
 	ctx := context.Background()
 	tag := "portolan-iam-sdkcaller:" + strconv.Itoa(os.Getpid())
 	if err := docker.BuildScratchImage(ctx, cli, tag, servertest.BuildApp(t, "./internal/sts/taskcreds/sdkcaller")); err != nil {
@@ -59,11 +50,11 @@ func TestDockerTaskRoleCredentials(t *testing.T) {
 	task := runImageTask(t, c, "docker-sdk", aws.ToString(role.Role.Arn), tag)
 	taskID := aws.ToString(task.TaskArn)[strings.LastIndexByte(aws.ToString(task.TaskArn), '/')+1:]
 	want := []string{"arn:aws:ecs:us-east-1:000000000000:cluster/roles", "arn:aws:sts::000000000000:assumed-role/container-task/" + taskID}
-	out := taskLog(t, env, task, want...)
+	out := servertest.TaskLog(t, env, task, want...)
 	if code := aws.ToInt32(task.Containers[0].ExitCode); code != 0 {
 		t.Fatalf("the container exited %d: %s", code, out)
 	}
-	if !containsAll(out, want) {
+	if !servertest.ContainsAll(out, want) {
 		t.Fatalf("task output: %s", out)
 	}
 }

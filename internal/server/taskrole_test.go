@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -46,18 +45,18 @@ func TestTaskRoleCredentials(t *testing.T) {
 		task := runTask(t, c, tc.family, aws.ToString(role.Role.Arn), tc.argv)
 		taskID := aws.ToString(task.TaskArn)[strings.LastIndexByte(aws.ToString(task.TaskArn), '/')+1:]
 		want := []string{"arn:aws:ecs:us-east-1:000000000000:cluster/roles", "arn:aws:sts::000000000000:assumed-role/cli-task/" + taskID}
-		out := taskLog(t, env, task, want...)
+		out := servertest.TaskLog(t, env, task, want...)
 		if code := aws.ToInt32(task.Containers[0].ExitCode); code != 0 {
 			t.Fatalf("%s: the task exited %d: %s", tc.family, code, out)
 		}
-		if !containsAll(out, want) {
+		if !servertest.ContainsAll(out, want) {
 			t.Fatalf("%s: task output: %s", tc.family, out)
 		}
 	}
 
 	without := runTask(t, c, "without-role", "", sdkApp)
 	if code := aws.ToInt32(without.Containers[0].ExitCode); code == 0 {
-		t.Fatalf("a task without a role called the API: %s", taskLog(t, env, without))
+		t.Fatalf("a task without a role called the API: %s", servertest.TaskLog(t, env, without))
 	}
 }
 
@@ -111,41 +110,4 @@ func runContainer(t *testing.T, c *ecs.Client, family, roleARN string, def types
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// taskLog is what the task's container printed, once its output has
-// reached its log group and holds every string of want (the agent ships
-// output in batches, after the task may already read STOPPED, as awslogs
-// does on ECS). Without want, the first batch will do. After 10s it
-// returns what arrived, for the caller's assertion to show.
-func taskLog(t *testing.T, env *servertest.Env, task types.Task, want ...string) string {
-	t.Helper()
-	family := aws.ToString(task.TaskDefinitionArn)
-	family = family[strings.LastIndexByte(family, '/')+1 : strings.LastIndexByte(family, ':')]
-	logs := cloudwatchlogs.NewFromConfig(env.AWS)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		out, err := logs.FilterLogEvents(context.Background(), &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/test/" + family)})
-		if err != nil {
-			if time.Now().After(deadline) {
-				t.Fatal(err)
-			}
-			continue
-		}
-		var b strings.Builder
-		for _, e := range out.Events {
-			b.WriteString(aws.ToString(e.Message) + "\n")
-		}
-		if len(out.Events) > 0 && containsAll(b.String(), want) || time.Now().After(deadline) {
-			return b.String()
-		}
-	}
-}
-
-func containsAll(s string, subs []string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }

@@ -1,4 +1,4 @@
-package server_test
+package subnets_test
 
 import (
 	"context"
@@ -37,7 +37,7 @@ import (
 // Skipped when no Docker engine answers.
 func TestDockerTasksInSubnets(t *testing.T) {
 	awstest.NeedCLI(t)
-	cli := dockerEngine(t)
+	cli := servertest.DockerEngine(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	caller := scratchImage(t, cli, "portolan-subnets-caller", servertest.BuildApp(t, "./internal/sts/taskcreds/sdkcaller"))
@@ -74,7 +74,7 @@ func TestDockerTasksInSubnets(t *testing.T) {
 	}
 	taskID := aws.ToString(web.TaskArn)[strings.LastIndexByte(aws.ToString(web.TaskArn), '/')+1:]
 	want := []string{"arn:aws:ecs:us-east-1:000000000000:cluster/subnets", "arn:aws:sts::000000000000:assumed-role/subnet-task/" + taskID}
-	if out := taskLog(t, env, web, want...); !containsAll(out, want) {
+	if out := servertest.TaskLog(t, env, web, want...); !servertest.ContainsAll(out, want) {
 		t.Errorf("the role's caller in the task printed %q, want %q", out, want)
 	}
 
@@ -125,7 +125,7 @@ func webInSubnet(ctx context.Context, t *testing.T, env *servertest.Env, vpc, su
 		task, ok := serviceTask(ctx, t, c)
 		if ok && aws.ToString(task.LastStatus) == "RUNNING" && task.Containers[1].ExitCode != nil && registered(ctx, t, env, "subnets.local", "web") == 1 {
 			if code := aws.ToInt32(task.Containers[1].ExitCode); code != 0 {
-				t.Fatalf("the caller exited %d: %s", code, taskLog(t, env, task))
+				t.Fatalf("the caller exited %d: %s", code, servertest.TaskLog(t, env, task))
 			}
 			return task
 		}
@@ -184,7 +184,7 @@ func clientInSubnet(ctx context.Context, t *testing.T, env *servertest.Env, subn
 		}
 		task = out.Tasks[0]
 	}
-	out := taskLog(t, env, task, urls...)
+	out := servertest.TaskLog(t, env, task, urls...)
 	if code := task.Containers[0].ExitCode; code == nil || *code != 0 {
 		t.Fatalf("the client exited %d (%s): %s", aws.ToInt32(code), aws.ToString(task.StoppedReason), out)
 	}
@@ -245,21 +245,6 @@ func cliJSON(ctx context.Context, t *testing.T, env *servertest.Env, v any, args
 	if err := json.Unmarshal(awstest.CLI(ctx, t, env.URL, args...), v); err != nil {
 		t.Fatalf("aws %s: %v", strings.Join(args, " "), err)
 	}
-}
-
-// dockerEngine is a client of the local engine, or skips the test.
-func dockerEngine(t *testing.T) *client.Client {
-	t.Helper()
-	cli, err := client.New(client.FromEnv)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = cli.Ping(ctx, client.PingOptions{})
-		cancel()
-	}
-	if err != nil {
-		t.Skipf("no Docker engine: %v", err)
-	}
-	return cli
 }
 
 // scratchImage builds binary into an image FROM scratch, removed after

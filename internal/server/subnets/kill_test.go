@@ -1,4 +1,4 @@
-package server_test
+package subnets_test
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func TestDockerSubnetTasksKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds portolan")
 	}
-	cli := dockerEngine(t)
+	cli := servertest.DockerEngine(t)
 	app := scratchImage(t, cli, "portolan-subnets-kill", runtimetest.BuildApp(t))
 	dataDir, port := t.TempDir(), servertest.FreePort(t)
 	// Registered before the servers start, so it runs after they are gone:
@@ -123,4 +123,11 @@ func runningInSubnet(ctx context.Context, t *testing.T, c *ecs.Client, arns []st
 		}
 	}
 	return out
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
