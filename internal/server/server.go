@@ -39,6 +39,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/ecs/servicemetrics"
+	"github.com/portolan/portolan/internal/ecs/taskusage"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/albmetrics"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
@@ -228,6 +229,7 @@ type Server struct {
 	admin       *admin.Admin
 	metrics     *prometheus.Registry
 	taskMetrics *ecs.TaskMetrics
+	taskUsage   *taskusage.Exporter
 	token       string   // admin token, when the API requires credentials
 	tracing     *tracing // nil: no --otlp-endpoint
 	apiLn       net.Listener
@@ -259,7 +261,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st = store.Timed(st, committed)
+	st = store.Timed(watchLag(st, reg), committed)
 	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.newIdentity(cfg, st, log)
@@ -339,6 +341,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Environment: s.taskCreds, Logger: log.With("role", "agent")})
 	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
 	s.taskMetrics = ecs.NewTaskMetrics(st, reg, log.With("role", "task metrics"))
+	// Per-task CPU and memory, sampled as often as the service metrics.
+	s.taskUsage = taskusage.New(taskusage.Config{Tasks: s.agent, Interval: cfg.MetricPeriod / 3, Logger: log.With("role", "task usage")})
+	reg.MustRegister(s.taskUsage)
 	return s, nil
 }
 
