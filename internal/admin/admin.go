@@ -78,6 +78,8 @@ type Config struct {
 	Store store.Store
 	// Stacks, when set, is where the console reads stack events.
 	Stacks Stacks
+	// DNS, when set, answers the console's DNS view.
+	DNS DNS
 	// Stopping closes when the api listener shuts down: a log follower
 	// would otherwise stream forever, and Shutdown waits for handlers.
 	Stopping <-chan struct{}
@@ -96,6 +98,7 @@ type Admin struct {
 	metrics      *prometheus.Registry
 	store        store.Store
 	stacks       Stacks
+	dns          DNS
 	stopping     <-chan struct{}
 	log          *slog.Logger
 }
@@ -107,7 +110,7 @@ func New(cfg Config) *Admin {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs,
-		authenticate: cfg.Authenticate, reset: cfg.Reset, token: cfg.Token, metrics: cfg.Metrics, store: cfg.Store, stacks: cfg.Stacks, stopping: cfg.Stopping, log: log}
+		authenticate: cfg.Authenticate, reset: cfg.Reset, token: cfg.Token, metrics: cfg.Metrics, store: cfg.Store, stacks: cfg.Stacks, dns: cfg.DNS, stopping: cfg.Stopping, log: log}
 }
 
 // Register mounts the endpoints on mux, beside whatever else it serves

@@ -33,7 +33,13 @@ func (f *observeFixture) taskUsage() (map[string]*dto.MetricFamily, []byte) {
 			return fams, raw
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no CPU time or memory in /metrics for task(s)%s", missing)
+			var have []string
+			for _, name := range []string{"portolan_ecs_task_cpu_seconds_total", "portolan_ecs_task_memory_bytes", "portolan_ecs_task_usage_sampled_timestamp_seconds"} {
+				if fam := fams[name]; fam != nil {
+					have = append(have, fam.String())
+				}
+			}
+			t.Fatalf("no CPU time or memory in /metrics for task(s)%s; the series: %v", missing, have)
 		}
 	}
 }

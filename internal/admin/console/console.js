@@ -22,99 +22,122 @@ function node(kind, label, attrs) {
   return el("div", Object.assign({ class: "node " + kind }, attrs), el("span", { class: "kind" }, kind.replace("-", " ")), label);
 }
 
-const arrow = () => el("span", { class: "arrow" }, "→");
-
-// Rates: requests per second per route, from the counters of two views.
-let lastCounts = null;
-let lastTime = 0;
-
-function rates(view) {
-  const now = Date.now();
-  const out = {};
-  const counts = view.requests || {};
-  if (lastCounts && now > lastTime) {
-    for (const [k, v] of Object.entries(counts)) {
-      out[k] = Math.max(0, (v - (lastCounts[k] || 0)) * 1000 / (now - lastTime));
-    }
-  }
-  lastCounts = counts;
-  lastTime = now;
-  return out;
+// edge is an arrow of the diagram with the requests per second that
+// crossed it over the server's rate window (undefined: nothing measures
+// that edge).
+function edge(kind, rps) {
+  const attrs = { class: "arrow edge", "data-edge": kind };
+  if (rps === undefined) return el("span", attrs, "→");
+  attrs["data-rate"] = rps;
+  return el("span", attrs, "→", el("small", { class: "rate" }, fmtRate(rps)));
 }
 
-function taskEl(t, health) {
-  const h = health || t.health || "UNKNOWN";
+function fmtRate(rps) { return (rps >= 10 ? rps.toFixed(0) : rps.toFixed(1)) + "/s"; }
+
+// health words a node's state: every part healthy, some, none.
+function health(ok, total) {
+  if (!total) return "UNKNOWN";
+  return ok === total ? "HEALTHY" : ok === 0 ? "UNHEALTHY" : "DEGRADED";
+}
+
+function taskEl(t, instHealth, rps) {
+  const h = instHealth || t.health || "UNKNOWN";
   return el("div", {
     class: "task", "data-task-id": t.id, "data-status": t.lastStatus, "data-health": h,
     title: "show logs", onclick: () => openLogs(t.id),
-  }, el("code", {}, t.id.slice(0, 12)), el("span", { class: "status" }, t.lastStatus),
+  }, rps === undefined ? null : edge("ecs-service-task", rps),
+    el("code", {}, t.id.slice(0, 12)), el("span", { class: "status" }, t.lastStatus),
     el("span", { class: "health", "data-health": h }, h), t.address ? el("span", { class: "addr" }, t.address) : null);
 }
 
-function ecsServiceEl(s, instanceHealth) {
+// ecsServiceEl draws an ECS service and its tasks; taskRate, when given,
+// is the requests per second the Cloud Map service in front sent to each
+// task (by task id).
+function ecsServiceEl(s, instanceHealth, taskRate) {
+  const rateOf = t => taskRate ? (taskRate[t.id] || 0) : undefined;
+  const total = taskRate ? s.tasks.reduce((sum, t) => sum + rateOf(t), 0) : undefined;
   return el("div", { class: "chain-tail" },
+    taskRate ? edge("cloud-map-service-ecs-service", total) : null,
     node("ecs-service", `${s.name} (${s.running}/${s.desired} running, ${s.pending} pending)`,
-      { "data-service": s.name, "data-cluster": s.cluster, "data-desired": s.desired, "data-running": s.running }),
-    el("div", { class: "tasks" }, s.tasks.map(t => taskEl(t, instanceHealth[t.id]))));
+      { "data-service": s.name, "data-cluster": s.cluster, "data-desired": s.desired, "data-running": s.running,
+        "data-health": s.desired ? health(Math.min(s.running, s.desired), s.desired) : "UNKNOWN" }),
+    el("div", { class: "tasks" }, s.tasks.map(t => taskEl(t, instanceHealth[t.id], rateOf(t)))));
+}
+
+// routeChain draws one route of an HTTP API: route → integration → VPC
+// link → target (→ ECS services → tasks), every edge with its rate.
+function routeChain(api, r, ctx) {
+  const rps = ctx.routeRates[api.id + " " + r.key] || 0;
+  const chain = [edge("api-route", rps), node("route", r.key, { "data-route-key": r.key })];
+  let from = "route";
+  if (r.integrationId) {
+    chain.push(edge("route-integration", rps), node("integration", r.integrationId, { "data-integration-id": r.integrationId }));
+    from = "integration";
+  }
+  if (r.vpcLink) {
+    const status = ctx.linkStatus[r.vpcLink];
+    chain.push(edge(from + "-vpc-link", rps), node("vpc-link", r.vpcLink,
+      { "data-vpc-link": r.vpcLink, "data-health": status === "AVAILABLE" ? "HEALTHY" : (status || "UNKNOWN") }));
+    from = "vpc-link";
+  }
+  if (!r.target) {
+    if (!r.integrationId && r.integration) chain.push(edge("route-target", rps), node("target", r.integration));
+    return el("div", { class: "chain" }, chain);
+  }
+  const svc = ctx.discovery[r.target];
+  const kind = svc ? "cloud-map-service" : r.target.includes(":listener/") ? "load-balancer" : "url";
+  const attrs = { "data-target": r.target };
+  let label = r.target;
+  if (svc) {
+    const healthy = svc.instances.filter(i => i.health === "HEALTHY").length;
+    label = `${r.target} (${healthy}/${svc.instances.length} healthy)`;
+    attrs["data-health"] = health(healthy, svc.instances.length);
+    attrs["data-cloud-map-service-id"] = svc.id;
+  }
+  chain.push(edge(from + "-" + kind, rps), node(kind, label, attrs));
+  if (svc) {
+    const ids = new Set(svc.instances.map(i => i.id));
+    const services = ctx.ecs.filter(s => s.tasks.some(t => ids.has(t.id)));
+    const perTask = {};
+    for (const i of svc.instances) perTask[i.id] = ctx.instRates[svc.id + "/" + i.id] || 0;
+    if (services.length) {
+      chain.push(el("div", { class: "services" }, services.map(s => {
+        ctx.reached.add(s.cluster + "/" + s.name);
+        return ecsServiceEl(s, ctx.instanceHealth, perTask);
+      })));
+    }
+  }
+  return el("div", { class: "chain" }, chain);
 }
 
 function render(view) {
   const st = view.status;
-  const rate = rates(view);
-  const instanceHealth = {};
-  const discovery = {};
+  const rates = view.rates || {};
+  const ctx = { routeRates: rates.routes || {}, instRates: rates.instances || {}, instanceHealth: {}, discovery: {},
+    linkStatus: {}, ecs: [], reached: new Set() };
   for (const ns of st.namespaces) {
     for (const svc of ns.services) {
-      discovery[svc.name + "." + ns.name] = svc;
-      for (const i of svc.instances) instanceHealth[i.id] = i.health;
+      ctx.discovery[svc.name + "." + ns.name] = svc;
+      for (const i of svc.instances) ctx.instanceHealth[i.id] = i.health;
     }
   }
-  const ecs = [];
-  for (const c of st.clusters) for (const s of c.services) ecs.push(Object.assign({ cluster: c.name }, s));
-  const reached = new Set();
-  const ecsFor = name => {
-    const svc = discovery[name];
-    if (!svc) return [];
-    const ids = new Set(svc.instances.map(i => i.id));
-    return ecs.filter(s => s.tasks.some(t => ids.has(t.id)));
-  };
+  for (const l of st.vpcLinks) ctx.linkStatus[l.name] = l.status;
+  for (const c of st.clusters) for (const s of c.services) ctx.ecs.push(Object.assign({ cluster: c.name }, s));
 
   const topo = el("div", { id: "topology" });
   if (st.apis.length === 0) topo.append(el("p", { class: "empty" }, "No HTTP APIs."));
   for (const api of st.apis) {
-    const routes = api.routes.map(r => {
-      const chain = [node("route", r.key, { "data-route-key": r.key })];
-      const rps = rate[api.id + " " + r.key];
-      if (rps !== undefined) chain.push(el("span", { class: "rate", "data-route-key": r.key }, rps.toFixed(1) + " req/s"));
-      if (r.integrationId) { chain.push(arrow(), node("integration", r.integrationId, { "data-integration-id": r.integrationId })); }
-      if (r.vpcLink) { chain.push(arrow(), node("vpc-link", r.vpcLink, { "data-vpc-link": r.vpcLink })); }
-      if (r.target) {
-        const kind = discovery[r.target] ? "cloud-map-service" : r.target.includes(":listener/") ? "load-balancer" : "url";
-        const health = discovery[r.target] ? discovery[r.target].instances.map(i => i.health) : [];
-        const healthy = health.filter(h => h === "HEALTHY").length;
-        chain.push(arrow(), node(kind, discovery[r.target] ? `${r.target} (${healthy}/${health.length} healthy)` : r.target, { "data-target": r.target }));
-        const services = ecsFor(r.target);
-        if (services.length) {
-          chain.push(arrow(), el("div", { class: "services" }, services.map(s => {
-            reached.add(s.cluster + "/" + s.name);
-            return ecsServiceEl(s, instanceHealth);
-          })));
-        }
-      } else if (!r.integrationId && r.integration) {
-        chain.push(arrow(), node("target", r.integration));
-      }
-      return el("div", { class: "chain" }, chain);
-    });
     topo.append(el("div", { class: "api", "data-api-id": api.id, "data-api-name": api.name },
-      el("h3", {}, api.name, " ", el("small", {}, `${api.protocol} · ${api.id} · ${api.endpoint}`)), routes));
+      el("h3", {}, api.name, " ", el("small", {}, `${api.protocol} · ${api.id} · ${api.endpoint}`)),
+      api.routes.map(r => routeChain(api, r, ctx))));
   }
   document.getElementById("topology").replaceWith(topo);
 
   const rest = el("div", { id: "unrouted" });
-  for (const s of ecs) if (!reached.has(s.cluster + "/" + s.name)) rest.append(el("div", { class: "chain" }, ecsServiceEl(s, instanceHealth)));
+  for (const s of ctx.ecs) if (!ctx.reached.has(s.cluster + "/" + s.name)) rest.append(el("div", { class: "chain" }, ecsServiceEl(s, ctx.instanceHealth)));
   for (const c of st.clusters) {
-    if (c.tasks.length) rest.append(el("div", { class: "chain" }, node("cluster", c.name, { "data-cluster": c.name }), arrow(),
-      el("div", { class: "tasks" }, c.tasks.map(t => taskEl(t, instanceHealth[t.id])))));
+    if (c.tasks.length) rest.append(el("div", { class: "chain" }, node("cluster", c.name, { "data-cluster": c.name }), edge("cluster-task"),
+      el("div", { class: "tasks" }, c.tasks.map(t => taskEl(t, ctx.instanceHealth[t.id])))));
   }
   if (!rest.childNodes.length) rest.append(el("p", { class: "empty" }, "None."));
   document.getElementById("unrouted").replaceWith(rest);
@@ -130,6 +153,8 @@ function render(view) {
   if (!st.namespaces.length) nss.append(el("p", { class: "empty" }, "No namespaces."));
   document.getElementById("namespaces").replaceWith(nss);
 
+  renderDNS(view.dns);
+
   const stacks = el("div", { id: "stacks" });
   for (const s of view.stacks) {
     stacks.append(el("table", { class: "stack", "data-stack": s.name },
@@ -139,6 +164,20 @@ function render(view) {
   }
   if (!view.stacks.length) stacks.append(el("p", { class: "empty" }, "No stacks."));
   document.getElementById("stacks").replaceWith(stacks);
+}
+
+// renderDNS lists each service's records as the DNS server answers them.
+function renderDNS(names) {
+  const out = el("div", { id: "dns" });
+  for (const n of names || []) {
+    out.append(el("table", { class: "dns-name", "data-name": n.name },
+      el("tr", {}, el("th", { colspan: 4 }, n.name)),
+      n.records.length ? n.records.map(r => el("tr", { class: "rr" + (r.additional ? " additional" : ""), "data-name": r.name, "data-type": r.type, "data-ttl": r.ttl, "data-value": r.value },
+        el("td", {}, r.name), el("td", {}, r.type), el("td", {}, r.ttl), el("td", {}, r.value)))
+        : [el("tr", {}, el("td", { colspan: 4, class: "empty" }, "no records (NXDOMAIN or NODATA)"))]));
+  }
+  if (!out.childNodes.length) out.append(el("p", { class: "empty" }, names ? "No DNS namespaces." : "No DNS server in this process."));
+  document.getElementById("dns").replaceWith(out);
 }
 
 // Logs: a task's lines from /_portolan/logs, followed until closed.
