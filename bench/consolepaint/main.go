@@ -20,14 +20,22 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// timings reads the paint entries and waits for the first drawn view.
+// timings waits for the first contentful paint (a PerformanceObserver
+// with buffered entries: a paint before the script ran counts) and for
+// the first drawn view, then reads the paint entries.
 const timings = `new Promise(resolve => {
+  let painted = false, drawn = 0;
   const done = () => {
+    if (!painted || !drawn) return;
     const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));
-    resolve({fp: paint['first-paint'] || 0, fcp: paint['first-contentful-paint'] || 0, view: performance.now()});
+    resolve({fp: paint['first-paint'] || 0, fcp: paint['first-contentful-paint'] || 0, view: drawn});
   };
-  if (document.querySelector('#topology .api')) return done();
-  new MutationObserver((_, o) => { if (document.querySelector('#topology .api')) { o.disconnect(); done(); } })
+  new PerformanceObserver(list => {
+    if (list.getEntries().some(e => e.name === 'first-contentful-paint')) { painted = true; done(); }
+  }).observe({type: 'paint', buffered: true});
+  const isDrawn = () => document.querySelector('#topology .api');
+  if (isDrawn()) { drawn = performance.now(); done(); return; }
+  new MutationObserver((_, o) => { if (isDrawn()) { o.disconnect(); drawn = performance.now(); done(); } })
     .observe(document.body, {childList: true, subtree: true});
 })`
 

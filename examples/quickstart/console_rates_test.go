@@ -50,11 +50,17 @@ func load(t *testing.T, gateway, host string) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
+		answered := map[string]int{}
+		defer func() { t.Logf("the load's answers: %v", answered) }()
 		for ctx.Err() == nil {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/", nil)
-			if resp, err := client.Do(req); err == nil {
-				resp.Body.Close()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/hello", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				answered[err.Error()]++
+				continue
 			}
+			resp.Body.Close()
+			answered[resp.Status]++
 			time.Sleep(10 * time.Millisecond)
 		}
 	})

@@ -28,18 +28,21 @@ type ConsoleRates struct {
 	// Instances: the same by "serviceId/instanceId" (an ECS task's
 	// instance id is its task id: the edge from the service to the task).
 	Instances map[string]float64 `json:"instances"`
+	// Listeners: requests an Application Load Balancer listener forwarded
+	// to a target group, by "listenerAddress targetGroupArn".
+	Listeners map[string]float64 `json:"listeners"`
 }
 
 // counters is one reading of the counters the rates come from, keyed as
 // the rates are.
 type counters struct {
-	at                                  time.Time
-	routes, cloudMapServices, instances map[string]float64
+	at                                             time.Time
+	routes, cloudMapServices, instances, listeners map[string]float64
 }
 
 // readCounters gathers the registry's counters.
 func (a *Admin) readCounters(now time.Time) counters {
-	c := counters{at: now, routes: map[string]float64{}, cloudMapServices: map[string]float64{}, instances: map[string]float64{}}
+	c := counters{at: now, routes: map[string]float64{}, cloudMapServices: map[string]float64{}, instances: map[string]float64{}, listeners: map[string]float64{}}
 	if a.metrics == nil {
 		return c
 	}
@@ -59,6 +62,11 @@ func (a *Admin) readCounters(now time.Time) counters {
 				l := labels(m)
 				c.cloudMapServices[l["cloudmap_service"]] += m.GetCounter().GetValue()
 				c.instances[l["cloudmap_service"]+"/"+l["instance"]] += m.GetCounter().GetValue()
+			}
+		case "portolan_elb_requests_total":
+			for _, m := range f.GetMetric() {
+				l := labels(m)
+				c.listeners[l["listener"]+" "+l["target_group"]] += m.GetCounter().GetValue()
 			}
 		}
 	}
@@ -87,7 +95,7 @@ func (m *rateMeter) rates(cur counters) *ConsoleRates {
 	m.readings = append(m.readings, cur)
 	base := m.readings[0]
 	dt := cur.at.Sub(base.at).Seconds()
-	out := &ConsoleRates{Window: math.Round(dt*10) / 10, Routes: map[string]float64{}, CloudMapServices: map[string]float64{}, Instances: map[string]float64{}}
+	out := &ConsoleRates{Window: math.Round(dt*10) / 10, Routes: map[string]float64{}, CloudMapServices: map[string]float64{}, Instances: map[string]float64{}, Listeners: map[string]float64{}}
 	if dt <= 0 {
 		return out
 	}
@@ -99,5 +107,6 @@ func (m *rateMeter) rates(cur counters) *ConsoleRates {
 	diff(cur.routes, base.routes, out.Routes)
 	diff(cur.cloudMapServices, base.cloudMapServices, out.CloudMapServices)
 	diff(cur.instances, base.instances, out.Instances)
+	diff(cur.listeners, base.listeners, out.Listeners)
 	return out
 }

@@ -10,9 +10,10 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// taskUsage waits until /metrics shows CPU time and memory for each of
-// web's RUNNING tasks, labelled with the cluster, service, family and task
-// id, and returns the last scrape.
+// taskUsage makes web's tasks spend CPU time (GET /burn, on a task at
+// random each time) until /metrics shows CPU time and memory for each of
+// them, labelled with the cluster, service, family and task id, and
+// returns the last scrape.
 func (f *observeFixture) taskUsage() (map[string]*dto.MetricFamily, []byte) {
 	t := f.t
 	t.Helper()
@@ -21,6 +22,9 @@ func (f *observeFixture) taskUsage() (map[string]*dto.MetricFamily, []byte) {
 		t.Fatalf("web's tasks: %v %v", list, err)
 	}
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if code, b := f.get("/burn?ms=50"); code != 200 {
+			t.Fatalf("GET /burn: %d %s", code, b)
+		}
 		fams, raw := f.scrape()
 		missing := ""
 		for _, arn := range list.TaskArns {

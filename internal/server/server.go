@@ -323,6 +323,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation, DNS: s.DNS,
+		ELB: s.ELBv2, ListenerAddresses: s.ELBv2.ListenerAddresses(),
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	// Tasks are told the api's address (taskcreds), so bind it first.
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
@@ -357,6 +358,7 @@ func (s *Server) newGateways(cfg Config, st store.Store, log *slog.Logger) error
 		accessLogOut = os.Stdout
 	}
 	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
+	s.metrics.MustRegister(dataplane.RequestMetrics{Dataplane: s.loadBalancers})
 	s.albMetrics = albmetrics.New(albmetrics.Config{Counts: s.loadBalancers, LoadBalancers: s.ELBv2.View(), Sink: s.CloudWatch,
 		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),

@@ -132,6 +132,7 @@ function render(view) {
       api.routes.map(r => routeChain(api, r, ctx))));
   }
   document.getElementById("topology").replaceWith(topo);
+  renderBalancers(st, ctx, rates.listeners || {});
 
   const rest = el("div", { id: "unrouted" });
   for (const s of ctx.ecs) if (!ctx.reached.has(s.cluster + "/" + s.name)) rest.append(el("div", { class: "chain" }, ecsServiceEl(s, ctx.instanceHealth)));
@@ -164,6 +165,42 @@ function render(view) {
   }
   if (!view.stacks.length) stacks.append(el("p", { class: "empty" }, "No stacks."));
   document.getElementById("stacks").replaceWith(stacks);
+}
+
+// renderBalancers draws each load balancer: listener → target group →
+// targets, the ECS task behind a target named where its address matches.
+// Application Load Balancers count requests per listener and group; a
+// Network Load Balancer's TCP edges carry no request rate.
+function renderBalancers(st, ctx, listenerRates) {
+  const taskAt = {};
+  for (const s of ctx.ecs) for (const t of s.tasks) if (t.address) { taskAt[t.address] = [s, t]; taskAt[t.address.split(":")[0]] = [s, t]; }
+  for (const c of st.clusters) for (const t of c.tasks) if (t.address) taskAt[t.address] = taskAt[t.address.split(":")[0]] = [null, t];
+  const out = el("div", { id: "balancers" });
+  for (const lb of st.loadBalancers || []) {
+    const listeners = lb.listeners.map(l => {
+      const groups = l.targetGroups.map(g => {
+        const healthy = g.targets.filter(t => t.health === "healthy").length;
+        const rps = lb.type === "application" && l.address ? (listenerRates[l.address + " " + g.arn] || 0) : undefined;
+        const targets = g.targets.map(t => {
+          const hit = taskAt[t.id + ":" + t.port] || taskAt[t.id];
+          if (hit && hit[0]) ctx.reached.add(hit[0].cluster + "/" + hit[0].name);
+          const h = t.health === "healthy" ? "HEALTHY" : t.health === "unhealthy" ? "UNHEALTHY" : t.health.toUpperCase();
+          return el("div", { class: "target", "data-target-id": t.id, "data-port": t.port, "data-health": h, "data-task-id": hit ? hit[1].id : null },
+            el("code", {}, `${t.id}:${t.port}`), el("span", { class: "health", "data-health": h }, t.health),
+            hit ? el("span", { class: "addr" }, (hit[0] ? hit[0].name + " " : "task ") + hit[1].id.slice(0, 12)) : null);
+        });
+        return el("div", { class: "chain-tail" }, edge("listener-target-group", rps),
+          node("target-group", `${g.name} (${healthy}/${g.targets.length} healthy)`, { "data-target-group-arn": g.arn, "data-health": health(healthy, g.targets.length) }),
+          edge("target-group-target"), el("div", { class: "tasks" }, targets));
+      });
+      return el("div", { class: "chain" }, node("listener", `${l.protocol}:${l.port}`, { "data-listener-arn": l.arn, "data-address": l.address || null }),
+        el("div", { class: "services" }, groups));
+    });
+    out.append(el("div", { class: "api lb", "data-lb-name": lb.name, "data-lb-type": lb.type },
+      el("h3", {}, lb.name, " ", el("small", {}, `${lb.type} · ${lb.state} · ${lb.dnsName}`)), listeners));
+  }
+  if (!out.childNodes.length) out.append(el("p", { class: "empty" }, "No load balancers."));
+  document.getElementById("balancers").replaceWith(out);
 }
 
 // renderDNS lists each service's records as the DNS server answers them.
