@@ -369,7 +369,7 @@ func (s *Server) newGateways(cfg Config, st store.Store, log *slog.Logger) error
 	// API gateway hands them every request whose host is not one of its APIs.
 	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
 		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Metrics: s.metrics, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	var tracer trace.Tracer
 	if cfg.OTLPEndpoint != "" {
 		var err error
