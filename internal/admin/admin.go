@@ -84,6 +84,9 @@ type Config struct {
 	// status view and the console.
 	ELB               ELB
 	ListenerAddresses ListenerAddresses
+	// RestAPI, when set, adds the REST APIs to the status view and the
+	// console.
+	RestAPI RestAPI
 	// Stopping closes when the api listener shuts down: a log follower
 	// would otherwise stream forever, and Shutdown waits for handlers.
 	Stopping <-chan struct{}
@@ -105,6 +108,7 @@ type Admin struct {
 	dns           DNS
 	elb           ELB
 	listenerAddrs ListenerAddresses
+	restAPI       RestAPI
 	stopping      <-chan struct{}
 	log           *slog.Logger
 }
@@ -116,7 +120,7 @@ func New(cfg Config) *Admin {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs,
-		authenticate: cfg.Authenticate, reset: cfg.Reset, token: cfg.Token, metrics: cfg.Metrics, store: cfg.Store, stacks: cfg.Stacks, dns: cfg.DNS, elb: cfg.ELB, listenerAddrs: cfg.ListenerAddresses, stopping: cfg.Stopping, log: log}
+		authenticate: cfg.Authenticate, reset: cfg.Reset, token: cfg.Token, metrics: cfg.Metrics, store: cfg.Store, stacks: cfg.Stacks, dns: cfg.DNS, elb: cfg.ELB, listenerAddrs: cfg.ListenerAddresses, restAPI: cfg.RestAPI, stopping: cfg.Stopping, log: log}
 }
 
 // Register mounts the endpoints on mux, beside whatever else it serves

@@ -31,18 +31,21 @@ type ConsoleRates struct {
 	// Listeners: requests an Application Load Balancer listener forwarded
 	// to a target group, by "listenerAddress targetGroupArn".
 	Listeners map[string]float64 `json:"listeners"`
+	// RestMethods: REST API requests by "apiId resource method", every
+	// stage together.
+	RestMethods map[string]float64 `json:"restMethods"`
 }
 
 // counters is one reading of the counters the rates come from, keyed as
 // the rates are.
 type counters struct {
-	at                                             time.Time
-	routes, cloudMapServices, instances, listeners map[string]float64
+	at                                                          time.Time
+	routes, cloudMapServices, instances, listeners, restMethods map[string]float64
 }
 
 // readCounters gathers the registry's counters.
 func (a *Admin) readCounters(now time.Time) counters {
-	c := counters{at: now, routes: map[string]float64{}, cloudMapServices: map[string]float64{}, instances: map[string]float64{}, listeners: map[string]float64{}}
+	c := counters{at: now, routes: map[string]float64{}, cloudMapServices: map[string]float64{}, instances: map[string]float64{}, listeners: map[string]float64{}, restMethods: map[string]float64{}}
 	if a.metrics == nil {
 		return c
 	}
@@ -67,6 +70,11 @@ func (a *Admin) readCounters(now time.Time) counters {
 			for _, m := range f.GetMetric() {
 				l := labels(m)
 				c.listeners[l["listener"]+" "+l["target_group"]] += m.GetCounter().GetValue()
+			}
+		case "portolan_restapi_requests_total":
+			for _, m := range f.GetMetric() {
+				l := labels(m)
+				c.restMethods[l["api"]+" "+l["resource"]+" "+l["method"]] += m.GetCounter().GetValue()
 			}
 		}
 	}
@@ -95,7 +103,7 @@ func (m *rateMeter) rates(cur counters) *ConsoleRates {
 	m.readings = append(m.readings, cur)
 	base := m.readings[0]
 	dt := cur.at.Sub(base.at).Seconds()
-	out := &ConsoleRates{Window: math.Round(dt*10) / 10, Routes: map[string]float64{}, CloudMapServices: map[string]float64{}, Instances: map[string]float64{}, Listeners: map[string]float64{}}
+	out := &ConsoleRates{Window: math.Round(dt*10) / 10, Routes: map[string]float64{}, CloudMapServices: map[string]float64{}, Instances: map[string]float64{}, Listeners: map[string]float64{}, RestMethods: map[string]float64{}}
 	if dt <= 0 {
 		return out
 	}
@@ -108,5 +116,6 @@ func (m *rateMeter) rates(cur counters) *ConsoleRates {
 	diff(cur.cloudMapServices, base.cloudMapServices, out.CloudMapServices)
 	diff(cur.instances, base.instances, out.Instances)
 	diff(cur.listeners, base.listeners, out.Listeners)
+	diff(cur.restMethods, base.restMethods, out.RestMethods)
 	return out
 }

@@ -323,7 +323,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		svc.Register(s.mux)
 	}
 	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation, DNS: s.DNS,
-		ELB: s.ELBv2, ListenerAddresses: s.ELBv2.ListenerAddresses(),
+		ELB: s.ELBv2, ListenerAddresses: s.ELBv2.ListenerAddresses(), RestAPI: s.RestAPI,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	// Tasks are told the api's address (taskcreds), so bind it first.
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)

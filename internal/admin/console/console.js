@@ -110,11 +110,31 @@ function routeChain(api, r, ctx) {
   return el("div", { class: "chain" }, chain);
 }
 
+// restChain draws one method of a REST API: method → integration → VPC
+// link → Network Load Balancer (or the integration's URL).
+function restChain(api, m, ctx) {
+  const rps = ctx.restRates[api.id + " " + m.resource + " " + m.method] || 0;
+  const chain = [edge("api-method", rps), node("method", `${m.method} ${m.resource}`, { "data-resource": m.resource, "data-method": m.method })];
+  if (m.integrationType) chain.push(edge("method-integration", rps), node("integration", m.integrationType, { "data-integration-type": m.integrationType }));
+  if (m.vpcLink) {
+    chain.push(edge("integration-vpc-link", rps), node("vpc-link", m.vpcLink,
+      { "data-vpc-link": m.vpcLink, "data-health": m.vpcLinkStatus === "AVAILABLE" ? "HEALTHY" : (m.vpcLinkStatus || "UNKNOWN") }));
+    if (m.loadBalancer) {
+      const lb = (ctx.balancers[m.loadBalancer] || {}).name || m.loadBalancer;
+      chain.push(edge("vpc-link-load-balancer", rps), node("load-balancer", lb, { "data-lb-arn": m.loadBalancer }));
+    }
+  } else if (m.target) {
+    chain.push(edge("integration-url", rps), node("url", m.target));
+  }
+  return el("div", { class: "chain" }, chain);
+}
+
 function render(view) {
   const st = view.status;
   const rates = view.rates || {};
-  const ctx = { routeRates: rates.routes || {}, instRates: rates.instances || {}, instanceHealth: {}, discovery: {},
-    linkStatus: {}, ecs: [], reached: new Set() };
+  const ctx = { routeRates: rates.routes || {}, instRates: rates.instances || {}, restRates: rates.restMethods || {},
+    instanceHealth: {}, discovery: {}, linkStatus: {}, balancers: {}, ecs: [], reached: new Set() };
+  for (const lb of st.loadBalancers || []) ctx.balancers[lb.arn] = lb;
   for (const ns of st.namespaces) {
     for (const svc of ns.services) {
       ctx.discovery[svc.name + "." + ns.name] = svc;
@@ -125,11 +145,16 @@ function render(view) {
   for (const c of st.clusters) for (const s of c.services) ctx.ecs.push(Object.assign({ cluster: c.name }, s));
 
   const topo = el("div", { id: "topology" });
-  if (st.apis.length === 0) topo.append(el("p", { class: "empty" }, "No HTTP APIs."));
+  if (st.apis.length === 0 && !(st.restApis || []).length) topo.append(el("p", { class: "empty" }, "No APIs."));
   for (const api of st.apis) {
     topo.append(el("div", { class: "api", "data-api-id": api.id, "data-api-name": api.name },
       el("h3", {}, api.name, " ", el("small", {}, `${api.protocol} · ${api.id} · ${api.endpoint}`)),
       api.routes.map(r => routeChain(api, r, ctx))));
+  }
+  for (const api of st.restApis || []) {
+    topo.append(el("div", { class: "api rest-api", "data-api-id": api.id, "data-api-name": api.name },
+      el("h3", {}, api.name, " ", el("small", {}, `REST · ${api.id} · stages: ${api.stages.join(", ") || "none"}`)),
+      api.methods.map(m => restChain(api, m, ctx))));
   }
   document.getElementById("topology").replaceWith(topo);
   renderBalancers(st, ctx, rates.listeners || {});
