@@ -37,8 +37,8 @@ type ConsoleView struct {
 	// Rates are the live request rates on the diagram's edges (rates.go).
 	Rates *ConsoleRates `json:"rates"`
 	// DNS is each Cloud Map service's records as the DNS server answers
-	// them (dnsview.go); absent without a DNS server.
-	DNS []ConsoleDNSName `json:"dns,omitempty"`
+	// them (dnsview.go); null without a DNS server.
+	DNS []ConsoleDNSName `json:"dns"`
 }
 
 // ConsoleStack is a stack and its latest events, newest first.
