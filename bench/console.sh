@@ -26,7 +26,7 @@ up_pid=$!
 # Ctrl-C's signal, which deletes the stack, and wait for it.
 trap 'kill -INT -- -$up_pid 2>/dev/null; wait $up_pid 2>/dev/null; cleanup' EXIT
 for _ in $(seq 1200); do
-  grep -q 'Following task logs' "$work/up.out" && break
+  grep -qs 'Following task logs' "$work/up.out" && break
   kill -0 "$up_pid" 2>/dev/null || { cat "$work/up.out" >&2; exit 1; }
   sleep 0.1
 done
