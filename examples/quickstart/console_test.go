@@ -49,6 +49,8 @@ func TestConsole(t *testing.T) {
 		const tasks = c.querySelectorAll('.ecs-service[data-service="hello"] ~ .tasks .task');
 		return tasks.length === 2 && [...tasks].every(t => t.dataset.health === 'HEALTHY' && t.dataset.status === 'RUNNING');
 	})()`)
+	consoleRates(t, ctx, up, chain)
+	consoleDNS(t, ctx, up)
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded = true`)); err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,15 @@ type Config struct {
 	Store store.Store
 	// Stacks, when set, is where the console reads stack events.
 	Stacks Stacks
+	// DNS, when set, answers the console's DNS view.
+	DNS DNS
+	// ELB and ListenerAddresses, when set, add the load balancers to the
+	// status view and the console.
+	ELB               ELB
+	ListenerAddresses ListenerAddresses
+	// RestAPI, when set, adds the REST APIs to the status view and the
+	// console.
+	RestAPI RestAPI
 	// Stopping closes when the api listener shuts down: a log follower
 	// would otherwise stream forever, and Shutdown waits for handlers.
 	Stopping <-chan struct{}
@@ -86,18 +95,22 @@ type Config struct {
 
 // Admin serves the /_portolan endpoints.
 type Admin struct {
-	cloudMap     CloudMap
-	ecs          ECS
-	apigw        APIGW
-	logs         Logs
-	authenticate func(r *http.Request, body []byte) error
-	reset        func(ctx context.Context, service string) error
-	token        string
-	metrics      *prometheus.Registry
-	store        store.Store
-	stacks       Stacks
-	stopping     <-chan struct{}
-	log          *slog.Logger
+	cloudMap      CloudMap
+	ecs           ECS
+	apigw         APIGW
+	logs          Logs
+	authenticate  func(r *http.Request, body []byte) error
+	reset         func(ctx context.Context, service string) error
+	token         string
+	metrics       *prometheus.Registry
+	store         store.Store
+	stacks        Stacks
+	dns           DNS
+	elb           ELB
+	listenerAddrs ListenerAddresses
+	restAPI       RestAPI
+	stopping      <-chan struct{}
+	log           *slog.Logger
 }
 
 // New makes the endpoints over cfg's services.
@@ -107,7 +120,7 @@ func New(cfg Config) *Admin {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Admin{cloudMap: cfg.CloudMap, ecs: cfg.ECS, apigw: cfg.APIGW, logs: cfg.Logs,
-		authenticate: cfg.Authenticate, reset: cfg.Reset, token: cfg.Token, metrics: cfg.Metrics, store: cfg.Store, stacks: cfg.Stacks, stopping: cfg.Stopping, log: log}
+		authenticate: cfg.Authenticate, reset: cfg.Reset, token: cfg.Token, metrics: cfg.Metrics, store: cfg.Store, stacks: cfg.Stacks, dns: cfg.DNS, elb: cfg.ELB, listenerAddrs: cfg.ListenerAddresses, restAPI: cfg.RestAPI, stopping: cfg.Stopping, log: log}
 }
 
 // Register mounts the endpoints on mux, beside whatever else it serves

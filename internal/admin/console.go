@@ -34,9 +34,11 @@ type Stacks interface {
 type ConsoleView struct {
 	Status *Status        `json:"status"`
 	Stacks []ConsoleStack `json:"stacks"`
-	// Requests counts the gateway's requests by "apiId routeKey" since the
-	// process started (the page turns two views into a rate).
-	Requests map[string]float64 `json:"requests,omitempty"`
+	// Rates are the live request rates on the diagram's edges (rates.go).
+	Rates *ConsoleRates `json:"rates"`
+	// DNS is each Cloud Map service's records as the DNS server answers
+	// them (dnsview.go); null without a DNS server.
+	DNS []ConsoleDNSName `json:"dns"`
 }
 
 // ConsoleStack is a stack and its latest events, newest first.
@@ -97,13 +99,14 @@ func (a *Admin) serveConsoleEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	var last []byte
+	var meter rateMeter
 	// The view is also rebuilt every few seconds, for the request rates;
 	// a comment line now and then keeps proxies from closing an idle stream.
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	idle := 0
 	for {
-		view, err := a.consoleView(ctx)
+		view, err := a.consoleView(ctx, &meter)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -165,13 +168,14 @@ func (a *Admin) changes(ctx context.Context) <-chan struct{} {
 	return out
 }
 
-// consoleView collects what the console shows.
-func (a *Admin) consoleView(ctx context.Context) (*ConsoleView, error) {
+// consoleView collects what the console shows; meter keeps the stream's
+// counter readings for the rates.
+func (a *Admin) consoleView(ctx context.Context, meter *rateMeter) (*ConsoleView, error) {
 	st, err := a.Status(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v := &ConsoleView{Status: st, Stacks: []ConsoleStack{}, Requests: a.routeRequests()}
+	v := &ConsoleView{Status: st, Stacks: []ConsoleStack{}, Rates: meter.rates(a.readCounters(time.Now())), DNS: a.dnsView(st)}
 	if a.stacks == nil {
 		return v, nil
 	}
@@ -196,34 +200,4 @@ func (a *Admin) consoleView(ctx context.Context) (*ConsoleView, error) {
 	}
 	sort.Slice(v.Stacks, func(i, j int) bool { return v.Stacks[i].Name < v.Stacks[j].Name })
 	return v, nil
-}
-
-// routeRequests sums the gateway's request counters by API and route.
-func (a *Admin) routeRequests() map[string]float64 {
-	if a.metrics == nil {
-		return nil
-	}
-	fams, err := a.metrics.Gather()
-	if err != nil {
-		return nil
-	}
-	out := map[string]float64{}
-	for _, f := range fams {
-		if f.GetName() != "portolan_gateway_requests_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			var api, route string
-			for _, l := range m.GetLabel() {
-				switch l.GetName() {
-				case "api":
-					api = l.GetValue()
-				case "route":
-					route = l.GetValue()
-				}
-			}
-			out[api+" "+route] += m.GetCounter().GetValue()
-		}
-	}
-	return out
 }

@@ -1,7 +1,12 @@
 // Package admin serves Portolan's own endpoints on the api address: the
 // status view (`portolan status`), the log stream (`portolan logs`), the
 // web console (/_portolan/console/, console.go) and the Prometheus scrape
-// (/metrics, metrics.go). It also holds their wire types, the JSON shapes
+// (/metrics, metrics.go). The status view covers HTTP APIs, Cloud Map and
+// ECS (status.go), load balancers (lbstatus.go) and REST APIs
+// (reststatus.go); the console adds live request rates on the diagram's
+// edges, computed from the registry's counters (rates.go), and each Cloud
+// Map service's records as the DNS server answers them (dnsview.go).
+// It also holds their wire types, the JSON shapes
 // the CLI and the console read. Stacks are deployed through the
 // CloudFormation API (package cloudformation), which `portolan deploy` and
 // `destroy` call like any client.

@@ -27,6 +27,10 @@ type Status struct {
 	VpcLinks   []StatusVpcLink   `json:"vpcLinks"`
 	Namespaces []StatusNamespace `json:"namespaces"`
 	Clusters   []StatusCluster   `json:"clusters"`
+	// LoadBalancers are Elastic Load Balancing's (lbstatus.go).
+	LoadBalancers []StatusLoadBalancer `json:"loadBalancers"`
+	// RestAPIs are API Gateway v1's (reststatus.go).
+	RestAPIs []StatusRestAPI `json:"restApis"`
 }
 
 // StatusAPI is an HTTP API.
@@ -136,7 +140,7 @@ func (a *Admin) serveStatus(w http.ResponseWriter, r *http.Request) {
 
 // Status collects what runs.
 func (a *Admin) Status(ctx context.Context) (*Status, error) {
-	out := &Status{APIs: []StatusAPI{}, VpcLinks: []StatusVpcLink{}, Namespaces: []StatusNamespace{}, Clusters: []StatusCluster{}}
+	out := &Status{APIs: []StatusAPI{}, VpcLinks: []StatusVpcLink{}, Namespaces: []StatusNamespace{}, Clusters: []StatusCluster{}, LoadBalancers: []StatusLoadBalancer{}, RestAPIs: []StatusRestAPI{}}
 	// Cloud Map first: routes name the discovery services they reach.
 	discoveryName, err := a.cloudMapStatus(ctx, out)
 	if err != nil {
@@ -146,6 +150,12 @@ func (a *Admin) Status(ctx context.Context) (*Status, error) {
 		return nil, err
 	}
 	if err := a.ecsStatus(ctx, out); err != nil {
+		return nil, err
+	}
+	if err := a.loadBalancerStatus(ctx, out); err != nil {
+		return nil, err
+	}
+	if err := a.restAPIStatus(ctx, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -26,7 +26,8 @@ var metricsLBAddresses = netip.MustParsePrefix("127.0.90.0/28")
 // TestALBRequestCountPerTarget: requests through an application load
 // balancer are counted by its data plane and published as
 // AWS/ApplicationELB RequestCountPerTarget of the target group (its
-// ELB dimension value), with and without the load balancer's dimension.
+// ELB dimension value), with and without the load balancer's dimension;
+// the console shows the load balancer and the rate of its listener.
 func TestALBRequestCountPerTarget(t *testing.T) {
 	env := servertest.Start(t, func(c *server.Config) { c.MetricPeriod = time.Second; c.LoadBalancerAddresses = metricsLBAddresses })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -103,4 +104,5 @@ func TestALBRequestCountPerTarget(t *testing.T) {
 			}
 		}
 	}
+	consoleShowsALB(t, env, "web", tgARN, lbAddr)
 }

@@ -126,6 +126,7 @@ func (s *Server) roles() []role {
 		role{"dns", s.DNS},
 		role{"health checker", s.checker},
 		role{"task metrics", s.taskMetrics},
+		role{"task usage", s.taskUsage},
 		role{"cloudformation", s.CloudFormation}, // ready once it has settled what a stopped server left
 		role{"api", runFunc(s.serveAPI)},
 	)

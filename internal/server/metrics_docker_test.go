@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strconv"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/moby/moby/client"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/portolan/portolan/internal/cloudwatch"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
@@ -21,7 +24,8 @@ import (
 // TestDockerServiceUtilization: on the docker runtime, a service whose
 // task burns a fifth of a CPU against a quarter reserved shows it in
 // AWS/ECS CPUUtilization (from the engine's cgroup statistics), and its
-// memory in MemoryUtilization. Skipped without a Docker engine.
+// memory in MemoryUtilization; /metrics shows the task's CPU seconds and
+// memory bytes from the same engine statistics. Skipped without a Docker engine.
 func TestDockerServiceUtilization(t *testing.T) {
 	cli := servertest.DockerEngine(t)
 	tag := "portolan-metrics-burner:" + strconv.Itoa(os.Getpid())
@@ -61,6 +65,7 @@ func TestDockerServiceUtilization(t *testing.T) {
 		}
 		mem := stats("MemoryUtilization")
 		if busy >= 3 && len(mem) > 0 && *mem[len(mem)-1].Average > 0 {
+			dockerTaskUsage(t, env)
 			return
 		}
 		select {
@@ -68,5 +73,22 @@ func TestDockerServiceUtilization(t *testing.T) {
 			t.Fatalf("no busy CPUUtilization from the docker task: %d busy periods, memory %+v", busy, mem)
 		case <-time.After(500 * time.Millisecond):
 		}
+	}
+}
+
+// dockerTaskUsage: /metrics has the burner task's CPU time (it burns a
+// fifth of a CPU, so several tenths of a second by now) and memory, from
+// the engine.
+func dockerTaskUsage(t *testing.T, env *servertest.Env) {
+	t.Helper()
+	resp, err := http.Get("http://" + env.Server.APIAddr() + "/metrics")
+	must(t, err)
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	must(t, err)
+	l := map[string]string{"cluster": "metrics", "service": "burn", "family": "burner"}
+	if cpu, mem := value(fams, "portolan_ecs_task_cpu_seconds_total", l), value(fams, "portolan_ecs_task_memory_bytes", l); cpu < 0.1 || mem <= 0 {
+		t.Fatalf("the docker task in /metrics: %v CPU seconds, %v memory bytes", cpu, mem)
 	}
 }

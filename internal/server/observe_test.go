@@ -42,7 +42,8 @@ type observeFixture struct {
 func startObserve(t *testing.T) *observeFixture {
 	t.Helper()
 	app := runtimetest.BuildApp(t)
-	env := servertest.Start(t, func(c *server.Config) { c.Images = map[string]string{"app": app} })
+	// A metric period of 3 s samples the tasks' resource use every second.
+	env := servertest.Start(t, func(c *server.Config) { c.Images = map[string]string{"app": app}; c.MetricPeriod = 3 * time.Second })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	body, err := os.ReadFile("testdata/observe.yaml")
@@ -218,6 +219,16 @@ func TestMetrics(t *testing.T) {
 		if value(after, name, nil) == 0 {
 			t.Errorf("no %s", name)
 		}
+	}
+	usage, raw := f.taskUsage()
+	promtool(t, raw)
+	// The store's watches: the views and reconcilers follow it, each
+	// handover counted with its lag.
+	if value(usage, "portolan_store_watches", nil) < 5 || value(usage, "portolan_store_watch_lag_revisions", nil) == 0 {
+		t.Errorf("watch lag: %v watches, %v handovers", value(usage, "portolan_store_watches", nil), value(usage, "portolan_store_watch_lag_revisions", nil))
+	}
+	if fam := usage["portolan_store_watch_behind_revisions"]; fam == nil || fam.GetType() != dto.MetricType_GAUGE {
+		t.Errorf("no portolan_store_watch_behind_revisions gauge")
 	}
 	f.killTask(after)
 }

@@ -24,8 +24,9 @@ import (
 // endpoint, a resource policy allowing that endpoint only) unchanged, with
 // its image mapped to the test app: the stack's RestApiEndpoint output
 // (https://{api}-{vpce}.execute-api.REGION.amazonaws.com/prod/) answers
-// through the gateway from the tasks, the public host and another endpoint
-// are refused, and the stack destroys clean, taking the API with it.
+// through the gateway from the tasks, the console shows the chain with
+// the method's rate, the public host and another endpoint are refused,
+// and the stack destroys clean, taking the API with it.
 func TestPrivateRestAPIFixture(t *testing.T) {
 	// The quickstart app answers every path (the fixture checks /health)
 	// with the path it got and the task that answered.
@@ -85,6 +86,7 @@ func TestPrivateRestAPIFixture(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	consoleShowsRestAPI(t, env, api, gw, host, "/prod/pets/7")
 	if status, body := get(api+".execute-api.localhost", "/prod/message"); status != 403 || body != `{"message":"Forbidden"}` {
 		t.Errorf("public host: %d %s", status, body)
 	}

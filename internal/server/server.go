@@ -39,6 +39,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/ecs/servicemetrics"
+	"github.com/portolan/portolan/internal/ecs/taskusage"
 	"github.com/portolan/portolan/internal/elbv2"
 	"github.com/portolan/portolan/internal/elbv2/albmetrics"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
@@ -232,6 +233,7 @@ type Server struct {
 	admin       *admin.Admin
 	metrics     *prometheus.Registry
 	taskMetrics *ecs.TaskMetrics
+	taskUsage   *taskusage.Exporter
 	token       string   // admin token, when the API requires credentials
 	tracing     *tracing // nil: no --otlp-endpoint
 	apiLn       net.Listener
@@ -263,7 +265,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st = store.Timed(st, committed)
+	st = store.Timed(watchLag(st, reg), committed)
 	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.newIdentity(cfg, st, log)
@@ -324,7 +326,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.ECR, s.CloudFormation, s.IAM, s.STS, s.CloudWatch, s.AppAutoScaling} {
 		svc.Register(s.mux)
 	}
-	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation,
+	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation, DNS: s.DNS,
+		ELB: s.ELBv2, ListenerAddresses: s.ELBv2.ListenerAddresses(), RestAPI: s.RestAPI,
 		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	// Tasks are told the api's address (taskcreds), so bind it first.
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
@@ -343,6 +346,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		Environment: s.taskCreds, Logger: log.With("role", "agent")})
 	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
 	s.taskMetrics = ecs.NewTaskMetrics(st, reg, log.With("role", "task metrics"))
+	// Per-task CPU and memory, sampled as often as the service metrics.
+	s.taskUsage = taskusage.New(taskusage.Config{Tasks: s.agent, Interval: cfg.MetricPeriod / 3, Logger: log.With("role", "task usage")})
+	reg.MustRegister(s.taskUsage)
 	return s, nil
 }
 
@@ -356,6 +362,7 @@ func (s *Server) newGateways(cfg Config, st store.Store, log *slog.Logger) error
 		accessLogOut = os.Stdout
 	}
 	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
+	s.metrics.MustRegister(dataplane.RequestMetrics{Dataplane: s.loadBalancers})
 	s.albMetrics = albmetrics.New(albmetrics.Config{Counts: s.loadBalancers, LoadBalancers: s.ELBv2.View(), Sink: s.CloudWatch,
 		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
 	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
@@ -366,7 +373,7 @@ func (s *Server) newGateways(cfg Config, st store.Store, log *slog.Logger) error
 	// API gateway hands them every request whose host is not one of its APIs.
 	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
 		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
+		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Metrics: s.metrics, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
 	var tracer trace.Tracer
 	if cfg.OTLPEndpoint != "" {
 		var err error

@@ -7,4 +7,6 @@
 // revision): the embedded backend is bolt (one file, bolt.go) and the
 // clustered one is etcd itself (etcd.go), and both pass the same conformance
 // suite (package storetest). Location parses the --store flag's names.
+// Timed and WatchLag wrap any backend to measure it: commit latency, and
+// how far behind the head revision each watch's reader is.
 package store

@@ -26,12 +26,23 @@ type metrics struct {
 	authorizer  *prometheus.CounterVec   // api, stage, route, result
 	throttled   *prometheus.CounterVec   // api, stage, route
 	unmatched   [6]prometheus.Counter    // by status class: no API, stage or route
+	instances   *prometheus.CounterVec   // cloudmap_service, instance
 
 	// routes are the series resolved for compiled stages, so a rebuild can
 	// drop those of routes that are gone. Only the Run goroutine uses it
 	// (the lock keeps that true of tests that compile stages directly).
 	mu     sync.Mutex
 	routes map[routeLabels]*routeMetrics
+	insts  map[instanceLabels]*instanceMetrics
+}
+
+// instanceLabels identifies a Cloud Map instance's series.
+type instanceLabels struct{ service, instance string }
+
+// instanceMetrics is one instance's pre-resolved counter.
+type instanceMetrics struct {
+	labels   instanceLabels
+	requests prometheus.Counter
 }
 
 // routeLabels identifies a route's series.
@@ -66,14 +77,22 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "JWT authorizer decisions: allowed, unauthorized (401) or forbidden (403)."}, append(route, "result")),
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portolan_gateway_throttled_requests_total",
 			Help: "Requests refused with 429 by the account's or the route's throttling."}, route),
+		// The instance id is a label because the console draws the edge
+		// from a Cloud Map service to each task (an ECS task's instance id
+		// is its task id); the series live only as long as the instance
+		// is routable (prune), so they stay bounded by live instances.
+		instances: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portolan_gateway_instance_requests_total",
+			Help: "Requests a private integration sent to a Cloud Map instance, by the service's id and the instance's id."},
+			[]string{"cloudmap_service", "instance"}),
 		routes: map[routeLabels]*routeMetrics{},
+		insts:  map[instanceLabels]*instanceMetrics{},
 	}
 	unmatched := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portolan_gateway_unrouted_requests_total",
 		Help: "Requests that matched no API, stage or route (or were refused before routing), by status class."}, []string{"code"})
 	for i, c := range statusClasses {
 		m.unmatched[i] = unmatched.WithLabelValues(c)
 	}
-	reg.MustRegister(m.requests, m.latency, m.integration, m.authorizer, m.throttled, unmatched)
+	reg.MustRegister(m.requests, m.latency, m.integration, m.authorizer, m.throttled, m.instances, unmatched)
 	return m
 }
 
@@ -107,8 +126,22 @@ func (m *metrics) route(l routeLabels, authorized bool) *routeMetrics {
 	return rm
 }
 
-// prune deletes the series of routes the new snapshot no longer holds,
-// so deleted APIs and routes do not linger in every scrape. It runs after
+// instance returns the counter of a Cloud Map instance, resolving it on
+// first use, when an instance set is built (off the request path).
+func (m *metrics) instance(service, instance string) *instanceMetrics {
+	l := instanceLabels{service, instance}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if im := m.insts[l]; im != nil {
+		return im
+	}
+	im := &instanceMetrics{labels: l, requests: m.instances.WithLabelValues(service, instance)}
+	m.insts[l] = im
+	return im
+}
+
+// prune deletes the series of routes and instances the new snapshot no
+// longer holds, so deleted APIs, routes and instances do not linger in every scrape. It runs after
 // a rebuild, off the request path.
 func (m *metrics) prune(snap *snapshot) {
 	if m == nil || snap == nil {
@@ -127,8 +160,20 @@ func (m *metrics) prune(snap *snapshot) {
 			}
 		}
 	}
+	liveInst := map[*instanceMetrics]bool{}
+	for _, set := range snap.targets {
+		for _, im := range set.sent {
+			liveInst[im] = true
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for l, im := range m.insts {
+		if !liveInst[im] {
+			delete(m.insts, l)
+			m.instances.DeleteLabelValues(l.service, l.instance)
+		}
+	}
 	for l, rm := range m.routes {
 		if live[rm] {
 			continue

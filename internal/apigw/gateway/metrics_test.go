@@ -14,8 +14,9 @@ import (
 )
 
 // TestMetrics: each answered request counts once on its route's series
-// with its status class; a request for no route counts as unrouted; the
-// series of a deleted route leave the registry.
+// with its status class, and once on the Cloud Map instance it was sent
+// to; a request for no route counts as unrouted; the series of a deleted
+// route leave the registry.
 func TestMetrics(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	f := fixtureFor(t, apigwtest.Start(t, func(c *gateway.Config) { c.Metrics = reg }))
@@ -73,6 +74,7 @@ func TestMetrics(t *testing.T) {
 		{"portolan_gateway_request_duration_seconds", []string{"route", "GET /pets"}, 3},
 		{"portolan_gateway_integration_duration_seconds", []string{"route", "GET /pets"}, 3},
 		{"portolan_gateway_unrouted_requests_total", []string{"code", "4xx"}, 1},
+		{"portolan_gateway_instance_requests_total", []string{"instance", "a1"}, 3},
 	}
 	for _, c := range checks {
 		if got := count(c.name, c.labels...); got != c.want {

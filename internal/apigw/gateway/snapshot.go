@@ -202,18 +202,27 @@ type integrationState struct {
 type instanceSet struct {
 	svc   *cloudmap.ServiceState // the state it was built from
 	pools []*upstream.Pool       // one per routable instance ("ip:port")
+	// sent counts the requests sent to each instance (aligned with
+	// pools; nil with metrics off).
+	sent []*instanceMetrics
 }
 
 // pick returns a random instance ("API Gateway distributes requests across
-// healthy resources that are returned from DiscoverInstances").
+// healthy resources that are returned from DiscoverInstances"), and
+// counts the request it is picked for.
 func (s *instanceSet) pick() (*upstream.Pool, bool) {
+	var i int
 	switch len(s.pools) {
 	case 0:
 		return nil, false
 	case 1:
-		return s.pools[0], true
+	default:
+		i = rand.IntN(len(s.pools))
 	}
-	return s.pools[rand.IntN(len(s.pools))], true
+	if s.sent != nil {
+		s.sent[i].requests.Inc()
+	}
+	return s.pools[i], true
 }
 
 // targetKey is a Cloud Map service with its attribute filters.
@@ -289,6 +298,9 @@ next:
 			continue
 		}
 		set.pools = append(set.pools, g.up.Pool(netip.AddrPortFrom(in.IPv4, in.Port).String()))
+		if g.metrics != nil {
+			set.sent = append(set.sent, g.metrics.instance(svc.Id, in.Id))
+		}
 	}
 	return set
 }

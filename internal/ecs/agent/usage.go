@@ -18,6 +18,8 @@ type TaskUsage struct {
 	// Service is the service the task belongs to ("" for a standalone
 	// task), from its group "service:<name>".
 	Service string
+	// Family is the task definition's family.
+	Family string
 	// CPUUnits is the cpu the task reserves (1024 = one vCPU): the task
 	// definition's task-level cpu, else the sum of its containers'; 0 if
 	// neither says.
@@ -52,7 +54,7 @@ func (a *Agent) Usage(ctx context.Context) []TaskUsage {
 		if !running || len(ids) == 0 {
 			continue
 		}
-		u := TaskUsage{Cluster: rec.Cluster, TaskID: rec.TaskID, CPUUnits: reservedCPU(rec.Definition), MemoryMiB: reservedMemory(rec.Definition)}
+		u := TaskUsage{Cluster: rec.Cluster, TaskID: rec.TaskID, Family: rec.Definition.Family, CPUUnits: reservedCPU(rec.Definition), MemoryMiB: reservedMemory(rec.Definition)}
 		u.Service, _ = strings.CutPrefix(rec.Group, "service:")
 		if u.Service == rec.Group {
 			u.Service = ""

@@ -16,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/elbv2/elbv2test"
 )
 
@@ -241,6 +243,39 @@ func TestApplicationLoadBalancer(t *testing.T) {
 	t.Run("forwarded headers", func(t *testing.T) { f.t = t; testForwardedHeaders(f, client, port) })
 	t.Run("errors", func(t *testing.T) { f.t = t; testErrors(f, client) })
 	t.Run("stickiness", func(t *testing.T) { f.t = t; testStickiness(f, c1, c2) })
+	t.Run("request metrics", func(t *testing.T) { testRequestMetrics(t, e.Dataplane, f.addr, tgC) })
+}
+
+// testRequestMetrics: the requests a listener forwarded to a group are in
+// the Prometheus counter, labelled with the listener's address.
+func testRequestMetrics(t *testing.T, d *dataplane.Dataplane, listener, group string) {
+	want := uint64(0)
+	for _, c := range d.RequestCounts() {
+		if c.TargetGroup == group {
+			want = c.Requests
+		}
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(dataplane.RequestMetrics{Dataplane: d})
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := -1.0
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				l[lp.GetName()] = lp.GetValue()
+			}
+			if f.GetName() == "portolan_elb_requests_total" && l["listener"] == listener && l["target_group"] == group {
+				got = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if want == 0 || got != float64(want) {
+		t.Fatalf("portolan_elb_requests_total for the group: %v, RequestCounts %d", got, want)
+	}
 }
 
 func testRules(f *albFixture, client *http.Client) {

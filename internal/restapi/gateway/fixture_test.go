@@ -22,6 +22,7 @@ import (
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/awsapi/awstest"
@@ -54,6 +55,7 @@ type fixture struct {
 	http    *http.Client
 	logs    *buffer
 	control *restapi.Control
+	metrics *prometheus.Registry // the gateway's series (nil in benchmarks)
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -75,14 +77,18 @@ func newFixture(t testing.TB) *fixture {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	f := &fixture{t: t, port: port, logs: &buffer{}, control: apis}
 	var accountThrottle gateway.Throttle
+	var metrics prometheus.Registerer
 	if _, bench := t.(*testing.B); bench {
 		// A benchmark measures the gateway, not AWS's account quota (10,000
 		// requests/s), which a fast enough host reaches.
 		accountThrottle.Rate = -1
+	} else {
+		f.metrics = prometheus.NewPedanticRegistry()
+		metrics = f.metrics
 	}
 	f.gw = gateway.New(gateway.Config{APIs: apis.View(), LoadBalancers: gateway.ELBLoadBalancers{View: lbs.View()},
 		Endpoints: gateway.EC2Endpoints{View: eps.View(), Region: awstest.Region}, Region: awstest.Region, AccountID: account,
-		AccessLog: f.logs, Logger: log, AccountThrottle: accountThrottle})
+		AccessLog: f.logs, Logger: log, AccountThrottle: accountThrottle, Metrics: metrics})
 	srv.Go("elbv2", lbs.Run)
 	srv.Go("load balancers", dataplane.New(dataplane.Config{Control: lbs, Logger: log}).Run)
 	srv.Go("restapi", apis.Run)

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
@@ -83,6 +84,9 @@ type Config struct {
 	// TLSClientConfig is for https integrations; nil uses the system's
 	// roots.
 	TLSClientConfig *tls.Config
+	// Metrics, when set, is where the gateway's Prometheus series go
+	// (metrics.go); nil turns them off.
+	Metrics prometheus.Registerer
 	// AccountThrottle is the account-level limit: the account's
 	// throttleSettings (10,000 requests/s, burst 5,000) when zero; a
 	// negative Rate turns it off.
@@ -109,6 +113,7 @@ type Gateway struct {
 	transport *http.Transport
 	dials     atomic.Int64
 	logs      *accessLogger
+	metrics   *metrics // nil: metrics off
 	reqs      sync.Pool
 	bufs      sync.Pool
 	account   *rate.Limiter // nil: off
@@ -160,6 +165,9 @@ func New(cfg Config) *Gateway {
 		g.account = rate.NewLimiter(rate.Limit(t.Rate), t.Burst)
 	}
 	g.logs = newAccessLogger(cfg.AccessLog, cfg.LogSink, cfg.Logger)
+	if cfg.Metrics != nil {
+		g.metrics = newMetrics(cfg.Metrics)
+	}
 	g.reqs.New = func() any { return new(request) }
 	g.bufs.New = func() any { b := make([]byte, 32<<10); return &b }
 	return g
@@ -207,6 +215,7 @@ func (g *Gateway) rebuild() (*snapshot, int64, bool) {
 		return nil, 0, false
 	}
 	s := g.build(prev, a, lbRev)
+	g.metrics.prune(s)
 	if lbRev >= 0 {
 		g.readyOnce.Do(func() { close(g.ready) })
 	}
@@ -270,6 +279,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if rq.st != nil && rq.st.log != nil {
 			g.logs.record(rq, r, g.cfg.AccountID)
+		}
+		if rq.method != nil && rq.method.requests != nil {
+			rq.method.requests.Inc()
 		}
 		rq.reset()
 		g.reqs.Put(rq)

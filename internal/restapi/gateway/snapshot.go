@@ -3,6 +3,8 @@ package gateway
 import (
 	"sort"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/restapi/gateway/resourcetree"
 	"github.com/portolan/portolan/internal/restapi/policy"
@@ -42,6 +44,7 @@ type stageState struct {
 	arn       string // arn:aws:execute-api:REGION:ACCOUNT:APIID/STAGE/
 	masked    string // the same with the account masked, for denials
 	log       *logTarget
+	methods   []methodLabels // the series of its methods (metrics.go)
 }
 
 type methodState struct {
@@ -53,6 +56,7 @@ type methodState struct {
 	needsSignature bool         // authorizationType AWS_IAM
 	limiter        *keptLimiter // the stage's methodSettings throttle, or nil
 	integ          *integrationState
+	requests       prometheus.Counter // nil: metrics off
 }
 
 // build makes the next snapshot. A stage is recompiled when it (or its
@@ -122,6 +126,11 @@ func (g *Gateway) compileStage(a *restapi.Snapshot, api *restapi.APIState, st *r
 					set.ThrottlingRateLimit, set.ThrottlingBurstLimit)
 			}
 			ms.integ = g.compileIntegration(a, st, m.MethodIntegration)
+			if g.metrics != nil {
+				l := methodLabels{api.Id, st.StageName, r.Path, verb}
+				ms.requests = g.metrics.method(l)
+				cs.methods = append(cs.methods, l)
+			}
 			res.Methods[verb] = ms
 		}
 		resources = append(resources, res)
