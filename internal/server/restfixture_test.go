@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -111,4 +112,9 @@ func TestPrivateRestAPIFixture(t *testing.T) {
 	if status, body := get(host, "/prod/message"); status != 403 || body != `{"message":"Forbidden"}` {
 		t.Errorf("after destroy: %d %s", status, body)
 	}
+}
+
+func portOf(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
 }

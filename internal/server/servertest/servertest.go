@@ -171,8 +171,10 @@ func FreePort(t testing.TB) int {
 // the test ends. Tests that SIGKILL a server and restart it use this.
 func StartProcess(t testing.TB, dataDir string, port int, flags ...string) *exec.Cmd {
 	t.Helper()
+	// The task credentials endpoint (one per machine) only where flags ask
+	// for it: a later flag wins.
 	args := append([]string{"server", "--gateway", "127.0.0.1:0", "--dns", "127.0.0.1:0", "--registry-addr", "127.0.0.1:0",
-		"--data-dir", dataDir, "--api", "127.0.0.1:" + strconv.Itoa(port), "--log-level", "warn"}, flags...)
+		"--data-dir", dataDir, "--api", "127.0.0.1:" + strconv.Itoa(port), "--log-level", "warn", "--docker-task-credentials=false"}, flags...)
 	cmd := exec.Command(Binary(t), args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

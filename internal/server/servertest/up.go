@@ -43,7 +43,10 @@ func StartUp(t testing.TB, dataDir string, args ...string) *Up {
 	u.cmd.Dir = moduleRoot()
 	// The documented environment forms of the flags.
 	u.cmd.Env = append(os.Environ(), "PORTOLAN_DATA_DIR="+dataDir, "PORTOLAN_GATEWAY="+u.Gateway,
-		"PORTOLAN_API="+u.API, "PORTOLAN_DNS="+u.DNS, "PORTOLAN_REGISTRY_ADDR=127.0.0.1:0")
+		"PORTOLAN_API="+u.API, "PORTOLAN_DNS="+u.DNS, "PORTOLAN_REGISTRY_ADDR=127.0.0.1:0",
+		// The task credentials endpoint is one per machine: not for tests'
+		// servers unless a flag asks (flags win over the environment).
+		"PORTOLAN_DOCKER_TASK_CREDENTIALS=false")
 	u.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := u.cmd.StdoutPipe()
 	if err != nil {

@@ -1,4 +1,4 @@
-package subnets_test
+package taskroles_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package server_test
+package frontdoor_test
 
 import (
 	"bufio"

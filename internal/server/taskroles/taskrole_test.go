@@ -1,4 +1,4 @@
-package server_test
+package taskroles_test
 
 import (
 	"context"
