@@ -104,6 +104,9 @@ func (p *plan) get(url string, header http.Header) (int, string) {
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	if h := header.Get("Host"); h != "" {
+		req.Host = h
+	}
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		p.t.Fatal(err)

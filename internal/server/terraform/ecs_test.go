@@ -53,13 +53,14 @@ func (p *plan) applyNamespace(name, vpc string) string {
 	return id
 }
 
-// applyDiscoveryService: aws_service_discovery_service with A records,
+// applyDiscoveryService: aws_service_discovery_service with A and SRV
+// records (the SRV port is what the HTTP API's VPC link integration uses),
 // MULTIVALUE routing and custom health; the provider compares
 // dns_config.namespace_id on refresh.
 func (p *plan) applyDiscoveryService(name, ns string) string {
 	c := sd.NewFromConfig(p.cfg())
 	out := must[*sd.CreateServiceOutput](p, "CreateService")(c.CreateService(p.ctx, &sd.CreateServiceInput{Name: &name, NamespaceId: &ns,
-		DnsConfig: &sdtypes.DnsConfig{NamespaceId: &ns, RoutingPolicy: sdtypes.RoutingPolicyMultivalue, DnsRecords: []sdtypes.DnsRecord{{Type: sdtypes.RecordTypeA, TTL: aws.Int64(10)}}},
+		DnsConfig: &sdtypes.DnsConfig{NamespaceId: &ns, RoutingPolicy: sdtypes.RoutingPolicyMultivalue, DnsRecords: []sdtypes.DnsRecord{{Type: sdtypes.RecordTypeA, TTL: aws.Int64(10)}, {Type: sdtypes.RecordTypeSrv, TTL: aws.Int64(10)}}},
 		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(1)}}))
 	id := *out.Service.Id
 	p.apply("aws_service_discovery_service."+name, func() any {
@@ -152,7 +153,7 @@ func (p *plan) applyService(cluster, name, taskDef, registry string, n network) 
 	since := time.Now().Truncate(time.Millisecond).Add(-time.Millisecond)
 	in := &ecs.CreateServiceInput{Cluster: &cluster, ServiceName: &name, TaskDefinition: &taskDef, DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate,
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: n.subnets, SecurityGroups: []string{n.sg}}},
-		ServiceRegistries:    []ecstypes.ServiceRegistry{{RegistryArn: &registry}},
+		ServiceRegistries:    []ecstypes.ServiceRegistry{{RegistryArn: &registry, ContainerName: aws.String("app"), ContainerPort: aws.Int32(8080)}},
 		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{MaximumPercent: aws.Int32(200), MinimumHealthyPercent: aws.Int32(100),
 			DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true}},
 		PropagateTags: ecstypes.PropagateTagsService, EnableECSManagedTags: true}
