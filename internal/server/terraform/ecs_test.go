@@ -59,12 +59,15 @@ func (p *plan) applyNamespace(name, vpc string) string {
 // dns_config.namespace_id on refresh.
 func (p *plan) applyDiscoveryService(name, ns string) string {
 	c := sd.NewFromConfig(p.cfg())
+	records := []sdtypes.DnsRecord{{Type: sdtypes.RecordTypeA, TTL: aws.Int64(10)}, {Type: sdtypes.RecordTypeSrv, TTL: aws.Int64(10)}}
+	//lint:ignore SA1019 the provider sends dns_config.namespace_id and failure_threshold as the design writes them
+	dns, health := &sdtypes.DnsConfig{NamespaceId: &ns, RoutingPolicy: sdtypes.RoutingPolicyMultivalue, DnsRecords: records}, &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(1)}
 	out := must[*sd.CreateServiceOutput](p, "CreateService")(c.CreateService(p.ctx, &sd.CreateServiceInput{Name: &name, NamespaceId: &ns,
-		DnsConfig: &sdtypes.DnsConfig{NamespaceId: &ns, RoutingPolicy: sdtypes.RoutingPolicyMultivalue, DnsRecords: []sdtypes.DnsRecord{{Type: sdtypes.RecordTypeA, TTL: aws.Int64(10)}, {Type: sdtypes.RecordTypeSrv, TTL: aws.Int64(10)}}},
-		HealthCheckCustomConfig: &sdtypes.HealthCheckCustomConfig{FailureThreshold: aws.Int32(1)}}))
+		DnsConfig: dns, HealthCheckCustomConfig: health}))
 	id := *out.Service.Id
 	p.apply("aws_service_discovery_service."+name, func() any {
 		s := must[*sd.GetServiceOutput](p, "GetService")(c.GetService(p.ctx, &sd.GetServiceInput{Id: &id})).Service
+		//lint:ignore SA1019 the provider compares dns_config.namespace_id on refresh
 		if s.DnsConfig == nil || aws.ToString(s.DnsConfig.NamespaceId) != ns {
 			p.t.Fatalf("dns_config.namespace_id read back as %+v", s.DnsConfig)
 		}

@@ -87,7 +87,10 @@ func (p *plan) applyVPC(c *ec2.Client, name string) string {
 	}
 	p.apply("aws_vpc."+name, read, func() {
 		p.retryOn("DeleteVpc", func() error { _, err := c.DeleteVpc(p.ctx, &ec2.DeleteVpcInput{VpcId: &id}); return err }, "DependencyViolation")
-		p.gone("vpc", "InvalidVpcID.NotFound", func() error { _, err := c.DescribeVpcs(p.ctx, &ec2.DescribeVpcsInput{VpcIds: []string{id}}); return err })
+		p.gone("vpc", "InvalidVpcID.NotFound", func() error {
+			_, err := c.DescribeVpcs(p.ctx, &ec2.DescribeVpcsInput{VpcIds: []string{id}})
+			return err
+		})
 	})
 	// The design's update: enable_network_address_usage_metrics = true.
 	setAttr(&ec2.ModifyVpcAttributeInput{EnableNetworkAddressUsageMetrics: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)}},
