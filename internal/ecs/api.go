@@ -30,6 +30,7 @@ func (c *Control) Register(mux *awsapi.Mux) {
 	s.Handle("ListServiceDeployments", awsapi.Op(c.ListServiceDeployments))
 	s.Handle("DescribeServiceDeployments", awsapi.Op(c.DescribeServiceDeployments))
 	s.Handle("DescribeServiceRevisions", awsapi.Op(c.DescribeServiceRevisions))
+	s.Handle("StopServiceDeployment", awsapi.Op(c.StopServiceDeployment))
 	s.Handle("UpdateCluster", awsapi.Op(c.UpdateCluster))
 	s.Handle("UpdateClusterSettings", awsapi.Op(c.UpdateClusterSettings))
 	s.Handle("PutClusterCapacityProviders", awsapi.Op(c.PutClusterCapacityProviders))

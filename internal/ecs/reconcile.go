@@ -351,14 +351,21 @@ func trip(r *serviceRecord, failures int, now awsapi.Timestamp) {
 	last := r.LastCompleted
 	// Rolling back to the very configuration that just failed would loop.
 	if !cb.Rollback || last == nil || sameJSON(last.launchSpec, d.launchSpec) {
-		r.deploymentFailed(d, nil, failures, now)
+		r.deploymentFailed(d, nil, failures, breakerRollback, now)
 		return
 	}
+	back := r.rollBack(d, last, "ECS deployment circuit breaker: rolling back to deploymentId "+last.ID+".", now)
+	r.deploymentFailed(d, back, failures, breakerRollback, now)
+}
+
+// rollBack makes a new PRIMARY deployment of the last completed one's
+// configuration (its service revision), turning d ACTIVE to drain.
+func (r *serviceRecord) rollBack(d, last *deploymentRecord, reason string, now awsapi.Timestamp) *deploymentRecord {
 	back := newDeployment(last.launchSpec, now)
-	back.RolloutStateReason = "ECS deployment circuit breaker: rolling back to deploymentId " + last.ID + "."
+	back.RolloutStateReason = reason
 	back.RevisionID = last.revisionID()
-	r.deploymentFailed(d, back, failures, now)
 	d.Status = DeploymentActive
 	r.Deployments = append([]*deploymentRecord{back}, r.Deployments...)
 	r.event(now, "rolling back to deployment %s.", last.ID)
+	return back
 }

@@ -246,12 +246,10 @@ func (c *Control) eachHistoryARN(ctx context.Context, arns []string, typ string,
 	}
 	viewsOf := map[string]map[string][]taskView{}
 	for _, arn := range arns {
-		rest, isARN, ok := arnResource(arn, typ)
-		parts := strings.Split(rest, "/")
-		if !isARN || !ok || len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-			return invalidParameter("Invalid ARN: %s", arn)
+		cluster, name, id, err := historyRef(arn, typ)
+		if err != nil {
+			return err
 		}
-		cluster, name, id := parts[0], parts[1], parts[2]
 		rec, _, err := store.GetJSON[serviceRecord](ctx, c.st, serviceKey(cluster, name))
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -266,6 +264,79 @@ func (c *Control) eachHistoryARN(ctx context.Context, arns []string, typ string,
 		}
 	}
 	return nil
+}
+
+// historyRef splits an ARN of the form <typ>/<cluster>/<service>/<id>.
+func historyRef(arn, typ string) (cluster, service, id string, err error) {
+	rest, isARN, ok := arnResource(arn, typ)
+	parts := strings.Split(rest, "/")
+	if !isARN || !ok || len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return "", "", "", invalidParameter("Invalid ARN: %s", arn)
+	}
+	return parts[0], parts[1], parts[2], nil
+}
+
+type StopServiceDeploymentInput struct {
+	ServiceDeploymentArn string `json:"serviceDeploymentArn"`
+	StopType             string `json:"stopType"`
+}
+
+type StopServiceDeploymentOutput struct {
+	ServiceDeploymentArn string `json:"serviceDeploymentArn"`
+}
+
+// StopServiceDeployment rolls an ongoing service deployment back to the
+// service revision that last completed (stopType ROLLBACK, the default);
+// one already rolling back carries on. This is what the Terraform
+// provider calls when interrupted with sigint_rollback set.
+func (c *Control) StopServiceDeployment(ctx context.Context, in *StopServiceDeploymentInput) (*StopServiceDeploymentOutput, error) {
+	switch in.StopType {
+	case "", "ROLLBACK":
+	case "ABORT":
+		return nil, notSupported("stopType ABORT")
+	default:
+		return nil, invalidParameter("Invalid stopType %q: it must be ROLLBACK or ABORT.", in.StopType)
+	}
+	cluster, name, id, err := historyRef(in.ServiceDeploymentArn, "service-deployment")
+	if err != nil {
+		return nil, err
+	}
+	notFound := ErrServiceDeploymentNotFound.Newf("The service deployment %s does not exist.", in.ServiceDeploymentArn)
+	err = c.commit(ctx, func() (store.Txn, error) {
+		r, kv, err := store.GetJSON[serviceRecord](ctx, c.st, serviceKey(cluster, name))
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, notFound
+		} else if err != nil {
+			return store.Txn{}, err
+		}
+		var sd *serviceDeploymentRecord
+		for _, s := range r.ServiceDeployments {
+			if s.ID == id {
+				sd = s
+			}
+		}
+		switch {
+		case sd == nil:
+			return store.Txn{}, notFound
+		case sd.Status == SDRollbackInProgress:
+			return store.Txn{}, nil
+		case sd.Status != SDInProgress || r.primary().ID != sd.DeploymentID:
+			return store.Txn{}, ErrConflict.Newf("The service deployment is %s: only one in progress can be stopped.", sd.Status)
+		}
+		d, last := r.primary(), r.LastCompleted
+		if last == nil || sameJSON(last.launchSpec, d.launchSpec) {
+			return store.Txn{}, ErrConflict.Newf("The service has no earlier service revision to roll back to.")
+		}
+		now := awsapi.Now()
+		d.RolloutState, d.RolloutStateReason, d.UpdatedAt = RolloutFailed, "ECS deployment stopped: rolling back.", now
+		back := r.rollBack(d, last, "ECS deployment "+d.ID+" stopped: rolling back to deploymentId "+last.ID+".", now)
+		r.deploymentFailed(d, back, sd.FailureCount, stopRollback, now)
+		return store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(kv.Key, store.JSON(r))}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &StopServiceDeploymentOutput{ServiceDeploymentArn: in.ServiceDeploymentArn}, nil
 }
 
 // revisionSummaries counts, for each revision, the tasks of the
@@ -359,6 +430,9 @@ func (r *serviceRecord) breakerOf(sd *serviceDeploymentRecord, views []taskView)
 		}
 	default:
 		out.Status = "TRIGGERED"
+		if sd.Rollback != nil && sd.Rollback.Reason == stopRollback {
+			out.Status = "MONITORING_COMPLETE"
+		}
 	}
 	return out
 }

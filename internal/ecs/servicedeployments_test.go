@@ -320,3 +320,62 @@ func js(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestStopServiceDeploymentRollsBack: what the Terraform provider does
+// when interrupted with sigint_rollback: StopServiceDeployment (ROLLBACK)
+// on a deployment that is not done, then waiting for a terminal status.
+// The service returns to the revision that last completed; stopping a
+// finished or unknown service deployment is refused.
+func TestStopServiceDeploymentRollsBack(t *testing.T) {
+	f := newServiceFixture(t)
+	ctx := context.Background()
+	v1 := f.register("stop", f.appContainer(false))
+	never := f.appContainer(true) // its health check never passes: the rollout never ends
+	never.HealthCheck.Command = []string{"CMD", f.app, "exit", "1"}
+	v2 := f.register("stop", never)
+	since := operationTime()
+	f.createService("web", v1, serviceOpts{desired: 1})
+	first, err := f.waitSteady("web", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("dev"), Service: aws.String("web"), TaskDefinition: &v2}); err != nil {
+		t.Fatal(err)
+	}
+	ongoing := f.listSD(&ecs.ListServiceDeploymentsInput{Service: aws.String("web"), Status: []types.ServiceDeploymentStatus{types.ServiceDeploymentStatusInProgress}})
+	if len(ongoing) != 1 {
+		t.Fatalf("in progress: %s", js(ongoing))
+	}
+	arn := ongoing[0].ServiceDeploymentArn
+	for range 2 { // a second stop of a rollback under way carries on
+		if _, err := f.ecs.StopServiceDeployment(ctx, &ecs.StopServiceDeploymentInput{ServiceDeploymentArn: arn, StopType: types.StopServiceDeploymentStopTypeRollback}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sd types.ServiceDeployment
+	eventually(t, 60*time.Second, "rolled back", func() bool {
+		sd = f.describeSD(*arn)
+		return sd.Status == types.ServiceDeploymentStatusRollbackSuccessful
+	}, f.dump("web"))
+	rev1 := aws.ToString(f.describeSD(first).TargetServiceRevision.Arn)
+	if sd.Rollback == nil || aws.ToString(sd.Rollback.ServiceRevisionArn) != rev1 || sd.FinishedAt == nil {
+		t.Fatalf("rolled back: %s", js(sd))
+	}
+	f.waitStable(60*time.Second, "web")
+	if got := f.describe("web"); aws.ToString(got.TaskDefinition) != v1 {
+		t.Fatalf("after the rollback the service runs %s", aws.ToString(got.TaskDefinition))
+	}
+	for _, c := range []struct {
+		arn, stop, code string
+	}{
+		{first, "ROLLBACK", "ConflictException"},
+		{strings.TrimSuffix(first, "/"+first[strings.LastIndex(first, "/")+1:]) + "/nope", "ROLLBACK", "ServiceDeploymentNotFoundException"},
+		{*arn, "ABORT", "InvalidParameterException"},
+	} {
+		_, err := f.ecs.StopServiceDeployment(ctx, &ecs.StopServiceDeploymentInput{ServiceDeploymentArn: &c.arn, StopType: types.StopServiceDeploymentStopType(c.stop)})
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != c.code {
+			t.Errorf("stop %s %s: %v, want %s", c.arn, c.stop, err, c.code)
+		}
+	}
+}

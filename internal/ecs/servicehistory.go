@@ -184,7 +184,11 @@ func (r *serviceRecord) deploymentCompleted(id string, now awsapi.Timestamp) {
 		case sd.Status == SDInProgress && sd.DeploymentID == id:
 			sd.finish(SDSuccessful, "", now)
 		case sd.Status == SDRollbackInProgress && sd.RollbackDeploymentID == id:
-			sd.finish(SDRollbackSuccessful, "Service deployment rolled back because the circuit breaker threshold was exceeded.", now)
+			reason := breakerRollback
+			if sd.Rollback != nil {
+				reason = sd.Rollback.Reason
+			}
+			sd.finish(SDRollbackSuccessful, reason, now)
 		}
 	}
 }
@@ -192,7 +196,7 @@ func (r *serviceRecord) deploymentCompleted(id string, now awsapi.Timestamp) {
 // deploymentFailed records the circuit breaker tripping on deployment
 // failed: its service deployment rolls back through back (if the service
 // rolls back) or stops; a rollback that fails in turn ends ROLLBACK_FAILED.
-func (r *serviceRecord) deploymentFailed(failed *deploymentRecord, back *deploymentRecord, failures int, now awsapi.Timestamp) {
+func (r *serviceRecord) deploymentFailed(failed *deploymentRecord, back *deploymentRecord, failures int, rollbackReason string, now awsapi.Timestamp) {
 	for _, sd := range r.ServiceDeployments {
 		switch {
 		case sd.Status == SDInProgress && sd.DeploymentID == failed.ID:
@@ -202,18 +206,20 @@ func (r *serviceRecord) deploymentFailed(failed *deploymentRecord, back *deploym
 				continue
 			}
 			sd.Status, sd.UpdatedAt = SDRollbackInProgress, now
-			sd.StatusReason = "ECS deployment circuit breaker: rolling back to service revision " + r.serviceRevisionARN(back.revisionID()) + "."
+			sd.StatusReason = "Rolling back to service revision " + r.serviceRevisionARN(back.revisionID()) + "."
 			sd.RollbackDeploymentID = back.ID
-			sd.Rollback = &rollbackRecord{
-				Reason:     "Service deployment rolled back because the circuit breaker threshold was exceeded.",
-				StartedAt:  now,
-				RevisionID: back.revisionID(),
-			}
+			sd.Rollback = &rollbackRecord{Reason: rollbackReason, StartedAt: now, RevisionID: back.revisionID()}
 		case sd.Status == SDRollbackInProgress && sd.RollbackDeploymentID == failed.ID:
 			sd.finish(SDRollbackFailed, "ECS deployment circuit breaker: the rollback's tasks failed to start.", now)
 		}
 	}
 }
+
+// Why a service deployment rolled back.
+const (
+	breakerRollback = "Service deployment rolled back because the circuit breaker threshold was exceeded."
+	stopRollback    = "Service deployment rolled back because of a StopServiceDeployment request."
+)
 
 // serviceStopped stops what is still rolling out when the service is
 // deleted.
