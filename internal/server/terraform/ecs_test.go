@@ -183,6 +183,22 @@ func (p *plan) applyService(cluster, name, taskDef, registry string, n network) 
 	p.update("aws_ecs_service." + name)
 }
 
+// updateTaskDefinition is the design's change of a task definition: a
+// new revision replaces the old one, and the service moves to it with a
+// new deployment, followed to SUCCESSFUL by wait_for_steady_state.
+func (p *plan) updateTaskDefinition(cluster, service, roleArn, logGroup, app string, env map[string]string) {
+	p.t.Helper()
+	var td string
+	p.replace("aws_ecs_task_definition."+service, func() { td = p.applyTaskDefinition(service, roleArn, logGroup, app, env) })
+	c := ecs.NewFromConfig(p.cfg())
+	since := time.Now().Truncate(time.Millisecond).Add(-time.Millisecond)
+	must[*ecs.UpdateServiceOutput](p, "UpdateService")(c.UpdateService(p.ctx, &ecs.UpdateServiceInput{Cluster: &cluster, Service: &service, TaskDefinition: &td}))
+	if arn, err := ecstest.WaitSteadyState(p.ctx, c, cluster, service, since, 100*time.Millisecond); err != nil || arn == "" {
+		p.t.Fatalf("%s: wait_for_steady_state after a new task definition: followed %q: %v", service, arn, err)
+	}
+	p.update("aws_ecs_service." + service)
+}
+
 // steady is wait_for_steady_state.
 func (p *plan) steady(c *ecs.Client, cluster, name string, since time.Time) {
 	p.t.Helper()

@@ -78,6 +78,22 @@ func (p *plan) update(addr string) {
 	p.t.Fatalf("no resource %s", addr)
 }
 
+// replace is a change the provider cannot make in place (ForceNew):
+// the resource at addr is destroyed, create applies its successor, which
+// takes its place in the destroy order.
+func (p *plan) replace(addr string, create func()) {
+	p.t.Helper()
+	i := slices.IndexFunc(p.state, func(s *state) bool { return s.addr == addr })
+	if i < 0 {
+		p.t.Fatalf("no resource %s", addr)
+	}
+	p.state[i].destroy()
+	p.state = slices.Delete(p.state, i, i+1)
+	create()
+	last := p.state[len(p.state)-1]
+	p.state = slices.Insert(p.state[:len(p.state)-1], i, last)
+}
+
 // refresh is `terraform plan` after apply: every resource reads back as
 // it was written.
 func (p *plan) refresh() {

@@ -178,6 +178,11 @@ func TestHTTPAPIDesign(t *testing.T) {
 	if status, _ := call(""); status != http.StatusUnauthorized {
 		t.Fatalf("without a token: %d", status)
 	}
+	// The design's new release: a new task definition, rolled out.
+	p.updateTaskDefinition("orders", "orders", role, "/ecs/orders", app, map[string]string{"SERVICE_NAME": "orders-v2"})
+	if status, body := call(*auth.AuthenticationResult.IdToken); status != 200 || strings.TrimSpace(body) != "orders-v2" {
+		t.Fatalf("after the new release: %d %s", status, body)
+	}
 	p.refresh()
 	p.destroyAll(before)
 }
