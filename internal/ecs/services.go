@@ -471,9 +471,10 @@ func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*S
 		unchangedLaunch := spec
 		unchangedLaunch.CapacityProviderStrategy = p.CapacityProviderStrategy
 		if in.ForceNewDeployment || !sameJSON(unchangedLaunch, p.launchSpec) {
-			p.Status, p.UpdatedAt = DeploymentActive, awsapi.Now()
-			r.Deployments = append([]*deploymentRecord{newDeployment(spec, awsapi.Now())}, r.Deployments...)
-			r.recordDeployment(awsapi.Now())
+			now := awsapi.Now()
+			p.Status, p.UpdatedAt = DeploymentActive, now
+			r.Deployments = append([]*deploymentRecord{newDeployment(spec, now)}, r.Deployments...)
+			r.recordDeployment(now)
 		} else {
 			p.CapacityProviderStrategy = spec.CapacityProviderStrategy
 		}
