@@ -27,7 +27,8 @@ type DescribeAddressesAttributeOutput struct {
 // DescribeAddressesAttribute answers the domain-name attribute of the
 // given Elastic IPs (or all of them).
 func (c *Control) DescribeAddressesAttribute(ctx context.Context, in *DescribeAddressesAttributeInput) (*DescribeAddressesAttributeOutput, error) {
-	if a := deref(in.Attribute); a != "domain-name" {
+	// The attribute is optional; domain-name is the only one there is.
+	if a := deref(in.Attribute); a != "" && a != "domain-name" {
 		return nil, invalidValue("Value (%s) for parameter attribute is invalid. Valid values: domain-name", a)
 	}
 	addrs, err := c.DescribeAddresses(ctx, &DescribeAddressesInput{DryRun: in.DryRun, AllocationIds: in.AllocationIds})
