@@ -72,6 +72,13 @@ func (c *Control) Register(mux *awsapi.Mux) {
 		"ModifyVpcEndpoint":           awsapi.EC2Op(c.ModifyVpcEndpoint),
 		"DeleteVpcEndpoints":          awsapi.EC2Op(c.DeleteVpcEndpoints),
 		"DescribeVpcEndpointServices": awsapi.EC2Op(c.DescribeVpcEndpointServices),
+		// AWS-managed prefix lists, regions, address attributes
+		// (prefixlists.go, regions.go, addressattributes.go)
+		"DescribePrefixLists":         awsapi.EC2Op(c.DescribePrefixLists),
+		"DescribeManagedPrefixLists":  awsapi.EC2Op(c.DescribeManagedPrefixLists),
+		"GetManagedPrefixListEntries": awsapi.EC2Op(c.GetManagedPrefixListEntries),
+		"DescribeRegions":             awsapi.EC2Op(c.DescribeRegions),
+		"DescribeAddressesAttribute":  awsapi.EC2Op(c.DescribeAddressesAttribute),
 		// Tags of every resource (tags.go)
 		"CreateTags":   awsapi.EC2Op(c.CreateTags),
 		"DeleteTags":   awsapi.EC2Op(c.DeleteTags),

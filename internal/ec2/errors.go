@@ -58,6 +58,7 @@ var (
 	ErrPeeringNotFound             = awsapi.Kind("InvalidVpcPeeringConnectionID.NotFound", http.StatusBadRequest)
 	ErrNetworkAclNotFound          = awsapi.Kind("InvalidNetworkAclID.NotFound", http.StatusBadRequest)
 	ErrNetworkInterfaceNotFound    = awsapi.Kind("InvalidNetworkInterfaceID.NotFound", http.StatusBadRequest)
+	ErrPrefixListNotFound          = awsapi.Kind("InvalidPrefixListID.NotFound", http.StatusBadRequest)
 
 	errBusy   = awsapi.Kind("RequestLimitExceeded", http.StatusServiceUnavailable).Newf("Too many concurrent changes to the same resource; retry")
 	errDryRun = ErrDryRunOperation.Newf("Request would have succeeded, but DryRun flag is set.")

@@ -285,6 +285,9 @@ type deploymentRecord struct {
 	// ResetAt is the last time one of its tasks became healthy: the
 	// circuit breaker only counts failures after it (resetOnHealthyTask).
 	ResetAt awsapi.Timestamp `json:"resetAt"`
+	// RevisionID is set on a rollback: the service revision it returns
+	// to (servicehistory.go); others run the revision of their own id.
+	RevisionID string `json:"revisionId,omitempty"`
 }
 
 func defaultDeploymentConfiguration() *DeploymentConfiguration {

@@ -10,17 +10,19 @@ import (
 // callers in other packages test for them with errors.Is
 // (errors.Is(err, ecs.ErrClusterNotFound)).
 var (
-	ErrClusterNotFound         = awsapi.Kind("ClusterNotFoundException", http.StatusBadRequest)
-	ErrClusterContainsServices = awsapi.Kind("ClusterContainsServicesException", http.StatusBadRequest)
-	ErrClusterContainsTasks    = awsapi.Kind("ClusterContainsTasksException", http.StatusBadRequest)
-	ErrServiceNotFound         = awsapi.Kind("ServiceNotFoundException", http.StatusBadRequest)
-	ErrServiceNotActive        = awsapi.Kind("ServiceNotActiveException", http.StatusBadRequest)
-	ErrResourceNotFound        = awsapi.Kind("ResourceNotFoundException", http.StatusBadRequest)
-	ErrNamespaceNotFound       = awsapi.Kind("NamespaceNotFoundException", http.StatusBadRequest)
-	ErrClientException         = awsapi.Kind("ClientException", http.StatusBadRequest)
-	ErrInvalidParameter        = awsapi.Kind("InvalidParameterException", http.StatusBadRequest)
-	ErrServer                  = awsapi.Kind("ServerException", http.StatusInternalServerError)
-	ErrResourceInUse           = awsapi.Kind("ResourceInUseException", http.StatusBadRequest)
+	ErrClusterNotFound           = awsapi.Kind("ClusterNotFoundException", http.StatusBadRequest)
+	ErrClusterContainsServices   = awsapi.Kind("ClusterContainsServicesException", http.StatusBadRequest)
+	ErrClusterContainsTasks      = awsapi.Kind("ClusterContainsTasksException", http.StatusBadRequest)
+	ErrServiceNotFound           = awsapi.Kind("ServiceNotFoundException", http.StatusBadRequest)
+	ErrServiceNotActive          = awsapi.Kind("ServiceNotActiveException", http.StatusBadRequest)
+	ErrResourceNotFound          = awsapi.Kind("ResourceNotFoundException", http.StatusBadRequest)
+	ErrNamespaceNotFound         = awsapi.Kind("NamespaceNotFoundException", http.StatusBadRequest)
+	ErrClientException           = awsapi.Kind("ClientException", http.StatusBadRequest)
+	ErrInvalidParameter          = awsapi.Kind("InvalidParameterException", http.StatusBadRequest)
+	ErrServer                    = awsapi.Kind("ServerException", http.StatusInternalServerError)
+	ErrResourceInUse             = awsapi.Kind("ResourceInUseException", http.StatusBadRequest)
+	ErrConflict                  = awsapi.Kind("ConflictException", http.StatusBadRequest)
+	ErrServiceDeploymentNotFound = awsapi.Kind("ServiceDeploymentNotFoundException", http.StatusBadRequest)
 )
 
 // Those with a fixed message are values; the rest are built where the

@@ -416,6 +416,8 @@ type Service struct {
 	PropagateTags                 string                         `json:"propagateTags"`
 	EnableExecuteCommand          bool                           `json:"enableExecuteCommand"`
 	AvailabilityZoneRebalancing   string                         `json:"availabilityZoneRebalancing,omitempty"`
+	CurrentServiceDeployment      string                         `json:"currentServiceDeployment,omitempty"`
+	CurrentServiceRevisions       []ServiceRevisionSummary       `json:"currentServiceRevisions,omitempty"`
 }
 
 // Service and deployment statuses.

@@ -57,7 +57,7 @@ func (s *Scheduler) reconcile(ctx context.Context, kv store.KV, rec *serviceReco
 	if sp.breakerTrips() {
 		// Tripping is a transition of its own: the next pass acts on the
 		// new state.
-		return sp.wake, s.c.recordPass(ctx, kv, func(r *serviceRecord, now awsapi.Timestamp) { trip(r, now) }, nil)
+		return sp.wake, s.c.recordPass(ctx, kv, func(r *serviceRecord, now awsapi.Timestamp) { trip(r, sp.failed.count, now) }, nil)
 	}
 	sp.resetBreakerOnHealthyTask()
 	upper, lower := sp.bounds()
@@ -277,6 +277,7 @@ func (sp *servicePass) finishRollout() {
 			d.RolloutState, d.RolloutStateReason, d.UpdatedAt = RolloutCompleted, "ECS deployment "+d.ID+" completed.", now
 			done := *d
 			r.LastCompleted = &done
+			r.deploymentCompleted(d.ID, now)
 			r.event(now, "(deployment %s) deployment completed.", d.ID)
 		})
 	}
@@ -342,7 +343,7 @@ func anyOrphan(views []taskView, deployments map[string]*deploymentRecord) bool 
 
 // trip fails the primary deployment and, if the service asks for it, rolls
 // back: a new PRIMARY from the last deployment that completed (C.8).
-func trip(r *serviceRecord, now awsapi.Timestamp) {
+func trip(r *serviceRecord, failures int, now awsapi.Timestamp) {
 	d := r.primary()
 	d.RolloutState, d.RolloutStateReason, d.UpdatedAt = RolloutFailed, "ECS deployment circuit breaker: tasks failed to start.", now
 	r.event(now, "(deployment %s) deployment failed: tasks failed to start.", d.ID)
@@ -350,11 +351,21 @@ func trip(r *serviceRecord, now awsapi.Timestamp) {
 	last := r.LastCompleted
 	// Rolling back to the very configuration that just failed would loop.
 	if !cb.Rollback || last == nil || sameJSON(last.launchSpec, d.launchSpec) {
+		r.deploymentFailed(d, nil, failures, breakerRollback, now)
 		return
 	}
+	back := r.rollBack(d, last, "ECS deployment circuit breaker: rolling back to deploymentId "+last.ID+".", now)
+	r.deploymentFailed(d, back, failures, breakerRollback, now)
+}
+
+// rollBack makes a new PRIMARY deployment of the last completed one's
+// configuration (its service revision), turning d ACTIVE to drain.
+func (r *serviceRecord) rollBack(d, last *deploymentRecord, reason string, now awsapi.Timestamp) *deploymentRecord {
 	back := newDeployment(last.launchSpec, now)
-	back.RolloutStateReason = "ECS deployment circuit breaker: rolling back to deploymentId " + last.ID + "."
+	back.RolloutStateReason = reason
+	back.RevisionID = last.revisionID()
 	d.Status = DeploymentActive
 	r.Deployments = append([]*deploymentRecord{back}, r.Deployments...)
 	r.event(now, "rolling back to deployment %s.", last.ID)
+	return back
 }

@@ -51,6 +51,10 @@ type serviceRecord struct {
 	// the circuit breaker rolls back to, even after it has drained away.
 	LastCompleted *deploymentRecord `json:"lastCompleted,omitempty"`
 	Events        []ServiceEvent    `json:"events"`
+	// ServiceDeployments (newest first) and Revisions are the service's
+	// history (servicehistory.go).
+	ServiceDeployments []*serviceDeploymentRecord `json:"serviceDeployments,omitempty"`
+	Revisions          []*serviceRevisionRecord   `json:"serviceRevisions,omitempty"`
 }
 
 func (r *serviceRecord) primary() *deploymentRecord { return r.Deployments[0] }
@@ -214,6 +218,7 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 			Deployments:     []*deploymentRecord{newDeployment(spec, now)},
 			Events:          []ServiceEvent{},
 		}
+		rec.recordDeployment(now)
 		out = c.render(rec, nil)
 		// AWS's immediate answer shows the new deployment with desiredCount
 		// 0: the scheduler has not taken it up yet.
@@ -337,6 +342,7 @@ func (c *Control) render(rec *serviceRecord, views []taskView) *Service {
 		}
 		svc.Deployments = append(svc.Deployments, out)
 	}
+	rec.currentHistory(svc, views)
 	return svc
 }
 
@@ -465,8 +471,10 @@ func (c *Control) UpdateService(ctx context.Context, in *UpdateServiceInput) (*S
 		unchangedLaunch := spec
 		unchangedLaunch.CapacityProviderStrategy = p.CapacityProviderStrategy
 		if in.ForceNewDeployment || !sameJSON(unchangedLaunch, p.launchSpec) {
-			p.Status, p.UpdatedAt = DeploymentActive, awsapi.Now()
-			r.Deployments = append([]*deploymentRecord{newDeployment(spec, awsapi.Now())}, r.Deployments...)
+			now := awsapi.Now()
+			p.Status, p.UpdatedAt = DeploymentActive, now
+			r.Deployments = append([]*deploymentRecord{newDeployment(spec, now)}, r.Deployments...)
+			r.recordDeployment(now)
 		} else {
 			p.CapacityProviderStrategy = spec.CapacityProviderStrategy
 		}
@@ -543,6 +551,7 @@ func (c *Control) DeleteService(ctx context.Context, in *DeleteServiceInput) (*S
 			return store.Txn{}, invalidParameter("The service cannot be stopped while it is scaled above 0.")
 		}
 		r.Status, r.DesiredCount = ServiceDraining, 0
+		r.serviceStopped(awsapi.Now())
 		rec = r
 		return store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(kv.Key, store.JSON(r))}}, nil
 	})
