@@ -56,7 +56,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 	fs.DurationVar(&cfg.Node.LeaseTTL, "lease-ttl", 10*time.Second, "how long a node or the controller outlives its last lease renewal before it counts as lost (on etcd)")
 	fs.IntVar(&cfg.Node.CPU, "node-cpu", 0, "CPU units this node offers to tasks, 1024 a core (default the machine's)")
 	fs.IntVar(&cfg.Node.Memory, "node-memory", 0, "MiB of memory this node offers to tasks (default the machine's)")
-		fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send a trace span per gateway request to this OTLP/HTTP collector (e.g. http://localhost:4318)")
+	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send a trace span per gateway request to this OTLP/HTTP collector (e.g. http://localhost:4318)")
 	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
 	fs.BoolVar(&cfg.DockerTaskCredentials, "docker-task-credentials", true, "on the docker runtime, serve task role credentials and the API to task containers on 169.254.170.2:80, as ECS does (one server per machine)")
 	cfg.Images = map[string]string{}

@@ -2,11 +2,11 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
-	"context"
-	"fmt"
 	"os"
 	goruntime "runtime"
 	"slices"

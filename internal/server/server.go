@@ -24,10 +24,10 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/cloudformation"
 	"github.com/portolan/portolan/internal/cloudmap"
-	"github.com/portolan/portolan/internal/cluster"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/cloudmap/health"
 	"github.com/portolan/portolan/internal/cloudwatch"
+	"github.com/portolan/portolan/internal/cluster"
 	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
@@ -155,7 +155,7 @@ func (c *Config) Validate() error {
 	if err := c.validateNode(); err != nil {
 		return err
 	}
-		if len(c.AccountID) != 12 {
+	if len(c.AccountID) != 12 {
 		return fmt.Errorf("--account must be 12 digits, got %q", c.AccountID)
 	}
 	return nil
@@ -235,8 +235,8 @@ type Server struct {
 	placer      *ecs.Placer
 	// cluster is this process's membership (leases, the controller
 	// election); leading is true while it runs the controller.
-	cluster cluster.Cluster
-	leading atomic.Bool
+	cluster     cluster.Cluster
+	leading     atomic.Bool
 	driver      runtime.Driver
 	mux         *awsapi.Mux
 	admin       *admin.Admin
