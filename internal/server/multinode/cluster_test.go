@@ -58,6 +58,9 @@ func TestCluster(t *testing.T) {
 		c.agents = append(c.agents, startNode(t, etcd, fmt.Sprintf("agent%d", i+1), fmt.Sprintf("127.0.17.%d", 11+i), zone, "agent"))
 	}
 	api := c.servers[0]
+	if _, err := c.ecs(api).CreateCluster(context.Background(), &ecs.CreateClusterInput{ClusterName: aws.String("default")}); err != nil {
+		t.Fatal(err)
+	}
 	c.waitInstances(api, 3)
 	registry := c.deploy(api)
 	byNode := c.waitRunning(api, 6, nil)
@@ -141,14 +144,11 @@ func (c *cluster) deploy(n *node) string {
 		t.Fatal(err)
 	}
 	e := c.ecs(n)
-	if _, err := e.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("default")}); err != nil {
-		t.Fatal(err)
-	}
 	td := c.registerTaskDefinition(n, "v1")
 	if _, err := e.CreateService(ctx, &ecs.CreateServiceInput{ServiceName: aws.String("web"), TaskDefinition: aws.String(td),
 		DesiredCount: aws.Int32(6), LaunchType: ecstypes.LaunchTypeFargate,
 		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: []string{"subnet-1"}}},
-		ServiceRegistries:    []ecstypes.ServiceRegistry{{RegistryArn: svc.Service.Arn}}}); err != nil {
+		ServiceRegistries:    []ecstypes.ServiceRegistry{{RegistryArn: svc.Service.Arn, ContainerName: aws.String("web"), ContainerPort: aws.Int32(8080)}}}); err != nil {
 		t.Fatal(err)
 	}
 	c.t.Cleanup(func() {
