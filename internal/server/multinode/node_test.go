@@ -147,5 +147,3 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (bool
 	}
 	t.Fatalf("%s: not after %s; last: %s", what, timeout, last)
 }
-
-
