@@ -24,8 +24,12 @@ type Node struct {
 	OSType  string `json:"osType"`  // ecs.os-type
 	Arch    string `json:"arch"`    // ecs.cpu-architecture
 	// CPU (units, 1024 a core) and Memory (MiB) are what it offers.
-	CPU          int              `json:"cpu"`
-	Memory       int              `json:"memory"`
+	CPU    int `json:"cpu"`
+	Memory int `json:"memory"`
+	// Overcommit places tasks whatever they reserve, as Fargate knows no
+	// node's size: the default on one machine; a node told its size
+	// (--node-cpu, --node-memory) refuses what does not fit.
+	Overcommit   bool             `json:"overcommit,omitempty"`
 	AgentVersion string           `json:"agentVersion"`
 	RegisteredAt awsapi.Timestamp `json:"registeredAt"`
 }

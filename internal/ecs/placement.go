@@ -118,6 +118,8 @@ func (p *placing) place(rec *TaskRecord) (string, string) {
 	for _, n := range p.nodes {
 		l := p.load.of(n.ID)
 		switch {
+		case n.Overcommit:
+			fit = append(fit, n)
 		case n.CPU-l.cpu < cpu:
 			reason = closest(reason, n, "has insufficient CPU units available.")
 		case n.Memory-l.memory < mem:

@@ -66,6 +66,9 @@ type NodeConfig struct {
 	// CPU (units, 1024 a core) and Memory (MiB) the node offers to tasks;
 	// the machine's when zero.
 	CPU, Memory int
+	// overcommit: neither was told, so the machine's sizes are reported
+	// but tasks are placed whatever they reserve (ecs.Node.Overcommit).
+	overcommit bool
 }
 
 func (c *Config) has(role string) bool { return len(c.Roles) == 0 || slices.Contains(c.Roles, role) }
@@ -76,6 +79,9 @@ func (c *Config) nodeDefaults() {
 	}
 	if c.Node.Zone == "" {
 		c.Node.Zone = c.Region + "a"
+	}
+	if c.Node.CPU == 0 && c.Node.Memory == 0 {
+		c.Node.overcommit = true
 	}
 	if c.Node.CPU == 0 {
 		c.Node.CPU = goruntime.NumCPU() * 1024
@@ -111,7 +117,7 @@ func (c *Config) node() *ecs.Node {
 		arch = "x86_64"
 	}
 	return &ecs.Node{ID: ecs.NodeID(c.Node.Name), Name: c.Node.Name, Zone: c.Node.Zone, Address: c.Node.Advertise,
-		OSType: "linux", Arch: arch, CPU: c.Node.CPU, Memory: c.Node.Memory, AgentVersion: "portolan"}
+		OSType: "linux", Arch: arch, CPU: c.Node.CPU, Memory: c.Node.Memory, Overcommit: c.Node.overcommit, AgentVersion: "portolan"}
 }
 
 // leases grants the agent its node leases.
