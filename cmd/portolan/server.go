@@ -45,6 +45,17 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 		cfg.LoadBalancerAddresses = p.Masked()
 		return nil
 	})
+	fs.Func("roles", "the roles this process runs, some of "+strings.Join(server.AllRoles, ",")+" (default all)", func(v string) error {
+		roles, err := server.ParseRoles(v)
+		cfg.Roles = roles
+		return err
+	})
+	fs.StringVar(&cfg.Node.Name, "node-name", "", "this node's name, its container instance's identity (default the host name)")
+	fs.StringVar(&cfg.Node.Advertise, "advertise", "", "the address this node's tasks are reached at (a container instance attribute)")
+	fs.StringVar(&cfg.Node.Zone, "zone", "", "this node's availability zone (default <region>a)")
+	fs.DurationVar(&cfg.Node.LeaseTTL, "lease-ttl", 10*time.Second, "how long a node or the controller outlives its last lease renewal before it counts as lost (on etcd)")
+	fs.IntVar(&cfg.Node.CPU, "node-cpu", 0, "CPU units this node offers to tasks, 1024 a core (default the machine's)")
+	fs.IntVar(&cfg.Node.Memory, "node-memory", 0, "MiB of memory this node offers to tasks (default the machine's)")
 	fs.StringVar(&cfg.OTLPEndpoint, "otlp-endpoint", "", "send a trace span per gateway request to this OTLP/HTTP collector (e.g. http://localhost:4318)")
 	fs.BoolVar(&cfg.AccessLogStdout, "access-log-stdout", false, "also print stages' access log lines to stdout")
 	fs.BoolVar(&cfg.DockerTaskCredentials, "docker-task-credentials", true, "on the docker runtime, serve task role credentials and the API to task containers on 169.254.170.2:80, as ECS does (one server per machine)")

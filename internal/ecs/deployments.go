@@ -25,6 +25,9 @@ type taskView struct {
 	// elb is what the task's target groups say of it; the scheduler fills
 	// it in for tasks with loadBalancers.
 	elb elbHealth
+	// draining: the task's node is DRAINING, so the scheduler replaces it
+	// as it would a task of an older deployment (containerinstances.go).
+	draining bool
 }
 
 // taskViews lists and merges the tasks under the two prefixes.

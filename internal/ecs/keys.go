@@ -54,3 +54,18 @@ func taskStatusKey(cluster, id string) string { return TaskStatusPrefix + cluste
 // clusterServicesPrefix lists one cluster's services.
 func clusterServicesPrefix(cluster string) string { return ServicePrefix + cluster + "/" }
 func serviceKey(cluster, name string) string      { return clusterServicesPrefix(cluster) + name }
+
+// Container instances: NodePrefix holds what each agent registered (kept
+// after it is lost, as ECS keeps a disconnected instance);
+// NodeLivePrefix the key each agent keeps under its lease, whose revision
+// is the agent's epoch and whose delete says the node is lost;
+// nodeStatePrefix the status UpdateContainerInstancesState sets.
+const (
+	NodePrefix      = keyPrefix + "node/"
+	NodeLivePrefix  = keyPrefix + "nodelive/"
+	nodeStatePrefix = keyPrefix + "nodestate/"
+)
+
+func nodeKey(id string) string      { return NodePrefix + id }
+func nodeLiveKey(id string) string  { return NodeLivePrefix + id }
+func nodeStateKey(id string) string { return nodeStatePrefix + id }

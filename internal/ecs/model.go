@@ -246,6 +246,7 @@ type Task struct {
 	CapacityProviderName string            `json:"capacityProviderName,omitempty"`
 	ClusterArn           string            `json:"clusterArn"`
 	Connectivity         string            `json:"connectivity,omitempty"`
+	ContainerInstanceArn string            `json:"containerInstanceArn,omitempty"`
 	ConnectivityAt       *awsapi.Timestamp `json:"connectivityAt,omitempty"`
 	Containers           []Container       `json:"containers"`
 	Cpu                  string            `json:"cpu,omitempty"`

@@ -180,7 +180,7 @@ func (sp *servicePass) bounds() (upper, lower int) {
 // running, then unhealthy, then the newest).
 func (sp *servicePass) scaleIn() {
 	for _, v := range sp.byDeployment[sp.primary.ID] {
-		if sp.live(v) {
+		if sp.live(v) && !v.draining {
 			sp.primaryLive = append(sp.primaryLive, v)
 		}
 	}
@@ -199,7 +199,7 @@ func (sp *servicePass) scaleIn() {
 // is). Tasks a vanished deployment left behind drain with them.
 func (sp *servicePass) drainOldDeployments(lower int) {
 	for _, v := range sp.views {
-		if v.rec.StartedBy != sp.primary.ID && sp.live(v) {
+		if (v.rec.StartedBy != sp.primary.ID || v.draining) && sp.live(v) {
 			sp.old = append(sp.old, v)
 		}
 	}

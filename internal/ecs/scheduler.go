@@ -96,7 +96,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func concerns(batch []store.Event) bool {
 	for _, ev := range batch {
 		k := ev.KV.Key
-		if strings.HasPrefix(k, ServicePrefix) || strings.HasPrefix(k, TaskPrefix) || strings.HasPrefix(k, TaskStatusPrefix) || strings.HasPrefix(k, taskDefDeletePrefix) {
+		if strings.HasPrefix(k, ServicePrefix) || strings.HasPrefix(k, TaskPrefix) || strings.HasPrefix(k, TaskStatusPrefix) || strings.HasPrefix(k, taskDefDeletePrefix) || strings.HasPrefix(k, nodeStatePrefix) {
 			return true
 		}
 	}
@@ -127,6 +127,9 @@ func (s *Scheduler) pass(ctx context.Context) time.Time {
 		if err := s.cfg.Discovery.Reconcile(ctx, states); err != nil {
 			s.logErr(ctx, "service discovery", err)
 		}
+	}
+	if err := s.c.markDraining(ctx, views); err != nil {
+		s.logErr(ctx, "read container instances", err)
 	}
 	elb := s.c.targetHealth(ctx, views)
 	byService := map[string][]taskView{}
@@ -287,6 +290,8 @@ func (c *Control) launch(ctx context.Context, kv store.KV, rec *serviceRecord, n
 			Tags:                     tags,
 			PlatformVersion:          d.PlatformVersion,
 			EnableExecuteCommand:     rec.EnableExecuteCommand,
+			PlacementStrategy:        rec.PlacementStrategy,
+			PlacementConstraints:     rec.PlacementConstraints,
 		}, taskExtras{registries: d.ServiceRegistries, loadBalancers: d.LoadBalancers, guard: []store.KV{kv}, inactiveOK: true})
 		if err != nil {
 			return ids, err

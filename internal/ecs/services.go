@@ -140,6 +140,9 @@ func (c *Control) CreateService(ctx context.Context, in *CreateServiceInput) (*S
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
+	if err := validatePlacement(Placement{Strategy: in.PlacementStrategy, Constraints: in.PlacementConstraints}); err != nil {
+		return nil, err
+	}
 	cluster, err := clusterName(in.Cluster)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,12 @@ type TaskRecord struct {
 	// LoadBalancers are the target groups a service's task is registered
 	// with, fixed at launch from its deployment like ServiceRegistries.
 	LoadBalancers []LoadBalancer `json:"loadBalancers,omitempty"`
+	// ContainerInstance is the node the task is placed on (placement.go);
+	// empty until it is placed. Only that node's agent runs it.
+	ContainerInstance string `json:"containerInstance,omitempty"`
+	// Placement is what the task was launched with, kept to place it
+	// later when it fits nowhere yet.
+	Placement *Placement `json:"placement,omitempty"`
 }
 
 // TaskStatus is a task's observed state, written only by the agent.
@@ -89,6 +95,8 @@ type RunTaskInput struct {
 	Tags                     []Tag                          `json:"tags"`
 	PlatformVersion          string                         `json:"platformVersion"`
 	EnableExecuteCommand     bool                           `json:"enableExecuteCommand"`
+	PlacementStrategy        []PlacementStrategy            `json:"placementStrategy"`
+	PlacementConstraints     []PlacementConstraint          `json:"placementConstraints"`
 	PropagateTags            string                         `json:"propagateTags"`
 	ClientToken              string                         `json:"clientToken"`
 }
@@ -161,6 +169,10 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 	if err != nil {
 		return nil, err
 	}
+	placement := Placement{Strategy: in.PlacementStrategy, Constraints: in.PlacementConstraints}
+	if err := validatePlacement(placement); err != nil {
+		return nil, err
+	}
 	var records []*TaskRecord
 	err = c.commit(ctx, func() (store.Txn, error) {
 		cl, clKV, err := c.activeCluster(ctx, cluster)
@@ -227,8 +239,18 @@ func (c *Control) newTasks(ctx context.Context, in *RunTaskInput, x taskExtras) 
 			if fargate && provider == "" {
 				rec.CapacityProviderName = "FARGATE"
 			}
+			if len(placement.Strategy)+len(placement.Constraints) > 0 {
+				rec.Placement = &placement
+			}
 			records = append(records, rec)
-			ops = append(ops, store.Put(taskKey(cluster, id), store.JSON(rec)))
+		}
+		// Placed now if a node fits (placement.go); else the placer places
+		// it once one does.
+		if err := c.placeNew(ctx, records); err != nil {
+			return store.Txn{}, err
+		}
+		for _, rec := range records {
+			ops = append(ops, store.Put(taskKey(cluster, rec.TaskID), store.JSON(rec)))
 		}
 		return store.Txn{If: guard, Then: ops}, nil
 	})
@@ -384,6 +406,7 @@ func (c *Control) merge(rec *TaskRecord, st *TaskStatus) *Task {
 		CapacityProviderName: rec.CapacityProviderName,
 		ClusterArn:           rec.ClusterArn,
 		Connectivity:         "CONNECTED",
+		ContainerInstanceArn: c.taskInstanceArn(rec),
 		ConnectivityAt:       st.ConnectivityAt,
 		Cpu:                  rec.Definition.Cpu,
 		CreatedAt:            rec.CreatedAt,

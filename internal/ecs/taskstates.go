@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/portolan/portolan/internal/store"
@@ -15,7 +16,17 @@ import (
 // of each one (its TaskRecord) and what the node observes of it (its
 // TaskStatus, of which the agent is the only writer). The store layout
 // stays inside this package.
-type TaskStates struct{ st store.Store }
+type TaskStates struct {
+	st store.Store
+	// fence, once the agent has registered its node (Register), is the
+	// condition of every status write: the node's live key at the epoch
+	// it registered with.
+	fence atomic.Pointer[store.Cmp]
+}
+
+// ErrFenced says a status write was refused because the agent's node
+// lease has ended: the control plane may have given its tasks up.
+var ErrFenced = errors.New("ecs: this node's lease has ended")
 
 // NewTaskStates returns the task states kept in st.
 func NewTaskStates(st store.Store) *TaskStates { return &TaskStates{st: st} }
@@ -67,7 +78,14 @@ func (t *TaskStates) PutStatus(ctx context.Context, rec *TaskRecord, st *TaskSta
 	if err != nil {
 		return err
 	}
-	_, err = t.st.Commit(ctx, store.Txn{Then: []store.Op{store.Put(taskStatusKey(rec.Cluster, rec.TaskID), b)}})
+	txn := store.Txn{Then: []store.Op{store.Put(taskStatusKey(rec.Cluster, rec.TaskID), b)}}
+	if f := t.fence.Load(); f != nil {
+		txn.If = []store.Cmp{*f}
+	}
+	_, err = t.st.Commit(ctx, txn)
+	if errors.Is(err, store.ErrConflict) {
+		return ErrFenced
+	}
 	return err
 }
 

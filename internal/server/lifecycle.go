@@ -89,6 +89,7 @@ func (s *Server) roles() []role {
 		{"logs", s.Logs},
 		{"agent", agentRole{s.agent}},
 		{"scheduler", s.sched},
+		{"placer", s.placer},
 		{"service metrics", s.serviceMetrics},
 		{"cloudwatch", s.CloudWatch},
 		{"appautoscaling", s.AppAutoScaling},
@@ -136,6 +137,9 @@ func (s *Server) roles() []role {
 func (s *Server) apiHandler() http.Handler {
 	top := http.NewServeMux()
 	top.HandleFunc("GET /_portolan/health", s.health)
+	if !s.cfg.has(RoleAPI) {
+		return top // a process without the api role answers its health only
+	}
 	top.Handle("GET "+taskcreds.Path+"{task}", s.taskCreds)
 	s.admin.Register(top)
 	// Cognito's discovery and token endpoints answer by host name.

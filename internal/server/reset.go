@@ -55,7 +55,7 @@ func (s *Server) Reset(ctx context.Context, service string) error {
 		// Everything goes, so the tasks need not leave Cloud Map or their
 		// target groups on the way out: their records go first (nothing
 		// starts them again), then the agent drops them at once.
-		if err := s.deleteUnder(ctx, []string{""}, all); err != nil {
+		if err := s.deleteUnder(ctx, []string{""}, notMembership); err != nil {
 			return err
 		}
 		if err := s.agent.Purge(ctx); err != nil {
@@ -74,7 +74,7 @@ func (s *Server) Reset(ctx context.Context, service string) error {
 		return fmt.Errorf("%w: unknown service %q; reset one of %s, or every one without ?service", admin.ErrBadReset, service, strings.Join(names, ", "))
 	}
 	if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(ecs.TaskPrefix, p) }) {
-		if err := s.deleteUnder(ctx, prefixes, all); err != nil || service != "ec2" {
+		if err := s.deleteUnder(ctx, prefixes, notMembership); err != nil || service != "ec2" {
 			return err
 		}
 		return s.EC2.EnsureDefaultVPC(ctx)
@@ -85,16 +85,23 @@ func (s *Server) Reset(ctx context.Context, service string) error {
 	isTask := func(key string) bool {
 		return strings.HasPrefix(key, ecs.TaskPrefix) || strings.HasPrefix(key, ecs.TaskStatusPrefix)
 	}
-	if err := s.deleteUnder(ctx, prefixes, func(key string) bool { return !isTask(key) }); err != nil {
+	if err := s.deleteUnder(ctx, prefixes, func(key string) bool { return !isTask(key) && notMembership(key) }); err != nil {
 		return err
 	}
 	if err := s.ECS.StopEveryTask(ctx); err != nil {
 		return err
 	}
-	return s.deleteUnder(ctx, prefixes, all)
+	return s.deleteUnder(ctx, prefixes, notMembership)
 }
 
 func all(string) bool { return true }
+
+// notMembership spares the nodes' registrations: they say which agents
+// are alive, not what the user made, and an agent whose live key went
+// would be fenced from every status write.
+func notMembership(key string) bool {
+	return !strings.HasPrefix(key, ecs.NodePrefix) && !strings.HasPrefix(key, ecs.NodeLivePrefix)
+}
 
 // deleteUnder deletes the keys under prefixes that del selects, in
 // batches.

@@ -27,6 +27,7 @@ import (
 	"github.com/portolan/portolan/internal/cloudmap/dns"
 	"github.com/portolan/portolan/internal/cloudmap/health"
 	"github.com/portolan/portolan/internal/cloudwatch"
+	"github.com/portolan/portolan/internal/cluster"
 	"github.com/portolan/portolan/internal/cognito"
 	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
@@ -117,6 +118,10 @@ type Config struct {
 	// OTLPEndpoint, when set, is the OTLP/HTTP collector the gateway's
 	// request spans go to (tracing is off, at no cost, without it).
 	OTLPEndpoint string
+	// Roles this process runs (--roles; all when empty), and its place
+	// in a cluster (roles.go).
+	Roles []string
+	Node  NodeConfig
 }
 
 // BoundAPI binds an address to one HTTP API.
@@ -138,6 +143,7 @@ func (c *Config) Defaults() {
 	c.GatewayAddr = cmp.Or(c.GatewayAddr, "127.0.0.1:8080")
 	c.DNSAddr = cmp.Or(c.DNSAddr, "127.0.0.1:8600")
 	c.RegistryAddr = cmp.Or(c.RegistryAddr, DefaultRegistryAddr)
+	c.nodeDefaults()
 }
 
 // Validate refuses configurations that would be unsafe or cannot work.
@@ -150,6 +156,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Runtime != "process" && c.Runtime != "docker" {
 		return fmt.Errorf("--runtime must be process or docker, got %q", c.Runtime)
+	}
+	if err := c.validateNode(); err != nil {
+		return err
 	}
 	if len(c.AccountID) != 12 {
 		return fmt.Errorf("--account must be 12 digits, got %q", c.AccountID)
@@ -228,6 +237,11 @@ type Server struct {
 	boundLns    []net.Listener // aligned with cfg.BoundAPIs
 	agent       *agent.Agent
 	sched       *ecs.Scheduler
+	placer      *ecs.Placer
+	// cluster is this process's membership (leases, the controller
+	// election); leading is true while it runs the controller.
+	cluster     cluster.Cluster
+	leading     atomic.Bool
 	driver      runtime.Driver
 	mux         *awsapi.Mux
 	admin       *admin.Admin
@@ -265,8 +279,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	raw := st
 	st = store.Timed(watchLag(st, reg), committed)
-	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg}
+	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg, cluster: newCluster(raw, cfg, log)}
 	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.newIdentity(cfg, st, log)
 	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Addresses: cfg.LoadBalancerAddresses, Logger: log.With("role", "elbv2")})
@@ -277,6 +292,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	registrar := discovery.New(discovery.Config{CloudMap: s.CloudMap, Tasks: s.ECS, Region: cfg.Region, Logger: log.With("role", "discovery")})
 	targets := loadbalancing.New(loadbalancing.Config{LoadBalancing: s.ELBv2, Tasks: s.ECS, Logger: log.With("role", "targets")})
 	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
+	s.placer = ecs.NewPlacer(s.ECS, log.With("role", "placer"))
 	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
 	s.CloudWatch = cloudwatch.New(cloudwatch.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, MetricPeriod: cfg.MetricPeriod,
 		Actions: alarmActions{s}, Logger: log.With("role", "cloudwatch")})
@@ -343,12 +359,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.taskCreds = taskcreds.New(taskcreds.Config{Store: st, STS: s.STS, Roles: s.IAM, Region: cfg.Region,
 		Endpoint: s.listenTaskEndpoint(cfg), Logger: log.With("role", "task credentials")})
 	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
-		Environment: s.taskCreds, Logger: log.With("role", "agent")})
+		Environment: s.taskCreds, Logger: log.With("role", "agent"), Node: cfg.node(), Leases: leases(s.cluster)})
 	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
 	s.taskMetrics = ecs.NewTaskMetrics(st, reg, log.With("role", "task metrics"))
 	// Per-task CPU and memory, sampled as often as the service metrics.
 	s.taskUsage = taskusage.New(taskusage.Config{Tasks: s.agent, Interval: cfg.MetricPeriod / 3, Logger: log.With("role", "task usage")})
 	reg.MustRegister(s.taskUsage)
+	s.closeUnserved()
 	return s, nil
 }
 
@@ -494,7 +511,7 @@ func (s *Server) APIAddr() string { return s.apiLn.Addr().String() }
 func (s *Server) Run(ctx context.Context) error {
 	defer s.store.Close()
 	g, ctx := errgroup.WithContext(ctx)
-	roles := s.roles()
+	roles := s.selectRoles(s.roles())
 	for _, r := range roles {
 		g.Go(func() error { return r.Run(ctx) })
 	}

@@ -400,3 +400,11 @@ func (s *Etcd) Close() error {
 }
 
 var _ Store = (*Etcd)(nil)
+
+// Client is the store's etcd client, for what the store interface has no
+// word for: leases and elections (package cluster). Keys written through
+// it go under KeyPrefix, or the store never sees them.
+func (s *Etcd) Client() *clientv3.Client { return s.cli }
+
+// KeyPrefix is put before every store key in etcd (EtcdOptions.Prefix).
+func (s *Etcd) KeyPrefix() string { return s.prefix }

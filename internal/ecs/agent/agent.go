@@ -2,8 +2,10 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/portolan/portolan/internal/awsapi"
@@ -44,6 +46,11 @@ type Config struct {
 	Resync time.Duration
 	// StoppedRetention is how long STOPPED tasks stay visible (AWS: about an hour).
 	StoppedRetention time.Duration
+	// Node, when set, is the container instance this agent registers
+	// under a lease from Leases (instance.go); it then runs only the tasks
+	// placed on it. Without it the agent runs every task (ECS alone).
+	Node   *ecs.Node
+	Leases func(ctx context.Context) (Lease, error)
 }
 
 // Agent runs the tasks of this node.
@@ -57,6 +64,9 @@ type Agent struct {
 	runners map[string]*runner // by cluster/taskId
 	wg      sync.WaitGroup
 	ready   chan struct{}
+	once    sync.Once
+	// fenced is signalled when a status write finds the lease ended.
+	fenced chan struct{}
 }
 
 // New returns an agent; Run starts it.
@@ -70,31 +80,74 @@ func New(cfg Config) *Agent {
 	if cfg.StoppedRetention == 0 {
 		cfg.StoppedRetention = time.Hour
 	}
-	return &Agent{cfg: cfg, tasks: ecs.NewTaskStates(cfg.Store), drv: cfg.Driver, log: cfg.Logger, runners: map[string]*runner{}, ready: make(chan struct{})}
+	return &Agent{cfg: cfg, tasks: ecs.NewTaskStates(cfg.Store), drv: cfg.Driver, log: cfg.Logger, runners: map[string]*runner{}, ready: make(chan struct{}), fenced: make(chan struct{}, 1)}
 }
 
 // Ready is closed once the agent has re-adopted what it found at start.
 func (a *Agent) Ready() <-chan struct{} { return a.ready }
 
-// Run re-adopts, then reconciles on every change and every Resync until
-// ctx ends. Task containers keep running when Run returns: a restarted
-// server re-adopts them.
+// Run registers the node, re-adopts, then reconciles on every change and
+// every Resync until ctx ends. Task containers keep running when Run
+// returns: a restarted server re-adopts them. When the node's lease is
+// lost, the control plane gives its tasks up, so the agent stops them all
+// and registers again (instance.go).
 func (a *Agent) Run(ctx context.Context) error {
 	defer a.wg.Wait()
+	for {
+		lost, err := a.register(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if err := a.serve(ctx, lost); err != errLeaseLost {
+			return err
+		}
+		a.log.Warn("node lease lost: stopping every task of this node, then registering again")
+		if err := a.Purge(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("stop the tasks of a lost lease", "err", err)
+		}
+	}
+}
+
+// serve runs one registration's worth of the agent: until ctx ends or
+// the lease is lost (errLeaseLost).
+func (a *Agent) serve(ctx context.Context, lost <-chan struct{}) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var leaseLost atomic.Bool
+	go func() {
+		select {
+		case <-lost:
+		case <-a.fenced:
+		case <-runCtx.Done():
+			return
+		}
+		leaseLost.Store(true)
+		cancel()
+	}()
 	if err := a.adopt(runCtx); err != nil {
+		if leaseLost.Load() {
+			return errLeaseLost
+		}
 		return err
 	}
-	close(a.ready)
-	return a.tasks.Follow(runCtx, a.cfg.Resync, a.log, func(ctx context.Context, recs []*ecs.TaskRecord, listed bool) {
+	a.once.Do(func() { close(a.ready) })
+	err := a.tasks.Follow(runCtx, a.cfg.Resync, a.log, func(ctx context.Context, recs []*ecs.TaskRecord, listed bool) {
 		if listed {
 			a.collectStopped(ctx)
 		}
 		for _, rec := range recs {
-			a.reconcile(ctx, rec)
+			if a.mine(rec) {
+				a.reconcile(ctx, rec)
+			}
 		}
 	})
+	if leaseLost.Load() && ctx.Err() == nil {
+		return errLeaseLost
+	}
+	return err
 }
 
 func taskName(cluster, id string) string { return cluster + "/" + id }
@@ -150,7 +203,15 @@ func (a *Agent) start(ctx context.Context, rec *ecs.TaskRecord, st *ecs.TaskStat
 func (a *Agent) writeStatus(ctx context.Context, rec *ecs.TaskRecord, st *ecs.TaskStatus) {
 	// A status write must land even while the agent shuts down, or a
 	// restart would find a stale state.
-	if err := a.tasks.PutStatus(context.WithoutCancel(ctx), rec, st); err != nil {
+	err := a.tasks.PutStatus(context.WithoutCancel(ctx), rec, st)
+	if errors.Is(err, ecs.ErrFenced) {
+		select {
+		case a.fenced <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if err != nil {
 		a.log.Error("write task status", "taskArn", rec.TaskArn, "err", err)
 	}
 }
@@ -177,7 +238,7 @@ func (a *Agent) adopt(ctx context.Context) error {
 				return err
 			}
 		}
-		if rec == nil || st.Stopped() {
+		if rec == nil || st.Stopped() || !a.mine(rec) {
 			a.log.Info("removing a task nobody owns", "taskId", t.ID, "cluster", t.Cluster)
 			if err := a.drv.DeprovisionTask(ctx, t.ID); err != nil {
 				a.log.Error("remove orphaned task", "taskId", t.ID, "err", err)
@@ -205,7 +266,7 @@ func (a *Agent) adopt(ctx context.Context) error {
 			continue // never got going: the normal path starts it
 		}
 		rec, err := a.tasks.Record(ctx, o.Cluster, o.TaskID)
-		if err != nil || rec == nil {
+		if err != nil || rec == nil || !a.mine(rec) || rec.ContainerInstance == "" {
 			continue
 		}
 		now := awsapi.Now()
