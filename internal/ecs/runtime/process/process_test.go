@@ -29,12 +29,20 @@ func newDriver(t testing.TB, cfg process.Config) *process.Driver {
 	return d
 }
 
-func harness(t *testing.T) runtimetest.Harness {
+// modes are the task address modes every suite of this package runs in:
+// ports mode is what macOS and Windows get, and runs here too.
+var modes = []process.AddressMode{process.ModeAddresses, process.ModePorts}
+
+func harness(t *testing.T, mode process.AddressMode) runtimetest.Harness {
 	app := runtimetest.BuildApp(t)
 	base := t.TempDir()
 	return runtimetest.Harness{
 		New: func(t *testing.T, key string) runtime.Driver {
-			return newDriver(t, process.Config{StateDir: filepath.Join(base, key)})
+			d := newDriver(t, process.Config{StateDir: filepath.Join(base, key), TaskAddresses: mode})
+			if d.AddressMode() != mode {
+				t.Fatalf("AddressMode = %s, want %s", d.AddressMode(), mode)
+			}
+			return d
 		},
 		App:          app,
 		AppPath:      app,
@@ -45,7 +53,11 @@ func harness(t *testing.T) runtimetest.Harness {
 }
 
 func TestConformance(t *testing.T) {
-	runtimetest.Run(t, harness(t))
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) {
+			runtimetest.Run(t, harness(t, mode))
+		})
+	}
 }
 
 // TestDefinition checks what a container definition means to this driver:
@@ -245,18 +257,27 @@ func TestNoInheritedDescriptors(t *testing.T) {
 }
 
 // TestServerKill9 starts a task from a helper process, kills the helper with
-// SIGKILL as a crashing server would be, and re-adopts the task.
+// SIGKILL as a crashing server would be, and re-adopts the task, in each
+// address mode.
 func TestServerKill9(t *testing.T) {
 	if os.Getenv("PORTOLAN_TEST_KILL9_HELPER") != "" {
 		kill9Helper(t)
 		return
 	}
+	for _, mode := range modes {
+		t.Run(string(mode), func(t *testing.T) { serverKill9(t, mode) })
+	}
+}
+
+func serverKill9(t *testing.T, mode process.AddressMode) {
 	app := runtimetest.BuildApp(t)
 	state := t.TempDir()
-	cmd, out := process.StartHelperProcess(t, "TestServerKill9", "PORTOLAN_TEST_KILL9_HELPER=1", "HELPER_STATE="+state, "HELPER_APP="+app)
+	cmd, out := process.StartHelperProcess(t, "TestServerKill9", "PORTOLAN_TEST_KILL9_HELPER=1",
+		"HELPER_STATE="+state, "HELPER_APP="+app, "HELPER_MODE="+string(mode))
 	var ready struct {
 		TaskID, ContainerID string
 		Address             netip.Addr
+		Endpoint            netip.AddrPort
 		PID                 int
 	}
 	sc := bufio.NewScanner(out)
@@ -272,21 +293,25 @@ func TestServerKill9(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatalf("helper did not get ready: %v", cmd.Wait())
 	}
-	runtimetest.WaitHTTP(t, runtimetest.URL(ready.Address, 8080, "/"), 10*time.Second)
+	appURL := "http://" + ready.Endpoint.String()
+	runtimetest.WaitHTTP(t, appURL+"/", 10*time.Second)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
 
 	// The task outlived its server and is still serving.
-	runtimetest.WaitHTTP(t, runtimetest.URL(ready.Address, 8080, "/log?msg=after-the-crash"), 5*time.Second)
+	runtimetest.WaitHTTP(t, appURL+"/log?msg=after-the-crash", 5*time.Second)
 
-	d := newDriver(t, process.Config{StateDir: state})
+	d := newDriver(t, process.Config{StateDir: state, TaskAddresses: mode})
 	ctx := runtimetest.Context(t)
 	tasks, err := d.List(ctx)
 	if err != nil || len(tasks) != 1 || tasks[0].ID != ready.TaskID || tasks[0].Address != ready.Address ||
 		len(tasks[0].Containers) != 1 || tasks[0].Containers[0].Status != runtime.StatusRunning || tasks[0].Containers[0].PID != ready.PID {
 		t.Fatalf("List after the crash = %+v, %v; want task %s with its container running as pid %d", tasks, err, ready.TaskID, ready.PID)
+	}
+	if got := runtimetest.Endpoint(tasks[0].Containers[0], 8080); got != ready.Endpoint {
+		t.Errorf("the re-adopted container is at %v, was at %v", got, ready.Endpoint)
 	}
 	// Its output went on to the log file while no server was there.
 	runtimetest.WaitLog(t, d, ready.ContainerID, runtime.Stdout, "after-the-crash")
@@ -309,7 +334,7 @@ func TestServerKill9(t *testing.T) {
 // kill9Helper is the "server" TestServerKill9 kills: it starts a task and
 // waits to die.
 func kill9Helper(t *testing.T) {
-	d := newDriver(t, process.Config{StateDir: os.Getenv("HELPER_STATE")})
+	d := newDriver(t, process.Config{StateDir: os.Getenv("HELPER_STATE"), TaskAddresses: process.AddressMode(os.Getenv("HELPER_MODE"))})
 	ctx := runtimetest.Context(t)
 	task, err := d.ProvisionTask(ctx, runtime.TaskSpec{TaskID: runtimetest.NewTaskID(), Cluster: "crash"})
 	if err != nil {
@@ -321,7 +346,8 @@ func kill9Helper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]any{"TaskID": task.ID, "ContainerID": st.ID, "Address": task.Address, "PID": st.PID})
+	b, _ := json.Marshal(map[string]any{"TaskID": task.ID, "ContainerID": st.ID, "Address": task.Address,
+		"Endpoint": runtimetest.Endpoint(st, 8080), "PID": st.PID})
 	fmt.Printf("READY %s\n", b)
 	time.Sleep(time.Minute)
 	t.Fatal("helper was not killed")
