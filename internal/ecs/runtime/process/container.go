@@ -32,7 +32,7 @@ type handle struct {
 // reap waits for a child to exit, cleans up after it and records the exit.
 func (d *Driver) reap(c *child) {
 	pid := c.rec.PID
-	if err := waitChildExit(pid); err != nil {
+	if err := waitChildExit(pid, c.rec.StartTicks); err != nil {
 		d.log.Warn("waiting for container process", "containerId", c.rec.ID, "pid", pid, "err", err)
 	}
 	// The leader is a zombie now, which keeps its pid from being reused:
