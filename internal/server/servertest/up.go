@@ -44,7 +44,7 @@ func StartUp(t testing.TB, dataDir string, args ...string) *Up {
 	// The documented environment forms of the flags.
 	u.cmd.Env = append(os.Environ(), "PORTOLAN_DATA_DIR="+dataDir, "PORTOLAN_GATEWAY="+u.Gateway,
 		"PORTOLAN_API="+u.API, "PORTOLAN_DNS="+u.DNS, "PORTOLAN_REGISTRY_ADDR=127.0.0.1:0")
-	u.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	startInGroup(u.cmd)
 	stdout, err := u.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func StartUp(t testing.TB, dataDir string, args ...string) *Up {
 	if err := u.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { syscall.Kill(-u.cmd.Process.Pid, syscall.SIGKILL) })
+	t.Cleanup(func() { signalGroup(u.cmd, syscall.SIGKILL) })
 	go func() {
 		defer close(u.scanned)
 		s := bufio.NewScanner(stdout)
@@ -97,7 +97,7 @@ func (u *Up) Client() *http.Client {
 // returns all it printed.
 func (u *Up) Stop(t testing.TB) string {
 	t.Helper()
-	syscall.Kill(-u.cmd.Process.Pid, syscall.SIGINT)
+	signalGroup(u.cmd, syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() {
 		<-u.scanned // Wait closes the pipe: read it to its end first
