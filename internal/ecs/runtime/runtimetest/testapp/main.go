@@ -297,4 +297,3 @@ func fetch(ctx context.Context, url string) (addr string, status int, body strin
 	b, err := io.ReadAll(resp.Body)
 	return addr, resp.StatusCode, string(b), err
 }
-
