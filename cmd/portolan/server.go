@@ -29,6 +29,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 	fs.StringVar(&cfg.SecretAccessKey, "secret-access-key", "", "the secret of --access-key-id")
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback listener without credentials")
 	fs.StringVar(&cfg.Runtime, "runtime", "process", "where tasks run: process or docker")
+	fs.StringVar(&cfg.TaskAddresses, "task-addresses", "auto", "how the process runtime tells tasks apart: addresses (a 127.x.y.z each; Linux), ports (127.0.0.1 and a host port each; macOS, Windows) or auto")
 	fs.StringVar(&cfg.GatewayAddr, "gateway", "127.0.0.1:8080", "HTTP API gateway address")
 	fs.StringVar(&cfg.DNSAddr, "dns", "127.0.0.1:8600", "DNS server address (UDP and TCP)")
 	fs.StringVar(&cfg.RegistryAddr, "registry-addr", server.DefaultRegistryAddr, "ECR's image registry address (docker login/push/pull; the Docker engine trusts loopback registries over HTTP)")

@@ -88,11 +88,12 @@ func hasContainer(td *TaskDefinition, name string) bool {
 }
 
 // TargetOf is the target a task is registered as for one of its load
-// balancers: its address and the container port (under awsvpc and the
-// process runtime there is no host port).
-func TargetOf(address string, lb LoadBalancer) elbv2.TargetDescription {
-	port := int32(*lb.ContainerPort)
-	return elbv2.TargetDescription{Id: address, Port: &port}
+// balancers: its address and the container port's host port (the
+// container port itself under awsvpc; a port of its own in the process
+// runtime's ports mode, as ECS registers hostPort in bridge mode).
+func TargetOf(st *TaskStatus, lb LoadBalancer) elbv2.TargetDescription {
+	port := int32(st.HostPort(lb.ContainerName, *lb.ContainerPort))
+	return elbv2.TargetDescription{Id: st.Address, Port: &port}
 }
 
 // The health a task's targets add up to, for the scheduler.
@@ -151,7 +152,7 @@ func (c *Control) targetHealth(ctx context.Context, views []taskView) map[string
 		}
 		h := elbHealth{state: elbHealthy}
 		for _, lb := range v.rec.LoadBalancers {
-			switch states[lb.TargetGroupArn][net.JoinHostPort(v.st.Address, strconv.Itoa(*lb.ContainerPort))] {
+			switch states[lb.TargetGroupArn][net.JoinHostPort(v.st.Address, strconv.Itoa(v.st.HostPort(lb.ContainerName, *lb.ContainerPort)))] {
 			case elbv2.HealthHealthy:
 			case elbv2.HealthUnhealthy:
 				h = elbHealth{state: elbUnhealthy, targetGroup: lb.TargetGroupArn}

@@ -77,6 +77,27 @@ type ContainerStatus struct {
 	ExitCode     *int   `json:"exitCode,omitempty"`
 	Reason       string `json:"reason,omitempty"`
 	HealthStatus string `json:"healthStatus,omitempty"`
+	// HostPorts maps container ports to the host ports the runtime bound
+	// them to, where those differ (the process runtime's ports mode).
+	HostPorts map[int]int `json:"hostPorts,omitempty"`
+}
+
+// HostPort is where the task's container (any container if container is
+// empty) is reached for containerPort at the task's Address: the host
+// port the runtime bound it to, or, as under awsvpc, the port itself.
+func (s *TaskStatus) HostPort(container string, containerPort int) int {
+	if s == nil {
+		return containerPort
+	}
+	for _, c := range s.Containers {
+		if container != "" && c.Name != container {
+			continue
+		}
+		if p, ok := c.HostPorts[containerPort]; ok {
+			return p
+		}
+	}
+	return containerPort
 }
 
 // Stopped reports whether the task has finished, as far as its status says.
@@ -488,7 +509,7 @@ func (c *Control) merge(rec *TaskRecord, st *TaskStatus) *Task {
 		if st.Address != "" {
 			for _, pm := range cd.PortMappings {
 				if pm.ContainerPort != nil {
-					ctr.NetworkBindings = append(ctr.NetworkBindings, NetworkBinding{BindIP: st.Address, ContainerPort: *pm.ContainerPort, HostPort: *pm.ContainerPort, Protocol: pm.Protocol})
+					ctr.NetworkBindings = append(ctr.NetworkBindings, NetworkBinding{BindIP: st.Address, ContainerPort: *pm.ContainerPort, HostPort: st.HostPort(cd.Name, *pm.ContainerPort), Protocol: pm.Protocol})
 				}
 			}
 		}

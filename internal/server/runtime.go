@@ -51,7 +51,18 @@ func newDriver(cfg Config, dnsServer *dns.Server, images docker.Registry, log *s
 		defer cancel()
 		return docker.New(ctx, docker.Config{Owner: owner, DNS: dnsServer, DNSSearch: cfg.DNSSearch, SubnetPool: docker.DefaultSubnetPool, Registry: images, Logger: log})
 	default:
-		return process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, Logger: log})
+		mode, err := process.ParseAddressMode(cfg.TaskAddresses)
+		if err != nil {
+			return nil, err
+		}
+		d, err := process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, TaskAddresses: mode, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		// Which it is matters to anyone calling a task by hand: an address
+		// per task, or 127.0.0.1 and the host port describe-tasks shows.
+		log.Info("process runtime task addresses", "mode", d.AddressMode(), "requested", mode, "addressPool", d.AddressPool())
+		return d, nil
 	}
 }
 

@@ -39,6 +39,7 @@ import (
 	"github.com/portolan/portolan/internal/ecs/loadbalancing"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
+	"github.com/portolan/portolan/internal/ecs/runtime/process"
 	"github.com/portolan/portolan/internal/ecs/servicemetrics"
 	"github.com/portolan/portolan/internal/ecs/taskusage"
 	"github.com/portolan/portolan/internal/elbv2"
@@ -72,6 +73,9 @@ type Config struct {
 	Insecure bool
 	// Runtime runs task containers: "process" (default) or "docker".
 	Runtime string
+	// TaskAddresses is how the process runtime tells tasks apart: "auto"
+	// (default), "addresses" or "ports" (process.AddressMode).
+	TaskAddresses string
 	// GatewayAddr serves the HTTP APIs; DNSAddr answers for the DNS namespaces.
 	GatewayAddr string
 	DNSAddr     string
@@ -159,6 +163,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.validateNode(); err != nil {
 		return err
+	}
+	if _, err := process.ParseAddressMode(c.TaskAddresses); err != nil {
+		return fmt.Errorf("--task-addresses: %w", err)
 	}
 	if len(c.AccountID) != 12 {
 		return fmt.Errorf("--account must be 12 digits, got %q", c.AccountID)

@@ -3,9 +3,13 @@
 // other by DNS name as tasks do on ECS with Cloud Map.
 //
 //	GET /message  this service's name ($SERVICE_NAME)
-//	GET /request  GET http://NAME:8080/message for every NAME in $PEERS
+//	GET /request  GET http://NAME:PORT/message for every NAME in $PEERS
 //	              (comma-separated) and answer what each said, and from
 //	              which address
+//
+// PORT is what the name's SRV record says (a task's port may not be 8080:
+// the process runtime in ports mode gives each task a host port of its
+// own), else 8080.
 //
 // Names resolve through Go's ordinary resolver, that is through the
 // nameserver in the container's /etc/resolv.conf: on ECS the VPC's
@@ -22,6 +26,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -82,7 +87,7 @@ func ask(r *http.Request, client *http.Client, peer string) Answer {
 	ctx := httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{GotConn: func(c httptrace.GotConnInfo) {
 		a.Address = c.Conn.RemoteAddr().String()
 	}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(peer, "8080")+"/message", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+peerAddr(r, peer)+"/message", nil)
 	if err != nil {
 		a.Error = err.Error()
 		return a
@@ -103,6 +108,16 @@ func ask(r *http.Request, client *http.Client, peer string) Answer {
 		a.Message = strings.TrimSpace(string(b))
 	}
 	return a
+}
+
+// peerAddr is host:port for peer: a target of its SRV record (the first;
+// MULTIVALUE answers come shuffled), or the name itself at 8080.
+func peerAddr(r *http.Request, peer string) string {
+	_, srvs, err := net.DefaultResolver.LookupSRV(r.Context(), "", "", peer)
+	if err == nil && len(srvs) > 0 {
+		return net.JoinHostPort(strings.TrimSuffix(srvs[0].Target, "."), strconv.Itoa(int(srvs[0].Port)))
+	}
+	return net.JoinHostPort(peer, "8080")
 }
 
 func envOr(key, def string) string {

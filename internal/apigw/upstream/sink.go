@@ -60,7 +60,7 @@ func (s *sink) sendThenWait(fd uintptr) bool {
 	}
 	s.started = true
 	for s.sent < len(s.p) {
-		n, err := syscall.Write(int(fd), s.p[s.sent:])
+		n, err := writeFD(fd, s.p[s.sent:])
 		if err == syscall.EINTR {
 			continue
 		}

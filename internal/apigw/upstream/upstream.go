@@ -186,7 +186,7 @@ func alive(nc net.Conn) bool {
 	ok = true
 	var buf [1]byte
 	raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		n, err := recvPeek(fd, buf[:])
 		// Data on an idle connection is a protocol error; EOF is a close.
 		ok = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
 		return true

@@ -46,6 +46,9 @@ type container struct {
 	exit    runtime.ExitStatus
 	health  string
 	failure string // why it could not start
+	// ports are the host ports its container ports are bound to, where
+	// they differ (the process runtime's ports mode).
+	ports []runtime.PortBinding
 }
 
 func newRunner(a *Agent, rec *ecs.TaskRecord, st *ecs.TaskStatus) *runner {
@@ -123,6 +126,12 @@ func (r *runner) fillContainers() {
 			cs.LastStatus, cs.Reason = ecs.StatusStopped, c.failure
 		case c.started:
 			cs.LastStatus = ecs.StatusRunning
+		}
+		for _, p := range c.ports {
+			if cs.HostPorts == nil {
+				cs.HostPorts = map[int]int{}
+			}
+			cs.HostPorts[p.ContainerPort] = p.HostPort
 		}
 		r.st.Containers = append(r.st.Containers, cs)
 		// Task health counts essential containers only: UNHEALTHY wins,
@@ -206,7 +215,7 @@ func (r *runner) adopt(ctx context.Context, t *runtime.Task) {
 		if c == nil {
 			continue
 		}
-		c.id, c.started = cs.ID, true
+		c.id, c.started, c.ports = cs.ID, true, cs.Ports
 		if cs.Status == runtime.StatusStopped && cs.Exit != nil {
 			c.exited, c.exit = true, *cs.Exit
 		}
@@ -265,7 +274,7 @@ func (r *runner) startReady(ctx context.Context) {
 			continue
 		}
 		r.mu.Lock()
-		c.id, c.started = state.ID, true
+		c.id, c.started, c.ports = state.ID, true, state.Ports
 		r.mu.Unlock()
 		r.watch(ctx, c)
 	}

@@ -141,12 +141,14 @@ func (r *Registrar) attributes(rec *ecs.TaskRecord, st *ecs.TaskStatus, reg ecs.
 		AttrClusterName:      rec.Cluster,
 		AttrFamily:           rec.Definition.Family,
 	}
-	// Under awsvpc the container port is the port: there is no host port.
+	// Under awsvpc the container port is the port; where the runtime bound
+	// it to a host port of its own (ports mode), that is registered, as ECS
+	// does for hostPort in bridge mode.
 	switch {
 	case reg.Port != nil:
-		attrs[cloudmap.AttrPort] = strconv.Itoa(*reg.Port)
+		attrs[cloudmap.AttrPort] = strconv.Itoa(st.HostPort("", *reg.Port))
 	case reg.ContainerPort != nil:
-		attrs[cloudmap.AttrPort] = strconv.Itoa(*reg.ContainerPort)
+		attrs[cloudmap.AttrPort] = strconv.Itoa(st.HostPort(reg.ContainerName, *reg.ContainerPort))
 	}
 	// AWS does not document the initial status. A task with container
 	// health checks starts UNHEALTHY and turns HEALTHY when its checks

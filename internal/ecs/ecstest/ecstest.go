@@ -42,6 +42,7 @@ type Env struct {
 
 type options struct {
 	loadBalancers netip.Prefix
+	taskAddresses process.AddressMode
 }
 
 // Option adjusts Start.
@@ -52,6 +53,12 @@ type Option func(*options)
 // test package a range of its own), and ECS's target registration.
 func WithLoadBalancing(addresses netip.Prefix) Option {
 	return func(o *options) { o.loadBalancers = addresses }
+}
+
+// WithTaskAddresses runs the process runtime in mode (ports: every task
+// on 127.0.0.1 with host ports of its own, as on macOS).
+func WithTaskAddresses(mode process.AddressMode) Option {
+	return func(o *options) { o.taskAddresses = mode }
 }
 
 // Start runs ECS for the duration of the test and returns once the agent
@@ -88,7 +95,7 @@ func Start(t testing.TB, opts ...Option) *Env {
 	}
 	sched := ecs.NewScheduler(ecs.SchedulerConfig{Control: e.ECS, Discovery: reconciler, Logger: log.With("role", "scheduler")})
 	var err error
-	e.Driver, err = process.New(process.Config{StateDir: filepath.Join(dir, "runtime", "process"), Owner: owner(), Logger: log.With("role", "agent")})
+	e.Driver, err = process.New(process.Config{StateDir: filepath.Join(dir, "runtime", "process"), Owner: owner(), TaskAddresses: o.taskAddresses, Logger: log.With("role", "agent")})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)

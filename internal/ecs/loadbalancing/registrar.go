@@ -63,15 +63,15 @@ func (r *Registrar) Activate(ctx context.Context, rec *ecs.TaskRecord, st *ecs.T
 	}
 	var errs []error
 	for _, lb := range rec.LoadBalancers {
-		errs = append(errs, r.register(ctx, lb, st.Address))
+		errs = append(errs, r.register(ctx, lb, st))
 	}
 	return errors.Join(errs...)
 }
 
-func (r *Registrar) register(ctx context.Context, lb ecs.LoadBalancer, address string) error {
-	_, err := r.lb.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: lb.TargetGroupArn, Targets: []elbv2.TargetDescription{ecs.TargetOf(address, lb)}})
+func (r *Registrar) register(ctx context.Context, lb ecs.LoadBalancer, st *ecs.TaskStatus) error {
+	_, err := r.lb.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{TargetGroupArn: lb.TargetGroupArn, Targets: []elbv2.TargetDescription{ecs.TargetOf(st, lb)}})
 	if err != nil {
-		return fmt.Errorf("register %s in %s: %w", address, lb.TargetGroupArn, err)
+		return fmt.Errorf("register %s in %s: %w", st.Address, lb.TargetGroupArn, err)
 	}
 	return nil
 }
@@ -85,10 +85,10 @@ func (r *Registrar) Deactivate(ctx context.Context, rec *ecs.TaskRecord, st *ecs
 	}
 	var errs []error
 	for _, lb := range rec.LoadBalancers {
-		errs = append(errs, r.deregister(ctx, lb.TargetGroupArn, ecs.TargetOf(st.Address, lb)))
+		errs = append(errs, r.deregister(ctx, lb.TargetGroupArn, ecs.TargetOf(st, lb)))
 	}
 	if ecs.NeedsDrain(rec, st) {
-		errs = append(errs, r.awaitDrained(ctx, rec.LoadBalancers, st.Address))
+		errs = append(errs, r.awaitDrained(ctx, rec.LoadBalancers, st))
 	}
 	return errors.Join(errs...)
 }
@@ -105,11 +105,11 @@ func (r *Registrar) deregister(ctx context.Context, tg string, target elbv2.Targ
 
 // awaitDrained waits until none of the task's targets is draining any
 // more: ECS holds a task in DEACTIVATING for the deregistration delay.
-func (r *Registrar) awaitDrained(ctx context.Context, lbs []ecs.LoadBalancer, address string) error {
+func (r *Registrar) awaitDrained(ctx context.Context, lbs []ecs.LoadBalancer, st *ecs.TaskStatus) error {
 	t := time.NewTicker(r.cfg.DrainPoll)
 	defer t.Stop()
 	for {
-		draining, err := r.draining(ctx, lbs, address)
+		draining, err := r.draining(ctx, lbs, st)
 		if err != nil || !draining {
 			return err
 		}
@@ -121,9 +121,9 @@ func (r *Registrar) awaitDrained(ctx context.Context, lbs []ecs.LoadBalancer, ad
 	}
 }
 
-func (r *Registrar) draining(ctx context.Context, lbs []ecs.LoadBalancer, address string) (bool, error) {
+func (r *Registrar) draining(ctx context.Context, lbs []ecs.LoadBalancer, st *ecs.TaskStatus) (bool, error) {
 	for _, lb := range lbs {
-		out, err := r.lb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: lb.TargetGroupArn, Targets: []elbv2.TargetDescription{ecs.TargetOf(address, lb)}})
+		out, err := r.lb.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: lb.TargetGroupArn, Targets: []elbv2.TargetDescription{ecs.TargetOf(st, lb)}})
 		if errors.Is(err, elbv2.ErrTargetGroupNotFound) {
 			continue
 		} else if err != nil {
@@ -157,7 +157,7 @@ func (r *Registrar) Reconcile(ctx context.Context, tasks []ecs.TaskState) error 
 			if owners[lb.TargetGroupArn] == nil {
 				owners[lb.TargetGroupArn] = map[string][]*ecs.TaskState{}
 			}
-			k := targetKey(t.Status.Address, int32(*lb.ContainerPort))
+			k := targetKey(t.Status.Address, int32(t.Status.HostPort(lb.ContainerName, *lb.ContainerPort)))
 			owners[lb.TargetGroupArn][k] = append(owners[lb.TargetGroupArn][k], t)
 		}
 	}
@@ -228,12 +228,12 @@ func (r *Registrar) repair(ctx context.Context, t *ecs.TaskState, tg string) err
 			continue
 		}
 		r.log.Info("registering a running task missing from its target group", "taskArn", t.Record.TaskArn, "targetGroupArn", tg)
-		errs = append(errs, r.register(ctx, lb, t.Status.Address))
+		errs = append(errs, r.register(ctx, lb, t.Status))
 	}
 	if ok, err := stillServing(); err == nil && !ok {
 		for _, lb := range t.Record.LoadBalancers {
 			if lb.TargetGroupArn == tg {
-				errs = append(errs, r.deregister(ctx, tg, ecs.TargetOf(t.Status.Address, lb)))
+				errs = append(errs, r.deregister(ctx, tg, ecs.TargetOf(t.Status, lb)))
 			}
 		}
 	}

@@ -180,6 +180,16 @@ type PortMapping struct {
 	Protocol string
 }
 
+// PortBinding is where a container port is reached on the host when that
+// differs from the container port: the process runtime in ports mode gives
+// every task 127.0.0.1 and each container port a host port of its own, as
+// ECS's bridge mode does with hostPort.
+type PortBinding struct {
+	ContainerPort int    `json:"containerPort"`
+	HostPort      int    `json:"hostPort"`
+	Protocol      string `json:"protocol,omitempty"`
+}
+
 // Status is a container's lastStatus in ECS terms.
 type Status string
 
@@ -203,10 +213,25 @@ type ContainerState struct {
 	// far as the driver knows it; 0 otherwise.
 	PID int
 	// Address is the task's address, shared by all its containers.
-	Address   netip.Addr
+	Address netip.Addr
+	// Ports are the container's port mappings whose host port differs from
+	// the container port; a port not listed is reached as itself at
+	// Address (awsvpc).
+	Ports     []PortBinding
 	StartedAt time.Time
 	// Exit is set once Status is StatusStopped.
 	Exit *ExitStatus
+}
+
+// HostPort is where the container's containerPort is reached at Address:
+// its binding's host port, or the port itself.
+func (s ContainerState) HostPort(containerPort int) int {
+	for _, p := range s.Ports {
+		if p.ContainerPort == containerPort {
+			return p.HostPort
+		}
+	}
+	return containerPort
 }
 
 // UnknownExitCode is ExitStatus.Code when the driver cannot know it, e.g. for

@@ -119,7 +119,7 @@ func peerOpen(nc net.Conn) bool {
 	open := true
 	var b [1]byte
 	raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		n, err := recvPeek(fd, b[:])
 		open = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
 		return true
 	})

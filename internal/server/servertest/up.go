@@ -47,7 +47,7 @@ func StartUp(t testing.TB, dataDir string, args ...string) *Up {
 		// The task credentials endpoint is one per machine: not for tests'
 		// servers unless a flag asks (flags win over the environment).
 		"PORTOLAN_DOCKER_TASK_CREDENTIALS=false")
-	u.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	startInGroup(u.cmd)
 	stdout, err := u.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func StartUp(t testing.TB, dataDir string, args ...string) *Up {
 	if err := u.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { syscall.Kill(-u.cmd.Process.Pid, syscall.SIGKILL) })
+	t.Cleanup(func() { signalGroup(u.cmd, syscall.SIGKILL) })
 	go func() {
 		defer close(u.scanned)
 		s := bufio.NewScanner(stdout)
@@ -100,7 +100,7 @@ func (u *Up) Client() *http.Client {
 // returns all it printed.
 func (u *Up) Stop(t testing.TB) string {
 	t.Helper()
-	syscall.Kill(-u.cmd.Process.Pid, syscall.SIGINT)
+	signalGroup(u.cmd, syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() {
 		<-u.scanned // Wait closes the pipe: read it to its end first

@@ -32,7 +32,7 @@ type handle struct {
 // reap waits for a child to exit, cleans up after it and records the exit.
 func (d *Driver) reap(c *child) {
 	pid := c.rec.PID
-	if err := waitChildExit(pid); err != nil {
+	if err := waitChildExit(pid, c.rec.StartTicks); err != nil {
 		d.log.Warn("waiting for container process", "containerId", c.rec.ID, "pid", pid, "err", err)
 	}
 	// The leader is a zombie now, which keeps its pid from being reused:
@@ -145,7 +145,7 @@ func (d *Driver) waitGone(ctx context.Context, h *handle) error {
 func (d *Driver) state(h *handle) runtime.ContainerState {
 	s := runtime.ContainerState{
 		ID: h.rec.ID, TaskID: h.rec.TaskID, Cluster: h.rec.Cluster, Name: h.rec.Name, Image: h.rec.Image,
-		Address: h.rec.Address, StartedAt: h.rec.StartedAt, Status: runtime.StatusRunning, PID: h.rec.PID,
+		Address: h.rec.Address, Ports: h.rec.Ports, StartedAt: h.rec.StartedAt, Status: runtime.StatusRunning, PID: h.rec.PID,
 	}
 	if e := d.exitOf(h); e != nil {
 		s.Status, s.Exit, s.PID = runtime.StatusStopped, e, 0

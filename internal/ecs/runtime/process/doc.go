@@ -1,8 +1,9 @@
 // Package process is the embedded runtime driver: it runs each container of
 // an ECS task as a host process, so that the quick start needs nothing but Go
 // and a built binary. The docker driver is the faithful one; this one trades
-// isolation for zero setup. Linux only (it leans on /proc, loopback routing
-// and pidfds); New fails elsewhere.
+// isolation for zero setup. It runs on Linux (/proc, pidfds, loopback
+// routing), macOS and Windows (proc_portable.go: sysctl or the Win32 API
+// and gopsutil, and ModePorts); New fails elsewhere.
 //
 // # What a container definition means here
 //
@@ -38,6 +39,13 @@
 // every address. The same goes for health checks: "curl localhost:8080"
 // only works if the app also listens on 127.0.0.1; "curl $HOST:$PORT" works
 // under both runtimes.
+//
+// Where extra loopback addresses cannot be bound (macOS, Windows), or with
+// Config.TaskAddresses = ModePorts, every task is at 127.0.0.1 and each
+// container port gets a host port of its own, chosen when the container
+// starts, recorded with it and handed over in PORT; the container's
+// runtime.ContainerState.Ports tell the agent, which reports them as ECS
+// reports bridge-mode hostPorts (docs/compat.md, "Task addresses").
 //
 // # Surviving the server
 //

@@ -28,6 +28,10 @@ type Config struct {
 	// AddressPool is where task addresses come from; it must lie inside
 	// 127.0.0.0/8. Default: a /24 picked by hashing Owner.
 	AddressPool netip.Prefix
+	// TaskAddresses is how tasks are told apart: an address each, or host
+	// ports on 127.0.0.1. Default (and ModeAuto): addresses where the host
+	// can bind them, ports elsewhere.
+	TaskAddresses AddressMode
 	// WorkingDirectory is the base of relative image paths and the working
 	// directory of containers that name none. Default: the server's.
 	WorkingDirectory string
@@ -50,7 +54,7 @@ type Driver struct {
 	cfg Config
 	log *slog.Logger
 
-	mu sync.Mutex // serialises address allocation and guards children
+	mu sync.Mutex // serialises address and port allocation, guards children
 	// children are the containers this Driver started itself: it is their
 	// parent, so it reaps them and knows their exit codes.
 	children map[string]*child
@@ -90,6 +94,13 @@ func New(cfg Config) (*Driver, error) {
 		return nil, fmt.Errorf("process runtime: address pool %s is not inside %s", p, loopback)
 	}
 	cfg.AddressPool = cfg.AddressPool.Masked()
+	if cfg.TaskAddresses == "" {
+		cfg.TaskAddresses = ModeAuto
+	}
+	if _, err := ParseAddressMode(string(cfg.TaskAddresses)); err != nil {
+		return nil, fmt.Errorf("process runtime: %w", err)
+	}
+	cfg.TaskAddresses = resolveMode(cfg.TaskAddresses, cfg.AddressPool)
 	if cfg.WorkingDirectory == "" {
 		if cfg.WorkingDirectory, err = os.Getwd(); err != nil {
 			return nil, err
@@ -179,6 +190,10 @@ func (d *Driver) Name() string { return "process" }
 
 // AddressPool returns the prefix task addresses come from.
 func (d *Driver) AddressPool() netip.Prefix { return d.cfg.AddressPool }
+
+// AddressMode returns how new tasks are told apart: ModeAddresses or
+// ModePorts, never ModeAuto.
+func (d *Driver) AddressMode() AddressMode { return d.cfg.TaskAddresses }
 
 // List implements runtime.Driver. Containers whose task record is gone
 // (a crash in the middle of DeprovisionTask) are reported under a task made

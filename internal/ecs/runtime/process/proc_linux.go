@@ -235,7 +235,7 @@ func killSession(pid int, startTicks uint64, sig syscall.Signal) {
 // waitChildExit blocks until our child pid has exited but leaves it
 // unreaped, so that its pid (and group and session id) cannot be reused
 // while the driver cleans up after it.
-func waitChildExit(pid int) error {
+func waitChildExit(pid int, _ uint64) error {
 	for {
 		var info unix.Siginfo
 		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)

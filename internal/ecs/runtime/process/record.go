@@ -34,9 +34,12 @@ type containerRecord struct {
 	Owner   string     `json:"owner"`
 	Image   string     `json:"image"`
 	Address netip.Addr `json:"address"`
-	Argv    []string   `json:"argv"`
-	Dir     string     `json:"dir"`
-	Env     []string   `json:"env"`
+	// Ports are the host ports of a container of a task on the shared
+	// address (ModePorts); empty when its ports are its own.
+	Ports []runtime.PortBinding `json:"ports,omitempty"`
+	Argv  []string              `json:"argv"`
+	Dir   string                `json:"dir"`
+	Env   []string              `json:"env"`
 	// PID is 0 until the process has started: a record without one is a
 	// start the server did not live to finish.
 	PID        int                 `json:"pid"`

@@ -31,48 +31,96 @@ func (d *Driver) StartContainer(ctx context.Context, taskID string, spec runtime
 	if err != nil {
 		return runtime.ContainerState{}, err
 	}
-	env := d.environment(spec, task)
-	argv, dir, err := d.resolve(spec, env)
-	if err != nil {
-		return runtime.ContainerState{}, err
-	}
 	id := containerID(taskID, spec.Name)
+	// The directory is made first: it claims the name, and with it the
+	// host ports recorded below.
 	if err := os.Mkdir(d.containerDir(id), 0o700); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return runtime.ContainerState{}, fmt.Errorf("container %s already exists", id)
 		}
 		return runtime.ContainerState{}, err
 	}
-	rec := containerRecord{
-		ID: id, TaskID: taskID, Cluster: task.Cluster, Name: spec.Name, Owner: d.cfg.Owner,
-		Image: spec.Image, Address: task.Address, Argv: argv, Dir: dir, Env: env,
+	rec, err := d.prepare(id, spec, task)
+	if err != nil {
+		_ = os.RemoveAll(d.containerDir(id))
+		return runtime.ContainerState{}, err
 	}
 	c, err := d.start(rec)
 	if err != nil {
 		_ = os.RemoveAll(d.containerDir(id))
 		return runtime.ContainerState{}, fmt.Errorf("start container %s: %w", id, err)
 	}
-	awaitPorts(ctx, c, task.Address, spec.PortMappings)
+	awaitPorts(ctx, c, rec, spec.PortMappings)
 	return d.state(&handle{rec: c.rec, child: c}), nil
+}
+
+// prepare builds the record of container id of task: its host ports if
+// the task is on the shared address, environment, argv and directory.
+// Host ports are chosen and recorded under mu, so that two containers
+// starting at once never get the same one.
+func (d *Driver) prepare(id string, spec runtime.ContainerSpec, task taskRecord) (containerRecord, error) {
+	rec := containerRecord{
+		ID: id, TaskID: task.ID, Cluster: task.Cluster, Name: spec.Name, Owner: d.cfg.Owner,
+		Image: spec.Image, Address: task.Address,
+	}
+	if task.Address == sharedAddress && len(spec.PortMappings) > 0 {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		used, err := d.usedHostPorts()
+		if err != nil {
+			return rec, err
+		}
+		if rec.Ports, err = hostPorts(spec.PortMappings, used); err != nil {
+			return rec, err
+		}
+	}
+	rec.Env = d.environment(spec, task, rec.Ports)
+	var err error
+	if rec.Argv, rec.Dir, err = d.resolve(spec, rec.Env); err != nil {
+		return rec, err
+	}
+	// Written here, under mu, so that the next container's usedHostPorts
+	// sees these ports; start writes it again as it spawns.
+	return rec, writeJSON(d.containerPath(id), rec)
+}
+
+// usedHostPorts are the host ports of the containers that have not ended;
+// mu is held.
+func (d *Driver) usedHostPorts() (map[int]bool, error) {
+	recs, err := d.readContainers()
+	if err != nil {
+		return nil, err
+	}
+	used := map[int]bool{}
+	for _, r := range recs {
+		if r.Exit != nil {
+			continue
+		}
+		for _, p := range r.Ports {
+			used[p.HostPort] = true
+		}
+	}
+	return used, nil
 }
 
 // portWait bounds how long StartContainer waits for a container to listen.
 const portWait = 2 * time.Second
 
 // awaitPorts waits until the container's TCP ports accept connections on
-// its task's address, it exits, or portWait passes. A process starts in a
+// its task's address (at their host ports), it exits, or portWait passes. A process starts in a
 // millisecond and listens a few later; a task is registered in Cloud Map
 // (and so reached by the gateway and DNS) as soon as its containers have
 // started, and without this a client could be sent to a port nobody
 // listens on yet (docs/compat.md).
-func awaitPorts(ctx context.Context, c *child, addr netip.Addr, ports []runtime.PortMapping) {
+func awaitPorts(ctx context.Context, c *child, rec containerRecord, ports []runtime.PortMapping) {
 	deadline := time.Now().Add(portWait)
 	dialer := net.Dialer{Timeout: 100 * time.Millisecond}
+	st := runtime.ContainerState{Ports: rec.Ports}
 	for _, p := range ports {
 		if p.Protocol != "" && p.Protocol != "tcp" {
 			continue
 		}
-		target := netip.AddrPortFrom(addr, uint16(p.ContainerPort)).String()
+		target := netip.AddrPortFrom(rec.Address, uint16(st.HostPort(p.ContainerPort))).String()
 		for wait := 500 * time.Microsecond; ; wait = min(2*wait, 20*time.Millisecond) {
 			conn, err := dialer.DialContext(ctx, "tcp", target)
 			if err == nil {
@@ -178,8 +226,9 @@ func markedEnv(env []string, id, owner string) []string {
 
 // environment builds a container's environment: the variables passed
 // through from the server, the definition's, then PORT and HOST unless the
-// definition sets them. Sorted, so that records are stable.
-func (d *Driver) environment(spec runtime.ContainerSpec, task taskRecord) []string {
+// definition sets them. With host ports, PORT is the host port (see
+// portEnv). Sorted, so that records are stable.
+func (d *Driver) environment(spec runtime.ContainerSpec, task taskRecord, bindings []runtime.PortBinding) []string {
 	m := map[string]string{}
 	for _, k := range d.cfg.PassEnvironment {
 		if v, ok := os.LookupEnv(k); ok {
@@ -194,6 +243,9 @@ func (d *Driver) environment(spec runtime.ContainerSpec, task taskRecord) []stri
 	}
 	if _, ok := spec.Environment["PORT"]; !ok && len(spec.PortMappings) > 0 {
 		m["PORT"] = strconv.Itoa(spec.PortMappings[0].ContainerPort)
+	}
+	if port, ok := portEnv(spec, bindings); ok {
+		m["PORT"] = port
 	}
 	env := make([]string, 0, len(m))
 	for k, v := range m {

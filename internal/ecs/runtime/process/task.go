@@ -25,7 +25,7 @@ func defaultPool(owner string) netip.Prefix {
 }
 
 // ProvisionTask implements runtime.Driver: it takes the lowest free address
-// of the pool and records it.
+// of the pool (or, in ModePorts, 127.0.0.1) and records it.
 func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runtime.Task, error) {
 	if err := spec.Validate(); err != nil {
 		return runtime.Task{}, err
@@ -42,15 +42,7 @@ func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runt
 	case !errors.As(err, &nf):
 		return runtime.Task{}, err
 	}
-	tasks, err := d.readTasks()
-	if err != nil {
-		return runtime.Task{}, err
-	}
-	used := make(map[netip.Addr]bool, len(tasks))
-	for _, t := range tasks {
-		used[t.Address] = true
-	}
-	addr, err := allocate(d.cfg.AddressPool, used)
+	addr, err := d.taskAddress()
 	if err != nil {
 		return runtime.Task{}, err
 	}
@@ -59,6 +51,23 @@ func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runt
 		return runtime.Task{}, err
 	}
 	return t.task(), nil
+}
+
+// taskAddress is the address of a new task: the shared one in ModePorts,
+// else the lowest address of the pool no task holds. mu is held.
+func (d *Driver) taskAddress() (netip.Addr, error) {
+	if d.cfg.TaskAddresses == ModePorts {
+		return sharedAddress, nil
+	}
+	tasks, err := d.readTasks()
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	used := make(map[netip.Addr]bool, len(tasks))
+	for _, t := range tasks {
+		used[t.Address] = true
+	}
+	return allocate(d.cfg.AddressPool, used)
 }
 
 func (t taskRecord) task() runtime.Task {

@@ -127,6 +127,18 @@ func URL(addr netip.Addr, port int, path string) string {
 	return "http://" + netip.AddrPortFrom(addr, uint16(port)).String() + path
 }
 
+// Endpoint is where the container's containerPort is reached from the
+// host: its address and the port's host port (the port itself unless the
+// driver binds it elsewhere, as the process runtime does in ports mode).
+func Endpoint(st runtime.ContainerState, containerPort int) netip.AddrPort {
+	return netip.AddrPortFrom(st.Address, uint16(st.HostPort(containerPort)))
+}
+
+// AppURL is http://<Endpoint(st, containerPort)>/path.
+func AppURL(st runtime.ContainerState, containerPort int, path string) string {
+	return "http://" + Endpoint(st, containerPort).String() + path
+}
+
 // AppInfo is what the test app answers to GET /.
 type AppInfo struct {
 	Host  string            `json:"host"`
@@ -194,9 +206,9 @@ func testLifecycle(t *testing.T, h Harness) {
 	if st.ID == "" || st.Status != runtime.StatusRunning || st.Address != task.Address || st.Name != "web" || st.TaskID != task.ID {
 		t.Errorf("StartContainer = %+v; want web RUNNING at %v", st, task.Address)
 	}
-	info := Info(t, URL(task.Address, 8080, "/"))
-	if info.Port != "8080" {
-		t.Errorf("app port = %q, want 8080", info.Port)
+	info := Info(t, AppURL(st, 8080, "/"))
+	if want := strconv.Itoa(st.HostPort(8080)); info.Port != want {
+		t.Errorf("app port = %q, want %s (container port 8080)", info.Port, want)
 	}
 
 	in, err := d.Inspect(ctx, st.ID)
@@ -211,7 +223,7 @@ func testLifecycle(t *testing.T, h Harness) {
 	t.Run("Logs", func(t *testing.T) {
 		first := WaitLog(t, d, st.ID, runtime.Stdout, "listening on")
 		WaitLog(t, d, st.ID, runtime.Stderr, "started pid")
-		WaitHTTP(t, URL(task.Address, 8080, "/log?msg=hello-logs"), 10*time.Second)
+		WaitHTTP(t, AppURL(st, 8080, "/log?msg=hello-logs"), 10*time.Second)
 		WaitLog(t, d, st.ID, runtime.Stdout, "hello-logs")
 		l := WaitLog(t, d, st.ID, runtime.Stderr, "err: hello-logs")
 		if l.Time.IsZero() || l.Cursor == "" {
@@ -291,7 +303,7 @@ func testLifecycle(t *testing.T, h Harness) {
 // lifecycleExec checks Exec in the running container: exit codes, output,
 // and 126/127 for a command that cannot run.
 func lifecycleExec(ctx context.Context, t *testing.T, h Harness, d runtime.Driver, task runtime.Task, st runtime.ContainerState) {
-	local := "http://" + h.TaskLocal(task) + ":8080"
+	local := fmt.Sprintf("http://%s:%d", h.TaskLocal(task), st.HostPort(8080))
 	for _, tt := range []struct {
 		cmd  []string
 		code int
@@ -318,7 +330,7 @@ func lifecycleExec(ctx context.Context, t *testing.T, h Harness, d runtime.Drive
 // lifecycleStats checks that Stats sees the CPU the app burns and the
 // memory its ballast holds.
 func lifecycleStats(ctx context.Context, t *testing.T, h Harness, d runtime.Driver, task runtime.Task, st runtime.ContainerState) {
-	WaitHTTP(t, URL(task.Address, 8080, "/burn?ms=300"), 10*time.Second)
+	WaitHTTP(t, AppURL(st, 8080, "/burn?ms=300"), 10*time.Second)
 	s, err := d.Stats(ctx, st.ID)
 	if err != nil {
 		t.Fatalf("Stats: %v", err)
@@ -347,7 +359,7 @@ func testStopTimeoutKills(t *testing.T, h Harness) {
 	d := h.New(t, "stoptimeout")
 	task := Provision(t, d, "stoptimeout")
 	st := Start(t, d, task, h.AppSpec("stubborn", 8080, map[string]string{"IGNORE_SIGTERM": "1"}))
-	Info(t, URL(task.Address, 8080, "/"))
+	Info(t, AppURL(st, 8080, "/"))
 
 	start := time.Now()
 	if err := d.StopContainer(ctx, st.ID, time.Second); err != nil {
@@ -386,20 +398,21 @@ func testExitCode(t *testing.T, h Harness) {
 func testTwoTasksSamePort(t *testing.T, h Harness) {
 	d := h.New(t, "sameport")
 	a, b := Provision(t, d, "sameport"), Provision(t, d, "sameport")
-	if a.Address == b.Address {
-		t.Fatalf("two tasks share the address %v", a.Address)
+	sa := Start(t, d, a, h.AppSpec("web", 8080, map[string]string{"WHO": "a"}))
+	sb := Start(t, d, b, h.AppSpec("web", 8080, map[string]string{"WHO": "b"}))
+	// Told apart by address (awsvpc) or by host port (ports mode).
+	if Endpoint(sa, 8080) == Endpoint(sb, 8080) {
+		t.Fatalf("two tasks' container port 8080 share the endpoint %v", Endpoint(sa, 8080))
 	}
-	Start(t, d, a, h.AppSpec("web", 8080, map[string]string{"WHO": "a"}))
-	Start(t, d, b, h.AppSpec("web", 8080, map[string]string{"WHO": "b"}))
 	for _, tt := range []struct {
-		task runtime.Task
-		who  string
-	}{{a, "a"}, {b, "b"}} {
-		info := Info(t, URL(tt.task.Address, 8080, "/"))
+		st  runtime.ContainerState
+		who string
+	}{{sa, "a"}, {sb, "b"}} {
+		info := Info(t, AppURL(tt.st, 8080, "/"))
 		if info.Env["WHO"] != tt.who {
-			t.Errorf("%v:8080 answered as %q, want %q", tt.task.Address, info.Env["WHO"], tt.who)
+			t.Errorf("%v answered as %q, want %q", Endpoint(tt.st, 8080), info.Env["WHO"], tt.who)
 		}
-		if want := netip.AddrPortFrom(tt.task.Address, 8080).String(); info.Local != want {
+		if want := Endpoint(tt.st, 8080).String(); info.Local != want {
 			t.Errorf("task %s app saw its local address as %s, want %s", tt.who, info.Local, want)
 		}
 	}
@@ -410,14 +423,14 @@ func testSharedAddress(t *testing.T, h Harness) {
 	d := h.New(t, "shared")
 	task := Provision(t, d, "shared")
 	a := Start(t, d, task, h.AppSpec("a", 8080, map[string]string{"WHO": "a"}))
-	Info(t, URL(task.Address, 8080, "/"))
-	peer := fmt.Sprintf("http://%s:8080/", h.TaskLocal(task))
+	Info(t, AppURL(a, 8080, "/"))
+	peer := fmt.Sprintf("http://%s:%d/", h.TaskLocal(task), a.HostPort(8080))
 	b := Start(t, d, task, h.AppSpec("b", 8081, map[string]string{"WHO": "b", "PEER_URL": peer}))
 	if a.Address != task.Address || b.Address != task.Address {
 		t.Errorf("container addresses %v, %v; want both %v", a.Address, b.Address, task.Address)
 	}
 	var info AppInfo
-	if err := json.Unmarshal(WaitHTTP(t, URL(task.Address, 8081, "/peer"), 15*time.Second), &info); err != nil {
+	if err := json.Unmarshal(WaitHTTP(t, AppURL(b, 8081, "/peer"), 15*time.Second), &info); err != nil {
 		t.Fatal(err)
 	}
 	if info.Env["WHO"] != "a" {
@@ -477,8 +490,8 @@ func testReadopt(t *testing.T, h Harness) {
 	web1 := Start(t, d1, t1, h.AppSpec("web", 8080, map[string]string{"WHO": "1"}))
 	web2 := Start(t, d1, t2, h.AppSpec("web", 8080, map[string]string{"WHO": "2"}))
 	once := Start(t, d1, t1, h.AppSpec("once", 8081, nil, "exit", "5"))
-	Info(t, URL(t1.Address, 8080, "/"))
-	Info(t, URL(t2.Address, 8080, "/"))
+	Info(t, AppURL(web1, 8080, "/"))
+	Info(t, AppURL(web2, 8080, "/"))
 	if e, err := d1.Wait(ctx, once.ID); err != nil || e.Code != 5 {
 		t.Fatalf("Wait(once) = %+v, %v", e, err)
 	}
@@ -512,10 +525,16 @@ func testReadopt(t *testing.T, h Harness) {
 		t.Fatalf("List containers = %+v; want web (t1, running), web (t2, running), once (t1, exited 5)", states)
 	}
 
-	if info := Info(t, URL(t1.Address, 8080, "/")); info.Env["WHO"] != "1" {
+	// An adopted container keeps its host ports.
+	for _, st := range []runtime.ContainerState{web1, web2} {
+		if got := states[st.ID]; Endpoint(got, 8080) != Endpoint(st, 8080) {
+			t.Errorf("container %s is at %v after re-adoption, was at %v", st.ID, Endpoint(got, 8080), Endpoint(st, 8080))
+		}
+	}
+	if info := Info(t, AppURL(web1, 8080, "/")); info.Env["WHO"] != "1" {
 		t.Errorf("t1 answers as %q", info.Env["WHO"])
 	}
-	if r, err := d2.Exec(ctx, web2.ID, []string{h.AppPath, "health", "http://" + h.TaskLocal(t2) + ":8080/"}); err != nil || r.ExitCode != 0 {
+	if r, err := d2.Exec(ctx, web2.ID, []string{h.AppPath, "health", fmt.Sprintf("http://%s:%d/", h.TaskLocal(t2), web2.HostPort(8080))}); err != nil || r.ExitCode != 0 {
 		t.Errorf("Exec on an adopted container = %d %q, %v", r.ExitCode, r.Output, err)
 	}
 	if _, err := d2.Stats(ctx, web2.ID); err != nil {

@@ -297,12 +297,3 @@ func fetch(ctx context.Context, url string) (addr string, status int, body strin
 	b, err := io.ReadAll(resp.Body)
 	return addr, resp.StatusCode, string(b), err
 }
-
-// cpuTime is the CPU this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}

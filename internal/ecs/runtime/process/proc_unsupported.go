@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package process
 
@@ -9,10 +9,13 @@ import (
 	"time"
 )
 
-// The process driver needs /proc, pidfds and a loopback /8; elsewhere New
+// The process driver supervises through /proc on Linux and through
+// sysctl, the Win32 API and gopsutil on macOS and Windows; elsewhere New
 // refuses and these are never called.
 
-func supported() error { return errors.New("process runtime: only available on Linux") }
+func supported() error {
+	return errors.New("process runtime: only available on Linux, macOS and Windows")
+}
 
 type procInfo struct {
 	PID        int
@@ -35,7 +38,7 @@ func readStat(int) (procInfo, error)              { return procInfo{}, supported
 func alive(int, uint64) bool                      { return false }
 func sessionMembers(int) []procInfo               { return nil }
 func killSession(int, uint64, syscall.Signal)     {}
-func waitChildExit(int) error                     { return supported() }
+func waitChildExit(int, uint64) error             { return supported() }
 func waitExit(context.Context, int, uint64) error { return supported() }
 func markedLeaders(string) []markedProcess        { return nil }
 func startTime(uint64) time.Time                  { return time.Now() }

@@ -1,0 +1,43 @@
+// Package buildcheck builds Portolan for the platforms it ships on besides
+// the host's, from `go test ./...` (what CI runs), so that a Linux-only
+// call outside a file tagged for Linux fails at once. Each platform pair
+// is a package of its own below this one: a cold cross build of the whole
+// binary takes minutes, and go test gives each package ten.
+package buildcheck
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// portable are the packages with per-OS files, vetted (tests included)
+// for every platform besides building the binary.
+var portable = []string{
+	"./internal/ecs/runtime/process/...", "./internal/ecs/runtime/runtimetest/...", "./internal/httpserve/",
+	"./internal/apigw/upstream/", "./internal/elbv2/alb/", "./internal/server/servertest/",
+}
+
+// Check builds ./cmd/portolan for goos/goarch and vets the portable
+// packages there.
+func Check(t *testing.T, goos, goarch string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("cross-compiles the binary")
+	}
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	env := append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	for _, args := range [][]string{
+		{"build", "-o", os.DevNull, "./cmd/portolan"},
+		append([]string{"vet"}, portable...),
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir, cmd.Env = root, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("GOOS=%s GOARCH=%s go %v: %v\n%s", goos, goarch, args, err, out)
+		}
+	}
+}

@@ -1,0 +1,2 @@
+// Package darwin builds Portolan for macOS on Intel and Apple silicon.
+package darwin

@@ -1,0 +1,2 @@
+// Package windows builds Portolan for Windows on amd64.
+package windows
