@@ -181,12 +181,7 @@ func (d *Driver) removeNetworkIfUnused(ctx context.Context, cluster string) erro
 	if err != nil {
 		return err
 	}
-	for _, n := range nets {
-		if _, err := d.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
-			return err
-		}
-	}
-	return nil
+	return d.removeNetworks(ctx, nets)
 }
 
 // The DNS network exists so that Portolan's DNS server has an address every
@@ -284,3 +279,13 @@ func (d *Driver) listenDNS(ctx context.Context) (netip.Addr, error) {
 // DNS listens there (without Config.DNS, or when it could not, there is
 // none: tasks would not resolve the names of what listens there).
 func (d *Driver) HostAddr() (netip.Addr, bool) { return d.hostAddr, d.hostAddr.IsValid() }
+
+// removeNetworks removes nets; one already gone is not an error.
+func (d *Driver) removeNetworks(ctx context.Context, nets []network.Summary) error {
+	for _, n := range nets {
+		if _, err := d.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
@@ -191,10 +190,5 @@ func (d *Driver) removeVpcNetworkIfUnused(ctx context.Context, vpcID string) err
 	if err != nil {
 		return err
 	}
-	for _, n := range nets {
-		if _, err := d.cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !cerrdefs.IsNotFound(err) {
-			return err
-		}
-	}
-	return nil
+	return d.removeNetworks(ctx, nets)
 }

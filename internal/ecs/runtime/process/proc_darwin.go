@@ -3,7 +3,6 @@ package process
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -47,21 +46,4 @@ func inSession(pid, leader int) bool {
 
 // closeOnExecInherited marks every descriptor above stderr close-on-exec
 // (see the Linux version for why), listing them from /dev/fd.
-func closeOnExecInherited() error {
-	ents, err := os.ReadDir("/dev/fd")
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
-		if err != nil || fd <= 2 {
-			continue
-		}
-		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-		if err != nil || flags&unix.FD_CLOEXEC != 0 {
-			continue
-		}
-		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC)
-	}
-	return nil
-}
+func closeOnExecInherited() error { return closeOnExecIn("/dev/fd") }

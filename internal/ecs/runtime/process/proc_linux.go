@@ -27,30 +27,15 @@ func newSession() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: tru
 // killGroup sends sig to the process group pgid.
 func killGroup(pgid int, sig syscall.Signal) error { return syscall.Kill(-pgid, sig) }
 
+func signalPID(pid int, sig syscall.Signal) { _ = syscall.Kill(pid, sig) }
+
 // closeOnExecInherited marks every descriptor above stderr close-on-exec.
 // The server's own descriptors are already; this catches those it inherited
 // (a pipe of the shell that started it, a socket of a supervisor), which
 // container processes would otherwise inherit in turn and, outliving the
 // server, hold open for ever. Descriptors handed to a child on purpose are
 // unaffected: the child gets dup2'd copies.
-func closeOnExecInherited() error {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return err
-	}
-	for _, e := range ents {
-		fd, err := strconv.Atoi(e.Name())
-		if err != nil || fd <= 2 {
-			continue
-		}
-		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-		if err != nil || flags&unix.FD_CLOEXEC != 0 {
-			continue // closed since the listing (e.g. the listing's own fd)
-		}
-		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC)
-	}
-	return nil
-}
+func closeOnExecInherited() error { return closeOnExecIn("/proc/self/fd") }
 
 // procInfo is what the driver reads from /proc/<pid>/stat.
 type procInfo struct {
@@ -200,36 +185,6 @@ func startTime(startTicks uint64) time.Time {
 		}
 	}
 	return time.Now()
-}
-
-// killSession sends sig to the container whose leader is pid, started at
-// startTicks: to its process group, and with SIGKILL to every process of its
-// session. It never signals a stranger: if pid now names another process,
-// the number was reused, which the kernel only does once nothing refers to
-// it as a group or session id any more, so nothing of the container is left.
-func killSession(pid int, startTicks uint64, sig syscall.Signal) {
-	if pid <= 0 {
-		return
-	}
-	p, err := readStat(pid)
-	switch {
-	case err == nil && p.StartTicks != startTicks:
-		return
-	case err == nil:
-		// The leader is alive or a zombie not yet reaped; either way the
-		// group id is still its own.
-		_ = killGroup(pid, sig)
-	}
-	if sig != syscall.SIGKILL {
-		return
-	}
-	// Two passes: a process forked during the first scan is caught by the
-	// second.
-	for range 2 {
-		for _, m := range sessionMembers(pid) {
-			_ = syscall.Kill(m.PID, sig)
-		}
-	}
 }
 
 // waitChildExit blocks until our child pid has exited but leaves it

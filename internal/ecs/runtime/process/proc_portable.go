@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	gp "github.com/shirou/gopsutil/v4/process"
@@ -163,31 +162,6 @@ func markedLeaders(owner string) []markedProcess {
 	}
 	slices.SortStableFunc(out, func(a, b markedProcess) int { return cmp.Compare(a.StartTicks, b.StartTicks) })
 	return out
-}
-
-// killSession sends sig to the container whose main process is pid,
-// created at startTicks: to its group, and with SIGKILL to every member.
-// It never signals a stranger: a pid that names another process now was
-// reused, so nothing of the container is left under it.
-func killSession(pid int, startTicks uint64, sig syscall.Signal) {
-	if pid <= 0 {
-		return
-	}
-	p, err := readStat(pid)
-	switch {
-	case err == nil && p.StartTicks != startTicks:
-		return
-	case err == nil:
-		_ = killGroup(pid, sig)
-	}
-	if sig != syscall.SIGKILL {
-		return
-	}
-	for range 2 {
-		for _, m := range sessionMembers(pid) {
-			signalPID(m.PID, sig)
-		}
-	}
 }
 
 // exitPoll is how often a wait looks at a process that has not ended.
