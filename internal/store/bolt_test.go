@@ -119,3 +119,58 @@ func TestBoltUnwatchedPrefixesKeepNoHistory(t *testing.T) {
 		t.Fatalf("unwatched key not stored: %v", err)
 	}
 }
+
+// TestPrefixedConformance: a keyspace under a prefix honours the whole
+// contract.
+func TestPrefixedConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dir string) store.Store {
+		return store.Prefixed(openBolt(t, dir, store.BoltOptions{}), "regions/ap-northeast-1/")
+	})
+}
+
+// TestPrefixedKeys: what is written through a prefix is under it in the
+// store beneath and nowhere else, and keys beside it are neither listed
+// nor watched through it.
+
+func TestPrefixedKeys(t *testing.T) {
+	ctx := context.Background()
+	under := openBolt(t, t.TempDir(), store.BoltOptions{})
+	p := store.Prefixed(under, "r/")
+	if _, err := p.Commit(ctx, store.Txn{If: []store.Cmp{store.Absent("a")}, Then: []store.Op{store.Put("a", []byte("1"))}}); err != nil {
+		t.Fatal(err)
+	}
+	if kv, err := under.Get(ctx, "r/a"); err != nil || string(kv.Value) != "1" {
+		t.Fatalf("r/a beneath: %v %v", kv, err)
+	}
+	if _, err := under.Get(ctx, "a"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a beneath: want not found, got %v", err)
+	}
+	if kv, err := p.Get(ctx, "a"); err != nil || kv.Key != "a" {
+		t.Fatalf("a through the prefix: %v %v", kv, err)
+	}
+	ch, err := p.Watch(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a2", "r-not-mine"} { // beside the prefix: invisible
+		if _, err := under.Commit(ctx, store.Txn{Then: []store.Op{store.Put(k, []byte("x"))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.Commit(ctx, store.Txn{Then: []store.Op{store.Put("b", []byte("2"))}}); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for len(seen) < 2 {
+		for _, ev := range <-ch {
+			seen = append(seen, ev.KV.Key)
+		}
+	}
+	if strings.Join(seen, ",") != "a,b" {
+		t.Fatalf("watched through the prefix: %v, want a,b", seen)
+	}
+	kvs, _, err := p.List(ctx, "")
+	if err != nil || len(kvs) != 2 || kvs[0].Key != "a" || kvs[1].Key != "b" {
+		t.Fatalf("listed through the prefix: %v %v", kvs, err)
+	}
+}
