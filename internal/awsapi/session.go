@@ -93,16 +93,6 @@ func WithCallerAccessKey(ctx context.Context, accessKeyID string) context.Contex
 // accessKeyOf is the access key id of r's signature: the Credential of its
 // Authorization header, or its presigned X-Amz-Credential.
 func accessKeyOf(r *http.Request) string {
-	var cred string
-	if h := r.Header.Get("Authorization"); h != "" {
-		_, after, ok := strings.Cut(h, "Credential=")
-		if !ok {
-			return ""
-		}
-		cred, _, _ = strings.Cut(after, ",")
-	} else if strings.Contains(r.URL.RawQuery, "X-Amz-Credential") {
-		cred = r.URL.Query().Get("X-Amz-Credential")
-	}
-	key, _, _ := strings.Cut(strings.TrimSpace(cred), "/")
+	key, _, _ := strings.Cut(credentialOf(r), "/")
 	return key
 }

@@ -74,12 +74,18 @@ func (c *Control) publicOps() map[string]awsapi.Handler {
 }
 
 // Unsigned reports whether an X-Amz-Target names an operation that needs
-// no AWS credentials: a server that verifies SigV4 lets these through.
-func (c *Control) Unsigned(target string) bool {
+// no AWS credentials: a server that verifies SigV4 lets these through,
+// whatever the region (so it asks before knowing which pool's Control).
+func Unsigned(target string) bool {
 	prefix, op, ok := strings.Cut(target, ".")
-	if !ok || prefix != TargetPrefix {
-		return false
-	}
-	_, public := c.publicOps()[op]
-	return public
+	return ok && prefix == TargetPrefix && unsignedOps[op]
 }
+
+// unsignedOps names publicOps' operations.
+var unsignedOps = func() map[string]bool {
+	names := map[string]bool{}
+	for op := range (&Control{}).publicOps() {
+		names[op] = true
+	}
+	return names
+}()
