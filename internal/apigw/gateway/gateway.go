@@ -52,6 +52,9 @@ type Config struct {
 	AccountID string
 	// Domain is the host suffix that selects an API (DefaultDomain when empty).
 	Domain string
+	// Region, when set, also selects APIs by their regional host name:
+	// <apiId>.execute-api.<region>.localhost.
+	Region string
 	// AccessLog receives every access log line of stages that configure
 	// accessLogSettings (os.Stdout when nil; io.Discard to silence).
 	AccessLog io.Writer
@@ -90,6 +93,7 @@ type Gateway struct {
 	cfg       Config
 	log       *slog.Logger
 	domain    string                // "." + Domain, lower case
+	regional  string                // ".execute-api.<region>.localhost", or ""
 	snaps     store.Feed[*snapshot] // what requests are routed by
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -132,6 +136,7 @@ func New(cfg Config) *Gateway {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		domain:    "." + strings.ToLower(cfg.Domain),
+		regional:  regionalDomain(cfg.Region),
 		ready:     make(chan struct{}),
 		targetIDs: map[string]int{},
 
@@ -470,19 +475,19 @@ func hostname(host string) string {
 	return strings.ToLower(host)
 }
 
-// apiID extracts <apiId> from "<apiId>.execute-api.localhost[:port]".
+// apiID extracts <apiId> from "<apiId>.execute-api.localhost[:port]", or
+// from the regional form "<apiId>.execute-api.<region>.localhost[:port]".
 func (g *Gateway) apiID(host string) string {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
 		host = host[:i]
 	}
-	if len(host) <= len(g.domain) {
+	id, ok := cutDomain(host, g.domain)
+	if !ok && g.regional != "" {
+		id, ok = cutDomain(host, g.regional)
+	}
+	if !ok {
 		return ""
 	}
-	suffix := host[len(host)-len(g.domain):]
-	if suffix != g.domain && !strings.EqualFold(suffix, g.domain) {
-		return ""
-	}
-	id := host[:len(host)-len(g.domain)]
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; 'A' <= c && c <= 'Z' {
 			return strings.ToLower(id)
@@ -490,6 +495,32 @@ func (g *Gateway) apiID(host string) string {
 	}
 	return id
 }
+
+// cutDomain is host without its suffix domain (".…", lower case), when it
+// has it and something before it.
+func cutDomain(host, domain string) (string, bool) {
+	if len(host) <= len(domain) {
+		return "", false
+	}
+	suffix := host[len(host)-len(domain):]
+	if suffix != domain && !strings.EqualFold(suffix, domain) {
+		return "", false
+	}
+	return host[:len(host)-len(domain)], true
+}
+
+// regionalDomain is the host suffix of a region's APIs' regional names.
+func regionalDomain(region string) string {
+	if region == "" {
+		return ""
+	}
+	return ".execute-api." + strings.ToLower(region) + ".localhost"
+}
+
+// ServesHost reports whether a request for host is one of this gateway's
+// APIs or custom domains: a server that shares a listener among gateways
+// (one per region) asks each.
+func (g *Gateway) ServesHost(host string) bool { return g.servesHost(host) }
 
 // ambiguous reports whether r carried both Content-Length and
 // Transfer-Encoding, whichever server read it: httpserve marks such

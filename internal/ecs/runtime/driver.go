@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"golang.org/x/sync/errgroup"
+	"strings"
 
 	"cmp"
 	"context"
@@ -317,6 +318,18 @@ type ExecResult struct {
 // humans, and a misbehaving check must not grow the agent without bound.
 const MaxExecOutput = 64 << 10
 
+// validCluster reports whether s is a cluster's name in the runtime: an
+// ECS cluster name, which a server of several regions prefixes with the
+// region's and a dot (us-west-2.dev), so that each region's agent knows
+// its own tasks.
+func validCluster(s string) bool {
+	region, name, tagged := strings.Cut(s, ".")
+	if !tagged {
+		return ValidName(s)
+	}
+	return ValidName(region) && ValidName(name)
+}
+
 // ValidName reports whether s is what ECS allows in a container name: 1-255
 // letters, digits, hyphens and underscores. Task IDs and cluster names fit
 // it too, and the drivers build file and container names from all three.
@@ -339,7 +352,7 @@ func (s TaskSpec) Validate() error {
 	if !ValidName(s.TaskID) {
 		return &InvalidSpecError{Field: "taskId", Value: s.TaskID}
 	}
-	if !ValidName(s.Cluster) {
+	if !validCluster(s.Cluster) {
 		return &InvalidSpecError{Field: "cluster", Value: s.Cluster}
 	}
 	return s.Subnet.validate()

@@ -106,6 +106,7 @@ type Gateway struct {
 	log       *slog.Logger
 	local     string // "." + Domain
 	aws       string // ".execute-api.<region>.amazonaws.com"
+	regional  string // ".execute-api.<region>.localhost"
 	snaps     store.Feed[*snapshot]
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -140,6 +141,7 @@ func New(cfg Config) *Gateway {
 		log:      cfg.Logger,
 		local:    "." + lower(cfg.Domain),
 		aws:      ".execute-api." + lower(cfg.Region) + ".amazonaws.com",
+		regional: ".execute-api." + lower(cfg.Region) + ".localhost",
 		ready:    make(chan struct{}),
 		limiters: map[limiterKey]*keptLimiter{},
 		quotas:   map[quotaKey]*quotaCounter{},

@@ -45,7 +45,7 @@ func (g *Gateway) parseHost(host, apiHeader string) (apiID, vpceID string, form 
 	}
 	rest = "." + rest // compare with the suffixes, which start with '.'
 	switch {
-	case rest == g.local || rest == g.aws:
+	case rest == g.local || rest == g.aws || rest == g.regional:
 		form = hostPublic
 		if rest == g.aws {
 			form = hostRegional
@@ -70,6 +70,19 @@ func (g *Gateway) parseHost(host, apiHeader string) (apiID, vpceID string, form 
 		return lower(apiHeader), id, hostEndpointDNS
 	}
 	return "", "", hostUnknown
+}
+
+// ServesHost reports whether a request for host (with its
+// x-apigw-api-id header, apiHeader) names one of this gateway's REST APIs:
+// a server that shares a listener among gateways (one per region) asks
+// each.
+func (g *Gateway) ServesHost(host, apiHeader string) bool {
+	snap := g.current()
+	if snap == nil {
+		return false
+	}
+	id, _, form := g.parseHost(host, apiHeader)
+	return form != hostUnknown && snap.apis[id] != nil
 }
 
 // selectAPI finds the API a request is for, and the VPC endpoint it came
