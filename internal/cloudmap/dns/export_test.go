@@ -32,7 +32,7 @@ type Table struct{ t *table }
 // BuildTable compiles snap, with recs as Config.Records would add them.
 func BuildTable(snap *cloudmap.Snapshot, recs ...Record) *Table {
 	log := slog.New(slog.DiscardHandler)
-	t := buildTable(snap, nil, log)
+	t := buildTable([]*cloudmap.Snapshot{snap}, nil, log)
 	t.addRecords(recs, []int64{1}, log)
 	return &Table{t}
 }
@@ -41,7 +41,7 @@ func BuildTable(snap *cloudmap.Snapshot, recs ...Record) *Table {
 // would add them after recs.
 func BuildTableWithZones(snap *cloudmap.Snapshot, recs []Record, zones []*Zone) *Table {
 	log := slog.New(slog.DiscardHandler)
-	t := buildTable(snap, nil, log)
+	t := buildTable([]*cloudmap.Snapshot{snap}, nil, log)
 	t.addRecords(recs, []int64{1}, log)
 	t.addZones(zones, []int64{1}, nil, log)
 	return &Table{t}

@@ -94,6 +94,11 @@ type Server struct {
 	// must not wait on an upstream, to the forwarding workers.
 	fwdJobs chan udpForward
 	metrics *metrics // nil: metrics off
+	// views are more Cloud Map views served beside Config.View (other
+	// regions'), added while the server runs; viewsAdded tells follow.
+	viewsMu    sync.Mutex
+	views      []*cloudmap.View
+	viewsAdded chan struct{}
 }
 
 type udpForward struct {
@@ -114,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.Addrs) == 0 {
 		cfg.Addrs = []string{DefaultAddr}
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, fwdJobs: make(chan udpForward, forwardQueue)}
+	s := &Server{cfg: cfg, log: cfg.Logger, fwdJobs: make(chan udpForward, forwardQueue), views: []*cloudmap.View{cfg.View}, viewsAdded: make(chan struct{}, 1)}
 	if cfg.Metrics != nil {
 		s.metrics = newMetrics(cfg.Metrics)
 	}
@@ -266,40 +271,87 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// follow rebuilds the table whenever the view or Config.Records publishes
-// something newer. A burst of changes costs one build per snapshot the
-// sources publish, and they already coalesce bursts.
+// AddView serves v's namespaces too, from the next build on: another
+// region's Cloud Map. Namespaces of the same name share one zone, the
+// oldest namespace's SOA and services winning any conflict, as private
+// namespaces of different VPCs do here.
+func (s *Server) AddView(v *cloudmap.View) {
+	s.viewsMu.Lock()
+	s.views = append(s.views[:len(s.views):len(s.views)], v)
+	s.viewsMu.Unlock()
+	select {
+	case s.viewsAdded <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Server) cloudMapViews() []*cloudmap.View {
+	s.viewsMu.Lock()
+	defer s.viewsMu.Unlock()
+	return s.views
+}
+
+// follow rebuilds the table whenever a Cloud Map view or one of the
+// other sources publishes something newer. A burst of changes costs one
+// build per snapshot the sources publish, and they already coalesce
+// bursts. A view added starts the following over with it.
 func (s *Server) follow(ctx context.Context) error {
-	sources := []store.Source{s.cfg.View}
-	for _, r := range s.cfg.Records {
-		sources = append(sources, r)
+	for {
+		var sources []store.Source
+		for _, v := range s.cloudMapViews() {
+			sources = append(sources, v)
+		}
+		for _, r := range s.cfg.Records {
+			sources = append(sources, r)
+		}
+		for _, z := range s.cfg.Zones {
+			sources = append(sources, z)
+		}
+		for _, r := range s.cfg.Rules {
+			sources = append(sources, r)
+		}
+		joinCtx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-s.viewsAdded:
+				cancel()
+			case <-joinCtx.Done():
+			}
+		}()
+		// Join's first build sees the added view: the table's viewRevs
+		// no longer match.
+		store.Join(joinCtx, &s.tables, s.build, sources...)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
 	}
-	for _, z := range s.cfg.Zones {
-		sources = append(sources, z)
-	}
-	for _, r := range s.cfg.Rules {
-		sources = append(sources, r)
-	}
-	return store.Join(ctx, &s.tables, s.build, sources...)
 }
 
 // build compiles the sources' latest state, unless the current table
 // already has it. The table's revision is the newest of the sources'.
 func (s *Server) build() (*table, int64, bool) {
-	snap := s.cfg.View.Snapshot()
-	if snap == nil {
-		return nil, 0, false
+	prev := s.current()
+	var snaps []*cloudmap.Snapshot
+	viewRevs := []int64{}
+	for _, v := range s.cloudMapViews() {
+		if snap := v.Snapshot(); snap != nil {
+			snaps = append(snaps, snap)
+			viewRevs = append(viewRevs, snap.Revision)
+		} else if v == s.cfg.View {
+			return nil, 0, false
+		}
 	}
 	recs, revs := gather(s.cfg.Records, Records.Records)
 	zones, zoneRevs := gather(s.cfg.Zones, Zones.Zones)
 	rules, ruleRevs := gather(s.cfg.Rules, ForwardRules.ForwardRules)
-	prev := s.current()
-	if prev != nil && prev.revision >= snap.Revision && slices.Equal(prev.recordsRevs, revs) && slices.Equal(prev.zonesRevs, zoneRevs) &&
+	if prev != nil && slices.Equal(prev.viewRevs, viewRevs) && slices.Equal(prev.recordsRevs, revs) && slices.Equal(prev.zonesRevs, zoneRevs) &&
 		slices.Equal(prev.rulesRevs, ruleRevs) {
 		return nil, 0, false
 	}
 	start := time.Now()
-	t := buildTable(snap, prev, s.log)
+	t := buildTable(snaps, prev, s.log)
+	t.viewRevs = viewRevs
 	t.addRecords(recs, revs, s.log)
 	t.addZones(zones, zoneRevs, prev, s.log)
 	own := s.Addrs()
@@ -308,11 +360,11 @@ func (s *Server) build() (*table, int64, bool) {
 	}
 	t.addRules(rules, ruleRevs, own, s.log)
 	s.metrics.attach(t)
-	newest := snap.Revision
+	newest := t.revision
 	for _, r := range slices.Concat(revs, zoneRevs, ruleRevs) {
 		newest = max(newest, r)
 	}
-	s.log.Debug("dns zones rebuilt", "revision", snap.Revision, "recordsRevisions", revs, "zonesRevisions", zoneRevs, "names", len(t.names), "took", time.Since(start))
+	s.log.Debug("dns zones rebuilt", "revision", t.revision, "viewRevisions", viewRevs, "recordsRevisions", revs, "zonesRevisions", zoneRevs, "names", len(t.names), "took", time.Since(start))
 	return t, newest, true
 }
 

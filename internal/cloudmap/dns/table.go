@@ -33,7 +33,10 @@ const (
 // modified once built: queries read it with no lock while the next one is
 // being built.
 type table struct {
-	revision int64 // of the Cloud Map snapshot
+	revision int64 // of the Cloud Map snapshots: the newest
+	// viewRevs are the revisions of the Cloud Map views' snapshots the
+	// table was built with, in order.
+	viewRevs []int64
 	// recordsRevs are the revisions of Config.Records' sources the table
 	// was built with, in order.
 	recordsRevs []int64
@@ -55,6 +58,15 @@ type table struct {
 	// keeps the same *ServiceState for a service that did not change, so the
 	// next build recompiles only the services that did.
 	cache map[*cloudmap.ServiceState]*compiled
+}
+
+// namespaces are every snapshot's namespaces.
+func namespaces(snaps []*cloudmap.Snapshot) []*cloudmap.NamespaceState {
+	var all []*cloudmap.NamespaceState
+	for _, snap := range snaps {
+		all = append(all, snap.Namespaces()...)
+	}
+	return all
 }
 
 type zone struct {
@@ -197,11 +209,15 @@ type entry struct {
 	sets []rrset
 }
 
-// buildTable compiles snap. prev (may be nil) lends the services that did
-// not change.
-func buildTable(snap *cloudmap.Snapshot, prev *table, log *slog.Logger) *table {
+// buildTable compiles snaps (Cloud Map views' snapshots). prev (may be
+// nil) lends the services that did not change.
+func buildTable(snaps []*cloudmap.Snapshot, prev *table, log *slog.Logger) *table {
+	var revision int64
+	for _, snap := range snaps {
+		revision = max(revision, snap.Revision)
+	}
 	t := &table{
-		revision: snap.Revision,
+		revision: revision,
 		names:    map[string]*node{},
 		cache:    map[*cloudmap.ServiceState]*compiled{},
 	}
@@ -211,7 +227,7 @@ func buildTable(snap *cloudmap.Snapshot, prev *table, log *slog.Logger) *table {
 		key   string
 	}
 	var nss []dnsNamespace
-	for _, ns := range snap.Namespaces() {
+	for _, ns := range namespaces(snaps) {
 		if ns.Type != cloudmap.NamespaceDNSPrivate && ns.Type != cloudmap.NamespaceDNSPublic {
 			continue
 		}
@@ -230,7 +246,7 @@ func buildTable(snap *cloudmap.Snapshot, prev *table, log *slog.Logger) *table {
 		return cmp.Or(a.state.CreateDate.Time().Compare(b.state.CreateDate.Time()), strings.Compare(a.state.Id, b.state.Id))
 	})
 	zones := map[string]*zone{}
-	serial := uint32(snap.Revision)
+	serial := uint32(revision)
 	for _, ns := range nss {
 		if zones[ns.key] != nil {
 			continue
