@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/ecs"
 	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/sts"
@@ -76,7 +77,12 @@ func (p *Provider) Environment(ctx context.Context, rec *ecs.TaskRecord) (map[st
 	if p.cfg.Endpoint == "" {
 		return nil, nil
 	}
-	env := map[string]string{"AWS_ENDPOINT_URL": p.cfg.Endpoint, "AWS_REGION": p.cfg.Region, "AWS_DEFAULT_REGION": p.cfg.Region}
+	// A task's SDK calls go to its own region, the one in its ARN.
+	region := p.cfg.Region
+	if arn, ok := awsapi.ParseARN(rec.TaskArn); ok && arn.Region != "" {
+		region = arn.Region
+	}
+	env := map[string]string{"AWS_ENDPOINT_URL": p.cfg.Endpoint, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 	role := rec.Definition.TaskRoleArn
 	if role == "" {
 		return env, nil

@@ -108,3 +108,18 @@ func TestNoEndpointNoEnvironment(t *testing.T) {
 		t.Fatalf("%v %v", env, err)
 	}
 }
+
+// TestRegionFromTheTask: a task is told its own region, the one in its
+// ARN, whatever the server's home region is.
+func TestRegionFromTheTask(t *testing.T) {
+	e := iamtest.Start(t)
+	p := newProvider(e)
+	rec := &ecs.TaskRecord{TaskID: "0123456789abcdef0123456789abcdef", TaskArn: "arn:aws:ecs:ap-northeast-1:000000000000:task/dev/0123456789abcdef0123456789abcdef"}
+	env, err := p.Environment(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env["AWS_REGION"] != "ap-northeast-1" || env["AWS_DEFAULT_REGION"] != "ap-northeast-1" {
+		t.Fatalf("a task of ap-northeast-1 on a server whose home is %s was told %v", awstest.Region, env)
+	}
+}
