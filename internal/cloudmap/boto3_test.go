@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/cloudmap/cloudmaptest"
 )
 
@@ -20,29 +19,11 @@ import (
 // the data- host it prepends to --endpoint-url, with its own serializers
 // and its own resolver (no test dialer in between, unlike the Go SDK's).
 func TestBoto3DataHost(t *testing.T) {
-	python := boto3Python()
-	if python == "" {
-		requireInCI(t, "no python3 that can import boto3 (apt-get install python3-boto3)")
-	}
 	if _, err := net.LookupHost("data-localhost"); err != nil {
 		requireInCI(t, "data-localhost does not resolve: add '127.0.0.1 data-localhost' to /etc/hosts (see README)")
 	}
 	env := cloudmaptest.Start(t)
-	cmd := exec.Command(python, "testdata/boto3-discover.py")
-	// A developer's own AWS settings (a profile, AWS_ENDPOINT_URL…) must not
-	// redirect or re-sign the calls: keep none of them.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "ENDPOINT="+env.Endpoint, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("boto3 script: %v\n%s%s", err, out, stderr.String())
-	}
+	out := awstest.Boto3(t, "testdata/boto3-discover.py", "ENDPOINT="+env.Endpoint)
 	var got struct {
 		URLs      map[string]string `json:"urls"`
 		Instances []struct {
@@ -62,7 +43,7 @@ func TestBoto3DataHost(t *testing.T) {
 	if got.Revision != nil {
 		ops = append(ops, "DiscoverInstancesRevision")
 	} else {
-		t.Logf("%s's boto3 has no DiscoverInstancesRevision", python)
+		t.Logf("%s's boto3 has no DiscoverInstancesRevision", awstest.Boto3Python())
 	}
 	for _, op := range ops {
 		if u := got.URLs[op]; !strings.HasPrefix(u, dataHost+"/") {
@@ -91,19 +72,4 @@ func TestBoto3DataHost(t *testing.T) {
 	if got := strings.Join(ids(all.Instances), " "); got != "boto-1 boto-2" {
 		t.Errorf("Go SDK sees %q, want boto-1 boto-2", got)
 	}
-}
-
-// boto3Python returns a python3 that imports boto3: the first on PATH, or
-// Debian's, where .ci/run installs python3-boto3; "" when there is none.
-func boto3Python() string {
-	candidates := []string{"/usr/bin/python3"}
-	if p, err := exec.LookPath("python3"); err == nil {
-		candidates = append([]string{p}, candidates...)
-	}
-	for _, p := range candidates {
-		if exec.Command(p, "-c", "import boto3").Run() == nil {
-			return p
-		}
-	}
-	return ""
 }
