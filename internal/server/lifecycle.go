@@ -82,34 +82,18 @@ func (r agentRole) Ready(ctx context.Context) error {
 	}
 }
 
-// roles is the table of what runs in this process, in the order it starts.
+// roles is the table of what runs in this process: the home region's
+// cell's, then what the server has beside them.
 func (s *Server) roles() []role {
-	roles := []role{
-		{"cloudmap", cloudMapRole{s.CloudMap}},
-		{"logs", s.Logs},
-		{"agent", agentRole{s.agent}},
-		{"scheduler", s.sched},
-		{"placer", s.placer},
-		{"service metrics", s.serviceMetrics},
-		{"cloudwatch", s.CloudWatch},
-		{"appautoscaling", s.AppAutoScaling},
-		{"apigw", s.APIGW},
-		{"elbv2", s.ELBv2},
-		{"restapi", s.RestAPI},
-		{"ec2", s.EC2},
-		{"sts", s.STS},                      // deletes expired sessions
-		{"cognito", s.Cognito},              // ready at its first snapshot: the authorizers' local keys
-		{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
-		{"route53", route53Role{s.Route53}},
-		{"route53resolver", s.Resolver},
-		{"ecr", s.ECR}, // ready at its first snapshot, before the registry serves
-		{"registry", runFunc(func(ctx context.Context) error { return s.Registry.Serve(ctx, s.regLn) })},
-		{"load balancers", s.loadBalancers}, // ready at its first snapshot
-		{"alb metrics", s.albMetrics},
-		{"gateway", s.Gateway},          // a Readier of its own: its first snapshot
-		{"rest gateway", s.RestGateway}, // the same, for REST APIs
-		{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
-	}
+	roles := append(s.cell.roles(),
+		role{"sts", s.STS},                      // deletes expired sessions
+		role{"endpoint names", s.endpointNames}, // ready at its first build, before DNS serves
+		role{"route53", route53Role{s.Route53}},
+		role{"registry", runFunc(func(ctx context.Context) error { return s.Registry.Serve(ctx, s.regLn) })},
+		role{"regions", s.regions},
+		role{"regions' controllers", regionControllers{s.regions}},
+		role{"gateway listener", runFunc(func(ctx context.Context) error { return s.Gateway.Serve(ctx, s.gwLn) })},
+	)
 	if s.tracing != nil {
 		roles = append(roles, role{"tracing", s.tracing})
 	}
@@ -125,10 +109,8 @@ func (s *Server) roles() []role {
 	}
 	return append(roles,
 		role{"dns", s.DNS},
-		role{"health checker", s.checker},
 		role{"task metrics", s.taskMetrics},
 		role{"task usage", s.taskUsage},
-		role{"cloudformation", s.CloudFormation}, // ready once it has settled what a stopped server left
 		role{"api", runFunc(s.serveAPI)},
 	)
 }
@@ -143,7 +125,7 @@ func (s *Server) apiHandler() http.Handler {
 	top.Handle("GET "+taskcreds.Path+"{task}", s.taskCreds)
 	s.admin.Register(top)
 	// Cognito's discovery and token endpoints answer by host name.
-	top.Handle("/", s.Cognito.Endpoints(s.mux))
+	top.Handle("/", s.Cognito.Endpoints(s.regions))
 	return top
 }
 

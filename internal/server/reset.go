@@ -48,36 +48,48 @@ var resetPrefixes = map[string][]string{
 const deleteBatch = 100
 
 // Reset empties one service's state (service names a key of
-// resetPrefixes) or, with service "", every service's, and ends every
-// task that state ran.
+// resetPrefixes) or, with service "", every service's, in every region,
+// and ends every task that state ran.
 func (s *Server) Reset(ctx context.Context, service string) error {
+	prefixes, ok := resetPrefixes[service]
+	if !ok && service != "" {
+		names := slices.Sorted(maps.Keys(resetPrefixes))
+		return fmt.Errorf("%w: unknown service %q; reset one of %s, or every one without ?service", admin.ErrBadReset, service, strings.Join(names, ", "))
+	}
+	cells := append([]*cell{s.cell}, s.regions.all()...)
+	for _, c := range cells {
+		if err := c.reset(ctx, service, prefixes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reset empties the cell's state under prefixes, or all of it when
+// service is "".
+func (c *cell) reset(ctx context.Context, service string, prefixes []string) error {
 	if service == "" {
 		// Everything goes, so the tasks need not leave Cloud Map or their
 		// target groups on the way out: their records go first (nothing
 		// starts them again), then the agent drops them at once.
-		if err := s.deleteUnder(ctx, []string{""}, notMembership); err != nil {
+		if err := c.deleteUnder(ctx, []string{""}, notMembership); err != nil {
 			return err
 		}
-		if err := s.agent.Purge(ctx); err != nil {
+		if err := c.agent.Purge(ctx); err != nil {
 			return err
 		}
 		// Status writes that were under way may have landed since.
-		if err := s.deleteUnder(ctx, []string{ecs.TaskPrefix, ecs.TaskStatusPrefix}, all); err != nil {
+		if err := c.deleteUnder(ctx, []string{ecs.TaskPrefix, ecs.TaskStatusPrefix}, all); err != nil {
 			return err
 		}
 		// A fresh account has its default VPC.
-		return s.EC2.EnsureDefaultVPC(ctx)
-	}
-	prefixes, ok := resetPrefixes[service]
-	if !ok {
-		names := slices.Sorted(maps.Keys(resetPrefixes))
-		return fmt.Errorf("%w: unknown service %q; reset one of %s, or every one without ?service", admin.ErrBadReset, service, strings.Join(names, ", "))
+		return c.EC2.EnsureDefaultVPC(ctx)
 	}
 	if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(ecs.TaskPrefix, p) }) {
-		if err := s.deleteUnder(ctx, prefixes, notMembership); err != nil || service != "ec2" {
+		if err := c.deleteUnder(ctx, prefixes, notMembership); err != nil || service != "ec2" {
 			return err
 		}
-		return s.EC2.EnsureDefaultVPC(ctx)
+		return c.EC2.EnsureDefaultVPC(ctx)
 	}
 	// ECS alone: the other services stay, so tasks stop as StopTask stops
 	// them (leaving Cloud Map and their target groups) once their services
@@ -85,13 +97,13 @@ func (s *Server) Reset(ctx context.Context, service string) error {
 	isTask := func(key string) bool {
 		return strings.HasPrefix(key, ecs.TaskPrefix) || strings.HasPrefix(key, ecs.TaskStatusPrefix)
 	}
-	if err := s.deleteUnder(ctx, prefixes, func(key string) bool { return !isTask(key) && notMembership(key) }); err != nil {
+	if err := c.deleteUnder(ctx, prefixes, func(key string) bool { return !isTask(key) && notMembership(key) }); err != nil {
 		return err
 	}
-	if err := s.ECS.StopEveryTask(ctx); err != nil {
+	if err := c.ECS.StopEveryTask(ctx); err != nil {
 		return err
 	}
-	return s.deleteUnder(ctx, prefixes, notMembership)
+	return c.deleteUnder(ctx, prefixes, notMembership)
 }
 
 func all(string) bool { return true }
@@ -103,22 +115,23 @@ func notMembership(key string) bool {
 	return !strings.HasPrefix(key, ecs.NodePrefix) && !strings.HasPrefix(key, ecs.NodeLivePrefix)
 }
 
-// deleteUnder deletes the keys under prefixes that del selects, in
-// batches.
-func (s *Server) deleteUnder(ctx context.Context, prefixes []string, del func(string) bool) error {
+// deleteUnder deletes the keys of the cell's keyspace under prefixes
+// that del selects, in batches. The home region's keyspace holds the
+// other regions' beneath it, and their markers: those are theirs.
+func (c *cell) deleteUnder(ctx context.Context, prefixes []string, del func(string) bool) error {
 	var txn store.Txn
 	for _, p := range prefixes {
-		kvs, _, err := s.store.List(ctx, p)
+		kvs, _, err := c.store.List(ctx, p)
 		if err != nil {
 			return err
 		}
 		for _, kv := range kvs {
-			if !del(kv.Key) {
+			if !del(kv.Key) || c.home && (strings.HasPrefix(kv.Key, regionData) || strings.HasPrefix(kv.Key, regionMarkers)) {
 				continue
 			}
 			txn.Then = append(txn.Then, store.Delete(kv.Key))
 			if len(txn.Then) == deleteBatch {
-				if _, err := s.store.Commit(ctx, txn); err != nil {
+				if _, err := c.store.Commit(ctx, txn); err != nil {
 					return err
 				}
 				txn = store.Txn{}
@@ -126,7 +139,7 @@ func (s *Server) deleteUnder(ctx context.Context, prefixes []string, del func(st
 		}
 	}
 	if len(txn.Then) > 0 {
-		_, err := s.store.Commit(ctx, txn)
+		_, err := c.store.Commit(ctx, txn)
 		return err
 	}
 	return nil

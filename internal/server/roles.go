@@ -158,7 +158,7 @@ func (s *Server) NodeID() string { return ecs.NodeID(s.cfg.Node.Name) }
 var roleClass = map[string]string{
 	"agent": RoleAgent, "service metrics": RoleAgent, "task endpoint": RoleAgent,
 	"scheduler": RoleController, "placer": RoleController, "health checker": RoleController,
-	"appautoscaling": RoleController, "cloudwatch": RoleController,
+	"appautoscaling": RoleController, "cloudwatch": RoleController, "regions' controllers": RoleController,
 	"gateway": RoleGateway, "rest gateway": RoleGateway, "gateway listener": RoleGateway,
 	"gateway listener for tasks": RoleGateway, "load balancers": RoleGateway, "alb metrics": RoleGateway,
 	"dns":      RoleDNS,
@@ -175,19 +175,28 @@ func classOf(name string) string {
 // selectRoles keeps the runners of the configured roles, the
 // controller's gathered into one that runs them while this process leads.
 func (s *Server) selectRoles(all []role) []role {
-	var out, ctl []role
-	for _, r := range all {
-		switch class := classOf(r.name); {
-		case class == RoleController:
-			ctl = append(ctl, r)
-		case class == "" || s.cfg.has(class):
-			out = append(out, r)
-		}
-	}
+	out, ctl := s.split(all)
 	if s.cfg.has(RoleController) {
 		out = append(out, role{"controller", controller{cluster: s.cluster, node: s.cfg.Node.Name, roles: ctl, leading: &s.leading}})
 	}
 	return out
+}
+
+// split sorts runners into those of the configured roles that serve in
+// any process and the controller's (none when this process does not run
+// the controller role).
+func (s *Server) split(all []role) (serve, control []role) {
+	for _, r := range all {
+		switch class := classOf(r.name); {
+		case class == RoleController:
+			if s.cfg.has(RoleController) {
+				control = append(control, r)
+			}
+		case class == "" || s.cfg.has(class):
+			serve = append(serve, r)
+		}
+	}
+	return serve, control
 }
 
 // closeUnserved closes the listeners of roles this process does not run,

@@ -8,8 +8,8 @@ import (
 
 // alarmActions hands CloudWatch's alarm actions to Application Auto
 // Scaling, which is built after CloudWatch (it creates its alarms there).
-type alarmActions struct{ s *Server }
+type alarmActions struct{ c *cell }
 
 func (a alarmActions) AlarmAction(ctx context.Context, arn string, ev cloudwatch.AlarmEvent) (bool, error) {
-	return a.s.AppAutoScaling.AlarmAction(ctx, arn, ev)
+	return a.c.AppAutoScaling.AlarmAction(ctx, arn, ev)
 }

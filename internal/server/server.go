@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,40 +17,22 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/portolan/portolan/internal/admin"
-	"github.com/portolan/portolan/internal/apigw"
 	"github.com/portolan/portolan/internal/apigw/gateway"
-	"github.com/portolan/portolan/internal/appautoscaling"
 	"github.com/portolan/portolan/internal/awsapi"
-	"github.com/portolan/portolan/internal/cloudformation"
-	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/cloudmap/dns"
-	"github.com/portolan/portolan/internal/cloudmap/health"
-	"github.com/portolan/portolan/internal/cloudwatch"
 	"github.com/portolan/portolan/internal/cluster"
 	"github.com/portolan/portolan/internal/cognito"
-	"github.com/portolan/portolan/internal/ec2"
 	"github.com/portolan/portolan/internal/ec2/endpointdns"
-	"github.com/portolan/portolan/internal/ecr"
 	"github.com/portolan/portolan/internal/ecr/registry"
 	"github.com/portolan/portolan/internal/ecs"
-	"github.com/portolan/portolan/internal/ecs/agent"
-	"github.com/portolan/portolan/internal/ecs/discovery"
-	"github.com/portolan/portolan/internal/ecs/loadbalancing"
 	"github.com/portolan/portolan/internal/ecs/runtime"
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
 	"github.com/portolan/portolan/internal/ecs/runtime/process"
-	"github.com/portolan/portolan/internal/ecs/servicemetrics"
 	"github.com/portolan/portolan/internal/ecs/taskusage"
-	"github.com/portolan/portolan/internal/elbv2"
-	"github.com/portolan/portolan/internal/elbv2/albmetrics"
 	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/iam"
-	"github.com/portolan/portolan/internal/logs"
-	"github.com/portolan/portolan/internal/restapi"
-	restgateway "github.com/portolan/portolan/internal/restapi/gateway"
 	"github.com/portolan/portolan/internal/route53"
 	"github.com/portolan/portolan/internal/route53resolver"
-	"github.com/portolan/portolan/internal/stack"
 	"github.com/portolan/portolan/internal/store"
 	"github.com/portolan/portolan/internal/sts"
 	"github.com/portolan/portolan/internal/sts/taskcreds"
@@ -185,72 +166,43 @@ func loopbackOnly(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Server is a running Portolan process.
+// Server is a running Portolan process. The home region's services are
+// its own fields (the embedded cell); other regions' are in regions.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	store    store.Store
-	CloudMap *cloudmap.Control
-	ECS      *ecs.Control
-	Logs     *logs.Control
-	Stacks   *stack.Deployer
-	// CloudFormation serves the stack engine through CloudFormation's API.
-	CloudFormation *cloudformation.Control
-	APIGW          *apigw.Control
-	ELBv2          *elbv2.Control
-	Route53        *route53.Control
-	Resolver       *route53resolver.Control
-	// RestAPI is API Gateway's REST API (v1) control plane; its View is
-	// what the REST API data plane follows.
-	RestAPI *restapi.Control
-	EC2     *ec2.Control
+	*cell
+	cfg     Config
+	log     *slog.Logger
+	store   store.Store
+	regions *regions
+	Route53 *route53.Control
 	IAM     *iam.Control
 	// STS issues temporary credentials, which the API then accepts.
 	STS *sts.Control
+	// authenticate vets every API request when credentials are
+	// configured (nil: the API is open).
+	authenticate func(r *http.Request, body []byte) error
 	// taskCreds serves tasks their task role's credentials; taskLn, on
 	// the docker runtime, is where containers reach it (taskcreds.go).
 	taskCreds *taskcreds.Provider
 	taskLn    net.Listener
-	// Cognito is the user pools: the local identity provider whose keys
-	// the gateway's JWT authorizers read directly.
-	Cognito *cognito.Control
-	// ECR is the container registry's control plane; Registry its data
-	// plane, serving docker push/pull on regLn.
-	ECR      *ecr.Control
+	// Registry is ECR's data plane, serving docker push/pull on regLn.
 	Registry *registry.Registry
 	regLn    net.Listener
-	// CloudWatch holds metrics and evaluates alarms; AppAutoScaling scales
-	// ECS services on them.
-	CloudWatch     *cloudwatch.Control
-	AppAutoScaling *appautoscaling.Control
-	serviceMetrics *servicemetrics.Publisher
-	albMetrics     *albmetrics.Publisher
 	// endpointNames serves the VPC endpoints' DNS names (execute-api
 	// endpoints resolve to the gateway).
 	endpointNames *endpointdns.Records
-	// loadBalancers serves ELBv2's load balancers (their listeners and
-	// target health checks).
-	loadBalancers *dataplane.Dataplane
-	Gateway       *gateway.Gateway
-	// RestGateway serves REST APIs on the gateway's listener.
-	RestGateway *restgateway.Gateway
-	DNS         *dns.Server
-	checker     *health.Checker
-	gwLn        net.Listener
+	DNS           *dns.Server
+	gwLn          net.Listener
 	// taskGwLn serves the gateway where task containers reach the host,
 	// taskGateway (taskgateway.go); nil when gwLn serves it, or nothing.
 	taskGwLn    net.Listener
 	taskGateway netip.AddrPort
 	boundLns    []net.Listener // aligned with cfg.BoundAPIs
-	agent       *agent.Agent
-	sched       *ecs.Scheduler
-	placer      *ecs.Placer
 	// cluster is this process's membership (leases, the controller
 	// election); leading is true while it runs the controller.
 	cluster     cluster.Cluster
 	leading     atomic.Bool
 	driver      runtime.Driver
-	mux         *awsapi.Mux
 	admin       *admin.Admin
 	metrics     *prometheus.Registry
 	taskMetrics *ecs.TaskMetrics
@@ -289,22 +241,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	raw := st
 	st = store.Timed(watchLag(st, reg), committed)
 	s := &Server{cfg: cfg, log: log, store: st, stopping: make(chan struct{}), metrics: reg, cluster: newCluster(raw, cfg, log)}
-	s.CloudMap = cloudmap.New(cloudmap.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	s.newIdentity(cfg, st, log)
-	s.ELBv2 = elbv2.New(elbv2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Addresses: cfg.LoadBalancerAddresses, Logger: log.With("role", "elbv2")})
-	s.ECS = ecs.New(ecs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, LoadBalancing: s.ELBv2, Subnets: taskSubnets{s}, Logger: log.With("role", "ecs")})
-	s.EC2 = ec2.New(ec2.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Interfaces: taskInterfaces{s.ECS}, Logger: log.With("role", "ec2")})
-	// Each registrar is both an agent ACTIVATING/DEACTIVATING hook and a
-	// scheduler reconciler: Cloud Map instances, load balancer targets.
-	registrar := discovery.New(discovery.Config{CloudMap: s.CloudMap, Tasks: s.ECS, Region: cfg.Region, Logger: log.With("role", "discovery")})
-	targets := loadbalancing.New(loadbalancing.Config{LoadBalancing: s.ELBv2, Tasks: s.ECS, Logger: log.With("role", "targets")})
-	s.sched = ecs.NewScheduler(ecs.SchedulerConfig{Control: s.ECS, Discovery: ecs.Discoveries{registrar, targets}, Logger: log.With("role", "scheduler")})
-	s.placer = ecs.NewPlacer(s.ECS, log.With("role", "placer"))
-	s.Logs = logs.New(logs.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "logs")})
-	s.CloudWatch = cloudwatch.New(cloudwatch.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, MetricPeriod: cfg.MetricPeriod,
-		Actions: alarmActions{s}, Logger: log.With("role", "cloudwatch")})
-	s.AppAutoScaling = appautoscaling.New(appautoscaling.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Alarms: s.CloudWatch,
-		Services: s.ECS, Logger: log.With("role", "appautoscaling")})
 	fail := func(err error) (*Server, error) {
 		for _, ln := range append([]net.Listener{s.gwLn, s.taskGwLn, s.apiLn, s.regLn}, s.boundLns...) {
 			if ln != nil {
@@ -317,12 +254,13 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	// The gateway's port goes into every API's apiEndpoint, so bind it first.
+	// The gateway's port goes into every API's apiEndpoint, and the
+	// registry's address into every repository URI: bind them first.
 	if s.gwLn, err = net.Listen("tcp", cfg.GatewayAddr); err != nil {
 		return fail(fmt.Errorf("gateway listener: %w", err))
 	}
-	if err := s.newRegistry(cfg, st, log); err != nil {
-		return fail(err)
+	if s.regLn, err = net.Listen("tcp", cfg.RegistryAddr); err != nil {
+		return fail(fmt.Errorf("registry listener: %w", err))
 	}
 	for _, b := range cfg.BoundAPIs {
 		ln, err := net.Listen("tcp", b.Addr)
@@ -331,27 +269,19 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		s.boundLns = append(s.boundLns, ln)
 	}
-	if err := s.newGateways(cfg, st, log); err != nil {
+	if cfg.OTLPEndpoint != "" {
+		if s.tracing, err = newTracing(cfg.OTLPEndpoint); err != nil {
+			return fail(err)
+		}
+	}
+	s.cell = s.newCell(cfg.Region, st, true)
+	if s.Registry, err = registry.New(context.Background(), registry.Config{Dir: filepath.Join(cfg.DataDir, "registry"), ECR: s.ECR, Logger: log.With("role", "registry")}); err != nil {
 		return fail(err)
 	}
 	dnsCfg := s.newDNSConfig(cfg, st, log)
 	if s.DNS, err = dns.New(dnsCfg); err != nil {
 		return fail(fmt.Errorf("dns: %w", err))
 	}
-	s.checker = health.New(health.Config{CloudMap: s.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
-	s.Stacks = stack.New(stack.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap, ECS: s.ECS, Logs: s.Logs, APIGW: s.APIGW, ELBv2: s.ELBv2,
-		RestAPI: s.RestAPI, EC2: s.EC2, Route53: s.Route53, Resolver: s.Resolver, IAM: s.IAM, Cognito: s.Cognito, ECR: s.ECR, AppAutoScaling: s.AppAutoScaling, CloudWatch: s.CloudWatch, Logger: log.With("role", "stack")})
-	if err := s.Stacks.Recover(context.Background()); err != nil {
-		return fail(fmt.Errorf("stacks: %w", err))
-	}
-	s.CloudFormation = cloudformation.New(cloudformation.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Stacks: s.Stacks,
-		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
-	for _, svc := range []interface{ Register(*awsapi.Mux) }{s.CloudMap, s.ECS, s.Logs, s.APIGW, s.ELBv2, s.RestAPI, s.EC2, s.Route53, s.Resolver, s.Cognito, s.ECR, s.CloudFormation, s.IAM, s.STS, s.CloudWatch, s.AppAutoScaling} {
-		svc.Register(s.mux)
-	}
-	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation, DNS: s.DNS,
-		ELB: s.ELBv2, ListenerAddresses: s.ELBv2.ListenerAddresses(), RestAPI: s.RestAPI,
-		Authenticate: s.mux.Authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	// Tasks are told the api's address (taskcreds), so bind it first.
 	s.apiLn, err = net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
@@ -365,9 +295,15 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	s.listenForTasks(driver)
 	s.taskCreds = taskcreds.New(taskcreds.Config{Store: st, STS: s.STS, Roles: s.IAM, Region: cfg.Region,
 		Endpoint: s.listenTaskEndpoint(cfg), Logger: log.With("role", "task credentials")})
-	s.agent = agent.New(agent.Config{Store: st, Driver: driver, Logs: agent.CloudWatchLogs(s.Logs), Lifecycle: agent.Lifecycles{registrar, targets},
-		Environment: s.taskCreds, Logger: log.With("role", "agent"), Node: cfg.node(), Leases: leases(s.cluster)})
-	s.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: s.agent, Sink: s.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
+	if err := s.cell.attach(s); err != nil {
+		return fail(fmt.Errorf("stacks: %w", err))
+	}
+	if s.regions, err = newRegions(s); err != nil {
+		return fail(fmt.Errorf("regions: %w", err))
+	}
+	s.admin = admin.New(admin.Config{CloudMap: s.CloudMap, ECS: s.ECS, APIGW: s.APIGW, Logs: s.Logs, Reset: s.Reset, Token: s.token, Metrics: reg, Store: st, Stacks: s.CloudFormation, DNS: s.DNS,
+		ELB: s.ELBv2, ListenerAddresses: s.ELBv2.ListenerAddresses(), RestAPI: s.RestAPI,
+		Authenticate: s.authenticate, Stopping: s.stopping, Logger: log.With("role", "admin")})
 	s.taskMetrics = ecs.NewTaskMetrics(st, reg, log.With("role", "task metrics"))
 	// Per-task CPU and memory, sampled as often as the service metrics.
 	s.taskUsage = taskusage.New(taskusage.Config{Tasks: s.agent, Interval: cfg.MetricPeriod / 3, Logger: log.With("role", "task usage")})
@@ -376,58 +312,35 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// newGateways makes the API Gateway control planes and the data planes
-// that serve their APIs and the load balancers, on the gateway listener
-// already bound (its port goes into every API's apiEndpoint).
-func (s *Server) newGateways(cfg Config, st store.Store, log *slog.Logger) error {
-	_, gwPort, _ := net.SplitHostPort(s.gwLn.Addr().String())
-	accessLogOut := io.Discard
-	if cfg.AccessLogStdout {
-		accessLogOut = os.Stdout
+// tracer is the gateways' tracer: nil (tracing off, at no cost) without
+// --otlp-endpoint.
+func (s *Server) tracer() trace.Tracer {
+	if s.tracing == nil {
+		return nil
 	}
-	s.loadBalancers = dataplane.New(dataplane.Config{Control: s.ELBv2, Logger: log.With("role", "load balancers")})
-	s.metrics.MustRegister(dataplane.RequestMetrics{Dataplane: s.loadBalancers})
-	s.albMetrics = albmetrics.New(albmetrics.Config{Counts: s.loadBalancers, LoadBalancers: s.ELBv2.View(), Sink: s.CloudWatch,
-		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
-	s.APIGW = apigw.New(apigw.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "apigw"),
-		Endpoint: "http://{apiId}." + gateway.DefaultDomain + ":" + gwPort})
-	s.RestAPI = restapi.New(restapi.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "restapi"),
-		LoadBalancers: vpcLinkTargets{s.ELBv2}})
-	// REST APIs share the gateway's listener and its host names: the HTTP
-	// API gateway hands them every request whose host is not one of its APIs.
-	s.RestGateway = restgateway.New(restgateway.Config{APIs: s.RestAPI.View(), LoadBalancers: restgateway.ELBLoadBalancers{View: s.ELBv2.View()},
-		Endpoints: restgateway.EC2Endpoints{View: s.EC2.View(), Region: cfg.Region}, Region: cfg.Region, AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Metrics: s.metrics, Logger: log.With("role", "rest gateway"), AccountThrottle: restgateway.Throttle(cfg.AccountThrottle)})
-	var tracer trace.Tracer
-	if cfg.OTLPEndpoint != "" {
-		var err error
-		if s.tracing, err = newTracing(cfg.OTLPEndpoint); err != nil {
-			return err
-		}
-		tracer = s.tracing.tracer()
-	}
-	s.Gateway = gateway.New(gateway.Config{APIs: s.APIGW.View(), CloudMap: s.CloudMap.View(), LoadBalancers: s.ELBv2.ListenerAddresses(), AccountID: cfg.AccountID,
-		AccessLog: accessLogOut, LogSink: accessLogSink{s.Logs}, Metrics: s.metrics, Tracer: tracer, Logger: log.With("role", "gateway"), AccountThrottle: cfg.AccountThrottle, Next: s.RestGateway,
-		LocalKeys: s.Cognito})
-	return nil
+	return s.tracing.tracer()
 }
 
-// newIdentity makes the identity services (IAM, STS, Cognito) and the
+// registryHost is the registry's address as repository URIs name it.
+func (s *Server) registryHost() string {
+	_, port, _ := net.SplitHostPort(s.regLn.Addr().String())
+	return net.JoinHostPort(dnsAddrOf(s.regLn.Addr()).String(), port)
+}
+
+// newIdentity makes the global identity services (IAM, STS) and the
 // API's front door: with credentials configured, every request is signed
 // with them or with STS's temporary ones, but for Cognito's sign-in calls,
 // which AWS takes unsigned.
 func (s *Server) newIdentity(cfg Config, st store.Store, log *slog.Logger) {
-	s.mux = awsapi.NewMux(log.With("role", "api"))
 	s.IAM = iam.New(iam.Config{AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "iam")})
 	s.STS = sts.New(sts.Config{AccountID: cfg.AccountID, Store: st, Roles: s.IAM, Logger: log.With("role", "sts")})
-	s.Cognito = cognito.New(cognito.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Now: cfg.CognitoClock, Logger: log.With("role", "cognito")})
 	if cfg.AccessKeyID == "" {
 		return
 	}
 	s.token = newToken()
 	v := awsapi.NewVerifier([]awsapi.Credentials{{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}}, nil).WithSessions(s.STS)
-	s.mux.Authenticate = func(r *http.Request, body []byte) error {
-		if s.Cognito.Unsigned(r.Header.Get("X-Amz-Target")) {
+	s.authenticate = func(r *http.Request, body []byte) error {
+		if cognito.Unsigned(r.Header.Get("X-Amz-Target")) {
 			return nil
 		}
 		_, err := v.Verify(r, body)
@@ -435,19 +348,21 @@ func (s *Server) newIdentity(cfg Config, st store.Store, log *slog.Logger) {
 	}
 }
 
-// newRegistry binds the registry's listener and makes ECR, whose
-// repository URIs name that address, and the registry over its blobs in
-// the data dir.
-func (s *Server) newRegistry(cfg Config, st store.Store, log *slog.Logger) error {
-	var err error
-	if s.regLn, err = net.Listen("tcp", cfg.RegistryAddr); err != nil {
-		return fmt.Errorf("registry listener: %w", err)
+// newMux is a region's AWS endpoint, behind the server's front door. It
+// refuses a request scoped to a region that is not one before anything
+// else, as AWS does.
+func (s *Server) newMux(log *slog.Logger) *awsapi.Mux {
+	m := awsapi.NewMux(log.With("role", "api"))
+	m.Authenticate = func(r *http.Request, body []byte) error {
+		if err := awsapi.CheckSigningRegion(r); err != nil {
+			return err
+		}
+		if s.authenticate != nil {
+			return s.authenticate(r, body)
+		}
+		return nil
 	}
-	_, port, _ := net.SplitHostPort(s.regLn.Addr().String())
-	host := net.JoinHostPort(dnsAddrOf(s.regLn.Addr()).String(), port)
-	s.ECR = ecr.New(ecr.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, RegistryHost: host, Logger: log.With("role", "ecr")})
-	s.Registry, err = registry.New(context.Background(), registry.Config{Dir: filepath.Join(cfg.DataDir, "registry"), ECR: s.ECR, Logger: log.With("role", "registry")})
-	return err
+	return m
 }
 
 // newDNSConfig builds the DNS server's sources besides Cloud Map, and the
@@ -460,9 +375,9 @@ func (s *Server) newDNSConfig(cfg Config, st store.Store, log *slog.Logger) dns.
 	s.Route53 = route53.New(route53.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, CloudMap: s.CloudMap.View(),
 		Aliases: []route53.AliasTargets{route53.LoadBalancerAliases{View: s.ELBv2.View()}},
 		Served:  func() int64 { return s.DNS.ZonesRevision(s.Route53.DNSZones()) }, Logger: log.With("role", "route53")})
-	// Route 53 Resolver: inbound endpoints are more addresses of the DNS
-	// server (port 53, as the VPC resolver), its associated rules forward.
-	s.Resolver = route53resolver.New(route53resolver.Config{Region: cfg.Region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "route53resolver")})
+	// Route 53 Resolver (the home region's): inbound endpoints are more
+	// addresses of the DNS server (port 53, as the VPC resolver), its
+	// associated rules forward.
 	dnsCfg := dns.Config{Addrs: []string{cfg.DNSAddr}, View: s.CloudMap.View(), Records: []dns.Records{dataplane.DNSRecords{View: s.ELBv2.View()}, s.endpointNames},
 		Zones: []dns.Zones{s.Route53.DNSZones()}, Rules: []dns.ForwardRules{route53resolver.ForwardingRules{View: s.Resolver.View()}},
 		Listeners: route53resolver.InboundListeners{View: s.Resolver.View()}, Metrics: s.metrics, Logger: log.With("role", "dns")}

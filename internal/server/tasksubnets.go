@@ -7,12 +7,12 @@ import (
 )
 
 // taskSubnets describes, for ECS's launches, the subnet an awsvpc task is
-// in, through EC2's own read API. It holds the server because ECS is made
+// in, through EC2's own read API. It holds the cell because ECS is made
 // before EC2 (which lists ECS's task interfaces).
-type taskSubnets struct{ s *Server }
+type taskSubnets struct{ c *cell }
 
 func (t taskSubnets) TaskSubnet(ctx context.Context, id string) (ecs.TaskSubnet, bool, error) {
-	n, ok, err := t.s.EC2.SubnetNetwork(ctx, id)
+	n, ok, err := t.c.EC2.SubnetNetwork(ctx, id)
 	if err != nil || !ok {
 		return ecs.TaskSubnet{}, false, err
 	}
