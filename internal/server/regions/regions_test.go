@@ -313,4 +313,20 @@ func TestBoto3TwoRegions(t *testing.T) {
 	if ns := got.Namespaces[tokyoRegion]; len(ns) != 1 || !strings.HasPrefix(ns[0], "arn:aws:servicediscovery:ap-northeast-1:000000000000:namespace/ns-") {
 		t.Errorf("namespaces listed in %s: %v", tokyoRegion, ns)
 	}
+
+	// A reset empties every region, and the regions go on serving.
+	resp, err := http.Post(env.URL+"/_portolan/reset", "application/json", nil)
+	if err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("reset: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	ctx := context.Background()
+	tokyo := env.AWS.Copy()
+	tokyo.Region = tokyoRegion
+	wantClusters(t, ctx, tokyo, tokyoRegion)
+	wantNamespaces(t, ctx, tokyo, tokyoRegion)
+	if _, err := ecs.NewFromConfig(tokyo).CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("after-reset")}); err != nil {
+		t.Fatal(err)
+	}
+	wantClusters(t, ctx, tokyo, tokyoRegion, "after-reset")
 }
