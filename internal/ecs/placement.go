@@ -164,6 +164,7 @@ func (p *placing) place(rec *TaskRecord) (string, string) {
 	}
 	n := fit[rand.IntN(len(fit))]
 	p.add(rec, n.ID)
+	rec.AvailabilityZone = n.Zone
 	return n.ID, ""
 }
 

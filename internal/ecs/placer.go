@@ -154,7 +154,7 @@ func (p *Placer) place(ctx context.Context, views []taskView) error {
 			if err != nil || cur.ContainerInstance != "" || cur.DesiredStatus == StatusStopped {
 				return store.Txn{}, ignoreNotFound(err)
 			}
-			cur.ContainerInstance = node
+			cur.ContainerInstance, cur.AvailabilityZone = node, rec.AvailabilityZone
 			return store.Txn{If: []store.Cmp{store.Unchanged(kv)}, Then: []store.Op{store.Put(kv.Key, store.JSON(cur))}}, nil
 		}))
 	}

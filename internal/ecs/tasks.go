@@ -1,6 +1,7 @@
 package ecs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sort"
@@ -46,6 +47,10 @@ type TaskRecord struct {
 	// ContainerInstance is the node the task is placed on (placement.go);
 	// empty until it is placed. Only that node's agent runs it.
 	ContainerInstance string `json:"containerInstance,omitempty"`
+	// AvailabilityZone is the zone of that node, what the task reports as
+	// its own (a Fargate task's is its subnet's; here the subnet's zone is
+	// where the node is). Empty until it is placed.
+	AvailabilityZone string `json:"availabilityZone,omitempty"`
 	// Placement is what the task was launched with, kept to place it
 	// later when it fits nowhere yet.
 	Placement *Placement `json:"placement,omitempty"`
@@ -423,7 +428,7 @@ func (c *Control) merge(rec *TaskRecord, st *TaskStatus) *Task {
 	t := &Task{
 		Attachments:          []Attachment{},
 		Attributes:           []Attribute{{Name: "ecs.cpu-architecture", Value: "x86_64"}},
-		AvailabilityZone:     c.cfg.Region + "a",
+		AvailabilityZone:     cmp.Or(rec.AvailabilityZone, c.cfg.Region+"a"),
 		CapacityProviderName: rec.CapacityProviderName,
 		ClusterArn:           rec.ClusterArn,
 		Connectivity:         "CONNECTED",

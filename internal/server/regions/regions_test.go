@@ -164,6 +164,10 @@ func runningTasks(t *testing.T, ctx context.Context, cfg aws.Config) []string {
 				if aws.ToString(task.LastStatus) == "RUNNING" {
 					running = append(running, *task.TaskArn)
 				}
+				// The zone of the node it was placed on, in its region.
+				if az := aws.ToString(task.AvailabilityZone); az != cfg.Region+"a" {
+					t.Fatalf("task %s in zone %q, want %sa", *task.TaskArn, az, cfg.Region)
+				}
 			}
 		}
 		if want := int(svc.Services[0].DesiredCount); want > 0 && len(running) == want && len(out.TaskArns) == want {
