@@ -11,7 +11,9 @@ func (d *Dataplane) RequestCounts() []alb.RequestCount { return d.alb.RequestCou
 
 // TargetRequestCounts are the application load balancers' request
 // counters per listener, target group and target.
-func (d *Dataplane) TargetRequestCounts() []alb.TargetRequestCount { return d.alb.TargetRequestCounts() }
+func (d *Dataplane) TargetRequestCounts() []alb.TargetRequestCount {
+	return d.alb.TargetRequestCounts()
+}
 
 // FlowCounts are the network load balancers' connection counters per
 // listener, target group and target (NewFlowCount, ActiveFlowCount).
