@@ -3,6 +3,7 @@ package alb
 import (
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"testing"
 	"time"
@@ -78,5 +79,44 @@ func TestTargetRequestCounts(t *testing.T) {
 	group, targets = counts()
 	if group != 26 || targets[ta.Key] != 14+uint64(answers["a"]) || targets[tb.Key] != uint64(answers["b"]) || len(targets) != 2 {
 		t.Fatalf("after b came back and 2 requests answered %v: group %d, targets %v", answers, group, targets)
+	}
+}
+
+// BenchmarkTargetCount is what counting a request on its target adds to
+// forwarding it: the group's counter and round robin pick as before
+// ("pick"), then the target's counter too ("pick+count"), on one core and
+// on both at once (two targets, their counters on cache lines of their
+// own; the group's line is shared either way).
+func BenchmarkTargetCount(b *testing.B) {
+	counters := new(groupCounters)
+	g := buildGroup(&TargetGroup{ID: "tg", Targets: []Target{{Key: "a", State: StateHealthy}, {Key: "b", State: StateHealthy}}},
+		func(*Target) *targetPool { return nil }, counters)
+	g.counters = counters
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	serve := func(count bool) {
+		g.counters.requests.Add(1)
+		t := g.pickTarget(r)
+		if count {
+			t.counter.requests.Add(1)
+		}
+	}
+	for _, bc := range []struct {
+		name  string
+		count bool
+	}{{"pick", false}, {"pick+count", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(bc.count)
+			}
+		})
+		b.Run(bc.name+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					serve(bc.count)
+				}
+			})
+		})
 	}
 }
