@@ -4,7 +4,8 @@
 // (/metrics, metrics.go). The status view covers HTTP APIs, Cloud Map and
 // ECS (status.go), load balancers (lbstatus.go) and REST APIs
 // (reststatus.go); the console adds live request rates on the diagram's
-// edges, computed from the registry's counters (rates.go), and each Cloud
+// edges (a Network Load Balancer's: new connections, and the ones open),
+// computed from the registry's counters (rates.go), and each Cloud
 // Map service's records as the DNS server answers them (dnsview.go).
 // It also holds their wire types, the JSON shapes
 // the CLI and the console read. Stacks are deployed through the
@@ -17,7 +18,8 @@
 // handlers next to /_portolan/health (that one belongs to the server's
 // lifecycle). The console only watches the store to know when to read
 // again; the metrics registry is filled by the parts that count (the
-// gateway, the DNS server, the store, ECS's task follower).
+// gateway, the load balancers' data plane, the DNS server, the store,
+// ECS's task follower).
 //
 // With credentials configured every endpoint takes SigV4, as the AWS APIs
 // do, or the token the server prints at start, for clients that cannot

@@ -31,21 +31,34 @@ type ConsoleRates struct {
 	// Listeners: requests an Application Load Balancer listener forwarded
 	// to a target group, by "listenerAddress targetGroupArn".
 	Listeners map[string]float64 `json:"listeners"`
+	// Targets: the same per target, by "listenerAddress targetGroupArn
+	// ip:port" (the edges from a group to its targets).
+	Targets map[string]float64 `json:"targets"`
+	// NewFlows: connections per second a Network Load Balancer listener
+	// made to a target, keyed as Targets (a listener → group edge carries
+	// the sum of its group's targets).
+	NewFlows map[string]float64 `json:"newFlows"`
+	// ActiveFlows: connections open through a Network Load Balancer
+	// listener to a target now, keyed as Targets (a count, not a rate).
+	ActiveFlows map[string]float64 `json:"activeFlows"`
 	// RestMethods: REST API requests by "apiId resource method", every
 	// stage together.
 	RestMethods map[string]float64 `json:"restMethods"`
 }
 
 // counters is one reading of the counters the rates come from, keyed as
-// the rates are.
+// the rates are, and of the gauges shown as they are.
 type counters struct {
 	at                                                          time.Time
 	routes, cloudMapServices, instances, listeners, restMethods map[string]float64
+	targets, newFlows                                           map[string]float64
+	activeFlows                                                 map[string]float64 // a gauge
 }
 
 // readCounters gathers the registry's counters.
 func (a *Admin) readCounters(now time.Time) counters {
-	c := counters{at: now, routes: map[string]float64{}, cloudMapServices: map[string]float64{}, instances: map[string]float64{}, listeners: map[string]float64{}, restMethods: map[string]float64{}}
+	c := counters{at: now, routes: map[string]float64{}, cloudMapServices: map[string]float64{}, instances: map[string]float64{}, listeners: map[string]float64{}, restMethods: map[string]float64{},
+		targets: map[string]float64{}, newFlows: map[string]float64{}, activeFlows: map[string]float64{}}
 	if a.metrics == nil {
 		return c
 	}
@@ -71,6 +84,12 @@ func (a *Admin) readCounters(now time.Time) counters {
 				l := labels(m)
 				c.listeners[l["listener"]+" "+l["target_group"]] += m.GetCounter().GetValue()
 			}
+		case "portolan_elb_target_requests_total":
+			addByTarget(c.targets, f)
+		case "portolan_elb_new_flows_total":
+			addByTarget(c.newFlows, f)
+		case "portolan_elb_active_flows":
+			addByTarget(c.activeFlows, f)
 		case "portolan_restapi_requests_total":
 			for _, m := range f.GetMetric() {
 				l := labels(m)
@@ -79,6 +98,15 @@ func (a *Admin) readCounters(now time.Time) counters {
 		}
 	}
 	return c
+}
+
+// addByTarget adds a load balancer target series (a counter or a gauge)
+// into m by "listener targetGroup target".
+func addByTarget(m map[string]float64, f *dto.MetricFamily) {
+	for _, s := range f.GetMetric() {
+		l := labels(s)
+		m[l["listener"]+" "+l["target_group"]+" "+l["target"]] += s.GetCounter().GetValue() + s.GetGauge().GetValue()
+	}
 }
 
 func labels(m *dto.Metric) map[string]string {
@@ -103,7 +131,11 @@ func (m *rateMeter) rates(cur counters) *ConsoleRates {
 	m.readings = append(m.readings, cur)
 	base := m.readings[0]
 	dt := cur.at.Sub(base.at).Seconds()
-	out := &ConsoleRates{Window: math.Round(dt*10) / 10, Routes: map[string]float64{}, CloudMapServices: map[string]float64{}, Instances: map[string]float64{}, Listeners: map[string]float64{}, RestMethods: map[string]float64{}}
+	out := &ConsoleRates{Window: math.Round(dt*10) / 10, Routes: map[string]float64{}, CloudMapServices: map[string]float64{}, Instances: map[string]float64{}, Listeners: map[string]float64{}, RestMethods: map[string]float64{},
+		Targets: map[string]float64{}, NewFlows: map[string]float64{}, ActiveFlows: map[string]float64{}}
+	for k, v := range cur.activeFlows {
+		out.ActiveFlows[k] = v // now, whatever the window
+	}
 	if dt <= 0 {
 		return out
 	}
@@ -117,5 +149,7 @@ func (m *rateMeter) rates(cur counters) *ConsoleRates {
 	diff(cur.instances, base.instances, out.Instances)
 	diff(cur.listeners, base.listeners, out.Listeners)
 	diff(cur.restMethods, base.restMethods, out.RestMethods)
+	diff(cur.targets, base.targets, out.Targets)
+	diff(cur.newFlows, base.newFlows, out.NewFlows)
 	return out
 }

@@ -36,3 +36,20 @@ func TestRateMeter(t *testing.T) {
 		}
 	}
 }
+
+// TestRateMeterLoadBalancers: a target's requests and new connections are
+// rates like the others; its open connections are shown as last read,
+// from the first reading on.
+func TestRateMeterLoadBalancers(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	const k = "127.0.100.1:80 arn:tg 10.0.0.1:8080"
+	var m rateMeter
+	r := m.rates(counters{at: t0, targets: map[string]float64{k: 10}, newFlows: map[string]float64{k: 4}, activeFlows: map[string]float64{k: 3}})
+	if len(r.Targets) != 0 || len(r.NewFlows) != 0 || r.ActiveFlows[k] != 3 {
+		t.Fatalf("from one reading: %+v", r)
+	}
+	r = m.rates(counters{at: t0.Add(2 * time.Second), targets: map[string]float64{k: 30}, newFlows: map[string]float64{k: 10}, activeFlows: map[string]float64{k: 1}})
+	if r.Targets[k] != 10 || r.NewFlows[k] != 3 || r.ActiveFlows[k] != 1 {
+		t.Fatalf("after 2 s: targets %v, new flows %v, active %v", r.Targets, r.NewFlows, r.ActiveFlows)
+	}
+}

@@ -25,14 +25,16 @@ function node(kind, label, attrs) {
 // edge is an arrow of the diagram with the requests per second that
 // crossed it over the server's rate window (undefined: nothing measures
 // that edge).
-function edge(kind, rps) {
+// unit names what is counted ("/s": requests; " conn/s": a Network Load
+// Balancer's new connections).
+function edge(kind, rps, unit) {
   const attrs = { class: "arrow edge", "data-edge": kind };
   if (rps === undefined) return el("span", attrs, "→");
   attrs["data-rate"] = rps;
-  return el("span", attrs, "→", el("small", { class: "rate" }, fmtRate(rps)));
+  return el("span", attrs, "→", el("small", { class: "rate" }, fmtRate(rps, unit)));
 }
 
-function fmtRate(rps) { return (rps >= 10 ? rps.toFixed(0) : rps.toFixed(1)) + "/s"; }
+function fmtRate(rps, unit) { return (rps >= 10 ? rps.toFixed(0) : rps.toFixed(1)) + (unit || "/s"); }
 
 // health words a node's state: every part healthy, some, none.
 function health(ok, total) {
@@ -157,7 +159,7 @@ function render(view) {
       api.methods.map(m => restChain(api, m, ctx))));
   }
   document.getElementById("topology").replaceWith(topo);
-  renderBalancers(st, ctx, rates.listeners || {});
+  renderBalancers(st, ctx, rates);
 
   const rest = el("div", { id: "unrouted" });
   for (const s of ctx.ecs) if (!ctx.reached.has(s.cluster + "/" + s.name)) rest.append(el("div", { class: "chain" }, ecsServiceEl(s, ctx.instanceHealth)));
@@ -194,29 +196,41 @@ function render(view) {
 
 // renderBalancers draws each load balancer: listener → target group →
 // targets, the ECS task behind a target named where its address matches.
-// Application Load Balancers count requests per listener and group; a
-// Network Load Balancer's TCP edges carry no request rate.
-function renderBalancers(st, ctx, listenerRates) {
+// Application Load Balancers count requests per listener and group and
+// per target; Network Load Balancers count new connections per target (a
+// group's edge carries the sum of its targets') and the ones open now.
+function renderBalancers(st, ctx, rates) {
   const taskAt = {};
   for (const s of ctx.ecs) for (const t of s.tasks) if (t.address) { taskAt[t.address] = [s, t]; taskAt[t.address.split(":")[0]] = [s, t]; }
   for (const c of st.clusters) for (const t of c.tasks) if (t.address) taskAt[t.address] = taskAt[t.address.split(":")[0]] = [null, t];
   const out = el("div", { id: "balancers" });
   for (const lb of st.loadBalancers || []) {
+    const network = lb.type === "network";
+    const unit = network ? " conn/s" : "/s";
+    const perTarget = (network ? rates.newFlows : rates.targets) || {};
+    const active = rates.activeFlows || {};
     const listeners = lb.listeners.map(l => {
+      const measured = l.address && (network || lb.type === "application");
       const groups = l.targetGroups.map(g => {
         const healthy = g.targets.filter(t => t.health === "healthy").length;
-        const rps = lb.type === "application" && l.address ? (listenerRates[l.address + " " + g.arn] || 0) : undefined;
+        const keyOf = t => l.address + " " + g.arn + " " + t.id + ":" + t.port;
+        const rateOf = t => measured ? (perTarget[keyOf(t)] || 0) : undefined;
+        let rps;
+        if (measured) rps = network ? g.targets.reduce((sum, t) => sum + rateOf(t), 0) : (rates.listeners || {})[l.address + " " + g.arn] || 0;
         const targets = g.targets.map(t => {
           const hit = taskAt[t.id + ":" + t.port] || taskAt[t.id];
           if (hit && hit[0]) ctx.reached.add(hit[0].cluster + "/" + hit[0].name);
           const h = t.health === "healthy" ? "HEALTHY" : t.health === "unhealthy" ? "UNHEALTHY" : t.health.toUpperCase();
-          return el("div", { class: "target", "data-target-id": t.id, "data-port": t.port, "data-health": h, "data-task-id": hit ? hit[1].id : null },
+          const open = network && measured ? (active[keyOf(t)] || 0) : undefined;
+          return el("div", { class: "target", "data-target-id": t.id, "data-port": t.port, "data-health": h, "data-task-id": hit ? hit[1].id : null, "data-active": open },
+            edge("target-group-target", rateOf(t), unit),
             el("code", {}, `${t.id}:${t.port}`), el("span", { class: "health", "data-health": h }, t.health),
+            open === undefined ? null : el("small", { class: "active" }, `${open} open`),
             hit ? el("span", { class: "addr" }, (hit[0] ? hit[0].name + " " : "task ") + hit[1].id.slice(0, 12)) : null);
         });
-        return el("div", { class: "chain-tail" }, edge("listener-target-group", rps),
+        return el("div", { class: "chain-tail" }, edge("listener-target-group", rps, unit),
           node("target-group", `${g.name} (${healthy}/${g.targets.length} healthy)`, { "data-target-group-arn": g.arn, "data-health": health(healthy, g.targets.length) }),
-          edge("target-group-target"), el("div", { class: "tasks" }, targets));
+          el("div", { class: "tasks" }, targets));
       });
       return el("div", { class: "chain" }, node("listener", `${l.protocol}:${l.port}`, { "data-listener-arn": l.arn, "data-address": l.address || null }),
         el("div", { class: "services" }, groups));

@@ -39,6 +39,7 @@ type ALB struct {
 	pools     map[netip.AddrPort]*targetPool // kept across snapshots: their connections live on
 	upgrades  *http.Transport                // for the pools' upgrade proxies
 	counters  map[groupKey]*groupCounters
+	gen       uint64 // counts Updates: marks the counters each one routes to
 	buffers   *bufferPool
 	running   bool
 	stopped   bool
@@ -100,7 +101,7 @@ func (a *ALB) Update(s *Snapshot) error {
 	routes := make(map[netip.AddrPort]*route, len(s.Listeners))
 	tlsOf := make(map[netip.AddrPort]*KeyPair)
 	usedPools := map[netip.AddrPort]bool{}
-	usedCounters := map[groupKey]bool{}
+	a.gen++
 	for i := range s.Listeners {
 		l := &s.Listeners[i]
 		if routes[l.Address] != nil {
@@ -112,11 +113,13 @@ func (a *ALB) Update(s *Snapshot) error {
 			return a.poolFor(t.Address)
 		}, func(id string) *groupCounters {
 			key := groupKey{l.Address, id}
-			usedCounters[key] = true
-			if a.counters[key] == nil {
-				a.counters[key] = new(groupCounters)
+			c := a.counters[key]
+			if c == nil {
+				c = new(groupCounters)
+				a.counters[key] = c
 			}
-			return a.counters[key]
+			c.gen = a.gen
+			return c
 		})
 		if err != nil {
 			errs = append(errs, err)
@@ -153,7 +156,7 @@ func (a *ALB) Update(s *Snapshot) error {
 			a.serve(bound)
 		}
 	}
-	a.prune(usedPools, usedCounters)
+	a.prune(usedPools)
 	return errors.Join(errs...)
 }
 
@@ -168,20 +171,23 @@ func (a *ALB) poolFor(addr netip.AddrPort) *targetPool {
 	return p
 }
 
-// prune closes the pools and forgets the counters no route uses: a
-// target that left every group loses its idle connections now; requests
-// still in flight to it finish. a.mu is held.
-func (a *ALB) prune(pools map[netip.AddrPort]bool, counters map[groupKey]bool) {
+// prune closes the pools and forgets the counters no route of the last
+// Update uses: a target that left every group loses its idle connections
+// now; requests still in flight to it finish (and count on the counter
+// they hold, which no one reads any more). a.mu is held.
+func (a *ALB) prune(pools map[netip.AddrPort]bool) {
 	for addr, p := range a.pools {
 		if !pools[addr] {
 			p.close()
 			delete(a.pools, addr)
 		}
 	}
-	for key := range a.counters {
-		if !counters[key] {
+	for key, c := range a.counters {
+		if c.gen != a.gen {
 			delete(a.counters, key)
+			continue
 		}
+		c.pruneTargets()
 	}
 }
 

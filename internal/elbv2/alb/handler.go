@@ -50,6 +50,7 @@ func forward(w http.ResponseWriter, r *http.Request, rt *route, a *compiledActio
 	}
 	g.counters.requests.Add(1)
 	t := g.pickTarget(r)
+	t.counter.requests.Add(1)
 	if a.sticky > 0 && len(a.groups) > 1 {
 		setStickyCookie(w, cookieTargetGroup, g.token, a.sticky)
 	}

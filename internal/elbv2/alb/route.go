@@ -48,9 +48,10 @@ type groupRoute struct {
 }
 
 type targetRoute struct {
-	key   string
-	token string // its AWSALB cookie value
-	pool  *targetPool
+	key     string
+	token   string // its AWSALB cookie value
+	pool    *targetPool
+	counter *targetCounter // requests sent to it; shared by routes built from one snapshot onwards
 }
 
 // buildRoute compiles l. poolFor returns the connection pool of a target
@@ -109,8 +110,9 @@ func compileAction(a *Action, poolFor func(t *Target) *targetPool, counter func(
 		if weight == 0 {
 			continue
 		}
-		g := buildGroup(&wg.Group, poolFor)
-		g.counters = counter(g.id)
+		counters := counter(wg.Group.ID)
+		g := buildGroup(&wg.Group, poolFor, counters)
+		g.counters = counters
 		g.weight = weight
 		out.total += weight
 		g.upTo = out.total
@@ -120,7 +122,7 @@ func compileAction(a *Action, poolFor func(t *Target) *targetPool, counter func(
 	return out, nil
 }
 
-func buildGroup(tg *TargetGroup, poolFor func(t *Target) *targetPool) *groupRoute {
+func buildGroup(tg *TargetGroup, poolFor func(t *Target) *targetPool, counters *groupCounters) *groupRoute {
 	g := &groupRoute{id: tg.ID, token: token(tg.ID), sticky: tg.Stickiness, byCookie: map[string]*targetRoute{}}
 	var healthy, open []*Target
 	for i := range tg.Targets {
@@ -140,7 +142,7 @@ func buildGroup(tg *TargetGroup, poolFor func(t *Target) *targetPool) *groupRout
 	}
 	g.registered = len(eligible) > 0
 	for _, t := range eligible {
-		tr := &targetRoute{key: t.Key, token: token(tg.ID + "\x00" + t.Key), pool: poolFor(t)}
+		tr := &targetRoute{key: t.Key, token: token(tg.ID + "\x00" + t.Key), pool: poolFor(t), counter: counters.target(t.Key)}
 		g.targets = append(g.targets, tr)
 		g.byCookie[tr.token] = tr
 	}

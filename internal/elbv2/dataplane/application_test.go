@@ -276,6 +276,32 @@ func testRequestMetrics(t *testing.T, d *dataplane.Dataplane, listener, group st
 	if want == 0 || got != float64(want) {
 		t.Fatalf("portolan_elb_requests_total for the group: %v, RequestCounts %d", got, want)
 	}
+	// Each target's series is its counter; together they took requests.
+	series := map[string]float64{}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			l := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				l[lp.GetName()] = lp.GetValue()
+			}
+			if f.GetName() == "portolan_elb_target_requests_total" && l["listener"] == listener && l["target_group"] == group {
+				series[l["target"]] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	sum := 0.0
+	for _, c := range d.TargetRequestCounts() {
+		if c.Listener.String() != listener || c.TargetGroup != group {
+			continue
+		}
+		if series[c.Target] != float64(c.Requests) {
+			t.Errorf("portolan_elb_target_requests_total for %s: %v, TargetRequestCounts %d", c.Target, series[c.Target], c.Requests)
+		}
+		sum += series[c.Target]
+	}
+	if sum == 0 {
+		t.Errorf("no target of the group counted a request: %v", series)
+	}
 }
 
 func testRules(f *albFixture, client *http.Client) {

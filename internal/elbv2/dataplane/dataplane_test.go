@@ -3,6 +3,7 @@ package dataplane_test
 import (
 	"bufio"
 	"context"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -14,8 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
+	"github.com/portolan/portolan/internal/elbv2/dataplane"
 	"github.com/portolan/portolan/internal/elbv2/elbv2test"
 )
 
@@ -174,6 +177,7 @@ func TestNetworkLoadBalancer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		seen[cn.target]++
 		if cn.target == "a" {
 			held = cn
 		} else {
@@ -181,6 +185,8 @@ func TestNetworkLoadBalancer(t *testing.T) {
 		}
 	}
 	defer held.Close()
+	waitFlowSeries(t, e.Dataplane, addr, tg, map[string]flowSeries{"127.0.0.1:" + strconv.Itoa(int(a.port)): {seen["a"], 1},
+		"127.0.0.1:" + strconv.Itoa(int(b.port)): {seen["b"], 0}})
 	if _, err := c.DeregisterTargets(ctx, &elb.DeregisterTargetsInput{TargetGroupArn: aws.String(tg),
 		Targets: []types.TargetDescription{{Id: aws.String("127.0.0.1"), Port: aws.Int32(a.port)}}}); err != nil {
 		t.Fatal(err)
@@ -216,4 +222,48 @@ func TestNetworkLoadBalancer(t *testing.T) {
 		t.Fatal("the draining target's connection outlived the deregistration delay")
 	}
 	waitHealth(t, c, tg, map[string]types.TargetHealthStateEnum{pb: types.TargetHealthStateEnumHealthy})
+}
+
+// flowSeries are one target's NLB connection series.
+type flowSeries struct{ new, active int }
+
+// waitFlowSeries scrapes the data plane's Prometheus series until the
+// listener's group's targets show want (connections the proxy sees
+// closed a moment after the client closed them).
+func waitFlowSeries(t *testing.T, d *dataplane.Dataplane, listener, group string, want map[string]flowSeries) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(dataplane.RequestMetrics{Dataplane: d})
+	var got map[string]flowSeries
+	for deadline := time.Now().Add(30 * time.Second); !maps.Equal(got, want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("NLB flow series of %s %s: %v, want %v", listener, group, got, want)
+		}
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = map[string]flowSeries{}
+		for _, f := range fams {
+			for _, m := range f.GetMetric() {
+				l := map[string]string{}
+				for _, lp := range m.GetLabel() {
+					l[lp.GetName()] = lp.GetValue()
+				}
+				if l["listener"] != listener || l["target_group"] != group {
+					continue
+				}
+				fs := got[l["target"]]
+				switch f.GetName() {
+				case "portolan_elb_new_flows_total":
+					fs.new = int(m.GetCounter().GetValue())
+				case "portolan_elb_active_flows":
+					fs.active = int(m.GetGauge().GetValue())
+				default:
+					continue
+				}
+				got[l["target"]] = fs
+			}
+		}
+	}
 }

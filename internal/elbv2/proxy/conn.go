@@ -69,6 +69,8 @@ func (p *Proxy) handle(client *net.TCPConn, r *route) {
 		return
 	}
 	upstream := conn.(*net.TCPConn)
+	t.flows.established.Add(1)
+	t.flows.active.Add(1)
 	stop := context.AfterFunc(t.life.ctx, func() {
 		reset(client)
 		_ = upstream.Close()
@@ -77,6 +79,7 @@ func (p *Proxy) handle(client *net.TCPConn, r *route) {
 	stop()
 	_ = client.Close()
 	_ = upstream.Close()
+	t.flows.active.Add(-1)
 }
 
 // splice copies both ways. A side that ends its writing (EOF) gets its

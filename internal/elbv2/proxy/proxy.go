@@ -34,6 +34,8 @@ type Proxy struct {
 	mu        sync.Mutex // held by Update and Run, never by a connection
 	listeners map[netip.AddrPort]*listener
 	lives     map[lifeKey]*life
+	flows     map[lifeKey]*flowCounter // kept across Updates (flows.go)
+	gen       uint64                   // counts Updates: marks the counters each routes to
 	running   bool
 	stopped   bool
 }
@@ -61,7 +63,7 @@ func New(cfg Config) *Proxy {
 	base, cancel := context.WithCancel(context.Background())
 	return &Proxy{
 		log: log, dialTimeout: dialTimeout, base: base, cancelBase: cancel,
-		listeners: map[netip.AddrPort]*listener{}, lives: map[lifeKey]*life{},
+		listeners: map[netip.AddrPort]*listener{}, lives: map[lifeKey]*life{}, flows: map[lifeKey]*flowCounter{},
 	}
 }
 
@@ -109,18 +111,21 @@ func (p *Proxy) Update(s *Snapshot) error {
 		p.listeners[addr] = bound
 	}
 	p.reconcileLives(s)
+	p.gen++
 	for addr, l := range want {
 		bound := p.listeners[addr]
 		if bound == nil {
 			continue
 		}
-		bound.route.Store(buildRoute(l, func(tg *TargetGroup, t *Target) *life {
-			return p.lives[lifeKey{addr, tg.ID, t.Key}]
+		bound.route.Store(buildRoute(l, func(tg *TargetGroup, t *Target) (*life, *flowCounter) {
+			key := lifeKey{addr, tg.ID, t.Key}
+			return p.lives[key], p.flowCounterFor(key)
 		}))
 		if p.running && !bound.serving {
 			p.serve(bound)
 		}
 	}
+	p.pruneFlows()
 	return errors.Join(errs...)
 }
 

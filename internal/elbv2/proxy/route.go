@@ -20,11 +20,13 @@ type groupRoute struct {
 type routeTarget struct {
 	address string // dialled as is: formatted once here, not per connection
 	life    *life
+	flows   *flowCounter
 }
 
 // buildRoute picks, per group, the targets a new connection may go to.
-// lives gives each target the life its connections end with.
-func buildRoute(l *Listener, lifeOf func(tg *TargetGroup, t *Target) *life) *route {
+// partsOf gives each target the life its connections end with and the
+// counter they count on.
+func buildRoute(l *Listener, partsOf func(tg *TargetGroup, t *Target) (*life, *flowCounter)) *route {
 	allZero := true
 	for i := range l.TargetGroups {
 		if l.TargetGroups[i].Weight > 0 {
@@ -44,7 +46,8 @@ func buildRoute(l *Listener, lifeOf func(tg *TargetGroup, t *Target) *life) *rou
 		}
 		g := groupRoute{targets: make([]routeTarget, 0, len(eligible))}
 		for _, t := range eligible {
-			g.targets = append(g.targets, routeTarget{address: t.Address.String(), life: lifeOf(tg, t)})
+			lf, flows := partsOf(tg, t)
+			g.targets = append(g.targets, routeTarget{address: t.Address.String(), life: lf, flows: flows})
 		}
 		r.total += weight
 		g.upTo = r.total

@@ -29,7 +29,7 @@ func TestWeightedTargetGroups(t *testing.T) {
 		{[]int{1, 0}, []float64{1, 0}},
 	}
 	for _, tt := range tests {
-		r := buildRoute(groups(tt.weights...), func(*TargetGroup, *Target) *life { return nil })
+		r := buildRoute(groups(tt.weights...), func(*TargetGroup, *Target) (*life, *flowCounter) { return nil, nil })
 		counts := map[string]int{}
 		const flows = 20000
 		for port := range flows {
@@ -54,7 +54,7 @@ func TestFlowHashIsStableAndAllocationFree(t *testing.T) {
 	if flowHash(client) == flowHash(netip.MustParseAddrPort("192.0.2.7:51235")) {
 		t.Error("the client port does not change the flow hash")
 	}
-	r := buildRoute(groups(1, 1), func(*TargetGroup, *Target) *life { return nil })
+	r := buildRoute(groups(1, 1), func(*TargetGroup, *Target) (*life, *flowCounter) { return nil, nil })
 	if n := testing.AllocsPerRun(100, func() { r.pick(flowHash(client)) }); n != 0 {
 		t.Errorf("choosing a target allocates %v times", n)
 	}
