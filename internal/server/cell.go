@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -49,8 +51,11 @@ type cell struct {
 	region string
 	store  store.Store
 	home   bool
-	mux    *awsapi.Mux
-	log    *slog.Logger
+	// ordinal tells the regions apart where they share the machine: 0
+	// for the home region, then 1, 2… in the order they were made.
+	ordinal int
+	mux     *awsapi.Mux
+	log     *slog.Logger
 
 	CloudMap *cloudmap.Control
 	ECS      *ecs.Control
@@ -95,16 +100,17 @@ type cell struct {
 // server's listeners are bound (API endpoints and repository URIs name
 // them) and its global services made; attach finishes the cell once the
 // task runtime exists.
-func (s *Server) newCell(region string, st store.Store, home bool) *cell {
+func (s *Server) newCell(region string, st store.Store, ordinal int) *cell {
 	cfg := s.cfg
+	home := ordinal == 0
 	log := s.log
 	if !home {
 		log = log.With("region", region)
 	}
-	c := &cell{region: region, store: st, home: home, mux: s.newMux(log), log: log}
+	c := &cell{region: region, store: st, home: home, ordinal: ordinal, mux: s.newMux(log), log: log}
 	c.CloudMap = cloudmap.New(cloudmap.Config{Region: region, AccountID: cfg.AccountID, Store: st, Logger: log.With("role", "cloudmap")})
 	c.Cognito = cognito.New(cognito.Config{Region: region, AccountID: cfg.AccountID, Store: st, Now: cfg.CognitoClock, Logger: log.With("role", "cognito")})
-	c.ELBv2 = elbv2.New(elbv2.Config{Region: region, AccountID: cfg.AccountID, Store: st, Addresses: cfg.LoadBalancerAddresses, Logger: log.With("role", "elbv2")})
+	c.ELBv2 = elbv2.New(elbv2.Config{Region: region, AccountID: cfg.AccountID, Store: st, Addresses: c.loadBalancerAddresses(cfg), Logger: log.With("role", "elbv2")})
 	c.ECS = ecs.New(ecs.Config{Region: region, AccountID: cfg.AccountID, Store: st, CloudMap: c.CloudMap, LoadBalancing: c.ELBv2, Subnets: taskSubnets{c}, Logger: log.With("role", "ecs")})
 	c.EC2 = ec2.New(ec2.Config{Region: region, AccountID: cfg.AccountID, Store: st, Interfaces: taskInterfaces{c.ECS}, Logger: log.With("role", "ec2")})
 	// Each registrar is both an agent ACTIVATING/DEACTIVATING hook and a
@@ -123,6 +129,25 @@ func (s *Server) newCell(region string, st store.Store, home bool) *cell {
 	c.newGateways(s)
 	c.checker = health.New(health.Config{CloudMap: c.CloudMap, Interval: cfg.HealthCheckInterval, Logger: log.With("role", "health")})
 	return c
+}
+
+// loadBalancerAddresses is the range the region's load balancers take
+// their addresses from: the configured one for the home region, and the
+// ranges of the same size that follow it for the others, in order, so
+// that no two regions' load balancers listen on the same address.
+func (c *cell) loadBalancerAddresses(cfg Config) netip.Prefix {
+	p := cfg.LoadBalancerAddresses
+	if !p.IsValid() {
+		p = elbv2.DefaultAddresses
+	}
+	p = p.Masked()
+	if c.ordinal == 0 || !p.Addr().Is4() {
+		return p
+	}
+	base := p.Addr().As4()
+	n := binary.BigEndian.Uint32(base[:]) + uint32(c.ordinal)<<(32-p.Bits())
+	binary.BigEndian.PutUint32(base[:], n)
+	return netip.PrefixFrom(netip.AddrFrom4(base), p.Bits())
 }
 
 // metrics is where the cell's Prometheus series go: the server's registry

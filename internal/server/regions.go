@@ -29,12 +29,21 @@ import (
 
 const (
 	// regionMarkers is where the markers of the regions other than the
-	// home one live: one key per region, with no value.
+	// home one live: one key per region, its value the region's ordinal
+	// (1 for the first region made after the home one, and so on).
 	regionMarkers = "regions/"
+	// regionCount is the last ordinal given.
+	regionCount = "regioncount"
 	// regionData is where those regions keep their state: each its own
 	// keyspace, r/<region>/.
 	regionData = "r/"
 )
+
+// regionKey reports whether a key of the root keyspace is about regions
+// other than the home one (theirs, or their markers), not the home's own.
+func regionKey(key string) bool {
+	return strings.HasPrefix(key, regionData) || strings.HasPrefix(key, regionMarkers) || key == regionCount
+}
 
 // regionPrefix is the key prefix of a non-home region's keyspace.
 func regionPrefix(region string) string { return regionData + region + "/" }
@@ -71,13 +80,16 @@ func (r *regions) cell(ctx context.Context, region string) (*cell, error) {
 	if c := r.cells[region]; c != nil {
 		return c, nil
 	}
-	marker := regionMarkers + region
-	_, err := r.s.store.Commit(ctx, store.Txn{If: []store.Cmp{store.Absent(marker)}, Then: []store.Op{store.Put(marker, nil)}})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
+	ordinal, err := r.mark(ctx, region)
+	if err != nil {
 		return nil, err
 	}
-	c := r.s.newCell(region, store.Prefixed(r.s.store, regionPrefix(region)), false)
+	c := r.s.newCell(region, store.Prefixed(r.s.store, regionPrefix(region)), ordinal)
 	if err := c.attach(r.s); err != nil {
+		return nil, err
+	}
+	// Every region has the account's default VPC from the first request.
+	if err := c.EC2.EnsureDefaultVPC(ctx); err != nil {
 		return nil, err
 	}
 	// The DNS server answers every region's namespaces, as tasks of any
@@ -89,6 +101,35 @@ func (r *regions) cell(ctx context.Context, region string) (*cell, error) {
 	close(r.added)
 	r.added = make(chan struct{})
 	return c, nil
+}
+
+// mark returns region's ordinal, writing its marker with the next one if
+// it has none yet.
+func (r *regions) mark(ctx context.Context, region string) (int, error) {
+	marker := regionMarkers + region
+	var ordinal int
+	_, err := store.Retry(ctx, r.s.store, func() (store.Txn, error) {
+		n, _, err := store.GetJSON[int](ctx, r.s.store, marker)
+		if err == nil {
+			ordinal = *n
+			return store.Txn{}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return store.Txn{}, err
+		}
+		last, kv, err := store.GetJSON[int](ctx, r.s.store, regionCount)
+		cmp := store.Unchanged(kv)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			last, cmp = new(int), store.Absent(regionCount)
+		case err != nil:
+			return store.Txn{}, err
+		}
+		ordinal = *last + 1
+		return store.Txn{If: []store.Cmp{store.Absent(marker), cmp},
+			Then: []store.Op{store.Put(marker, store.JSON(ordinal)), store.Put(regionCount, store.JSON(ordinal))}}, nil
+	})
+	return ordinal, err
 }
 
 // all returns the cells there are now.

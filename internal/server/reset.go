@@ -126,7 +126,7 @@ func (c *cell) deleteUnder(ctx context.Context, prefixes []string, del func(stri
 			return err
 		}
 		for _, kv := range kvs {
-			if !del(kv.Key) || c.home && (strings.HasPrefix(kv.Key, regionData) || strings.HasPrefix(kv.Key, regionMarkers)) {
+			if !del(kv.Key) || c.home && regionKey(kv.Key) {
 				continue
 			}
 			txn.Then = append(txn.Then, store.Delete(kv.Key))

@@ -274,7 +274,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			return fail(err)
 		}
 	}
-	s.cell = s.newCell(cfg.Region, st, true)
+	s.cell = s.newCell(cfg.Region, st, 0)
 	if s.Registry, err = registry.New(context.Background(), registry.Config{Dir: filepath.Join(cfg.DataDir, "registry"), ECR: s.ECR, Logger: log.With("role", "registry")}); err != nil {
 		return fail(err)
 	}

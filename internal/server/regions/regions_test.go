@@ -20,7 +20,10 @@ import (
 	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/aws/smithy-go"
 	"github.com/miekg/dns"
@@ -333,4 +336,36 @@ func TestBoto3TwoRegions(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantClusters(t, ctx, tokyo, tokyoRegion, "after-reset")
+}
+
+// TestLoadBalancersApart: regions share the machine, so their load
+// balancers take addresses from ranges apart and can all listen.
+func TestLoadBalancersApart(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	addrs := map[string]string{}
+	for _, region := range []string{"us-east-1", tokyoRegion, "eu-west-1"} {
+		cfg := env.AWS.Copy()
+		cfg.Region = region
+		subnets, err := ec2.NewFromConfig(cfg).DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{})
+		if err != nil || len(subnets.Subnets) < 2 {
+			t.Fatalf("default subnets in %s: %+v %v", region, subnets, err)
+		}
+		lb, err := elb.NewFromConfig(cfg).CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{Name: aws.String("web"), Type: elbtypes.LoadBalancerTypeEnumNetwork,
+			Subnets: []string{*subnets.Subnets[0].SubnetId, *subnets.Subnets[1].SubnetId}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arn := *lb.LoadBalancers[0].LoadBalancerArn
+		if !strings.HasPrefix(arn, "arn:aws:elasticloadbalancing:"+region+":") {
+			t.Errorf("load balancer ARN %s in %s", arn, region)
+		}
+		addr := aws.ToString(lb.LoadBalancers[0].AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress)
+		for other, a := range addrs {
+			if a == addr {
+				t.Errorf("the load balancers of %s and %s share the address %s", other, region, addr)
+			}
+		}
+		addrs[region] = addr
+	}
 }
