@@ -1,7 +1,11 @@
-package server_test
+// Package restfixture_test deploys the CDK shape of a private REST API
+// end to end: apart from internal/server's tests for its length.
+package restfixture_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/portolan/portolan/internal/admin"
 	"github.com/portolan/portolan/internal/awsapi/awstest"
 	"github.com/portolan/portolan/internal/server"
 	"github.com/portolan/portolan/internal/server/servertest"
@@ -32,7 +37,7 @@ func TestPrivateRestAPIFixture(t *testing.T) {
 	// The quickstart app answers every path (the fixture checks /health)
 	// with the path it got and the task that answered.
 	app := servertest.BuildApp(t, "./examples/quickstart/app")
-	tpl, err := os.ReadFile("../stack/testdata/private-restapi-nlb-fargate.yaml")
+	tpl, err := os.ReadFile("../../stack/testdata/private-restapi-nlb-fargate.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,4 +122,77 @@ func TestPrivateRestAPIFixture(t *testing.T) {
 func portOf(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
 	return p
+}
+
+// consoleShowsRestAPI reads the console's event stream while requests go
+// to the REST API through the gateway (at gw, with the Host header host
+// and path), until a view shows a method of the API going through a VPC
+// link to a Network Load Balancer whose target group holds targets, and
+// a non-zero rate on that method.
+func consoleShowsRestAPI(t *testing.T, env *servertest.Env, apiID, gw, host, path string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+env.Server.APIAddr()+"/_portolan/console/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	go func() {
+		client := &http.Client{Timeout: 5 * time.Second}
+		for ctx.Err() == nil {
+			r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+gw+path, nil)
+			r.Host = host
+			if resp, err := client.Do(r); err == nil {
+				resp.Body.Close()
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(nil, 1<<20)
+	var last string
+	for lines.Scan() {
+		data, ok := strings.CutPrefix(lines.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var v admin.ConsoleView
+		must(t, json.Unmarshal([]byte(data), &v))
+		last = data
+		if restChainShown(&v, apiID) {
+			return
+		}
+	}
+	t.Fatalf("no view showed REST API %s's chain with a rate (%v); the last:\n%s", apiID, lines.Err(), last)
+}
+
+func restChainShown(v *admin.ConsoleView, apiID string) bool {
+	targets := map[string]int{} // by NLB ARN
+	for _, lb := range v.Status.LoadBalancers {
+		for _, l := range lb.Listeners {
+			for _, g := range l.TargetGroups {
+				if lb.Type == "network" {
+					targets[lb.ARN] += len(g.Targets)
+				}
+			}
+		}
+	}
+	for _, api := range v.Status.RestAPIs {
+		if api.ID != apiID {
+			continue
+		}
+		for _, m := range api.Methods {
+			if m.VpcLink != "" && targets[m.LoadBalancer] > 0 && v.Rates.RestMethods[apiID+" "+m.Resource+" "+m.Method] > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }
