@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	agtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -367,5 +369,57 @@ func TestLoadBalancersApart(t *testing.T) {
 			}
 		}
 		addrs[region] = addr
+	}
+}
+
+// TestRestAPIInARegion: a REST API made in ap-northeast-1 answers through
+// the gateway's one listener at its regional host name and the short one,
+// and is not one of us-east-1's.
+func TestRestAPIInARegion(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	tokyo := env.AWS.Copy()
+	tokyo.Region = tokyoRegion
+	c := apigateway.NewFromConfig(tokyo)
+	api, err := c.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("pets")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, root := api.Id, api.RootResourceId
+	steps := []func() error{
+		func() error {
+			_, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: id, ResourceId: root, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")})
+			return err
+		},
+		func() error {
+			_, err := c.PutMethodResponse(ctx, &apigateway.PutMethodResponseInput{RestApiId: id, ResourceId: root, HttpMethod: aws.String("GET"), StatusCode: aws.String("200")})
+			return err
+		},
+		func() error {
+			_, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: id, ResourceId: root, HttpMethod: aws.String("GET"), Type: agtypes.IntegrationTypeMock,
+				RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}})
+			return err
+		},
+		func() error {
+			_, err := c.PutIntegrationResponse(ctx, &apigateway.PutIntegrationResponseInput{RestApiId: id, ResourceId: root, HttpMethod: aws.String("GET"), StatusCode: aws.String("200"),
+				ResponseTemplates: map[string]string{"application/json": `{"region": "tokyo"}`}})
+			return err
+		},
+		func() error {
+			_, err := c.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: id, StageName: aws.String("prod")})
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gw := env.Server.GatewayAddr()
+	port := portOf("http://" + gw)
+	callAPI(t, gw, "http://"+*id+".execute-api."+tokyoRegion+".localhost"+port+"/prod/", `"region": "tokyo"`)
+	callAPI(t, gw, "http://"+*id+".execute-api.localhost"+port+"/prod/", `"region": "tokyo"`)
+	if _, err := apigateway.NewFromConfig(env.AWS).GetRestApi(ctx, &apigateway.GetRestApiInput{RestApiId: id}); err == nil {
+		t.Fatal("ap-northeast-1's REST API is found in us-east-1")
 	}
 }
