@@ -205,7 +205,7 @@ func (c *cell) newGateways(s *Server) {
 // attach finishes the cell once the server's runtime and global services
 // exist: the agent that runs the region's tasks, the stacks, and the
 // region's API endpoint. Stacks left mid-operation by a stopped server
-// are settled here.
+// are settled here, in a process that serves the API.
 func (c *cell) attach(s *Server) error {
 	cfg, log := s.cfg, c.log
 	lease := leases(s.cluster)
@@ -217,8 +217,12 @@ func (c *cell) attach(s *Server) error {
 	c.serviceMetrics = servicemetrics.New(servicemetrics.Config{Tasks: c.agent, Sink: c.CloudWatch, MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "service metrics")})
 	c.Stacks = stack.New(stack.Config{Region: c.region, AccountID: cfg.AccountID, Store: c.store, CloudMap: c.CloudMap, ECS: c.ECS, Logs: c.Logs, APIGW: c.APIGW, ELBv2: c.ELBv2,
 		RestAPI: c.RestAPI, EC2: c.EC2, Route53: s.Route53, Resolver: c.Resolver, IAM: s.IAM, Cognito: c.Cognito, ECR: c.ECR, AppAutoScaling: c.AppAutoScaling, CloudWatch: c.CloudWatch, Logger: log.With("role", "stack")})
-	if err := c.Stacks.Recover(context.Background()); err != nil {
-		return err
+	// Stack operations run in the processes that serve the API; a worker
+	// restarting must not take theirs, still running, for interrupted.
+	if cfg.has(RoleAPI) {
+		if err := c.Stacks.Recover(context.Background()); err != nil {
+			return err
+		}
 	}
 	c.CloudFormation = cloudformation.New(cloudformation.Config{Region: c.region, AccountID: cfg.AccountID, Store: c.store, Stacks: c.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
