@@ -190,7 +190,10 @@ func (r *regions) follow(ctx context.Context) error {
 			}
 		}
 		ch, err := r.s.store.Watch(ctx, regionMarkers, rev)
-		if err != nil && !errors.Is(err, store.ErrCompacted) {
+		if errors.Is(err, store.ErrCompacted) {
+			continue // fell behind between the list and the watch: list again
+		}
+		if err != nil {
 			return err
 		}
 		for batch := range ch {
