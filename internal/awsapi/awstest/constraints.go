@@ -1,0 +1,164 @@
+package awstest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// maxGeneratedLength bounds the strings CheckConstraints sends: a member
+// whose maximum length is larger (a policy document of megabytes) gets no
+// too-long case.
+const maxGeneratedLength = 1 << 18
+
+// ConstraintCase is one input CheckConstraints sends: Member of an
+// operation given Value, which breaks Rule ("enum", "min length", "max
+// length", "min", "max") of the model.
+type ConstraintCase struct {
+	Member string
+	Rule   string
+	Value  any
+}
+
+// ConstraintCases are the cases for one top-level member of an input: a
+// value outside its enum; for a string, one shorter than its minimum
+// length (if that is above zero) and one longer than its maximum; for a
+// number, one below its minimum and one above its maximum. Only top-level
+// members are covered: they are where AWS's framework validation and a
+// product's first checks meet, and a nested member needs a valid parent
+// built around it. Values a Go field of type ft cannot hold are left out.
+func ConstraintCases(member string, s Shape, ft reflect.Type) []ConstraintCase {
+	base := ft
+	if base.Kind() == reflect.Pointer {
+		base = base.Elem()
+	}
+	var cases []ConstraintCase
+	switch {
+	case base.Kind() == reflect.String && len(s.Enum) > 0:
+		cases = append(cases, ConstraintCase{member, "enum", badEnumValue(s.Enum)})
+	case base.Kind() == reflect.String:
+		if n, ok := bound(s.Min); ok && n > 0 {
+			cases = append(cases, ConstraintCase{member, "min length", strings.Repeat("a", int(n-1))})
+		}
+		if n, ok := bound(s.Max); ok && n < maxGeneratedLength {
+			cases = append(cases, ConstraintCase{member, "max length", strings.Repeat("a", int(n+1))})
+		}
+	case base.Kind() >= reflect.Int && base.Kind() <= reflect.Int64:
+		probe := reflect.New(base).Elem()
+		if n, ok := bound(s.Min); ok && !probe.OverflowInt(n-1) && n-1 < n {
+			cases = append(cases, ConstraintCase{member, "min", n - 1})
+		}
+		if n, ok := bound(s.Max); ok && !probe.OverflowInt(n+1) && n+1 > n {
+			cases = append(cases, ConstraintCase{member, "max", n + 1})
+		}
+	}
+	return cases
+}
+
+// bound reads a model's min or max as an integer; fractional bounds
+// (doubles) are not generated.
+func bound(n *json.Number) (int64, bool) {
+	if n == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(n.String(), 10, 64)
+	return v, err == nil
+}
+
+// badEnumValue is a value none of values matches, even ignoring case.
+func badEnumValue(values []string) string {
+	bad := "NOT_A_VALID_VALUE"
+	for i := 0; ; i++ {
+		clash := false
+		for _, v := range values {
+			clash = clash || strings.EqualFold(v, bad)
+		}
+		if !clash {
+			return bad
+		}
+		bad = fmt.Sprintf("NOT_A_VALID_VALUE_%d", i)
+	}
+}
+
+// set stores c.Value in the field f (a string, a number, or a pointer to
+// one).
+func (c ConstraintCase) set(f reflect.Value) {
+	target := f
+	if f.Kind() == reflect.Pointer {
+		p := reflect.New(f.Type().Elem())
+		f.Set(p)
+		target = p.Elem()
+	}
+	switch v := c.Value.(type) {
+	case string:
+		target.SetString(v)
+	case int64:
+		target.SetInt(v)
+	}
+}
+
+// field is the Go field of input struct s for the model's member name
+// (the SDK capitalises the model's names: logGroupName is LogGroupName).
+func field(s reflect.Value, member string) (reflect.Value, bool) {
+	f := s.FieldByNameFunc(func(n string) bool { return strings.EqualFold(n, member) })
+	return f, f.IsValid() && f.CanSet()
+}
+
+// CheckConstraints calls every operation of client once per case of
+// ConstraintCases for each top-level member of its input in model, the
+// required members filled (Fill, then the string members named in given
+// set to those values, the ids of real resources), and wants one of codes
+// (the service's validation errors) and no change to the store (revision
+// reads its revision). Members that travel in the URL's path are skipped
+// (a client cannot send them empty, and a wrong one names no resource), as
+// are operations the server does not serve. It returns the number of
+// cases checked.
+func CheckConstraints(t *testing.T, client any, model *Model, revision func() int64, given map[string]string, codes ...string) int {
+	t.Helper()
+	ctx := context.Background()
+	checked := 0
+	for _, op := range Operations(t, client) {
+		shape := model.Input(op.Name)
+		if shape == nil {
+			continue
+		}
+		members := make([]string, 0, len(shape.Members))
+		for name := range shape.Members {
+			members = append(members, name)
+		}
+		sort.Strings(members)
+		for _, name := range members {
+			m := shape.Members[name]
+			f, ok := field(op.NewInput().Elem(), name)
+			if m.Location == "uri" || !ok {
+				continue
+			}
+			for _, c := range ConstraintCases(name, model.Shapes[m.Shape], f.Type()) {
+				in := op.NewInput()
+				Fill(in, op.Required)
+				setGiven(in, given)
+				f, _ := field(in.Elem(), name)
+				c.set(f)
+				label := fmt.Sprintf("%s with %s breaking its %s rule (%s)", op.Name, name, c.Rule, short(c.Value))
+				if expectRefused(ctx, t, op, in, label, revision, codes) {
+					checked++
+				}
+			}
+		}
+	}
+	return checked
+}
+
+// short is a value as a failure message shows it: long strings cut.
+func short(v any) string {
+	s := fmt.Sprint(v)
+	if len(s) > 20 {
+		return fmt.Sprintf("%s… (%d characters)", s[:20], len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}
