@@ -18,3 +18,17 @@ func TestRequiredMembers(t *testing.T) {
 		t.Fatalf("only %d cases: the SDK's validators were not read", n)
 	}
 }
+
+// TestEnumAndRangeMembers is generated from botocore's model of ECS: for
+// every operation, each top-level enum member given a value outside its
+// set (ECS's model has no top-level lengths or ranges) is refused with
+// ECS's validation errors and changes nothing.
+func TestEnumAndRangeMembers(t *testing.T) {
+	e := ecstest.Start(t)
+	model := awstest.LoadModel(t, "ecs")
+	n := awstest.CheckConstraints(t, ecs.NewFromConfig(e.AWS), model, e.Store.Revision, nil, "InvalidParameterException", "ClientException")
+	t.Logf("%d cases", n)
+	if n < 20 {
+		t.Fatalf("only %d cases: the model's constraints were not read", n)
+	}
+}
