@@ -19,3 +19,17 @@ func TestRequiredMembers(t *testing.T) {
 		t.Fatalf("only %d cases: the SDK's validators were not read", n)
 	}
 }
+
+// TestEnumAndRangeMembers is generated from botocore's model of Cloud Map:
+// for every operation, each top-level enum member given a value outside
+// its set, each string member too short or too long and each number out
+// of its range is refused with InvalidInput and changes nothing.
+func TestEnumAndRangeMembers(t *testing.T) {
+	e := cloudmaptest.Start(t)
+	model := awstest.LoadModel(t, "servicediscovery")
+	n := awstest.CheckConstraints(t, servicediscovery.NewFromConfig(e.AWS), model, e.Store.Revision, nil, "InvalidInput")
+	t.Logf("%d cases", n)
+	if n < 40 {
+		t.Fatalf("only %d cases: the model's constraints were not read", n)
+	}
+}
