@@ -27,7 +27,7 @@ func TestRequiredMembers(t *testing.T) {
 func TestEnumAndRangeMembers(t *testing.T) {
 	e := cloudmaptest.Start(t)
 	model := awstest.LoadModel(t, "servicediscovery")
-	n := awstest.CheckConstraints(t, servicediscovery.NewFromConfig(e.AWS), model, e.Store.Revision, nil, "InvalidInput")
+	n := awstest.CheckConstraints(t, servicediscovery.NewFromConfig(e.AWS), model, e.Store.Revision, awstest.Given{}, "InvalidInput")
 	t.Logf("%d cases", n)
 	if n < 40 {
 		t.Fatalf("only %d cases: the model's constraints were not read", n)

@@ -26,7 +26,7 @@ func TestRequiredMembers(t *testing.T) {
 func TestEnumAndRangeMembers(t *testing.T) {
 	e := ecstest.Start(t)
 	model := awstest.LoadModel(t, "ecs")
-	n := awstest.CheckConstraints(t, ecs.NewFromConfig(e.AWS), model, e.Store.Revision, nil, "InvalidParameterException", "ClientException")
+	n := awstest.CheckConstraints(t, ecs.NewFromConfig(e.AWS), model, e.Store.Revision, awstest.Given{}, "InvalidParameterException", "ClientException")
 	t.Logf("%d cases", n)
 	if n < 20 {
 		t.Fatalf("only %d cases: the model's constraints were not read", n)

@@ -28,18 +28,31 @@ var constraints = map[string][]awsapi.Constraint{
 		// ESSENTIALS is newer than some botocore models; CreateLogGroup takes it.
 		awsapi.Enum("logGroupClass", "STANDARD", "INFREQUENT_ACCESS", "DELIVERY", "ESSENTIALS"),
 	},
+	"DescribeLogStreams": {awsapi.Length("logStreamNamePrefix", 1, 512)},
+	"FilterLogEvents": {
+		awsapi.Length("logStreamNamePrefix", 1, 512), awsapi.Range("startTime", 0, awsapi.NoLimit), awsapi.Range("endTime", 0, awsapi.NoLimit),
+	},
+	"GetLogEvents":                    {awsapi.Range("startTime", 0, awsapi.NoLimit), awsapi.Range("endTime", 0, awsapi.NoLimit)},
+	"PutLogEvents":                    {awsapi.Length("sequenceToken", 1, awsapi.NoLimit)},
+	"PutMetricFilter":                 {awsapi.Length("fieldSelectionCriteria", 0, 2000)},
+	"PutSubscriptionFilter":           {awsapi.Length("roleArn", 1, awsapi.NoLimit), awsapi.Length("fieldSelectionCriteria", 0, 2000)},
+	"PutResourcePolicy":               {awsapi.Length("expectedRevisionId", 1, awsapi.NoLimit)},
+	"DeleteResourcePolicy":            {awsapi.Length("expectedRevisionId", 1, awsapi.NoLimit)},
 	"DescribeDestinations":            {awsapi.Length("DestinationNamePrefix", 1, 512)},
 	"DescribeResourcePolicies":        {awsapi.Enum("policyScope", "ACCOUNT", "RESOURCE")},
 	"DescribeSubscriptionFilters":     {awsapi.Length("filterNamePrefix", 1, 512)},
 	"GetDelivery":                     {awsapi.Length("id", 1, 64)},
 	"DeleteDelivery":                  {awsapi.Length("id", 1, 64)},
+	"CreateDelivery":                  {awsapi.Length("fieldDelimiter", 0, 5)},
 	"UpdateDeliveryConfiguration":     {awsapi.Length("id", 1, 64), awsapi.Length("fieldDelimiter", 0, 5)},
+	"PutDeliverySource":               {awsapi.Length("logType", 1, 255)},
 	"GetDeliverySource":               {awsapi.Length("name", 1, 60)},
 	"DeleteDeliverySource":            {awsapi.Length("name", 1, 60)},
 	"GetDeliveryDestination":          {awsapi.Length("name", 1, 60)},
 	"DeleteDeliveryDestination":       {awsapi.Length("name", 1, 60)},
 	"GetDeliveryDestinationPolicy":    {awsapi.Length("deliveryDestinationName", 1, 60)},
 	"DeleteDeliveryDestinationPolicy": {awsapi.Length("deliveryDestinationName", 1, 60)},
+	"PutDeliveryDestinationPolicy":    {awsapi.Length("deliveryDestinationName", 1, 60)},
 }
 
 // checked is h behind the constraints of operation op: a request that
