@@ -6,8 +6,11 @@ import (
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
-// launchTypes is the LaunchType value set.
-var launchTypes = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
+// Value sets several operations share.
+var (
+	launchTypes   = []string{"EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"}
+	propagateTags = []string{"TASK_DEFINITION", "SERVICE", "NONE"}
+)
 
 // constraints are the ECS model's value sets (awsapi.Constraint) that
 // operations check on the raw request before decoding it, where the
@@ -22,8 +25,13 @@ var constraints = map[string][]awsapi.Constraint{
 	"ListTasks":                  {awsapi.Enum("launchType", launchTypes...)},
 	"ListTaskDefinitionFamilies": {awsapi.Enum("status", "ACTIVE", "INACTIVE", "ALL")},
 	"ListTaskDefinitions":        {awsapi.Enum("sort", "ASC", "DESC")},
+	"RegisterTaskDefinition": {
+		awsapi.Enum("pidMode", "host", "task"),
+		awsapi.Enum("ipcMode", "host", "task", "none"),
+	},
+	"RunTask": {awsapi.Enum("propagateTags", propagateTags...)},
 	"UpdateService": {
-		awsapi.Enum("propagateTags", "TASK_DEFINITION", "SERVICE", "NONE"),
+		awsapi.Enum("propagateTags", propagateTags...),
 		awsapi.Enum("availabilityZoneRebalancing", "ENABLED", "DISABLED"),
 	},
 }
