@@ -37,7 +37,19 @@ func TestRequiredMembers(t *testing.T) {
 	// model (which the Go SDK lacks).
 	t.Run("EnumAndRange", func(t *testing.T) {
 		model := awstest.LoadModel(t, "apigatewayv2")
-		n := awstest.CheckConstraints(t, c, model, e.Store.Revision, awstest.Given{"ApiId": given["ApiId"], "DomainName": given["DomainName"]}, "BadRequestException")
+		// Valid fillers: what Portolan serves (HTTP APIs, HTTP_PROXY
+		// integrations, JWT authorizers) and a well-formed route key.
+		valid := awstest.Given{
+			"ApiId": given["ApiId"], "DomainName": given["DomainName"],
+			"CreateApi.ProtocolType":            "HTTP",
+			"CreateRoute.RouteKey":              "GET /pets",
+			"CreateIntegration.IntegrationType": "HTTP_PROXY", "CreateIntegration.IntegrationUri": "https://example.com",
+			"CreateIntegration.PayloadFormatVersion": "1.0",
+			"CreateAuthorizer.AuthorizerType":        "JWT",
+			"CreateAuthorizer.IdentitySource":        []string{"$request.header.Authorization"},
+			"CreateAuthorizer.JwtConfiguration":      &types.JWTConfiguration{Audience: []string{"a"}, Issuer: aws.String("https://issuer.example.com")},
+		}
+		n := awstest.CheckConstraints(t, c, model, e.Store.Revision, valid, "BadRequestException")
 		t.Logf("%d cases", n)
 		if n < 20 {
 			t.Fatalf("only %d cases: the model's constraints were not read", n)
