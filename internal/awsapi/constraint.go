@@ -43,18 +43,58 @@ func Enum(member string, values ...string) Constraint {
 // constraint: ...") for the members of members that break rules, in the
 // rules' order. Members left out, null, or of another type than the rule
 // expects (the decoder's SerializationException) break no rule here.
+//
+// A rule's Member may name a member of a structure ("runtimePlatform.
+// cpuArchitecture") or of every element of a list of structures
+// ("placementConstraints[].type"); its clause names the place as AWS does
+// ("placementConstraints.1.member.type").
 func Violations(members map[string]json.RawMessage, rules []Constraint) []string {
 	var clauses []string
 	for _, c := range rules {
-		raw, ok := members[c.Member]
-		if !ok || string(raw) == "null" {
-			continue
-		}
-		if clause := c.violation(raw); clause != "" {
-			clauses = append(clauses, clause)
+		for _, v := range lookup(members, c.Member, "") {
+			if clause := c.violation(v.at, v.raw); clause != "" {
+				clauses = append(clauses, clause)
+			}
 		}
 	}
 	return clauses
+}
+
+// placed is a member's value and where AWS says it is.
+type placed struct {
+	at  string
+	raw json.RawMessage
+}
+
+// lookup finds the values path names in members; prefix is the place of
+// members itself.
+func lookup(members map[string]json.RawMessage, path, prefix string) []placed {
+	head, rest, nested := strings.Cut(path, ".")
+	name, list := strings.CutSuffix(head, "[]")
+	raw, ok := members[name]
+	if !ok || string(raw) == "null" {
+		return nil
+	}
+	at := prefix + name
+	if !nested {
+		return []placed{{at, raw}}
+	}
+	if !list {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(raw, &inner) != nil {
+			return nil
+		}
+		return lookup(inner, rest, at+".")
+	}
+	var elems []map[string]json.RawMessage
+	if json.Unmarshal(raw, &elems) != nil {
+		return nil
+	}
+	var out []placed
+	for i, e := range elems {
+		out = append(out, lookup(e, rest, fmt.Sprintf("%s.%d.member.", at, i+1))...)
+	}
+	return out
 }
 
 // JSONViolations is Violations for a JSON request body; a body that is
@@ -77,7 +117,7 @@ func ValidationMessage(clauses []string) string {
 	return fmt.Sprintf("%d validation %s detected: %s", len(clauses), noun, strings.Join(clauses, "; "))
 }
 
-func (c Constraint) violation(raw json.RawMessage) string {
+func (c Constraint) violation(at string, raw json.RawMessage) string {
 	if c.Number {
 		var n int64
 		if json.Unmarshal(raw, &n) != nil {
@@ -85,9 +125,9 @@ func (c Constraint) violation(raw json.RawMessage) string {
 		}
 		switch {
 		case c.Min != NoLimit && n < c.Min:
-			return fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to %d", n, c.Member, c.Min)
+			return fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to %d", n, at, c.Min)
 		case c.Max != NoLimit && n > c.Max:
-			return fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value less than or equal to %d", n, c.Member, c.Max)
+			return fmt.Sprintf("Value '%d' at '%s' failed to satisfy constraint: Member must have value less than or equal to %d", n, at, c.Max)
 		}
 		return ""
 	}
@@ -99,11 +139,11 @@ func (c Constraint) violation(raw json.RawMessage) string {
 	n := int64(utf8.RuneCountInString(s))
 	switch {
 	case c.Enum != nil && !slices.Contains(c.Enum, s):
-		return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", s, c.Member, strings.Join(c.Enum, ", "))
+		return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", s, at, strings.Join(c.Enum, ", "))
 	case c.Min != NoLimit && n < c.Min:
-		return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", s, c.Member, c.Min)
+		return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", s, at, c.Min)
 	case c.Max != NoLimit && n > c.Max:
-		return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", s, c.Member, c.Max)
+		return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", s, at, c.Max)
 	}
 	return ""
 }

@@ -30,6 +30,17 @@ func TestJSONViolations(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.body, got, tc.want)
 		}
 	}
+	nested := []Constraint{Enum("platform.arch", "X86_64"), Enum("constraints[].type", "memberOf")}
+	body := `{"platform":{"arch":"Z80"},"constraints":[{"type":"memberOf"},{"type":"distinct"}]}`
+	if got, want := JSONViolations([]byte(body), nested), []string{
+		"Value 'Z80' at 'platform.arch' failed to satisfy constraint: Member must satisfy enum value set: [X86_64]",
+		"Value 'distinct' at 'constraints.2.member.type' failed to satisfy constraint: Member must satisfy enum value set: [memberOf]",
+	}; !slices.Equal(got, want) {
+		t.Errorf("nested: %q, want %q", got, want)
+	}
+	if got := JSONViolations([]byte(`{"platform":"flat","constraints":{"type":"x"}}`), nested); got != nil {
+		t.Errorf("mistyped holders: %q, want none", got)
+	}
 	if got, want := ValidationMessage([]string{"a", "b"}), "2 validation errors detected: a; b"; got != want {
 		t.Errorf("%q, want %q", got, want)
 	}

@@ -140,9 +140,20 @@ func (g Given) set(in reflect.Value, op string) {
 }
 
 // assign sets f to v: a string also fills a *string or a string-kinded
-// field (an SDK enum); other values must be assignable to f.
+// field (an SDK enum); other values must be assignable to f. A list or a
+// structure is copied, one level deep, since a nested case changes it.
 func assign(f reflect.Value, v any) {
 	val := reflect.ValueOf(v)
+	switch {
+	case val.Kind() == reflect.Slice:
+		c := reflect.MakeSlice(val.Type(), val.Len(), val.Len())
+		reflect.Copy(c, val)
+		val = c
+	case val.Kind() == reflect.Pointer && val.Elem().Kind() == reflect.Struct:
+		c := reflect.New(val.Type().Elem())
+		c.Elem().Set(val.Elem())
+		val = c
+	}
 	switch {
 	case val.Kind() == reflect.String && f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.String:
 		p := reflect.New(f.Type().Elem())
@@ -156,13 +167,17 @@ func assign(f reflect.Value, v any) {
 }
 
 // CheckConstraints calls every operation of client once per case of
-// ConstraintCases for each top-level member of its input in model, the
-// required members filled (Fill, then given), and wants one of codes
-// (the service's validation errors) and no change to the store (revision
-// reads its revision). Members that travel in the URL's path are skipped
-// (a client cannot send them empty, and a wrong one names no resource), as
-// are operations the server does not serve. It returns the number of
-// cases checked.
+// ConstraintCases for each member of its input in model, and for each
+// member of a structure at the top (or of the first element of a list of
+// structures there), the required members filled (Fill, then given, and
+// the model's required members of the structure that holds the case),
+// and wants one of codes (the service's validation errors) and no change
+// to the store (revision reads its revision). Deeper members are left
+// out: each level needs a valid parent built around the case, and the
+// first level is where the services' checks are. Members that travel in
+// the URL's path are skipped (a client cannot send them empty, and a
+// wrong one names no resource), as are operations the server does not
+// serve. It returns the number of cases checked.
 func CheckConstraints(t *testing.T, client any, model *Model, revision func() int64, given Given, codes ...string) int {
 	t.Helper()
 	ctx := context.Background()
@@ -174,28 +189,15 @@ func CheckConstraints(t *testing.T, client any, model *Model, revision func() in
 		if shape == nil {
 			continue
 		}
-		members := make([]string, 0, len(shape.Members))
-		for name := range shape.Members {
-			members = append(members, name)
-		}
-		sort.Strings(members)
 		cases := 0
-		for _, name := range members {
-			m := shape.Members[name]
-			f, ok := field(op.NewInput().Elem(), name)
-			if m.Location == "uri" || !ok {
-				continue
-			}
-			for _, c := range ConstraintCases(name, model.Shapes[m.Shape], f.Type()) {
-				in := op.NewInput()
-				Fill(in, op.Required)
-				given.set(in, op.Name)
-				f, _ := field(in.Elem(), name)
-				c.set(f)
-				label := fmt.Sprintf("%s with %s breaking its %s rule (%s)", op.Name, name, c.Rule, short(c.Value))
-				if expectRefused(ctx, t, op, in, label, revision, codes) {
-					cases++
-				}
+		for _, tg := range targets(model, *shape, op.NewInput().Elem().Type()) {
+			in := op.NewInput()
+			Fill(in, op.Required)
+			given.set(in, op.Name)
+			tg.c.set(tg.locate(model, in.Elem()))
+			label := fmt.Sprintf("%s with %s breaking its %s rule (%s)", op.Name, tg.path, tg.c.Rule, short(tg.c.Value))
+			if expectRefused(ctx, t, op, in, label, revision, codes) {
+				cases++
 			}
 		}
 		checked += cases
@@ -210,6 +212,98 @@ func CheckConstraints(t *testing.T, client any, model *Model, revision func() in
 		}
 	}
 	return checked
+}
+
+// A target is one case and the member it goes in: a top-level member, or
+// member nested of the structure (or list of structures) top.
+type target struct {
+	top, nested string
+	holder      Shape // the structure that holds nested
+	path        string
+	c           ConstraintCase
+}
+
+// targets are the cases of an input shape whose Go struct type is typ, in
+// the order of the members' names.
+func targets(model *Model, shape Shape, typ reflect.Type) []target {
+	var out []target
+	for _, name := range sortedMembers(shape) {
+		m := shape.Members[name]
+		f, ok := typ.FieldByNameFunc(func(n string) bool { return strings.EqualFold(n, name) })
+		if m.Location == "uri" || !ok || !f.IsExported() {
+			continue
+		}
+		for _, c := range ConstraintCases(name, model.Shapes[m.Shape], f.Type) {
+			out = append(out, target{top: name, path: name, c: c})
+		}
+		holder, elem, path := model.Shapes[m.Shape], f.Type, name
+		if holder.Type == "list" && holder.Member != nil && elem.Kind() == reflect.Slice {
+			holder, elem, path = model.Shapes[holder.Member.Shape], elem.Elem(), name+"[0]"
+		}
+		if elem.Kind() == reflect.Pointer {
+			elem = elem.Elem()
+		}
+		if holder.Type != "structure" || elem.Kind() != reflect.Struct {
+			continue
+		}
+		for _, inner := range sortedMembers(holder) {
+			nf, ok := elem.FieldByNameFunc(func(n string) bool { return strings.EqualFold(n, inner) })
+			if !ok || !nf.IsExported() {
+				continue
+			}
+			for _, c := range ConstraintCases(inner, model.Shapes[holder.Members[inner].Shape], nf.Type) {
+				out = append(out, target{top: name, nested: inner, holder: holder, path: path + "." + inner, c: c})
+			}
+		}
+	}
+	return out
+}
+
+func sortedMembers(s Shape) []string {
+	names := make([]string, 0, len(s.Members))
+	for name := range s.Members {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// locate is the field of input struct s the case goes in, with the
+// structure that holds a nested member made (if given did not make it)
+// and its required members filled.
+func (tg target) locate(model *Model, s reflect.Value) reflect.Value {
+	f, _ := field(s, tg.top)
+	if tg.nested == "" {
+		return f
+	}
+	var holder reflect.Value
+	switch {
+	case f.Kind() == reflect.Slice:
+		if f.Len() == 0 {
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+		}
+		holder = f.Index(0)
+	case f.Kind() == reflect.Pointer:
+		if f.IsNil() {
+			f.Set(reflect.New(f.Type().Elem()))
+		}
+		holder = f.Elem()
+	default:
+		holder = f
+	}
+	if holder.Kind() == reflect.Pointer { // a list of pointers to structures
+		if holder.IsNil() {
+			holder.Set(reflect.New(holder.Type().Elem()))
+		}
+		holder = holder.Elem()
+	}
+	for _, name := range tg.holder.Required {
+		if r, ok := field(holder, name); ok && r.IsZero() {
+			r.Set(sample(r.Type()))
+		}
+	}
+	nf, _ := field(holder, tg.nested)
+	return nf
 }
 
 // logBaseline sends op with only its required members, as filled for its

@@ -35,6 +35,7 @@ type Shape struct {
 	Pattern  string            `json:"pattern"`
 	Required []string          `json:"required"`
 	Members  map[string]Member `json:"members"`
+	Member   *Member           `json:"member"` // a list's element
 }
 
 // Member is one member of a structure shape; Location is "uri",
