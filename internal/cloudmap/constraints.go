@@ -21,6 +21,7 @@ var (
 // out, which the decoded input cannot. Cloud Map answers InvalidInput.
 var constraints = map[string][]awsapi.Constraint{
 	"CreatePrivateDnsNamespace":        {awsapi.Length("Vpc", awsapi.NoLimit, 64)},
+	"CreateService":                    {awsapi.Range("HealthCheckCustomConfig.FailureThreshold", 1, 10)},
 	"ListNamespaces":                   {pageSize},
 	"ListServices":                     {pageSize},
 	"ListOperations":                   {pageSize},
