@@ -59,13 +59,13 @@ func (s *Control) Register(mux *awsapi.Mux) {
 	})))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}", del(s.DeleteIntegration, integRef))
 
-	rs.Handle("POST", "/v2/apis/{apiId}/stages", op(http.StatusCreated, s.CreateStage, func(r *awsapi.RESTRequest, in *CreateStageInput) { in.ApiId = apiID(r) }))
+	rs.Handle("POST", "/v2/apis/{apiId}/stages", checked(stageRules, op(http.StatusCreated, s.CreateStage, func(r *awsapi.RESTRequest, in *CreateStageInput) { in.ApiId = apiID(r) })))
 	rs.Handle("GET", "/v2/apis/{apiId}/stages", op(http.StatusOK, s.GetStages, func(r *awsapi.RESTRequest, in *GetStagesInput) { in.ApiId, in.PageInput = apiID(r), pg(r) }))
 	stageRef := func(r *awsapi.RESTRequest, in *StageRef) { in.ApiId, in.StageName = apiID(r), r.Params["stageName"] }
 	rs.Handle("GET", "/v2/apis/{apiId}/stages/{stageName}", op(http.StatusOK, s.GetStage, stageRef))
-	rs.Handle("PATCH", "/v2/apis/{apiId}/stages/{stageName}", op(http.StatusOK, s.UpdateStage, func(r *awsapi.RESTRequest, in *UpdateStageInput) {
+	rs.Handle("PATCH", "/v2/apis/{apiId}/stages/{stageName}", checked(stageRules, op(http.StatusOK, s.UpdateStage, func(r *awsapi.RESTRequest, in *UpdateStageInput) {
 		in.ApiId, in.StageName = apiID(r), r.Params["stageName"]
-	}))
+	})))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/stages/{stageName}", del(s.DeleteStage, stageRef))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/stages/{stageName}/accesslogsettings", del(s.DeleteAccessLogSettings, stageRef))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", del(s.DeleteRouteSettings, func(r *awsapi.RESTRequest, in *RouteSettingsRef) {

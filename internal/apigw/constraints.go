@@ -12,7 +12,8 @@ import (
 // A rule is one member's constraint from the apigatewayv2 model with API
 // Gateway's own message for breaking it: API Gateway answers in its words
 // ("Timeout must be between 50 ms and 30000 ms"), not in the framework's
-// clauses the JSON services use. A %s in message is the value sent.
+// clauses the JSON services use. A %s in message is the value sent (of a
+// top-level member).
 type rule struct {
 	awsapi.Constraint
 	message string
@@ -37,6 +38,15 @@ var (
 		enumRule("integrationType", "integration type", "AWS", "HTTP", "MOCK", IntegrationHTTPProxy, "AWS_PROXY"),
 		enumRule("passthroughBehavior", "passthrough behavior", "WHEN_NO_MATCH", "NEVER", "WHEN_NO_TEMPLATES"),
 		{awsapi.Range("timeoutInMillis", 50, 30000), errTimeout},
+	}
+	// A stage's default route settings and a domain name's
+	// configurations, on create and on update alike.
+	stageRules = []rule{
+		{awsapi.Enum("defaultRouteSettings.loggingLevel", "ERROR", "INFO", "OFF"), "Invalid logging level in defaultRouteSettings: it must be one of ERROR, INFO, OFF"},
+	}
+	domainNameRules = []rule{
+		{awsapi.Enum("domainNameConfigurations[].domainNameStatus", "AVAILABLE", "UPDATING", "PENDING_CERTIFICATE_REIMPORT", "PENDING_OWNERSHIP_VERIFICATION"),
+			"Invalid domain name status in domainNameConfigurations: it must be one of AVAILABLE, UPDATING, PENDING_CERTIFICATE_REIMPORT, PENDING_OWNERSHIP_VERIFICATION"},
 	}
 	updateAuthorizerRules = []rule{
 		{awsapi.Range("authorizerResultTtlInSeconds", 0, 3600), errAuthorizerTTL},
