@@ -51,7 +51,7 @@ func TestRequiredMembers(t *testing.T) {
 		}
 		n := awstest.CheckConstraints(t, c, model, e.Store.Revision, valid, "BadRequestException")
 		t.Logf("%d cases", n)
-		if n < 20 {
+		if n < 25 {
 			t.Fatalf("only %d cases: the model's constraints were not read", n)
 		}
 	})

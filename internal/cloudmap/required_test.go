@@ -45,7 +45,7 @@ func TestEnumAndRangeMembers(t *testing.T) {
 	model := awstest.LoadModel(t, "servicediscovery")
 	n := awstest.CheckConstraints(t, c, model, e.Store.Revision, given, "InvalidInput")
 	t.Logf("%d cases", n)
-	if n < 40 {
+	if n < 60 {
 		t.Fatalf("only %d cases: the model's constraints were not read", n)
 	}
 }
