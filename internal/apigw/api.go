@@ -43,9 +43,9 @@ func (s *Control) Register(mux *awsapi.Mux) {
 	rs.Handle("GET", "/v2/apis/{apiId}/routes", op(http.StatusOK, s.GetRoutes, func(r *awsapi.RESTRequest, in *GetRoutesInput) { in.ApiId, in.PageInput = apiID(r), pg(r) }))
 	routeRef := func(r *awsapi.RESTRequest, in *RouteRef) { in.ApiId, in.RouteId = apiID(r), r.Params["routeId"] }
 	rs.Handle("GET", "/v2/apis/{apiId}/routes/{routeId}", op(http.StatusOK, s.GetRoute, routeRef))
-	rs.Handle("PATCH", "/v2/apis/{apiId}/routes/{routeId}", op(http.StatusOK, s.UpdateRoute, func(r *awsapi.RESTRequest, in *UpdateRouteInput) {
+	rs.Handle("PATCH", "/v2/apis/{apiId}/routes/{routeId}", checked(updateRouteRules, op(http.StatusOK, s.UpdateRoute, func(r *awsapi.RESTRequest, in *UpdateRouteInput) {
 		in.ApiId, in.RouteId = apiID(r), r.Params["routeId"]
-	}))
+	})))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/routes/{routeId}", del(s.DeleteRoute, routeRef))
 
 	rs.Handle("POST", "/v2/apis/{apiId}/integrations", op(http.StatusCreated, s.CreateIntegration, func(r *awsapi.RESTRequest, in *CreateIntegrationInput) { in.ApiId = apiID(r) }))
@@ -54,18 +54,18 @@ func (s *Control) Register(mux *awsapi.Mux) {
 		in.ApiId, in.IntegrationId = apiID(r), r.Params["integrationId"]
 	}
 	rs.Handle("GET", "/v2/apis/{apiId}/integrations/{integrationId}", op(http.StatusOK, s.GetIntegration, integRef))
-	rs.Handle("PATCH", "/v2/apis/{apiId}/integrations/{integrationId}", op(http.StatusOK, s.UpdateIntegration, func(r *awsapi.RESTRequest, in *UpdateIntegrationInput) {
+	rs.Handle("PATCH", "/v2/apis/{apiId}/integrations/{integrationId}", checked(updateIntegrationRules, op(http.StatusOK, s.UpdateIntegration, func(r *awsapi.RESTRequest, in *UpdateIntegrationInput) {
 		in.ApiId, in.IntegrationId = apiID(r), r.Params["integrationId"]
-	}))
+	})))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/integrations/{integrationId}", del(s.DeleteIntegration, integRef))
 
-	rs.Handle("POST", "/v2/apis/{apiId}/stages", op(http.StatusCreated, s.CreateStage, func(r *awsapi.RESTRequest, in *CreateStageInput) { in.ApiId = apiID(r) }))
+	rs.Handle("POST", "/v2/apis/{apiId}/stages", checked(stageRules, op(http.StatusCreated, s.CreateStage, func(r *awsapi.RESTRequest, in *CreateStageInput) { in.ApiId = apiID(r) })))
 	rs.Handle("GET", "/v2/apis/{apiId}/stages", op(http.StatusOK, s.GetStages, func(r *awsapi.RESTRequest, in *GetStagesInput) { in.ApiId, in.PageInput = apiID(r), pg(r) }))
 	stageRef := func(r *awsapi.RESTRequest, in *StageRef) { in.ApiId, in.StageName = apiID(r), r.Params["stageName"] }
 	rs.Handle("GET", "/v2/apis/{apiId}/stages/{stageName}", op(http.StatusOK, s.GetStage, stageRef))
-	rs.Handle("PATCH", "/v2/apis/{apiId}/stages/{stageName}", op(http.StatusOK, s.UpdateStage, func(r *awsapi.RESTRequest, in *UpdateStageInput) {
+	rs.Handle("PATCH", "/v2/apis/{apiId}/stages/{stageName}", checked(stageRules, op(http.StatusOK, s.UpdateStage, func(r *awsapi.RESTRequest, in *UpdateStageInput) {
 		in.ApiId, in.StageName = apiID(r), r.Params["stageName"]
-	}))
+	})))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/stages/{stageName}", del(s.DeleteStage, stageRef))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/stages/{stageName}/accesslogsettings", del(s.DeleteAccessLogSettings, stageRef))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/stages/{stageName}/routesettings/{routeKey}", del(s.DeleteRouteSettings, func(r *awsapi.RESTRequest, in *RouteSettingsRef) {
@@ -89,9 +89,9 @@ func (s *Control) Register(mux *awsapi.Mux) {
 		in.ApiId, in.AuthorizerId = apiID(r), r.Params["authorizerId"]
 	}
 	rs.Handle("GET", "/v2/apis/{apiId}/authorizers/{authorizerId}", op(http.StatusOK, s.GetAuthorizer, authRef))
-	rs.Handle("PATCH", "/v2/apis/{apiId}/authorizers/{authorizerId}", op(http.StatusOK, s.UpdateAuthorizer, func(r *awsapi.RESTRequest, in *UpdateAuthorizerInput) {
+	rs.Handle("PATCH", "/v2/apis/{apiId}/authorizers/{authorizerId}", checked(updateAuthorizerRules, op(http.StatusOK, s.UpdateAuthorizer, func(r *awsapi.RESTRequest, in *UpdateAuthorizerInput) {
 		in.ApiId, in.AuthorizerId = apiID(r), r.Params["authorizerId"]
-	}))
+	})))
 	rs.Handle("DELETE", "/v2/apis/{apiId}/authorizers/{authorizerId}", del(s.DeleteAuthorizer, authRef))
 
 	rs.Handle("POST", "/v2/vpclinks", op(http.StatusCreated, s.CreateVpcLink, nil))

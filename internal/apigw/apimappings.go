@@ -187,11 +187,11 @@ func (s *Control) DeleteApiMapping(ctx context.Context, in *ApiMappingRef) error
 // registerDomainNames serves the domain name and API mapping operations.
 func (s *Control) registerDomainNames(rs *awsapi.RESTService, pg func(*awsapi.RESTRequest) PageInput) {
 	domain := func(r *awsapi.RESTRequest) string { return r.Params["domainName"] }
-	rs.Handle("POST", "/v2/domainnames", op(http.StatusCreated, s.CreateDomainName, nil))
+	rs.Handle("POST", "/v2/domainnames", checked(domainNameRules, op(http.StatusCreated, s.CreateDomainName, nil)))
 	rs.Handle("GET", "/v2/domainnames", op(http.StatusOK, s.GetDomainNames, func(r *awsapi.RESTRequest, in *PageInput) { *in = pg(r) }))
 	domainRef := func(r *awsapi.RESTRequest, in *DomainNameRef) { in.DomainName = domain(r) }
 	rs.Handle("GET", "/v2/domainnames/{domainName}", op(http.StatusOK, s.GetDomainName, domainRef))
-	rs.Handle("PATCH", "/v2/domainnames/{domainName}", op(http.StatusOK, s.UpdateDomainName, func(r *awsapi.RESTRequest, in *UpdateDomainNameInput) { in.DomainName = domain(r) }))
+	rs.Handle("PATCH", "/v2/domainnames/{domainName}", checked(domainNameRules, op(http.StatusOK, s.UpdateDomainName, func(r *awsapi.RESTRequest, in *UpdateDomainNameInput) { in.DomainName = domain(r) })))
 	rs.Handle("DELETE", "/v2/domainnames/{domainName}", del(s.DeleteDomainName, domainRef))
 
 	rs.Handle("POST", "/v2/domainnames/{domainName}/apimappings", op(http.StatusCreated, s.CreateApiMapping, func(r *awsapi.RESTRequest, in *CreateApiMappingInput) { in.DomainName = domain(r) }))

@@ -124,7 +124,7 @@ func validateAuthorizer(a *Authorizer) error {
 		}
 	}
 	if t := a.AuthorizerResultTtlInSeconds; t != nil && (*t < 0 || *t > 3600) {
-		return badRequest("AuthorizerResultTtlInSeconds must be between 0 and 3600")
+		return badRequest(errAuthorizerTTL)
 	}
 	return nil
 }

@@ -15,7 +15,8 @@ import (
 // TestRequiredMembers is generated from the SDK's own validators: for
 // every operation, each required member left out (the others given, the
 // ids in the path naming real resources) is refused with
-// BadRequestException and changes nothing.
+// BadRequestException and changes nothing; so is each enum member given
+// a value outside its set and each length or range broken.
 func TestRequiredMembers(t *testing.T) {
 	e := apigwtest.Start(t)
 	c := e.APIClient()
@@ -31,4 +32,27 @@ func TestRequiredMembers(t *testing.T) {
 	if n := awstest.CheckRequiredGiven(t, c, e.Store.Revision, given, "BadRequestException"); n < 10 {
 		t.Fatalf("only %d cases: the SDK's validators were not read", n)
 	}
+	// The same operations, each top-level enum member given a value
+	// outside its set and each length or range broken, from botocore's
+	// model (which the Go SDK lacks).
+	t.Run("EnumAndRange", func(t *testing.T) {
+		model := awstest.LoadModel(t, "apigatewayv2")
+		// Valid fillers: what Portolan serves (HTTP APIs, HTTP_PROXY
+		// integrations, JWT authorizers) and a well-formed route key.
+		valid := awstest.Given{
+			"ApiId": given["ApiId"], "DomainName": given["DomainName"],
+			"CreateApi.ProtocolType":            "HTTP",
+			"CreateRoute.RouteKey":              "GET /pets",
+			"CreateIntegration.IntegrationType": "HTTP_PROXY", "CreateIntegration.IntegrationUri": "https://example.com",
+			"CreateIntegration.PayloadFormatVersion": "1.0",
+			"CreateAuthorizer.AuthorizerType":        "JWT",
+			"CreateAuthorizer.IdentitySource":        []string{"$request.header.Authorization"},
+			"CreateAuthorizer.JwtConfiguration":      &types.JWTConfiguration{Audience: []string{"a"}, Issuer: aws.String("https://issuer.example.com")},
+		}
+		n := awstest.CheckConstraints(t, c, model, e.Store.Revision, valid, "BadRequestException")
+		t.Logf("%d cases", n)
+		if n < 25 {
+			t.Fatalf("only %d cases: the model's constraints were not read", n)
+		}
+	})
 }

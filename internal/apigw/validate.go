@@ -127,7 +127,7 @@ func validateIntegration(in *Integration) error {
 		in.TimeoutInMillis = 30000
 	}
 	if in.TimeoutInMillis < 50 || in.TimeoutInMillis > 30000 {
-		return badRequest("Timeout must be between 50 ms and 30000 ms for HTTP APIs")
+		return badRequest(errTimeout)
 	}
 	if _, err := mapping.ParseRequestParameters(in.RequestParameters); err != nil {
 		return err

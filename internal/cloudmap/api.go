@@ -7,7 +7,8 @@ const TargetPrefix = "Route53AutoNaming_v20170314"
 
 // Register serves every Cloud Map operation on mux.
 func (r *Control) Register(mux *awsapi.Mux) {
-	s := awsapi.NewJSONService(TargetPrefix, "Message")
+	api := awsapi.NewJSONService(TargetPrefix, "Message")
+	s := handlers{api}
 	s.Handle("CreateHttpNamespace", awsapi.Op(r.CreateHttpNamespace))
 	s.Handle("CreatePrivateDnsNamespace", awsapi.Op(r.CreatePrivateDnsNamespace))
 	s.Handle("CreatePublicDnsNamespace", awsapi.Op(r.CreatePublicDnsNamespace))
@@ -38,5 +39,10 @@ func (r *Control) Register(mux *awsapi.Mux) {
 	s.Handle("TagResource", awsapi.Op(r.TagResource))
 	s.Handle("UntagResource", awsapi.Op(r.UntagResource))
 	s.Handle("ListTagsForResource", awsapi.Op(r.ListTagsForResource))
-	mux.AddJSON(s)
+	mux.AddJSON(api)
 }
+
+// handlers registers each operation behind its constraints.
+type handlers struct{ api *awsapi.JSONService }
+
+func (h handlers) Handle(op string, fn awsapi.Handler) { h.api.Handle(op, checked(op, fn)) }

@@ -7,7 +7,8 @@ const TargetPrefix = "AmazonEC2ContainerServiceV20141113"
 
 // Register serves the ECS operations on mux.
 func (c *Control) Register(mux *awsapi.Mux) {
-	s := awsapi.NewJSONService(TargetPrefix, "message")
+	api := awsapi.NewJSONService(TargetPrefix, "message")
+	s := handlers{api}
 	s.Handle("CreateCluster", awsapi.Op(c.CreateCluster))
 	s.Handle("DescribeClusters", awsapi.Op(c.DescribeClusters))
 	s.Handle("ListClusters", awsapi.Op(c.ListClusters))
@@ -45,5 +46,10 @@ func (c *Control) Register(mux *awsapi.Mux) {
 	s.Handle("TagResource", awsapi.Op(c.TagResource))
 	s.Handle("UntagResource", awsapi.Op(c.UntagResource))
 	s.Handle("ListTagsForResource", awsapi.Op(c.ListTagsForResource))
-	mux.AddJSON(s)
+	mux.AddJSON(api)
 }
+
+// handlers registers each operation behind its constraints.
+type handlers struct{ api *awsapi.JSONService }
+
+func (h handlers) Handle(op string, fn awsapi.Handler) { h.api.Handle(op, checked(op, fn)) }

@@ -63,11 +63,7 @@ func tooManyTags(arn string) *awsapi.Error {
 // broken constraint, the length rule before the pattern rule, as AWS
 // checks them.
 func validationError(clauses ...string) *awsapi.Error {
-	noun := "error"
-	if len(clauses) > 1 {
-		noun = "errors"
-	}
-	return invalidParam("%d validation %s detected: %s", len(clauses), noun, strings.Join(clauses, "; "))
+	return invalidParam("%s", awsapi.ValidationMessage(clauses))
 }
 
 // nameViolations are the clauses a name breaks: null, too long, off the

@@ -184,4 +184,17 @@ func TestValidationWording(t *testing.T) {
 		!strings.HasSuffix(got, "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+") {
 		t.Errorf("a long name with a bad character: %q", got)
 	}
+	// The model's rules checked before the operation runs (constraints.go):
+	// an enum names its value set, and every broken member is named, in
+	// the model's member order.
+	_, err = c.DescribeExportTasks(ctx, &cwl.DescribeExportTasksInput{StatusCode: "DONE"})
+	if got, want := message(err), "1 validation error detected: Value 'DONE' at 'statusCode' failed to satisfy constraint: Member must satisfy enum value set: [CANCELLED, COMPLETED, FAILED, PENDING, PENDING_CANCEL, RUNNING]"; got != want {
+		t.Errorf("statusCode DONE: %q, want %q", got, want)
+	}
+	_, err = c.DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(""), LogGroupClass: "COLD"})
+	if got, want := message(err), "2 validation errors detected: "+
+		"Value '' at 'logGroupNamePrefix' failed to satisfy constraint: Member must have length greater than or equal to 1; "+
+		"Value 'COLD' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY, ESSENTIALS]"; got != want {
+		t.Errorf("empty prefix and class COLD: %q, want %q", got, want)
+	}
 }

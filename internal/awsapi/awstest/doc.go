@@ -4,7 +4,10 @@
 // on loopback, the AWS endpoint itself (an awsapi.Mux served by httptest,
 // with the goroutines of the roles behind it), the bolt store they share,
 // the test logger, the assertion on an AWS error code as the SDK
-// decoded it, and a loopback TCP target for data-plane tests.
+// decoded it, a loopback TCP target for data-plane tests, and the
+// validation checks generated for every operation of a client (required
+// members from the SDK's validators, value sets, lengths and ranges from
+// botocore's model of the service).
 //
 // A harness wires its own service's parts between these pieces; what it
 // must not do is copy them, so that a client-side workaround (the "data-"
