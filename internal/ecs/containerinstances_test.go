@@ -347,7 +347,9 @@ func (f *instancesFixture) checkNotPlacedOnDraining(c types.ContainerDefinition)
 		f.t.Fatalf("run: %v %v", out, err)
 	}
 	for _, task := range out.Tasks {
-		f.t.Cleanup(func() { f.ecs.StopTask(context.Background(), &ecs.StopTaskInput{Cluster: aws.String("dev"), Task: task.TaskArn}) })
+		f.t.Cleanup(func() {
+			f.ecs.StopTask(context.Background(), &ecs.StopTaskInput{Cluster: aws.String("dev"), Task: task.TaskArn})
+		})
 		if aws.ToString(task.ContainerInstanceArn) == f.arns["n2"] || aws.ToString(task.ContainerInstanceArn) == "" {
 			f.t.Fatalf("task placed on %q while n2 drains", aws.ToString(task.ContainerInstanceArn))
 		}
