@@ -262,32 +262,8 @@ func TestUpdateContainerInstancesState(t *testing.T) {
 		}
 		return out
 	}
-	out := update(types.ContainerInstanceStatusDraining, f.arns["n2"], "0123456789abcdef0123456789abcdef")
-	if len(out.ContainerInstances) != 1 || aws.ToString(out.ContainerInstances[0].Status) != "DRAINING" {
-		t.Fatalf("drain answered %+v", out.ContainerInstances)
-	}
-	if len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "MISSING" {
-		t.Fatalf("failures %+v, want the unknown id MISSING", out.Failures)
-	}
-	if got := f.list("", types.ContainerInstanceStatusDraining); !slices.Equal(got, f.want("n2")) {
-		t.Fatalf("draining: %v", got)
-	}
-	if got := f.list("", types.ContainerInstanceStatusActive); !slices.Equal(got, f.want("n1", "n3")) {
-		t.Fatalf("active: %v", got)
-	}
-	// Nothing new is placed on a draining instance.
-	sleep := types.ContainerDefinition{Name: aws.String("main"), Image: aws.String("/bin/sleep"), Command: []string{"/bin/sleep", "3600"}}
-	f.checkNotPlacedOnDraining(sleep)
-
-	out = update(types.ContainerInstanceStatusActive, f.arns["n2"])
-	if aws.ToString(out.ContainerInstances[0].Status) != "ACTIVE" || len(out.Failures) != 0 {
-		t.Fatalf("back to ACTIVE: %+v %+v", out.ContainerInstances, out.Failures)
-	}
-	if got := f.list("", types.ContainerInstanceStatusDraining); len(got) != 0 {
-		t.Fatalf("still draining: %v", got)
-	}
-
-	// Bad input: ECS's error, and the state is as it was.
+	// Bad input first, while no task is running to move the store: ECS's
+	// error, and the state is as it was.
 	before := f.storeRevision()
 	for _, tc := range []struct {
 		name   string
@@ -315,9 +291,6 @@ func TestUpdateContainerInstancesState(t *testing.T) {
 	if got := f.list("", types.ContainerInstanceStatusActive); !slices.Equal(got, f.want("n1", "n2", "n3")) {
 		t.Fatalf("after bad input, active: %v", got)
 	}
-	if after := f.storeRevision(); after != before {
-		t.Fatalf("bad input moved the store from revision %d to %d", before, after)
-	}
 	for _, tc := range []struct{ filter, status, code string }{
 		{"attribute:ecs.availability-zone ==", "", "InvalidParameterException"},
 		{"", "SLEEPING", "InvalidParameterException"},
@@ -327,6 +300,34 @@ func TestUpdateContainerInstancesState(t *testing.T) {
 		if !errors.As(err, &api) || api.ErrorCode() != tc.code {
 			t.Errorf("list filter %q status %q: %v, want %s", tc.filter, tc.status, err, tc.code)
 		}
+	}
+	if after := f.storeRevision(); after != before {
+		t.Fatalf("bad input moved the store from revision %d to %d", before, after)
+	}
+
+	out := update(types.ContainerInstanceStatusDraining, f.arns["n2"], "0123456789abcdef0123456789abcdef")
+	if len(out.ContainerInstances) != 1 || aws.ToString(out.ContainerInstances[0].Status) != "DRAINING" {
+		t.Fatalf("drain answered %+v", out.ContainerInstances)
+	}
+	if len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "MISSING" {
+		t.Fatalf("failures %+v, want the unknown id MISSING", out.Failures)
+	}
+	if got := f.list("", types.ContainerInstanceStatusDraining); !slices.Equal(got, f.want("n2")) {
+		t.Fatalf("draining: %v", got)
+	}
+	if got := f.list("", types.ContainerInstanceStatusActive); !slices.Equal(got, f.want("n1", "n3")) {
+		t.Fatalf("active: %v", got)
+	}
+	// Nothing new is placed on a draining instance.
+	sleep := types.ContainerDefinition{Name: aws.String("main"), Image: aws.String("/bin/sleep"), Command: []string{"/bin/sleep", "3600"}}
+	f.checkNotPlacedOnDraining(sleep)
+
+	out = update(types.ContainerInstanceStatusActive, f.arns["n2"])
+	if aws.ToString(out.ContainerInstances[0].Status) != "ACTIVE" || len(out.Failures) != 0 {
+		t.Fatalf("back to ACTIVE: %+v %+v", out.ContainerInstances, out.Failures)
+	}
+	if got := f.list("", types.ContainerInstanceStatusDraining); len(got) != 0 {
+		t.Fatalf("still draining: %v", got)
 	}
 }
 
