@@ -29,7 +29,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 	fs.StringVar(&cfg.SecretAccessKey, "secret-access-key", "", "the secret of --access-key-id")
 	fs.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback listener without credentials")
 	fs.StringVar(&cfg.Runtime, "runtime", "process", "where tasks run: process or docker")
-	fs.StringVar(&cfg.TaskAddresses, "task-addresses", "auto", "how the process runtime tells tasks apart: addresses (a 127.x.y.z each; Linux), ports (127.0.0.1 and a host port each; macOS, Windows) or auto")
+	fs.StringVar(&cfg.TaskAddresses, "task-addresses", "auto", "how the process runtime tells tasks apart: addresses (a 127.x.y.z each; Linux), ports (127.0.0.1, or the --advertise address, and a host port each; macOS, Windows) or auto")
 	fs.StringVar(&cfg.GatewayAddr, "gateway", "127.0.0.1:8080", "HTTP API gateway address")
 	fs.StringVar(&cfg.DNSAddr, "dns", "127.0.0.1:8600", "DNS server address (UDP and TCP)")
 	fs.StringVar(&cfg.RegistryAddr, "registry-addr", server.DefaultRegistryAddr, "ECR's image registry address (docker login/push/pull; the Docker engine trusts loopback registries over HTTP)")
@@ -52,7 +52,7 @@ func serverFlags(fs *flag.FlagSet, cfg *server.Config) *string {
 		return err
 	})
 	fs.StringVar(&cfg.Node.Name, "node-name", "", "this node's name, its container instance's identity (default the host name)")
-	fs.StringVar(&cfg.Node.Advertise, "advertise", "", "the address this node's tasks are reached at (a container instance attribute)")
+	fs.StringVar(&cfg.Node.Advertise, "advertise", "", "the address this node's tasks are reached at (a container instance attribute); process-runtime tasks listen on it, a host port each")
 	fs.StringVar(&cfg.Node.Zone, "zone", "", "this node's availability zone (default <region>a)")
 	fs.DurationVar(&cfg.Node.LeaseTTL, "lease-ttl", 10*time.Second, "how long a node or the controller outlives its last lease renewal before it counts as lost (on etcd)")
 	fs.IntVar(&cfg.Node.CPU, "node-cpu", 0, "CPU units this node offers to tasks, 1024 a core (default the machine's)")

@@ -288,10 +288,10 @@ func (c *Control) DescribeContainerInstances(ctx context.Context, in *DescribeCo
 	if err != nil {
 		return nil, err
 	}
-	return c.describeInstances(ctx, cluster, ids, in.ContainerInstances)
+	return c.describeInstances(ctx, cluster, ids)
 }
 
-func (c *Control) describeInstances(ctx context.Context, cluster string, ids, refs []string) (*ContainerInstancesOutput, error) {
+func (c *Control) describeInstances(ctx context.Context, cluster string, ids []string) (*ContainerInstancesOutput, error) {
 	nodes, err := c.nodes(ctx)
 	if err != nil {
 		return nil, err
@@ -301,10 +301,11 @@ func (c *Control) describeInstances(ctx context.Context, cluster string, ids, re
 		return nil, err
 	}
 	out := &ContainerInstancesOutput{ContainerInstances: []ContainerInstance{}, Failures: []Failure{}}
-	for i, id := range ids {
+	for _, id := range ids {
 		j := slices.IndexFunc(nodes, func(n *nodeView) bool { return n.ID == id })
 		if j < 0 {
-			out.Failures = append(out.Failures, Failure{Arn: refs[i], Reason: "MISSING"})
+			// Named by its ARN even when given by id, as DescribeTasks does.
+			out.Failures = append(out.Failures, Failure{Arn: c.instanceArn(cluster, id), Reason: "MISSING"})
 			continue
 		}
 		out.ContainerInstances = append(out.ContainerInstances, c.instance(cluster, nodes[j], loads.of(id)))
@@ -376,7 +377,7 @@ func (c *Control) UpdateContainerInstancesState(ctx context.Context, in *UpdateC
 	if err != nil {
 		return nil, err
 	}
-	return c.describeInstances(ctx, cluster, ids, in.ContainerInstances)
+	return c.describeInstances(ctx, cluster, ids)
 }
 
 // nodeLoad is what the live tasks placed on a node take of it.

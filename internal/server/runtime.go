@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,11 +52,11 @@ func newDriver(cfg Config, dnsServer *dns.Server, images docker.Registry, log *s
 		defer cancel()
 		return docker.New(ctx, docker.Config{Owner: owner, DNS: dnsServer, DNSSearch: cfg.DNSSearch, SubnetPool: docker.DefaultSubnetPool, Registry: images, Logger: log})
 	default:
-		mode, err := process.ParseAddressMode(cfg.TaskAddresses)
+		mode, shared, err := processAddresses(cfg)
 		if err != nil {
 			return nil, err
 		}
-		d, err := process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, TaskAddresses: mode, Logger: log})
+		d, err := process.New(process.Config{StateDir: filepath.Join(cfg.DataDir, "runtime", "process"), Owner: owner, TaskAddresses: mode, SharedAddress: shared, Logger: log})
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +65,25 @@ func newDriver(cfg Config, dnsServer *dns.Server, images docker.Registry, log *s
 		log.Info("process runtime task addresses", "mode", d.AddressMode(), "requested", mode, "addressPool", d.AddressPool())
 		return d, nil
 	}
+}
+
+// processAddresses is how the process runtime places this node's tasks.
+// A node that advertises an address is reached from other machines, which
+// a task's own loopback address is not: its tasks all listen on the
+// advertised address, each port a host port of its own (ports mode).
+func processAddresses(cfg Config) (process.AddressMode, netip.Addr, error) {
+	mode, err := process.ParseAddressMode(cfg.TaskAddresses)
+	if err != nil || cfg.Node.Advertise == "" {
+		return mode, netip.Addr{}, err
+	}
+	shared, err := netip.ParseAddr(cfg.Node.Advertise)
+	if err != nil {
+		return "", netip.Addr{}, fmt.Errorf("--advertise: %w", err)
+	}
+	if mode == process.ModeAddresses {
+		return "", netip.Addr{}, errors.New("--task-addresses addresses gives tasks loopback addresses no other machine reaches; with --advertise, tasks listen on the advertised address (--task-addresses ports or auto)")
+	}
+	return process.ModePorts, shared.Unmap(), nil
 }
 
 // accessLogSink writes gateway access logs to CloudWatch Logs, into the

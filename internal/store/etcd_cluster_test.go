@@ -13,134 +13,187 @@ import (
 	"github.com/portolan/portolan/internal/store/etcdtest"
 )
 
-// ack is a write the store acknowledged: its key and the revision it got.
-type ack struct {
-	key string
-	rev int64
-}
+// registerKeys are the few keys the writers of the Jepsen-style check
+// contend on.
+var registerKeys = []string{"j/a", "j/b", "j/c"}
 
-// TestEtcdClusterLeaderKilled is a Jepsen-style check on a 3-member etcd:
-// writers commit and watchers watch while the leader is killed (SIGKILL)
-// and restarted. Every acknowledged write must reach every watcher, at
-// the revision it was acknowledged with, in revision order, once; and the
-// watchers must all see the same history.
-func TestEtcdClusterLeaderKilled(t *testing.T) {
+// TestEtcdClusterMembersKilled is a Jepsen-style check of the etcd store
+// on a 3-member cluster, through the store interface. Clients pinned to
+// each member, and one on all three, read and compare-and-put a few keys
+// and watch them from the start, while the leader is killed (SIGKILL) and
+// restarted, then a follower: every kill takes down the member some
+// clients talk to. Then:
+//
+//   - every acknowledged write is in every watcher's stream once, at its
+//     revision, in revision order, and the streams are the same;
+//   - a watcher sees no write that was refused, and of the writes whose
+//     Commit failed otherwise ("maybe") only ones that landed;
+//   - each key ends with its last write, and a follower's view agrees;
+//   - the reads and writes are linearizable (porcupine, a register per key).
+func TestEtcdClusterMembersKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a 3-member etcd")
 	}
 	members := etcdtest.StartCluster(t, []string{"127.0.10.11", "127.0.10.12", "127.0.10.13"}, t.TempDir())
-	endpoints := etcdtest.Endpoints(members)
-	start := openEtcd(t, endpoints, store.EtcdOptions{}).Revision()
+	all := etcdtest.Endpoints(members)
+	clients := [][]string{{members[0].Client}, {members[1].Client}, {members[2].Client}, all}
+	start := openEtcd(t, all, store.EtcdOptions{}).Revision()
 
-	const watchers, writers = 3, 4
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	seen := make([][]store.Event, watchers)
-	progress := make([]atomic.Int64, watchers+1) // the last is the follower's
 	var watching sync.WaitGroup
-	for w := range watchers {
-		s := openEtcd(t, endpoints, store.EtcdOptions{})
+	seen := make([][]store.Event, len(clients))
+	progress := make([]atomic.Int64, len(clients)+1) // the last is the follower's
+	for w, eps := range clients {
+		s := openEtcd(t, eps, store.EtcdOptions{})
 		watching.Add(1)
 		go func() { defer watching.Done(); seen[w] = watchResuming(ctx, s, "j/", start, &progress[w]) }()
 	}
+	view := follow(ctx, t, all, &watching, &progress[len(clients)])
 
-	// A follower too, as the services read: its view must end up with
-	// every acknowledged write, whether it listed again or not.
-	view := map[string]int64{}
-	var lists atomic.Int64
-	following := openEtcd(t, endpoints, store.EtcdOptions{})
-	watching.Add(1)
-	go func() {
-		defer watching.Done()
-		store.Follow(ctx, following, "j/", 0, nil, func(_ context.Context, u store.Update) time.Time {
-			if u.Listed {
-				clear(view)
-				lists.Add(1)
-			}
-			for _, ev := range u.Events {
-				view[ev.KV.Key] = ev.KV.ModRevision
-			}
-			progress[watchers].Store(u.Rev)
-			return time.Time{}
-		})
-	}()
-
+	h := newHistory()
 	stop := make(chan struct{})
-	acks := make([][]ack, writers)
-	failed := make([]int, writers)
+	acked := make([]atomic.Int64, len(clients))
 	var writing sync.WaitGroup
-	for w := range writers {
-		s := openEtcd(t, endpoints, store.EtcdOptions{})
+	for w, eps := range clients {
+		s := openEtcd(t, eps, store.EtcdOptions{})
 		writing.Add(1)
-		go func() { defer writing.Done(); acks[w], failed[w] = write(s, fmt.Sprintf("j/%d/", w), stop) }()
+		go func() { defer writing.Done(); writeRegisters(s, w, h, stop, &acked[w]) }()
+	}
+	total := func() (n int64) {
+		for i := range acked {
+			n += acked[i].Load()
+		}
+		return n
 	}
 
-	time.Sleep(time.Second) // writes flow before the kill
-	leader := etcdtest.Leader(t, members)
-	leader.Kill()
-	time.Sleep(2 * time.Second) // the survivors elect a leader and carry on
-	leader.Restart(t)
-	time.Sleep(time.Second) // and the restarted member catches up under load
+	waitFor(t, "writes before the first kill", func() bool { return total() >= 50 })
+	for round := range 2 {
+		victim := etcdtest.Leader(t, members)
+		if round == 1 {
+			victim = aFollower(t, members)
+		}
+		pinned := memberIndex(members, victim)
+		victim.Kill()
+		n := total()
+		waitFor(t, "writes through the survivors", func() bool { return total() >= n+50 })
+		victim.Restart(t)
+		n = acked[pinned].Load()
+		waitFor(t, "a write through the restarted "+victim.Name, func() bool { return acked[pinned].Load() > n })
+		t.Logf("round %d: killed and restarted %s", round+1, victim.Name)
+	}
 	close(stop)
 	writing.Wait()
 
-	var all []ack
-	last := start
-	for w := range writers {
-		for i, a := range acks[w] {
-			if i > 0 && a.rev <= acks[w][i-1].rev {
-				t.Fatalf("writer %d: write %s acknowledged at %d after %d", w, a.key, a.rev, acks[w][i-1].rev)
-			}
-			last = max(last, a.rev)
-		}
-		all = append(all, acks[w]...)
+	final, _, err := openEtcd(t, all, store.EtcdOptions{}).List(context.Background(), "j/")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d writes acknowledged, %d failed (outcome unknown) across the kill of %s", len(all), sum(failed), leader.Name)
-	if len(all) == 0 {
-		t.Fatal("no write was acknowledged")
+	last := start
+	for _, kv := range final {
+		last = max(last, kv.ModRevision)
 	}
 	for w := range progress {
-		for deadline := time.Now().Add(30 * time.Second); progress[w].Load() < last; time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("watcher %d stopped at revision %d, short of %d", w, progress[w].Load(), last)
-			}
-		}
+		waitFor(t, fmt.Sprintf("watcher %d to reach revision %d", w, last), func() bool { return progress[w].Load() >= last })
 	}
 	cancel()
 	watching.Wait()
-	checkHistories(t, seen, all)
-	for _, a := range all {
-		if view[a.key] != a.rev {
-			t.Fatalf("the follower has %s at %d, want %d (it listed %d times)", a.key, view[a.key], a.rev, lists.Load())
-		}
-	}
-	t.Logf("the follower listed %d times", lists.Load())
+
+	landed := checkWatchers(t, h, seen)
+	checkFinal(t, h, seen[0], final, view)
+	checkLinearizable(t, h, landed)
+	acks, maybes := h.acked()
+	t.Logf("%d writes acknowledged, %d refused, %d maybe (%d of them landed), %d reads", len(acks), len(h.puts)-len(acks)-len(maybes), len(maybes), len(landed), len(h.reads))
 }
 
-// write commits a put of a new key under prefix in a loop until stop,
-// returning the acknowledged writes and how many failed.
-func write(s store.Store, prefix string, stop <-chan struct{}) (acks []ack, failed int) {
+// writeRegisters reads a key and puts a value of its own there if the key
+// is unchanged, in a loop over the keys until stop, recording each
+// operation in h.
+func writeRegisters(s store.Store, client int, h *history, stop <-chan struct{}, acked *atomic.Int64) {
 	for i := 0; ; i++ {
 		select {
 		case <-stop:
-			return acks, failed
+			return
 		default:
 		}
-		key := fmt.Sprintf("%s%06d", prefix, i)
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		rev, err := s.Commit(ctx, store.Txn{If: []store.Cmp{store.Absent(key)}, Then: []store.Op{store.Put(key, []byte(key))}})
+		key := registerKeys[(client+i)%len(registerKeys)]
+		call := h.now()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		kv, err := s.Get(ctx, key)
 		cancel()
-		if err != nil {
-			failed++
-			time.Sleep(10 * time.Millisecond)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			time.Sleep(10 * time.Millisecond) // a read has no effect: just try again
 			continue
 		}
-		acks = append(acks, ack{key, rev})
+		h.read(client, key, call, kv, err == nil)
+		w := written{op: regOp{Key: key, Expect: kv.ModRevision, Value: fmt.Sprintf("w%d-%d", client, i)}, call: h.now()}
+		rev, err := s.Commit(context.Background(), store.Txn{
+			If:   []store.Cmp{{Key: key, ModRevision: w.op.Expect}},
+			Then: []store.Op{store.Put(key, []byte(w.op.Value))},
+		})
+		switch {
+		case err == nil:
+			w.rev = rev
+			acked.Add(1)
+		case errors.Is(err, store.ErrConflict):
+			w.conflict = true
+		default:
+			w.maybe = true
+		}
+		h.put(w)
+	}
+}
+
+// follow runs store.Follow on prefix j/ as the services read, keeping each
+// key's last value; the map is complete once progress reaches the last
+// revision and ctx has ended.
+func follow(ctx context.Context, t *testing.T, endpoints []string, wg *sync.WaitGroup, progress *atomic.Int64) map[string]store.KV {
+	view := map[string]store.KV{}
+	s := openEtcd(t, endpoints, store.EtcdOptions{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		store.Follow(ctx, s, "j/", 0, nil, func(_ context.Context, u store.Update) time.Time {
+			if u.Listed {
+				clear(view)
+			}
+			for _, ev := range u.Events {
+				view[ev.KV.Key] = ev.KV
+			}
+			progress.Store(u.Rev)
+			return time.Time{}
+		})
+	}()
+	return view
+}
+
+// checkFinal checks each key ends with the last write the watchers saw to
+// it, that the follower's view is the same, and records the final values
+// as reads for the linearizability check.
+func checkFinal(t *testing.T, h *history, seen []store.Event, final []store.KV, view map[string]store.KV) {
+	t.Helper()
+	lastSeen := map[string]store.KV{}
+	for _, ev := range seen {
+		lastSeen[ev.KV.Key] = ev.KV
+	}
+	if len(final) != len(lastSeen) || len(view) != len(final) {
+		t.Fatalf("%d keys at the end, %d written, %d in the follower's view", len(final), len(lastSeen), len(view))
+	}
+	call := h.now()
+	for _, kv := range final {
+		want := lastSeen[kv.Key]
+		if string(kv.Value) != string(want.Value) || kv.ModRevision != want.ModRevision {
+			t.Fatalf("%s ends as %q@%d, its last write was %q@%d", kv.Key, kv.Value, kv.ModRevision, want.Value, want.ModRevision)
+		}
+		if v := view[kv.Key]; string(v.Value) != string(kv.Value) || v.ModRevision != kv.ModRevision {
+			t.Fatalf("the follower has %s as %q@%d, the store %q@%d", kv.Key, v.Value, v.ModRevision, kv.Value, kv.ModRevision)
+		}
+		h.read(-1, kv.Key, call, kv, true)
 	}
 }
 
 // watchResuming watches prefix from after until ctx ends; when a watch
-// ends (a member lost, the leader lost) it watches again from the last
+// ends (its member lost, or the leader) it watches again from the last
 // revision it saw, as a follower does when no compaction intervened. It
 // publishes that revision in progress.
 func watchResuming(ctx context.Context, s store.Store, prefix string, after int64, progress *atomic.Int64) []store.Event {
@@ -163,42 +216,32 @@ func watchResuming(ctx context.Context, s store.Store, prefix string, after int6
 	return out
 }
 
-// checkHistories checks each watcher saw every acknowledged write once,
-// at its revision, in revision order, and that all saw the same history.
-func checkHistories(t *testing.T, seen [][]store.Event, acks []ack) {
+// waitFor polls cond; the minute is a bound on a hang, not a measurement.
+func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for w, evs := range seen {
-		at := map[string]int64{}
-		var prev int64
-		for _, ev := range evs {
-			if ev.KV.ModRevision <= prev {
-				t.Fatalf("watcher %d: revision %d after %d", w, ev.KV.ModRevision, prev)
-			}
-			if _, dup := at[ev.KV.Key]; dup {
-				t.Fatalf("watcher %d: %s twice", w, ev.KV.Key)
-			}
-			prev, at[ev.KV.Key] = ev.KV.ModRevision, ev.KV.ModRevision
-		}
-		for _, a := range acks {
-			if rev, ok := at[a.key]; !ok || rev != a.rev {
-				t.Fatalf("watcher %d: acknowledged %s@%d seen at %d (seen=%v)", w, a.key, a.rev, rev, ok)
-			}
-		}
-		if len(evs) != len(seen[0]) {
-			t.Fatalf("watcher %d saw %d events, watcher 0 %d", w, len(evs), len(seen[0]))
-		}
-		for i := range evs {
-			if evs[i].KV.Key != seen[0][i].KV.Key || evs[i].KV.ModRevision != seen[0][i].KV.ModRevision {
-				t.Fatalf("watcher %d event %d is %s@%d, watcher 0's %s@%d", w, i, evs[i].KV.Key, evs[i].KV.ModRevision, seen[0][i].KV.Key, seen[0][i].KV.ModRevision)
-			}
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
 		}
 	}
 }
 
-func sum(xs []int) int {
-	n := 0
-	for _, x := range xs {
-		n += x
+func aFollower(t *testing.T, members []*etcdtest.Member) *etcdtest.Member {
+	leader := etcdtest.Leader(t, members)
+	for _, m := range members {
+		if m != leader {
+			return m
+		}
 	}
-	return n
+	t.Fatal("no follower")
+	return nil
+}
+
+func memberIndex(members []*etcdtest.Member, m *etcdtest.Member) int {
+	for i, x := range members {
+		if x == m {
+			return i
+		}
+	}
+	return -1
 }

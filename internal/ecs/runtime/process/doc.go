@@ -41,8 +41,10 @@
 // under both runtimes.
 //
 // Where extra loopback addresses cannot be bound (macOS, Windows), or with
-// Config.TaskAddresses = ModePorts, every task is at 127.0.0.1 and each
-// container port gets a host port of its own, chosen when the container
+// Config.TaskAddresses = ModePorts, every task is at 127.0.0.1 (or at
+// Config.SharedAddress: a node's --advertise address, where the other
+// machines reach it) and each container port gets a host port of its own,
+// chosen when the container
 // starts, recorded with it and handed over in PORT; the container's
 // runtime.ContainerState.Ports tell the agent, which reports them as ECS
 // reports bridge-mode hostPorts (docs/compat.md, "Task addresses").

@@ -32,6 +32,11 @@ type Config struct {
 	// ports on 127.0.0.1. Default (and ModeAuto): addresses where the host
 	// can bind them, ports elsewhere.
 	TaskAddresses AddressMode
+	// SharedAddress is where every task listens in ModePorts. Default
+	// 127.0.0.1; a node that others reach (--advertise) puts its tasks on
+	// its own address instead, so that their host ports are reachable
+	// from the other machines.
+	SharedAddress netip.Addr
 	// WorkingDirectory is the base of relative image paths and the working
 	// directory of containers that name none. Default: the server's.
 	WorkingDirectory string
@@ -101,6 +106,9 @@ func New(cfg Config) (*Driver, error) {
 		return nil, fmt.Errorf("process runtime: %w", err)
 	}
 	cfg.TaskAddresses = resolveMode(cfg.TaskAddresses, cfg.AddressPool)
+	if !cfg.SharedAddress.IsValid() {
+		cfg.SharedAddress = defaultSharedAddress
+	}
 	if cfg.WorkingDirectory == "" {
 		if cfg.WorkingDirectory, err = os.Getwd(); err != nil {
 			return nil, err

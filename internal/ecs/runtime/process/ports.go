@@ -19,7 +19,8 @@ const (
 	// ModeAddresses gives each task a loopback address of its own, like an
 	// awsvpc ENI; container ports are reached as themselves.
 	ModeAddresses AddressMode = "addresses"
-	// ModePorts puts every task on 127.0.0.1 and gives each container port
+	// ModePorts puts every task on one address (Config.SharedAddress,
+	// 127.0.0.1 unless told otherwise) and gives each container port
 	// a host port of its own, handed to the app in PORT, as ECS's bridge
 	// mode does with hostPort.
 	ModePorts AddressMode = "ports"
@@ -36,8 +37,9 @@ func ParseAddressMode(s string) (AddressMode, error) {
 	return "", fmt.Errorf("task addresses %q: want auto, addresses or ports", s)
 }
 
-// sharedAddress is where every task listens in ModePorts.
-var sharedAddress = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+// defaultSharedAddress is where every task listens in ModePorts unless
+// Config.SharedAddress says otherwise.
+var defaultSharedAddress = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 
 // resolveMode turns ModeAuto into what this host can do: ModeAddresses if
 // an address of pool other than 127.0.0.1 can be bound (Linux routes all of
@@ -57,7 +59,7 @@ func resolveMode(m AddressMode, pool netip.Prefix) AddressMode {
 // the test that decides ModeAuto.
 func canBindLoopbackAliases(pool netip.Prefix) bool {
 	probe := pool.Addr().Next()
-	if probe == sharedAddress {
+	if probe == defaultSharedAddress {
 		probe = probe.Next()
 	}
 	ln, err := net.Listen("tcp", netip.AddrPortFrom(probe, 0).String())
@@ -68,19 +70,19 @@ func canBindLoopbackAliases(pool netip.Prefix) bool {
 	return true
 }
 
-// hostPorts picks a free host port on the shared address for each of
+// hostPorts picks a free host port on addr (the shared address) for each of
 // ports, avoiding those in used (held by other containers of the driver
 // that may not listen yet). The kernel chooses (port 0); between the
 // choice and the app's bind another program could take the port, which is
 // the price of not running a proxy in front of every task.
-func hostPorts(ports []runtime.PortMapping, used map[int]bool) ([]runtime.PortBinding, error) {
+func hostPorts(addr netip.Addr, ports []runtime.PortMapping, used map[int]bool) ([]runtime.PortBinding, error) {
 	var out []runtime.PortBinding
 	for _, p := range ports {
 		proto := p.Protocol
 		if proto == "" {
 			proto = "tcp"
 		}
-		port, err := freePort(proto, used)
+		port, err := freePort(addr, proto, used)
 		if err != nil {
 			return nil, fmt.Errorf("host port for container port %d/%s: %w", p.ContainerPort, proto, err)
 		}
@@ -90,10 +92,10 @@ func hostPorts(ports []runtime.PortMapping, used map[int]bool) ([]runtime.PortBi
 	return out, nil
 }
 
-// freePort asks the kernel for a free proto port on the shared address
-// that is not in used.
-func freePort(proto string, used map[int]bool) (int, error) {
-	addr := netip.AddrPortFrom(sharedAddress, 0).String()
+// freePort asks the kernel for a free proto port on shared that is not in
+// used.
+func freePort(shared netip.Addr, proto string, used map[int]bool) (int, error) {
+	addr := netip.AddrPortFrom(shared, 0).String()
 	for range 20 {
 		var port int
 		if proto == "udp" {
@@ -115,7 +117,7 @@ func freePort(proto string, used map[int]bool) (int, error) {
 			return port, nil
 		}
 	}
-	return 0, fmt.Errorf("no free port on %s", sharedAddress)
+	return 0, fmt.Errorf("no free port on %s", shared)
 }
 
 // portEnv is the value of PORT for a container with bindings: the host

@@ -63,14 +63,14 @@ func (d *Driver) prepare(id string, spec runtime.ContainerSpec, task taskRecord)
 		ID: id, TaskID: task.ID, Cluster: task.Cluster, Name: spec.Name, Owner: d.cfg.Owner,
 		Image: spec.Image, Address: task.Address,
 	}
-	if task.Address == sharedAddress && len(spec.PortMappings) > 0 {
+	if task.Address == d.cfg.SharedAddress && len(spec.PortMappings) > 0 {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		used, err := d.usedHostPorts()
 		if err != nil {
 			return rec, err
 		}
-		if rec.Ports, err = hostPorts(spec.PortMappings, used); err != nil {
+		if rec.Ports, err = hostPorts(d.cfg.SharedAddress, spec.PortMappings, used); err != nil {
 			return rec, err
 		}
 	}

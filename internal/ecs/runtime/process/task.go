@@ -25,7 +25,7 @@ func defaultPool(owner string) netip.Prefix {
 }
 
 // ProvisionTask implements runtime.Driver: it takes the lowest free address
-// of the pool (or, in ModePorts, 127.0.0.1) and records it.
+// of the pool (or, in ModePorts, the shared address) and records it.
 func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runtime.Task, error) {
 	if err := spec.Validate(); err != nil {
 		return runtime.Task{}, err
@@ -57,7 +57,7 @@ func (d *Driver) ProvisionTask(ctx context.Context, spec runtime.TaskSpec) (runt
 // else the lowest address of the pool no task holds. mu is held.
 func (d *Driver) taskAddress() (netip.Addr, error) {
 	if d.cfg.TaskAddresses == ModePorts {
-		return sharedAddress, nil
+		return d.cfg.SharedAddress, nil
 	}
 	tasks, err := d.readTasks()
 	if err != nil {
