@@ -245,3 +245,13 @@ func processExists(pid int) bool {
 	}
 	return p.Signal(syscall.Signal(0)) == nil
 }
+
+// killPID kills process pid as kill -9 does, on any platform.
+func killPID(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	defer p.Release()
+	return p.Kill()
+}
