@@ -200,7 +200,7 @@ func newProcessFixture(t *testing.T) (*svcFixture, *processServer) {
 	p.start()
 	t.Cleanup(func() { // whatever a failure left behind
 		for _, pid := range appProcesses(t, app) {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killPID(pid)
 		}
 	})
 	cfg := servertest.Config(fmt.Sprintf("http://localhost:%d", p.port), "test", "test")

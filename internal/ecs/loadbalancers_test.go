@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -315,7 +314,7 @@ func (f *lbFixture) killTask(t *testing.T, startLoad func()) (victim types.Task,
 	startLoad()
 	time.Sleep(500 * time.Millisecond)
 	killed = time.Now()
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+	if err := killPID(pid); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "the killed task's target leaving rotation", func() bool {

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -404,7 +403,7 @@ func TestKill9DuringSelfStop(t *testing.T) {
 	// What DeprovisionTask does before it removes the task itself.
 	for cid, pids := range processesOf([]string{id}) {
 		for _, pid := range pids {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killPID(pid)
 		}
 		eventually(t, 10*time.Second, cid+" killed", func() bool { return len(processesOf([]string{id})[cid]) == 0 })
 	}

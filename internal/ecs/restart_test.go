@@ -47,6 +47,16 @@ func appProcesses(t *testing.T, path string) []int {
 	return pids
 }
 
+// killPID kills process pid as kill -9 does, on any platform.
+func killPID(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	defer p.Release()
+	return p.Kill()
+}
+
 // TestKill9ReadoptsTasks: 10 tasks run, the server is SIGKILLed and
 // restarted on the same data dir; the same 10 processes are RUNNING, none
 // was started twice, none is orphaned, and they still stop on request.
@@ -58,7 +68,7 @@ func TestKill9ReadoptsTasks(t *testing.T) {
 	srv := start()
 	t.Cleanup(func() { // whatever a failure left behind
 		for _, pid := range appProcesses(t, app) {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killPID(pid)
 		}
 	})
 	c := ecs.NewFromConfig(servertest.Config(fmt.Sprintf("http://localhost:%d", port), "test", "test"))

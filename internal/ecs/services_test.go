@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -420,7 +419,7 @@ func TestServiceDiscoveryReference(t *testing.T) {
 		t.Fatalf("pid of %s: %v", address(victim), err)
 	}
 	killed := time.Now()
-	if err := syscall.Kill(info.PID, syscall.SIGKILL); err != nil {
+	if err := killPID(info.PID); err != nil {
 		t.Fatal(err)
 	}
 	f.checkReplaced(regA, victim, killed)

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -242,7 +241,7 @@ func (f *observeFixture) killTask(before map[string]*dto.MetricFamily) {
 	if err := json.Unmarshal(b, &info); err != nil || info.PID == 0 {
 		t.Fatalf("no pid in %s", b)
 	}
-	if err := syscall.Kill(info.PID, syscall.SIGKILL); err != nil {
+	if err := killPID(info.PID); err != nil {
 		t.Fatal(err)
 	}
 	stops := map[string]string{"stop_code": "EssentialContainerExited"}

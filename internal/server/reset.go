@@ -43,9 +43,10 @@ var resetPrefixes = map[string][]string{
 	"application-autoscaling": {"appautoscaling/"},
 }
 
-// deleteBatch bounds one reset transaction (etcd refuses transactions of
-// more operations than its --max-txn-ops, 128 by default).
-const deleteBatch = 100
+// deleteBatch bounds one reset transaction: a reset of a hundred tasks is
+// one commit, and the store's etcd must accept 4096 operations in one
+// (store.EtcdOptions).
+const deleteBatch = 1000
 
 // Reset empties one service's state (service names a key of
 // resetPrefixes) or, with service "", every service's, in every region,

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	goruntime "runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -131,15 +134,11 @@ func TestReset(t *testing.T) {
 
 	// Everything: the tasks are dropped at once.
 	addrs = runTasks(t, env, app, 3)
+	pids := taskPIDs(t, addrs)
 	if code, body := reset(t, env, ""); code != http.StatusOK {
 		t.Fatalf("reset: %d %s", code, body)
 	}
-	clusters, _ = ecs.NewFromConfig(env.AWS).ListClusters(ctx, &ecs.ListClustersInput{})
-	namespaces, _ := cm.ListNamespaces(ctx, &sd.ListNamespacesInput{})
-	got, _ = apis.GetApis(ctx, &apigatewayv2.GetApisInput{})
-	if len(clusters.ClusterArns) != 0 || len(namespaces.Namespaces) != 0 || len(got.Items) != 0 {
-		t.Fatalf("after a reset: %d clusters, %d namespaces, %d APIs", len(clusters.ClusterArns), len(namespaces.Namespaces), len(got.Items))
-	}
+	assertReset(t, env, pids)
 	assertGone(t, addrs)
 	vpcs, err := ec2.NewFromConfig(env.AWS).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
 	if err != nil || len(vpcs.Vpcs) != 1 || !*vpcs.Vpcs[0].IsDefault {
@@ -161,16 +160,98 @@ func assertGone(t *testing.T, addrs []string) {
 }
 
 // BenchmarkReset: a whole reset with 100 tasks running (process runtime).
-// The figure is the reset alone; starting the tasks is not timed.
+// The figure is the reset alone; starting the tasks, and checking after
+// each reset that no task's process or runtime record is left and every
+// listing is empty, is not timed.
 func BenchmarkReset(b *testing.B) {
 	app := runtimetest.BuildApp(b)
 	env := servertest.Start(b)
 	for b.Loop() {
 		b.StopTimer()
-		runTasks(b, env, app, 100)
+		addrs := runTasks(b, env, app, 100)
+		pids := taskPIDs(b, addrs)
 		b.StartTimer()
 		if code, body := reset(b, env, ""); code != http.StatusOK {
 			b.Fatalf("reset: %d %s", code, body)
 		}
+		b.StopTimer()
+		assertReset(b, env, pids)
+		b.StartTimer()
 	}
+}
+
+// taskPIDs asks each task of the test app at addrs for its process id.
+func taskPIDs(t testing.TB, addrs []string) []int {
+	t.Helper()
+	pids := make([]int, len(addrs))
+	for i, a := range addrs {
+		body := runtimetest.WaitHTTP(t, "http://"+net.JoinHostPort(a, "8080")+"/", 10*time.Second)
+		var info struct{ PID int }
+		if err := json.Unmarshal(body, &info); err != nil || info.PID == 0 {
+			t.Fatalf("the task at %s: %q, %v", a, body, err)
+		}
+		pids[i] = info.PID
+	}
+	return pids
+}
+
+// assertReset fails unless a whole reset has left nothing: no process of
+// pids, no task in the runtime, and no cluster, task definition, namespace,
+// API or log group.
+func assertReset(t testing.TB, env *servertest.Env, pids []int) {
+	t.Helper()
+	ctx := context.Background()
+	for _, pid := range pids {
+		if processExists(pid) {
+			t.Errorf("task process %d is still there after the reset", pid)
+		}
+	}
+	if tasks, err := env.Server.RuntimeTasks(ctx); err != nil || len(tasks) != 0 {
+		t.Errorf("the runtime after the reset: %d tasks, %v; want none", len(tasks), err)
+	}
+	c := ecs.NewFromConfig(env.AWS)
+	clusters, err := c.ListClusters(ctx, &ecs.ListClustersInput{})
+	if err != nil || len(clusters.ClusterArns) != 0 {
+		t.Errorf("clusters after the reset: %v, %v", clusters.ClusterArns, err)
+	}
+	defs, err := c.ListTaskDefinitions(ctx, &ecs.ListTaskDefinitionsInput{})
+	if err != nil || len(defs.TaskDefinitionArns) != 0 {
+		t.Errorf("task definitions after the reset: %v, %v", defs.TaskDefinitionArns, err)
+	}
+	namespaces, err := sd.NewFromConfig(env.AWS).ListNamespaces(ctx, &sd.ListNamespacesInput{})
+	if err != nil || len(namespaces.Namespaces) != 0 {
+		t.Errorf("namespaces after the reset: %d, %v", len(namespaces.Namespaces), err)
+	}
+	apis, err := apigatewayv2.NewFromConfig(env.AWS).GetApis(ctx, &apigatewayv2.GetApisInput{})
+	if err != nil || len(apis.Items) != 0 {
+		t.Errorf("APIs after the reset: %d, %v", len(apis.Items), err)
+	}
+	groups, err := cwl.NewFromConfig(env.AWS).DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{})
+	if err != nil || len(groups.LogGroups) != 0 {
+		t.Errorf("log groups after the reset: %d, %v", len(groups.LogGroups), err)
+	}
+}
+
+// processExists reports whether process pid is there (a zombie counts:
+// the server reaps its children before a reset answers).
+func processExists(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false // Windows: no such process to open
+	}
+	defer p.Release()
+	if goruntime.GOOS == "windows" {
+		return true // FindProcess opened it
+	}
+	return p.Signal(syscall.Signal(0)) == nil
+}
+
+// killPID kills process pid as kill -9 does, on any platform.
+func killPID(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	defer p.Release()
+	return p.Kill()
 }

@@ -409,6 +409,12 @@ func (s *Server) RemoveAllTasks(ctx context.Context) error {
 	return nil
 }
 
+// RuntimeTasks lists the tasks this server's runtime holds, with their
+// containers: tests use it to show that a reset left none.
+func (s *Server) RuntimeTasks(ctx context.Context) ([]runtime.Task, error) {
+	return s.driver.List(ctx)
+}
+
 // StoreRevision is the state's current revision: tests use it to show that
 // a rejected request changed nothing.
 func (s *Server) StoreRevision() int64 { return s.store.Revision() }

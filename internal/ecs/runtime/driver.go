@@ -83,6 +83,14 @@ type Remover interface {
 	RemoveAll(ctx context.Context) error
 }
 
+// BatchDeprovisioner is the optional capability of a driver that
+// deprovisions many tasks together faster than one at a time (the process
+// runtime kills them all at once, with one scan of the process table).
+// DeprovisionTasks is DeprovisionTask for each of taskIDs.
+type BatchDeprovisioner interface {
+	DeprovisionTasks(ctx context.Context, taskIDs []string) error
+}
+
 // HostAddresser is the optional capability of a driver whose tasks cannot
 // reach the host's loopback but reach the host at an address of their own
 // (the docker runtime: the gateway of its DNS network). What the host plays
@@ -95,8 +103,16 @@ type HostAddresser interface {
 // DeprovisionTasks deprovisions each of tasks with d, several at once
 // (each waits for its processes to die), going on past a failure so that
 // one stuck task does not keep the rest: the first step of both drivers'
-// RemoveAll, and of a reset. It returns the failures joined.
+// RemoveAll, and of a reset. It returns the failures joined. A driver that
+// is a BatchDeprovisioner does them all in one call.
 func DeprovisionTasks(ctx context.Context, d Driver, tasks []Task) error {
+	if b, ok := d.(BatchDeprovisioner); ok {
+		ids := make([]string, len(tasks))
+		for i, t := range tasks {
+			ids[i] = t.ID
+		}
+		return b.DeprovisionTasks(ctx, ids)
+	}
 	errs := make([]error, len(tasks))
 	var g errgroup.Group
 	g.SetLimit(deprovisionAtOnce)

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"syscall"
 	"testing"
 	"time"
 
@@ -110,8 +109,7 @@ func BenchmarkExchange(b *testing.B) {
 			msg := make([]byte, 200)
 			got := make([]byte, len(msg))
 			b.ReportAllocs()
-			var before, after syscall.Rusage
-			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			before := cpuTime()
 			b.ResetTimer()
 			for range b.N {
 				if _, err := c.Write(msg); err != nil {
@@ -122,8 +120,7 @@ func BenchmarkExchange(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-			cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+			cpu := cpuTime() - before
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			c.Close()
 		})

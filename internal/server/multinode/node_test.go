@@ -130,9 +130,19 @@ func killApps(app string) {
 		}
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
 		if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); argv0 == app {
-			syscall.Kill(pid, syscall.SIGKILL)
+			killPID(pid)
 		}
 	}
+}
+
+// killPID kills process pid as kill -9 does, on any platform.
+func killPID(pid int) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	defer p.Release()
+	return p.Kill()
 }
 
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,6 +21,16 @@ type child struct {
 	proc *os.Process
 	done chan struct{} // closed once the process is reaped and exit is set
 	exit runtime.ExitStatus
+	// removing is set by DeprovisionTasks before it kills the process: it
+	// ends the session itself, for many containers at once, and removes
+	// the record, so reap does neither.
+	removing atomic.Bool
+}
+
+// leader names a container's main process as its record does.
+type leader struct {
+	pid        int
+	startTicks uint64
 }
 
 // handle is a container as one call sees it: our child, or a record of a
@@ -38,7 +49,10 @@ func (d *Driver) reap(c *child) {
 	// The leader is a zombie now, which keeps its pid from being reused:
 	// the right moment to kill what it left in its session, as the end of a
 	// pid namespace would.
-	killSession(pid, c.rec.StartTicks, syscall.SIGKILL)
+	removing := c.removing.Load()
+	if !removing {
+		killSession(pid, c.rec.StartTicks, syscall.SIGKILL)
+	}
 	ps, err := c.proc.Wait()
 	exit := runtime.ExitStatus{Code: runtime.UnknownExitCode, FinishedAt: time.Now()}
 	if err != nil {
@@ -48,8 +62,11 @@ func (d *Driver) reap(c *child) {
 	}
 	rec := c.rec
 	rec.Exit = &exit
-	if err := writeJSON(d.containerPath(rec.ID), rec); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		d.log.Warn("recording container exit", "containerId", rec.ID, "err", err)
+	// A container being removed has no record left to write the exit to.
+	if !removing {
+		if err := writeJSON(d.containerPath(rec.ID), rec); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			d.log.Warn("recording container exit", "containerId", rec.ID, "err", err)
+		}
 	}
 	c.exit = exit
 	close(c.done)

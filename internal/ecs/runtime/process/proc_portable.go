@@ -70,7 +70,11 @@ func alive(pid int, startTicks uint64) bool {
 // sessionMembers returns the live processes of the container whose main
 // process is leader, with their usage: the leader, its descendants, and
 // (on macOS) whatever else is in its session, having lost its parent.
-func sessionMembers(leader int) []procInfo {
+func sessionMembers(leader int) []procInfo { return membersOfSessions([]int{leader}) }
+
+// membersOfSessions is sessionMembers for several containers, in one
+// listing of the processes.
+func membersOfSessions(leaders []int) []procInfo {
 	pids, err := gp.Pids()
 	if err != nil {
 		return nil
@@ -86,8 +90,10 @@ func sessionMembers(leader int) []procInfo {
 	member := func(pid int) bool {
 		// The chain is bounded: a cycle (pid reuse while listing) ends it.
 		for i := 0; pid > 0 && i < 64; i++ {
-			if pid == leader || inSession(pid, leader) {
-				return true
+			for _, leader := range leaders {
+				if pid == leader || inSession(pid, leader) {
+					return true
+				}
 			}
 			pid = parent[pid]
 		}

@@ -38,6 +38,7 @@ func readStat(int) (procInfo, error)              { return procInfo{}, supported
 func alive(int, uint64) bool                      { return false }
 func sessionMembers(int) []procInfo               { return nil }
 func killSession(int, uint64, syscall.Signal)     {}
+func killSessions([]leader)                       {}
 func waitChildExit(int, uint64) error             { return supported() }
 func waitExit(context.Context, int, uint64) error { return supported() }
 func markedLeaders(string) []markedProcess        { return nil }

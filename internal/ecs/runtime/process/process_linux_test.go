@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,6 +74,56 @@ func TestContainerProcessesDie(t *testing.T) {
 		t.Fatalf("Wait = %+v, %v; want 4", e, err)
 	}
 	waitGone(t, kid)
+}
+
+// TestDeprovisionTasks removes several tasks in one call, as a reset does:
+// every container's process and what it spawned are gone, their records and
+// directories too, and the first task's address is free again. Names it
+// does not know are not an error.
+func TestDeprovisionTasks(t *testing.T) {
+	app := runtimetest.BuildApp(t)
+	state := t.TempDir()
+	d := newDriver(t, process.Config{StateDir: state})
+	ctx := runtimetest.Context(t)
+	var ids []string
+	var pids []int
+	var first netip.Addr
+	for i := range 4 {
+		task := runtimetest.Provision(t, d, "many")
+		if i == 0 {
+			first = task.Address
+		}
+		st := runtimetest.Start(t, d, task, runtime.ContainerSpec{Name: "web", Image: app, PortMappings: []runtime.PortMapping{{ContainerPort: 8080}}})
+		body := runtimetest.WaitHTTP(t, runtimetest.URL(task.Address, 8080, "/spawn"), 10*time.Second)
+		kid, err := strconv.Atoi(strings.TrimSpace(string(body)))
+		if err != nil || gone(kid) {
+			t.Fatalf("spawn: %q, %v", body, err)
+		}
+		ids = append(ids, task.ID)
+		pids = append(pids, st.PID, kid)
+	}
+	if err := d.DeprovisionTasks(ctx, append(ids, runtimetest.NewTaskID(), "../x")); err != nil {
+		t.Fatal(err)
+	}
+	for i, pid := range pids {
+		if i%2 == 0 && !gone(pid) {
+			t.Errorf("container process %d is alive after DeprovisionTasks returned", pid)
+		}
+	}
+	for i, pid := range pids {
+		if i%2 == 1 {
+			waitGone(t, pid) // SIGKILLed, reparented: its end is not ours to wait for
+		}
+	}
+	if tasks, err := d.List(ctx); err != nil || len(tasks) != 0 {
+		t.Fatalf("List after DeprovisionTasks = %+v, %v; want nothing", tasks, err)
+	}
+	if left, err := os.ReadDir(filepath.Join(state, "containers")); err != nil || len(left) != 0 {
+		t.Errorf("containers directory after DeprovisionTasks: %v, %v; want it empty", left, err)
+	}
+	if task := runtimetest.Provision(t, d, "many"); task.Address != first {
+		t.Errorf("a new task got %s; want %s, freed by DeprovisionTasks", task.Address, first)
+	}
 }
 
 // TestNoInheritedDescriptors checks that a container does not inherit a

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/portolan/portolan/internal/ecs/runtime"
 )
 
@@ -101,45 +103,102 @@ func removeDir(dir string) error {
 	}
 }
 
+// removeAtOnce bounds how many tasks' directories and records
+// DeprovisionTasks removes at once.
+const removeAtOnce = 8
+
 // DeprovisionTask implements runtime.Driver.
 func (d *Driver) DeprovisionTask(ctx context.Context, taskID string) error {
-	if !runtime.ValidName(taskID) {
+	return d.DeprovisionTasks(ctx, []string{taskID})
+}
+
+// DeprovisionTasks implements runtime.BatchDeprovisioner. Every container
+// of the tasks is killed at once and waited for together, reading the
+// process table twice before and twice after for all of them, not four
+// times for each; then their directories and the task records go, several
+// at once. A crash part-way leaves records that List still reports, for
+// the caller to finish.
+func (d *Driver) DeprovisionTasks(ctx context.Context, taskIDs []string) error {
+	ids := make(map[string]bool, len(taskIDs))
+	for _, id := range taskIDs {
+		if runtime.ValidName(id) {
+			ids[id] = true
+		}
+	}
+	if len(ids) == 0 {
 		return nil
 	}
 	recs, err := d.readContainers()
 	if err != nil {
 		return err
 	}
+	var hs []*handle
+	var leaders []leader
 	for _, rec := range recs {
-		if rec.TaskID != taskID {
+		if !ids[rec.TaskID] {
 			continue
 		}
 		h := d.handleOf(rec)
-		if d.exitOf(h) == nil {
-			killSession(rec.PID, rec.StartTicks, syscall.SIGKILL)
-			if err := d.waitGone(ctx, h); err != nil {
-				return fmt.Errorf("deprovision task %s: %w", taskID, err)
-			}
+		if h.child != nil {
+			h.child.removing.Store(true)
 		}
-		// Whatever the entrypoint left behind goes too; for a child the
-		// reaper has done this already.
-		if h.child == nil {
-			killSession(rec.PID, rec.StartTicks, syscall.SIGKILL)
+		hs = append(hs, h)
+		leaders = append(leaders, leader{h.rec.PID, h.rec.StartTicks})
+	}
+	killSessions(leaders)
+	for _, h := range hs {
+		if err := d.waitGone(ctx, h); err != nil {
+			return fmt.Errorf("deprovision task %s: %w", h.rec.TaskID, err)
 		}
-		if err := removeDir(d.containerDir(rec.ID)); err != nil {
+	}
+	// Whatever the leaders left in their sessions goes too: processes
+	// forked while the first passes ran, and those of adopted containers,
+	// whose sessions no reap ended.
+	killSessions(leaders)
+	byTask := map[string][]*handle{}
+	for _, h := range hs {
+		byTask[h.rec.TaskID] = append(byTask[h.rec.TaskID], h)
+	}
+	errs := make(chan error, len(ids))
+	var g errgroup.Group
+	// Several at once: the unlinks of one directory do not wait for
+	// another's.
+	g.SetLimit(removeAtOnce)
+	for id := range ids {
+		g.Go(func() error {
+			errs <- d.removeTask(id, byTask[id])
+			return nil
+		})
+	}
+	g.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	// Not synced: a removal a crash undoes brings back a task without
+	// containers, which List reports and the agent removes as an orphan;
+	// and the next task to take a freed address syncs this directory as
+	// it writes its record, removals included.
+	return errors.Join(all...)
+}
+
+// removeTask removes the directories of a task's containers, which are
+// gone, then its record, which frees its address.
+func (d *Driver) removeTask(id string, hs []*handle) error {
+	for _, h := range hs {
+		if err := removeDir(d.containerDir(h.rec.ID)); err != nil {
+			// The task's record stays too, so that List still shows it.
 			return err
 		}
 		d.mu.Lock()
-		delete(d.children, rec.ID)
+		delete(d.children, h.rec.ID)
 		d.mu.Unlock()
 	}
 	d.mu.Lock()
-	err = os.Remove(d.taskPath(taskID))
-	d.mu.Unlock()
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	defer d.mu.Unlock()
+	if err := os.Remove(d.taskPath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	// Synced outside the lock, so that tasks deprovisioned at once share
-	// the filesystem's journal commits instead of queueing for one each.
-	return syncDir(d.tasksDir())
+	return nil
 }
