@@ -73,6 +73,9 @@ type cell struct {
 	// Cognito is the user pools: the local identity provider whose keys
 	// the gateway's JWT authorizers read directly.
 	Cognito *cognito.Control
+	// endpoints serves Cognito's discovery and OAuth2 endpoints of the
+	// region's pools by host name, and the AWS endpoint after them.
+	endpoints http.Handler
 	// ECR is the container registry's control plane (the registry that
 	// serves docker push and pull is the home region's).
 	ECR *ecr.Control
@@ -226,6 +229,8 @@ func (c *cell) attach(s *Server) error {
 	}
 	c.CloudFormation = cloudformation.New(cloudformation.Config{Region: c.region, AccountID: cfg.AccountID, Store: c.store, Stacks: c.Stacks,
 		Images: cfg.Images, ExecuteHold: cfg.ExecuteChangeSetHold, Logger: log.With("role", "cloudformation")})
+	// s.regions is made after the home cell: look it up per request.
+	c.endpoints = c.Cognito.Endpoints(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.regions.ServeHTTP(w, r) }))
 	for _, svc := range []interface{ Register(*awsapi.Mux) }{c.CloudMap, c.ECS, c.Logs, c.APIGW, c.ELBv2, c.RestAPI, c.EC2, s.Route53, c.Resolver, c.Cognito, c.ECR, c.CloudFormation, s.IAM, s.STS, c.CloudWatch, c.AppAutoScaling} {
 		svc.Register(c.mux)
 	}

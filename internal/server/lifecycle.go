@@ -125,7 +125,7 @@ func (s *Server) apiHandler() http.Handler {
 	top.Handle("GET "+taskcreds.Path+"{task}", s.taskCreds)
 	s.admin.Register(top)
 	// Cognito's discovery and token endpoints answer by host name.
-	top.Handle("/", s.Cognito.Endpoints(s.regions))
+	top.Handle("/", cognitoEndpoints{s})
 	return top
 }
 

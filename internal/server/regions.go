@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -132,6 +133,13 @@ func (r *regions) mark(ctx context.Context, region string) (int, error) {
 	return ordinal, err
 }
 
+// existing returns region's cell if it has been made.
+func (r *regions) existing(region string) *cell {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cells[region]
+}
+
 // all returns the cells there are now.
 func (r *regions) all() []*cell {
 	if p := r.list.Load(); p != nil {
@@ -244,6 +252,38 @@ func (r *regions) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	c.mux.ServeHTTP(w, req)
+}
+
+// cognitoEndpoints serves Cognito's discovery and OAuth2 endpoints of the
+// region their host names (cognito-idp.<region>.localhost,
+// <domain>.auth.<region>.localhost), and hands everything else to the
+// AWS endpoint.
+type cognitoEndpoints struct{ s *Server }
+
+func (e cognitoEndpoints) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := e.s.cell
+	if region := cognitoRegion(r.Host); region != "" && region != c.region {
+		if other := e.s.regions.existing(region); other != nil {
+			c = other
+		}
+	}
+	c.endpoints.ServeHTTP(w, r)
+}
+
+// cognitoRegion is the region a Cognito endpoint's host names, or "".
+func cognitoRegion(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	rest, ok := strings.CutPrefix(host, "cognito-idp.")
+	if !ok {
+		if _, rest, ok = strings.Cut(host, ".auth."); !ok {
+			return ""
+		}
+	}
+	region, _, _ := strings.Cut(rest, ".")
+	return region
 }
 
 // gatewayNext is where the home region's HTTP API gateway sends requests

@@ -22,6 +22,7 @@ import (
 	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -421,5 +422,40 @@ func TestRestAPIInARegion(t *testing.T) {
 	callAPI(t, gw, "http://"+*id+".execute-api.localhost"+port+"/prod/", `"region": "tokyo"`)
 	if _, err := apigateway.NewFromConfig(env.AWS).GetRestApi(ctx, &apigateway.GetRestApiInput{RestApiId: id}); err == nil {
 		t.Fatal("ap-northeast-1's REST API is found in us-east-1")
+	}
+}
+
+// TestCognitoEndpointsPerRegion: a user pool made in ap-northeast-1 has
+// its key set at cognito-idp.ap-northeast-1.localhost, as AWS's is at
+// the region's own host, and is unknown at us-east-1's.
+func TestCognitoEndpointsPerRegion(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	tokyo := env.AWS.Copy()
+	tokyo.Region = tokyoRegion
+	pool, err := cognitoidentityprovider.NewFromConfig(tokyo).CreateUserPool(ctx, &cognitoidentityprovider.CreateUserPoolInput{PoolName: aws.String("users")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := *pool.UserPool.Id
+	if !strings.HasPrefix(id, tokyoRegion+"_") {
+		t.Errorf("pool id %s is not of %s", id, tokyoRegion)
+	}
+	get := func(region string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/"+id+"/.well-known/jwks.json", nil)
+		req.Host = "cognito-idp." + region + ".localhost" + portOf(env.URL)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(tokyoRegion); code != http.StatusOK || !strings.Contains(body, `"keys"`) {
+		t.Fatalf("the pool's key set in its region: %d %s", code, body)
+	}
+	if code, body := get("us-east-1"); code != http.StatusNotFound {
+		t.Fatalf("the pool's key set at us-east-1's host: %d %s, want 404", code, body)
 	}
 }
