@@ -154,13 +154,14 @@ func (c *cell) loadBalancerAddresses(cfg Config) netip.Prefix {
 }
 
 // metrics is where the cell's Prometheus series go: the server's registry
-// for the home region; nowhere for the others, whose series would repeat
-// the home region's names without telling them apart.
+// for the home region; nowhere (nil: the data planes count nothing) for
+// the others, whose series would repeat the home region's names without
+// telling them apart.
 func (c *cell) metrics(s *Server) prometheus.Registerer {
 	if c.home {
 		return s.metrics
 	}
-	return prometheus.NewRegistry()
+	return nil
 }
 
 // newGateways makes the API Gateway control planes and the data planes
@@ -175,7 +176,9 @@ func (c *cell) newGateways(s *Server) {
 	}
 	metrics := c.metrics(s)
 	c.loadBalancers = dataplane.New(dataplane.Config{Control: c.ELBv2, Logger: log.With("role", "load balancers")})
-	metrics.MustRegister(dataplane.RequestMetrics{Dataplane: c.loadBalancers})
+	if metrics != nil {
+		metrics.MustRegister(dataplane.RequestMetrics{Dataplane: c.loadBalancers})
+	}
 	c.albMetrics = albmetrics.New(albmetrics.Config{Counts: c.loadBalancers, LoadBalancers: c.ELBv2.View(), Sink: c.CloudWatch,
 		MetricPeriod: cfg.MetricPeriod, Logger: log.With("role", "alb metrics")})
 	// The home region's APIs keep the short host names a single-region
