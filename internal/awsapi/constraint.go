@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -146,4 +147,19 @@ func (c Constraint) violation(at string, raw json.RawMessage) string {
 		return fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", s, at, c.Max)
 	}
 	return ""
+}
+
+// Checked is h behind rules: a request that breaks any is refused with
+// refuse(the broken rules' clauses, every one named, as AWS does) before
+// h looks anything up.
+func Checked(rules []Constraint, h Handler, refuse func(clauses []string) error) Handler {
+	if len(rules) == 0 {
+		return h
+	}
+	return func(ctx context.Context, body []byte) (any, error) {
+		if clauses := JSONViolations(body, rules); len(clauses) > 0 {
+			return nil, refuse(clauses)
+		}
+		return h(ctx, body)
+	}
 }

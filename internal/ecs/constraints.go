@@ -1,8 +1,6 @@
 package ecs
 
 import (
-	"context"
-
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
@@ -50,18 +48,7 @@ var constraints = map[string][]awsapi.Constraint{
 	},
 }
 
-// checked is h behind the constraints of operation op: a request that
-// breaks any is refused, every broken rule named, before h looks
-// anything up.
+// checked is h behind the constraints of operation op.
 func checked(op string, h awsapi.Handler) awsapi.Handler {
-	rules := constraints[op]
-	if len(rules) == 0 {
-		return h
-	}
-	return func(ctx context.Context, body []byte) (any, error) {
-		if clauses := awsapi.JSONViolations(body, rules); len(clauses) > 0 {
-			return nil, invalidParameter("%s", awsapi.ValidationMessage(clauses))
-		}
-		return h(ctx, body)
-	}
+	return awsapi.Checked(constraints[op], h, func(clauses []string) error { return invalidParameter("%s", awsapi.ValidationMessage(clauses)) })
 }

@@ -1,8 +1,6 @@
 package logs
 
 import (
-	"context"
-
 	"github.com/portolan/portolan/internal/awsapi"
 )
 
@@ -57,17 +55,7 @@ var constraints = map[string][]awsapi.Constraint{
 	"PutDeliveryDestinationPolicy":    {awsapi.Length("deliveryDestinationName", 1, 60)},
 }
 
-// checked is h behind the constraints of operation op: a request that
-// breaks any is refused with every broken rule named, as AWS does.
+// checked is h behind the constraints of operation op.
 func checked(op string, h awsapi.Handler) awsapi.Handler {
-	rules := constraints[op]
-	if len(rules) == 0 {
-		return h
-	}
-	return func(ctx context.Context, body []byte) (any, error) {
-		if clauses := awsapi.JSONViolations(body, rules); len(clauses) > 0 {
-			return nil, validationError(clauses...)
-		}
-		return h(ctx, body)
-	}
+	return awsapi.Checked(constraints[op], h, func(clauses []string) error { return validationError(clauses...) })
 }
