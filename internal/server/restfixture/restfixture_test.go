@@ -3,9 +3,7 @@
 package restfixture_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -131,39 +129,8 @@ func portOf(addr string) string {
 // a non-zero rate on that method.
 func consoleShowsRestAPI(t *testing.T, env *servertest.Env, apiID, gw, host, path string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+env.Server.APIAddr()+"/_portolan/console/events", nil)
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	defer resp.Body.Close()
-	go func() {
-		client := &http.Client{Timeout: 5 * time.Second}
-		for ctx.Err() == nil {
-			r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+gw+path, nil)
-			r.Host = host
-			if resp, err := client.Do(r); err == nil {
-				resp.Body.Close()
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	lines := bufio.NewScanner(resp.Body)
-	lines.Buffer(nil, 1<<20)
-	var last string
-	for lines.Scan() {
-		data, ok := strings.CutPrefix(lines.Text(), "data: ")
-		if !ok {
-			continue
-		}
-		var v admin.ConsoleView
-		must(t, json.Unmarshal([]byte(data), &v))
-		last = data
-		if restChainShown(&v, apiID) {
-			return
-		}
-	}
-	t.Fatalf("no view showed REST API %s's chain with a rate (%v); the last:\n%s", apiID, lines.Err(), last)
+	servertest.ConsoleShows(t, env, "http://"+gw+path, host, "REST API "+apiID+"'s chain with a rate",
+		func(v *admin.ConsoleView) bool { return restChainShown(v, apiID) })
 }
 
 func restChainShown(v *admin.ConsoleView, apiID string) bool {
@@ -188,11 +155,4 @@ func restChainShown(v *admin.ConsoleView, apiID string) bool {
 		}
 	}
 	return false
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
