@@ -383,3 +383,32 @@ func TestTaskDefinitionRevisions(t *testing.T) {
 		t.Fatalf("families %v", fams.Families)
 	}
 }
+
+// TestLastWordsReachTheLog: what a container prints as it exits is in its
+// log stream by the time its task reads STOPPED. Deprovisioning removes a
+// container's logs, so it waits for the agent to have shipped them (the
+// last line of a short task was lost now and then before).
+func TestLastWordsReachTheLog(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	c := f.webContainer("say")
+	c.PortMappings = nil
+	c.EntryPoint, c.Command = []string{"/bin/sh", "-c"}, []string{`echo first; sleep 0.05; echo "last words of $$"`}
+	c.Image = aws.String("/bin/sh")
+	arns := f.run(f.register("lastwords", c), 10)
+	logsClient := cwl.NewFromConfig(f.aws)
+	for _, task := range f.waitFor("STOPPED", arns, stopped) {
+		taskID := (*task.TaskArn)[strings.LastIndex(*task.TaskArn, "/")+1:]
+		out, err := logsClient.GetLogEvents(ctx, &cwl.GetLogEventsInput{LogGroupName: aws.String("/ecs/test"), LogStreamName: aws.String("ecs/say/" + taskID), StartFromHead: aws.Bool(true)})
+		if err != nil {
+			t.Fatalf("task %s's log stream: %v", taskID, err)
+		}
+		var lines []string
+		for _, e := range out.Events {
+			lines = append(lines, *e.Message)
+		}
+		if len(lines) != 2 || lines[0] != "first" || !strings.HasPrefix(lines[1], "last words of ") {
+			t.Errorf("task %s STOPPED with %q in its log, want its two lines", taskID, lines)
+		}
+	}
+}

@@ -36,6 +36,9 @@ type runner struct {
 	// done closes when run has returned.
 	cancel context.CancelFunc
 	done   chan struct{}
+	// shipping counts the containers whose output is still on its way
+	// to their log streams.
+	shipping sync.WaitGroup
 }
 
 type container struct {
@@ -397,8 +400,10 @@ func (r *runner) watch(ctx context.Context, c *container) {
 	}
 	if lc := c.def.LogConfiguration; lc != nil && lc.LogDriver == "awslogs" && r.a.cfg.Logs != nil {
 		r.a.wg.Add(1)
+		r.shipping.Add(1)
 		go func() {
 			defer r.a.wg.Done()
+			defer r.shipping.Done()
 			r.shipLogs(ctx, c, lc.Options)
 		}()
 	}
@@ -535,6 +540,7 @@ func (r *runner) stop(ctx context.Context) {
 		return // shutting down mid-stop: the next agent finishes the job
 	}
 	r.setStatus(ctx, ecs.StatusDeprovisioning, nil)
+	r.waitShipped(ctx)
 	if err := r.a.drv.DeprovisionTask(ctx, rec.TaskID); err != nil {
 		r.a.log.Error("deprovision task", "taskArn", rec.TaskArn, "err", err)
 	}
@@ -548,6 +554,28 @@ func (r *runner) stop(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	r.setStatus(ctx, ecs.StatusStopped, func(st *ecs.TaskStatus) { st.StoppedAt, st.ExecutionStoppedAt = &done, &done })
+}
+
+// logDrainTimeout bounds how long a stopping task waits for its
+// containers' last output to reach their log streams.
+const logDrainTimeout = 10 * time.Second
+
+// waitShipped waits until the containers' output, which ends once they
+// have exited, has reached their log streams: deprovisioning removes the
+// containers' logs, and with them whatever a shipper had not read yet
+// (the last lines a task prints, as it exits).
+func (r *runner) waitShipped(ctx context.Context) {
+	shipped := make(chan struct{})
+	go func() {
+		r.shipping.Wait()
+		close(shipped)
+	}()
+	select {
+	case <-shipped:
+	case <-time.After(logDrainTimeout):
+		r.a.log.Warn("a stopping task's output is still being shipped; its last lines may be lost", "taskId", r.id)
+	case <-ctx.Done():
+	}
 }
 
 // fail stops a task that never started.
