@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -23,16 +22,12 @@ func TestConsole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole quick start and a browser")
 	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("no chromium (.ci/run installs it)")
-	}
+	ctx := servertest.Browser(t)
 	up := servertest.StartUp(t, t.TempDir(), "examples/quickstart")
 	m := regexp.MustCompile(`Console: (http://\S+/_portolan/console/\S*)`).FindStringSubmatch(up.Output())
 	if m == nil {
 		t.Fatalf("up printed no console URL:\n%s", up.Output())
 	}
-	ctx := browser(t, chromium)
 	if _, err := chromedp.Run(ctx, chromedp.Navigate(m[1])); err != nil {
 		t.Fatalf("open %s: %v", m[1], err)
 	}
@@ -77,35 +72,8 @@ func TestConsole(t *testing.T) {
 	up.Stop(t)
 }
 
-// browser starts headless Chromium for the test.
-func browser(t *testing.T, chromium string) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
-}
-
-// waitFor polls a JavaScript condition in the page until it holds; the
-// generous limit is only there so that a broken console fails the test
-// instead of hanging it.
+// waitFor polls a JavaScript condition in the console until it holds.
 func waitFor(t *testing.T, ctx context.Context, what, cond string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			dom, _ := chromedp.Run(ctx, chromedp.OuterHTML("main"))
-			t.Fatalf("the console never showed %s:\n%s", what, dom)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	servertest.WaitInPage(t, ctx, what, cond, "main")
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,10 +37,7 @@ func TestConsoleLoadBalancerRates(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a browser")
 	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("no chromium (.ci/run installs it)")
-	}
+	bctx := servertest.Browser(t)
 	env := servertest.Start(t, func(c *server.Config) { c.LoadBalancerAddresses = consoleRatesLBAddresses })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -57,7 +53,6 @@ func TestConsoleLoadBalancerRates(t *testing.T) {
 
 	stop := lbLoad(t, albAddr, nlbAddr)
 	defer stop()
-	bctx := lbBrowser(t, chromium)
 	if _, err := chromedp.Run(bctx, chromedp.Navigate("http://"+env.Server.APIAddr()+"/_portolan/console/")); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +62,7 @@ func TestConsoleLoadBalancerRates(t *testing.T) {
 	// Each balancer: one listener at its address, one group of both
 	// targets healthy, every edge with a non-zero rate; the NLB's targets
 	// with connections open.
-	lbWaitFor(t, bctx, "non-zero rates on every edge of both load balancers", `(() => {
+	servertest.WaitInPage(t, bctx, "non-zero rates on every edge of both load balancers", `(() => {
 		if (window.notReloaded !== true) return false;
 		const rate = e => e ? Number(e.dataset.rate) : 0;
 		const shown = (name, type, addr, unit) => {
@@ -84,7 +79,7 @@ func TestConsoleLoadBalancerRates(t *testing.T) {
 			shown('rates-nlb', 'network', '`+nlbAddr+`', 'conn/s') &&
 			[...document.querySelectorAll('.lb[data-lb-name="rates-nlb"] .target')].every(t => Number(t.dataset.active) > 0) &&
 			[...document.querySelectorAll('.lb[data-lb-name="rates-alb"] .target')].every(t => t.dataset.active === undefined);
-	})()`)
+	})()`, "#balancers")
 }
 
 // balancer makes an internal load balancer of type typ with one listener
@@ -191,34 +186,4 @@ func nlbExchange(addr string) (net.Conn, string) {
 	resp.Body.Close()
 	c.SetDeadline(time.Time{})
 	return c, strings.TrimSpace(string(b))
-}
-
-// lbBrowser starts headless Chromium for the test.
-func lbBrowser(t *testing.T, chromium string) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
-}
-
-// lbWaitFor polls a JavaScript condition in the page until it holds; the
-// generous limit only makes a broken console fail instead of hang.
-func lbWaitFor(t *testing.T, ctx context.Context, what, cond string) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			dom, _ := chromedp.Run(ctx, chromedp.OuterHTML("#balancers"))
-			t.Fatalf("the console never showed %s:\n%s", what, dom)
-		}
-	}
 }
