@@ -48,17 +48,7 @@ func TestClosedNetworkPath(t *testing.T) {
 	}))
 	defer backend.Close()
 
-	out, err := ec2.NewFromConfig(env.AWS).CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String("vpc-0a1b2c3d"),
-		VpcEndpointType: ec2types.VpcEndpointTypeInterface, ServiceName: aws.String("com.amazonaws.us-east-1.execute-api"),
-		SubnetIds: []string{"subnet-0a1b2c3d"}, PrivateDnsEnabled: aws.Bool(false)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vpce, entry := aws.ToString(out.VpcEndpoint.VpcEndpointId), out.VpcEndpoint.DnsEntries[0]
-	apiID := privateAPI(ctx, t, apigateway.NewFromConfig(env.AWS), vpce, backend.URL)
-
-	name := apiID + ".execute-api.us-east-1.amazonaws.com"
-	aliasToEndpoint(ctx, t, route53.NewFromConfig(env.AWS), name, entry)
+	vpce, apiID, name := closedAPI(ctx, t, env, backend.URL)
 	addr := resolveA(ctx, t, env.Server.DNSAddr(), name)
 	gatewayIP, port, _ := net.SplitHostPort(env.Server.GatewayAddr())
 	if addr != gatewayIP {
@@ -166,4 +156,24 @@ func resolveA(ctx context.Context, t *testing.T, server, name string) string {
 		t.Fatalf("%s: %v", name, r.Answer)
 	}
 	return a.A.String()
+}
+
+// closedAPI is the closed-network design's API side: an execute-api VPC
+// endpoint, a private REST API whose policy allows that endpoint (its
+// integration backendURL), and a private hosted zone's alias A record for
+// the API's regional name to the endpoint. It returns the endpoint's id,
+// the API's id and its regional name.
+func closedAPI(ctx context.Context, t *testing.T, env *servertest.Env, backendURL string) (vpce, apiID, name string) {
+	t.Helper()
+	out, err := ec2.NewFromConfig(env.AWS).CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String("vpc-0a1b2c3d"),
+		VpcEndpointType: ec2types.VpcEndpointTypeInterface, ServiceName: aws.String("com.amazonaws.us-east-1.execute-api"),
+		SubnetIds: []string{"subnet-0a1b2c3d"}, PrivateDnsEnabled: aws.Bool(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpce, entry := aws.ToString(out.VpcEndpoint.VpcEndpointId), out.VpcEndpoint.DnsEntries[0]
+	apiID = privateAPI(ctx, t, apigateway.NewFromConfig(env.AWS), vpce, backendURL)
+	name = apiID + ".execute-api.us-east-1.amazonaws.com"
+	aliasToEndpoint(ctx, t, route53.NewFromConfig(env.AWS), name, entry)
+	return vpce, apiID, name
 }

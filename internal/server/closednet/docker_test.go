@@ -14,13 +14,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	cwl "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/moby/moby/client"
 
 	"github.com/portolan/portolan/internal/ecs/runtime/docker"
@@ -59,16 +55,7 @@ func TestClosedNetworkFromTask(t *testing.T) {
 	}))
 	defer backend.Close()
 
-	out, err := ec2.NewFromConfig(env.AWS).CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String("vpc-0a1b2c3d"),
-		VpcEndpointType: ec2types.VpcEndpointTypeInterface, ServiceName: aws.String("com.amazonaws.us-east-1.execute-api"),
-		SubnetIds: []string{"subnet-0a1b2c3d"}, PrivateDnsEnabled: aws.Bool(false)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vpce, entry := aws.ToString(out.VpcEndpoint.VpcEndpointId), out.VpcEndpoint.DnsEntries[0]
-	apiID := privateAPI(ctx, t, apigateway.NewFromConfig(env.AWS), vpce, backend.URL)
-	name := apiID + ".execute-api.us-east-1.amazonaws.com"
-	aliasToEndpoint(ctx, t, route53.NewFromConfig(env.AWS), name, entry)
+	vpce, _, name := closedAPI(ctx, t, env, backend.URL)
 
 	// One answer for every client: the host's address that tasks reach.
 	gatewayIP, _, _ := net.SplitHostPort(taskGateway)
