@@ -140,8 +140,11 @@ func (r *regions) existing(region string) *cell {
 	return r.cells[region]
 }
 
-// all returns the cells there are now.
+// all returns the cells there are now (none before the regions exist).
 func (r *regions) all() []*cell {
+	if r == nil {
+		return nil
+	}
 	if p := r.list.Load(); p != nil {
 		return *p
 	}
@@ -294,15 +297,19 @@ type gatewayNext struct{ s *Server }
 
 func (n gatewayNext) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	home := n.s.cell
-	var apiHeader string
-	if v := r.Header["X-Apigw-Api-Id"]; len(v) > 0 {
-		apiHeader = v[0]
-	}
-	if !home.RestGateway.ServesHost(r.Host, apiHeader) && n.s.regions != nil {
-		for _, c := range n.s.regions.all() {
-			if c.Gateway.ServesHost(r.Host) || c.RestGateway.ServesHost(r.Host, apiHeader) {
-				c.Gateway.ServeHTTP(w, r)
-				return
+	// With no other region (the usual case) a home REST API request pays
+	// nothing more than it did before there were regions.
+	if others := n.s.regions.all(); len(others) > 0 {
+		var apiHeader string
+		if v := r.Header["X-Apigw-Api-Id"]; len(v) > 0 {
+			apiHeader = v[0]
+		}
+		if !home.RestGateway.ServesHost(r.Host, apiHeader) {
+			for _, c := range others {
+				if c.Gateway.ServesHost(r.Host) || c.RestGateway.ServesHost(r.Host, apiHeader) {
+					c.Gateway.ServeHTTP(w, r)
+					return
+				}
 			}
 		}
 	}
