@@ -99,6 +99,7 @@ func FuzzDifferential(f *testing.F) {
 		"CONNECT  HTTP/0.0\n0 :\n\n",
 		"0 * HTTP/1.1\nHost:\nTrAnsfer-EnCoding:Chunked\n\n0\r\n\n",
 		"0 * HTTP/0.0\nTrAnsfer-EnCoding:0000000\n\n",
+		"POST /0 HTTP/1.1\r\nHost:000\n00000000000000000:000000000\n\r\n\r\n\r\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -35,9 +35,9 @@ var chunkedCoding = []string{"chunked"}
 
 // readHead reads a request head (request line and header lines, up to the
 // empty line) into c.head, and the end of each line into c.lines. It
-// refuses heads over c.srv.maxHead bytes. Empty lines before the first
-// request line after a POST are skipped, as net/http does for old
-// clients that end a body with an extra CRLF.
+// refuses heads over c.srv.maxHead bytes. After a POST, up to four CR
+// and LF bytes before the request line are skipped, as net/http does for
+// old clients that end a body with an extra CRLF.
 func (c *conn) readHead() error {
 	c.head, c.lines = c.head[:0], c.lines[:0]
 	// Wait for the first bytes apart: until they come the connection is
@@ -53,6 +53,16 @@ func (c *conn) readHead() error {
 	}
 	if !c.setState(stateHead) {
 		return net.ErrClosed
+	}
+	if c.lastPOST {
+		// Up to four CR or LF bytes, in any order, as net/http skips them.
+		c.lastPOST = false
+		peek, _ := c.br.Peek(4)
+		n := 0
+		for n < len(peek) && (peek[n] == '\r' || peek[n] == '\n') {
+			n++
+		}
+		c.br.Discard(n)
 	}
 	for {
 		line, err := c.br.ReadSlice('\n')
@@ -70,12 +80,6 @@ func (c *conn) readHead() error {
 				return errBadRequest
 			}
 			return err
-		}
-		if len(c.lines) == 0 && len(c.head) == 0 {
-			if c.lastPOST && (len(line) == 1 || len(line) == 2 && line[0] == '\r') {
-				c.lastPOST = false
-				continue
-			}
 		}
 		c.head = append(c.head, line...)
 		c.lines = append(c.lines, len(c.head))
