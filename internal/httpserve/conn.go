@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/portolan/portolan/internal/sockio"
 )
 
 // Connection states, as the warden sees them.
@@ -59,7 +61,7 @@ type conn struct {
 
 func newConn(s *server, nc net.Conn) *conn {
 	c := &conn{srv: s, nc: nc, hdr: http.Header{}}
-	c.br = bufio.NewReaderSize(nc, 4<<10)
+	c.br = bufio.NewReaderSize(sockio.NewReader(nc), 4<<10)
 	c.out.c = c
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.out.raw, _ = sc.SyscallConn()

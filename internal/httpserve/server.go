@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/portolan/portolan/internal/sockio"
 )
 
 // Config is what Serve needs.
@@ -242,7 +244,7 @@ func peek(nc net.Conn) (data, gone bool) {
 	}
 	raw.Control(func(fd uintptr) {
 		var b [1]byte
-		n, err := recvPeek(fd, b[:])
+		n, err := sockio.Peek(fd, b[:])
 		data = n > 0
 		gone = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EWOULDBLOCK && err != syscall.EINTR
 	})

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/portolan/portolan/internal/sockio"
 )
 
 // sink is where a connection's buffered writer sends answers. Armed (the
@@ -90,7 +92,7 @@ func (s *sink) sendThenWait(fd uintptr) bool {
 	}
 	s.started = true
 	for s.sent < len(s.p) {
-		n, err := writeFD(fd, s.p[s.sent:])
+		n, err := sockio.Write(fd, s.p[s.sent:])
 		if err == syscall.EINTR {
 			continue
 		}

@@ -2,6 +2,8 @@ package upstream
 
 import (
 	"syscall"
+
+	"github.com/portolan/portolan/internal/sockio"
 )
 
 // sink is where a connection's buffered writer sends requests. Armed, it
@@ -60,7 +62,7 @@ func (s *sink) sendThenWait(fd uintptr) bool {
 	}
 	s.started = true
 	for s.sent < len(s.p) {
-		n, err := writeFD(fd, s.p[s.sent:])
+		n, err := sockio.Write(fd, s.p[s.sent:])
 		if err == syscall.EINTR {
 			continue
 		}

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/portolan/portolan/internal/sockio"
 )
 
 // Client is a gateway's HTTP/1.1 client for plain-http integrations
@@ -186,7 +188,7 @@ func alive(nc net.Conn) bool {
 	ok = true
 	var buf [1]byte
 	raw.Read(func(fd uintptr) bool {
-		n, err := recvPeek(fd, buf[:])
+		n, err := sockio.Peek(fd, buf[:])
 		// Data on an idle connection is a protocol error; EOF is a close.
 		ok = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
 		return true
@@ -201,7 +203,7 @@ func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), respHeader: http.Header{}}
+	c := &Conn{nc: nc, br: bufio.NewReaderSize(sockio.NewReader(nc), 16<<10), respHeader: http.Header{}}
 	c.out.c = c
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.out.raw, _ = sc.SyscallConn()

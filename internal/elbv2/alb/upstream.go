@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/portolan/portolan/internal/sockio"
 )
 
 // targetPool holds the kept-alive connections to one target. A request is
@@ -119,7 +121,7 @@ func peerOpen(nc net.Conn) bool {
 	open := true
 	var b [1]byte
 	raw.Read(func(fd uintptr) bool {
-		n, err := recvPeek(fd, b[:])
+		n, err := sockio.Peek(fd, b[:])
 		open = n < 0 && (err == syscall.EAGAIN || err == syscall.EWOULDBLOCK)
 		return true
 	})
@@ -132,7 +134,7 @@ func (p *targetPool) dial() (*targetConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &targetConn{nc: nc, br: bufio.NewReaderSize(nc, 8<<10), bw: bufio.NewWriterSize(nc, 8<<10)}, nil
+	return &targetConn{nc: nc, br: bufio.NewReaderSize(sockio.NewReader(nc), 8<<10), bw: bufio.NewWriterSize(nc, 8<<10)}, nil
 }
 
 // exchange sends out on a pooled connection and

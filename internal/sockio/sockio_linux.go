@@ -1,0 +1,39 @@
+package sockio
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// Write writes p to the non-blocking socket fd with one write(2), as a raw
+// system call (see the package comment).
+func Write(fd uintptr, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// read reads into p from the non-blocking socket fd with one read(2), as a
+// raw system call.
+func read(fd uintptr, p []byte) (int, error) {
+	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// Peek reads what waits on the socket fd into b without consuming it and
+// without blocking.
+func Peek(fd uintptr, b []byte) (int, error) {
+	n, _, err := syscall.Recvfrom(int(fd), b, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return n, err
+}
+
+// rawReads: the Reader reads through RawConn.Read.
+const rawReads = true
