@@ -20,18 +20,8 @@ for tool in wrk nginx taskset curl perf; do
 done
 source bench/lib.sh
 
-if [[ -n "${GW:-}" ]]; then cp "$GW" "$work/gw"; else go build -o "$work/gw" ./bench/gateway; fi
-start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
-backend=$ready_addr
-start_ready portolan 0 "$work/gw" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/data"
-p_addr=$ready_addr p_host=$ready_host p_pid=$ready_pid
-start_nginx "$backend" '
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }'
+start_gateway
+start_nginx "$backend" "$nginx_to_backend"
 
 # oncpu PID: "TID NS" per thread, nanoseconds on CPU so far.
 oncpu() { for t in /proc/"$1"/task/*; do echo "${t##*/} $(cut -d' ' -f1 "$t/schedstat")"; done; }

@@ -32,15 +32,9 @@ done
 
 source bench/lib.sh
 
-if [[ -n "${GW:-}" ]]; then cp "$GW" "$work/gw"; else go build -o "$work/gw" ./bench/gateway; fi
+start_gateway "${gwflags[@]}"
 
-start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
-backend=$ready_addr
-start_ready portolan 0 "$work/gw" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/data" "${gwflags[@]}"
-p_addr=$ready_addr p_host=$ready_host p_pid=$ready_pid
-
-# The equivalent keep-alive reverse proxy: every path to the backend.
-# With --access-log, nginx formats the same JSON line Portolan's stage
+# nginx as the gateway's equivalent. With --access-log, nginx formats the same JSON line Portolan's stage
 # does for every request and writes it, buffered, where Portolan's goes
 # (/dev/null).
 nginx_log=()
@@ -48,12 +42,6 @@ if [[ " ${gwflags[*]:-} " == *" -access-log "* ]]; then
   nginx_log=("log_format apigw escape=json '{\"requestId\":\"\$request_id\",\"ip\":\"\$remote_addr\",\"requestTime\":\"\$time_local\",\"routeKey\":\"\$request_method \$uri\",\"status\":\"\$status\",\"responseLength\":\"\$body_bytes_sent\",\"integrationLatency\":\"\$upstream_response_time\"}';
   access_log /dev/null apigw buffer=64k flush=1s;")
 fi
-start_nginx "$backend" '
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }' "${nginx_log[@]}"
+start_nginx "$backend" "$nginx_to_backend" "${nginx_log[@]}"
 
 wrk_compare "http://$p_addr/pets/7" "$p_host" "$p_pid"

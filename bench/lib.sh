@@ -7,6 +7,11 @@
 #                                  $ready_addr, $ready_host, $ready_pid
 #   ticks PID                      utime+stime of PID, in clock ticks
 #   $wrk_awk                       awk rules that read `wrk --latency` output
+#   start_gateway [FLAGS...]      bench/gateway's backend on core 1 and its
+#                                  gateway (with FLAGS) on core 0; sets
+#                                  $backend, $p_addr, $p_host, $p_pid
+#   $nginx_to_backend              the location block that makes nginx the
+#                                  gateway's equivalent, for start_nginx
 #   start_nginx, wrk_run, wrk_report, wrk_compare
 #                                  nginx as the peer of an HTTP proxy, one
 #                                  wrk run, the medians and ratios, the
@@ -34,6 +39,28 @@ start_ready() {
   done
   echo "$name did not start:" >&2; cat "$work/$name.err" >&2; exit 1
 }
+
+# start_gateway [FLAGS...]: $GW, or bench/gateway built now, started as
+# the backend on core 1 and as the gateway in front of it on core 0, the
+# gateway with the environment $GWENV ("GOGC=off ...") if set.
+start_gateway() {
+  if [[ -n "${GW:-}" ]]; then cp "$GW" "$work/gw"; else go build -o "$work/gw" ./bench/gateway; fi
+  start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
+  backend=$ready_addr
+  # shellcheck disable=SC2086 # GWENV is a list of assignments
+  start_ready portolan 0 env ${GWENV:-} "$work/gw" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/data" "$@"
+  p_addr=$ready_addr p_host=$ready_host p_pid=$ready_pid
+}
+
+# The equivalent keep-alive reverse proxy: every path to the backend.
+# shellcheck disable=SC2016 # nginx's variable, not the shell's
+nginx_to_backend='
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }'
 
 # Fields 14 and 15 of /proc/<pid>/stat, counted after the comm.
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }

@@ -18,19 +18,8 @@ for tool in wrk nginx taskset curl; do
 done
 source bench/lib.sh
 
-if [[ -n "${GW:-}" ]]; then cp "$GW" "$work/gw"; else go build -o "$work/gw" ./bench/gateway; fi
-start_ready backend 1 "$work/gw" -mode backend -addr 127.0.0.1:0
-backend=$ready_addr
-# shellcheck disable=SC2086
-start_ready portolan 0 env ${GWENV:-} "$work/gw" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/data"
-p_addr=$ready_addr p_host=$ready_host p_pid=$ready_pid
-start_nginx "$backend" '
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }'
+start_gateway
+start_nginx "$backend" "$nginx_to_backend"
 
 # counters PID: voluntary, involuntary switches over its threads; user,
 # system ticks.
