@@ -1,4 +1,4 @@
-package darwin
+package darwinarm64
 
 import (
 	"testing"
@@ -6,5 +6,4 @@ import (
 	"github.com/portolan/portolan/internal/buildcheck"
 )
 
-func TestDarwinAMD64(t *testing.T) { buildcheck.Check(t, "darwin", "amd64") }
 func TestDarwinARM64(t *testing.T) { buildcheck.Check(t, "darwin", "arm64") }

@@ -1,2 +1,0 @@
-// Package darwin builds Portolan for macOS on Intel and Apple silicon.
-package darwin
