@@ -91,16 +91,8 @@ func (s *sink) sendThenWait(fd uintptr) bool {
 		return true // readable: a request (or the client's close)
 	}
 	s.started = true
-	for s.sent < len(s.p) {
-		n, err := sockio.Write(fd, s.p[s.sent:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			s.werr = err
-			return true
-		}
-		s.sent += n
+	if s.sent, s.werr = sockio.WriteAll(fd, s.p); s.werr != nil {
+		return true
 	}
 	// The answer is out: the connection is idle until the next request,
 	// for the idle timeout and for shutdown.

@@ -28,12 +28,5 @@ func read(fd uintptr, p []byte) (int, error) {
 	return int(n), nil
 }
 
-// Peek reads what waits on the socket fd into b without consuming it and
-// without blocking.
-func Peek(fd uintptr, b []byte) (int, error) {
-	n, _, err := syscall.Recvfrom(int(fd), b, syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	return n, err
-}
-
 // rawReads: the Reader reads through RawConn.Read.
 const rawReads = true

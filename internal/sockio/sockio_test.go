@@ -99,23 +99,30 @@ func TestReaderNotASocket(t *testing.T) {
 	}
 }
 
-// TestWrite: Write sends through the socket's descriptor.
-func TestWrite(t *testing.T) {
-	conn, peer := pair(t)
+// rawOf is conn's RawConn.
+func rawOf(t *testing.T, conn net.Conn) syscall.RawConn {
+	t.Helper()
 	raw, err := conn.(*net.TCPConn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return raw
+}
+
+// TestWriteAll: WriteAll sends the whole of p through the socket's
+// descriptor, and Write of nothing writes nothing.
+func TestWriteAll(t *testing.T) {
+	conn, peer := pair(t)
 	var n int
 	var werr error
-	if err := raw.Write(func(fd uintptr) bool {
-		n, werr = sockio.Write(fd, []byte("answer"))
+	if err := rawOf(t, conn).Write(func(fd uintptr) bool {
+		n, werr = sockio.WriteAll(fd, []byte("answer"))
 		return !errors.Is(werr, syscall.EAGAIN)
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if werr != nil || n != 6 {
-		t.Fatalf("Write = %d, %v", n, werr)
+		t.Fatalf("WriteAll = %d, %v", n, werr)
 	}
 	got := make([]byte, 6)
 	if _, err := io.ReadFull(peer, got); err != nil || string(got) != "answer" {
@@ -126,14 +133,28 @@ func TestWrite(t *testing.T) {
 	}
 }
 
+// TestWriteAllFull: to a peer that does not read, WriteAll sends what
+// the socket takes and stops at EAGAIN, saying how much went out.
+func TestWriteAllFull(t *testing.T) {
+	conn, peer := pair(t)
+	big := make([]byte, 64<<20)
+	var n int
+	var werr error
+	rawOf(t, conn).Control(func(fd uintptr) { n, werr = sockio.WriteAll(fd, big) })
+	if !errors.Is(werr, syscall.EAGAIN) || n <= 0 || n >= len(big) {
+		t.Fatalf("WriteAll of 64 MB to a peer that does not read = %d, %v; want part of it and EAGAIN", n, werr)
+	}
+	got, err := io.ReadFull(peer, make([]byte, n))
+	if err != nil || got != n {
+		t.Fatalf("the peer read %d of the %d sent: %v", got, n, err)
+	}
+}
+
 // TestPeek: Peek sees waiting bytes without taking them, and says EAGAIN
 // when none wait.
 func TestPeek(t *testing.T) {
 	conn, peer := pair(t)
-	raw, err := conn.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := rawOf(t, conn)
 	peek := func() (n int, err error) {
 		raw.Control(func(fd uintptr) { n, err = sockio.Peek(fd, make([]byte, 4)) })
 		return n, err

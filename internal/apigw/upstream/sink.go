@@ -61,16 +61,8 @@ func (s *sink) sendThenWait(fd uintptr) bool {
 		return true // readable: the answer (or a close) is there
 	}
 	s.started = true
-	for s.sent < len(s.p) {
-		n, err := sockio.Write(fd, s.p[s.sent:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			s.werr = err
-			return true
-		}
-		s.sent += n
+	if s.sent, s.werr = sockio.WriteAll(fd, s.p); s.werr != nil {
+		return true
 	}
 	return false // wait until readable
 }
