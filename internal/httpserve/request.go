@@ -55,9 +55,10 @@ func (c *conn) readHead() error {
 		return net.ErrClosed
 	}
 	if c.lastPOST {
-		// Up to four CR or LF bytes, in any order, as net/http skips them.
+		// Up to four CR or LF bytes, in any order, as net/http skips them
+		// (the idle wait above has buffered four already).
 		c.lastPOST = false
-		peek, _ := c.br.Peek(4)
+		peek, _ := c.br.Peek(min(4, c.br.Buffered()))
 		n := 0
 		for n < len(peek) && (peek[n] == '\r' || peek[n] == '\n') {
 			n++
