@@ -2,8 +2,8 @@
 # Where each proxy's CPU goes, per request, next to nginx's: kernel and
 # user-space time sampled by the kernel's software clock (perf record -e
 # cpu-clock, split by DSO), exact on-CPU time over all the proxy's threads
-# (/proc/PID/task/*/schedstat) with the share of the busiest one that is
-# not the proxy's main worker (for Go: sysmon), and the system calls and
+# (/proc/PID/task/*/schedstat) with the second-busiest thread's share (for
+# Go: sysmon, or a worker the runtime handed the work to), and the system calls and
 # context switches it makes (perf stat on syscall tracepoints). Same
 # pinning as bench/gateway.sh: each proxy alone on core 0, wrk and the
 # backend on core 1; rounds alternate.
