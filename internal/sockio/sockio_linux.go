@@ -5,23 +5,23 @@ import (
 	"unsafe"
 )
 
-// Write writes p to the non-blocking socket fd with one write(2), as a raw
+// Write writes p to the non-blocking socket fd with one send, as a raw
 // system call (see the package comment).
 func Write(fd uintptr, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	n, _, errno := syscall.RawSyscall6(sysSend, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), sendFlags, 0, 0)
 	if errno != 0 {
 		return 0, errno
 	}
 	return int(n), nil
 }
 
-// read reads into p from the non-blocking socket fd with one read(2), as a
-// raw system call.
+// read reads into p from the non-blocking socket fd with one receive, as
+// a raw system call.
 func read(fd uintptr, p []byte) (int, error) {
-	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	n, _, errno := syscall.RawSyscall6(sysRecv, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, 0, 0)
 	if errno != 0 {
 		return 0, errno
 	}
