@@ -37,6 +37,10 @@ type response struct {
 	handlerDone bool
 	hijacked    bool
 	sentExpect  bool // 100 Continue was sent
+
+	relay    bool   // the header is relayed (RelayHead), not the map
+	relayed  []byte // its fields, the buffer reused
+	relayHas Head   // what RelayHead was told of them, without Fields
 }
 
 func (w *response) reset(c *conn) {
@@ -45,7 +49,7 @@ func (w *response) reset(c *conn) {
 		h = http.Header{}
 	}
 	clear(h)
-	*w = response{c: c, header: h, buf: buf, declared: -1}
+	*w = response{c: c, header: h, buf: buf, relayed: w.relayed[:0], declared: -1}
 	w.isHEAD = c.req.Method == http.MethodHead
 	w.closeAfter = c.req.Close || c.ambiguous
 }
@@ -279,18 +283,26 @@ func (w *response) writeHead() {
 	}
 	w.writeStatusLine(w.status)
 	bw := w.c.bw
-	if _, ok := h["Date"]; !ok {
+	if _, ok := h["Date"]; !ok && !w.relayHas.HasDate {
 		bw.WriteString("Date: ")
 		bw.Write(*w.c.srv.dateLine.Load())
 		bw.WriteString("\r\n")
 	}
 	var extra [3]string
 	n := 0
-	if _, ok := h["Content-Type"]; !ok && w.bodyOK && len(w.buf) > 0 && len(h["Content-Encoding"]) == 0 {
+	_, typed := h["Content-Type"]
+	typed = typed || w.relayHas.HasContentType
+	encoded := len(h["Content-Encoding"]) > 0 || w.relayHas.HasContentEncoding
+	if !typed && !encoded && w.bodyOK && len(w.buf) > 0 {
 		extra[n] = "Content-Type: " + http.DetectContentType(w.buf)
 		n++
 	}
-	if length >= 0 && w.declared < 0 {
+	// A handler's Content-Length is among its header fields; a relayed
+	// head's is not, whatever the status.
+	if w.relay && w.declared >= 0 {
+		length = w.declared
+	}
+	if length >= 0 && (w.declared < 0 || w.relay) {
 		bw.WriteString("Content-Length: ")
 		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), length, 10))
 		bw.WriteString("\r\n")
@@ -353,6 +365,9 @@ func (w *response) writeFields(extra []string) {
 			writeValue(bw, v)
 			bw.WriteString("\r\n")
 		}
+	}
+	if w.relay {
+		bw.Write(w.relayed)
 	}
 	for _, l := range extra {
 		bw.WriteString(l)

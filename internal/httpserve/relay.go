@@ -1,0 +1,42 @@
+package httpserve
+
+// Head is the head of an answer relayed from elsewhere, an upstream
+// server's, handed over as wire bytes so that a proxy need not build a
+// header map only for the server to walk it again.
+type Head struct {
+	// Fields are the header lines, "Name: value\r\n" each: valid names,
+	// values without CR, LF or other controls but tab, and no framing or
+	// hop-by-hop field (Content-Length, Transfer-Encoding, Connection and
+	// those it names, Keep-Alive, ...): the server frames the answer.
+	Fields []byte
+	// ContentLength is declared as the answer's Content-Length, as a
+	// handler's Content-Length header would be; -1: none.
+	ContentLength int64
+	// Which of the fields the server would otherwise add or derive.
+	HasDate, HasContentType, HasContentEncoding bool
+}
+
+// HeadRelayer is implemented by the server's http.ResponseWriter.
+type HeadRelayer interface {
+	// RelayHead is WriteHeader for a final (non-1xx) status with the
+	// header h instead of the writer's Header map, which must be empty.
+	// The fields are copied: h need not outlive the call.
+	RelayHead(code int, h *Head)
+}
+
+var _ HeadRelayer = (*response)(nil)
+
+func (w *response) RelayHead(code int, h *Head) {
+	if w.hijacked || w.wroteHeader {
+		return
+	}
+	if code < 200 || code > 999 {
+		panic("invalid RelayHead code")
+	}
+	w.wroteHeader, w.status = true, code
+	w.bodyOK = bodyAllowed(code)
+	w.declared = h.ContentLength
+	w.relayed = append(w.relayed[:0], h.Fields...)
+	w.relay, w.relayHas = true, *h
+	w.relayHas.Fields = nil
+}
