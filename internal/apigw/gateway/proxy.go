@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
 	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/httpserve"
 )
 
 // Headers the gateway sets on every proxied request. HTTP APIs add
@@ -29,24 +29,6 @@ var (
 	viaValue   = []string{"HTTP/1.1 AmazonAPIGateway"}
 	protoValue = []string{"http"}
 )
-
-// hopHeaders are connection-level and never forwarded (RFC 9110 7.6.1).
-var hopHeaders = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
-func removeHopHeaders(h http.Header) {
-	if c := h["Connection"]; len(c) > 0 {
-		for _, v := range c {
-			for _, f := range strings.Split(v, ",") {
-				if f = textproto.TrimString(f); f != "" {
-					delete(h, textproto.CanonicalMIMEHeaderKey(f))
-				}
-			}
-		}
-	}
-	for _, k := range hopHeaders {
-		delete(h, k)
-	}
-}
 
 // proxy sends the request to the route's integration and relays the answer.
 // The client's header map becomes the upstream request's (net/http lets a
@@ -132,7 +114,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 	}
 
 	h := r.Header
-	removeHopHeaders(h)
+	upstream.RemoveHopHeaders(h)
 	applyHeaderMappings(h, is, rq)
 	// overwrite:header.Host (the one host-ish header mapping allows) names
 	// the Host the integration sees.
@@ -154,7 +136,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		}
 	}
 	if pool != nil {
-		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength})
+		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength, RelayHead: true})
 		return
 	}
 	uri := path
@@ -213,7 +195,7 @@ func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationSta
 	}
 	complete := false
 	defer func() { pool.Release(c, resp, complete, answered) }()
-	g.relay(w, rq, resp)
+	g.relayHead(w, rq, resp.StatusCode, c)
 	if err := g.copyBody(w, resp.Body, rq); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			rq.integErr = "Endpoint request timed out"
@@ -271,14 +253,35 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 }
 
-// relay sends the integration's status and headers.
+// relayHead sends the status and header of an integration's answer read
+// by the gateway's own client: as the bytes they came in, unless CORS
+// must change them.
+func (g *Gateway) relayHead(w http.ResponseWriter, rq *request, status int, c *upstream.Conn) {
+	rq.integStatus = status
+	if hr, ok := w.(httpserve.HeadRelayer); ok && rq.cors == nil {
+		rq.wroteHeader, rq.status = true, status
+		h := c.Head()
+		hr.RelayHead(status, &h)
+		return
+	}
+	dst := w.Header()
+	c.CopyHeader(dst)
+	if rq.cors != nil {
+		rq.cors.Actual(dst, rq.origin)
+	}
+	rq.wroteHeader, rq.status = true, status
+	w.WriteHeader(status)
+}
+
+// relay sends the status and header of an answer through the https
+// transport.
 func (g *Gateway) relay(w http.ResponseWriter, rq *request, resp *http.Response) {
 	rq.integStatus = resp.StatusCode
 	dst := w.Header()
 	for k, vv := range resp.Header {
 		dst[k] = vv
 	}
-	removeHopHeaders(dst)
+	upstream.RemoveHopHeaders(dst)
 	if rq.cors != nil {
 		rq.cors.Actual(dst, rq.origin)
 	}

@@ -5,10 +5,15 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/textproto"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // FuzzReadResponse holds readResponse to http.ReadResponse: for the same
@@ -41,7 +46,7 @@ func FuzzReadResponse(f *testing.F) {
 			method = http.MethodHead
 		}
 		c := &Conn{br: bufio.NewReader(bytes.NewReader(raw)), respHeader: http.Header{}}
-		got, gotErr := describe(c.readResponse(method))
+		got, gotErr := describe(c.readResponse(method, false))
 		want, wantErr := describe(http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), &http.Request{Method: method}))
 		switch {
 		case gotErr != nil && wantErr != nil:
@@ -70,4 +75,96 @@ func describe(resp *http.Response, err error) (string, error) {
 		fmt.Fprintf(&b, "%s: %q\n", k, resp.Header[k])
 	}
 	return b.String(), err
+}
+
+// FuzzHead holds what Head relays to what textproto reads of the same
+// head with the hop-by-hop fields (RemoveHopHeaders), Content-Length and
+// names a server would not send taken out; CopyHeader must give the same
+// map, and the declared length must be the one http.ReadResponse framed.
+func FuzzHead(f *testing.F) {
+	for _, seed := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\ncontent-type: text/plain\r\nX-A: 1\r\nx-a:  2 \r\n\r\nok",
+		"HTTP/1.1 200 OK\r\nConnection: close, X-Hop\r\nX-Hop: h\r\nKeep-Alive: timeout=5\r\nDate: today\r\n\r\n",
+		"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\nTrailer: X-T\r\n\r\n0\r\n\r\n",
+		"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nBad Name: x\r\nContent-Encoding: gzip\r\n\r\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c := &Conn{br: bufio.NewReader(bytes.NewReader(raw)), respHeader: http.Header{}}
+		resp, err := c.readResponse(http.MethodGet, true)
+		if err != nil {
+			return // FuzzReadResponse holds the refusals to net/http's
+		}
+		if resp.Header != nil {
+			t.Fatalf("relayed head built a map")
+		}
+		want := referenceRelay(t, raw)
+		h := c.Head()
+		got := http.Header{}
+		for line := range strings.SplitSeq(string(h.Fields), "\r\n") {
+			if line == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(line, ": ")
+			if !ok || !httpguts.ValidHeaderFieldName(k) || !httpguts.ValidHeaderFieldValue(v) || k != http.CanonicalHeaderKey(k) {
+				t.Fatalf("input %q: bad relayed line %q", raw, line)
+			}
+			got[k] = append(got[k], v)
+		}
+		if !maps.EqualFunc(got, want, slices.Equal) {
+			t.Fatalf("input %q\nHead:     %v\nexpected: %v", raw, got, want)
+		}
+		_, date := got["Date"]
+		_, ctype := got["Content-Type"]
+		_, cenc := got["Content-Encoding"]
+		if h.HasDate != date || h.HasContentType != ctype || h.HasContentEncoding != cenc {
+			t.Fatalf("input %q: flags %+v for %v", raw, h, got)
+		}
+		copied := http.Header{}
+		c.CopyHeader(copied)
+		if cl := copied["Content-Length"]; len(cl) > 0 {
+			if cl[0] != strconv.FormatInt(h.ContentLength, 10) {
+				t.Fatalf("input %q: CopyHeader's Content-Length %q, Head's %d", raw, cl, h.ContentLength)
+			}
+			delete(copied, "Content-Length")
+		}
+		if !maps.EqualFunc(copied, want, slices.Equal) {
+			t.Fatalf("input %q\nCopyHeader: %v\nexpected:   %v", raw, copied, want)
+		}
+		ref, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), &http.Request{Method: http.MethodGet})
+		if err != nil {
+			t.Fatalf("input %q: net/http refuses what readResponse read: %v", raw, err)
+		}
+		wantLen := int64(-1)
+		if v := ref.Header.Get("Content-Length"); v != "" {
+			wantLen, _ = strconv.ParseInt(v, 10, 64)
+		}
+		if h.ContentLength != wantLen {
+			t.Fatalf("input %q: declared %d, net/http's header says %d", raw, h.ContentLength, wantLen)
+		}
+	})
+}
+
+// referenceRelay is what a proxy relays of raw's head, read with
+// textproto.
+func referenceRelay(t *testing.T, raw []byte) http.Header {
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
+	if _, err := tp.ReadLine(); err != nil {
+		t.Fatal(err)
+	}
+	mh, err := tp.ReadMIMEHeader()
+	if err != nil {
+		t.Fatalf("input %q: textproto refuses what readResponse read: %v", raw, err)
+	}
+	h := http.Header(mh)
+	RemoveHopHeaders(h)
+	delete(h, "Content-Length")
+	for k := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			delete(h, k)
+		}
+	}
+	return h
 }

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -131,11 +132,20 @@ type Conn struct {
 
 	// What readResponse reuses from one response to the next: the
 	// response handed out is valid until Release.
-	head       []byte
-	lines      []int
-	resp       http.Response
-	respHeader http.Header
-	body       responseBody
+	head          []byte  // the head as read
+	lines         []int   // where each of its lines ends
+	fields        []field // its header fields
+	proto, status string  // the last status line's parts (intern)
+	resp          http.Response
+	respHeader    http.Header
+	body          responseBody
+	block         []byte // Head's fields
+
+	// What frame found in the fields.
+	connection bool  // there is a Connection field
+	closeField bool  // ... and it says close, on HTTP/1.1 or later
+	chunked    bool  // the body is chunked
+	declared   int64 // the Content-Length; -1: none (or chunked)
 }
 
 // Addr is the address the pool connects to ("ip:port" or "host:port").
@@ -221,6 +231,10 @@ type Request struct {
 	Header        http.Header
 	Body          io.Reader // nil: none
 	ContentLength int64     // -1: unknown (sent chunked)
+	// RelayHead leaves the response's Header nil: the caller relays
+	// the head with Conn.Head or Conn.CopyHeader (or builds the map
+	// with Conn.Header).
+	RelayHead bool
 }
 
 // ErrProtocol is a backend that switched protocols although Upgrade was
@@ -356,7 +370,7 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 		return nil, err
 	}
 	for {
-		resp, err := c.readResponse(r.Method)
+		resp, err := c.readResponse(r.Method, r.RelayHead)
 		if err != nil {
 			return nil, err
 		}
@@ -365,6 +379,9 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 			return nil, ErrProtocol
 		case resp.StatusCode >= 100 && resp.StatusCode < 200:
 			continue // 100 Continue and other interim answers
+		case resp.StatusCode < 100:
+			// http.ReadResponse reads "000"; no server can answer it.
+			return nil, fmt.Errorf("upstream: status %03d", resp.StatusCode)
 		}
 		return resp, nil
 	}

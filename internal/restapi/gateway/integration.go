@@ -3,7 +3,6 @@ package gateway
 import (
 	"errors"
 	"net"
-	"net/http"
 	"net/netip"
 	"net/textproto"
 	"regexp"
@@ -387,20 +386,4 @@ func hostPort(host, scheme string) uint16 {
 		return 443
 	}
 	return 80
-}
-
-// hopHeaders are connection-level and never forwarded (RFC 9110 7.6.1).
-var hopHeaders = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
-func removeHopHeaders(h http.Header) {
-	for _, v := range h["Connection"] {
-		for _, f := range strings.Split(v, ",") {
-			if f = textproto.TrimString(f); f != "" {
-				delete(h, textproto.CanonicalMIMEHeaderKey(f))
-			}
-		}
-	}
-	for _, k := range hopHeaders {
-		delete(h, k)
-	}
 }

@@ -67,7 +67,7 @@ func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *
 		// The client's header map becomes the upstream request's (net/http
 		// lets a handler change it), so forwarding copies no headers.
 		h = r.Header
-		removeHopHeaders(h)
+		upstream.RemoveHopHeaders(h)
 		delete(h, "Host")
 		delete(h, "Expect") // the body is sent at once; net/http answered 100 Continue
 	} else {
@@ -179,7 +179,7 @@ func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, rq *request, is
 		for k, vv := range resp.Header {
 			dst[k] = vv
 		}
-		removeHopHeaders(dst)
+		upstream.RemoveHopHeaders(dst)
 		rq.wroteHeader, rq.status = true, resp.StatusCode
 		w.WriteHeader(resp.StatusCode)
 	}
