@@ -21,12 +21,12 @@ type HeadRelayer interface {
 	// RelayHead is WriteHeader for a final (non-1xx) status with the
 	// header h instead of the writer's Header map, which must be empty.
 	// The fields are copied: h need not outlive the call.
-	RelayHead(code int, h *Head)
+	RelayHead(code int, h Head)
 }
 
 var _ HeadRelayer = (*response)(nil)
 
-func (w *response) RelayHead(code int, h *Head) {
+func (w *response) RelayHead(code int, h Head) {
 	if w.hijacked || w.wroteHeader {
 		return
 	}
@@ -37,6 +37,6 @@ func (w *response) RelayHead(code int, h *Head) {
 	w.bodyOK = bodyAllowed(code)
 	w.declared = h.ContentLength
 	w.relayed = append(w.relayed[:0], h.Fields...)
-	w.relay, w.relayHas = true, *h
+	w.relay, w.relayHas = true, h
 	w.relayHas.Fields = nil
 }

@@ -28,10 +28,10 @@ func TestRelayHead(t *testing.T) {
 			body = big
 		case "/nocontent":
 			h.ContentLength = 7
-			w.(httpserve.HeadRelayer).RelayHead(204, &h)
+			w.(httpserve.HeadRelayer).RelayHead(204, h)
 			return
 		}
-		w.(httpserve.HeadRelayer).RelayHead(201, &h)
+		w.(httpserve.HeadRelayer).RelayHead(201, h)
 		h.Fields[0] = 'Z' // the server copied the fields
 		io.WriteString(w, body)
 	}))

@@ -260,8 +260,7 @@ func (g *Gateway) relayHead(w http.ResponseWriter, rq *request, status int, c *u
 	rq.integStatus = status
 	if hr, ok := w.(httpserve.HeadRelayer); ok && rq.cors == nil {
 		rq.wroteHeader, rq.status = true, status
-		h := c.Head()
-		hr.RelayHead(status, &h)
+		hr.RelayHead(status, c.Head())
 		return
 	}
 	dst := w.Header()

@@ -181,9 +181,10 @@ func (c *Conn) Header() http.Header {
 }
 
 // addFields adds the fields keep accepts to h, their values cut from one
-// string of the head (they may outlive Release) and grouped by name.
-func (c *Conn) addFields(h http.Header, keep func(field) bool) {
-	head := string(c.head)
+// string of the head (they may outlive Release), which it returns, and
+// grouped by name.
+func (c *Conn) addFields(h http.Header, keep func(field) bool) (head string) {
+	head = string(c.head)
 	vals := make([]string, 0, len(c.fields))
 	for _, f := range c.fields {
 		if !keep(f) {
@@ -198,6 +199,7 @@ func (c *Conn) addFields(h http.Header, keep func(field) bool) {
 		}
 		h[k] = vals[j-1 : j : j]
 	}
+	return head
 }
 
 // Head returns the response's header for a proxy to relay as it came:
@@ -234,9 +236,15 @@ func (c *Conn) Head() httpserve.Head {
 // CopyHeader adds the fields Head would relay to h, and the
 // Content-Length: for a proxy that must change the header first.
 func (c *Conn) CopyHeader(h http.Header) {
-	c.addFields(h, c.relayable)
-	if c.declared >= 0 {
-		h["Content-Length"] = []string{strconv.FormatInt(c.declared, 10)}
+	head := c.addFields(h, c.relayable)
+	if c.declared < 0 {
+		return
+	}
+	for _, f := range c.fields {
+		if string(c.name(f)) == "Content-Length" {
+			h["Content-Length"] = []string{head[f.value.from:f.value.to]}
+			return
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -394,13 +395,10 @@ type BodyError struct{ Err error }
 func (e BodyError) Error() string { return "reading the request body: " + e.Err.Error() }
 func (e BodyError) Unwrap() error { return e.Err }
 
+// validHeaderValue: no CR, LF or NUL (each an IndexByte, which scans a
+// word or more at a time).
 func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == '\r' || c == '\n' || c == 0 {
-			return false
-		}
-	}
-	return true
+	return strings.IndexByte(v, '\r') < 0 && strings.IndexByte(v, '\n') < 0 && strings.IndexByte(v, 0) < 0
 }
 
 // Release returns c to its pool once resp's body was read to the end and
