@@ -19,7 +19,8 @@ type Head struct {
 // HeadRelayer is implemented by the server's http.ResponseWriter.
 type HeadRelayer interface {
 	// RelayHead is WriteHeader for a final (non-1xx) status with the
-	// header h instead of the writer's Header map, which must be empty.
+	// header h added after the fields of the writer's Header map (the
+	// proxy's own, such as a request ID), which must not repeat h's.
 	// The fields are copied: h need not outlive the call.
 	RelayHead(code int, h Head)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/httpserve"
 )
 
 // integrate calls the method's integration and answers the request.
@@ -99,7 +100,8 @@ func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *
 	case is.uri.scheme == "http":
 		pool = g.up.Pool(withPort(host, "80"))
 	}
-	out := &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength}
+	// An HTTP_PROXY answer is relayed as it came: its head needs no map.
+	out := &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength, RelayHead: is.kind != kindHTTP}
 	if pool != nil {
 		g.viaPool(w, r, rq, is, pool, out)
 		return
@@ -121,7 +123,7 @@ func (g *Gateway) viaPool(w http.ResponseWriter, r *http.Request, rq *request, i
 	}
 	complete := false
 	defer func() { pool.Release(c, resp, complete, answered) }()
-	g.answer(w, r, rq, is, resp)
+	g.answer(w, r, rq, is, resp, c)
 	complete = rq.copied
 }
 
@@ -150,14 +152,16 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 		return
 	}
 	defer resp.Body.Close()
-	g.answer(w, r, rq, is, resp)
+	g.answer(w, r, rq, is, resp, nil)
 }
 
 // answer relays an HTTP_PROXY answer as it is, or maps an HTTP one
-// through its integration responses. A failure to read the body once the
-// status is sent cuts the connection, so the client cannot take a
-// truncated body for a whole one.
-func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, resp *http.Response) {
+// through its integration responses. c is the connection resp came on
+// from the gateway's own client (nil: from the https transport), whose
+// head an HTTP_PROXY answer relays as bytes. A failure to read the body
+// once the status is sent cuts the connection, so the client cannot take
+// a truncated body for a whole one.
+func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, resp *http.Response, c *upstream.Conn) {
 	rq.integStatus = resp.StatusCode
 	if is.kind == kindHTTP {
 		ir := is.choose(statusText(resp.StatusCode))
@@ -175,13 +179,22 @@ func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, rq *request, is
 			return
 		}
 	} else {
-		dst := w.Header()
-		for k, vv := range resp.Header {
-			dst[k] = vv
-		}
-		upstream.RemoveHopHeaders(dst)
 		rq.wroteHeader, rq.status = true, resp.StatusCode
-		w.WriteHeader(resp.StatusCode)
+		hr, relays := w.(httpserve.HeadRelayer)
+		switch {
+		case c != nil && relays:
+			hr.RelayHead(resp.StatusCode, c.Head())
+		case c != nil:
+			c.CopyHeader(w.Header())
+			w.WriteHeader(resp.StatusCode)
+		default:
+			dst := w.Header()
+			for k, vv := range resp.Header {
+				dst[k] = vv
+			}
+			upstream.RemoveHopHeaders(dst)
+			w.WriteHeader(resp.StatusCode)
+		}
 	}
 	if err := g.copyBody(w, resp.Body, rq); err != nil {
 		rq.integErr = err.Error()

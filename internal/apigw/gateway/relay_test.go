@@ -1,0 +1,85 @@
+package gateway_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+)
+
+// TestRelayedHead: a backend's answer reaches the client with its fields
+// (names in canonical case, values trimmed, repeated ones all there) and
+// without the hop-by-hop ones: the listed ones, those its Connection field
+// names, and Connection itself. Raw bytes on both sides, so nothing in
+// between tidies the head.
+func TestRelayedHead(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	answer := "HTTP/1.1 203 Non-Authoritative Information\r\n" +
+		"content-type: text/plain\r\n" +
+		"x-multi: one\r\n" +
+		"Connection: keep-alive, X-Hop\r\n" +
+		"X-Hop: hop\r\n" +
+		"Keep-Alive: timeout=5\r\n" +
+		"Upgrade: h2c\r\n" +
+		"X-MULTI:   two  \r\n" +
+		"Content-Length: 5\r\n" +
+		"\r\nhello"
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					if _, err := io.WriteString(c, answer); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	f.proxyAll(ln.Addr().(*net.TCPAddr).Port)
+
+	for range 2 { // a fresh upstream connection, then a kept one
+		c, err := net.Dial("tcp", "127.0.0.1:"+f.env.GatewayPort)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, "GET /x HTTP/1.1\r\nHost: "+f.apiID+".execute-api.localhost\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		c.Close()
+		h := resp.Header
+		if resp.StatusCode != 203 || string(body) != "hello" || resp.ContentLength != 5 {
+			t.Fatalf("%d %q (length %d)", resp.StatusCode, body, resp.ContentLength)
+		}
+		if got := h["X-Multi"]; len(got) != 2 || got[0] != "one" || got[1] != "two" || h.Get("Content-Type") != "text/plain" {
+			t.Errorf("relayed fields %v", h)
+		}
+		for _, k := range []string{"Connection", "X-Hop", "Keep-Alive", "Upgrade"} {
+			if v, ok := h[k]; ok {
+				t.Errorf("hop-by-hop %s: %q relayed", k, v)
+			}
+		}
+		if len(h["Date"]) != 1 || h.Get("Apigw-Requestid") == "" {
+			t.Errorf("the gateway's own fields: %v", h)
+		}
+	}
+}
