@@ -331,7 +331,8 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	rq.id, rq.traceID = newIDs(rq.start)
+	ids, id, traceID := newIDs(rq.start)
+	rq.id, rq.traceID, rq.values = id, traceID, ids.values[:]
 	rq.portHeader, rq.boundAPI = l.port, l.api
 	g.startSpan(r, rq)
 	defer func() {
@@ -356,10 +357,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}()
 	// apigw-requestid on every answer (HTTP APIs send it, errors included;
 	// its value is $context.requestId).
-	// One backing array for every header value the gateway sets; each
-	// gets a slice capped at its length, so a later append copies
-	// instead of overwriting a neighbour.
-	rq.values = make([]string, 4)
+	// Each header value the gateway sets gets a slice of rq.values capped
+	// at its length, so a later append copies instead of overwriting a
+	// neighbour.
 	rq.values[0] = rq.id
 	w.Header()["Apigw-Requestid"] = rq.values[0:1:1]
 	if ambiguous(r) {

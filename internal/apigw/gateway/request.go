@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -24,7 +25,7 @@ type request struct {
 	start      time.Time
 	id         string
 	traceID    string   // X-Amzn-Trace-Id, when the client sent none
-	values     []string // header values this request sets (Apigw-Requestid, forwarding), one allocation
+	values     []string // header values this request sets (requestIDs.values)
 	portHeader []string // X-Forwarded-Port: the gateway's listening port, shared per listener
 	boundAPI   string   // the API id or name the listener serves, or "" to select by Host
 	rawPath    string   // as received, stage included
@@ -151,17 +152,32 @@ func (rq *request) fail(w http.ResponseWriter, e *gatewayError) {
 	rq.respLen = int64(n)
 }
 
-// newIDs returns a request id in the form HTTP APIs use for
+// requestIDs is what a request gets that outlives its handler, in one
+// allocation: its ids, and the backing array of the header values the
+// gateway sets (values: Apigw-Requestid, then the forwarding ones). The
+// answer's header may be written after the handler returns and the
+// pooled request is reused, so neither can live in the request.
+type requestIDs struct {
+	text   [16 + 40]byte // the id, then the trace id; never written once made
+	values [4]string
+}
+
+// newIDs makes a request id in the form HTTP APIs use for
 // $context.requestId and the apigw-requestid header (16 characters of
 // base64, such as "WSg1ihmdliAEJXA=": 11 random bytes), and the X-Ray
-// trace id the request is forwarded with when it carries none, cut from
-// one string (one allocation for both).
-func newIDs(start time.Time) (id, traceID string) {
+// trace id the request is forwarded with when it carries none. Both are
+// strings over ids.text, which nothing writes after this: as immutable
+// as any string's bytes.
+func newIDs(start time.Time) (ids *requestIDs, id, traceID string) {
+	ids = new(requestIDs)
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	var out [16 + 40]byte
-	base64.StdEncoding.Encode(out[:16], b[:11])
-	s := string(awsapi.AppendTraceID(out[:16], start))
-	return s[:16], s[16:]
+	base64.StdEncoding.Encode(ids.text[:16], b[:11])
+	t := awsapi.AppendTraceID(ids.text[:16], start)
+	if len(t) != len(ids.text) {
+		panic("gateway: trace id of an unexpected length")
+	}
+	s := unsafe.String(&ids.text[0], len(ids.text))
+	return ids, s[:16], s[16:]
 }
