@@ -258,11 +258,12 @@ func (s *server) setDate(now time.Time) {
 
 type connKey struct{}
 
-// Ambiguous reports whether r, served by this package, carried both
-// Content-Length and Transfer-Encoding: a request two parsers may frame
-// differently (request smuggling). It is framed as chunked, and the
-// connection closes after its answer; the gateways refuse it.
-func Ambiguous(r *http.Request) bool {
+// Ambiguous reports whether r carried both Content-Length and
+// Transfer-Encoding: a request two parsers may frame differently (request
+// smuggling). It is framed as chunked, and the connection closes after
+// its answer; the gateways refuse it. served is false when r did not come
+// through this package's server (nor can ambiguous be known here).
+func Ambiguous(r *http.Request) (ambiguous, served bool) {
 	c, ok := r.Context().Value(connKey{}).(*conn)
-	return ok && c.ambiguous
+	return ok && c.ambiguous, ok
 }

@@ -185,7 +185,8 @@ func TestRefusals(t *testing.T) {
 func TestAmbiguous(t *testing.T) {
 	addr := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		fmt.Fprintf(w, "%v %q", httpserve.Ambiguous(r), body)
+		amb, _ := httpserve.Ambiguous(r)
+		fmt.Fprintf(w, "%v %q", amb, body)
 	}))
 	c, br := dial(t, addr)
 	io.WriteString(c, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"+

@@ -362,7 +362,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	// neighbour.
 	rq.values[0] = rq.id
 	w.Header()["Apigw-Requestid"] = rq.values[0:1:1]
-	if ambiguous(r) {
+	if framing.Ambiguous(r) {
 		// Both Content-Length and Transfer-Encoding: a request two parsers
 		// may split differently (smuggling). Refused, and the connection
 		// closed, since where its body ends is in doubt.
@@ -521,15 +521,3 @@ func regionalDomain(region string) string {
 // APIs or custom domains: a server that shares a listener among gateways
 // (one per region) asks each.
 func (g *Gateway) ServesHost(host string) bool { return g.servesHost(host) }
-
-// ambiguous reports whether r carried both Content-Length and
-// Transfer-Encoding, whichever server read it: httpserve marks such
-// requests, and behind net/http (a caller's own server) the framing
-// listener finds them.
-func ambiguous(r *http.Request) bool {
-	if httpserve.Ambiguous(r) {
-		return true
-	}
-	c := framing.FromContext(r.Context())
-	return c != nil && r.ProtoMajor == 1 && c.Next()
-}

@@ -295,7 +295,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	ids := []string{rq.id, rq.extendedID} // one allocation for both values
 	h["X-Amzn-Requestid"], h["X-Amz-Apigw-Id"] = ids[0:1:1], ids[1:2:2]
-	if ambiguous(r) {
+	if framing.Ambiguous(r) {
 		// Both Content-Length and Transfer-Encoding (request smuggling):
 		// refused, and the connection closed.
 		h["Connection"] = []string{"close"}
@@ -372,15 +372,4 @@ func signed(r *http.Request) bool {
 		return true
 	}
 	return r.URL.Query().Get("X-Amz-Signature") != ""
-}
-
-// ambiguous reports whether r carried both Content-Length and
-// Transfer-Encoding, whichever server read it (httpserve marks such
-// requests; behind net/http the framing listener finds them).
-func ambiguous(r *http.Request) bool {
-	if httpserve.Ambiguous(r) {
-		return true
-	}
-	c := framing.FromContext(r.Context())
-	return c != nil && r.ProtoMajor == 1 && c.Next()
 }

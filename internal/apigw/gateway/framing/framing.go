@@ -18,9 +18,23 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
+
+	"github.com/portolan/portolan/internal/httpserve"
 )
+
+// Ambiguous reports whether r carried both Content-Length and
+// Transfer-Encoding, whichever server read it: httpserve marks such
+// requests itself; behind net/http, a Listener's Conn finds them.
+func Ambiguous(r *http.Request) bool {
+	if amb, served := httpserve.Ambiguous(r); served {
+		return amb
+	}
+	c := FromContext(r.Context())
+	return c != nil && r.ProtoMajor == 1 && c.Next()
+}
 
 // Listener wraps every accepted connection in a *Conn.
 type Listener struct{ net.Listener }
