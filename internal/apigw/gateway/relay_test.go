@@ -15,21 +15,56 @@ import (
 // between tidies the head.
 func TestRelayedHead(t *testing.T) {
 	f := newFixture(t)
+	f.proxyAll(scriptedBackend(t, "HTTP/1.1 203 Non-Authoritative Information\r\n"+
+		"content-type: text/plain\r\n"+
+		"x-multi: one\r\n"+
+		"Connection: keep-alive, X-Hop\r\n"+
+		"X-Hop: hop\r\n"+
+		"Keep-Alive: timeout=5\r\n"+
+		"Upgrade: h2c\r\n"+
+		"X-MULTI:   two  \r\n"+
+		"Content-Length: 5\r\n"+
+		"\r\nhello"))
+
+	for range 2 { // a fresh upstream connection, then a kept one
+		resp, body := rawGet(t, f)
+		h := resp.Header
+		if resp.StatusCode != 203 || body != "hello" || resp.ContentLength != 5 {
+			t.Fatalf("%d %q (length %d)", resp.StatusCode, body, resp.ContentLength)
+		}
+		if got := h["X-Multi"]; len(got) != 2 || got[0] != "one" || got[1] != "two" || h.Get("Content-Type") != "text/plain" {
+			t.Errorf("relayed fields %v", h)
+		}
+		for _, k := range []string{"Connection", "X-Hop", "Keep-Alive", "Upgrade"} {
+			if v, ok := h[k]; ok {
+				t.Errorf("hop-by-hop %s: %q relayed", k, v)
+			}
+		}
+		if len(h["Date"]) != 1 || h.Get("Apigw-Requestid") == "" {
+			t.Errorf("the gateway's own fields: %v", h)
+		}
+	}
+}
+
+// TestStatusBelow100: an answer with a status no server can send
+// (net/http reads "000") fails the integration: 503, as for a target that
+// does not answer.
+func TestStatusBelow100(t *testing.T) {
+	f := newFixture(t)
+	f.proxyAll(scriptedBackend(t, "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"))
+	if resp, body := rawGet(t, f); resp.StatusCode != 503 || resp.Header.Get("Apigw-Requestid") == "" {
+		t.Fatalf("%d %q %v", resp.StatusCode, body, resp.Header)
+	}
+}
+
+// scriptedBackend answers every request with the bytes of answer, and returns
+// its port.
+func scriptedBackend(t *testing.T, answer string) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	answer := "HTTP/1.1 203 Non-Authoritative Information\r\n" +
-		"content-type: text/plain\r\n" +
-		"x-multi: one\r\n" +
-		"Connection: keep-alive, X-Hop\r\n" +
-		"X-Hop: hop\r\n" +
-		"Keep-Alive: timeout=5\r\n" +
-		"Upgrade: h2c\r\n" +
-		"X-MULTI:   two  \r\n" +
-		"Content-Length: 5\r\n" +
-		"\r\nhello"
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -52,34 +87,21 @@ func TestRelayedHead(t *testing.T) {
 			}()
 		}
 	}()
-	f.proxyAll(ln.Addr().(*net.TCPAddr).Port)
+	return ln.Addr().(*net.TCPAddr).Port
+}
 
-	for range 2 { // a fresh upstream connection, then a kept one
-		c, err := net.Dial("tcp", "127.0.0.1:"+f.env.GatewayPort)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(c, "GET /x HTTP/1.1\r\nHost: "+f.apiID+".execute-api.localhost\r\n\r\n")
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		c.Close()
-		h := resp.Header
-		if resp.StatusCode != 203 || string(body) != "hello" || resp.ContentLength != 5 {
-			t.Fatalf("%d %q (length %d)", resp.StatusCode, body, resp.ContentLength)
-		}
-		if got := h["X-Multi"]; len(got) != 2 || got[0] != "one" || got[1] != "two" || h.Get("Content-Type") != "text/plain" {
-			t.Errorf("relayed fields %v", h)
-		}
-		for _, k := range []string{"Connection", "X-Hop", "Keep-Alive", "Upgrade"} {
-			if v, ok := h[k]; ok {
-				t.Errorf("hop-by-hop %s: %q relayed", k, v)
-			}
-		}
-		if len(h["Date"]) != 1 || h.Get("Apigw-Requestid") == "" {
-			t.Errorf("the gateway's own fields: %v", h)
-		}
+// rawGet sends GET /x to the fixture's API on a connection of its own.
+func rawGet(t *testing.T, f *fixture) (*http.Response, string) {
+	c, err := net.Dial("tcp", "127.0.0.1:"+f.env.GatewayPort)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer c.Close()
+	io.WriteString(c, "GET /x HTTP/1.1\r\nHost: "+f.apiID+".execute-api.localhost\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
 }
