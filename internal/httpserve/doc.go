@@ -21,6 +21,9 @@
 //     waits for the next request, so reading it does not begin with a
 //     read that returns EAGAIN (sink.go); the warden wakes such a wait
 //     if a pipelined request arrived before it began.
+//   - a proxy can hand over an upstream's answer head as the bytes it
+//     came in (HeadRelayer, relay.go) instead of filling the header map
+//     for the server to walk again.
 //
 // The parser follows net/http's rules (which requests it refuses, and
 // with which status) so that swapping one server for the other changes

@@ -29,10 +29,12 @@ import (
 // allocates heavily; a proxy in front of a few busy backends does better
 // writing and reading on the request's own goroutine over a pool of
 // kept-alive connections, with the integration timeout as a connection
-// deadline (no timer per request). Responses are parsed into objects the
-// connection reuses (response.go), with http.ReadResponse's framing rules
-// (Content-Length, chunked, HEAD, 204/304). https:// integrations use an
-// http.Transport.
+// deadline (no timer per request). A response's head is parsed in place
+// into field offsets the connection reuses (head.go), with
+// http.ReadResponse's rules and framing (Content-Length, chunked, HEAD,
+// 204/304, response.go); a proxy relays it as those bytes (Conn.Head)
+// and builds a header map only when it must change the header.
+// https:// integrations use an http.Transport.
 type Client struct {
 	dials   *atomic.Int64
 	mu      sync.Mutex
