@@ -26,7 +26,7 @@ start_nginx "$backend" "$nginx_to_backend"
 # oncpu PID: "TID NS" per thread, nanoseconds on CPU so far.
 oncpu() { for t in /proc/"$1"/task/*; do echo "${t##*/} $(cut -d' ' -f1 "$t/schedstat")"; done; }
 
-events=syscalls:sys_enter_read,syscalls:sys_enter_recvfrom,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex,syscalls:sys_enter_nanosleep,context-switches
+events=syscalls:sys_enter_read,syscalls:sys_enter_recvfrom,syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex,syscalls:sys_enter_nanosleep,context-switches
 
 measure() {
   local name=$1 url=$2 host=$3 pid=$4 reqs
@@ -49,7 +49,7 @@ measure() {
       printf "%-9s requests=%d cpu_us=%.2f kernel_us=%.2f user_us=%.2f second_thread_share=%.3f", name, r, total / r / 1000,
         total * ku[1] / 100 / r / 1000, total * ku[2] / 100 / r / 1000, top[2] / total
       printf " reads=%.2f writes=%.2f epoll=%.2f futex=%.3f nanosleep=%.3f switches=%.3f\n",
-        (c["read"] + c["recvfrom"]) / r, (c["write"] + c["writev"]) / r, (c["epoll_wait"] + c["epoll_pwait"]) / r,
+        (c["read"] + c["recvfrom"]) / r, (c["write"] + c["writev"] + c["sendto"]) / r, (c["epoll_wait"] + c["epoll_pwait"]) / r,
         c["futex"] / r, c["nanosleep"] / r, c["context-switches"] / r
     }'
 }
