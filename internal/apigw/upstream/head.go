@@ -250,7 +250,7 @@ func (c *Conn) CopyHeader(h http.Header) {
 
 func (c *Conn) relayable(f field) bool {
 	name := c.name(f)
-	if HopByHop(string(name)) || string(name) == "Content-Length" || bytes.IndexByte(name, ' ') >= 0 {
+	if hopByHopName(name) || string(name) == "Content-Length" || bytes.IndexByte(name, ' ') >= 0 {
 		return false
 	}
 	if c.connection {
@@ -266,6 +266,16 @@ func (c *Conn) relayable(f field) bool {
 // HopByHop reports whether the canonical field name is one of the
 // connection-level fields a proxy never forwards (RFC 9110 7.6.1).
 func HopByHop(name string) bool { return slices.Contains(hopByHop[:], name) }
+
+// hopByHopName is HopByHop for bytes (comparing without converting them).
+func hopByHopName(name []byte) bool {
+	for _, h := range hopByHop {
+		if string(name) == h {
+			return true
+		}
+	}
+	return false
+}
 
 var hopByHop = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 

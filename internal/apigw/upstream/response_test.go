@@ -168,3 +168,29 @@ func referenceRelay(t *testing.T, raw []byte) http.Header {
 	}
 	return h
 }
+
+// TestRelayAllocs: reading a head to relay and making its Head allocate
+// nothing once a connection has served one such response, long field
+// names included (a string made of more than 32 bytes is a heap
+// allocation).
+func TestRelayAllocs(t *testing.T) {
+	raw := "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Security-Policy-Report-Only: default-src 'self'\r\n" +
+		"Connection: keep-alive\r\nX-Request-Correlation-Identifier-Long: abc\r\nContent-Length: 2\r\n\r\nok"
+	r := strings.NewReader(raw)
+	c := &Conn{br: bufio.NewReader(r), respHeader: http.Header{}}
+	read := func() {
+		r.Reset(raw)
+		c.br.Reset(r)
+		resp, err := c.readResponse(http.MethodGet, true)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%v %v", resp, err)
+		}
+		if h := c.Head(); !h.HasContentType || h.ContentLength != 2 {
+			t.Fatalf("head %+v", h)
+		}
+	}
+	read()
+	if n := testing.AllocsPerRun(100, read); n != 0 {
+		t.Errorf("%.1f allocations per relayed head, want 0", n)
+	}
+}
