@@ -229,7 +229,7 @@ func (c *conn) parseHeader(n int) (badName bool, err error) {
 			return false, errBadRequest
 		}
 		if !httpguts.ValidHeaderFieldName(k) {
-			if !nameWithSpace(k) {
+			if !NameWithSpace(k) {
 				return false, errBadRequest
 			}
 			badName = true
@@ -387,9 +387,11 @@ func trimOWS(s string) string {
 	return s
 }
 
-// nameWithSpace reports whether every byte of k is one textproto accepts
+// NameWithSpace reports whether every byte of k is one textproto accepts
 // in a field name: a token character, or a space (go.dev/issue/34540).
-func nameWithSpace(k string) bool {
+// A name with a space is read but never valid to send. The upstream
+// client reads answers by the same rule.
+func NameWithSpace[T string | []byte](k T) bool {
 	for i := 0; i < len(k); i++ {
 		if !nameBytes[k[i]] {
 			return false

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"testing"
+
+	"github.com/portolan/portolan/internal/awsapi/awstest"
 )
 
 // TestRelayedHead: a backend's answer reaches the client with its fields
@@ -57,37 +59,22 @@ func TestStatusBelow100(t *testing.T) {
 	}
 }
 
-// scriptedBackend answers every request with the bytes of answer, and returns
-// its port.
+// scriptedBackend answers every request with the bytes of answer, and
+// returns its port.
 func scriptedBackend(t *testing.T, answer string) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return int(awstest.ServeTCP(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					if _, err := io.WriteString(c, answer); err != nil {
-						return
-					}
-				}
-			}()
+			io.Copy(io.Discard, req.Body)
+			if _, err := io.WriteString(c, answer); err != nil {
+				return
+			}
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	}).Port())
 }
 
 // rawGet sends GET /x to the fixture's API on a connection of its own.

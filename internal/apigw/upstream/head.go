@@ -132,7 +132,7 @@ func (c *Conn) parseFields() error {
 			return fmt.Errorf("upstream: malformed header line %q", l)
 		}
 		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 || !nameWithSpace(l[:colon]) {
+		if colon <= 0 || !httpserve.NameWithSpace(l[:colon]) {
 			return fmt.Errorf("upstream: malformed header line %q", l)
 		}
 		from, to := colon+1, len(l)
@@ -357,22 +357,3 @@ func validValue(v []byte) bool {
 	}
 	return true
 }
-
-// nameWithSpace reports whether every byte of k is one textproto accepts
-// in a field name: a token character, or a space (go.dev/issue/34540). A
-// name with a space is kept but never relayed (servers drop invalid names).
-func nameWithSpace(k []byte) bool {
-	for _, c := range k {
-		if !nameBytes[c] {
-			return false
-		}
-	}
-	return true
-}
-
-var nameBytes = func() (t [256]bool) {
-	for _, c := range []byte(" !#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") {
-		t[c] = true
-	}
-	return t
-}()
