@@ -13,7 +13,6 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
 	"github.com/portolan/portolan/internal/apigw/upstream"
-	"github.com/portolan/portolan/internal/httpserve"
 )
 
 // Headers the gateway sets on every proxied request. HTTP APIs add
@@ -254,21 +253,18 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 // relayHead sends the status and header of an integration's answer read
-// by the gateway's own client: as the bytes they came in, unless CORS
-// must change them.
+// by the gateway's own client: as they came (upstream.Conn.WriteHead),
+// unless CORS must change them.
 func (g *Gateway) relayHead(w http.ResponseWriter, rq *request, status int, c *upstream.Conn) {
 	rq.integStatus = status
-	if hr, ok := w.(httpserve.HeadRelayer); ok && rq.cors == nil {
-		rq.wroteHeader, rq.status = true, status
-		hr.RelayHead(status, c.Head())
+	rq.wroteHeader, rq.status = true, status
+	if rq.cors == nil {
+		c.WriteHead(w, status)
 		return
 	}
 	dst := w.Header()
 	c.CopyHeader(dst)
-	if rq.cors != nil {
-		rq.cors.Actual(dst, rq.origin)
-	}
-	rq.wroteHeader, rq.status = true, status
+	rq.cors.Actual(dst, rq.origin)
 	w.WriteHeader(status)
 }
 

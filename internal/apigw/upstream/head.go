@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -181,10 +180,9 @@ func (c *Conn) Header() http.Header {
 }
 
 // addFields adds the fields keep accepts to h, their values cut from one
-// string of the head (they may outlive Release), which it returns, and
-// grouped by name.
-func (c *Conn) addFields(h http.Header, keep func(field) bool) (head string) {
-	head = string(c.head)
+// string of the head (they may outlive Release) and grouped by name.
+func (c *Conn) addFields(h http.Header, keep func(field) bool) {
+	head := string(c.head)
 	vals := make([]string, 0, len(c.fields))
 	for _, f := range c.fields {
 		if !keep(f) {
@@ -199,12 +197,11 @@ func (c *Conn) addFields(h http.Header, keep func(field) bool) (head string) {
 		}
 		h[k] = vals[j-1 : j : j]
 	}
-	return head
 }
 
 // Head returns the response's header for a proxy to relay as it came:
 // its fields in their order, but for the hop-by-hop ones (RFC 9110 7.6.1:
-// those in HopByHop and those a Connection field names), Content-Length
+// those isHopByHop names and those a Connection field names), Content-Length
 // (declared apart) and names a server would not send (with a space). The
 // fields are c's until the next response or Release.
 func (c *Conn) Head() httpserve.Head {
@@ -236,21 +233,27 @@ func (c *Conn) Head() httpserve.Head {
 // CopyHeader adds the fields Head would relay to h, and the
 // Content-Length: for a proxy that must change the header first.
 func (c *Conn) CopyHeader(h http.Header) {
-	head := c.addFields(h, c.relayable)
-	if c.declared < 0 {
+	c.addFields(h, c.relayable)
+	if c.declared >= 0 {
+		h["Content-Length"] = []string{strconv.FormatInt(c.declared, 10)}
+	}
+}
+
+// WriteHead relays the response's status and header to w unchanged: as
+// the bytes they came in when w is the HTTP engine's writer
+// (httpserve.HeadRelayer), else through w's Header map.
+func (c *Conn) WriteHead(w http.ResponseWriter, status int) {
+	if hr, ok := w.(httpserve.HeadRelayer); ok {
+		hr.RelayHead(status, c.Head())
 		return
 	}
-	for _, f := range c.fields {
-		if string(c.name(f)) == "Content-Length" {
-			h["Content-Length"] = []string{head[f.value.from:f.value.to]}
-			return
-		}
-	}
+	c.CopyHeader(w.Header())
+	w.WriteHeader(status)
 }
 
 func (c *Conn) relayable(f field) bool {
 	name := c.name(f)
-	if hopByHopName(name) || string(name) == "Content-Length" || bytes.IndexByte(name, ' ') >= 0 {
+	if isHopByHop(name) || string(name) == "Content-Length" || bytes.IndexByte(name, ' ') >= 0 {
 		return false
 	}
 	if c.connection {
@@ -263,12 +266,10 @@ func (c *Conn) relayable(f field) bool {
 	return true
 }
 
-// HopByHop reports whether the canonical field name is one of the
-// connection-level fields a proxy never forwards (RFC 9110 7.6.1).
-func HopByHop(name string) bool { return slices.Contains(hopByHop[:], name) }
-
-// hopByHopName is HopByHop for bytes (comparing without converting them).
-func hopByHopName(name []byte) bool {
+// isHopByHop reports whether the canonical field name is one of the
+// connection-level fields a proxy never forwards (RFC 9110 7.6.1),
+// comparing the bytes without making a string of them.
+func isHopByHop(name []byte) bool {
 	for _, h := range hopByHop {
 		if string(name) == h {
 			return true
@@ -279,8 +280,8 @@ func hopByHopName(name []byte) bool {
 
 var hopByHop = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
-// RemoveHopHeaders deletes from h the hop-by-hop fields: those HopByHop
-// names and those its Connection fields name.
+// RemoveHopHeaders deletes from h the hop-by-hop fields: those
+// isHopByHop names and those its Connection fields name.
 func RemoveHopHeaders(h http.Header) {
 	for _, v := range h["Connection"] {
 		for f := range strings.SplitSeq(v, ",") {

@@ -125,9 +125,8 @@ func FuzzHead(f *testing.F) {
 		copied := http.Header{}
 		c.CopyHeader(copied)
 		if cl := copied["Content-Length"]; len(cl) > 0 {
-			// The same number; the server writes Head's in its own digits
-			// ("000" goes out as "0").
-			if n, err := strconv.ParseInt(cl[0], 10, 64); err != nil || n != h.ContentLength {
+			// Both in the same digits ("000" goes out as "0").
+			if cl[0] != strconv.FormatInt(h.ContentLength, 10) {
 				t.Fatalf("input %q: CopyHeader's Content-Length %q, Head's %d", raw, cl, h.ContentLength)
 			}
 			delete(copied, "Content-Length")

@@ -14,7 +14,6 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/upstream"
 	"github.com/portolan/portolan/internal/awsapi"
-	"github.com/portolan/portolan/internal/httpserve"
 )
 
 // integrate calls the method's integration and answers the request.
@@ -180,14 +179,9 @@ func (g *Gateway) answer(w http.ResponseWriter, r *http.Request, rq *request, is
 		}
 	} else {
 		rq.wroteHeader, rq.status = true, resp.StatusCode
-		hr, relays := w.(httpserve.HeadRelayer)
-		switch {
-		case c != nil && relays:
-			hr.RelayHead(resp.StatusCode, c.Head())
-		case c != nil:
-			c.CopyHeader(w.Header())
-			w.WriteHeader(resp.StatusCode)
-		default:
+		if c != nil {
+			c.WriteHead(w, resp.StatusCode)
+		} else {
 			dst := w.Header()
 			for k, vv := range resp.Header {
 				dst[k] = vv
