@@ -37,7 +37,6 @@ func (w *response) RelayHead(code int, h Head) {
 	w.wroteHeader, w.status = true, code
 	w.bodyOK = bodyAllowed(code)
 	w.declared = h.ContentLength
-	w.relayed = append(w.relayed[:0], h.Fields...)
-	w.relay, w.relayHas = true, h
-	w.relayHas.Fields = nil
+	h.Fields = append(w.relayed.Fields[:0], h.Fields...)
+	w.relay, w.relayed = true, h
 }

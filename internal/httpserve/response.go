@@ -38,9 +38,8 @@ type response struct {
 	hijacked    bool
 	sentExpect  bool // 100 Continue was sent
 
-	relay    bool   // the header is relayed (RelayHead), not the map
-	relayed  []byte // its fields, the buffer reused
-	relayHas Head   // what RelayHead was told of them, without Fields
+	relay   bool // the header is relayed (RelayHead) after the map's fields
+	relayed Head // what RelayHead was given, its Fields copied to a reused buffer
 }
 
 func (w *response) reset(c *conn) {
@@ -49,7 +48,7 @@ func (w *response) reset(c *conn) {
 		h = http.Header{}
 	}
 	clear(h)
-	*w = response{c: c, header: h, buf: buf, relayed: w.relayed[:0], declared: -1}
+	*w = response{c: c, header: h, buf: buf, relayed: Head{Fields: w.relayed.Fields[:0]}, declared: -1}
 	w.isHEAD = c.req.Method == http.MethodHead
 	w.closeAfter = c.req.Close || c.ambiguous
 }
@@ -283,7 +282,7 @@ func (w *response) writeHead() {
 	}
 	w.writeStatusLine(w.status)
 	bw := w.c.bw
-	if _, ok := h["Date"]; !ok && !w.relayHas.HasDate {
+	if _, ok := h["Date"]; !ok && !w.relayed.HasDate {
 		bw.WriteString("Date: ")
 		bw.Write(*w.c.srv.dateLine.Load())
 		bw.WriteString("\r\n")
@@ -291,8 +290,8 @@ func (w *response) writeHead() {
 	var extra [3]string
 	n := 0
 	_, typed := h["Content-Type"]
-	typed = typed || w.relayHas.HasContentType
-	encoded := len(h["Content-Encoding"]) > 0 || w.relayHas.HasContentEncoding
+	typed = typed || w.relayed.HasContentType
+	encoded := len(h["Content-Encoding"]) > 0 || w.relayed.HasContentEncoding
 	if !typed && !encoded && w.bodyOK && len(w.buf) > 0 {
 		extra[n] = "Content-Type: " + http.DetectContentType(w.buf)
 		n++
@@ -367,7 +366,7 @@ func (w *response) writeFields(extra []string) {
 		}
 	}
 	if w.relay {
-		bw.Write(w.relayed)
+		bw.Write(w.relayed.Fields)
 	}
 	for _, l := range extra {
 		bw.WriteString(l)
