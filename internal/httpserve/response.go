@@ -261,6 +261,13 @@ func (w *response) writeHead() {
 	if httpguts.HeaderValuesContainsToken(h["Connection"], "close") || w.c.srv.closing.Load() {
 		w.closeAfter = true
 	}
+	if !w.bodyOK {
+		// The framing is the server's: as net/http, an answer that cannot
+		// have a body (1xx, 204, 304) goes without Content-Length (RFC
+		// 9110 8.6), whether a handler set one or a relayed head declared
+		// one.
+		delete(h, "Content-Length")
+	}
 	var length int64 = -1
 	switch {
 	case !w.bodyOK:
@@ -297,10 +304,7 @@ func (w *response) writeHead() {
 		n++
 	}
 	// A handler's Content-Length is among its header fields; a relayed
-	// head's is not, whatever the status.
-	if w.relay && w.declared >= 0 {
-		length = w.declared
-	}
+	// head's is not.
 	if length >= 0 && (w.declared < 0 || w.relay) {
 		bw.WriteString("Content-Length: ")
 		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), length, 10))

@@ -258,6 +258,9 @@ func TestResponseFraming(t *testing.T) {
 			w.Header().Set("X-Digest", "d1")
 		case "/nocontent":
 			w.WriteHeader(204)
+		case "/nocontent-declared":
+			w.Header().Set("Content-Length", "5")
+			w.WriteHeader(204)
 		}
 	}))
 	c, br := dial(t, addr)
@@ -274,6 +277,7 @@ func TestResponseFraming(t *testing.T) {
 		{"GET", "/trailer", -1, true, "t"},
 		{"HEAD", "/small", 5, false, ""},
 		{"GET", "/nocontent", 0, false, ""},
+		{"GET", "/nocontent-declared", 0, false, ""},
 	} {
 		fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: h\r\n\r\n", tc.method, tc.path)
 		resp, body := read(t, br, tc.method)
@@ -286,6 +290,9 @@ func TestResponseFraming(t *testing.T) {
 		}
 		if resp.Header.Get("Date") == "" {
 			t.Errorf("%s: no Date", tc.path)
+		}
+		if cl, ok := resp.Header["Content-Length"]; resp.StatusCode == 204 && ok {
+			t.Errorf("%s: Content-Length %q on a 204 (net/http sends none)", tc.path, cl)
 		}
 	}
 }
