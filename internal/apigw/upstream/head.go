@@ -171,6 +171,7 @@ func (c *Conn) Header() http.Header {
 	}
 	if c.chunked {
 		delete(h, "Content-Length")
+		delete(h, "Trailer") // declared: resp.Trailer
 	}
 	if c.closeField {
 		delete(h, "Connection")

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
+	"strings"
 )
 
 var chunked = []string{"chunked"}
@@ -19,9 +21,11 @@ var chunked = []string{"chunked"}
 func (c *Conn) frame(resp *http.Response, method string) error {
 	resp.Close = c.closes(resp)
 	var te, cl []byte
-	nte, ncl := 0, 0
+	nte, ncl, trailer := 0, 0, false
 	for _, f := range c.fields {
 		switch string(c.name(f)) {
+		case "Trailer":
+			trailer = true
 		case "Transfer-Encoding":
 			te = c.value(f)
 			nte++
@@ -53,6 +57,11 @@ func (c *Conn) frame(resp *http.Response, method string) error {
 	}
 	if c.chunked {
 		resp.TransferEncoding, length = chunked, -1
+		if trailer {
+			if err := c.declareTrailers(resp); err != nil {
+				return err
+			}
+		}
 	}
 	c.declared = length
 	b := &c.body
@@ -80,6 +89,34 @@ func (c *Conn) frame(resp *http.Response, method string) error {
 		*b = responseBody{c: c, resp: resp, remain: -2}
 	}
 	resp.Body = b
+	return nil
+}
+
+// declareTrailers sets resp.Trailer to the names the Trailer fields of a
+// chunked answer declare, values to come after the body, as
+// http.ReadResponse does (a Trailer field without chunking stays an
+// ordinary field; Header leaves out one that declared). A declared
+// framing field is refused, as there.
+func (c *Conn) declareTrailers(resp *http.Response) error {
+	t := http.Header{}
+	for _, f := range c.fields {
+		if string(c.name(f)) != "Trailer" {
+			continue
+		}
+		for name := range strings.SplitSeq(string(c.value(f)), ",") {
+			name = textproto.CanonicalMIMEHeaderKey(textproto.TrimString(name))
+			switch name {
+			case "":
+				continue
+			case "Transfer-Encoding", "Trailer", "Content-Length":
+				return fmt.Errorf("upstream: bad trailer key %q", name)
+			}
+			t[name] = nil
+		}
+	}
+	if len(t) > 0 {
+		resp.Trailer = t
+	}
 	return nil
 }
 
@@ -198,7 +235,13 @@ func (b *responseBody) readTrailer() error {
 		}
 		return err
 	}
-	b.resp.Trailer = http.Header(hdr)
+	// Merged into the declared names, as net/http does: a declared
+	// field that never came keeps its nil value.
+	if b.resp.Trailer == nil {
+		b.resp.Trailer = http.Header(hdr)
+		return nil
+	}
+	maps.Copy(b.resp.Trailer, hdr)
 	return nil
 }
 
