@@ -22,7 +22,7 @@ import (
 // 400 s of go test's 600 under load.
 var portable = []string{
 	"./internal/ecs/runtime/process/...", "./internal/ecs/runtime/runtimetest/...", "./internal/httpserve/",
-	"./internal/apigw/upstream/", "./internal/elbv2/alb/", "./internal/server/servertest/", "./internal/sockio/",
+	"./internal/upstream/", "./internal/elbv2/alb/", "./internal/server/servertest/", "./internal/sockio/",
 }
 
 // Check builds ./cmd/portolan for goos/goarch and, for another operating

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 
-	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/store"
 )
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
-	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 // Headers the gateway sets on every proxied request. HTTP APIs add

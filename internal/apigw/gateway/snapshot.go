@@ -17,7 +17,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/mapping"
 	"github.com/portolan/portolan/internal/apigw/router"
-	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/cloudmap"
 )
 

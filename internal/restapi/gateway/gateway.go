@@ -21,7 +21,7 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/router"
-	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/restapi"

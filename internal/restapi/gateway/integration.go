@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portolan/portolan/internal/apigw/upstream"
+	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/restapi"
 )
 

@@ -1,7 +1,8 @@
-// Package upstream is the API gateways' HTTP/1.1 client for plain-http
-// integrations: the HTTP API gateway (internal/apigw/gateway) and the REST
+// Package upstream is the data planes' HTTP/1.1 client to the servers
+// behind them: the HTTP API gateway (internal/apigw/gateway) and the REST
 // API gateway (internal/restapi/gateway) send every Cloud Map instance,
-// load balancer and public http:// call through it.
+// load balancer and public http:// call through it, and the Application
+// Load Balancer (internal/elbv2/alb) every request to a target.
 package upstream
 
 import (
