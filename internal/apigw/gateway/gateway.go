@@ -25,10 +25,10 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/router"
-	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/cloudmap"
 	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/store"
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 // DefaultDomain is the host suffix an API is selected by:

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"net/netip"
 
-	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/store"
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 // LoadBalancers is what the gateway needs of Elastic Load Balancing: where

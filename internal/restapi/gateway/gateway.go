@@ -21,11 +21,11 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/router"
-	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/store"
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 // DefaultDomain is the local host suffix an API is selected by, shared

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/restapi"
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 type integrationKind uint8

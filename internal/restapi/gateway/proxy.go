@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portolan/portolan/internal/upstream"
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 // integrate calls the method's integration and answers the request.
