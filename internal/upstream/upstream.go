@@ -37,6 +37,12 @@ import (
 // and builds a header map only when it must change the header.
 // https:// integrations use an http.Transport.
 type Client struct {
+	// DialTimeout bounds a connect besides the request's deadline (0: the
+	// deadline alone); MaxIdleTime is how long Reap keeps a connection
+	// idle (0: IdleTimeout). Set before the first request.
+	DialTimeout time.Duration
+	MaxIdleTime time.Duration
+
 	dials   *atomic.Int64
 	mu      sync.Mutex
 	pools   map[string]*Pool
@@ -85,8 +91,12 @@ func (u *Client) Run(ctx context.Context) error {
 	}
 }
 
-// Reap closes connections idle for longer than IdleTimeout.
+// Reap closes connections idle for longer than MaxIdleTime.
 func (u *Client) Reap(now time.Time) {
+	maxIdle := u.MaxIdleTime
+	if maxIdle <= 0 {
+		maxIdle = IdleTimeout
+	}
 	u.mu.Lock()
 	pools := make([]*Pool, 0, len(u.pools))
 	for _, p := range u.pools {
@@ -94,31 +104,54 @@ func (u *Client) Reap(now time.Time) {
 	}
 	u.mu.Unlock()
 	for _, p := range pools {
+		p.reap(func(c *Conn) bool { return now.Sub(c.idleSince) > maxIdle })
+	}
+}
+
+// Drop forgets the pool of addr and closes its idle connections now; the
+// ones in use are closed when they are released. A later request to addr
+// starts a new pool.
+func (u *Client) Drop(addr string) {
+	u.mu.Lock()
+	p := u.pools[addr]
+	delete(u.pools, addr)
+	u.mu.Unlock()
+	if p != nil {
 		p.mu.Lock()
-		keep := p.idle[:0]
-		var stale []*Conn
-		for _, c := range p.idle {
-			if now.Sub(c.idleSince) > IdleTimeout {
-				stale = append(stale, c)
-			} else {
-				keep = append(keep, c)
-			}
-		}
-		clear(p.idle[len(keep):])
-		p.idle = keep
+		p.dropped = true
 		p.mu.Unlock()
-		for _, c := range stale {
-			c.nc.Close()
-		}
+		p.reap(func(*Conn) bool { return true })
 	}
 }
 
 // Pool holds the idle connections to one address, newest last.
 type Pool struct {
-	addr string
-	up   *Client
-	mu   sync.Mutex
-	idle []*Conn
+	addr    string
+	up      *Client
+	mu      sync.Mutex
+	idle    []*Conn
+	dropped bool // Drop was called: nothing is kept
+}
+
+// reap closes the idle connections stale picks, keeping the others in
+// their order.
+func (p *Pool) reap(stale func(*Conn) bool) {
+	p.mu.Lock()
+	keep := p.idle[:0]
+	var closing []*Conn
+	for _, c := range p.idle {
+		if stale(c) {
+			closing = append(closing, c)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	clear(p.idle[len(keep):])
+	p.idle = keep
+	p.mu.Unlock()
+	for _, c := range closing {
+		c.nc.Close()
+	}
 }
 
 // Conn is one kept-alive connection, handed out by RoundTrip and given
@@ -179,7 +212,7 @@ func (p *Pool) get(now time.Time) *Conn {
 func (p *Pool) put(c *Conn, now time.Time) {
 	c.idleSince = now
 	p.mu.Lock()
-	if len(p.idle) < p.up.maxIdle {
+	if !p.dropped && len(p.idle) < p.up.maxIdle {
 		p.idle = append(p.idle, c)
 		p.mu.Unlock()
 		return
@@ -212,7 +245,7 @@ func alive(nc net.Conn) bool {
 
 func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 	p.up.dials.Add(1)
-	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
+	d := net.Dialer{Deadline: deadline, Timeout: p.up.DialTimeout, KeepAlive: 30 * time.Second}
 	nc, err := d.DialContext(context.Background(), "tcp", p.addr)
 	if err != nil {
 		return nil, err
@@ -287,9 +320,9 @@ func (p *Pool) RoundTrip(r *Request, now, deadline time.Time) (*http.Response, *
 
 // replayable: sending r twice is harmless, by the rule http.Transport
 // follows (a safe method, or an idempotency key), and it has no body that
-// was consumed by the first attempt.
+// was consumed by the first attempt (an empty one was not).
 func (r *Request) replayable() bool {
-	if r.Body != nil {
+	if r.Body != nil && r.ContentLength != 0 {
 		return false
 	}
 	switch r.Method {
@@ -402,6 +435,14 @@ func (e BodyError) Unwrap() error { return e.Err }
 // word or more at a time).
 func validHeaderValue(v string) bool {
 	return strings.IndexByte(v, '\r') < 0 && strings.IndexByte(v, '\n') < 0 && strings.IndexByte(v, 0) < 0
+}
+
+// SetReadDeadline moves the deadline of c's reads: a proxy whose timeout
+// runs from the last byte received (a load balancer's idle timeout)
+// re-arms it as the body comes.
+func (c *Conn) SetReadDeadline(t time.Time) {
+	c.readDeadline = t
+	c.nc.SetReadDeadline(t)
 }
 
 // Release returns c to its pool once resp's body was read to the end and
