@@ -18,6 +18,7 @@ import (
 
 	"github.com/portolan/portolan/internal/elbv2/proxy"
 	"github.com/portolan/portolan/internal/httpserve"
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 // Config is what an ALB needs.
@@ -30,13 +31,13 @@ type Config struct {
 
 // ALB serves the HTTP listeners of the last Snapshot given to Update.
 type ALB struct {
-	log         *slog.Logger
-	dialTimeout time.Duration
-	wg          sync.WaitGroup // one Serve per listener
+	log *slog.Logger
+	wg  sync.WaitGroup // one Serve per listener
 
 	mu        sync.Mutex // held by Update and Run, never by a request
 	listeners map[netip.AddrPort]*listener
 	pools     map[netip.AddrPort]*targetPool // kept across snapshots: their connections live on
+	targets   *upstream.Client               // the pools' connections
 	upgrades  *http.Transport                // for the pools' upgrade proxies
 	counters  map[groupKey]*groupCounters
 	gen       uint64 // counts Updates: marks the counters each one routes to
@@ -79,8 +80,9 @@ func New(cfg Config) *ALB {
 		cfg.DialTimeout = 10 * time.Second
 	}
 	return &ALB{
-		log: cfg.Logger, dialTimeout: cfg.DialTimeout,
+		log:       cfg.Logger,
 		listeners: map[netip.AddrPort]*listener{}, pools: map[netip.AddrPort]*targetPool{},
+		targets:  newTargetClient(cfg.DialTimeout),
 		upgrades: newUpgradeTransport(cfg.DialTimeout), counters: map[groupKey]*groupCounters{},
 		buffers: newBufferPool(),
 	}
@@ -165,8 +167,7 @@ func (a *ALB) poolFor(addr netip.AddrPort) *targetPool {
 	if p := a.pools[addr]; p != nil {
 		return p
 	}
-	p := &targetPool{addr: addr.String(), dialTimeout: a.dialTimeout}
-	p.upgrade = newUpgradeProxy(p.addr, a.upgrades, a.buffers)
+	p := &targetPool{conns: a.targets.Pool(addr.String()), upgrade: newUpgradeProxy(addr.String(), a.upgrades, a.buffers)}
 	a.pools[addr] = p
 	return p
 }
@@ -178,7 +179,7 @@ func (a *ALB) poolFor(addr netip.AddrPort) *targetPool {
 func (a *ALB) prune(pools map[netip.AddrPort]bool) {
 	for addr, p := range a.pools {
 		if !pools[addr] {
-			p.close()
+			a.targets.Drop(p.conns.Addr())
 			delete(a.pools, addr)
 		}
 	}
@@ -188,15 +189,6 @@ func (a *ALB) prune(pools map[netip.AddrPort]bool) {
 			continue
 		}
 		c.pruneTargets()
-	}
-}
-
-// reap closes the connections to targets idle for idleConnTimeout.
-func (a *ALB) reap(now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, p := range a.pools {
-		p.reap(now.Add(-idleConnTimeout))
 	}
 }
 
@@ -220,7 +212,7 @@ func (a *ALB) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 		case now := <-tick.C:
-			a.reap(now)
+			a.targets.Reap(now) // closes what idled for idleConnTimeout
 		}
 	}
 
@@ -233,7 +225,7 @@ func (a *ALB) Run(ctx context.Context) error {
 	a.wg.Wait()
 	a.mu.Lock()
 	for _, p := range a.pools {
-		p.close()
+		a.targets.Drop(p.conns.Addr())
 	}
 	a.upgrades.CloseIdleConnections()
 	a.mu.Unlock()

@@ -1,7 +1,6 @@
 package alb
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -9,10 +8,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/portolan/portolan/internal/upstream"
 )
 
 // bufferPool holds the buffers bodies are copied through (32 KiB each),
@@ -26,15 +26,6 @@ func newBufferPool() *bufferPool {
 func (p *bufferPool) Get() []byte  { return *p.pool.Get().(*[]byte) }
 func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 
-// outbound is a request as it is forwarded to a target.
-type outbound struct {
-	r        *http.Request
-	proto    string // the listener's, for X-Forwarded-Proto
-	port     string // the listener's, for X-Forwarded-Port
-	clientIP string
-	trace    string // X-Amzn-Trace-Id
-}
-
 // serveForward sends r to the target of p and relays its answer. A
 // request that upgrades its connection goes through p's ReverseProxy.
 func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPool, buffers *bufferPool) {
@@ -43,16 +34,15 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 		return
 	}
 	now := time.Now()
-	out := outbound{r: r, proto: scheme(r), port: rt.port, trace: traceHeader(r.Header.Get("X-Amzn-Trace-Id"), now)}
-	out.clientIP, _, _ = net.SplitHostPort(r.RemoteAddr)
+	out := outbound(r, rt.port, now)
 	resp, c, err := p.exchange(&out, now, rt.idle)
 	if err != nil {
 		targetFailed(w, r, err)
 		return
 	}
 	complete := false
-	defer func() { p.release(c, resp, complete, time.Now()) }()
-	relayHeader(w, resp)
+	defer func() { p.conns.Release(c, resp, complete, time.Now()) }()
+	relayHead(w, c, resp)
 	var err2 error
 	complete, err2 = copyBody(w, resp, c, rt.idle, buffers)
 	if err2 != nil {
@@ -71,129 +61,33 @@ func scheme(r *http.Request) string {
 	return "http"
 }
 
-// replayable: sending the request twice is harmless (a safe method, no
-// body), by the rule http.Transport follows.
-func (o *outbound) replayable() bool {
-	switch o.r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		return o.r.ContentLength == 0
+// outbound is r as it is forwarded to a target, its header changed in
+// place: the target line as the client sent it, the client's Host, its
+// fields but the hop-by-hop ones and those an ALB answers or sets itself
+// (Expect, X-Forwarded-For, -Proto, -Port, X-Amzn-Trace-Id), which it
+// sets: the client's address appended to any X-Forwarded-For, the
+// listener's protocol and port, the trace. A body goes with its length
+// (a Content-Length of 0 the client sent included) or chunked.
+func outbound(r *http.Request, port string, now time.Time) upstream.Request {
+	h := r.Header
+	clientIP, _, _ := net.SplitHostPort(r.RemoteAddr)
+	// One allocation for the four values, as the gateway does.
+	vals := &[4]string{clientIP, scheme(r), port, traceHeader(h.Get("X-Amzn-Trace-Id"), now)}
+	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
+		vals[0] = strings.Join(prior, ", ") + ", " + clientIP
 	}
-	return false
-}
-
-// write sends the request line, the client's header (without hop-by-hop
-// fields and the ones an ALB sets itself), what an ALB adds, and the body.
-func (o *outbound) write(bw *bufio.Writer) error {
-	r := o.r
-	bw.WriteString(r.Method)
-	bw.WriteByte(' ')
-	if strings.HasPrefix(r.RequestURI, "/") {
-		bw.WriteString(r.RequestURI) // as the client sent it
-	} else {
-		bw.WriteString(r.URL.RequestURI()) // absolute-form or "*"
+	upstream.RemoveHopHeaders(h)
+	delete(h, "Expect")
+	h["X-Forwarded-For"], h["X-Forwarded-Proto"] = vals[0:1:1], vals[1:2:2]
+	h["X-Forwarded-Port"], h["X-Amzn-Trace-Id"] = vals[2:3:3], vals[3:4:4]
+	out := upstream.Request{Method: r.Method, Path: r.RequestURI, Host: r.Host, Header: h, RelayHead: true}
+	if !strings.HasPrefix(out.Path, "/") {
+		out.Path = r.URL.RequestURI() // absolute-form or "*"
 	}
-	bw.WriteString(" HTTP/1.1\r\nHost: ")
-	bw.WriteString(r.Host)
-	bw.WriteString("\r\n")
-	connection := r.Header["Connection"]
-	for k, vv := range r.Header {
-		if notForwarded(k) || listsToken(connection, k) {
-			continue
-		}
-		for _, v := range vv {
-			bw.WriteString(k)
-			bw.WriteString(": ")
-			bw.WriteString(v)
-			bw.WriteString("\r\n")
-		}
+	if r.ContentLength != 0 || h["Content-Length"] != nil {
+		out.Body, out.ContentLength = r.Body, r.ContentLength
 	}
-	bw.WriteString("X-Forwarded-For: ")
-	for _, v := range r.Header["X-Forwarded-For"] {
-		bw.WriteString(v)
-		bw.WriteString(", ")
-	}
-	bw.WriteString(o.clientIP)
-	bw.WriteString("\r\nX-Forwarded-Proto: ")
-	bw.WriteString(o.proto)
-	bw.WriteString("\r\nX-Forwarded-Port: ")
-	bw.WriteString(o.port)
-	bw.WriteString("\r\nX-Amzn-Trace-Id: ")
-	bw.WriteString(o.trace)
-	bw.WriteString("\r\n")
-	switch {
-	case r.ContentLength > 0 || (r.ContentLength == 0 && r.Header["Content-Length"] != nil):
-		var n [20]byte
-		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(n[:0], r.ContentLength, 10))
-		bw.WriteString("\r\n\r\n")
-		if _, err := io.CopyN(bw, r.Body, r.ContentLength); err != nil {
-			return bodyError{err}
-		}
-	case r.ContentLength < 0:
-		bw.WriteString("Transfer-Encoding: chunked\r\n\r\n")
-		cw := httputil.NewChunkedWriter(bw)
-		if _, err := io.Copy(cw, r.Body); err != nil {
-			return bodyError{err}
-		}
-		cw.Close()
-		bw.WriteString("\r\n")
-	default:
-		bw.WriteString("\r\n")
-	}
-	return nil
-}
-
-// notForwarded are the request header fields a target does not get from
-// the client: hop-by-hop fields, the framing (written anew), Expect (the
-// ALB answered it), and the ones an ALB sets itself.
-func notForwarded(k string) bool {
-	switch k {
-	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer",
-		"Transfer-Encoding", "Upgrade", "Content-Length", "Expect",
-		"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Amzn-Trace-Id":
-		return true
-	}
-	return false
-}
-
-// hopByHop are the answer's header fields that stay on the target's
-// connection; the server writes its own framing.
-func hopByHop(k string) bool {
-	switch k {
-	case "Connection", "Proxy-Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
-		return true
-	}
-	return false
-}
-
-// listsToken reports whether a Connection header names field k (such
-// fields are hop-by-hop too).
-func listsToken(connection []string, k string) bool {
-	for _, v := range connection {
-		for v != "" {
-			var token string
-			token, v, _ = strings.Cut(v, ",")
-			if strings.EqualFold(strings.TrimSpace(token), k) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// relayHeader sends the target's status and header fields.
-func relayHeader(w http.ResponseWriter, resp *http.Response) {
-	dst := w.Header()
-	connection := resp.Header["Connection"]
-	for k, vv := range resp.Header {
-		if !hopByHop(k) && !listsToken(connection, k) {
-			dst[k] = vv
-		}
-	}
-	for k := range resp.Trailer {
-		dst.Add("Trailer", k)
-	}
-	w.WriteHeader(resp.StatusCode)
+	return out
 }
 
 // copyBody relays the answer's body and trailers. Every read that waits
@@ -204,7 +98,7 @@ func relayHeader(w http.ResponseWriter, resp *http.Response) {
 // flushed as it comes. copyBody reports whether the body was read to its
 // end, and a failure to read it; a client that went away only ends the
 // copy.
-func copyBody(w http.ResponseWriter, resp *http.Response, c *targetConn, idle time.Duration, buffers *bufferPool) (complete bool, err error) {
+func copyBody(w http.ResponseWriter, resp *http.Response, c *upstream.Conn, idle time.Duration, buffers *bufferPool) (complete bool, err error) {
 	bp := buffers.pool.Get().(*[]byte)
 	defer buffers.pool.Put(bp)
 	buf := *bp
@@ -216,8 +110,7 @@ func copyBody(w http.ResponseWriter, resp *http.Response, c *targetConn, idle ti
 			if !stream && flusher != nil {
 				flusher.Flush()
 			}
-			c.readDeadline = time.Now().Add(idle)
-			c.nc.SetReadDeadline(c.readDeadline)
+			c.SetReadDeadline(time.Now().Add(idle))
 		}
 		n, rerr := resp.Body.Read(buf)
 		total += int64(n)
@@ -241,13 +134,6 @@ func copyBody(w http.ResponseWriter, resp *http.Response, c *targetConn, idle ti
 	}
 	return true, nil
 }
-
-// bodyError is a failure to read the client's request body: the
-// client's doing, not the target's.
-type bodyError struct{ err error }
-
-func (e bodyError) Error() string { return "reading the request body: " + e.err.Error() }
-func (e bodyError) Unwrap() error { return e.err }
 
 // newUpgradeTransport is the pool for requests that upgrade their
 // connection (WebSocket), which go through a ReverseProxy.
@@ -352,7 +238,7 @@ func targetFailed(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := http.StatusBadGateway
 	var ne net.Error
-	var be bodyError
+	var be upstream.BodyError
 	switch {
 	case errors.As(err, &be):
 		status = http.StatusBadRequest

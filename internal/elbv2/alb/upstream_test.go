@@ -96,6 +96,34 @@ func TestForwardWire(t *testing.T) {
 	}
 }
 
+// The target's own cookies reach the client beside the ALB's stickiness
+// cookie (an ALB adds AWSALB; it replaces nothing the application sets).
+func TestForwardKeepsTargetCookies(t *testing.T) {
+	target := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "session=s1; Path=/")
+		w.Header().Add("Set-Cookie", "theme=dark; Path=/")
+		io.WriteString(w, "ok")
+	})
+	a := runALB(t)
+	group := TargetGroup{ID: "tg", Stickiness: time.Hour, Targets: []Target{{Key: "k", Address: target, State: StateHealthy}}}
+	if err := a.Update(&Snapshot{Listeners: []Listener{{Address: netip.MustParseAddrPort("127.0.130.120:18087"),
+		Rules: []Rule{{Action: Action{Type: ActionForward, Forward: []WeightedGroup{{Group: group}}}}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://127.0.130.120:18087/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	names := map[string]bool{}
+	for _, c := range resp.Cookies() {
+		names[c.Name] = true
+	}
+	if !names["AWSALB"] || !names["session"] || !names["theme"] || len(names) != 3 {
+		t.Fatalf("cookies %v, want AWSALB, session and theme", resp.Header["Set-Cookie"])
+	}
+}
+
 // A kept-alive connection the target closed is found out: a request sent
 // on it just as it closes is sent again on a new one, and one idle for
 // over a second is checked before use.
@@ -204,45 +232,6 @@ func TestForwardUpgrade(t *testing.T) {
 	got := make([]byte, 4)
 	if _, err := io.ReadFull(br, got); err != nil || string(got) != "ping" {
 		t.Fatalf("through the upgraded connection: %q %v", got, err)
-	}
-}
-
-// reap closes the connections idle since before the cutoff and keeps the
-// others in order; close empties the pool and refuses what comes back.
-func TestPoolReap(t *testing.T) {
-	p := &targetPool{}
-	base := time.Unix(1000, 0)
-	var conns []net.Conn
-	for i := range 5 {
-		a, b := net.Pipe()
-		defer b.Close()
-		conns = append(conns, a)
-		p.put(&targetConn{nc: a}, base.Add(time.Duration(i)*time.Second))
-	}
-	p.reap(base.Add(time.Second)) // idle since 0 s: closed
-	if len(p.idle) != 4 || p.idle[0].nc != conns[1] {
-		t.Fatalf("kept %d connections, want the four newest in order", len(p.idle))
-	}
-	p.reap(base.Add(3 * time.Second)) // idle since 1 and 2 s: closed
-	if len(p.idle) != 2 || p.idle[0].nc != conns[3] || p.idle[1].nc != conns[4] {
-		t.Fatalf("kept %d connections, want the two newest in order", len(p.idle))
-	}
-	for i, c := range conns {
-		c.SetWriteDeadline(time.Now()) // an open pipe's write would wait for a reader
-		_, err := c.Write([]byte{0})
-		if closed := errors.Is(err, io.ErrClosedPipe); closed != (i < 3) {
-			t.Errorf("connection %d: closed %v", i, closed)
-		}
-	}
-	p.close()
-	a, b := net.Pipe()
-	defer b.Close()
-	p.put(&targetConn{nc: a}, base)
-	if len(p.idle) != 0 {
-		t.Fatalf("a closed pool kept %d connections", len(p.idle))
-	}
-	if _, err := a.Write([]byte{0}); !errors.Is(err, io.ErrClosedPipe) {
-		t.Fatalf("a connection given back to a closed pool is open: %v", err)
 	}
 }
 
