@@ -26,7 +26,7 @@ type Reader struct {
 // NewReader returns a Reader of nc.
 func NewReader(nc net.Conn) *Reader {
 	r := &Reader{nc: nc}
-	if sc, ok := nc.(syscall.Conn); ok && rawReads {
+	if sc, ok := nc.(syscall.Conn); ok && rawCalls {
 		if raw, err := sc.SyscallConn(); err == nil {
 			r.raw = raw
 			r.readOnce = r.tryRead

@@ -28,5 +28,6 @@ func read(fd uintptr, p []byte) (int, error) {
 	return int(n), nil
 }
 
-// rawReads: the Reader reads through RawConn.Read.
-const rawReads = true
+// rawCalls: the Reader and the Writer make raw calls inside RawConn.Read
+// and RawConn.Write.
+const rawCalls = true

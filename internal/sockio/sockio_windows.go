@@ -7,12 +7,12 @@ import "syscall"
 // sends through the net.Conn the ordinary way.
 func Write(uintptr, []byte) (int, error) { return 0, syscall.EAGAIN }
 
-// read is not used on Windows (rawReads is false).
+// read is not used on Windows (rawCalls is false).
 func read(uintptr, []byte) (int, error) { return 0, syscall.EAGAIN }
 
 // Peek cannot peek without blocking on Windows: it reports "nothing yet",
 // which reads as an open, idle connection.
 func Peek(uintptr, []byte) (int, error) { return -1, syscall.EAGAIN }
 
-// rawReads: the Reader reads through net.Conn.
-const rawReads = false
+// rawCalls: the Reader and the Writer go through net.Conn.
+const rawCalls = false
