@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/portolan/portolan/internal/sockio"
 )
 
 // serve starts l's accept loop. p.mu is held.
@@ -98,15 +100,18 @@ func splice(client, upstream *net.TCPConn) {
 // copyBuffers are the buffers copyHalf moves bytes through.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-// copyHalf copies src to dst through a buffer in user space. io.Copy
+// copyHalf copies src to dst through a buffer in user space, with raw
+// socket calls (sockio: no system-call bookkeeping, no file layer). io.Copy
 // between two TCP connections would let the kernel splice, for less CPU,
 // but under load (bench/nlb.sh) a spliced connection stalled for good with
 // both directions parked waiting for a write readiness that never came,
 // the peers' buffers empty: a lost edge-triggered wakeup. A copy that
 // costs more and never stalls is the right trade for a load balancer.
+// Each read tries the socket before it waits (sockio.Reader): the other
+// direction's copy may have made the peer answer already.
 func copyHalf(dst, src *net.TCPConn) {
 	buf := copyBuffers.Get().(*[]byte)
-	_, err := io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, *buf)
+	_, err := io.CopyBuffer(sockio.NewWriter(dst), sockio.NewReader(src), *buf)
 	copyBuffers.Put(buf)
 	if err != nil {
 		_ = src.Close()
