@@ -1,6 +1,7 @@
 // Package sockio reads and writes the sockets of the data planes' hot
-// paths (the HTTP engine's client connections, the gateways' upstream
-// connections) without the Go scheduler's system-call bookkeeping.
+// paths (the HTTP engine's client connections, the upstream client's
+// connections to backends and targets, the NLB's copies) without the Go
+// scheduler's system-call bookkeeping.
 //
 // A read or write through net.Conn enters the runtime's system-call state
 // first. On a proxy pinned to one core that is costly out of proportion:
