@@ -31,7 +31,11 @@ func RandomHex(n int) string { return RandomString(n, hexDigits) }
 func NewRequestID() string { return NewUUID() }
 
 // NewUUID returns a random (version 4) UUID.
-func NewUUID() string {
+func NewUUID() string { return string(AppendUUID(make([]byte, 0, 36))) }
+
+// AppendUUID appends a NewUUID to dst (for a caller that builds several
+// values into one string).
+func AppendUUID(dst []byte) []byte {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
 		v := rand.Uint64()
@@ -42,14 +46,13 @@ func NewUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	const h = hexDigits
-	out := make([]byte, 0, 36)
 	for i, c := range b {
 		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
+			dst = append(dst, '-')
 		}
-		out = append(out, h[c>>4], h[c&0xf])
+		dst = append(dst, h[c>>4], h[c&0xf])
 	}
-	return string(out)
+	return dst
 }
 
 // NewTraceID returns an X-Ray trace header for a request that has none,

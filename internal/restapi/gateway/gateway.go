@@ -21,7 +21,6 @@ import (
 
 	"github.com/portolan/portolan/internal/apigw/gateway/framing"
 	"github.com/portolan/portolan/internal/apigw/router"
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/restapi"
 	"github.com/portolan/portolan/internal/store"
@@ -113,6 +112,7 @@ type Gateway struct {
 	up        *upstream.Client
 	transport *http.Transport
 	dials     atomic.Int64
+	lastPort  atomic.Pointer[portValue] // X-Forwarded-Port, for the port last seen
 	logs      *accessLogger
 	metrics   *metrics // nil: metrics off
 	reqs      sync.Pool
@@ -270,7 +270,8 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	rq.id, rq.extendedID = awsapi.NewUUID(), newExtendedID()
+	ids, id, extendedID, traceID := newIDs(rq.start)
+	rq.id, rq.extendedID, rq.traceID, rq.values = id, extendedID, traceID, ids.values[2:]
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {
@@ -292,9 +293,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	// On every answer, errors included, as REST APIs send them.
+	// Each header value the gateway sets gets a slice of ids.values capped
+	// at its length, so a later append copies instead of overwriting a
+	// neighbour.
 	h := w.Header()
-	ids := []string{rq.id, rq.extendedID} // one allocation for both values
-	h["X-Amzn-Requestid"], h["X-Amz-Apigw-Id"] = ids[0:1:1], ids[1:2:2]
+	ids.values[0], ids.values[1] = id, extendedID
+	h["X-Amzn-Requestid"], h["X-Amz-Apigw-Id"] = ids.values[0:1:1], ids.values[1:2:2]
 	if framing.Ambiguous(r) {
 		// Both Content-Length and Transfer-Encoding (request smuggling):
 		// refused, and the connection closed.

@@ -14,6 +14,7 @@ import (
 var (
 	uuidForm  = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	apigwForm = regexp.MustCompile(`^[A-Za-z0-9+/]{15}=$`)
+	traceForm = regexp.MustCompile(`^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$`)
 )
 
 // TestErrorAnswers: what a REST API answers itself, as AWS does: body,
@@ -121,7 +122,7 @@ func TestHTTPProxy(t *testing.T) {
 			t.Errorf("backend saw %+v", s)
 		}
 		if s.Header.Get("X-Forwarded-For") != "127.0.0.1" || s.Header.Get("X-Forwarded-Proto") != "http" || s.Header.Get("X-Forwarded-Port") != f.port ||
-			s.Header.Get("X-Amzn-Apigateway-Api-Id") != api || s.Header.Get("X-Amzn-Trace-Id") == "" {
+			s.Header.Get("X-Amzn-Apigateway-Api-Id") != api || !traceForm.MatchString(s.Header.Get("X-Amzn-Trace-Id")) {
 			t.Errorf("forwarding headers %v", s.Header)
 		}
 		if r.header.Get("X-Backend") != "b" || r.header.Get("X-Amzn-Requestid") == "" {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/upstream"
 )
 
@@ -235,9 +234,10 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 // (x-amzn-apigateway-api-id) and, through a VPC endpoint, its id
 // (x-amzn-vpce-id).
 func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {
-	// One backing array for the new values; each gets a slice capped at its
-	// length, so a later append copies instead of overwriting a neighbour.
-	vals := make([]string, 5)
+	// The values live in the request's ids (set aside by ServeHTTP); each
+	// gets a slice capped at its length, so a later append copies instead
+	// of overwriting a neighbour.
+	vals := rq.values
 	ip := clientIP(r.RemoteAddr)
 	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
 		vals[0] = strings.Join(prior, ", ") + ", " + ip
@@ -246,24 +246,43 @@ func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *reque
 	}
 	h["X-Forwarded-For"] = vals[0:1:1]
 	h["X-Forwarded-Proto"] = protoValue
-	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		if ap, err := netip.ParseAddrPort(a.String()); err == nil {
-			vals[1] = itoa(int(ap.Port()))
-			h["X-Forwarded-Port"] = vals[1:2:2]
-		}
+	if port := g.portValue(r); port != nil {
+		h["X-Forwarded-Port"] = port
 	}
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
-		vals[2] = awsapi.NewTraceID(rq.start)
-		h["X-Amzn-Trace-Id"] = vals[2:3:3]
+		vals[1] = rq.traceID
+		h["X-Amzn-Trace-Id"] = vals[1:2:2]
 	}
-	vals[3] = rq.apiID
-	h["X-Amzn-Apigateway-Api-Id"] = vals[3:4:4]
+	vals[2] = rq.apiID
+	h["X-Amzn-Apigateway-Api-Id"] = vals[2:3:3]
 	if rq.vpceID != "" {
-		vals[4] = rq.vpceID
-		h["X-Amzn-Vpce-Id"] = vals[4:5:5]
+		vals[3] = rq.vpceID
+		h["X-Amzn-Vpce-Id"] = vals[3:4:4]
 	} else {
 		delete(h, "X-Amzn-Vpce-Id")
 	}
+}
+
+// portValue is the X-Forwarded-Port of the connection r came on: its
+// local port, as a header value shared by every request on that port
+// (the gateway keeps the last one made; it listens on one or two).
+func (g *Gateway) portValue(r *http.Request) []string {
+	a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	if pv := g.lastPort.Load(); pv != nil && pv.port == a.Port {
+		return pv.value
+	}
+	pv := &portValue{port: a.Port, value: []string{itoa(a.Port)}}
+	g.lastPort.Store(pv)
+	return pv.value
+}
+
+// portValue is a port and its X-Forwarded-Port value.
+type portValue struct {
+	port  int
+	value []string
 }
 
 func joinQuery(a, b string) string {

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"time"
+	"unsafe"
 
+	"github.com/portolan/portolan/internal/awsapi"
 	"github.com/portolan/portolan/internal/restapi/gateway/resourcetree"
 )
 
@@ -13,9 +15,11 @@ import (
 // access log and the error answers need to know about it.
 type request struct {
 	start       time.Time
-	id          string // x-amzn-RequestId, $context.requestId (a UUID)
-	extendedID  string // x-amz-apigw-id, $context.extendedRequestId
-	rawPath     string // as received, stage included
+	id          string   // x-amzn-RequestId, $context.requestId (a UUID)
+	extendedID  string   // x-amz-apigw-id, $context.extendedRequestId
+	traceID     string   // X-Amzn-Trace-Id for a request that carries none
+	values      []string // header values the forwarding sets (requestIDs.values)
+	rawPath     string   // as received, stage included
 	rawQuery    string
 	stagePath   string // rawPath without the stage prefix
 	apiID       string
@@ -58,13 +62,36 @@ func (rq *request) errorMessage() string {
 	return ""
 }
 
-// newExtendedID returns an x-amz-apigw-id: 16 characters of base64, such
-// as "fTX0oGxcoAMEawg=" (11 random bytes).
-func newExtendedID() string {
+// requestIDs is what a request gets that outlives its handler, in one
+// allocation: its ids, and the backing array of the header values the
+// gateway sets (values: x-amzn-RequestId, x-amz-apigw-id, then the
+// forwarding ones). The answer's header may be written after the handler
+// returns and the pooled request is reused, so neither can live in the
+// request.
+type requestIDs struct {
+	text   [36 + 16 + 40]byte // the id, the extended id, the trace id; never written once made
+	values [6]string
+}
+
+// newIDs makes a request's ids: the request id (a UUID:
+// $context.requestId, x-amzn-RequestId), the extended id (16 characters
+// of base64 such as "fTX0oGxcoAMEawg=", 11 random bytes:
+// $context.extendedRequestId, x-amz-apigw-id) and the X-Ray trace id the
+// request is forwarded with when it carries none. All three are strings
+// over ids.text, which nothing writes after this: as immutable as any
+// string's bytes.
+func newIDs(start time.Time) (ids *requestIDs, id, extendedID, traceID string) {
+	ids = new(requestIDs)
+	t := awsapi.AppendUUID(ids.text[:0])
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	var out [16]byte
-	base64.StdEncoding.Encode(out[:], b[:11])
-	return string(out[:])
+	t = t[:len(t)+16]
+	base64.StdEncoding.Encode(t[36:], b[:11])
+	t = awsapi.AppendTraceID(t, start)
+	if len(t) != len(ids.text) || &t[0] != &ids.text[0] {
+		panic("gateway: ids of an unexpected length")
+	}
+	s := unsafe.String(&ids.text[0], len(ids.text))
+	return ids, s[:36], s[36:52], s[52:]
 }
