@@ -106,11 +106,11 @@ func TestForwardKeepsTargetCookies(t *testing.T) {
 	})
 	a := runALB(t)
 	group := TargetGroup{ID: "tg", Stickiness: time.Hour, Targets: []Target{{Key: "k", Address: target, State: StateHealthy}}}
-	if err := a.Update(&Snapshot{Listeners: []Listener{{Address: netip.MustParseAddrPort("127.0.130.120:18087"),
+	if err := a.Update(&Snapshot{Listeners: []Listener{{Address: netip.MustParseAddrPort("127.0.130.127:18083"),
 		Rules: []Rule{{Action: Action{Type: ActionForward, Forward: []WeightedGroup{{Group: group}}}}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://127.0.130.120:18087/")
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://127.0.130.127:18083/")
 	if err != nil {
 		t.Fatal(err)
 	}
