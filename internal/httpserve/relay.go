@@ -1,5 +1,7 @@
 package httpserve
 
+import "net/http"
+
 // Head is the head of an answer relayed from elsewhere, an upstream
 // server's, handed over as wire bytes so that a proxy need not build a
 // header map only for the server to walk it again.
@@ -39,4 +41,20 @@ func (w *response) RelayHead(code int, h Head) {
 	w.declared = h.ContentLength
 	h.Fields = append(w.relayed.Fields[:0], h.Fields...)
 	w.relay, w.relayed = true, h
+}
+
+// Slot returns the slot the server keeps for w's connection, where a
+// handler may keep memory its answers refer to (the header values it
+// sets) and reuse it for the connection's next request instead of
+// allocating it for each; nil when w is not the server's. The server
+// serves a connection's requests one at a time and has written an
+// answer's head before it reads the next request, so what the last
+// answer's fields pointed into is free again when the handler runs next.
+// Memory that something keeps past the answer (a tracer's span
+// attributes) must not live there.
+func Slot(w http.ResponseWriter) *any {
+	if rw, ok := w.(*response); ok {
+		return &rw.c.slot
+	}
+	return nil
 }

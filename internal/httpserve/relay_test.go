@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -74,5 +75,29 @@ func TestRelayHead(t *testing.T) {
 		if cl, ok := resp.Header["Content-Length"]; tc.status == 204 && ok {
 			t.Errorf("%s: Content-Length %q on a 204", tc.path, cl)
 		}
+	}
+}
+
+// TestSlot: a connection's slot keeps what the handler put there from one
+// request to the next, each connection has its own, and a writer that is
+// not the server's has none.
+func TestSlot(t *testing.T) {
+	addr := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slot := httpserve.Slot(w)
+		n, _ := (*slot).(int)
+		*slot = n + 1
+		fmt.Fprint(w, n+1)
+	}))
+	for conn := range 2 {
+		c, br := dial(t, addr)
+		for want := 1; want <= 3; want++ {
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+			if _, body := read(t, br, "GET"); body != fmt.Sprint(want) {
+				t.Fatalf("connection %d, request %d: the slot held %s", conn, want, body)
+			}
+		}
+	}
+	if httpserve.Slot(httptest.NewRecorder()) != nil {
+		t.Fatal("a recorder has a slot")
 	}
 }
