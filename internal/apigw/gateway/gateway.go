@@ -331,8 +331,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	ids, id, traceID := newIDs(rq.start)
-	rq.id, rq.traceID, rq.values = id, traceID, ids.values[:]
+	ids := g.idsFor(w)
+	rq.id, rq.traceID = newIDs(ids, rq.start)
+	rq.values = ids.values[:]
 	rq.portHeader, rq.boundAPI = l.port, l.api
 	g.startSpan(r, rq)
 	defer func() {

@@ -2,9 +2,12 @@ package gateway_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/portolan/portolan/internal/awsapi/awstest"
@@ -91,4 +94,52 @@ func rawGet(t *testing.T, f *fixture) (*http.Response, string) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	return resp, string(body)
+}
+
+// TestIDsPerRequestOnOneConnection: requests on one kept-alive connection,
+// pipelined and one after another, each get ids of their own (the
+// connection reuses the memory they are made in): distinct Apigw-Requestid
+// values of HTTP APIs' form on the answers, distinct trace ids forwarded.
+func TestIDsPerRequestOnOneConnection(t *testing.T) {
+	f := newFixture(t)
+	f.proxyAll(int(awstest.ServeTCP(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			trace := req.Header.Get("X-Amzn-Trace-Id")
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(trace), trace)
+		}
+	}).Port()))
+	c, err := net.Dial("tcp", "127.0.0.1:"+f.env.GatewayPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req := "GET /x HTTP/1.1\r\nHost: " + f.apiID + ".execute-api.localhost\r\n\r\n"
+	br := bufio.NewReader(c)
+	ids, traces := map[string]bool{}, map[string]bool{}
+	read := func() {
+		t.Helper()
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		id := resp.Header.Get("Apigw-Requestid")
+		if !regexp.MustCompile(`^[A-Za-z0-9+/]{15}=$`).MatchString(id) || !strings.HasPrefix(string(body), "Root=1-") || ids[id] || traces[string(body)] {
+			t.Fatalf("answer %d: request id %q, forwarded trace %q; seen before: %v %v", len(ids), id, body, ids, traces)
+		}
+		ids[id], traces[string(body)] = true, true
+	}
+	io.WriteString(c, req+req+req) // pipelined: answered in turn
+	for range 3 {
+		read()
+	}
+	for range 2 {
+		io.WriteString(c, req)
+		read()
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/router"
+	"github.com/portolan/portolan/internal/httpserve"
 
 	"github.com/portolan/portolan/internal/awsapi"
 )
@@ -152,24 +153,42 @@ func (rq *request) fail(w http.ResponseWriter, e *gatewayError) {
 	rq.respLen = int64(n)
 }
 
-// requestIDs is what a request gets that outlives its handler, in one
-// allocation: its ids, and the backing array of the header values the
-// gateway sets (values: Apigw-Requestid, then the forwarding ones). The
-// answer's header may be written after the handler returns and the
-// pooled request is reused, so neither can live in the request.
+// requestIDs is what a request's answer refers to past its handler: its
+// ids, and the backing array of the header values the gateway sets
+// (values: Apigw-Requestid, then the forwarding ones). The answer's head
+// may be written after the handler returns and the pooled request is
+// reused, so neither can live in the request. One lives in each HTTP
+// engine connection's slot (idsFor), reused request after request;
+// elsewhere each request makes its own.
 type requestIDs struct {
-	text   [16 + 40]byte // the id, then the trace id; never written once made
+	text   [16 + 40]byte // the id, then the trace id
 	values [4]string
 }
 
-// newIDs makes a request id in the form HTTP APIs use for
+// idsFor returns the requestIDs of w's connection, kept in its slot
+// (httpserve.Slot) for its next request, or a new one when w is not the
+// HTTP engine's or spans keep the ids past the answer.
+func (g *Gateway) idsFor(w http.ResponseWriter) *requestIDs {
+	slot := httpserve.Slot(w)
+	if slot == nil || g.cfg.Tracer != nil {
+		return new(requestIDs)
+	}
+	ids, _ := (*slot).(*requestIDs)
+	if ids == nil {
+		ids = new(requestIDs)
+		*slot = ids
+	}
+	return ids
+}
+
+// newIDs makes into ids a request id in the form HTTP APIs use for
 // $context.requestId and the apigw-requestid header (16 characters of
 // base64, such as "WSg1ihmdliAEJXA=": 11 random bytes), and the X-Ray
 // trace id the request is forwarded with when it carries none. Both are
-// strings over ids.text, which nothing writes after this: as immutable
-// as any string's bytes.
-func newIDs(start time.Time) (ids *requestIDs, id, traceID string) {
-	ids = new(requestIDs)
+// strings over ids.text, which nothing writes again while they are in
+// use: not before the connection's next request (idsFor).
+func newIDs(ids *requestIDs, start time.Time) (id, traceID string) {
+	ids.values = [4]string{} // the last request's, if reused
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
@@ -179,5 +198,5 @@ func newIDs(start time.Time) (ids *requestIDs, id, traceID string) {
 		panic("gateway: trace id of an unexpected length")
 	}
 	s := unsafe.String(&ids.text[0], len(ids.text))
-	return ids, s[:16], s[16:]
+	return s[:16], s[16:]
 }
