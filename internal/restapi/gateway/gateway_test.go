@@ -42,6 +42,18 @@ func TestErrorAnswers(t *testing.T) {
 		forbidden = `{"message":"Forbidden"}`
 		badReq    = `{"message":"Bad Request"}`
 	)
+	// Every answer's ids are its own, on connections the client keeps
+	// alive (where the gateway reuses the memory they are made in).
+	seen := map[string]bool{}
+	fresh := func(t *testing.T, h http.Header) {
+		t.Helper()
+		for _, id := range []string{h.Get("X-Amzn-Requestid"), h.Get("X-Amz-Apigw-Id")} {
+			if seen[id] {
+				t.Errorf("id %q on two answers", id)
+			}
+			seen[id] = true
+		}
+	}
 	for _, c := range []struct {
 		name, method, host, path string
 		status                   int
@@ -72,6 +84,7 @@ func TestErrorAnswers(t *testing.T) {
 			if !uuidForm.MatchString(r.header.Get("X-Amzn-Requestid")) || !apigwForm.MatchString(r.header.Get("X-Amz-Apigw-Id")) {
 				t.Errorf("request ids %q %q", r.header.Get("X-Amzn-Requestid"), r.header.Get("X-Amz-Apigw-Id"))
 			}
+			fresh(t, r.header)
 			if b.hits.Load() != before {
 				t.Errorf("the backend was called")
 			}
@@ -83,6 +96,7 @@ func TestErrorAnswers(t *testing.T) {
 		r.header.Get("X-Amzn-Errortype") != "" {
 		t.Fatalf("GET /prod/pets: %d %s %v", r.status, r.body, r.header)
 	}
+	fresh(t, r.header)
 	// A signed call reaches the AWS_IAM method (the signature is not
 	// verified: there is no IAM).
 	sig := http.Header{"Authorization": {"AWS4-HMAC-SHA256 Credential=AKID/20200101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00"}}

@@ -4,10 +4,12 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math/rand/v2"
+	"net/http"
 	"time"
 	"unsafe"
 
 	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/restapi/gateway/resourcetree"
 )
 
@@ -62,26 +64,43 @@ func (rq *request) errorMessage() string {
 	return ""
 }
 
-// requestIDs is what a request gets that outlives its handler, in one
-// allocation: its ids, and the backing array of the header values the
-// gateway sets (values: x-amzn-RequestId, x-amz-apigw-id, then the
-// forwarding ones). The answer's header may be written after the handler
-// returns and the pooled request is reused, so neither can live in the
-// request.
+// requestIDs is what a request's answer refers to past its handler: its
+// ids, and the backing array of the header values the gateway sets
+// (values: x-amzn-RequestId, x-amz-apigw-id, then the forwarding ones).
+// The answer's head may be written after the handler returns and the
+// pooled request is reused, so neither can live in the request. One
+// lives in each HTTP engine connection's slot (idsFor), reused request
+// after request; elsewhere each request makes its own.
 type requestIDs struct {
-	text   [36 + 16 + 40]byte // the id, the extended id, the trace id; never written once made
+	text   [36 + 16 + 40]byte // the id, the extended id, the trace id
 	values [6]string
 }
 
-// newIDs makes a request's ids: the request id (a UUID:
+// idsFor returns the requestIDs of w's connection, kept in its slot
+// (httpserve.Slot) for its next request, or a new one when w is not the
+// HTTP engine's.
+func idsFor(w http.ResponseWriter) *requestIDs {
+	slot := httpserve.Slot(w)
+	if slot == nil {
+		return new(requestIDs)
+	}
+	ids, _ := (*slot).(*requestIDs)
+	if ids == nil {
+		ids = new(requestIDs)
+		*slot = ids
+	}
+	return ids
+}
+
+// newIDs makes a request's ids into ids: the request id (a UUID:
 // $context.requestId, x-amzn-RequestId), the extended id (16 characters
 // of base64 such as "fTX0oGxcoAMEawg=", 11 random bytes:
 // $context.extendedRequestId, x-amz-apigw-id) and the X-Ray trace id the
 // request is forwarded with when it carries none. All three are strings
-// over ids.text, which nothing writes after this: as immutable as any
-// string's bytes.
-func newIDs(start time.Time) (ids *requestIDs, id, extendedID, traceID string) {
-	ids = new(requestIDs)
+// over ids.text, which nothing writes again while they are in use: not
+// before the connection's next request (idsFor).
+func newIDs(ids *requestIDs, start time.Time) (id, extendedID, traceID string) {
+	ids.values = [6]string{} // the last request's, if reused
 	t := awsapi.AppendUUID(ids.text[:0])
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
@@ -93,5 +112,5 @@ func newIDs(start time.Time) (ids *requestIDs, id, extendedID, traceID string) {
 		panic("gateway: ids of an unexpected length")
 	}
 	s := unsafe.String(&ids.text[0], len(ids.text))
-	return ids, s[:36], s[36:52], s[52:]
+	return s[:36], s[36:52], s[52:]
 }
