@@ -90,11 +90,11 @@ func serveConn(nc net.Conn, pool *upstreams) {
 			u.nc.Close()
 			return
 		}
-		if _, err := nc.Write(answer); err != nil {
-			pool.put(u)
+		_, err = nc.Write(answer)
+		pool.put(u) // the answer was read whole: the connection is reusable
+		if err != nil {
 			return
 		}
-		pool.put(u)
 	}
 }
 
