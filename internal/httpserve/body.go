@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
@@ -89,10 +90,16 @@ func (b *body) readChunked(p []byte) (int, error) {
 }
 
 // readTrailer reads the trailer section after the last chunk into
-// r.Trailer, as net/http does: an empty one is a CRLF; a longer one must
-// end with CRLF CRLF within the read buffer, and is read by textproto.
-func (b *body) readTrailer() error {
-	br := b.c.br
+// r.Trailer.
+func (b *body) readTrailer() error { return ReadTrailer(b.c.br, &b.c.req.Trailer) }
+
+// ReadTrailer reads a chunked body's trailer section from br, after its
+// last chunk, into *trailer as net/http does: an empty section is a CRLF;
+// a longer one must end with CRLF CRLF within the read buffer, is read
+// by textproto, and is merged into the names the head declared (a
+// declared field that never came keeps its nil value). The upstream
+// client reads answers' trailers with it too.
+func ReadTrailer(br *bufio.Reader, trailer *http.Header) error {
 	buf, _ := br.Peek(2)
 	if bytes.Equal(buf, crlf) {
 		br.Discard(2)
@@ -111,14 +118,11 @@ func (b *body) readTrailer() error {
 		}
 		return err
 	}
-	r := &b.c.req
-	if r.Trailer == nil {
-		r.Trailer = http.Header(hdr)
+	if *trailer == nil {
+		*trailer = http.Header(hdr)
 		return nil
 	}
-	for k, vv := range hdr {
-		r.Trailer[k] = vv
-	}
+	maps.Copy(*trailer, hdr)
 	return nil
 }
 

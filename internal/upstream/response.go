@@ -1,15 +1,15 @@
 package upstream
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
 	"strings"
+
+	"github.com/portolan/portolan/internal/httpserve"
 )
 
 var chunked = []string{"chunked"}
@@ -191,7 +191,7 @@ func (b *responseBody) Read(p []byte) (int, error) {
 		}
 		n, err = b.chunked.Read(p)
 		if err == io.EOF {
-			if terr := b.readTrailer(); terr != nil {
+			if terr := httpserve.ReadTrailer(b.c.br, &b.resp.Trailer); terr != nil {
 				err = terr
 			} else {
 				b.eof = true
@@ -215,47 +215,5 @@ func (b *responseBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readTrailer reads the trailer section after the last chunk into the
-// response's Trailer.
-func (b *responseBody) readTrailer() error {
-	br := b.c.br
-	buf, _ := br.Peek(2)
-	if bytes.Equal(buf, []byte("\r\n")) {
-		br.Discard(2)
-		return nil
-	}
-	if len(buf) < 2 || !upcomingDoubleCRLF(br) {
-		// As net/http: a trailer section must end within the buffer.
-		return io.ErrUnexpectedEOF
-	}
-	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return err
-	}
-	// Merged into the declared names, as net/http does: a declared
-	// field that never came keeps its nil value.
-	if b.resp.Trailer == nil {
-		b.resp.Trailer = http.Header(hdr)
-		return nil
-	}
-	maps.Copy(b.resp.Trailer, hdr)
-	return nil
-}
-
 // Close ends reading; Release decides whether the connection is kept.
 func (b *responseBody) Close() error { return nil }
-
-func upcomingDoubleCRLF(br *bufio.Reader) bool {
-	for n := 4; ; n++ {
-		buf, err := br.Peek(n)
-		if bytes.HasSuffix(buf, []byte("\r\n\r\n")) {
-			return true
-		}
-		if err != nil {
-			return false
-		}
-	}
-}
