@@ -53,7 +53,7 @@ type conn struct {
 	w       response
 
 	remote    string
-	slot      any  // the handler's memory for the connection (Slot)
+	slot      any  // the handler's memory for the connection (Reused)
 	ambiguous bool // the request had Content-Length and Transfer-Encoding
 	lastPOST  bool
 	broken    bool // a write failed

@@ -43,18 +43,25 @@ func (w *response) RelayHead(code int, h Head) {
 	w.relay, w.relayed = true, h
 }
 
-// Slot returns the slot the server keeps for w's connection, where a
-// handler may keep memory its answers refer to (the header values it
-// sets) and reuse it for the connection's next request instead of
-// allocating it for each; nil when w is not the server's. The server
-// serves a connection's requests one at a time and has written an
+// Reused returns the *T kept for w's connection, made and kept there if
+// the connection holds none (or holds another type); a new *T, kept
+// nowhere, when w is not the server's. A handler keeps there memory its
+// answers refer to (the header values it sets), to reuse it for the
+// connection's next request instead of allocating it for each. The
+// server serves a connection's requests one at a time and has written an
 // answer's head before it reads the next request, so what the last
 // answer's fields pointed into is free again when the handler runs next.
 // Memory that something keeps past the answer (a tracer's span
 // attributes) must not live there.
-func Slot(w http.ResponseWriter) *any {
-	if rw, ok := w.(*response); ok {
-		return &rw.c.slot
+func Reused[T any](w http.ResponseWriter) *T {
+	rw, ok := w.(*response)
+	if !ok {
+		return new(T)
 	}
-	return nil
+	v, ok := rw.c.slot.(*T)
+	if !ok {
+		v = new(T)
+		rw.c.slot = v
+	}
+	return v
 }

@@ -78,26 +78,31 @@ func TestRelayHead(t *testing.T) {
 	}
 }
 
-// TestSlot: a connection's slot keeps what the handler put there from one
-// request to the next, each connection has its own, and a writer that is
-// not the server's has none.
-func TestSlot(t *testing.T) {
+// TestReused: what a connection keeps for the handler persists from one
+// request to the next, each connection has its own, another type takes
+// the place, and a writer that is not the server's keeps nothing.
+func TestReused(t *testing.T) {
 	addr := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		slot := httpserve.Slot(w)
-		n, _ := (*slot).(int)
-		*slot = n + 1
-		fmt.Fprint(w, n+1)
+		if r.URL.Path == "/other" {
+			*httpserve.Reused[string](w) = "other"
+			return
+		}
+		n := httpserve.Reused[int](w)
+		*n++
+		fmt.Fprint(w, *n)
 	}))
 	for conn := range 2 {
 		c, br := dial(t, addr)
-		for want := 1; want <= 3; want++ {
-			io.WriteString(c, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
-			if _, body := read(t, br, "GET"); body != fmt.Sprint(want) {
-				t.Fatalf("connection %d, request %d: the slot held %s", conn, want, body)
+		for _, tc := range []struct{ path, want string }{{"/", "1"}, {"/", "2"}, {"/", "3"}, {"/other", ""}, {"/", "1"}} {
+			fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: h\r\n\r\n", tc.path)
+			if _, body := read(t, br, "GET"); body != tc.want {
+				t.Fatalf("connection %d, %s: the connection kept %q, want %q", conn, tc.path, body, tc.want)
 			}
 		}
 	}
-	if httpserve.Slot(httptest.NewRecorder()) != nil {
-		t.Fatal("a recorder has a slot")
+	w := httptest.NewRecorder()
+	first, second := httpserve.Reused[int](w), httpserve.Reused[int](w)
+	if first == second {
+		t.Fatal("a recorder kept what it was given")
 	}
 }

@@ -331,7 +331,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	ids := g.idsFor(w)
+	var ids *requestIDs
+	if g.cfg.Tracer == nil {
+		ids = httpserve.Reused[requestIDs](w)
+	} else {
+		ids = new(requestIDs) // spans keep the ids past the answer
+	}
 	rq.id, rq.traceID = newIDs(ids, rq.start)
 	rq.values = ids.values[:]
 	rq.portHeader, rq.boundAPI = l.port, l.api

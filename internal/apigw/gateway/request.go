@@ -15,7 +15,6 @@ import (
 	"github.com/portolan/portolan/internal/apigw/gateway/cors"
 	"github.com/portolan/portolan/internal/apigw/jwtauth"
 	"github.com/portolan/portolan/internal/apigw/router"
-	"github.com/portolan/portolan/internal/httpserve"
 
 	"github.com/portolan/portolan/internal/awsapi"
 )
@@ -158,27 +157,11 @@ func (rq *request) fail(w http.ResponseWriter, e *gatewayError) {
 // (values: Apigw-Requestid, then the forwarding ones). The answer's head
 // may be written after the handler returns and the pooled request is
 // reused, so neither can live in the request. One lives in each HTTP
-// engine connection's slot (idsFor), reused request after request;
+// engine connection (httpserve.Reused), reused request after request;
 // elsewhere each request makes its own.
 type requestIDs struct {
 	text   [16 + 40]byte // the id, then the trace id
 	values [4]string
-}
-
-// idsFor returns the requestIDs of w's connection, kept in its slot
-// (httpserve.Slot) for its next request, or a new one when w is not the
-// HTTP engine's or spans keep the ids past the answer.
-func (g *Gateway) idsFor(w http.ResponseWriter) *requestIDs {
-	slot := httpserve.Slot(w)
-	if slot == nil || g.cfg.Tracer != nil {
-		return new(requestIDs)
-	}
-	ids, _ := (*slot).(*requestIDs)
-	if ids == nil {
-		ids = new(requestIDs)
-		*slot = ids
-	}
-	return ids
 }
 
 // newIDs makes into ids a request id in the form HTTP APIs use for
@@ -186,7 +169,7 @@ func (g *Gateway) idsFor(w http.ResponseWriter) *requestIDs {
 // base64, such as "WSg1ihmdliAEJXA=": 11 random bytes), and the X-Ray
 // trace id the request is forwarded with when it carries none. Both are
 // strings over ids.text, which nothing writes again while they are in
-// use: not before the connection's next request (idsFor).
+// use: not before the connection's next request (httpserve.Reused).
 func newIDs(ids *requestIDs, start time.Time) (id, traceID string) {
 	ids.values = [4]string{} // the last request's, if reused
 	var b [16]byte

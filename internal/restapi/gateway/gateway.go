@@ -270,7 +270,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := g.reqs.Get().(*request)
 	rq.start = time.Now()
-	ids := idsFor(w)
+	ids := httpserve.Reused[requestIDs](w)
 	id, extendedID, traceID := newIDs(ids, rq.start)
 	rq.id, rq.extendedID, rq.traceID, rq.values = id, extendedID, traceID, ids.values[2:]
 	defer func() {

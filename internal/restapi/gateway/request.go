@@ -4,12 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math/rand/v2"
-	"net/http"
 	"time"
 	"unsafe"
 
 	"github.com/portolan/portolan/internal/awsapi"
-	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/restapi/gateway/resourcetree"
 )
 
@@ -69,27 +67,11 @@ func (rq *request) errorMessage() string {
 // (values: x-amzn-RequestId, x-amz-apigw-id, then the forwarding ones).
 // The answer's head may be written after the handler returns and the
 // pooled request is reused, so neither can live in the request. One
-// lives in each HTTP engine connection's slot (idsFor), reused request
+// lives in each HTTP engine connection (httpserve.Reused), reused request
 // after request; elsewhere each request makes its own.
 type requestIDs struct {
 	text   [36 + 16 + 40]byte // the id, the extended id, the trace id
 	values [6]string
-}
-
-// idsFor returns the requestIDs of w's connection, kept in its slot
-// (httpserve.Slot) for its next request, or a new one when w is not the
-// HTTP engine's.
-func idsFor(w http.ResponseWriter) *requestIDs {
-	slot := httpserve.Slot(w)
-	if slot == nil {
-		return new(requestIDs)
-	}
-	ids, _ := (*slot).(*requestIDs)
-	if ids == nil {
-		ids = new(requestIDs)
-		*slot = ids
-	}
-	return ids
 }
 
 // newIDs makes a request's ids into ids: the request id (a UUID:
@@ -98,7 +80,7 @@ func idsFor(w http.ResponseWriter) *requestIDs {
 // $context.extendedRequestId, x-amz-apigw-id) and the X-Ray trace id the
 // request is forwarded with when it carries none. All three are strings
 // over ids.text, which nothing writes again while they are in use: not
-// before the connection's next request (idsFor).
+// before the connection's next request (httpserve.Reused).
 func newIDs(ids *requestIDs, start time.Time) (id, extendedID, traceID string) {
 	ids.values = [6]string{} // the last request's, if reused
 	t := awsapi.AppendUUID(ids.text[:0])
