@@ -34,8 +34,10 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 		return
 	}
 	now := time.Now()
+	// The load balancer's idle timeout bounds the wait for the answer's
+	// head; copyBody re-arms it as the body comes.
 	out := outbound(r, rt.port, now)
-	resp, c, err := p.exchange(&out, now, rt.idle)
+	resp, c, err := p.conns.RoundTrip(&out, now, now.Add(rt.idle))
 	if err != nil {
 		targetFailed(w, r, err)
 		return

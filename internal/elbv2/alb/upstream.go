@@ -28,14 +28,6 @@ func newTargetClient(dialTimeout time.Duration) *upstream.Client {
 	return c
 }
 
-// exchange sends out to the target, with the load balancer's idle timeout
-// as the read deadline, and reads the answer's head (its Header left
-// nil: relayHead sends it). The caller reads the body and gives the
-// connection back with Release.
-func (p *targetPool) exchange(out *upstream.Request, now time.Time, idle time.Duration) (*http.Response, *upstream.Conn, error) {
-	return p.conns.RoundTrip(out, now, now.Add(idle))
-}
-
 // relayHead sends the target's status and header: as the bytes they came
 // in, unless the answer declares trailers, which the client must be told
 // of in the header (Trailer) before the body.
