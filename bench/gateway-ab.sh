@@ -7,6 +7,8 @@
 #
 #   bench/gateway-ab.sh OLD NEW [seconds=8] [rounds=5] [connections=50]
 #
+# GWFLAGS="-access-log" (any bench/gateway flags) configures both alike.
+#
 # Against nginx, run bench/gateway.sh (GW=FILE picks a build).
 set -euo pipefail
 old=${1:?old gateway binary} new=${2:?new gateway binary}
@@ -18,9 +20,10 @@ for tool in wrk taskset curl; do
 done
 source bench/lib.sh
 
-GW=$old start_gateway
+# shellcheck disable=SC2086 # GWFLAGS is a list of flags
+GW=$old start_gateway ${GWFLAGS:-}
 o_addr=$p_addr o_host=$p_host o_pid=$p_pid
-start_ready new 0 "$new" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/data-new"
+start_ready new 0 "$new" -mode gateway -addr 127.0.0.1:0 -backend "$backend" -data "$work/data-new" ${GWFLAGS:-}
 n_addr=$ready_addr n_host=$ready_host n_pid=$ready_pid
 for pair in "$o_addr $o_host" "$n_addr $n_host"; do
   read -r addr host <<<"$pair"

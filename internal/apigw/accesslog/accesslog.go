@@ -44,13 +44,22 @@ type Target struct {
 }
 
 // Writer queues rendered lines and writes them off the request path.
+// Queuing a line takes a lock and an append, and wakes Run only when a
+// batch is full: a line per request on a busy stage must not cost a
+// goroutine switch per request (a channel send per line did).
 type Writer struct {
 	out     io.Writer
 	sink    Sink
 	log     *slog.Logger
-	queue   chan entry
 	dropped atomic.Int64
 	bufs    sync.Pool
+	// full wakes Run before its tick (every) when a batch is ready.
+	full  chan struct{}
+	every time.Duration
+
+	mu      sync.Mutex
+	pending []entry // queued lines, oldest first
+	bytes   int     // their length together
 }
 
 type entry struct {
@@ -60,8 +69,11 @@ type entry struct {
 }
 
 const (
+	// queueSize bounds the lines waiting for Run; more are dropped.
 	queueSize  = 16384
 	flushEvery = 200 * time.Millisecond
+	// A batch this long, in lines or bytes, is written before the tick.
+	flushLines = 4096
 	flushBytes = 256 << 10
 )
 
@@ -74,7 +86,7 @@ func New(out io.Writer, sink Sink, log *slog.Logger) *Writer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{out: out, sink: sink, log: log, queue: make(chan entry, queueSize)}
+	w := &Writer{out: out, sink: sink, log: log, full: make(chan struct{}, 1), every: flushEvery}
 	w.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	return w
 }
@@ -89,84 +101,101 @@ func (w *Writer) Buffer() *[]byte {
 // Queue hands a rendered line (from Buffer) to Run; the Writer owns it
 // from then on.
 func (w *Writer) Queue(t *Target, at time.Time, line *[]byte) {
-	select {
-	case w.queue <- entry{target: t, at: at, line: line}:
-	default:
+	w.mu.Lock()
+	if len(w.pending) >= queueSize {
+		w.mu.Unlock()
 		w.dropped.Add(1)
 		w.bufs.Put(line)
+		return
+	}
+	w.pending = append(w.pending, entry{target: t, at: at, line: line})
+	w.bytes += len(*line)
+	ready := len(w.pending) == flushLines || w.bytes >= flushBytes
+	w.mu.Unlock()
+	if ready {
+		select {
+		case w.full <- struct{}{}:
+		default: // Run is already told
+		}
 	}
 }
 
-// Next takes the next queued line without writing it (tests of the
+// Next takes the oldest queued line without writing it (tests of the
 // rendering use it); false when none is queued.
 func (w *Writer) Next() (string, bool) {
-	select {
-	case e := <-w.queue:
-		s := string(*e.line)
-		w.bufs.Put(e.line)
-		return s, true
-	default:
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.pending) == 0 {
 		return "", false
 	}
+	e := w.pending[0]
+	w.pending = w.pending[1:]
+	w.bytes -= len(*e.line)
+	s := string(*e.line)
+	w.bufs.Put(e.line)
+	return s, true
 }
 
-// Run writes queued lines until ctx ends, then writes what is left.
+// Run writes queued lines every 200 ms, or sooner when a batch is
+// full, until ctx ends; then it writes what is left.
 func (w *Writer) Run(ctx context.Context) error {
-	tick := time.NewTicker(flushEvery)
+	tick := time.NewTicker(w.every)
 	defer tick.Stop()
-	var out []byte
-	batches := map[*Target][]Line{}
-	pending := 0
-	flush := func(ctx context.Context) {
-		if len(out) > 0 {
-			if _, err := w.out.Write(out); err != nil {
-				w.log.Warn("access log write failed", "err", err)
-			}
-			out = out[:0]
-		}
-		if w.sink != nil {
-			for t, lines := range batches {
-				if err := w.sink.Append(ctx, t.Group, t.Stream, lines); err != nil {
-					w.log.Warn("access log delivery failed", "logGroup", t.Group, "lines", len(lines), "err", err)
-				}
-				delete(batches, t)
-			}
-		}
-		pending = 0
-		if n := w.dropped.Swap(0); n > 0 {
-			w.log.Warn("access log lines dropped: the writer cannot keep up", "lines", n)
-		}
-	}
-	take := func(e entry) {
-		out = append(append(out, *e.line...), '\n')
-		if w.sink != nil && e.target.Group != "" {
-			batches[e.target] = append(batches[e.target], Line{Time: e.at, Message: string(*e.line)})
-			pending++
-		}
-		w.bufs.Put(e.line)
-	}
+	b := &batch{w: w, groups: map[*Target][]Line{}}
 	for {
 		select {
-		case e := <-w.queue:
-			take(e)
-			if len(out) >= flushBytes || pending >= 4096 {
-				flush(ctx)
-			}
+		case <-w.full:
 		case <-tick.C:
-			flush(ctx)
 		case <-ctx.Done():
-			for drained := false; !drained; {
-				select {
-				case e := <-w.queue:
-					take(e)
-				default:
-					drained = true
-				}
-			}
 			final, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			flush(final)
+			b.write(final)
 			cancel()
 			return nil
 		}
+		b.write(ctx)
+	}
+}
+
+// batch is Run's state: the queue's storage it swaps in for the next
+// lines, and the buffers it writes from.
+type batch struct {
+	w      *Writer
+	spare  []entry
+	out    []byte
+	groups map[*Target][]Line
+}
+
+// write takes every queued line and writes it to the writer and, for
+// targets with a group, the sink.
+func (b *batch) write(ctx context.Context) {
+	w := b.w
+	w.mu.Lock()
+	lines := w.pending
+	w.pending, w.bytes = b.spare[:0], 0
+	w.mu.Unlock()
+
+	for _, e := range lines {
+		b.out = append(append(b.out, *e.line...), '\n')
+		if w.sink != nil && e.target.Group != "" {
+			b.groups[e.target] = append(b.groups[e.target], Line{Time: e.at, Message: string(*e.line)})
+		}
+		w.bufs.Put(e.line)
+	}
+	clear(lines)
+	b.spare = lines
+	if len(b.out) > 0 {
+		if _, err := w.out.Write(b.out); err != nil {
+			w.log.Warn("access log write failed", "err", err)
+		}
+		b.out = b.out[:0]
+	}
+	for t, lines := range b.groups {
+		if err := w.sink.Append(ctx, t.Group, t.Stream, lines); err != nil {
+			w.log.Warn("access log delivery failed", "logGroup", t.Group, "lines", len(lines), "err", err)
+		}
+		delete(b.groups, t)
+	}
+	if n := w.dropped.Swap(0); n > 0 {
+		w.log.Warn("access log lines dropped: the writer cannot keep up", "lines", n)
 	}
 }

@@ -64,3 +64,53 @@ func TestWriterDropsWhenFull(t *testing.T) {
 		t.Fatalf("dropped %d, want 10", n)
 	}
 }
+
+// TestWriterWritesFullBatch: a full batch is written when it fills, not
+// at the next tick (which this Writer never reaches).
+func TestWriterWritesFullBatch(t *testing.T) {
+	out := &lockedBuffer{}
+	w := New(out, nil, nil)
+	w.every = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	for range flushLines {
+		b := w.Buffer()
+		*b = append(*b, 'x')
+		w.Queue(&Target{}, time.Now(), b)
+	}
+	// Far longer than a write takes, far shorter than the tick.
+	stuck := time.After(10 * time.Second)
+	for out.Len() < 2*flushLines {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned early: %v", err)
+		case <-stuck:
+			t.Fatalf("a full batch was not written: %d bytes out", out.Len())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+	if n := out.Len(); n != 2*flushLines {
+		t.Fatalf("wrote %d bytes, want %d", n, 2*flushLines)
+	}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}

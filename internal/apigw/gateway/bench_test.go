@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
 	sd "github.com/aws/aws-sdk-go-v2/service/servicediscovery"
 	"github.com/portolan/portolan/internal/apigw/apigwtest"
 	"github.com/portolan/portolan/internal/apigw/gateway"
@@ -69,6 +70,11 @@ func rawBackend(b *testing.B) int {
 }
 
 func benchFixture(b *testing.B, configure ...func(*gateway.Config)) (*fixture, int) {
+	return benchFixtureLogs(b, nil, configure...)
+}
+
+// benchFixtureLogs is benchFixture with the stage's access log settings.
+func benchFixtureLogs(b *testing.B, logs *types.AccessLogSettings, configure ...func(*gateway.Config)) (*fixture, int) {
 	// The loop runs faster than the account-level limit (10,000 requests/s):
 	// lift it, as --account-rate-limit -1 does for load tests.
 	f := fixtureFor(b, apigwtest.Start(b, append([]func(*gateway.Config){func(c *gateway.Config) { c.AccountThrottle = gateway.Throttle{Rate: -1} }}, configure...)...))
@@ -77,7 +83,7 @@ func benchFixture(b *testing.B, configure ...func(*gateway.Config)) (*fixture, i
 	f.register(svc, "a1", port)
 	f.route("GET /pets/{id}", f.cloudMapIntegration(arn, nil))
 	f.route("ANY /{proxy+}", f.cloudMapIntegration(arn, nil))
-	f.stage("$default", true, nil, nil)
+	f.stage("$default", true, nil, logs)
 	f.sync()
 	return f, port
 }
@@ -121,6 +127,21 @@ func benchServeHTTP(b *testing.B, configure ...func(*gateway.Config)) {
 // client that allocates nothing. allocs/op is the gateway's per request.
 func BenchmarkServe(b *testing.B) {
 	f, _ := benchFixture(b)
+	benchServe(b, f)
+}
+
+// BenchmarkServeAccessLog is BenchmarkServe on a stage that logs each
+// request as bench/gateway.sh --access-log does (JSON, to a writer that
+// keeps nothing).
+func BenchmarkServeAccessLog(b *testing.B) {
+	f, _ := benchFixtureLogs(b, &types.AccessLogSettings{
+		DestinationArn: aws.String("arn:aws:logs:us-east-1:000000000000:log-group:bench"),
+		Format:         aws.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","routeKey":"$context.routeKey","status":"$context.status","responseLength":"$context.responseLength","integrationLatency":"$context.integrationLatency"}`),
+	}, func(c *gateway.Config) { c.AccessLog, c.LogSink = io.Discard, nil })
+	benchServe(b, f)
+}
+
+func benchServe(b *testing.B, f *fixture) {
 	c, err := net.Dial("tcp", "127.0.0.1:"+f.env.GatewayPort)
 	if err != nil {
 		b.Fatal(err)

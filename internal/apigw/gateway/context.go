@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portolan/portolan/internal/apigw/accesslog"
 	"github.com/portolan/portolan/internal/apigw/mapping"
 )
 
@@ -87,9 +88,6 @@ var ctxVars = map[string]ctxVar{
 	"authorizer.error":              ctxAuthorizerError,
 }
 
-// clfTime is the CLF time $context.requestTime uses (dd/MMM/yyyy:HH:mm:ss +-hhmm).
-const clfTime = "02/Jan/2006:15:04:05 -0700"
-
 // appendCtx appends the variable's value for the request; nothing when it
 // has none (the caller writes "-"). claim names the claim of
 // ctxAuthorizerClaim.
@@ -143,7 +141,7 @@ func appendCtx(dst []byte, v ctxVar, claim string, rq *request, r *http.Request,
 	case ctxProtocol:
 		return append(dst, r.Proto...)
 	case ctxRequestTime:
-		return rq.start.AppendFormat(dst, clfTime)
+		return accesslog.AppendCLF(dst, rq.start)
 	case ctxRequestTimeEpoch:
 		return strconv.AppendInt(dst, rq.start.UnixMilli(), 10)
 	case ctxResponseLatency:

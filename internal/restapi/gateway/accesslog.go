@@ -183,9 +183,6 @@ func lookupCtx(name string) (ctxVar, bool) {
 	return v, ok
 }
 
-// clfTime is $context.requestTime's format (dd/MMM/yyyy:HH:mm:ss +-hhmm).
-const clfTime = "02/Jan/2006:15:04:05 -0700"
-
 // appendCtx appends the variable's value for the request; nothing when it
 // has none.
 func appendCtx(dst []byte, v ctxVar, rq *request, r *http.Request, accountID string) []byte {
@@ -242,7 +239,7 @@ func appendCtx(dst []byte, v ctxVar, rq *request, r *http.Request, accountID str
 	case ctxProtocol:
 		return append(dst, r.Proto...)
 	case ctxRequestTime:
-		return rq.start.AppendFormat(dst, clfTime)
+		return accesslog.AppendCLF(dst, rq.start)
 	case ctxRequestTimeEpoch:
 		return strconv.AppendInt(dst, rq.start.UnixMilli(), 10)
 	case ctxResourceID:
