@@ -7,6 +7,9 @@
 # each one's CPU per request as a ratio to nginx's.
 #
 #   bench/floor.sh [seconds=8] [connections=50] [rounds=3]
+#
+# SPINS="5us 20us" adds an epoll floor per duration that polls that long
+# before it sleeps (floor -spin), named epoll-5us and so on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-8} conns=${2:-50} rounds=${3:-3}
@@ -28,6 +31,10 @@ runs=("portolan http://$p_addr/pets/7 $p_host $p_pid"
   "nginx http://127.0.0.1:$n_port/pets/7 localhost $n_master $n_worker"
   "goroutines http://$g_addr/pets/7 floor $g_pid"
   "epoll http://$e_addr/pets/7 floor $e_pid")
+for spin in ${SPINS:-}; do
+  start_ready "epoll-$spin" 0 "$work/floor" -model epoll -spin "$spin" -backend "$backend"
+  runs+=("epoll-$spin http://$ready_addr/pets/7 floor $ready_pid")
+done
 for run in "${runs[@]}"; do
   read -r _ url host _ <<<"$run"
   taskset -c 1 wrk -t1 -c"$conns" -d2s -H "Host: $host" "$url" >/dev/null

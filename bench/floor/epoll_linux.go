@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -32,8 +33,9 @@ type loop struct {
 }
 
 // serveEpoll serves addr from one goroutine waiting in epoll_wait on
-// every socket, level-triggered, as nginx's worker does.
-func serveEpoll(addr, backend string) error {
+// every socket, level-triggered, as nginx's worker does; when nothing is
+// ready it polls for up to spin before it sleeps.
+func serveEpoll(addr, backend string, spin time.Duration) error {
 	lfd, err := listen(addr)
 	if err != nil {
 		return err
@@ -54,6 +56,11 @@ func serveEpoll(addr, backend string) error {
 		// Collect what is ready without blocking first; only an empty
 		// answer makes the (runtime-visible) blocking wait.
 		n, errno := epollWait(l.ep, events, 0)
+		if n == 0 && errno == 0 && spin > 0 {
+			for until := time.Now().Add(spin); n == 0 && errno == 0 && time.Now().Before(until); {
+				n, errno = epollWait(l.ep, events, 0)
+			}
+		}
 		if n == 0 && errno == 0 {
 			n, err = unix.EpollWait(l.ep, events, -1)
 			errno = 0

@@ -2,8 +2,11 @@
 
 package main
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
-func serveEpoll(addr, backend string) error {
+func serveEpoll(addr, backend string, spin time.Duration) error {
 	return errors.New("the epoll model is Linux only")
 }

@@ -14,7 +14,9 @@
 //	floor -model epoll ...
 //
 // is one thread waiting in epoll(7) on every socket and acting on each as
-// it becomes readable, as nginx is built (Linux only). Each prints
+// it becomes readable, as nginx is built (Linux only). With -spin D it
+// polls for up to D before it sleeps, trading CPU for the sleep and the
+// wake-up an event arriving in that time would have cost. Each prints
 // "ready <addr> floor" once it serves. Requests must be bodiless and
 // answers small (one read each way in the common case); anything else is
 // outside what a floor measures and ends the connection.
@@ -33,13 +35,14 @@ func main() {
 	model := flag.String("model", "goroutines", "goroutines or epoll")
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	backend := flag.String("backend", "", "the backend's ip:port")
+	spin := flag.Duration("spin", 0, "epoll model: poll this long before sleeping")
 	flag.Parse()
 	var err error
 	switch *model {
 	case "goroutines":
 		err = serveGoroutines(*addr, *backend)
 	case "epoll":
-		err = serveEpoll(*addr, *backend)
+		err = serveEpoll(*addr, *backend, *spin)
 	default:
 		err = fmt.Errorf("unknown model %q", *model)
 	}
