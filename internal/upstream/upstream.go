@@ -261,11 +261,17 @@ func (p *Pool) dial(deadline time.Time) (*Conn, error) {
 
 // Request is what the proxy sends.
 type Request struct {
-	Method        string
-	Path          string // escaped
-	Query         string // escaped, without '?'; "": none
-	Host          string
-	Header        http.Header
+	Method string
+	Path   string // escaped
+	Query  string // escaped, without '?'; "": none
+	Host   string
+	Header http.Header
+	// Fields are header lines sent after Header's, as the wire carries
+	// them ("Name: value\r\n" each): fields a proxy adds to every
+	// request (its forwarding fields) without a map entry each. The
+	// caller vouches for them as for Head.Fields: valid names, no CR, LF
+	// or NUL in a value, no framing field.
+	Fields        []byte
 	Body          io.Reader // nil: none
 	ContentLength int64     // -1: unknown (sent chunked)
 	// RelayHead leaves the response's Header nil: the caller relays
@@ -366,6 +372,7 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 			bw.WriteString("\r\n")
 		}
 	}
+	bw.Write(r.Fields)
 	chunked := false
 	switch {
 	case r.Body == nil:

@@ -294,7 +294,7 @@ func (g *Gateway) ServeAPI(ctx context.Context, ln net.Listener, api string) err
 func (g *Gateway) serveOn(ctx context.Context, ln net.Listener, api string) error {
 	l := &listener{api: api}
 	if _, p, err := net.SplitHostPort(ln.Addr().String()); err == nil {
-		l.port = []string{p}
+		l.port = p
 	}
 	return httpserve.Serve(ctx, ln, httpserve.Config{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, l) }),
@@ -308,7 +308,7 @@ func (g *Gateway) serveOn(ctx context.Context, ln net.Listener, api string) erro
 
 // listener is what a request learns from the listener it came through.
 type listener struct {
-	port []string // X-Forwarded-Port, shared by its requests
+	port string // X-Forwarded-Port
 	api  string   // the API it is bound to, or "" to select by Host
 }
 
@@ -318,7 +318,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l := &listener{}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if _, p, err := net.SplitHostPort(a.String()); err == nil {
-			l.port = []string{p}
+			l.port = p
 		}
 	}
 	g.serve(w, r, l)
@@ -338,8 +338,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 		ids = new(requestIDs) // spans keep the ids past the answer
 	}
 	rq.id, rq.traceID = newIDs(ids, rq.start)
-	rq.values = ids.values[:]
-	rq.portHeader, rq.boundAPI = l.port, l.api
+	rq.port, rq.boundAPI = l.port, l.api
 	g.startSpan(r, rq)
 	defer func() {
 		p := recover()
@@ -363,11 +362,8 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, l *listener) {
 	}()
 	// apigw-requestid on every answer (HTTP APIs send it, errors included;
 	// its value is $context.requestId).
-	// Each header value the gateway sets gets a slice of rq.values capped
-	// at its length, so a later append copies instead of overwriting a
-	// neighbour.
-	rq.values[0] = rq.id
-	w.Header()["Apigw-Requestid"] = rq.values[0:1:1]
+	ids.idValue[0] = rq.id
+	w.Header()["Apigw-Requestid"] = ids.idValue[:]
 	if framing.Ambiguous(r) {
 		// Both Content-Length and Transfer-Encoding: a request two parsers
 		// may split differently (smuggling). Refused, and the connection

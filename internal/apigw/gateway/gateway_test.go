@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,6 +122,24 @@ func TestRouting(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$`).MatchString(s.Header.Get("X-Amzn-Trace-Id")) {
 		t.Errorf("X-Amzn-Trace-Id %q", s.Header.Get("X-Amzn-Trace-Id"))
+	}
+	// The client's own forwarding fields: Via and Forwarded come first and
+	// the gateway's follow; a trace id naming a Root goes through, and the
+	// client cannot set the proto or port the gateway reports.
+	r = f.do("GET", "/pets/7", http.Header{"Via": {"1.1 edge"}, "Forwarded": {"for=10.0.0.1"},
+		"X-Amzn-Trace-Id": {"Root=1-5759e988-bd862e3fe1be46a994272793"}, "X-Forwarded-Proto": {"https"}, "X-Forwarded-Port": {"1"}})
+	s = r.seen
+	for k, want := range map[string][]string{
+		"Via":               {"1.1 edge", "HTTP/1.1 AmazonAPIGateway"},
+		"Forwarded":         {"for=10.0.0.1", "for=127.0.0.1;host=" + f.apiID + ".execute-api.localhost:" + f.env.GatewayPort + ";proto=http"},
+		"X-Amzn-Trace-Id":   {"Root=1-5759e988-bd862e3fe1be46a994272793"},
+		"X-Forwarded-Proto": {"http"},
+		"X-Forwarded-Port":  {f.env.GatewayPort},
+		"X-Forwarded-For":   {"127.0.0.1"},
+	} {
+		if got := s.Header.Values(k); !slices.Equal(got, want) {
+			t.Errorf("backend header %s = %q, want %q", k, got, want)
+		}
 	}
 	if s.Host != "127.0.0.1:"+strconv.Itoa(b.port) {
 		t.Errorf("backend Host %q", s.Host)

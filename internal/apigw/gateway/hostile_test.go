@@ -220,7 +220,7 @@ func TestHTTPSIntegration(t *testing.T) {
 			time.Sleep(d)
 		}
 		w.Header().Set("X-Backend", "tls")
-		io.WriteString(w, r.Method+" "+r.RequestURI+" "+r.Header.Get("Via"))
+		io.WriteString(w, r.Method+" "+r.RequestURI+" "+strings.Join(r.Header.Values("Via"), "|")+" "+r.Header.Get("X-Forwarded-For"))
 	}))
 	t.Cleanup(backend.Close)
 	pool := x509.NewCertPool()
@@ -229,8 +229,8 @@ func TestHTTPSIntegration(t *testing.T) {
 	f := fixtureFor(t, env)
 	f.route("ANY /{proxy+}", f.urlIntegration(backend.URL, nil, 200))
 	f.stage("$default", true, nil, nil)
-	r := f.do("POST", "/a/b?c=d", nil)
-	if r.status != 200 || string(r.body) != "POST /a/b?c=d HTTP/1.1 AmazonAPIGateway" {
+	r := f.do("POST", "/a/b?c=d", http.Header{"Via": {"1.1 edge"}, "X-Forwarded-For": {"10.0.0.1"}})
+	if r.status != 200 || string(r.body) != "POST /a/b?c=d 1.1 edge|HTTP/1.1 AmazonAPIGateway 10.0.0.1, 127.0.0.1" {
 		t.Fatalf("%d %q", r.status, r.body)
 	}
 	if r := f.do("GET", "/slow", http.Header{"X-Sleep": {"400ms"}}); r.status != 503 {

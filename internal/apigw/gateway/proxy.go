@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -15,19 +16,13 @@ import (
 	"github.com/portolan/portolan/internal/upstream"
 )
 
-// Headers the gateway sets on every proxied request. HTTP APIs add
-// Forwarded and "Via: HTTP/1.1 AmazonAPIGateway" (a backend's view quoted in
-// github.com/expressjs/session issue 886, and Via in
-// github.com/openabdev/openab pull 1275 for a Cloud Map integration) and
-// X-Amzn-Trace-Id; X-Forwarded-For/-Proto/-Port are what AWS hands Lambda
-// integrations (github.com/aws/aws-lambda-java-libs pull 230) and what most
-// frameworks read, so Portolan sends them too. The slices are shared and
-// read-only: nothing appends to a header value slice the gateway did not
-// create for the request (see addForwardingHeaders).
-var (
-	viaValue   = []string{"HTTP/1.1 AmazonAPIGateway"}
-	protoValue = []string{"http"}
-)
+// The fields the gateway sets on every proxied request (forwardingFields).
+// HTTP APIs add Forwarded and "Via: HTTP/1.1 AmazonAPIGateway" (a
+// backend's view quoted in github.com/expressjs/session issue 886, and Via
+// in github.com/openabdev/openab pull 1275 for a Cloud Map integration)
+// and X-Amzn-Trace-Id; X-Forwarded-For/-Proto/-Port are what AWS hands
+// Lambda integrations (github.com/aws/aws-lambda-java-libs pull 230) and
+// what most frameworks read, so Portolan sends them too.
 
 // proxy sends the request to the route's integration and relays the answer.
 // The client's header map becomes the upstream request's (net/http lets a
@@ -124,7 +119,8 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 	// The body is sent straight away, so the client's Expect (net/http has
 	// already answered its 100 Continue) means nothing upstream.
 	delete(h, "Expect")
-	g.addForwardingHeaders(h, r, rq)
+	rq.fields = forwardingFields(rq.fields[:0], h, r, rq)
+	rq.injectTrace(h)
 
 	var body io.Reader
 	if r.ContentLength != 0 {
@@ -135,9 +131,10 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		}
 	}
 	if pool != nil {
-		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength, RelayHead: true})
+		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Fields: rq.fields, Body: body, ContentLength: r.ContentLength, RelayHead: true})
 		return
 	}
+	addFields(h, rq.fields)
 	uri := path
 	if query != "" {
 		uri = path + "?" + query
@@ -320,41 +317,55 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 	return err
 }
 
-func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {
+// forwardingFields appends to dst, as wire lines, the fields the gateway
+// adds to every integration request, and deletes from h the client's
+// fields they replace. X-Forwarded-For extends the client's list;
+// Forwarded and Via follow the client's own lines, which stay in h; the
+// client's X-Amzn-Trace-Id stays when it names a Root. Lines rather than
+// map entries: six entries a request cost the map's hashing here and its
+// walk when the head is written.
+func forwardingFields(dst []byte, h http.Header, r *http.Request, rq *request) []byte {
 	ip := clientIP(r.RemoteAddr)
-	vals := rq.values[1:] // set aside for these by serve
-	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
-		vals[0] = strings.Join(prior, ", ") + ", " + ip
-	} else {
-		vals[0] = ip
+	dst = append(dst, "X-Forwarded-For: "...)
+	if prior, ok := h["X-Forwarded-For"]; ok {
+		for _, v := range prior {
+			// A header mapping's value may hold anything; the client's
+			// cannot (the server refuses CR, LF and NUL in fields).
+			if v != "" && !strings.ContainsAny(v, "\r\n\x00") {
+				dst = append(append(dst, v...), ", "...)
+			}
+		}
+		delete(h, "X-Forwarded-For")
 	}
-	h["X-Forwarded-For"] = vals[0:1:1]
-	h["X-Forwarded-Proto"] = protoValue
-	if rq.portHeader != nil {
-		h["X-Forwarded-Port"] = rq.portHeader
-	} else {
-		delete(h, "X-Forwarded-Port")
+	dst = append(append(dst, ip...), "\r\nX-Forwarded-Proto: http\r\n"...)
+	delete(h, "X-Forwarded-Proto")
+	if rq.port != "" {
+		dst = append(append(append(dst, "X-Forwarded-Port: "...), rq.port...), "\r\n"...)
 	}
+	delete(h, "X-Forwarded-Port")
 	forIP := ip
 	if strings.IndexByte(ip, ':') >= 0 {
 		forIP = `"[` + ip + `]"`
 	}
-	vals[1] = rq.forwarded(forIP, r.Host)
-	if prior := h["Forwarded"]; len(prior) > 0 {
-		h["Forwarded"] = append(prior, vals[1])
-	} else {
-		h["Forwarded"] = vals[1:2:2]
-	}
-	if prior := h["Via"]; len(prior) > 0 {
-		h["Via"] = append(prior, viaValue[0])
-	} else {
-		h["Via"] = viaValue
-	}
+	dst = append(append(append(dst, "Forwarded: "...), rq.forwarded(forIP, r.Host)...), "\r\n"...)
+	dst = append(dst, "Via: HTTP/1.1 AmazonAPIGateway\r\n"...)
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
-		vals[2] = rq.traceID
-		h["X-Amzn-Trace-Id"] = vals[2:3:3]
+		delete(h, "X-Amzn-Trace-Id")
+		dst = append(append(append(dst, "X-Amzn-Trace-Id: "...), rq.traceID...), "\r\n"...)
 	}
-	rq.injectTrace(h)
+	return dst
+}
+
+// addFields adds wire lines (forwardingFields') to h after its own
+// values, for the https transport, which sends only a map.
+func addFields(h http.Header, fields []byte) {
+	for len(fields) > 0 {
+		line, rest, _ := bytes.Cut(fields, []byte("\r\n"))
+		name, value, _ := bytes.Cut(line, []byte(": "))
+		k, prior := string(name), h[string(name)]
+		h[k] = append(prior[:len(prior):len(prior)], string(value))
+		fields = rest
+	}
 }
 
 func clientIP(remote string) string {

@@ -25,8 +25,8 @@ type request struct {
 	start      time.Time
 	id         string
 	traceID    string   // X-Amzn-Trace-Id, when the client sent none
-	values     []string // header values this request sets (requestIDs.values)
-	portHeader []string // X-Forwarded-Port: the gateway's listening port, shared per listener
+	port       string   // X-Forwarded-Port: the gateway's listening port
+	fields     []byte   // the forwarding fields (forwardingFields), kept by the pool
 	boundAPI   string   // the API id or name the listener serves, or "" to select by Host
 	rawPath    string   // as received, stage included
 	upPath     string   // what integrations that pass the path through send: rawPath, without the mapping key on a custom domain
@@ -82,16 +82,14 @@ func (rq *request) useCors(r *http.Request, api *apiState) bool {
 	return cors.IsPreflight(r)
 }
 
-// reset readies rq for the next request, keeping its buffers and the
-// Forwarded cache (strings, which nothing can change). values is not
-// kept: the answer's header may be written after the handler returns
-// (a bodiless answer, on either server), still holding its slices.
+// reset readies rq for the next request, keeping its buffers (mapped,
+// fields) and the Forwarded cache (strings, which nothing can change).
 func (rq *request) reset() {
 	mapped := rq.mapped[:0]
 	clear(rq.mapped)
 	params := rq.params
 	params.Reset()
-	*rq = request{mapped: mapped, params: params, fwdFor: rq.fwdFor, fwdHost: rq.fwdHost, fwdValue: rq.fwdValue}
+	*rq = request{mapped: mapped, params: params, fields: rq.fields[:0], fwdFor: rq.fwdFor, fwdHost: rq.fwdHost, fwdValue: rq.fwdValue}
 }
 
 // gatewayError is an answer the gateway gives itself. The bodies are AWS's
@@ -153,15 +151,14 @@ func (rq *request) fail(w http.ResponseWriter, e *gatewayError) {
 }
 
 // requestIDs is what a request's answer refers to past its handler: its
-// ids, and the backing array of the header values the gateway sets
-// (values: Apigw-Requestid, then the forwarding ones). The answer's head
+// ids, and the Apigw-Requestid field's value slice. The answer's head
 // may be written after the handler returns and the pooled request is
 // reused, so neither can live in the request. One lives in each HTTP
 // engine connection (httpserve.Reused), reused request after request;
 // elsewhere each request makes its own.
 type requestIDs struct {
-	text   [16 + 40]byte // the id, then the trace id
-	values [4]string
+	text    [16 + 40]byte // the id, then the trace id
+	idValue [1]string
 }
 
 // newIDs makes into ids a request id in the form HTTP APIs use for
@@ -171,7 +168,6 @@ type requestIDs struct {
 // strings over ids.text, which nothing writes again while they are in
 // use: not before the connection's next request (httpserve.Reused).
 func newIDs(ids *requestIDs, start time.Time) (id, traceID string) {
-	ids.values = [4]string{} // the last request's, if reused
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
