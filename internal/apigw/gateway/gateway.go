@@ -309,7 +309,7 @@ func (g *Gateway) serveOn(ctx context.Context, ln net.Listener, api string) erro
 // listener is what a request learns from the listener it came through.
 type listener struct {
 	port string // X-Forwarded-Port
-	api  string   // the API it is bound to, or "" to select by Host
+	api  string // the API it is bound to, or "" to select by Host
 }
 
 // ServeHTTP serves one request; Serve is the usual way in, this is for

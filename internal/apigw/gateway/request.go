@@ -22,19 +22,19 @@ import (
 // request is one request's state, pooled: what the proxy, parameter
 // mapping and the access log need to know about it.
 type request struct {
-	start      time.Time
-	id         string
-	traceID    string   // X-Amzn-Trace-Id, when the client sent none
-	port       string   // X-Forwarded-Port: the gateway's listening port
-	fields     []byte   // the forwarding fields (forwardingFields), kept by the pool
-	boundAPI   string   // the API id or name the listener serves, or "" to select by Host
-	rawPath    string   // as received, stage included
-	upPath     string   // what integrations that pass the path through send: rawPath, without the mapping key on a custom domain
-	rawQuery   string
-	stagePath  string // rawPath without the stage prefix ($request.path)
-	st         *stageState
-	route      *routeState
-	params     router.Params
+	start     time.Time
+	id        string
+	traceID   string // X-Amzn-Trace-Id, when the client sent none
+	port      string // X-Forwarded-Port: the gateway's listening port
+	fields    []byte // the forwarding fields (forwardingFields), kept by the pool
+	boundAPI  string // the API id or name the listener serves, or "" to select by Host
+	rawPath   string // as received, stage included
+	upPath    string // what integrations that pass the path through send: rawPath, without the mapping key on a custom domain
+	rawQuery  string
+	stagePath string // rawPath without the stage prefix ($request.path)
+	st        *stageState
+	route     *routeState
+	params    router.Params
 
 	wroteHeader bool
 	status      int
