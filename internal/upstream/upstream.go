@@ -7,6 +7,7 @@ package upstream
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -278,6 +279,19 @@ type Request struct {
 	// the head with Conn.Head or Conn.CopyHeader (or builds the map
 	// with Conn.Header).
 	RelayHead bool
+}
+
+// AddFields adds wire lines (a Request's Fields) to h after the values h
+// already holds, for a client that sends only a map (http.Transport).
+func AddFields(h http.Header, fields []byte) {
+	for len(fields) > 0 {
+		line, rest, _ := bytes.Cut(fields, []byte("\r\n"))
+		name, value, _ := bytes.Cut(line, []byte(": "))
+		k, prior := string(name), h[string(name)]
+		// Capped: the values may share an array with other fields'.
+		h[k] = append(prior[:len(prior):len(prior)], string(value))
+		fields = rest
+	}
 }
 
 // ErrProtocol is a backend that switched protocols although Upgrade was

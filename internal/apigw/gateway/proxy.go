@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -134,7 +133,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Fields: rq.fields, Body: body, ContentLength: r.ContentLength, RelayHead: true})
 		return
 	}
-	addFields(h, rq.fields)
+	upstream.AddFields(h, rq.fields)
 	uri := path
 	if query != "" {
 		uri = path + "?" + query
@@ -354,18 +353,6 @@ func forwardingFields(dst []byte, h http.Header, r *http.Request, rq *request) [
 		dst = append(append(append(dst, "X-Amzn-Trace-Id: "...), rq.traceID...), "\r\n"...)
 	}
 	return dst
-}
-
-// addFields adds wire lines (forwardingFields') to h after its own
-// values, for the https transport, which sends only a map.
-func addFields(h http.Header, fields []byte) {
-	for len(fields) > 0 {
-		line, rest, _ := bytes.Cut(fields, []byte("\r\n"))
-		name, value, _ := bytes.Cut(line, []byte(": "))
-		k, prior := string(name), h[string(name)]
-		h[k] = append(prior[:len(prior):len(prior)], string(value))
-		fields = rest
-	}
 }
 
 func clientIP(remote string) string {
