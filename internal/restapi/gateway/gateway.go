@@ -272,7 +272,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq.start = time.Now()
 	ids := httpserve.Reused[requestIDs](w)
 	id, extendedID, traceID := newIDs(ids, rq.start)
-	rq.id, rq.extendedID, rq.traceID, rq.values = id, extendedID, traceID, ids.values[2:]
+	rq.id, rq.extendedID, rq.traceID = id, extendedID, traceID
 	defer func() {
 		p := recover()
 		if p != nil && p != http.ErrAbortHandler {

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -141,6 +142,27 @@ func TestHTTPProxy(t *testing.T) {
 		}
 		if r.header.Get("X-Backend") != "b" || r.header.Get("X-Amzn-Requestid") == "" {
 			t.Errorf("answer headers %v", r.header)
+		}
+	}
+	// What the client sends of the forwarding fields: its X-Forwarded-For
+	// is extended, a trace id naming a Root kept, the rest replaced (or,
+	// with no VPC endpoint, dropped).
+	r := f.do("GET", f.host(api), "/prod/pets/7", http.Header{"X-Forwarded-For": {"10.0.0.1"}, "X-Forwarded-Proto": {"https"},
+		"X-Forwarded-Port": {"1"}, "X-Amzn-Trace-Id": {"Root=1-5759e988-bd862e3fe1be46a994272793"},
+		"X-Amzn-Apigateway-Api-Id": {"spoofed"}, "X-Amzn-Vpce-Id": {"vpce-spoofed"}}, "")
+	for k, want := range map[string][]string{
+		"X-Forwarded-For":          {"10.0.0.1, 127.0.0.1"},
+		"X-Forwarded-Proto":        {"http"},
+		"X-Forwarded-Port":         {f.port},
+		"X-Amzn-Trace-Id":          {"Root=1-5759e988-bd862e3fe1be46a994272793"},
+		"X-Amzn-Apigateway-Api-Id": {api},
+		"X-Amzn-Vpce-Id":           nil,
+	} {
+		if r.seen == nil {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if got := r.seen.Header.Values(k); !slices.Equal(got, want) {
+			t.Errorf("backend header %s = %q, want %q", k, got, want)
 		}
 	}
 	// The root is not matched by {proxy+}: it takes one or more segments.

@@ -29,9 +29,6 @@ func (g *Gateway) integrate(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 }
 
-// Headers every proxied request gets, shared and read-only.
-var protoValue = []string{"http"}
-
 // call sends the request to an HTTP or HTTP_PROXY integration: to the URI
 // (its {name}s filled from integration.request.path mappings, its
 // ${stageVariables.x}s from the stage), or, through a VPC link, to the
@@ -76,7 +73,7 @@ func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *
 		}
 	}
 	g.mappedHeaders(h, r, rq, is)
-	g.addForwardingHeaders(h, r, rq)
+	rq.fields = g.forwardingFields(rq.fields[:0], h, r, rq)
 
 	var body io.Reader
 	if r.ContentLength != 0 {
@@ -99,7 +96,7 @@ func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *
 		pool = g.up.Pool(withPort(host, "80"))
 	}
 	// An HTTP_PROXY answer is relayed as it came: its head needs no map.
-	out := &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Body: body, ContentLength: r.ContentLength, RelayHead: is.kind != kindHTTP}
+	out := &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Fields: rq.fields, Body: body, ContentLength: r.ContentLength, RelayHead: is.kind != kindHTTP}
 	if pool != nil {
 		g.viaPool(w, r, rq, is, pool, out)
 		return
@@ -129,6 +126,7 @@ func (g *Gateway) viaPool(w http.ResponseWriter, r *http.Request, rq *request, i
 func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, out *upstream.Request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), is.timeout)
 	defer cancel()
+	upstream.AddFields(out.Header, out.Fields)
 	rc := io.NopCloser(out.Body)
 	if out.Body == nil {
 		rc = http.NoBody
@@ -229,52 +227,56 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 	return err
 }
 
-// addForwardingHeaders sets what REST APIs tell a backend: the client's
-// address, protocol and port (X-Forwarded-*), a trace id, the API's id
-// (x-amzn-apigateway-api-id) and, through a VPC endpoint, its id
-// (x-amzn-vpce-id).
-func (g *Gateway) addForwardingHeaders(h http.Header, r *http.Request, rq *request) {
-	// The values live in the request's ids (set aside by ServeHTTP); each
-	// gets a slice capped at its length, so a later append copies instead
-	// of overwriting a neighbour.
-	vals := rq.values
-	ip := clientIP(r.RemoteAddr)
-	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
-		vals[0] = strings.Join(prior, ", ") + ", " + ip
-	} else {
-		vals[0] = ip
+// forwardingFields appends to dst, as wire lines, what REST APIs tell a
+// backend: the client's address, protocol and port (X-Forwarded-*), a
+// trace id, the API's id (x-amzn-apigateway-api-id) and, through a VPC
+// endpoint, its id (x-amzn-vpce-id); and deletes from h the client's
+// fields they replace. X-Forwarded-For extends the client's list; the
+// client's X-Amzn-Trace-Id stays when it names a Root, and its
+// X-Forwarded-Port when the gateway's port is unknown. Lines rather than
+// map entries spare the map's hashing and walk (upstream.Request.Fields).
+func (g *Gateway) forwardingFields(dst []byte, h http.Header, r *http.Request, rq *request) []byte {
+	dst = append(dst, "X-Forwarded-For: "...)
+	if prior, ok := h["X-Forwarded-For"]; ok {
+		for _, v := range prior {
+			// A mapped value may hold anything; the client's cannot.
+			if v != "" && !strings.ContainsAny(v, "\r\n\x00") {
+				dst = append(append(dst, v...), ", "...)
+			}
+		}
+		delete(h, "X-Forwarded-For")
 	}
-	h["X-Forwarded-For"] = vals[0:1:1]
-	h["X-Forwarded-Proto"] = protoValue
-	if port := g.portValue(r); port != nil {
-		h["X-Forwarded-Port"] = port
+	dst = append(append(dst, clientIP(r.RemoteAddr)...), "\r\nX-Forwarded-Proto: http\r\n"...)
+	delete(h, "X-Forwarded-Proto")
+	if port := g.portValue(r); port != "" {
+		delete(h, "X-Forwarded-Port")
+		dst = append(append(append(dst, "X-Forwarded-Port: "...), port...), "\r\n"...)
 	}
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
-		vals[1] = rq.traceID
-		h["X-Amzn-Trace-Id"] = vals[1:2:2]
+		delete(h, "X-Amzn-Trace-Id")
+		dst = append(append(append(dst, "X-Amzn-Trace-Id: "...), rq.traceID...), "\r\n"...)
 	}
-	vals[2] = rq.apiID
-	h["X-Amzn-Apigateway-Api-Id"] = vals[2:3:3]
+	delete(h, "X-Amzn-Apigateway-Api-Id")
+	dst = append(append(append(dst, "X-Amzn-Apigateway-Api-Id: "...), rq.apiID...), "\r\n"...)
+	delete(h, "X-Amzn-Vpce-Id")
 	if rq.vpceID != "" {
-		vals[3] = rq.vpceID
-		h["X-Amzn-Vpce-Id"] = vals[3:4:4]
-	} else {
-		delete(h, "X-Amzn-Vpce-Id")
+		dst = append(append(append(dst, "X-Amzn-Vpce-Id: "...), rq.vpceID...), "\r\n"...)
 	}
+	return dst
 }
 
 // portValue is the X-Forwarded-Port of the connection r came on: its
-// local port, as a header value shared by every request on that port
-// (the gateway keeps the last one made; it listens on one or two).
-func (g *Gateway) portValue(r *http.Request) []string {
+// local port, made once per port (the gateway keeps the last one made;
+// it listens on one or two); "" when unknown.
+func (g *Gateway) portValue(r *http.Request) string {
 	a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr)
 	if !ok {
-		return nil
+		return ""
 	}
 	if pv := g.lastPort.Load(); pv != nil && pv.port == a.Port {
 		return pv.value
 	}
-	pv := &portValue{port: a.Port, value: []string{itoa(a.Port)}}
+	pv := &portValue{port: a.Port, value: itoa(a.Port)}
 	g.lastPort.Store(pv)
 	return pv.value
 }
@@ -282,7 +284,7 @@ func (g *Gateway) portValue(r *http.Request) []string {
 // portValue is a port and its X-Forwarded-Port value.
 type portValue struct {
 	port  int
-	value []string
+	value string
 }
 
 func joinQuery(a, b string) string {

@@ -15,11 +15,11 @@ import (
 // access log and the error answers need to know about it.
 type request struct {
 	start       time.Time
-	id          string   // x-amzn-RequestId, $context.requestId (a UUID)
-	extendedID  string   // x-amz-apigw-id, $context.extendedRequestId
-	traceID     string   // X-Amzn-Trace-Id for a request that carries none
-	values      []string // header values the forwarding sets (requestIDs.values)
-	rawPath     string   // as received, stage included
+	id          string // x-amzn-RequestId, $context.requestId (a UUID)
+	extendedID  string // x-amz-apigw-id, $context.extendedRequestId
+	traceID     string // X-Amzn-Trace-Id for a request that carries none
+	fields      []byte // the forwarding fields (forwardingFields), kept by the pool
+	rawPath     string // as received, stage included
 	rawQuery    string
 	stagePath   string // rawPath without the stage prefix
 	apiID       string
@@ -48,7 +48,7 @@ func (rq *request) reset() {
 	params, pctx := rq.params, rq.policyCtx
 	params.Reset()
 	clear(pctx)
-	*rq = request{params: params, policyCtx: pctx}
+	*rq = request{params: params, policyCtx: pctx, fields: rq.fields[:0]}
 }
 
 // errorMessage is $context.error.message.
@@ -63,15 +63,15 @@ func (rq *request) errorMessage() string {
 }
 
 // requestIDs is what a request's answer refers to past its handler: its
-// ids, and the backing array of the header values the gateway sets
-// (values: x-amzn-RequestId, x-amz-apigw-id, then the forwarding ones).
+// ids, and the value slices of its x-amzn-RequestId and x-amz-apigw-id
+// fields.
 // The answer's head may be written after the handler returns and the
 // pooled request is reused, so neither can live in the request. One
 // lives in each HTTP engine connection (httpserve.Reused), reused request
 // after request; elsewhere each request makes its own.
 type requestIDs struct {
 	text   [36 + 16 + 40]byte // the id, the extended id, the trace id
-	values [6]string
+	values [2]string
 }
 
 // newIDs makes a request's ids into ids: the request id (a UUID:
@@ -82,7 +82,6 @@ type requestIDs struct {
 // over ids.text, which nothing writes again while they are in use: not
 // before the connection's next request (httpserve.Reused).
 func newIDs(ids *requestIDs, start time.Time) (id, extendedID, traceID string) {
-	ids.values = [6]string{} // the last request's, if reused
 	t := awsapi.AppendUUID(ids.text[:0])
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[0:], rand.Uint64())
