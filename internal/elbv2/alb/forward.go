@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portolan/portolan/internal/awsapi"
+	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/upstream"
 )
 
@@ -36,7 +38,9 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 	now := time.Now()
 	// The load balancer's idle timeout bounds the wait for the answer's
 	// head; copyBody re-arms it as the body comes.
-	out := outbound(r, rt.port, now)
+	// The fields are sent before RoundTrip returns: the connection's
+	// buffer is free again for its next request.
+	out := outbound(r, rt.port, now, &httpserve.Reused[fieldBuffer](w).b)
 	resp, c, err := p.conns.RoundTrip(&out, now, now.Add(rt.idle))
 	if err != nil {
 		targetFailed(w, r, err)
@@ -54,6 +58,10 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 	}
 }
 
+// fieldBuffer is a connection's buffer for its requests' forwarding
+// fields (httpserve.Reused).
+type fieldBuffer struct{ b []byte }
+
 // scheme is the protocol r came in on, as X-Forwarded-Proto and a
 // redirect's #{protocol} name it.
 func scheme(r *http.Request) string {
@@ -66,23 +74,15 @@ func scheme(r *http.Request) string {
 // outbound is r as it is forwarded to a target, its header changed in
 // place: the target line as the client sent it, the client's Host, its
 // fields but the hop-by-hop ones and those an ALB answers or sets itself
-// (Expect, X-Forwarded-For, -Proto, -Port, X-Amzn-Trace-Id), which it
-// sets: the client's address appended to any X-Forwarded-For, the
-// listener's protocol and port, the trace. A body goes with its length
-// (a Content-Length of 0 the client sent included) or chunked.
-func outbound(r *http.Request, port string, now time.Time) upstream.Request {
+// (Expect, X-Forwarded-For, -Proto, -Port, X-Amzn-Trace-Id), which
+// follow as wire lines made in fields (forwardFields). A body goes with
+// its length (a Content-Length of 0 the client sent included) or chunked.
+func outbound(r *http.Request, port string, now time.Time, fields *[]byte) upstream.Request {
 	h := r.Header
-	clientIP, _, _ := net.SplitHostPort(r.RemoteAddr)
-	// One allocation for the four values, as the gateway does.
-	vals := &[4]string{clientIP, scheme(r), port, traceHeader(h.Get("X-Amzn-Trace-Id"), now)}
-	if prior := h["X-Forwarded-For"]; len(prior) > 0 {
-		vals[0] = strings.Join(prior, ", ") + ", " + clientIP
-	}
+	*fields = forwardFields((*fields)[:0], h, r, port, now)
 	upstream.RemoveHopHeaders(h)
 	delete(h, "Expect")
-	h["X-Forwarded-For"], h["X-Forwarded-Proto"] = vals[0:1:1], vals[1:2:2]
-	h["X-Forwarded-Port"], h["X-Amzn-Trace-Id"] = vals[2:3:3], vals[3:4:4]
-	out := upstream.Request{Method: r.Method, Path: r.RequestURI, Host: r.Host, Header: h, RelayHead: true}
+	out := upstream.Request{Method: r.Method, Path: r.RequestURI, Host: r.Host, Header: h, Fields: *fields, RelayHead: true}
 	if !strings.HasPrefix(out.Path, "/") {
 		out.Path = r.URL.RequestURI() // absolute-form or "*"
 	}
@@ -90,6 +90,31 @@ func outbound(r *http.Request, port string, now time.Time) upstream.Request {
 		out.Body, out.ContentLength = r.Body, r.ContentLength
 	}
 	return out
+}
+
+// forwardFields appends to dst what an ALB sets on a request it
+// forwards, as wire lines: the client's address appended to any
+// X-Forwarded-For, the listener's protocol and port, the trace; and
+// deletes the client's own from h.
+func forwardFields(dst []byte, h http.Header, r *http.Request, port string, now time.Time) []byte {
+	clientIP, _, _ := net.SplitHostPort(r.RemoteAddr)
+	dst = append(dst, "X-Forwarded-For: "...)
+	for _, v := range h["X-Forwarded-For"] {
+		dst = append(append(dst, v...), ", "...)
+	}
+	dst = append(append(dst, clientIP...), "\r\nX-Forwarded-Proto: "...)
+	dst = append(append(dst, scheme(r)...), "\r\nX-Forwarded-Port: "...)
+	dst = append(append(dst, port...), "\r\nX-Amzn-Trace-Id: "...)
+	if in := h.Get("X-Amzn-Trace-Id"); in != "" {
+		dst = append(dst, traceHeader(in, now)...)
+	} else {
+		dst = awsapi.AppendTraceID(dst, now) // a new Root
+	}
+	dst = append(dst, "\r\n"...)
+	for _, k := range [...]string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Amzn-Trace-Id"} {
+		delete(h, k)
+	}
+	return dst
 }
 
 // copyBody relays the answer's body and trailers. Every read that waits

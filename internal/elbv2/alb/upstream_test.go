@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -50,6 +51,9 @@ func TestForwardWire(t *testing.T) {
 		w.Header().Set("Connection", "X-Hop")
 		w.Header().Set("X-Hop", "no")
 		w.Header().Set("Trailer", "X-Sum")
+		w.Header().Set("X-Seen-For", strings.Join(r.Header.Values("X-Forwarded-For"), "|"))
+		w.Header().Set("X-Seen-Port", strings.Join(r.Header.Values("X-Forwarded-Port"), "|"))
+		w.Header().Set("X-Seen-Trace", strings.Join(r.Header.Values("X-Amzn-Trace-Id"), "|"))
 		fmt.Fprintf(w, "%s %s te=%v cl=%d proto=%s secret=%q auth=%q body=%s", r.Method, r.RequestURI, r.TransferEncoding, r.ContentLength,
 			r.Header.Get("X-Forwarded-Proto"), r.Header.Get("X-Secret"), r.Header.Get("Proxy-Authorization"), body)
 		w.Header().Set("X-Sum", "42")
@@ -75,9 +79,23 @@ func TestForwardWire(t *testing.T) {
 	req.Header.Set("X-Secret", "s")
 	req.Header.Set("Proxy-Authorization", "Basic x")
 	req.Header.Set("X-Forwarded-Proto", "https")
+	req.Header.Set("X-Forwarded-For", "10.0.0.1")
+	req.Header.Set("X-Forwarded-Port", "1")
+	req.Header.Set("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Self=1-0-0;Sampled=1")
 	resp, body := do(req)
 	if want := `POST /a%2Fb?x=1&y te=[] cl=5 proto=http secret="" auth="" body=hello`; body != want {
 		t.Errorf("the target got %q, want %q", body, want)
+	}
+	// The client's address after the list it sent; the listener's port; a
+	// new Self ahead of the client's Root, its own Self dropped.
+	if got := resp.Header.Get("X-Seen-For"); got != "10.0.0.1, 127.0.0.1" {
+		t.Errorf("X-Forwarded-For %q", got)
+	}
+	if got := resp.Header.Get("X-Seen-Port"); got != "18083" {
+		t.Errorf("X-Forwarded-Port %q", got)
+	}
+	if got := resp.Header.Get("X-Seen-Trace"); !regexp.MustCompile(`^Self=1-[0-9a-f]{8}-[0-9a-f]{24};Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1$`).MatchString(got) {
+		t.Errorf("X-Amzn-Trace-Id %q", got)
 	}
 	if resp.Header.Get("X-Hop") != "" || resp.Trailer.Get("X-Sum") != "42" {
 		t.Errorf("answer header %v, trailer %v: want X-Hop dropped and X-Sum relayed", resp.Header, resp.Trailer)
@@ -86,8 +104,15 @@ func TestForwardWire(t *testing.T) {
 	pr, pw := io.Pipe()
 	go func() { pw.Write([]byte("chunked ")); pw.Write([]byte("body")); pw.Close() }()
 	req, _ = http.NewRequest("PUT", base+"/c", pr)
-	if _, body = do(req); body != `PUT /c te=[chunked] cl=-1 proto=http secret="" auth="" body=chunked body` {
+	if resp, body = do(req); body != `PUT /c te=[chunked] cl=-1 proto=http secret="" auth="" body=chunked body` {
 		t.Errorf("a chunked body: the target got %q", body)
+	}
+	// With none from the client: its address alone, and a new Root.
+	if got := resp.Header.Get("X-Seen-For"); got != "127.0.0.1" {
+		t.Errorf("X-Forwarded-For %q", got)
+	}
+	if got := resp.Header.Get("X-Seen-Trace"); !regexp.MustCompile(`^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$`).MatchString(got) {
+		t.Errorf("X-Amzn-Trace-Id %q", got)
 	}
 
 	req, _ = http.NewRequest("HEAD", base+"/h", nil)
