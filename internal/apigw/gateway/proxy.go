@@ -15,14 +15,6 @@ import (
 	"github.com/portolan/portolan/internal/upstream"
 )
 
-// The fields the gateway sets on every proxied request (forwardingFields).
-// HTTP APIs add Forwarded and "Via: HTTP/1.1 AmazonAPIGateway" (a
-// backend's view quoted in github.com/expressjs/session issue 886, and Via
-// in github.com/openabdev/openab pull 1275 for a Cloud Map integration)
-// and X-Amzn-Trace-Id; X-Forwarded-For/-Proto/-Port are what AWS hands
-// Lambda integrations (github.com/aws/aws-lambda-java-libs pull 230) and
-// what most frameworks read, so Portolan sends them too.
-
 // proxy sends the request to the route's integration and relays the answer.
 // The client's header map becomes the upstream request's (net/http lets a
 // handler change it; the server read what it needs before calling us), so
@@ -318,11 +310,17 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 
 // forwardingFields appends to dst, as wire lines, the fields the gateway
 // adds to every integration request, and deletes from h the client's
-// fields they replace. X-Forwarded-For extends the client's list;
-// Forwarded and Via follow the client's own lines, which stay in h; the
-// client's X-Amzn-Trace-Id stays when it names a Root. Lines rather than
-// map entries: six entries a request cost the map's hashing here and its
-// walk when the head is written.
+// fields they replace. HTTP APIs add Forwarded and "Via: HTTP/1.1
+// AmazonAPIGateway" (a backend's view quoted in github.com/expressjs/session
+// issue 886, and Via in github.com/openabdev/openab pull 1275 for a Cloud
+// Map integration) and X-Amzn-Trace-Id; X-Forwarded-For/-Proto/-Port are
+// what AWS hands Lambda integrations (github.com/aws/aws-lambda-java-libs
+// pull 230) and what most frameworks read, so Portolan sends them too.
+// X-Forwarded-For extends the client's list; Forwarded and Via follow the
+// client's own lines, which stay in h; the client's X-Amzn-Trace-Id stays
+// when it names a Root. Lines rather than map entries: six entries a
+// request cost the map's hashing here and its walk when the head is
+// written.
 func forwardingFields(dst []byte, h http.Header, r *http.Request, rq *request) []byte {
 	ip := clientIP(r.RemoteAddr)
 	dst = append(dst, "X-Forwarded-For: "...)
