@@ -27,3 +27,20 @@ func TestAddFields(t *testing.T) {
 		t.Errorf("header %v", h)
 	}
 }
+
+// TestAppendForwardedFor: the request's addresses, then the client's; an
+// empty value and one that could split the head are left out.
+func TestAppendForwardedFor(t *testing.T) {
+	for _, c := range []struct {
+		prior []string
+		want  string
+	}{
+		{nil, "X-Forwarded-For: 127.0.0.1\r\n"},
+		{[]string{"10.0.0.1"}, "X-Forwarded-For: 10.0.0.1, 127.0.0.1\r\n"},
+		{[]string{"10.0.0.1", "", "evil\r\nX-Admin: 1", "bad\x00", "10.0.0.2, 10.0.0.3"}, "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 10.0.0.3, 127.0.0.1\r\n"},
+	} {
+		if got := string(AppendForwardedFor([]byte("A: b\r\n"), c.prior, "127.0.0.1")); got != "A: b\r\n"+c.want {
+			t.Errorf("AppendForwardedFor(%q) = %q, want %q", c.prior, got, "A: b\r\n"+c.want)
+		}
+	}
+}

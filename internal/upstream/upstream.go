@@ -281,6 +281,21 @@ type Request struct {
 	RelayHead bool
 }
 
+// AppendForwardedFor appends an X-Forwarded-For line to dst: the
+// addresses the request carried (prior, the client's field), then ip. An
+// empty value is left out, and so is one holding CR, LF or NUL, which a
+// gateway's header mapping may have put there (a client's cannot: the
+// servers refuse them).
+func AppendForwardedFor(dst []byte, prior []string, ip string) []byte {
+	dst = append(dst, "X-Forwarded-For: "...)
+	for _, v := range prior {
+		if v != "" && !strings.ContainsAny(v, "\r\n\x00") {
+			dst = append(append(dst, v...), ", "...)
+		}
+	}
+	return append(append(dst, ip...), "\r\n"...)
+}
+
 // AddFields adds wire lines (a Request's Fields) to h after the values h
 // already holds, for a client that sends only a map (http.Transport).
 func AddFields(h http.Header, fields []byte) {

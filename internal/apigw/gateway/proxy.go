@@ -323,18 +323,9 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 // written.
 func forwardingFields(dst []byte, h http.Header, r *http.Request, rq *request) []byte {
 	ip := clientIP(r.RemoteAddr)
-	dst = append(dst, "X-Forwarded-For: "...)
-	if prior, ok := h["X-Forwarded-For"]; ok {
-		for _, v := range prior {
-			// A header mapping's value may hold anything; the client's
-			// cannot (the server refuses CR, LF and NUL in fields).
-			if v != "" && !strings.ContainsAny(v, "\r\n\x00") {
-				dst = append(append(dst, v...), ", "...)
-			}
-		}
-		delete(h, "X-Forwarded-For")
-	}
-	dst = append(append(dst, ip...), "\r\nX-Forwarded-Proto: http\r\n"...)
+	dst = upstream.AppendForwardedFor(dst, h["X-Forwarded-For"], ip)
+	dst = append(dst, "X-Forwarded-Proto: http\r\n"...)
+	delete(h, "X-Forwarded-For")
 	delete(h, "X-Forwarded-Proto")
 	if rq.port != "" {
 		dst = append(append(append(dst, "X-Forwarded-Port: "...), rq.port...), "\r\n"...)

@@ -98,11 +98,8 @@ func outbound(r *http.Request, port string, now time.Time, fields *[]byte) upstr
 // deletes the client's own from h.
 func forwardFields(dst []byte, h http.Header, r *http.Request, port string, now time.Time) []byte {
 	clientIP, _, _ := net.SplitHostPort(r.RemoteAddr)
-	dst = append(dst, "X-Forwarded-For: "...)
-	for _, v := range h["X-Forwarded-For"] {
-		dst = append(append(dst, v...), ", "...)
-	}
-	dst = append(append(dst, clientIP...), "\r\nX-Forwarded-Proto: "...)
+	dst = upstream.AppendForwardedFor(dst, h["X-Forwarded-For"], clientIP)
+	dst = append(dst, "X-Forwarded-Proto: "...)
 	dst = append(append(dst, scheme(r)...), "\r\nX-Forwarded-Port: "...)
 	dst = append(append(dst, port...), "\r\nX-Amzn-Trace-Id: "...)
 	if in := h.Get("X-Amzn-Trace-Id"); in != "" {

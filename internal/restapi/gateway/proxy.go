@@ -236,17 +236,9 @@ func (g *Gateway) copyBody(w http.ResponseWriter, src io.Reader, rq *request) er
 // X-Forwarded-Port when the gateway's port is unknown. Lines rather than
 // map entries spare the map's hashing and walk (upstream.Request.Fields).
 func (g *Gateway) forwardingFields(dst []byte, h http.Header, r *http.Request, rq *request) []byte {
-	dst = append(dst, "X-Forwarded-For: "...)
-	if prior, ok := h["X-Forwarded-For"]; ok {
-		for _, v := range prior {
-			// A mapped value may hold anything; the client's cannot.
-			if v != "" && !strings.ContainsAny(v, "\r\n\x00") {
-				dst = append(append(dst, v...), ", "...)
-			}
-		}
-		delete(h, "X-Forwarded-For")
-	}
-	dst = append(append(dst, clientIP(r.RemoteAddr)...), "\r\nX-Forwarded-Proto: http\r\n"...)
+	dst = upstream.AppendForwardedFor(dst, h["X-Forwarded-For"], clientIP(r.RemoteAddr))
+	dst = append(dst, "X-Forwarded-Proto: http\r\n"...)
+	delete(h, "X-Forwarded-For")
 	delete(h, "X-Forwarded-Proto")
 	if port := g.portValue(r); port != "" {
 		delete(h, "X-Forwarded-Port")
