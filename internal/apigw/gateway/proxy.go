@@ -331,11 +331,13 @@ func forwardingFields(dst []byte, h http.Header, r *http.Request, rq *request) [
 		dst = append(append(append(dst, "X-Forwarded-Port: "...), rq.port...), "\r\n"...)
 	}
 	delete(h, "X-Forwarded-Port")
-	forIP := ip
+	dst = append(dst, "Forwarded: for="...)
 	if strings.IndexByte(ip, ':') >= 0 {
-		forIP = `"[` + ip + `]"`
+		dst = append(append(append(dst, `"[`...), ip...), `]"`...) // IPv6, quoted
+	} else {
+		dst = append(dst, ip...)
 	}
-	dst = append(append(append(dst, "Forwarded: "...), rq.forwarded(forIP, r.Host)...), "\r\n"...)
+	dst = append(append(append(dst, ";host="...), r.Host...), ";proto=http\r\n"...)
 	dst = append(dst, "Via: HTTP/1.1 AmazonAPIGateway\r\n"...)
 	if t := h["X-Amzn-Trace-Id"]; len(t) == 0 || !strings.Contains(t[0], "Root=") {
 		delete(h, "X-Amzn-Trace-Id")

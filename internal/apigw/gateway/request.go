@@ -57,19 +57,6 @@ type request struct {
 	instance string          // the integration's host:port, when a pool served it
 	span     trace.Span      // nil: tracing off
 	traceCtx context.Context // carries span, for the backend's traceparent
-
-	// The last Forwarded value made and what it was made of, kept by the
-	// pool: a keep-alive client sends request after request from one
-	// address to one host, so the value is made once, not per request.
-	fwdFor, fwdHost, fwdValue string
-}
-
-// forwarded is the Forwarded header's value for a client and a Host.
-func (rq *request) forwarded(forIP, host string) string {
-	if forIP != rq.fwdFor || host != rq.fwdHost {
-		rq.fwdFor, rq.fwdHost, rq.fwdValue = forIP, host, "for="+forIP+";host="+host+";proto=http"
-	}
-	return rq.fwdValue
 }
 
 // useCors takes the API's CORS configuration for the request and reports
@@ -83,13 +70,13 @@ func (rq *request) useCors(r *http.Request, api *apiState) bool {
 }
 
 // reset readies rq for the next request, keeping its buffers (mapped,
-// fields) and the Forwarded cache (strings, which nothing can change).
+// fields).
 func (rq *request) reset() {
 	mapped := rq.mapped[:0]
 	clear(rq.mapped)
 	params := rq.params
 	params.Reset()
-	*rq = request{mapped: mapped, params: params, fields: rq.fields[:0], fwdFor: rq.fwdFor, fwdHost: rq.fwdHost, fwdValue: rq.fwdValue}
+	*rq = request{mapped: mapped, params: params, fields: rq.fields[:0]}
 }
 
 // gatewayError is an answer the gateway gives itself. The bodies are AWS's
