@@ -66,10 +66,10 @@ func TestWriterDropsWhenFull(t *testing.T) {
 }
 
 // TestWriterWritesFullBatch: a full batch is written when it fills, not
-// at the next tick (which this Writer never reaches).
+// at the next tick (which this Writer never reaches), and in one write.
 func TestWriterWritesFullBatch(t *testing.T) {
-	out := &lockedBuffer{}
-	w := New(out, nil, nil)
+	writes := make(writeLengths, 1)
+	w := New(writes, nil, nil)
 	w.every = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -80,37 +80,27 @@ func TestWriterWritesFullBatch(t *testing.T) {
 		*b = append(*b, 'x')
 		w.Queue(&Target{}, time.Now(), b)
 	}
-	// Far longer than a write takes, far shorter than the tick.
-	stuck := time.After(10 * time.Second)
-	for out.Len() < 2*flushLines {
-		select {
-		case err := <-done:
-			t.Fatalf("Run returned early: %v", err)
-		case <-stuck:
-			t.Fatalf("a full batch was not written: %d bytes out", out.Len())
-		case <-time.After(time.Millisecond):
+	select {
+	case n := <-writes:
+		if n != 2*flushLines {
+			t.Fatalf("wrote %d bytes, want %d", n, 2*flushLines)
 		}
+	case err := <-done:
+		t.Fatalf("Run returned early: %v", err)
+	case <-time.After(10 * time.Second): // far longer than a write takes, far shorter than the tick
+		t.Fatal("a full batch was not written")
 	}
 	cancel()
-	<-done
-	if n := out.Len(); n != 2*flushLines {
-		t.Fatalf("wrote %d bytes, want %d", n, 2*flushLines)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// writeLengths is a writer that hands the length of each write to the
+// test.
+type writeLengths chan int
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
+func (w writeLengths) Write(p []byte) (int, error) {
+	w <- len(p)
+	return len(p), nil
 }
