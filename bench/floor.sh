@@ -26,11 +26,14 @@ start_ready goroutines 0 "$work/floor" -model goroutines -backend "$backend"
 g_addr=$ready_addr g_pid=$ready_pid
 start_ready epoll 0 "$work/floor" -model epoll -backend "$backend"
 e_addr=$ready_addr e_pid=$ready_pid
+start_ready coroutines 0 "$work/floor" -model coroutines -backend "$backend"
+c_addr=$ready_addr c_pid=$ready_pid
 
 runs=("portolan http://$p_addr/pets/7 $p_host $p_pid"
   "nginx http://127.0.0.1:$n_port/pets/7 localhost $n_master $n_worker"
   "goroutines http://$g_addr/pets/7 floor $g_pid"
-  "epoll http://$e_addr/pets/7 floor $e_pid")
+  "epoll http://$e_addr/pets/7 floor $e_pid"
+  "coroutines http://$c_addr/pets/7 floor $c_pid")
 for spin in ${SPINS:-}; do
   start_ready "epoll-$spin" 0 "$work/floor" -model epoll -spin "$spin" -backend "$backend"
   runs+=("epoll-$spin http://$ready_addr/pets/7 floor $ready_pid")

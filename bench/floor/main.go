@@ -43,6 +43,8 @@ func main() {
 		err = serveGoroutines(*addr, *backend)
 	case "epoll":
 		err = serveEpoll(*addr, *backend, *spin)
+	case "coroutines":
+		err = serveCoroutines(*addr, *backend)
 	default:
 		err = fmt.Errorf("unknown model %q", *model)
 	}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bufio"
+	"iter"
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
+
+// coLoop is the coroutine model: one goroutine waits in epoll_wait on
+// every socket, as the epoll model does, but each client connection's
+// work is written as blocking code (the goroutine model's serveConn)
+// running in a coroutine (iter.Pull) that hands control back to the loop
+// whenever a socket has nothing to read, and is resumed when it has.
+type coLoop struct {
+	ep      int
+	backend string
+	to      unix.Sockaddr
+	socks   []*coSock
+	idle    []*coSock
+}
+
+// coSock is a non-blocking socket of the loop and the coroutine waiting
+// for it to become readable, if any.
+type coSock struct {
+	l      *coLoop
+	fd     int
+	waiter *coro
+	// ready is set when the socket may have bytes: new, an edge seen
+	// while no coroutine waited, a read that filled its buffer. A read
+	// waits first when it is clear, instead of making a system call
+	// that would find nothing.
+	ready bool
+}
+
+type coro struct {
+	resume func() (struct{}, bool)
+	yield  func(struct{}) bool
+}
+
+func serveCoroutines(addr, backend string) error {
+	lfd, err := listen(addr)
+	if err != nil {
+		return err
+	}
+	ap, err := netip.ParseAddrPort(backend)
+	if err != nil {
+		return err
+	}
+	l := &coLoop{backend: backend, to: &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}}
+	if l.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return err
+	}
+	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(lfd)}); err != nil {
+		return err
+	}
+	events := make([]unix.EpollEvent, 128)
+	for {
+		n, errno := epollWait(l.ep, events, 0)
+		if n == 0 && errno == 0 {
+			n, err = unix.EpollWait(l.ep, events, -1)
+			if err == unix.EINTR {
+				continue
+			} else if err != nil {
+				return err
+			}
+		}
+		for _, ev := range events[:max(n, 0)] {
+			fd := int(ev.Fd)
+			if fd == lfd {
+				l.accept(lfd)
+				continue
+			}
+			if s := l.socks[fd]; s != nil {
+				s.ready = true
+				if co := s.waiter; co != nil {
+					s.waiter = nil
+					co.resume()
+				}
+			}
+		}
+	}
+}
+
+func (l *coLoop) add(fd int) (*coSock, error) {
+	for len(l.socks) <= fd {
+		l.socks = append(l.socks, nil)
+	}
+	s := &coSock{l: l, fd: fd, ready: true}
+	l.socks[fd] = s
+	// Edge-triggered: a socket is read until it would block before its
+	// coroutine waits, so every later arrival is an edge.
+	return s, unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd)})
+}
+
+func (l *coLoop) close(s *coSock) {
+	l.socks[s.fd] = nil
+	unix.Close(s.fd)
+}
+
+func (l *coLoop) accept(lfd int) {
+	for {
+		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			return
+		}
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		ip := ""
+		if in, ok := sa.(*unix.SockaddrInet4); ok {
+			ip = netip.AddrFrom4(in.Addr).String()
+		}
+		s, err := l.add(fd)
+		if err != nil {
+			l.close(s)
+			continue
+		}
+		co := &coro{}
+		co.resume, _ = iter.Pull(func(yield func(struct{}) bool) {
+			co.yield = yield
+			l.serveConn(co, s, ip)
+		})
+		co.resume()
+	}
+}
+
+// coIO is a socket as an io.ReadWriter for its coroutine.
+type coIO struct {
+	s  *coSock
+	co *coro
+}
+
+func (c coIO) Read(p []byte) (int, error) {
+	for {
+		if !c.s.ready {
+			c.s.waiter = c.co
+			c.co.yield(struct{}{})
+		}
+		n, errno := recv(c.s.fd, p)
+		c.s.ready = n == len(p)
+		switch {
+		case errno == unix.EAGAIN:
+		case errno == unix.EINTR:
+		case errno != 0:
+			return 0, errno
+		case n == 0:
+			return 0, errFramed
+		default:
+			return n, nil
+		}
+	}
+}
+
+func (c coIO) Write(p []byte) (int, error) {
+	if !sendAll(c.s.fd, p) {
+		return 0, errFramed
+	}
+	return len(p), nil
+}
+
+func (l *coLoop) serveConn(co *coro, s *coSock, ip string) {
+	defer l.close(s)
+	br := bufio.NewReaderSize(coIO{s, co}, 4<<10)
+	var head, out, answer []byte
+	answer = make([]byte, 0, 4<<10)
+	for {
+		head = head[:0]
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			head = append(head, line...)
+			if len(line) <= 2 {
+				break
+			}
+		}
+		var ok bool
+		if out, ok = forward(out[:0], head, l.backend, ip); !ok {
+			return
+		}
+		u := l.upstream()
+		if u == nil {
+			return
+		}
+		up := coIO{u, co}
+		if _, err := up.Write(out); err != nil {
+			l.close(u)
+			return
+		}
+		answer = answer[:0]
+		for {
+			if len(answer) == cap(answer) {
+				answer = append(answer, 0)[:len(answer)]
+			}
+			n, err := up.Read(answer[len(answer):cap(answer)])
+			if err != nil {
+				l.close(u)
+				return
+			}
+			answer = answer[:len(answer)+n]
+			total, err := answerLength(answer)
+			if err != nil || total > 0 && len(answer) > total {
+				l.close(u)
+				return
+			}
+			if total > 0 && len(answer) == total {
+				break
+			}
+		}
+		l.idle = append(l.idle, u)
+		if _, err := (coIO{s, co}).Write(answer); err != nil {
+			return
+		}
+	}
+}
+
+func (l *coLoop) upstream() *coSock {
+	if n := len(l.idle); n > 0 {
+		u := l.idle[n-1]
+		l.idle = l.idle[:n-1]
+		return u
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	if unix.Connect(fd, l.to) != nil || unix.SetNonblock(fd, true) != nil {
+		unix.Close(fd)
+		return nil
+	}
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	u, err := l.add(fd)
+	if err != nil {
+		l.close(u)
+		return nil
+	}
+	return u
+}
