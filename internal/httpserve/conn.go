@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/portolan/portolan/internal/evloop"
 	"github.com/portolan/portolan/internal/sockio"
 )
 
@@ -60,7 +61,7 @@ type conn struct {
 	hijacked  bool
 }
 
-func newConn(s *server, nc net.Conn) *conn {
+func newConn(s *server, nc net.Conn, t *evloop.Task) *conn {
 	c := &conn{srv: s, nc: nc, hdr: http.Header{}}
 	c.br = bufio.NewReaderSize(sockio.NewReader(nc), 4<<10)
 	c.out.c = c
@@ -73,6 +74,9 @@ func newConn(s *server, nc net.Conn) *conn {
 	}
 	ctx := context.WithValue(s.base, http.LocalAddrContextKey, nc.LocalAddr())
 	ctx = context.WithValue(ctx, connKey{}, c)
+	if t != nil {
+		ctx = evloop.WithTask(ctx, t)
+	}
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	c.blank = *c.blank.WithContext(c.ctx)
 	c.since.Store(s.now.Load())

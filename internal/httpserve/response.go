@@ -2,12 +2,16 @@ package httpserve
 
 import (
 	"bufio"
+	"bytes"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/portolan/portolan/internal/evloop"
 )
 
 // bufferBeforeHead is how much of a body is held back before the head
@@ -196,7 +200,23 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	w.hijacked = true
 	w.c.hijack()
+	if ec, ok := w.c.nc.(*evloop.Conn); ok {
+		return detach(ec, w.c.br)
+	}
 	return w.c.nc, bufio.NewReadWriter(w.c.br, w.c.bw), nil
+}
+
+// detach hands a hijacked connection of an event loop to the runtime's
+// netpoller, for the handler's goroutines: the bytes already read come
+// first, then the connection's.
+func detach(ec *evloop.Conn, br *bufio.Reader) (net.Conn, *bufio.ReadWriter, error) {
+	buffered, _ := br.Peek(br.Buffered())
+	nc, err := ec.Detach()
+	if err != nil {
+		return nil, nil, err
+	}
+	r := io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), nc)
+	return nc, bufio.NewReadWriter(bufio.NewReader(r), bufio.NewWriter(nc)), nil
 }
 
 // finish completes the answer once the handler has returned.

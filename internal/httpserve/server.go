@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/portolan/portolan/internal/evloop"
 	"github.com/portolan/portolan/internal/sockio"
 )
 
@@ -32,6 +33,12 @@ type Config struct {
 	// connection is closed at once, as http.Server.Close does).
 	Grace  time.Duration
 	Logger *slog.Logger
+	// EventLoop serves the connections on event loops (package evloop:
+	// one per processor, each connection's requests a coroutine of one)
+	// instead of a goroutine each, where the platform has them. Handlers
+	// reach the connection's task with evloop.TaskOf(r.Context()), to
+	// dial on its loop.
+	EventLoop bool
 }
 
 // tick is the warden's period: the resolution of the timeouts, and how
@@ -90,11 +97,27 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 		s.closing.Store(true)
 		ln.Close()
 	})
-	err := s.accept(ln)
+	var err error
+	var loops *evloop.Group
+	if cfg.EventLoop && evloop.Supported {
+		loops, err = evloop.NewGroup(0)
+	}
+	switch {
+	case err != nil:
+	case loops != nil:
+		if err = loops.Listen(ln, s.serveTask); err == nil {
+			<-ctx.Done()
+		}
+	default:
+		err = s.accept(ln)
+	}
 	stopClose()
 	s.closing.Store(true)
 	ln.Close()
 	s.shutdown(grace)
+	if loops != nil {
+		loops.Stop()
+	}
 	close(stopWarden)
 	<-wardenDone
 	if ctx.Err() != nil {
@@ -131,13 +154,30 @@ func (s *server) accept(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
-		c := newConn(s, nc)
+		c := newConn(s, nc, nil)
 		s.mu.Lock()
 		s.conns[c] = struct{}{}
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go c.serve()
 	}
+}
+
+// serveTask serves a connection accepted by an event loop, as its task.
+func (s *server) serveTask(t *evloop.Task, ec *evloop.Conn) {
+	c := newConn(s, ec, t)
+	s.mu.Lock()
+	if s.closing.Load() {
+		// Accepted as the server began to stop: shutdown is already
+		// counting the connections it waits for.
+		s.mu.Unlock()
+		ec.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	c.serve()
 }
 
 // forget drops c from the server's set (closed or hijacked).

@@ -26,7 +26,7 @@ func start(t testing.TB, h http.Handler, tune ...func(*httpserve.Config)) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := httpserve.Config{Handler: h, MaxHeadBytes: 10240}
+	cfg := httpserve.Config{Handler: h, MaxHeadBytes: 10240, EventLoop: eventLoop}
 	for _, f := range tune {
 		f(&cfg)
 	}

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/portolan/portolan/internal/evloop"
 	"github.com/portolan/portolan/internal/sockio"
 )
 
@@ -159,6 +160,7 @@ func (p *Pool) reap(stale func(*Conn) bool) {
 // back with Release.
 type Conn struct {
 	nc            net.Conn
+	loop          *evloop.Loop // the loop nc belongs to; nil: none
 	br            *bufio.Reader
 	bw            *bufio.Writer
 	idleSince     time.Time
@@ -189,17 +191,24 @@ type Conn struct {
 // Addr is the address the pool connects to ("ip:port" or "host:port").
 func (p *Pool) Addr() string { return p.addr }
 
-func (p *Pool) get(now time.Time) *Conn {
+func (p *Pool) get(now time.Time, loop *evloop.Loop) *Conn {
 	for {
 		p.mu.Lock()
-		n := len(p.idle)
-		if n == 0 {
+		// The newest connection of the caller's loop (nil: of the
+		// runtime's netpoller): a loop's connections wait only on it.
+		i := len(p.idle) - 1
+		for i >= 0 && p.idle[i].loop != loop {
+			i--
+		}
+		if i < 0 {
 			p.mu.Unlock()
 			return nil
 		}
-		c := p.idle[n-1]
-		p.idle[n-1] = nil
-		p.idle = p.idle[:n-1]
+		c := p.idle[i]
+		last := len(p.idle) - 1
+		copy(p.idle[i:], p.idle[i+1:])
+		p.idle[last] = nil
+		p.idle = p.idle[:last]
 		p.mu.Unlock()
 		if now.Sub(c.idleSince) > checkIdleOver && !alive(c.nc) {
 			c.nc.Close()
@@ -244,14 +253,27 @@ func alive(nc net.Conn) bool {
 	return ok
 }
 
-func (p *Pool) dial(deadline time.Time) (*Conn, error) {
+func (p *Pool) dial(deadline time.Time, task *evloop.Task) (*Conn, error) {
 	p.up.dials.Add(1)
-	d := net.Dialer{Deadline: deadline, Timeout: p.up.DialTimeout, KeepAlive: 30 * time.Second}
-	nc, err := d.DialContext(context.Background(), "tcp", p.addr)
-	if err != nil {
-		return nil, err
+	var nc net.Conn
+	var loop *evloop.Loop
+	if task != nil {
+		if t := time.Now().Add(p.up.DialTimeout); p.up.DialTimeout > 0 && t.Before(deadline) {
+			deadline = t
+		}
+		ec, err := task.Dial(context.Background(), p.addr, deadline)
+		if err != nil {
+			return nil, err
+		}
+		nc, loop = ec, task.Loop()
+	} else {
+		d := net.Dialer{Deadline: deadline, Timeout: p.up.DialTimeout, KeepAlive: 30 * time.Second}
+		var err error
+		if nc, err = d.DialContext(context.Background(), "tcp", p.addr); err != nil {
+			return nil, err
+		}
 	}
-	c := &Conn{nc: nc, br: bufio.NewReaderSize(sockio.NewReader(nc), 16<<10), respHeader: http.Header{}}
+	c := &Conn{nc: nc, loop: loop, br: bufio.NewReaderSize(sockio.NewReader(nc), 16<<10), respHeader: http.Header{}}
 	c.out.c = c
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.out.raw, _ = sc.SyscallConn()
@@ -279,6 +301,10 @@ type Request struct {
 	// the head with Conn.Head or Conn.CopyHeader (or builds the map
 	// with Conn.Header).
 	RelayHead bool
+	// Task is the event-loop task the caller runs as (evloop.TaskOf of
+	// its request's context), nil for a goroutine: the exchange then uses
+	// a connection of the task's loop, waiting through it.
+	Task *evloop.Task
 }
 
 // AppendForwardedFor appends an X-Forwarded-For line to dst: the
@@ -318,13 +344,20 @@ var ErrProtocol = errors.New("integration answered 101 Switching Protocols")
 // replayed) and returns the response with the connection it is read from;
 // release gives the connection back.
 func (p *Pool) RoundTrip(r *Request, now, deadline time.Time) (*http.Response, *Conn, error) {
+	var loop *evloop.Loop
+	if r.Task != nil {
+		loop = r.Task.Loop()
+	}
 	for attempt := 0; ; attempt++ {
-		c := p.get(now)
+		c := p.get(now, loop)
 		if c == nil {
 			var err error
-			if c, err = p.dial(deadline); err != nil {
+			if c, err = p.dial(deadline, r.Task); err != nil {
 				return nil, nil, err
 			}
+		}
+		if loop != nil {
+			c.nc.(*evloop.Conn).Bind(r.Task)
 		}
 		// The read deadline bounds the response; a write can only stall
 		// on a body larger than the socket buffers, so only then does it
