@@ -303,6 +303,7 @@ func (g *Gateway) serveOn(ctx context.Context, ln net.Listener, api string) erro
 		IdleTimeout:       120 * time.Second,
 		Grace:             5 * time.Second,
 		Logger:            g.log,
+		EventLoop:         true,
 	})
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/apigw/mapping"
+	"github.com/portolan/portolan/internal/evloop"
 	"github.com/portolan/portolan/internal/upstream"
 )
 
@@ -122,7 +124,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, rq *request, sna
 		}
 	}
 	if pool != nil {
-		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Fields: rq.fields, Body: body, ContentLength: r.ContentLength, RelayHead: true})
+		g.viaPool(w, rq, is, pool, &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Fields: rq.fields, Body: body, ContentLength: r.ContentLength, RelayHead: true, Task: evloop.TaskOf(r.Context())})
 		return
 	}
 	upstream.AddFields(h, rq.fields)
@@ -200,6 +202,23 @@ func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationSta
 func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, transport *http.Transport, method, scheme, dialHost, host, uri string, h http.Header, body io.Reader) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), is.timeout)
 	defer cancel()
+	onLoop := evloop.TaskOf(r.Context()) != nil
+	if onLoop && body != nil {
+		// The transport's own goroutine would read the body from the
+		// client's connection, which only its event-loop task may: the
+		// body is read here first, within the payload quota.
+		b, err := io.ReadAll(io.LimitReader(body, maxPayload+1))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) || len(b) > maxPayload {
+			g.upstreamFailed(w, rq, is, &http.MaxBytesError{Limit: maxPayload})
+			return
+		}
+		if err != nil {
+			g.upstreamFailed(w, rq, is, upstream.BodyError{Err: err})
+			return
+		}
+		body = bytes.NewReader(b)
+	}
 	rc := io.NopCloser(body)
 	if body == nil {
 		rc = http.NoBody
@@ -220,7 +239,11 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	start := time.Now()
 	rq.integCalled = true
-	resp, err := transport.RoundTrip(out)
+	var resp *http.Response
+	var err error
+	// The transport waits on its own goroutines and connections: off the
+	// event loop (evloop.Block), as every read of the answer's body is.
+	evloop.Block(r.Context(), func() { resp, err = transport.RoundTrip(out) })
 	rq.integLatency = time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -231,13 +254,28 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	defer resp.Body.Close()
 	g.relay(w, rq, resp)
-	if err := g.copyBody(w, resp.Body, rq); err != nil {
+	var src io.Reader = resp.Body
+	if onLoop {
+		src = blockingReader{r.Context(), resp.Body}
+	}
+	if err := g.copyBody(w, src, rq); err != nil {
 		rq.integErr = err.Error()
 		if ctx.Err() != nil {
 			rq.integErr = "Endpoint request timed out"
 		}
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// blockingReader reads r off the event loop of ctx's task (evloop.Block).
+type blockingReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (b blockingReader) Read(p []byte) (n int, err error) {
+	evloop.Block(b.ctx, func() { n, err = b.r.Read(p) })
+	return n, err
 }
 
 // relayHead sends the status and header of an integration's answer read

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/portolan/portolan/internal/evloop"
 )
 
 // Limits of API Gateway's key fetching ("Quotas for configuring and running
@@ -144,6 +145,18 @@ func (k *Keyring) key(ctx context.Context, issuer, kid string) (publicKey, error
 			return pk, nil
 		}
 	}
+	// The lock and the fetch wait on the network and on each other: off
+	// an event loop's task (evloop.Block), or every other request of
+	// its loop would wait with them.
+	var pk publicKey
+	var err error
+	evloop.Block(ctx, func() { pk, err = k.refresh(ctx, ik, kid, now) })
+	return pk, err
+}
+
+// refresh fetches the issuer's key set, unless another request has just
+// done so, and returns the key with the id.
+func (k *Keyring) refresh(ctx context.Context, ik *issuerKeys, kid string, now time.Time) (publicKey, error) {
 	ik.mu.Lock()
 	defer ik.mu.Unlock()
 	// Someone else may have fetched while this one waited.
@@ -157,7 +170,7 @@ func (k *Keyring) key(ctx context.Context, issuer, kid string) (publicKey, error
 		}
 	}
 	ik.fetched = now
-	fresh, err := k.fetch(ctx, issuer)
+	fresh, err := k.fetch(ctx, ik.issuer)
 	if err != nil {
 		// A set that could not be refreshed still serves the keys it has
 		// rather than locking every client out while the issuer is down.
