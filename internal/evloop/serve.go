@@ -173,6 +173,10 @@ func (t *Task) Dial(ctx context.Context, addr string, deadline time.Time) (*Conn
 		return nil, os.NewSyscallError("socket", err)
 	}
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	// Keep-alive probes after 30 s idle, as net.Dialer's default.
+	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, 30)
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 30)
 	remote := net.TCPAddrFromAddrPort(ap)
 	opErr := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Addr: remote, Err: err} }
 	err = unix.Connect(fd, sa)
