@@ -33,6 +33,7 @@ type Conn struct {
 
 	// The loop's side, touched only on its goroutine.
 	readable, writable bool  // an edge seen and not yet used up
+	ended              bool  // the peer closed (or the socket failed)
 	waiter             *Task // the task waiting on this socket
 	waitWrite          bool  // ... to write (else to read)
 	waitDeadline       time.Time
@@ -62,6 +63,11 @@ func (l *Loop) adopt(fd int, local, remote net.Addr) (*Conn, error) {
 func (c *Conn) ready(events uint32) {
 	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 		c.readable = true
+	}
+	if events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		// The peer's close (or an error) is reported once, often with
+		// the last bytes: it stays readable after they are read.
+		c.ended = true
 	}
 	if events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
 		c.writable = true
@@ -148,14 +154,14 @@ func (c *Conn) Read(p []byte) (int, error) {
 		case 0:
 			// A short read drained the socket: the next arrival is an
 			// edge, and until then a read would find nothing.
-			c.readable = int(n) == len(p)
+			c.readable = int(n) == len(p) || c.ended
 			if n == 0 {
 				c.readable = true // end of stream stays readable
 				return 0, io.EOF
 			}
 			return int(n), nil
 		case unix.EAGAIN:
-			c.readable = false
+			c.readable = c.ended
 		case unix.EINTR:
 		default:
 			return 0, c.opError("read", os.NewSyscallError("read", errno))
@@ -300,16 +306,19 @@ func (r rawConn) Read(f func(fd uintptr) bool) error {
 		if c.readable {
 			// f may have sent rather than read (a proxy's request, then a
 			// wait for the answer): what arrived before it is still there.
-			c.readable = false
+			c.readable = c.ended
 			if f(uintptr(c.fd)) {
 				return nil
 			}
+		}
+		if c.ended {
+			continue // f has not read the end yet
 		}
 		c.readable = false
 		if err := c.wait(false); err != nil {
 			return err
 		}
-		c.readable = false
+		c.readable = c.ended
 	}
 }
 

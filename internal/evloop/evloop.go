@@ -30,6 +30,7 @@ package evloop
 import (
 	"context"
 	"errors"
+	"io"
 	"iter"
 	"runtime"
 	"sync"
@@ -362,4 +363,29 @@ func Block(ctx context.Context, f func()) {
 	if failure != nil {
 		panic(failure)
 	}
+}
+
+// OffLoop returns rc with its Read and Close made through Block when ctx
+// carries a task (rc itself otherwise): the body of an answer read from
+// a connection the loop does not own, such as an http.Transport's.
+func OffLoop(ctx context.Context, rc io.ReadCloser) io.ReadCloser {
+	if TaskOf(ctx) == nil {
+		return rc
+	}
+	return offLoop{ctx, rc}
+}
+
+type offLoop struct {
+	ctx context.Context
+	rc  io.ReadCloser
+}
+
+func (o offLoop) Read(p []byte) (n int, err error) {
+	Block(o.ctx, func() { n, err = o.rc.Read(p) })
+	return n, err
+}
+
+func (o offLoop) Close() (err error) {
+	Block(o.ctx, func() { err = o.rc.Close() })
+	return err
 }

@@ -314,3 +314,27 @@ func TestDetach(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 }
+
+// TestLastBytesWithTheClose: a peer's last bytes and its close, reported
+// in one event, both reach the reader: the bytes, then the end of the
+// stream (the socket stays readable once its peer has closed).
+func TestLastBytesWithTheClose(t *testing.T) {
+	result := make(chan string, 1)
+	addr := serve(t, func(task *Task, c *Conn) {
+		defer c.Close()
+		// Both have arrived before the first read.
+		Block(WithTask(context.Background(), task), func() { time.Sleep(50 * time.Millisecond) })
+		c.SetReadDeadline(time.Now().Add(10 * time.Second)) // a hang fails, not stalls, the test
+		b, err := io.ReadAll(c)
+		result <- fmt.Sprintf("%q %v", b, err)
+	})
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.Write([]byte("last"))
+	nc.Close()
+	if got := <-result; got != `"last" <nil>` {
+		t.Fatalf("read %s; want the bytes, then the end", got)
+	}
+}

@@ -5,6 +5,7 @@ package evloop
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"time"
 )
@@ -41,3 +42,6 @@ func (t *Task) Dial(context.Context, string, time.Time) (*Conn, error) {
 
 // Block calls f.
 func Block(_ context.Context, f func()) { f() }
+
+// OffLoop returns rc.
+func OffLoop(_ context.Context, rc io.ReadCloser) io.ReadCloser { return rc }
