@@ -202,8 +202,7 @@ func (g *Gateway) viaPool(w http.ResponseWriter, rq *request, is *integrationSta
 func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *request, is *integrationState, transport *http.Transport, method, scheme, dialHost, host, uri string, h http.Header, body io.Reader) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), is.timeout)
 	defer cancel()
-	onLoop := evloop.TaskOf(r.Context()) != nil
-	if onLoop && body != nil {
+	if evloop.TaskOf(r.Context()) != nil && body != nil {
 		// The transport's own goroutine would read the body from the
 		// client's connection, which only its event-loop task may: the
 		// body is read here first, within the payload quota.
@@ -252,30 +251,17 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 		g.upstreamFailed(w, rq, is, err)
 		return
 	}
-	defer resp.Body.Close()
+	// The body's reads wait on the transport's connection: off the loop.
+	answer := evloop.OffLoop(r.Context(), resp.Body)
+	defer answer.Close()
 	g.relay(w, rq, resp)
-	var src io.Reader = resp.Body
-	if onLoop {
-		src = blockingReader{r.Context(), resp.Body}
-	}
-	if err := g.copyBody(w, src, rq); err != nil {
+	if err := g.copyBody(w, answer, rq); err != nil {
 		rq.integErr = err.Error()
 		if ctx.Err() != nil {
 			rq.integErr = "Endpoint request timed out"
 		}
 		panic(http.ErrAbortHandler)
 	}
-}
-
-// blockingReader reads r off the event loop of ctx's task (evloop.Block).
-type blockingReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (b blockingReader) Read(p []byte) (n int, err error) {
-	evloop.Block(b.ctx, func() { n, err = b.r.Read(p) })
-	return n, err
 }
 
 // relayHead sends the status and header of an integration's answer read

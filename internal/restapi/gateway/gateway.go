@@ -263,6 +263,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		Grace:             5 * time.Second,
 		Logger:            g.log,
+		EventLoop:         true,
 	})
 }
 

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portolan/portolan/internal/evloop"
 	"github.com/portolan/portolan/internal/upstream"
 )
 
@@ -98,6 +100,7 @@ func (g *Gateway) call(w http.ResponseWriter, r *http.Request, rq *request, is *
 	// An HTTP_PROXY answer is relayed as it came: its head needs no map.
 	out := &upstream.Request{Method: method, Path: path, Query: query, Host: host, Header: h, Fields: rq.fields, Body: body, ContentLength: r.ContentLength, RelayHead: is.kind != kindHTTP}
 	if pool != nil {
+		out.Task = evloop.TaskOf(r.Context())
 		g.viaPool(w, r, rq, is, pool, out)
 		return
 	}
@@ -127,6 +130,22 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), is.timeout)
 	defer cancel()
 	upstream.AddFields(out.Header, out.Fields)
+	if evloop.TaskOf(r.Context()) != nil && out.Body != nil {
+		// The transport's own goroutine would read the body from the
+		// client's connection, which only its event-loop task may: the
+		// body is read here first, within the payload quota.
+		b, err := io.ReadAll(io.LimitReader(out.Body, maxPayload+1))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) || len(b) > maxPayload {
+			g.upstreamFailed(w, rq, &http.MaxBytesError{Limit: maxPayload})
+			return
+		}
+		if err != nil {
+			g.upstreamFailed(w, rq, upstream.BodyError{Err: err})
+			return
+		}
+		out.Body = bytes.NewReader(b)
+	}
 	rc := io.NopCloser(out.Body)
 	if out.Body == nil {
 		rc = http.NoBody
@@ -138,7 +157,11 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 	}).WithContext(ctx)
 	start := time.Now()
 	rq.integCalled = true
-	resp, err := g.transport.RoundTrip(req)
+	var resp *http.Response
+	var err error
+	// The transport waits on its own goroutines and connections: off the
+	// event loop, as every read of the answer's body is.
+	evloop.Block(r.Context(), func() { resp, err = g.transport.RoundTrip(req) })
 	rq.integLatency = time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -147,6 +170,7 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 		g.upstreamFailed(w, rq, err)
 		return
 	}
+	resp.Body = evloop.OffLoop(r.Context(), resp.Body)
 	defer resp.Body.Close()
 	g.answer(w, r, rq, is, resp, nil)
 }
