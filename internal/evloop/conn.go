@@ -207,11 +207,9 @@ func (c *Conn) opError(op string, err error) error {
 // loop, after the task waiting on it (if any) has been woken to find it
 // closed.
 func (c *Conn) Close() error {
-	if c.closed.Swap(true) {
-		return nil
-	}
-	if !c.loop.post(c.closeNow) {
-		return nil // the loop closed everything as it stopped
+	if !c.closed.Swap(true) {
+		// Once the loop has stopped, it has closed every descriptor.
+		c.loop.post(c.closeNow)
 	}
 	return nil
 }
