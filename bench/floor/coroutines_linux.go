@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"io"
 	"iter"
 	"net/netip"
 
@@ -160,59 +160,19 @@ func (c coIO) Write(p []byte) (int, error) {
 
 func (l *coLoop) serveConn(co *coro, s *coSock, ip string) {
 	defer l.close(s)
-	br := bufio.NewReaderSize(coIO{s, co}, 4<<10)
-	var head, out, answer []byte
-	answer = make([]byte, 0, 4<<10)
-	for {
-		head = head[:0]
-		for {
-			line, err := br.ReadSlice('\n')
-			if err != nil {
-				return
-			}
-			head = append(head, line...)
-			if len(line) <= 2 {
-				break
-			}
-		}
-		var ok bool
-		if out, ok = forward(out[:0], head, l.backend, ip); !ok {
-			return
-		}
+	proxyConn(coIO{s, co}, ip, l.backend, func() (io.ReadWriter, error) {
 		u := l.upstream()
 		if u == nil {
-			return
+			return nil, errFramed
 		}
-		up := coIO{u, co}
-		if _, err := up.Write(out); err != nil {
+		return coIO{u, co}, nil
+	}, func(rw io.ReadWriter, reusable bool) {
+		if u := rw.(coIO).s; reusable {
+			l.idle = append(l.idle, u)
+		} else {
 			l.close(u)
-			return
 		}
-		answer = answer[:0]
-		for {
-			if len(answer) == cap(answer) {
-				answer = append(answer, 0)[:len(answer)]
-			}
-			n, err := up.Read(answer[len(answer):cap(answer)])
-			if err != nil {
-				l.close(u)
-				return
-			}
-			answer = answer[:len(answer)+n]
-			total, err := answerLength(answer)
-			if err != nil || total > 0 && len(answer) > total {
-				l.close(u)
-				return
-			}
-			if total > 0 && len(answer) == total {
-				break
-			}
-		}
-		l.idle = append(l.idle, u)
-		if _, err := (coIO{s, co}).Write(answer); err != nil {
-			return
-		}
-	}
+	})
 }
 
 func (l *coLoop) upstream() *coSock {
@@ -221,15 +181,10 @@ func (l *coLoop) upstream() *coSock {
 		l.idle = l.idle[:n-1]
 		return u
 	}
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := connect(l.to)
 	if err != nil {
 		return nil
 	}
-	if unix.Connect(fd, l.to) != nil || unix.SetNonblock(fd, true) != nil {
-		unix.Close(fd)
-		return nil
-	}
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	u, err := l.add(fd)
 	if err != nil {
 		l.close(u)

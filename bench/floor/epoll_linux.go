@@ -214,16 +214,10 @@ func (l *loop) upstream() *sock {
 		l.idle = l.idle[:n-1]
 		return u
 	}
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := connect(l.to)
 	if err != nil {
 		return nil
 	}
-	// A blocking connect: it happens once per pooled connection.
-	if unix.Connect(fd, l.to) != nil || unix.SetNonblock(fd, true) != nil {
-		unix.Close(fd)
-		return nil
-	}
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	u := &sock{fd: fd, upstream: true, in: make([]byte, 0, 4<<10)}
 	l.add(u)
 	if l.watch(fd) != nil {
@@ -231,6 +225,25 @@ func (l *loop) upstream() *sock {
 		return nil
 	}
 	return u
+}
+
+// connect opens a non-blocking connection to the backend. The connect
+// itself blocks: it happens once per pooled connection.
+func connect(to unix.Sockaddr) (int, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.Connect(fd, to); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	return fd, nil
 }
 
 func (l *loop) close(s *sock) {

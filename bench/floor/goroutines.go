@@ -34,8 +34,7 @@ type upstreams struct {
 }
 
 type upstream struct {
-	nc  net.Conn
-	buf []byte
+	nc net.Conn
 }
 
 func (p *upstreams) get() (*upstream, error) {
@@ -51,7 +50,7 @@ func (p *upstreams) get() (*upstream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upstream{nc: nc, buf: make([]byte, 0, 4<<10)}, nil
+	return &upstream{nc: nc}, nil
 }
 
 func (p *upstreams) put(u *upstream) {
@@ -63,8 +62,33 @@ func (p *upstreams) put(u *upstream) {
 func serveConn(nc net.Conn, pool *upstreams) {
 	defer nc.Close()
 	ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
-	br := bufio.NewReaderSize(nc, 4<<10)
+	proxyConn(nc, ip, pool.addr, func() (io.ReadWriter, error) {
+		u, err := pool.get()
+		if err != nil {
+			return nil, err
+		}
+		return u, nil
+	}, func(rw io.ReadWriter, reusable bool) {
+		if u := rw.(*upstream); reusable {
+			pool.put(u)
+		} else {
+			u.nc.Close()
+		}
+	})
+}
+
+func (u *upstream) Read(p []byte) (int, error)  { return u.nc.Read(p) }
+func (u *upstream) Write(p []byte) (int, error) { return u.nc.Write(p) }
+
+// proxyConn is a floor's client connection written as blocking code (the
+// goroutine model runs it on a goroutine, the coroutine model as a
+// coroutine): read a head, forward it on an upstream connection from get,
+// read the whole answer, hand the connection back to put and relay the
+// answer, until the client or an upstream fails.
+func proxyConn(client io.ReadWriter, ip, backend string, get func() (io.ReadWriter, error), put func(rw io.ReadWriter, reusable bool)) {
+	br := bufio.NewReaderSize(client, 4<<10)
 	var head, out []byte
+	answer := make([]byte, 0, 4<<10)
 	for {
 		head = head[:0]
 		for {
@@ -78,50 +102,47 @@ func serveConn(nc net.Conn, pool *upstreams) {
 			}
 		}
 		var ok bool
-		if out, ok = forward(out[:0], head, pool.addr, ip); !ok {
+		if out, ok = forward(out[:0], head, backend, ip); !ok {
 			return
 		}
-		u, err := pool.get()
+		up, err := get()
 		if err != nil {
 			return
 		}
-		answer, err := u.exchange(out)
-		if err != nil {
-			u.nc.Close()
+		if answer, err = exchange(up, out, answer[:0]); err != nil {
+			put(up, false)
 			return
 		}
-		_, err = nc.Write(answer)
-		pool.put(u) // the answer was read whole: the connection is reusable
-		if err != nil {
+		put(up, true) // the answer was read whole: the connection is reusable
+		if _, err := client.Write(answer); err != nil {
 			return
 		}
 	}
 }
 
-// exchange sends req and reads the whole answer into u.buf.
-func (u *upstream) exchange(req []byte) ([]byte, error) {
-	if _, err := u.nc.Write(req); err != nil {
+// exchange sends req and reads the whole answer into buf.
+func exchange(up io.ReadWriter, req, buf []byte) ([]byte, error) {
+	if _, err := up.Write(req); err != nil {
 		return nil, err
 	}
-	u.buf = u.buf[:0]
 	for {
-		if len(u.buf) == cap(u.buf) {
-			u.buf = append(u.buf, 0)[:len(u.buf)]
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := u.nc.Read(u.buf[len(u.buf):cap(u.buf)])
-		u.buf = u.buf[:len(u.buf)+n]
+		n, err := up.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
 		if err != nil {
 			return nil, err
 		}
-		total, err := answerLength(u.buf)
+		total, err := answerLength(buf)
 		switch {
 		case err != nil:
 			return nil, err
-		case total > 0 && len(u.buf) >= total:
-			if len(u.buf) > total {
+		case total > 0 && len(buf) >= total:
+			if len(buf) > total {
 				return nil, io.ErrUnexpectedEOF // more than one answer: not ours
 			}
-			return u.buf, nil
+			return buf, nil
 		}
 	}
 }
