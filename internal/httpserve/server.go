@@ -37,7 +37,9 @@ type Config struct {
 	// one per processor, each connection's requests a coroutine of one)
 	// instead of a goroutine each, where the platform has them. Handlers
 	// reach the connection's task with evloop.TaskOf(r.Context()), to
-	// dial on its loop.
+	// dial on its loop, and make any other wait through evloop.Block.
+	// Serve then returns only when ctx ends: the loops keep accepting
+	// through a failure (out of descriptors) rather than report it.
 	EventLoop bool
 }
 
