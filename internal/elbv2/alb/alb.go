@@ -276,7 +276,6 @@ func (a *ALB) bind(addr netip.AddrPort, secure bool, idle time.Duration) (*liste
 			IdleTimeout:       idle,
 			Grace:             -1, // a closed listener drops its connections at once, as srv.Close did
 			Logger:            a.log,
-			EventLoop:         true,
 		}
 	}
 	a.log.Info("listener bound", "address", addr.String(), "protocol", protocol)

@@ -1,9 +1,6 @@
 package alb
 
 import (
-	"bufio"
-	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -16,7 +13,6 @@ import (
 	"time"
 
 	"github.com/portolan/portolan/internal/awsapi"
-	"github.com/portolan/portolan/internal/evloop"
 	"github.com/portolan/portolan/internal/httpserve"
 	"github.com/portolan/portolan/internal/upstream"
 )
@@ -36,7 +32,7 @@ func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 // request that upgrades its connection goes through p's ReverseProxy.
 func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPool, buffers *bufferPool) {
 	if r.Header["Upgrade"] != nil {
-		serveUpgrade(w, r, p)
+		p.upgrade.ServeHTTP(w, r)
 		return
 	}
 	now := time.Now()
@@ -45,7 +41,6 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 	// The fields are sent before RoundTrip returns: the connection's
 	// buffer is free again for its next request.
 	out := outbound(r, rt.port, now, &httpserve.Reused[fieldBuffer](w).b)
-	out.Task = evloop.TaskOf(r.Context())
 	resp, c, err := p.conns.RoundTrip(&out, now, now.Add(rt.idle))
 	if err != nil {
 		targetFailed(w, r, err)
@@ -61,79 +56,6 @@ func serveForward(w http.ResponseWriter, r *http.Request, rt *route, p *targetPo
 		// connection, so that it cannot take a truncated body for a whole one.
 		panic(http.ErrAbortHandler)
 	}
-}
-
-// serveUpgrade sends an upgrading request through p's ReverseProxy,
-// which waits in the handler for the whole upgraded session. On an event
-// loop that wait would hold up the loop's every connection, so the proxy
-// runs off it (evloop.Block): an upgrade takes the connection over
-// (Hijack hands it to the netpoller), and any other answer is held and
-// sent by the task when the proxy is done.
-func serveUpgrade(w http.ResponseWriter, r *http.Request, p *targetPool) {
-	if evloop.TaskOf(r.Context()) == nil {
-		p.upgrade.ServeHTTP(w, r)
-		return
-	}
-	held := &heldAnswer{w: w, header: http.Header{}}
-	// The request's body would be read from the connection off the loop.
-	r.Body = http.NoBody
-	evloop.Block(r.Context(), func() { p.upgrade.ServeHTTP(held, r) })
-	held.send()
-}
-
-// maxHeldAnswer bounds the body of an upgrade's refusal held for the
-// task to send: beyond it the answer is cut (a refusal is a few bytes).
-const maxHeldAnswer = 1 << 20
-
-// heldAnswer is the ResponseWriter of an upgrade run off the loop: it
-// keeps what the proxy writes, or hands it the connection.
-type heldAnswer struct {
-	w        http.ResponseWriter
-	header   http.Header
-	status   int
-	body     bytes.Buffer
-	hijacked bool
-}
-
-func (h *heldAnswer) Header() http.Header { return h.header }
-
-func (h *heldAnswer) WriteHeader(code int) {
-	if h.status == 0 && code >= 200 { // interim answers are not relayed
-		h.status = code
-	}
-}
-
-func (h *heldAnswer) Write(p []byte) (int, error) {
-	h.WriteHeader(http.StatusOK)
-	if h.body.Len()+len(p) > maxHeldAnswer {
-		return 0, errHeldTooLarge
-	}
-	return h.body.Write(p)
-}
-
-var errHeldTooLarge = errors.New("alb: an upgrade's refusal over 1 MiB")
-
-func (h *heldAnswer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	hj, ok := h.w.(http.Hijacker)
-	if !ok {
-		return nil, nil, http.ErrNotSupported
-	}
-	nc, brw, err := hj.Hijack()
-	h.hijacked = err == nil
-	return nc, brw, err
-}
-
-// send writes the held answer, unless the connection was taken over.
-func (h *heldAnswer) send() {
-	if h.hijacked {
-		return
-	}
-	dst := h.w.Header()
-	for k, vv := range h.header {
-		dst[k] = vv
-	}
-	h.w.WriteHeader(cmp.Or(h.status, http.StatusOK))
-	h.w.Write(h.body.Bytes())
 }
 
 // fieldBuffer is a connection's buffer for its requests' forwarding

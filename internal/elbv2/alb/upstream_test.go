@@ -260,46 +260,6 @@ func TestForwardUpgrade(t *testing.T) {
 	}
 }
 
-// A target that refuses an upgrade answers through the ALB as it would any
-// request, and the connection goes on serving requests after (on an event
-// loop the proxy runs off the loop and its answer is held for the task).
-func TestForwardUpgradeRefused(t *testing.T) {
-	target := serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" {
-			w.Header().Set("X-Refused", "yes")
-			http.Error(w, "no upgrades here", http.StatusBadRequest)
-			return
-		}
-		io.WriteString(w, "plain")
-	})
-	base := forwardTo(t, "127.0.130.124:18084", target, 0)
-	nc, err := net.DialTimeout("tcp", strings.TrimPrefix(base, "http://"), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(nc, "GET /ws HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(nc)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 400 || resp.Header.Get("X-Refused") != "yes" || string(body) != "no upgrades here\n" {
-		t.Fatalf("refused upgrade: %d %v %q", resp.StatusCode, resp.Header, body)
-	}
-	io.WriteString(nc, "GET /next HTTP/1.1\r\nHost: app\r\n\r\n")
-	resp, err = http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(body) != "plain" {
-		t.Fatalf("the next request on the connection: %d %q", resp.StatusCode, body)
-	}
-}
-
 // FuzzTargetAnswer: whatever bytes a target answers with, the ALB answers
 // the client with a whole HTTP response (the target's, or its own 502)
 // or closes the connection once the target's body is cut short; it never
