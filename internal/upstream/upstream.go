@@ -493,6 +493,22 @@ func (c *Conn) exchange(r *Request) (*http.Response, error) {
 	}
 }
 
+// ReadBody reads a request body whole, up to limit bytes, for a sender
+// that must not read it itself (an https transport's goroutine, when only
+// the client connection's event-loop task may read it). A body over
+// limit is an *http.MaxBytesError, one that breaks off a BodyError.
+func ReadBody(body io.Reader, limit int64) (*bytes.Reader, error) {
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge) || int64(len(b)) > limit:
+		return nil, &http.MaxBytesError{Limit: limit}
+	case err != nil:
+		return nil, BodyError{err}
+	}
+	return bytes.NewReader(b), nil
+}
+
 // BodyError is a failure to read the client's request body: the client's
 // fault (or its quota), not the integration's.
 type BodyError struct{ Err error }

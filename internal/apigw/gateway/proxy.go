@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -206,17 +205,12 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 		// The transport's own goroutine would read the body from the
 		// client's connection, which only its event-loop task may: the
 		// body is read here first, within the payload quota.
-		b, err := io.ReadAll(io.LimitReader(body, maxPayload+1))
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) || len(b) > maxPayload {
-			g.upstreamFailed(w, rq, is, &http.MaxBytesError{Limit: maxPayload})
-			return
-		}
+		b, err := upstream.ReadBody(body, maxPayload)
 		if err != nil {
-			g.upstreamFailed(w, rq, is, upstream.BodyError{Err: err})
+			g.upstreamFailed(w, rq, is, err)
 			return
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
 	rc := io.NopCloser(body)
 	if body == nil {

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -134,17 +133,12 @@ func (g *Gateway) viaTransport(w http.ResponseWriter, r *http.Request, rq *reque
 		// The transport's own goroutine would read the body from the
 		// client's connection, which only its event-loop task may: the
 		// body is read here first, within the payload quota.
-		b, err := io.ReadAll(io.LimitReader(out.Body, maxPayload+1))
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) || len(b) > maxPayload {
-			g.upstreamFailed(w, rq, &http.MaxBytesError{Limit: maxPayload})
-			return
-		}
+		b, err := upstream.ReadBody(out.Body, maxPayload)
 		if err != nil {
-			g.upstreamFailed(w, rq, upstream.BodyError{Err: err})
+			g.upstreamFailed(w, rq, err)
 			return
 		}
-		out.Body = bytes.NewReader(b)
+		out.Body = b
 	}
 	rc := io.NopCloser(out.Body)
 	if out.Body == nil {
