@@ -40,21 +40,11 @@ type coro struct {
 }
 
 func serveCoroutines(addr, backend string) error {
-	lfd, err := listen(addr)
+	lfd, ep, to, err := setup(addr, backend)
 	if err != nil {
 		return err
 	}
-	ap, err := netip.ParseAddrPort(backend)
-	if err != nil {
-		return err
-	}
-	l := &coLoop{backend: backend, to: &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}}
-	if l.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return err
-	}
-	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(lfd)}); err != nil {
-		return err
-	}
+	l := &coLoop{backend: backend, to: to, ep: ep}
 	events := make([]unix.EpollEvent, 128)
 	for {
 		n, errno := epollWait(l.ep, events, 0)

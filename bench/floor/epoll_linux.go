@@ -36,21 +36,11 @@ type loop struct {
 // every socket, level-triggered, as nginx's worker does; when nothing is
 // ready it polls for up to spin before it sleeps.
 func serveEpoll(addr, backend string, spin time.Duration) error {
-	lfd, err := listen(addr)
+	lfd, ep, to, err := setup(addr, backend)
 	if err != nil {
 		return err
 	}
-	ap, err := netip.ParseAddrPort(backend)
-	if err != nil {
-		return err
-	}
-	l := &loop{backend: backend, to: &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}}
-	if l.ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return err
-	}
-	if err := l.watch(lfd); err != nil {
-		return err
-	}
+	l := &loop{backend: backend, to: to, ep: ep}
 	events := make([]unix.EpollEvent, 128)
 	for {
 		// Collect what is ready without blocking first; only an empty
@@ -81,6 +71,24 @@ func serveEpoll(addr, backend string, spin time.Duration) error {
 			}
 		}
 	}
+}
+
+// setup listens on addr and makes an epoll instance watching the
+// listener (level-triggered), for either loop model; to is the backend.
+func setup(addr, backend string) (lfd, ep int, to unix.Sockaddr, err error) {
+	if lfd, err = listen(addr); err != nil {
+		return
+	}
+	ap, err := netip.ParseAddrPort(backend)
+	if err != nil {
+		return
+	}
+	to = &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+	if ep, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return
+	}
+	err = unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, lfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(lfd)})
+	return
 }
 
 func listen(addr string) (int, error) {
